@@ -1,0 +1,1 @@
+"""Bundled example data for `spareopt demo` (see README.md in this folder)."""

@@ -1,0 +1,71 @@
+"""Rebuild the bundled example data from ../shared/data/carparts (run from the repository root).
+
+    python examples/make_examples.py
+
+carparts_sample.csv
+    A real subset of the carparts data set (2,674 US car-maker parts x 51 months,
+    Hyndman et al. 2008; Monash archive copy, CC BY 4.0): the 40 parts with the
+    most units in the last 6 months, 100 other complete series drawn at random
+    (seed 2), and 10 series that stop early (their empty quantity cells are kept,
+    as "no record").  Values are unchanged.
+parts_master.csv
+    An ILLUSTRATIVE parts master for those parts: descriptions, costs, supply
+    cycles and attributes are made up (seeded) to exercise every rule of the
+    seed method; 5 parts are left out on purpose to show the defaults.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).parent
+SOURCE = HERE.parent.parent / "shared" / "data" / "carparts" / "carparts_long.csv"
+
+NAMES = {
+    "A": ["oil filter", "air filter", "cabin filter", "brake pad set", "wiper blade", "spark plug", "brake disc",
+          "drive belt", "bulb H7", "fuel filter"],
+    "B": ["reversing-light switch", "door handle", "mirror glass", "thermostat", "wheel bearing", "shock absorber",
+          "radiator hose", "ignition coil", "horn", "window regulator"],
+    "C": ["cylinder block assembly", "clutch housing assembly", "gearbox assembly", "steering rack assembly",
+          "turbocharger assembly"],
+}
+
+
+def main() -> None:
+    raw = pd.read_csv(SOURCE, dtype={"part_id": str})
+    wide = raw.pivot(index="part_id", columns="period", values="quantity")
+    complete = wide.notna().all(axis=1)
+    last6 = wide.iloc[:, -6:].fillna(0).sum(axis=1)
+    top = last6[complete].sort_values(ascending=False, kind="stable").index[:40]
+    rng = np.random.default_rng(2)
+    rest = wide.index[complete & ~wide.index.isin(top)]
+    others = rng.choice(np.asarray(rest), size=100, replace=False)
+    stopped = np.asarray(wide.index[~complete])[:10]
+    chosen = sorted(set(top) | set(others) | set(stopped))
+    sample = raw[raw["part_id"].isin(chosen)].astype({"quantity": "Int64"})
+    sample.to_csv(HERE / "carparts_sample.csv", index=False)
+
+    n = len(chosen)
+    attribute = rng.choice(["A", "B", "C"], size=n, p=[0.45, 0.45, 0.10])
+    cost = np.round(np.exp(rng.normal(3.5, 1.0, size=n)), 2)
+    cost[attribute == "C"] = np.round(np.exp(rng.normal(7.5, 0.5, size=(attribute == "C").sum())), 2)
+    lead = rng.choice([3, 5, 7, 10, 14], size=n)
+    cycle = rng.choice([7, 14], size=n)
+    oils = rng.choice(np.flatnonzero(attribute == "A"), size=3, replace=False)
+    lead[oils] = 0
+    cycle[oils] = 0
+    description = [NAMES[a][i % len(NAMES[a])] for i, a in enumerate(attribute)]
+    for i in oils:
+        description[i] = "engine oil 5W-30 (direct supply)"
+    master = pd.DataFrame({
+        "part": chosen, "description": description, "unit_cost": cost, "lead_time_days": lead,
+        "order_cycle_days": cycle, "attribute": attribute, "pack_size": 1,
+    })
+    master = master.drop(index=rng.choice(n, size=5, replace=False))
+    master.to_csv(HERE / "parts_master.csv", index=False)
+    print(f"{len(sample):,} history rows, {len(chosen)} parts; master {len(master)} parts")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+"""spareopt: dealer must-stock lists from a car maker's after-sales parts sales history.
+
+The public API, in the order of the data path
+read -> clean -> demand matrix -> classify -> forecast -> policy -> must-stock list:
+
+>>> import spareopt
+>>> table = spareopt.must_stock("sales.csv", parts="parts.csv")  # doctest: +SKIP
+"""
+
+from .classify import abc
+from .config import Config, PartDefaults, load_config
+from .errors import ConfigError, InfeasibleError, InputError, SpareoptError
+from .forecast import half_year_quantity, mad
+from .history import DemandMatrix, History, demand_matrix, load_history
+from .io import read_table, write_table
+from .parts import PartsMaster, load_parts
+from .pipeline import OUTPUT_COLUMNS, must_stock
+from .policy import max_stock, reorder_point, ssq
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Config",
+    "ConfigError",
+    "DemandMatrix",
+    "History",
+    "InfeasibleError",
+    "InputError",
+    "OUTPUT_COLUMNS",
+    "PartDefaults",
+    "PartsMaster",
+    "SpareoptError",
+    "__version__",
+    "abc",
+    "demand_matrix",
+    "half_year_quantity",
+    "load_config",
+    "load_history",
+    "load_parts",
+    "mad",
+    "max_stock",
+    "must_stock",
+    "read_table",
+    "reorder_point",
+    "ssq",
+    "write_table",
+]

@@ -1,0 +1,149 @@
+"""Header aliases: map a file's own column names onto spareopt's vocabulary.
+
+Headers are compared after trimming, lower-casing and turning spaces, dots and
+hyphens into underscores, so ``Part No.`` matches ``part_no``.  Chinese DMS
+headers are matched as written.  ``--column CANONICAL=SOURCE`` (``columns=`` in
+Python) maps anything else and wins over every alias.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+from .errors import InputError
+
+__all__ = ["HISTORY_COLUMNS", "PARTS_COLUMNS", "resolve_columns", "parse_column_option", "normalise_header"]
+
+_PART = ("part", "part_id", "part_no", "part_number", "partnumber", "sku", "item",
+         "配件编号", "零件号", "配件号", "零件编号", "配件代码", "零件代码")
+
+HISTORY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "dealer": ("dealer", "site", "dealer_id", "服务站", "经销商", "服务站代码", "经销商代码"),
+    "part": _PART,
+    "date": ("date", "日期", "销售日期", "出库日期"),
+    "period": ("period", "month", "月份", "年月"),
+    "quantity": ("quantity", "qty", "数量", "销量", "销售数量", "出库数量"),
+    "unit_price": ("unit_price", "单价", "销售单价"),
+}
+"""Canonical history columns and the headers accepted for each."""
+
+PARTS_COLUMNS: dict[str, tuple[str, ...]] = {
+    "part": _PART,
+    "description": ("description", "part_name", "配件名称", "零件名称", "名称"),
+    "unit_cost": ("unit_cost", "cost", "成本价", "采购价", "成本单价"),
+    "lead_time_days": ("lead_time_days", "lead_time", "l/t", "lt", "到货周期"),
+    "order_cycle_days": ("order_cycle_days", "order_cycle", "o/c", "oc", "采购周期"),
+    "attribute": ("attribute", "属性", "备件属性", "配件属性"),
+    "pack_size": ("pack_size", "包装数", "最小包装", "包装数量"),
+}
+"""Canonical parts-master columns and the headers accepted for each."""
+
+_SEPARATORS = re.compile(r"[\s.\-]+")
+
+
+def normalise_header(header: str) -> str:
+    """``" Part No. "`` -> ``"part_no"``: the form in which headers are compared."""
+    return _SEPARATORS.sub("_", str(header).strip().lstrip("\ufeff").lower()).strip("_")
+
+
+def parse_column_option(items: Iterable[str]) -> dict[str, str]:
+    """Parse ``CANONICAL=SOURCE`` strings (the ``--column`` option) into a dict.
+
+    Raises
+    ------
+    ValueError
+        For an item without ``=`` or with an empty side.
+    """
+    out: dict[str, str] = {}
+    for item in items:
+        canonical, sep, source = item.partition("=")
+        if not sep or not canonical.strip() or not source.strip():
+            raise ValueError(f"expected CANONICAL=SOURCE, e.g. part=零件代码; got {item!r}")
+        out[canonical.strip()] = source.strip()
+    return out
+
+
+def resolve_columns(
+    headers: Sequence[str],
+    spec: Mapping[str, tuple[str, ...]],
+    *,
+    source: str,
+    required: Sequence[str] = (),
+    one_of: Sequence[str] = (),
+    overrides: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Map canonical names to the file's headers.
+
+    Parameters
+    ----------
+    headers : sequence of str
+        The file's headers, as read.
+    spec : mapping
+        Canonical name -> accepted aliases (:data:`HISTORY_COLUMNS`, :data:`PARTS_COLUMNS`).
+    source : str
+        The file name, for messages.
+    required : sequence of str
+        Canonical names that must be found.
+    one_of : sequence of str
+        Canonical names of which exactly one must be found (``date`` or ``period``).
+    overrides : mapping, optional
+        Canonical name -> header, from ``--column``; an override whose header is
+        not in this file is left for the caller to check.
+
+    Returns
+    -------
+    dict
+        Canonical name -> header, for the columns found.
+
+    Raises
+    ------
+    InputError
+        A required column is missing, or two headers claim the same name.
+    """
+    listing = ", ".join(repr(h) for h in headers)
+    mapping: dict[str, str] = {}
+    for canonical, header in (overrides or {}).items():
+        if canonical in spec and header in headers:
+            mapping[canonical] = header
+    taken = set(mapping.values())
+    by_norm: dict[str, list[str]] = {}
+    for header in headers:
+        if header not in taken:
+            by_norm.setdefault(normalise_header(header), []).append(header)
+    for canonical, aliases in spec.items():
+        if canonical in mapping:
+            continue
+        found = [h for alias in aliases for h in by_norm.get(normalise_header(alias), [])]
+        found = list(dict.fromkeys(found))
+        if len(found) > 1:
+            raise InputError(
+                f"{source}: column `{canonical}` is ambiguous: headers {', '.join(map(repr, found))} all mean "
+                f"{canonical}. Choose one with --column {canonical}=HEADER (headers in the file: {listing})"
+            )
+        if found:
+            mapping[canonical] = found[0]
+    for canonical in required:
+        if canonical not in mapping:
+            raise InputError(
+                f"{source}: required column `{canonical}` is missing (headers in the file: {listing}). "
+                f"Rename it, or map it with --column {canonical}=HEADER"
+            )
+    if one_of:
+        present = [c for c in one_of if c in mapping]
+        explicit = [c for c in present if overrides and c in overrides]
+        if len(present) > 1 and len(explicit) == 1:
+            for c in present:
+                if c != explicit[0]:
+                    del mapping[c]
+        elif len(present) > 1:
+            raise InputError(
+                f"{source}: columns {', '.join(repr(mapping[c]) for c in present)} all give the month "
+                f"({' and '.join(present)}); choose one with --column {present[0]}=HEADER"
+            )
+        elif not present:
+            raise InputError(
+                f"{source}: required column `{' or '.join(one_of)}` is missing (headers in the file: {listing}). "
+                f"Rename it, or map it with --column {one_of[0]}=HEADER"
+            )
+    return mapping

@@ -1,0 +1,433 @@
+"""Reading and writing tables: the only module that touches files.
+
+Reading
+    :func:`read_table` reads CSV/TSV (also gzip-compressed), XLSX or Parquet, or ``-``
+    for CSV on standard input, into a :class:`Table`: the raw cells plus the
+    spreadsheet row number of every row, so that later checks can name the row.
+    Text files are decoded as UTF-8 (with or without BOM) and fall back to
+    GB18030 (a superset of GBK), the encodings of Chinese DMS exports; an
+    explicit ``encoding`` overrides the detection.
+
+Writing
+    :func:`write_table` writes CSV, XLSX, Parquet or JSON atomically: to a
+    temporary file in the target folder, renamed over the target only once it
+    is complete.  A failed run never leaves a half file and never overwrites the
+    previous good output.  Text cells that a spreadsheet would run as a formula
+    (``=``, ``+``, ``-``, ``@``, tab, carriage return at the start) are neutralised
+    with a leading apostrophe in CSV and XLSX.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+import os
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+
+__all__ = ["Table", "read_table", "write_table", "FORMATS", "format_from_suffix"]
+
+FORMATS = ("csv", "xlsx", "parquet", "json")
+_TEXT_SUFFIXES = {".csv", ".tsv", ".tab", ".txt"}
+_COMPRESSION_SUFFIXES = {".gz", ".bz2", ".zip", ".xz", ".zst"}
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_XLSX_MAX_ROWS = 1_048_575  # one header row
+
+
+@dataclass(frozen=True)
+class Table:
+    """Raw cells read from one source, before any column is interpreted.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        The cells.  Text formats give strings (``""`` for an empty cell);
+        Parquet and in-memory frames keep their types.
+    source : str
+        The name to show in messages (the path, ``<stdin>`` or ``<DataFrame>``).
+    rows : ndarray
+        For every row of ``frame``, the row number to show in messages: the
+        spreadsheet row for CSV and XLSX (the header is row 1), the record
+        number for Parquet, the index label for a DataFrame.
+    encoding : str or None
+        The text encoding that was used, for text formats.
+    sheet : str or None
+        The XLSX sheet that was read.
+    """
+
+    frame: pd.DataFrame
+    source: str
+    rows: np.ndarray
+    encoding: str | None = None
+    sheet: str | None = None
+
+    def take(self, mask: np.ndarray) -> Table:
+        return Table(self.frame[mask], self.source, self.rows[mask], self.encoding, self.sheet)
+
+
+def read_table(source: str | PathLike[str] | pd.DataFrame, *, encoding: str | None = None) -> Table:
+    """Read a CSV/TSV, XLSX or Parquet file, ``-`` (CSV on stdin) or a DataFrame.
+
+    Parameters
+    ----------
+    source : path, ``"-"`` or DataFrame
+        The format comes from the file's first bytes (XLSX and Parquet
+        signatures), then from its suffix; anything else is read as delimited
+        text, the delimiter (comma, tab, semicolon or bar) sniffed from the header.
+    encoding : str, optional
+        Text encoding; default: UTF-8 (BOM allowed), else GB18030.
+
+    Raises
+    ------
+    InputError
+        A missing, empty, undecodable or malformed file; a header with no rows;
+        an XLSX with no sheet that holds data.
+    """
+    if isinstance(source, pd.DataFrame):
+        return _from_frame(source)
+    if str(source) == "-":
+        return _read_text(sys.stdin.buffer.read(), "<stdin>", encoding, compression=None)
+    path = Path(source)
+    if not path.is_file():
+        what = "is a folder, not a file" if path.is_dir() else "does not exist"
+        raise InputError(f"file {path} {what}; check the path")
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if not head:
+        raise InputError(f"file {path} is empty; export the data again with a header row and data rows")
+    kind = _kind(path, head)
+    if kind == "xlsx":
+        return _read_xlsx(path)
+    if kind == "parquet":
+        return _read_parquet(path)
+    if kind == "xls":
+        raise InputError(f"file {path} is an old .xls workbook; save it as .xlsx or .csv and try again")
+    return _read_text(path, str(path), encoding, compression="infer")
+
+
+def _kind(path: Path, head: bytes) -> str:
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in _COMPRESSION_SUFFIXES:
+        return "text"
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xls"
+    return "text"
+
+
+def _from_frame(frame: pd.DataFrame) -> Table:
+    index = frame.index
+    rows = np.asarray(index) if not isinstance(index, pd.RangeIndex) else np.arange(len(frame)) + index.start
+    frame = frame.reset_index(drop=True)
+    frame.columns = [str(c) for c in frame.columns]
+    return Table(frame, "<DataFrame>", rows)
+
+
+# -- delimited text ---------------------------------------------------------------------------
+
+
+def _read_text(data: Path | bytes, name: str, encoding: str | None, compression: str | None) -> Table:
+    candidates = [encoding] if encoding else ["utf-8-sig", "gb18030"]
+    errors = []
+    for enc in candidates:
+        try:
+            sep = _sniff_delimiter(data, enc, name)
+            buffer = io.BytesIO(data) if isinstance(data, bytes) else data
+            frame = pd.read_csv(
+                buffer, sep=sep, dtype=str, keep_default_na=False, na_filter=False,
+                skip_blank_lines=False, encoding=enc, compression=compression, engine="c",
+            )
+        except LookupError:
+            raise InputError(f"unknown encoding {encoding!r} for {name}; try utf-8, gbk or gb18030") from None
+        except UnicodeDecodeError as exc:
+            errors.append(f"{enc}: {exc.reason} at byte {exc.start}")
+            continue
+        except pd.errors.EmptyDataError:
+            raise InputError(f"file {name} is empty; export the data again with a header row and data rows") from None
+        except pd.errors.ParserError as exc:
+            raise InputError(f"file {name} is not a well-formed table: {exc}. Check the delimiters and quotes") from None
+        if frame.empty:
+            raise InputError(
+                f"file {name} has a header but no rows (columns: {', '.join(map(str, frame.columns))}); "
+                "export the data rows too"
+            )
+        frame.columns = [str(c).lstrip("\ufeff").strip() for c in frame.columns]
+        used = "utf-8" if enc == "utf-8-sig" else enc
+        return Table(frame, name, np.arange(len(frame)) + 2, encoding=used)
+    raise InputError(
+        f"file {name} could not be decoded ({'; '.join(errors)}); pass --encoding with the file's encoding"
+    )
+
+
+def _sniff_delimiter(data: Path | bytes, encoding: str, name: str) -> str:
+    if isinstance(data, Path):
+        if data.suffixes and data.suffixes[0].lower() in {".tsv", ".tab"}:
+            return "\t"
+        opener = _open_maybe_compressed(data)
+        with opener as fh:
+            head = fh.read(65536)
+    else:
+        head = data[:65536]
+    text = head.decode(encoding, errors="ignore")
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    counts = {sep: first.count(sep) for sep in (",", "\t", ";", "|")}
+    best = max(counts, key=counts.__getitem__)
+    return best if counts[best] > 0 else ","
+
+
+def _open_maybe_compressed(path: Path) -> IO[bytes]:
+    suffix = path.suffix.lower()
+    if suffix == ".gz":
+        import gzip
+
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    if suffix == ".bz2":
+        import bz2
+
+        return bz2.open(path, "rb")  # type: ignore[return-value]
+    if suffix == ".xz":
+        import lzma
+
+        return lzma.open(path, "rb")  # type: ignore[return-value]
+    return path.open("rb")
+
+
+# -- XLSX ---------------------------------------------------------------------------------------
+
+
+def _read_xlsx(path: Path) -> Table:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise InputError(f"file {path} is not a readable XLSX workbook ({exc}); open and save it again in Excel") from None
+    try:
+        for sheet in book.worksheets:
+            header_row, header, cells, rows = None, None, [], []
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                texts = [_cell_text(v) for v in values]
+                if header is None:
+                    if any(texts):
+                        header_row, header = number, texts
+                    continue
+                cells.append(texts)
+                rows.append(number)
+            if header is None:
+                continue
+            while header and header[-1] == "":
+                header.pop()
+            width = len(header)
+            frame = pd.DataFrame([(r + [""] * width)[:width] for r in cells], columns=header, dtype=str)
+            if frame.empty:
+                raise InputError(
+                    f"file {path}, sheet {sheet.title!r} has a header (row {header_row}) but no rows; "
+                    "export the data rows too"
+                )
+            frame.columns = [str(c).strip() for c in frame.columns]
+            return Table(frame, str(path), np.asarray(rows), sheet=sheet.title)
+    finally:
+        book.close()
+    raise InputError(
+        f"file {path} has no sheet with data (sheets: {', '.join(book.sheetnames)}); "
+        "put the table with its header row in the first sheet"
+    )
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S") if value.time() != dt.time() else value.strftime("%Y-%m-%d")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+# -- Parquet ------------------------------------------------------------------------------------
+
+
+def _read_parquet(path: Path) -> Table:
+    import pyarrow.parquet as pq
+
+    try:
+        frame = pq.read_table(path).to_pandas()
+    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ...
+        raise InputError(f"file {path} is not a readable Parquet file ({exc})") from None
+    if frame.empty:
+        raise InputError(f"file {path} has columns ({', '.join(map(str, frame.columns))}) but no rows")
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return Table(frame.reset_index(drop=True), str(path), np.arange(len(frame)) + 1)
+
+
+# -- writing ------------------------------------------------------------------------------------
+
+
+def format_from_suffix(path: str | PathLike[str]) -> str:
+    """The output format for a path's suffix: csv, xlsx, parquet or json."""
+    suffix = Path(path).suffix.lower()
+    formats = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".parquet": "parquet", ".pq": "parquet",
+               ".json": "json"}
+    if suffix not in formats:
+        raise InputError(
+            f"cannot tell the output format from {str(path)!r}; use a .csv, .xlsx, .parquet or .json "
+            "suffix, or pass --format"
+        )
+    return formats[suffix]
+
+
+def write_table(
+    frame: pd.DataFrame,
+    path: str | PathLike[str] | IO[str] | None,
+    *,
+    format: str | None = None,
+    summary: Mapping[str, Any] | None = None,
+    sheet_by: str | None = None,
+) -> None:
+    """Write ``frame`` to ``path`` (stdout when None), atomically.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table to write.
+    path : path, text stream or None
+        The destination; None writes CSV (or JSON) to standard output.
+    format : {"csv", "xlsx", "parquet", "json"}, optional
+        Default: from the suffix of ``path``, else CSV.
+    summary : mapping, optional
+        Run facts; XLSX gets them as a ``summary`` sheet.
+    sheet_by : str, optional
+        XLSX only: one sheet per distinct value of this column (e.g. ``dealer``).
+    """
+    if format is None:
+        format = format_from_suffix(path) if isinstance(path, (str, PathLike)) else "csv"
+    if format not in FORMATS:
+        raise InputError(f"unknown output format {format!r}; use one of {', '.join(FORMATS)}")
+    if path is None or not isinstance(path, (str, PathLike)):
+        stream = path if path is not None else sys.stdout
+        if format not in ("csv", "json"):
+            raise InputError(f"{format} output needs a file: pass -o FILE.{format}")
+        _WRITERS[format](frame, stream, summary, sheet_by)
+        return
+    with _atomic(Path(path), binary=format in ("xlsx", "parquet")) as fh:
+        _WRITERS[format](frame, fh, summary, sheet_by)
+
+
+@contextlib.contextmanager
+def _atomic(path: Path, *, binary: bool) -> Iterator[IO[Any]]:
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(f"cannot write {path}: folder {folder} does not exist")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as fh:
+            yield fh
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells that start like a spreadsheet formula with an apostrophe."""
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if values.dtype == object or pd.api.types.is_string_dtype(values):
+            text = values.astype("string")
+            risky = text.str.startswith(_FORMULA_START, na=False)
+            if risky.any():
+                out[column] = text.where(~risky, "'" + text)
+    return out
+
+
+def _write_csv(frame: pd.DataFrame, fh: IO[str], summary: Any, sheet_by: Any) -> None:
+    neutralise_formulas(frame).to_csv(fh, index=False, float_format="%.10g", lineterminator="\n")
+
+
+def _write_json(frame: pd.DataFrame, fh: IO[str], summary: Any, sheet_by: Any) -> None:
+    fh.write(frame.to_json(orient="records", force_ascii=False, double_precision=10))
+    fh.write("\n")
+
+
+def _write_parquet(frame: pd.DataFrame, fh: IO[bytes], summary: Any, sheet_by: Any) -> None:
+    frame.to_parquet(fh, index=False)
+
+
+def _write_xlsx(frame: pd.DataFrame, fh: IO[bytes], summary: Mapping[str, Any] | None, sheet_by: str | None) -> None:
+    safe = neutralise_formulas(frame)
+    if sheet_by and sheet_by in safe.columns:
+        groups = [(str(key), part) for key, part in safe.groupby(sheet_by, sort=True)]
+    else:
+        groups = [("network", safe)]
+    too_big = [name for name, part in groups if len(part) > _XLSX_MAX_ROWS]
+    if too_big:
+        raise InputError(
+            f"sheet {too_big[0]!r} would have more rows than Excel allows ({_XLSX_MAX_ROWS:,}); "
+            "write .csv or .parquet instead"
+        )
+    names = _sheet_names([name for name, _ in groups])
+    with pd.ExcelWriter(fh, engine="openpyxl") as writer:
+        if summary is not None:
+            facts = pd.DataFrame({"item": list(summary), "value": [_summary_text(v) for v in summary.values()]})
+            facts.to_excel(writer, sheet_name="summary", index=False)
+            writer.sheets["summary"].column_dimensions["A"].width = 36
+            writer.sheets["summary"].column_dimensions["B"].width = 60
+        for name, (_, part) in zip(names, groups):
+            part.to_excel(writer, sheet_name=name, index=False)
+            sheet = writer.sheets[name]
+            sheet.freeze_panes = "A2"
+            sheet.auto_filter.ref = sheet.dimensions
+            for letter, column in zip(_letters(len(part.columns)), part.columns):
+                sheet.column_dimensions[letter].width = max(10, min(40, len(str(column)) + 4))
+
+
+def _summary_text(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value))
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
+    return value
+
+
+def _sheet_names(names: list[str]) -> list[str]:
+    """Excel sheet names: at most 31 characters, none of ``[]:*?/\\``, unique."""
+    out: list[str] = []
+    seen: set[str] = {"summary"}
+    for name in names:
+        clean = "".join("_" if ch in '[]:*?/\\' else ch for ch in name)[:31] or "_"
+        candidate, n = clean, 1
+        while candidate.lower() in seen:
+            n += 1
+            candidate = f"{clean[:31 - len(str(n)) - 1]}~{n}"
+        seen.add(candidate.lower())
+        out.append(candidate)
+    return out
+
+
+def _letters(n: int) -> list[str]:
+    from openpyxl.utils import get_column_letter
+
+    return [get_column_letter(i) for i in range(1, n + 1)]
+
+
+_WRITERS = {"csv": _write_csv, "json": _write_json, "parquet": _write_parquet, "xlsx": _write_xlsx}

@@ -1,0 +1,173 @@
+"""The parts master: cost, supply cycle and three-in-one attribute of every part.
+
+Required column ``part``; optional ``description``, ``unit_cost``,
+``lead_time_days``, ``order_cycle_days``, ``attribute`` (A/B/C) and ``pack_size``
+(aliases in :data:`spareopt.columns.PARTS_COLUMNS`).  Blank cells, and parts in the
+history that the master does not list, take the values of ``[defaults]`` in the
+config, and :func:`part_fields` counts every value it defaulted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from os import PathLike
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .columns import PARTS_COLUMNS, resolve_columns
+from .config import Config
+from .errors import InputError, format_examples
+from .history import _keys, _raise_rows, parse_number
+from .io import Table, read_table
+
+__all__ = ["PartsMaster", "load_parts", "part_fields", "ATTRIBUTES", "NUMERIC_FIELDS"]
+
+ATTRIBUTES = ("A", "B", "C")
+"""Three-in-one attribute: A wear/consumable, B common, C high-value assembly (the seed)."""
+
+NUMERIC_FIELDS = ("unit_cost", "lead_time_days", "order_cycle_days", "pack_size")
+
+
+@dataclass(frozen=True)
+class PartsMaster:
+    """A checked parts master, indexed by ``part`` (str).
+
+    Columns present in the source among ``description``, ``unit_cost``,
+    ``lead_time_days``, ``order_cycle_days``, ``attribute``, ``pack_size``;
+    blank cells are NaN (numbers) or missing (text).
+    """
+
+    frame: pd.DataFrame
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+def load_parts(
+    source: str | PathLike[str] | pd.DataFrame | Table,
+    *,
+    columns: Mapping[str, str] | None = None,
+    encoding: str | None = None,
+) -> PartsMaster:
+    """Read and check a parts master.
+
+    Raises
+    ------
+    InputError
+        A missing ``part`` column; an empty or duplicate part; a number that is
+        text, NaN or infinite; a negative ``unit_cost``, ``lead_time_days`` or
+        ``order_cycle_days``; a ``pack_size`` that is not a whole number >= 1; an
+        ``attribute`` other than A, B or C.  The message names the rows and values.
+    """
+    table = source if isinstance(source, Table) else read_table(source, encoding=encoding)
+    mapping = resolve_columns(list(table.frame.columns), PARTS_COLUMNS, source=table.source,
+                              required=("part",), overrides=columns)
+    raw, rows, name = table.frame, table.rows, table.source
+    part = _keys(raw[mapping["part"]], "part", mapping["part"], rows, name)
+    duplicated = pd.Series(part).duplicated(keep=False).to_numpy()
+    if duplicated.any():
+        first = pd.Series(rows[duplicated]).groupby(part[duplicated], sort=False).agg(list)
+        examples = [f"{p!r} at rows {', '.join(map(str, r[:3]))}" for p, r in first.items()]
+        raise InputError(
+            f"{name}: `part` must be unique in the parts master; {len(first):,} part(s) are listed more than once "
+            f"(first: {format_examples(examples, len(first))}). Fix: keep one row per part"
+        )
+    out: dict[str, Any] = {}
+    for column in NUMERIC_FIELDS:
+        if column not in mapping:
+            continue
+        header = mapping[column]
+        value = parse_number(raw[header], column=header, rows=rows, source=name, allow_empty=True, name=column)
+        if column == "pack_size":
+            bad = ~np.isnan(value) & ((value < 1) | (np.mod(value, 1) != 0))
+            rule, fix = "must be a whole number >= 1", "correct the pack size (blank = default)"
+        else:
+            bad = value < 0
+            rule, fix = "must be >= 0", f"correct the {column} (blank = default)"
+        if bad.any():
+            _raise_rows(bad, column, header, raw[header], rows, name, rule, fix)
+        out[column] = value
+    if "attribute" in mapping:
+        header = mapping["attribute"]
+        text = raw[header].astype(str).str.strip().str.upper()
+        text[raw[header].isna().to_numpy()] = ""
+        bad = ~text.isin(ATTRIBUTES + ("",)).to_numpy()
+        if bad.any():
+            _raise_rows(bad, "attribute", header, raw[header], rows, name, "must be A, B or C (three-in-one "
+                        "attribute: A wear, B common, C assembly)", "correct the letter (blank = default)")
+        out["attribute"] = text.where(text != "", None).to_numpy(dtype=object)
+    if "description" in mapping:
+        out["description"] = raw[mapping["description"]].astype(str).str.strip().to_numpy(dtype=object)
+    frame = pd.DataFrame(out, index=pd.Index(part, name="part"))
+    report = {"source": name, "encoding": table.encoding, "columns": dict(mapping), "parts": len(frame)}
+    return PartsMaster(frame, report)
+
+
+def part_fields(
+    parts: np.ndarray,
+    master: PartsMaster | None,
+    config: Config,
+    *,
+    history_price: np.ndarray | None = None,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The master fields of each part, with defaults filled in and counted.
+
+    Parameters
+    ----------
+    parts : ndarray of str, shape (n_parts,)
+        Distinct part numbers (of the demand matrix).
+    master : PartsMaster or None
+    config : Config
+        ``[defaults]`` supply what the master lacks.
+    history_price : ndarray, shape (n_parts,), optional
+        Average unit price from the sales history; used as ``unit_cost`` where
+        the master gives none.
+
+    Returns
+    -------
+    frame : DataFrame
+        One row per part: ``description`` (if the master has it), ``unit_cost``
+        (NaN = unknown), ``lead_time_days``, ``order_cycle_days``, ``attribute``,
+        ``pack_size``.
+    report : dict
+        ``parts_not_in_master`` (count and first parts) and, per field, how
+        many parts took the default.
+    """
+    index = pd.Index(parts, name="part")
+    source = master.frame.reindex(index) if master is not None else pd.DataFrame(index=index)
+    in_master = index.isin(master.frame.index) if master is not None else np.zeros(len(index), dtype=bool)
+    defaults = config.defaults
+    out = pd.DataFrame(index=index)
+    defaulted: dict[str, int] = {}
+    if "description" in source.columns:
+        out["description"] = source["description"].to_numpy(dtype=object)
+    cost = source["unit_cost"].to_numpy(dtype=np.float64) if "unit_cost" in source else np.full(len(index), np.nan)
+    from_history = np.zeros(len(index), dtype=bool)
+    if history_price is not None:
+        from_history = np.isnan(cost) & np.isfinite(history_price)
+        cost = np.where(from_history, history_price, cost)
+    missing_cost = np.isnan(cost)
+    if defaults.unit_cost is not None:
+        cost = np.where(missing_cost, defaults.unit_cost, cost)
+        defaulted["unit_cost"] = int(missing_cost.sum())
+    out["unit_cost"] = cost
+    for column in ("lead_time_days", "order_cycle_days", "pack_size"):
+        value = source[column].to_numpy(dtype=np.float64) if column in source else np.full(len(index), np.nan)
+        missing = np.isnan(value)
+        defaulted[column] = int(missing.sum())
+        out[column] = np.where(missing, float(getattr(defaults, column)), value)
+    out["pack_size"] = out["pack_size"].astype(np.int64)
+    attribute = source["attribute"].to_numpy(dtype=object) if "attribute" in source else np.full(len(index), None)
+    missing_attribute = pd.isna(attribute)
+    defaulted["attribute"] = int(missing_attribute.sum())
+    out["attribute"] = np.where(missing_attribute, defaults.attribute, attribute).astype(object)
+    not_in = index[~in_master]
+    report = {
+        "parts_not_in_master": int(len(not_in)) if master is not None else None,
+        "parts_not_in_master_first": list(not_in[:5]) if master is not None else [],
+        "unit_cost_from_history": int(from_history.sum()),
+        "unit_cost_unknown": int(np.isnan(cost).sum()),
+        "defaulted": defaulted,
+    }
+    return out, report

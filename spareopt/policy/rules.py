@@ -1,0 +1,133 @@
+"""The seed's must-stock rules: where each part is kept, why, and in what priority."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
+
+__all__ = ["DECISIONS", "REASONS", "decide", "stocking_priority"]
+
+DECISIONS = ("dealer", "central", "none")
+"""Stocked at the dealer, kept at the central transit warehouse (中转库), or ordered on demand."""
+
+REASONS = {
+    "direct_supply": "none",
+    "high_value_assembly": "none",
+    "no_demand": "none",
+    "low_volume": "none",
+    "low_ssq": "central",
+    "stock": "dealer",
+}
+"""Each reason, in the order the rules are tried, with the decision it gives."""
+
+
+def decide(
+    *,
+    order_cycle_days: ArrayLike,
+    lead_time_days: ArrayLike,
+    attribute: ArrayLike,
+    unit_cost: ArrayLike,
+    half_year_quantity: ArrayLike,
+    ssq: ArrayLike,
+    high_value_cost: float,
+    low_volume_max: float = 12.0,
+    central_ssq_min: float = 1.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Decision and reason for every series; the first rule that matches wins.
+
+    Parameters
+    ----------
+    order_cycle_days, lead_time_days : array_like, shape (n,)
+        O/C and L/T, days.
+    attribute : array_like of str, shape (n,)
+        Three-in-one attribute A, B or C.
+    unit_cost : array_like, shape (n,)
+        NaN when unknown (never high value).
+    half_year_quantity : array_like, shape (n,)
+        Units sold in the last 6 months.
+    ssq : array_like, shape (n,)
+        Safety stock of the seed.
+    high_value_cost, low_volume_max, central_ssq_min : float
+        Thresholds of rules 2, 4 and 5 (config keys of the same names).
+
+    Returns
+    -------
+    decision : ndarray of str
+        ``dealer``, ``central`` or ``none``.
+    reason : ndarray of str
+        The rule that matched.
+
+    Notes
+    -----
+    1. O/C + L/T = 0 -> ``none``, ``direct_supply`` (oils, antifreeze: delivered at once).
+    2. attribute C and unit_cost >= high_value_cost -> ``none``, ``high_value_assembly``
+       (the cylinder block: costly, rarely fails).
+    3. half_year_quantity = 0 -> ``none``, ``no_demand``.
+    4. half_year_quantity <= low_volume_max -> ``none``, ``low_volume``
+       (the reversing-light switch: 12 pieces in a half year).
+    5. SSQ < central_ssq_min -> ``central``, ``low_ssq`` (kept at the central
+       transit warehouse, "available when needed").
+    6. otherwise -> ``dealer``, ``stock``.
+
+    References
+    ----------
+    Haima after-sales parts case study (``shared/seed``), section 3 step (3) and
+    the paragraph on the central transit warehouse (配件中转库).
+
+    Examples
+    --------
+    >>> decide(order_cycle_days=[0, 7], lead_time_days=[0, 5], attribute=["A", "A"],
+    ...        unit_cost=[30.0, 30.0], half_year_quantity=[40, 40], ssq=[0.0, 9.0],
+    ...        high_value_cost=1000.0)[1].tolist()
+    ['direct_supply', 'stock']
+    """
+    cycle = np.asarray(order_cycle_days, dtype=np.float64) + np.asarray(lead_time_days, dtype=np.float64)
+    cost = np.asarray(unit_cost, dtype=np.float64)
+    hyq = np.asarray(half_year_quantity, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        conditions = [
+            cycle == 0,
+            (np.asarray(attribute) == "C") & (cost >= high_value_cost),
+            hyq <= 0,
+            hyq <= low_volume_max,
+            np.asarray(ssq, dtype=np.float64) < central_ssq_min,
+        ]
+    reasons = list(REASONS)
+    reason = np.select(conditions, reasons[:-1], default=reasons[-1]).astype(object)
+    decision = np.select(conditions, [REASONS[r] for r in reasons[:-1]], default=REASONS[reasons[-1]]).astype(object)
+    return decision, reason
+
+
+def stocking_priority(
+    decision: ArrayLike,
+    ssq: ArrayLike,
+    mad: ArrayLike,
+    *,
+    group: ArrayLike | None = None,
+    order: ArrayLike | None = None,
+) -> np.ndarray:
+    """Stocking priority 1, 2, ... among the ``dealer`` rows of each group, by SSQ descending.
+
+    Ties go by MAD descending, then by ``order`` ascending (the part number's
+    rank).  Rows that are not ``dealer`` get 0 (no priority).  The seed ranks the
+    parts it keeps by SSQ: "以安全库存值高低对必备储备件的优先级进行制定".
+
+    Examples
+    --------
+    >>> stocking_priority(["dealer", "none", "dealer"], [2.0, 9.0, 5.0], [1.0, 1.0, 1.0]).tolist()
+    [2, 0, 1]
+    """
+    stocked = np.asarray(decision) == "dealer"
+    n = len(stocked)
+    g = np.zeros(n, dtype=np.int64) if group is None else pd.factorize(np.asarray(group), sort=True)[0]
+    o = np.arange(n) if order is None else np.asarray(order)
+    rows = np.flatnonzero(stocked)
+    idx = rows[np.lexsort((o[rows], -np.asarray(mad, dtype=np.float64)[rows],
+                           -np.asarray(ssq, dtype=np.float64)[rows], g[rows]))]
+    gs = g[idx]
+    first = np.r_[True, gs[1:] != gs[:-1]] if len(gs) else np.zeros(0, dtype=bool)
+    start = np.maximum.accumulate(np.where(first, np.arange(len(gs)), 0)) if len(gs) else gs
+    out = np.zeros(n, dtype=np.int64)
+    out[idx] = np.arange(len(gs)) - start + 1
+    return out

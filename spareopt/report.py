@@ -1,0 +1,101 @@
+"""The run report: what was read, netted, ignored and defaulted, in words a planner reads.
+
+:func:`report_lines` renders the ``attrs["report"]`` of a must-stock table for
+stderr; :func:`summary_items` gives the same facts as (item, value) pairs for the
+XLSX summary sheet.  Nothing is dropped silently: every skipped row, netted
+return, ignored line or defaulted field is counted here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["report_lines", "summary_items"]
+
+
+def report_lines(report: Mapping[str, Any]) -> list[str]:
+    """The run report as short lines for stderr."""
+    r = report
+    lines = []
+    where = r["history"] + (f" (sheet {r['sheet']})" if r.get("sheet") else "")
+    encoding = f", {r['encoding']}" if r.get("encoding") else ""
+    lines.append(f"read {r['rows_read']:,} rows from {where}{encoding}")
+    if r.get("columns"):
+        lines.append("  columns: " + ", ".join(f"{k}={v}" for k, v in r["columns"].items() if k != v))
+        if lines[-1] == "  columns: ":
+            lines.pop()
+    if r.get("columns_ignored"):
+        lines.append(f"  columns ignored: {', '.join(r['columns_ignored'])}")
+    if r.get("rows_no_quantity"):
+        first = ", ".join(map(str, r["rows_no_quantity_first"]))
+        lines.append(f"  skipped {r['rows_no_quantity']:,} rows with an empty quantity (no record; first rows {first})")
+    if r.get("rows_blank"):
+        lines.append(f"  skipped {r['rows_blank']:,} blank rows")
+    if r.get("rows_after_as_of"):
+        lines.append(f"  ignored {r['rows_after_as_of']:,} rows after as_of {r['as_of']}")
+    if r.get("return_lines"):
+        lines.append(f"  netted {r['return_lines']:,} return lines ({r['return_units']:,.0f} units) inside their months")
+    if r.get("negative_months"):
+        lines.append(f"  counted {r['negative_months']:,} series-months with negative net demand as 0")
+    dealers = f"{r['dealers']:,} dealers, " if r.get("dealers") is not None else ""
+    lines.append(
+        f"series {r['series']:,} ({dealers}{r['parts']:,} parts), months {r['months']} "
+        f"({r['first_period']}..{r['as_of']}), as_of {r['as_of']}"
+    )
+    if r.get("parts_master"):
+        lines.append(f"parts master {r['parts_master']}: {r['parts_not_in_master']:,} parts in the history are not in "
+                     f"it and took the defaults" + _first(r.get("parts_not_in_master_first")))
+    defaulted = {k: v for k, v in (r.get("defaulted") or {}).items() if v}
+    if defaulted:
+        lines.append("  defaults used for: " + ", ".join(f"{k} {v:,}" for k, v in defaulted.items()) + " parts")
+    if r.get("unit_cost_from_history"):
+        lines.append(f"  unit_cost from the history's unit_price for {r['unit_cost_from_history']:,} parts")
+    if r["abc_basis"] == "quantity":
+        lines.append(f"ABC by quantity over {r['abc_window_months']} months: no unit_cost is known")
+    else:
+        unknown = f"; {r['unit_cost_unknown']:,} parts without unit_cost are C" if r.get("unit_cost_unknown") else ""
+        lines.append(f"ABC by value over {r['abc_window_months']} months{unknown}")
+    lines.append("decisions: " + ", ".join(f"{k} {v:,}" for k, v in r["decisions"].items()))
+    lines.append("reasons: " + ", ".join(f"{k} {v:,}" for k, v in r["reasons"].items() if v))
+    if r.get("dealer_stock_value_at_max") is not None:
+        lines.append(f"dealer stock value at max_stock: {r['dealer_stock_value_at_max']:,.2f}")
+    return lines
+
+
+def summary_items(report: Mapping[str, Any]) -> dict[str, Any]:
+    """The run report as ``{item: value}`` for the XLSX summary sheet."""
+    r = report
+    items: dict[str, Any] = {
+        "as_of": r["as_of"],
+        "first_period": r["first_period"],
+        "months": r["months"],
+        "history": r["history"],
+        "parts_master": r.get("parts_master") or "(none: defaults for every part)",
+        "rows_read": r["rows_read"],
+        "rows skipped: empty quantity": r.get("rows_no_quantity", 0),
+        "rows skipped: blank": r.get("rows_blank", 0),
+        "rows ignored: after as_of": r.get("rows_after_as_of", 0),
+        "return lines netted": r.get("return_lines", 0),
+        "return units netted": r.get("return_units", 0.0),
+        "negative months counted as 0": r.get("negative_months", 0),
+        "series": r["series"],
+        "dealers": r.get("dealers") if r.get("dealers") is not None else "(no dealer column)",
+        "parts": r["parts"],
+        "parts not in master (defaulted)": r.get("parts_not_in_master"),
+    }
+    for field, count in (r.get("defaulted") or {}).items():
+        items[f"defaulted: {field}"] = count
+    items["abc_basis"] = r["abc_basis"]
+    items["abc_window_months"] = r["abc_window_months"]
+    items["high_value_cost"] = r["high_value_cost"] if r["high_value_cost"] != float("inf") else "(no unit cost)"
+    for decision, count in r["decisions"].items():
+        items[f"decision: {decision}"] = count
+    for reason, count in r["reasons"].items():
+        items[f"reason: {reason}"] = count
+    items["dealer stock value at max_stock"] = r.get("dealer_stock_value_at_max")
+    return {k: ("" if v is None else v) for k, v in items.items()}
+
+
+def _first(items: list[Any] | None) -> str:
+    return f" (first: {', '.join(map(str, items))})" if items else ""
