@@ -6,7 +6,7 @@ carparts_sample.csv
     A real subset of the carparts data set (2,674 US car-maker parts x 51 months,
     Hyndman et al. 2008; Monash archive copy, CC BY 4.0): the 40 parts with the
     most units in the last 6 months, 100 other complete series drawn at random
-    (seed 2), and 10 series that stop early (their empty quantity cells are kept,
+    (seed SEED = 1), and 10 series that stop early (their empty quantity cells are kept,
     as "no record").  Values are unchanged.
 parts_master.csv
     An ILLUSTRATIVE parts master for those parts: descriptions, costs, supply
@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 HERE = Path(__file__).parent
+SEED = 1
 SOURCE = HERE.parent.parent / "shared" / "data" / "carparts" / "carparts_long.csv"
 
 NAMES = {
@@ -38,7 +39,7 @@ def main() -> None:
     complete = wide.notna().all(axis=1)
     last6 = wide.iloc[:, -6:].fillna(0).sum(axis=1)
     top = last6[complete].sort_values(ascending=False, kind="stable").index[:40]
-    rng = np.random.default_rng(2)
+    rng = np.random.default_rng(SEED)
     rest = wide.index[complete & ~wide.index.isin(top)]
     others = rng.choice(np.asarray(rest), size=100, replace=False)
     stopped = np.asarray(wide.index[~complete])[:10]
@@ -47,11 +48,11 @@ def main() -> None:
     sample.to_csv(HERE / "carparts_sample.csv", index=False)
 
     n = len(chosen)
-    attribute = rng.choice(["A", "B", "C"], size=n, p=[0.45, 0.45, 0.10])
+    attribute = rng.choice(["A", "B", "C"], size=n, p=[0.50, 0.46, 0.04])
     cost = np.round(np.exp(rng.normal(3.5, 1.0, size=n)), 2)
     cost[attribute == "C"] = np.round(np.exp(rng.normal(7.5, 0.5, size=(attribute == "C").sum())), 2)
-    lead = rng.choice([3, 5, 7, 10, 14], size=n)
-    cycle = rng.choice([7, 14], size=n)
+    lead = rng.choice([1, 2, 3, 5, 7, 10], size=n)
+    cycle = rng.choice([1, 7, 14], size=n)
     oils = rng.choice(np.flatnonzero(attribute == "A"), size=3, replace=False)
     lead[oils] = 0
     cycle[oils] = 0

@@ -1,0 +1,117 @@
+"""Shared fixtures: one small sales history and parts master used by the I/O, history, parts and CLI tests.
+
+The history has 3 dealers, 7 parts (one with leading zeros, ``00123``), 8 months
+(2024-01..2024-08) of transaction lines, several lines per month for some
+series, and two return lines (negative quantities), one of which makes a month's
+net negative.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+DEALERS = ("D01", "D02", "D03")
+PARTS = ("00123", "A100", "B200", "C300", "E500", "F600", "G700")
+MONTHS = tuple(f"2024-{m:02d}" for m in range(1, 9))
+
+# part -> monthly quantity for dealer D01 (other dealers scale it)
+_BASE = {
+    "00123": [30, 28, 35, 31, 29, 33, 36, 30],  # wear part, high volume
+    "A100": [4, 6, 5, 7, 6, 5, 4, 6],  # common part
+    "B200": [1, 0, 2, 1, 0, 1, 2, 1],  # low volume
+    "C300": [0, 1, 0, 0, 1, 0, 0, 1],  # expensive assembly
+    "E500": [50, 52, 49, 55, 51, 50, 53, 54],  # oil: direct supply
+    "F600": [10, 12, 9, 11, 10, 13, 12, 11],
+    "G700": [3, 3, 2, 4, 3, 3, 2, 3],
+}
+_SCALE = {"D01": 1, "D02": 2, "D03": 1}
+
+
+def _sales_lines() -> pd.DataFrame:
+    rows = []
+    for dealer in DEALERS:
+        for part in PARTS:
+            if dealer == "D03" and part == "G700":
+                continue  # D03 never sold G700: not every dealer has every part
+            for i, month in enumerate(MONTHS):
+                qty = _BASE[part][i] * _SCALE[dealer]
+                if qty == 0:
+                    continue
+                # split larger months into two transaction lines on different days
+                if qty >= 10:
+                    first = qty // 3
+                    rows.append((dealer, part, f"{month}-05", first, 1.0))
+                    rows.append((dealer, part, f"{month}-20", qty - first, 1.0))
+                else:
+                    rows.append((dealer, part, f"{month}-11", qty, 1.0))
+    # returns: one netted inside a month that still has sales, one making the month negative
+    rows.append(("D01", "A100", "2024-03-25", -2, 1.0))
+    rows.append(("D02", "B200", "2024-02-14", -3, 1.0))  # D02/B200 sold 0 in 2024-02 -> net -3
+    frame = pd.DataFrame(rows, columns=["dealer", "part", "date", "quantity", "unit_price"])
+    prices = {"00123": 12.5, "A100": 40.0, "B200": 8.0, "C300": 5200.0, "E500": 3.2, "F600": 65.0, "G700": 21.0}
+    frame["unit_price"] = frame["part"].map(prices)
+    return frame
+
+
+@pytest.fixture
+def sales() -> pd.DataFrame:
+    """Transaction lines: dealer, part (str), date (YYYY-MM-DD str), quantity (int), unit_price (float)."""
+    return _sales_lines()
+
+
+@pytest.fixture
+def sales_monthly(sales: pd.DataFrame) -> pd.DataFrame:
+    """The same sales pre-summed into monthly totals with a ``period`` column (YYYY-MM)."""
+    frame = sales.assign(period=sales["date"].str[:7])
+    return (frame.groupby(["dealer", "part", "period"], as_index=False)["quantity"].sum()
+            [["dealer", "part", "period", "quantity"]])
+
+
+def _parts_master() -> pd.DataFrame:
+    """A small parts master.
+
+    F600 and G700 descriptions start with ``=`` and ``+`` (formulas in a spreadsheet); G700 has a
+    2-day supply cycle, so D01 keeps it centrally (SSQ < 1) while D02 stocks it.
+    """
+    return pd.DataFrame({
+        "part": ["00123", "A100", "B200", "C300", "E500", "F600", "G700"],
+        "description": ["brake pad set", "air filter", "reversing light switch", "cylinder block",
+                        "engine oil 4L", "=SUM(A1:A9)", "+wiper blade"],
+        "unit_cost": [12.5, 40.0, 8.0, 5200.0, 3.2, 65.0, 21.0],
+        "lead_time_days": [7, 5, 10, 30, 0, 7, 1],
+        "order_cycle_days": [7, 7, 14, 30, 0, 7, 1],
+        "attribute": ["A", "B", "B", "C", "A", "A", "B"],
+    })
+
+
+@pytest.fixture
+def parts_master() -> pd.DataFrame:
+    return _parts_master()
+
+
+def write_csv(frame: pd.DataFrame, path: Path, **kwargs) -> Path:
+    """Write a frame as CSV without the index (a DMS export)."""
+    frame.to_csv(path, index=False, **kwargs)
+    return path
+
+
+@pytest.fixture
+def sales_csv(tmp_path: Path, sales: pd.DataFrame) -> Path:
+    return write_csv(sales, tmp_path / "sales.csv")
+
+
+@pytest.fixture
+def parts_csv(tmp_path: Path, parts_master: pd.DataFrame) -> Path:
+    return write_csv(parts_master, tmp_path / "parts.csv")
+
+
+def assert_same_table(left: pd.DataFrame, right: pd.DataFrame) -> None:
+    """Equal must-stock tables, ignoring ``attrs`` (the run report names the file)."""
+    left = left.copy()
+    right = right.copy()
+    left.attrs = {}
+    right.attrs = {}
+    pd.testing.assert_frame_equal(left, right)
