@@ -347,7 +347,7 @@ def parse_number(
     else:
         text = values.astype(str).str.strip()
         empty = (text == "").to_numpy()
-        number = pd.to_numeric(text.where(~empty, None), errors="coerce").to_numpy(dtype=np.float64)
+        number = pd.to_numeric(text.where(~empty, None), errors="coerce").to_numpy(dtype=np.float64, copy=True)
         failed = ~np.isfinite(number) & ~empty
         if failed.any():  # "1,234": thousands separators
             retry = pd.to_numeric(text[failed].str.replace(",", "", regex=False).where(
