@@ -139,7 +139,8 @@ def resolve_columns(
         elif len(present) > 1:
             raise InputError(
                 f"{source}: columns {', '.join(repr(mapping[c]) for c in present)} all give the month "
-                f"({' and '.join(present)}); choose one with --column {present[0]}=HEADER"
+                f"({' and '.join(present)}); choose one with --column {present[0]}=HEADER "
+                f"(headers in the file: {listing})"
             )
         elif not present:
             raise InputError(

@@ -89,6 +89,7 @@ class Config:
                    'must be a number or a percentile "p0".."p100"')
         else:
             _check(self.high_value_cost >= 0, "high_value_cost", self.high_value_cost, "must be >= 0")
+        object.__setattr__(self, "abc_window_months", int(self.abc_window_months))
         d = self.defaults
         _check(d.lead_time_days >= 0, "defaults.lead_time_days", d.lead_time_days, "must be >= 0")
         _check(d.order_cycle_days >= 0, "defaults.order_cycle_days", d.order_cycle_days, "must be >= 0")
@@ -96,6 +97,7 @@ class Config:
         _check(float(d.pack_size).is_integer() and d.pack_size >= 1, "defaults.pack_size", d.pack_size,
                "must be a whole number >= 1")
         _check(d.unit_cost is None or d.unit_cost >= 0, "defaults.unit_cost", d.unit_cost, "must be >= 0")
+        object.__setattr__(d, "pack_size", int(d.pack_size))
 
     @property
     def high_value_percentile(self) -> float | None:
@@ -181,7 +183,7 @@ def _coerce(f: dataclasses.Field, value: Any, name: str, where: str) -> Any:
         return value.strip().lower()
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ConfigError(f"config key {name}{where} must be a finite number, got {value!r}")
-    return int(value) if kind == "int" else float(value)
+    return value if kind == "int" else float(value)
 
 
 def _check(ok: bool, name: str, value: object, rule: str) -> None:

@@ -145,7 +145,10 @@ def load_history(
     frame = kept.frame
     rows = kept.rows
     if len(frame) == 0:
-        raise InputError(f"{table.source}: no row has a quantity; check the `quantity` column ({mapping['quantity']!r})")
+        if blank.all():
+            raise InputError(f"file {table.source} has a header but no rows (only blank lines); export the data rows too")
+        raise InputError(f"{table.source}: no row has a quantity; every cell of the `quantity` column "
+                         f"({mapping['quantity']!r}) is empty")
 
     out: dict[str, Any] = {}
     if "dealer" in mapping:
@@ -154,10 +157,11 @@ def load_history(
     time_col = "date" if "date" in mapping else "period"
     out["month"] = parse_month(frame[mapping[time_col]], column=mapping[time_col], rows=rows, source=table.source)
     out["quantity"] = parse_number(frame[mapping["quantity"]], column=mapping["quantity"], rows=rows,
-                                   source=table.source, allow_empty=False)
+                                   source=table.source, allow_empty=False, name="quantity")
     if "unit_price" in mapping:
         price = parse_number(frame[mapping["unit_price"]], column=mapping["unit_price"], rows=rows,
-                             source=table.source, allow_empty=True)
+                             source=table.source, allow_empty=True, name="unit_price",
+                             fix="correct the price (an empty cell means unknown)")
         _check_rows(price < 0, "unit_price", mapping["unit_price"], frame[mapping["unit_price"]], rows,
                     table.source, "must be >= 0", "correct the price")
         out["unit_price"] = price
@@ -172,8 +176,9 @@ def load_history(
         "columns_ignored": ignored_columns,
         "rows_read": int(len(raw)),
         "rows_blank": int(blank.sum()),
+        "rows_blank_first": [_row_label(r) for r in table.rows[blank][:5]],
         "rows_no_quantity": int(len(no_record_rows)),
-        "rows_no_quantity_first": [int(r) if isinstance(r, (int, np.integer)) else r for r in no_record_rows[:5]],
+        "rows_no_quantity_first": [_row_label(r) for r in no_record_rows[:5]],
         "return_lines": int(returns.sum()),
         "return_units": float(np.abs(clean["quantity"].to_numpy()[returns]).sum()),
     }
@@ -259,7 +264,7 @@ _DATE_PATTERNS = (
     # 202301, 20230115
     r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})?$",
 )
-_EXCEL_SERIAL = r"^(?P<serial>\d{1,5})(?:\.\d+)?$"
+_EXCEL_SERIAL = r"^(?P<serial>\d{5})(?:\.\d+)?$"  # 10000 (1927-05-18) .. 99999: a plausible sales date
 _EXCEL_EPOCH = np.datetime64("1899-12-30")
 
 
@@ -304,7 +309,7 @@ def parse_month(
     todo = year.isna()
     if todo.any():
         serial = pd.to_numeric(text[todo].str.extract(_EXCEL_SERIAL)["serial"])
-        ok = serial.between(1, 2958465)
+        ok = serial.notna()
         dates = pd.Series(_EXCEL_EPOCH + serial[ok].to_numpy(dtype=np.int64).astype("timedelta64[D]"),
                           index=serial[ok].index)
         year = year.fillna(dates.dt.year.astype(float))
@@ -332,6 +337,7 @@ def parse_number(
     source: str,
     allow_empty: bool,
     name: str | None = None,
+    fix: str = "correct the cells (an empty cell means no record)",
 ) -> np.ndarray:
     """Parse a numeric column to float64; empty cells give NaN when ``allow_empty``.
 
@@ -356,8 +362,7 @@ def parse_number(
             failed = ~np.isfinite(number) & ~empty
         bad = failed | (empty & (not allow_empty))
     if bad.any():
-        _raise_rows(bad, name, column, values, rows, source, "must be a finite number",
-                    "correct the cells (an empty cell means no record)")
+        _raise_rows(bad, name, column, values, rows, source, "must be a finite number", fix)
     return number
 
 
@@ -409,8 +414,14 @@ def _raise_rows(bad: np.ndarray, name: str, column: str, values: pd.Series, rows
     )
 
 
+def _row_label(row: Any) -> Any:
+    return int(row) if isinstance(row, (int, np.integer)) else row
+
+
 def _show(value: Any) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
+        return "(empty)"
+    if isinstance(value, np.datetime64) and np.isnat(value):
         return "(empty)"
     text = str(value)
     return "(empty)" if text.strip() == "" else repr(text)

@@ -25,6 +25,7 @@ import io
 import os
 import sys
 import tempfile
+import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from os import PathLike
@@ -146,11 +147,14 @@ def _read_text(data: Path | bytes, name: str, encoding: str | None, compression:
     for enc in candidates:
         try:
             sep = _sniff_delimiter(data, enc, name)
-            buffer = io.BytesIO(data) if isinstance(data, bytes) else data
-            frame = pd.read_csv(
-                buffer, sep=sep, dtype=str, keep_default_na=False, na_filter=False,
-                skip_blank_lines=False, encoding=enc, compression=compression, engine="c",
-            )
+            options = dict(sep=sep, dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=False,
+                           encoding=enc, compression=compression, index_col=False)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                try:
+                    frame = pd.read_csv(io.BytesIO(data) if isinstance(data, bytes) else data, engine="c", **options)
+                except pd.errors.ParserWarning:  # rows longer than the header: only empty extra cells are fine
+                    frame = _read_long_rows(data, name, options)
         except LookupError:
             raise InputError(f"unknown encoding {encoding!r} for {name}; try utf-8, gbk or gb18030") from None
         except UnicodeDecodeError as exc:
@@ -159,7 +163,7 @@ def _read_text(data: Path | bytes, name: str, encoding: str | None, compression:
         except pd.errors.EmptyDataError:
             raise InputError(f"file {name} is empty; export the data again with a header row and data rows") from None
         except pd.errors.ParserError as exc:
-            raise InputError(f"file {name} is not a well-formed table: {exc}. Check the delimiters and quotes") from None
+            raise InputError(f"file {name} is not a well-formed table: {str(exc).strip()}. Check the delimiters and quotes") from None
         if frame.empty:
             raise InputError(
                 f"file {name} has a header but no rows (columns: {', '.join(map(str, frame.columns))}); "
@@ -171,6 +175,33 @@ def _read_text(data: Path | bytes, name: str, encoding: str | None, compression:
     raise InputError(
         f"file {name} could not be decoded ({'; '.join(errors)}); pass --encoding with the file's encoding"
     )
+
+
+def _read_long_rows(data: Path | bytes, name: str, options: dict[str, Any]) -> pd.DataFrame:
+    """Re-read a file whose rows have more cells than the header: trailing empty cells
+    (a trailing delimiter, as some DMS exports write) are dropped; anything else is an error."""
+    width: list[int] = []
+
+    def trim(cells: list[str]) -> list[str]:
+        if any(cell.strip() for cell in cells[width[0]:]):
+            raise _LongRow(cells)
+        return cells[:width[0]]
+
+    header = pd.read_csv(io.BytesIO(data) if isinstance(data, bytes) else data, nrows=0, **options)
+    width.append(len(header.columns))
+    try:
+        return pd.read_csv(io.BytesIO(data) if isinstance(data, bytes) else data, engine="python",
+                           on_bad_lines=trim, **options)
+    except _LongRow as exc:
+        cells = exc.args[0]
+        raise InputError(
+            f"file {name}: a row has {len(cells)} cells but the header has {width[0]} "
+            f"(cells: {', '.join(map(repr, cells[:8]))}); fix the delimiters or quotes in that row"
+        ) from None
+
+
+class _LongRow(Exception):
+    pass
 
 
 def _sniff_delimiter(data: Path | bytes, encoding: str, name: str) -> str:
@@ -212,9 +243,11 @@ def _open_maybe_compressed(path: Path) -> IO[bytes]:
 def _read_xlsx(path: Path) -> Table:
     import openpyxl
 
+    handle = path.open("rb")  # a handle, so that the name's suffix does not matter to openpyxl
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        handle.close()
         raise InputError(f"file {path} is not a readable XLSX workbook ({exc}); open and save it again in Excel") from None
     try:
         for sheet in book.worksheets:
@@ -242,6 +275,7 @@ def _read_xlsx(path: Path) -> Table:
             return Table(frame, str(path), np.asarray(rows), sheet=sheet.title)
     finally:
         book.close()
+        handle.close()
     raise InputError(
         f"file {path} has no sheet with data (sheets: {', '.join(book.sheetnames)}); "
         "put the table with its header row in the first sheet"
@@ -336,15 +370,30 @@ def _atomic(path: Path, *, binary: bool) -> Iterator[IO[Any]]:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise InputError(f"cannot write {path}: folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    if path.is_dir():
+        raise InputError(f"cannot write {path}: it is a folder; name a file, e.g. {path / 'must_stock.csv'}")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror}") from None
     try:
         with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as fh:
             yield fh
-        os.replace(tmp, path)
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise InputError(f"cannot write {path}: {exc.strerror}") from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
@@ -388,7 +437,8 @@ def _write_xlsx(frame: pd.DataFrame, fh: IO[bytes], summary: Mapping[str, Any] |
     names = _sheet_names([name for name, _ in groups])
     with pd.ExcelWriter(fh, engine="openpyxl") as writer:
         if summary is not None:
-            facts = pd.DataFrame({"item": list(summary), "value": [_summary_text(v) for v in summary.values()]})
+            facts = neutralise_formulas(pd.DataFrame({"item": list(summary),
+                                                      "value": [_summary_text(v) for v in summary.values()]}))
             facts.to_excel(writer, sheet_name="summary", index=False)
             writer.sheets["summary"].column_dimensions["A"].width = 36
             writer.sheets["summary"].column_dimensions["B"].width = 60

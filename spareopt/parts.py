@@ -78,7 +78,8 @@ def load_parts(
         if column not in mapping:
             continue
         header = mapping[column]
-        value = parse_number(raw[header], column=header, rows=rows, source=name, allow_empty=True, name=column)
+        value = parse_number(raw[header], column=header, rows=rows, source=name, allow_empty=True, name=column,
+                             fix=f"correct the {column} (blank = default)")
         if column == "pack_size":
             bad = ~np.isnan(value) & ((value < 1) | (np.mod(value, 1) != 0))
             rule, fix = "must be a whole number >= 1", "correct the pack size (blank = default)"
@@ -98,7 +99,9 @@ def load_parts(
                         "attribute: A wear, B common, C assembly)", "correct the letter (blank = default)")
         out["attribute"] = text.where(text != "", None).to_numpy(dtype=object)
     if "description" in mapping:
-        out["description"] = raw[mapping["description"]].astype(str).str.strip().to_numpy(dtype=object)
+        description = raw[mapping["description"]]
+        text = description.astype(str).str.strip()
+        out["description"] = text.where(description.notna() & (text != ""), None).to_numpy(dtype=object)
     frame = pd.DataFrame(out, index=pd.Index(part, name="part"))
     report = {"source": name, "encoding": table.encoding, "columns": dict(mapping), "parts": len(frame)}
     return PartsMaster(frame, report)
@@ -131,8 +134,9 @@ def part_fields(
         (NaN = unknown), ``lead_time_days``, ``order_cycle_days``, ``attribute``,
         ``pack_size``.
     report : dict
-        ``parts_not_in_master`` (count and first parts) and, per field, how
-        many parts took the default.
+        ``parts_not_in_master`` (count and first parts), ``master_parts_without_history``
+        (listed in the master, never sold up to as_of: not in the output) and, per
+        field, how many parts took the default.
     """
     index = pd.Index(parts, name="part")
     source = master.frame.reindex(index) if master is not None else pd.DataFrame(index=index)
@@ -166,6 +170,7 @@ def part_fields(
     report = {
         "parts_not_in_master": int(len(not_in)) if master is not None else None,
         "parts_not_in_master_first": list(not_in[:5]) if master is not None else [],
+        "master_parts_without_history": int((~master.frame.index.isin(index)).sum()) if master is not None else None,
         "unit_cost_from_history": int(from_history.sum()),
         "unit_cost_unknown": int(np.isnan(cost).sum()),
         "defaulted": defaulted,

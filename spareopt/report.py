@@ -31,7 +31,8 @@ def report_lines(report: Mapping[str, Any]) -> list[str]:
         first = ", ".join(map(str, r["rows_no_quantity_first"]))
         lines.append(f"  skipped {r['rows_no_quantity']:,} rows with an empty quantity (no record; first rows {first})")
     if r.get("rows_blank"):
-        lines.append(f"  skipped {r['rows_blank']:,} blank rows")
+        first = ", ".join(map(str, r.get("rows_blank_first", [])))
+        lines.append(f"  skipped {r['rows_blank']:,} blank rows (first rows {first})")
     if r.get("rows_after_as_of"):
         lines.append(f"  ignored {r['rows_after_as_of']:,} rows after as_of {r['as_of']}")
     if r.get("return_lines"):
@@ -46,6 +47,9 @@ def report_lines(report: Mapping[str, Any]) -> list[str]:
     if r.get("parts_master"):
         lines.append(f"parts master {r['parts_master']}: {r['parts_not_in_master']:,} parts in the history are not in "
                      f"it and took the defaults" + _first(r.get("parts_not_in_master_first")))
+    if r.get("master_parts_without_history"):
+        lines.append(f"  {r['master_parts_without_history']:,} parts of the master have no sales up to as_of "
+                     "and are not listed")
     defaulted = {k: v for k, v in (r.get("defaulted") or {}).items() if v}
     if defaulted:
         lines.append("  defaults used for: " + ", ".join(f"{k} {v:,}" for k, v in defaulted.items()) + " parts")
@@ -83,6 +87,7 @@ def summary_items(report: Mapping[str, Any]) -> dict[str, Any]:
         "dealers": r.get("dealers") if r.get("dealers") is not None else "(no dealer column)",
         "parts": r["parts"],
         "parts not in master (defaulted)": r.get("parts_not_in_master"),
+        "master parts without sales (not listed)": r.get("master_parts_without_history"),
     }
     for field, count in (r.get("defaulted") or {}).items():
         items[f"defaulted: {field}"] = count

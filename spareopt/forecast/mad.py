@@ -5,10 +5,13 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["MAD_WEIGHTS", "mad", "half_year_quantity"]
+__all__ = ["MAD_WEIGHTS", "MAD_DIVISOR", "mad", "half_year_quantity"]
 
-MAD_WEIGHTS = np.arange(1, 7) / 21
-"""Weights 1..6 over the last 6 months, oldest first, divided by their sum 21."""
+MAD_WEIGHTS = np.arange(1, 7)
+"""Whole weights 1..6 over the last 6 months, oldest first."""
+
+MAD_DIVISOR = 21
+"""The sum of the weights; the weighted sum is divided by it once, at the end."""
 
 
 def mad(demand: ArrayLike) -> np.ndarray:
@@ -49,7 +52,13 @@ def mad(demand: ArrayLike) -> np.ndarray:
     array([4., 6.])
     """
     q = _last_six(demand)
-    return q @ MAD_WEIGHTS
+    # Whole weights, one division at the end: exact for whole quantities (a constant
+    # series gives the constant to the bit), and the same bits for one series or many,
+    # since each step is one elementwise vector operation over the series.
+    total = np.zeros(q.shape[:-1])
+    for month, weight in enumerate(MAD_WEIGHTS):
+        total += weight * q[..., month]
+    return total / MAD_DIVISOR
 
 
 def half_year_quantity(demand: ArrayLike) -> np.ndarray:
