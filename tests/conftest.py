@@ -115,3 +115,15 @@ def assert_same_table(left: pd.DataFrame, right: pd.DataFrame) -> None:
     left.attrs = {}
     right.attrs = {}
     pd.testing.assert_frame_equal(left, right)
+
+
+@pytest.fixture
+def text_file(tmp_path):
+    """Write ``text`` to ``tmp_path / name`` in ``encoding`` and return the path."""
+
+    def make(text: str, name: str = "sales.csv", encoding: str = "utf-8"):
+        path = tmp_path / name
+        path.write_bytes(text.encode(encoding))
+        return path
+
+    return make

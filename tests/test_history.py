@@ -25,13 +25,8 @@ def _lines(*extra: str, header: str = "dealer,part,date,quantity", months: int =
 
 
 @pytest.fixture
-def csv_file(tmp_path):
-    def make(text: str, name: str = "sales.csv", encoding: str = "utf-8"):
-        path = tmp_path / name
-        path.write_bytes(text.encode(encoding))
-        return path
-
-    return make
+def csv_file(text_file):
+    return text_file
 
 
 # -- load_history: columns ---------------------------------------------------------------------------

@@ -13,13 +13,8 @@ from spareopt.parts import part_fields
 
 
 @pytest.fixture
-def master_file(tmp_path):
-    def make(text: str, name: str = "parts.csv", encoding: str = "utf-8"):
-        path = tmp_path / name
-        path.write_bytes(text.encode(encoding))
-        return path
-
-    return make
+def master_file(text_file):
+    return lambda text, name="parts.csv", encoding="utf-8": text_file(text, name, encoding)
 
 
 # -- load_parts -----------------------------------------------------------------------------------------
