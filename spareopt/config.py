@@ -74,6 +74,16 @@ class Config:
     defaults: PartDefaults = field(default_factory=PartDefaults)
 
     def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name != "defaults" and not (f.name == "high_value_cost" and isinstance(value, str)):
+                _check(isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value),
+                       f.name, value, "must be a finite number")
+        for f in fields(self.defaults):
+            value = getattr(self.defaults, f.name)
+            if f.name != "attribute" and not (f.name == "unit_cost" and value is None):
+                _check(isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value),
+                       f"defaults.{f.name}", value, "must be a finite number")
         _check(self.ssq_divisor > 0, "ssq_divisor", self.ssq_divisor, "must be > 0")
         _check(
             float(self.abc_window_months).is_integer() and self.abc_window_months >= 1,

@@ -78,7 +78,9 @@ def abc(
     o = np.arange(n) if order is None else np.asarray(order)
     idx = np.lexsort((o, -v, g))
     vs, gs = v[idx], g[idx]
-    before = pd.Series(vs).groupby(gs, sort=False).cumsum().to_numpy() - vs
+    first = np.r_[True, gs[1:] != gs[:-1]] if n else np.zeros(0, dtype=bool)
+    previous = np.where(first, 0.0, np.r_[0.0, vs[:-1]])  # the value ranked just before, 0 at a group start
+    before = pd.Series(previous).groupby(gs, sort=False).cumsum().to_numpy()  # a running sum, never a difference
     total = np.bincount(gs, weights=vs)[gs] if n else vs
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(total > 0, before / total, np.inf)
