@@ -20,6 +20,7 @@ Writing
 from __future__ import annotations
 
 import contextlib
+import functools
 import datetime as dt
 import io
 import os
@@ -390,8 +391,10 @@ def _atomic(path: Path, *, binary: bool) -> Iterator[IO[Any]]:
         raise
 
 
+@functools.cache
 def _umask() -> int:
-    mask = os.umask(0)
+    """The process umask, read once (reading it means setting it, so not on every write)."""
+    mask = os.umask(0o022)
     os.umask(mask)
     return mask
 
