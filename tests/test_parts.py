@@ -199,3 +199,15 @@ def test_must_stock_reports_parts_not_in_master(sales, parts_master):
     assert report["parts_not_in_master"] == 1
     assert report["parts_not_in_master_first"] == ["G700"]
     assert report["defaulted"]["lead_time_days"] == 1
+
+
+def test_master_parts_never_sold_are_counted_not_dropped_silently():
+    # the master lists P1, P2 and P3; only P1 is sold: P2 and P3 are counted in the report
+    master = load_parts(pd.DataFrame({"part": ["P1", "P2", "P3"], "unit_cost": [1.0, 2.0, 3.0]}))
+    history = pd.DataFrame({"part": ["P1"] * 6, "period": [f"2024-0{m}" for m in range(1, 7)], "quantity": [1] * 6})
+    table = spareopt.must_stock(history, master)
+    assert table["part"].tolist() == ["P1"]
+    assert table.attrs["report"]["master_parts_without_history"] == 2
+    from spareopt.report import report_lines
+
+    assert "  2 parts of the master have no sales up to as_of and are not listed" in report_lines(table.attrs["report"])
