@@ -20,7 +20,7 @@ import pandas as pd
 
 from .columns import HISTORY_COLUMNS, resolve_columns
 from .errors import InputError, format_examples
-from .io import Table, read_table
+from .io import Table, read_stdin, read_table
 
 __all__ = ["History", "DemandMatrix", "load_history", "demand_matrix", "parse_month", "MIN_HISTORY_MONTHS"]
 
@@ -128,13 +128,33 @@ def load_history(
     A row whose ``quantity`` cell is empty is "no record": it is skipped and
     counted (with its first row numbers) in ``report``; so is a blank line.
     """
-    table = source if isinstance(source, Table) else read_table(source, encoding=encoding)
-    mapping = resolve_columns(
-        list(table.frame.columns), HISTORY_COLUMNS, source=table.source,
-        required=("part", "quantity"), one_of=("date", "period"), overrides=columns,
-    )
+    found: dict[str, str] = {}
+
+    def select(headers: list[str]) -> dict[str, str]:
+        found.update(resolve_columns(headers, HISTORY_COLUMNS, source=_source_name(source), required=("part", "quantity"),
+                                     one_of=("date", "period"), overrides=columns))
+        return {header: "number" if canonical in ("quantity", "unit_price") else "text"
+                for canonical, header in found.items()}
+
+    if isinstance(source, Table):
+        select(list(source.frame.columns))
+        return _clean(source, found)
+    if isinstance(source, str) and source == "-":
+        source = read_stdin()  # read once: an error is reported from a second, exact reading
+    table = read_table(source, encoding=encoding, select=select)
+    try:
+        return _clean(table, found)
+    except InputError:
+        if table.exact:
+            raise
+        # the fast reader parsed the cells already; read them again as text to show them as written
+        return _clean(read_table(source, encoding=encoding, select=select, fast=False), found)
+
+
+def _clean(table: Table, mapping: dict[str, str]) -> History:
     raw = table.frame
-    ignored_columns = [c for c in raw.columns if c not in mapping.values()]
+    headers = list(table.headers or raw.columns)
+    ignored_columns = [c for c in headers if c not in mapping.values()]
 
     quantity_raw = raw[mapping["quantity"]]
     empty_quantity = _is_empty(quantity_raw)
@@ -171,7 +191,7 @@ def load_history(
         "source": table.source,
         "encoding": table.encoding,
         "sheet": table.sheet,
-        "headers": list(raw.columns),
+        "headers": headers,
         "columns": dict(mapping),
         "columns_ignored": ignored_columns,
         "rows_read": int(len(raw)),
@@ -183,6 +203,12 @@ def load_history(
         "return_units": float(np.abs(clean["quantity"].to_numpy()[returns]).sum()),
     }
     return History(clean, "dealer" in mapping, report)
+
+
+def _source_name(source: object) -> str:
+    if isinstance(source, pd.DataFrame):
+        return "<DataFrame>"
+    return "<stdin>" if isinstance(source, bytes) or source == "-" else str(source)
 
 
 def demand_matrix(history: History, *, as_of: str | pd.Period | None = None) -> DemandMatrix:
@@ -293,7 +319,13 @@ def parse_month(
             _raise_rows(values.isna().to_numpy(), "date", column, values, rows, source,
                         "must be a date", "fill in the date")
         return ((values.dt.year - _EPOCH_YEAR) * 12 + values.dt.month - 1).to_numpy(dtype=np.int64)
-    codes, uniques = pd.factorize(values.astype(str).str.strip(), use_na_sentinel=False)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categories = pd.Series(np.append(values.cat.categories.astype(str).to_numpy(dtype=object), ""))
+        codes = values.cat.codes.to_numpy().astype(np.int64)
+        codes[codes < 0] = len(categories) - 1  # a missing cell is an empty one
+        uniques = categories.str.strip().to_numpy(dtype=object)
+    else:
+        codes, uniques = pd.factorize(values.astype(str).str.strip(), use_na_sentinel=False)
     text = pd.Series(uniques, dtype=str)
     year = pd.Series(np.nan, index=text.index)
     month = year.copy()
@@ -321,11 +353,11 @@ def parse_month(
             pd.DataFrame({"year": year[with_day], "month": month[with_day], "day": day[with_day]}), errors="coerce"
         )
         valid[with_day] = stamp.notna()
-    if not valid.all():
-        bad = ~valid.to_numpy()[codes]
+    bad = ~valid.to_numpy()[codes] if not valid.all() else None
+    if bad is not None and bad.any():  # unused dictionary values may be invalid: only rows count
         _raise_rows(bad, "date", column, values, rows, source, "must be a date (YYYY-MM-DD, YYYY/MM/DD, YYYY-MM or "
                     "an Excel date)", "correct the cells, or map another column with --column date=HEADER")
-    ordinal = ((year - _EPOCH_YEAR) * 12 + month - 1).to_numpy(dtype=np.int64)
+    ordinal = ((year - _EPOCH_YEAR) * 12 + month - 1).where(valid, 0).to_numpy(dtype=np.int64)
     return ordinal[codes]
 
 
@@ -347,6 +379,19 @@ def parse_number(
         A cell that is text, NaN or infinite (or empty when not allowed).
     """
     name = name or column
+    if isinstance(values.dtype, pd.CategoricalDtype):  # text read dictionary-encoded: parse each distinct value once
+        categories = pd.Series(values.cat.categories.astype(str))
+        number = parse_number(categories, column=column, rows=np.arange(len(categories)), source=source,
+                              allow_empty=True, name=name, fix=fix) if len(categories) else np.empty(0)
+        codes = values.cat.codes.to_numpy()
+        empty_category = (categories.str.strip() == "").to_numpy()
+        bad_category = ~np.isfinite(number) & ~empty_category
+        per_row = np.where(codes >= 0, number[np.maximum(codes, 0)], np.nan)
+        empty = (codes < 0) | empty_category[np.maximum(codes, 0)]
+        bad = (codes >= 0) & bad_category[np.maximum(codes, 0)] | (empty & (not allow_empty))
+        if bad.any():
+            _raise_rows(bad, name, column, values, rows, source, "must be a finite number", fix)
+        return per_row
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         number = values.to_numpy(dtype=np.float64, na_value=np.nan)
         bad = np.isinf(number) | (np.isnan(number) & (not allow_empty))
@@ -367,7 +412,19 @@ def parse_number(
 
 
 def _keys(values: pd.Series, name: str, column: str, rows: np.ndarray, source: str) -> np.ndarray:
-    """Identifiers as trimmed strings; integral numbers lose a trailing ``.0``."""
+    """Identifiers as trimmed strings; integral numbers lose a trailing ``.0``.
+
+    Dictionary-encoded (Categorical) text stays Categorical: only its distinct
+    values are trimmed, so a network-size column costs one pass over its codes.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        names = pd.Series(values.cat.categories.astype(str)).str.strip()
+        code_of, merged = pd.factorize(names)  # trimming may merge two spellings
+        codes = values.cat.codes.to_numpy()
+        empty = (codes < 0) | (names.to_numpy(dtype=object) == "")[np.maximum(codes, 0)]
+        if empty.any():
+            _raise_rows(empty, name, column, values, rows, source, "must not be empty", f"fill in the {name}")
+        return pd.Categorical.from_codes(code_of[codes], categories=pd.Index(merged, dtype=object))
     if pd.api.types.is_float_dtype(values):
         number = values.to_numpy(dtype=np.float64, na_value=np.nan)
         integral = np.isfinite(number) & (np.mod(number, 1) == 0)
@@ -383,8 +440,12 @@ def _keys(values: pd.Series, name: str, column: str, rows: np.ndarray, source: s
 
 
 def _is_empty(values: pd.Series) -> np.ndarray:
-    if pd.api.types.is_numeric_dtype(values):
-        return values.isna().to_numpy()
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()
+        blank = (pd.Series(values.cat.categories.astype(str)).str.strip() == "").to_numpy()
+        return (codes < 0) | (blank[np.maximum(codes, 0)] if len(blank) else False)
+    if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+        return values.isna().to_numpy()  # numbers, datetimes, periods
     return (values.isna() | (values.astype(str).str.strip() == "")).to_numpy()
 
 

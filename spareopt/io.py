@@ -27,7 +27,7 @@ import os
 import sys
 import tempfile
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -73,22 +73,54 @@ class Table:
     rows: np.ndarray
     encoding: str | None = None
     sheet: str | None = None
+    headers: tuple[str, ...] = ()
+    """Every header of the source, also those not read (``frame`` may hold a selection)."""
+    exact: bool = True
+    """False when the fast CSV reader typed the cells (an error message should re-read them as text)."""
 
     def take(self, mask: np.ndarray) -> Table:
-        return Table(self.frame[mask], self.source, self.rows[mask], self.encoding, self.sheet)
+        return Table(self.frame[mask], self.source, self.rows[mask], self.encoding, self.sheet, self.headers,
+                     self.exact)
 
 
-def read_table(source: str | PathLike[str] | pd.DataFrame, *, encoding: str | None = None) -> Table:
+Select = Callable[[list[str]], Mapping[str, str]]
+"""Given a source's headers, the headers to read, each with its kind: ``"text"`` or ``"number"``."""
+
+
+def read_table(
+    source: str | PathLike[str] | pd.DataFrame | bytes,
+    *,
+    encoding: str | None = None,
+    select: Select | None = None,
+    fast: bool = True,
+) -> Table:
     """Read a CSV/TSV, XLSX or Parquet file, ``-`` (CSV on stdin) or a DataFrame.
 
     Parameters
     ----------
-    source : path, ``"-"`` or DataFrame
+    source : path, ``"-"``, bytes or DataFrame
         The format comes from the file's first bytes (XLSX and Parquet
         signatures), then from its suffix; anything else is read as delimited
         text, the delimiter (comma, tab, semicolon or bar) sniffed from the header.
+        ``"-"`` reads CSV from standard input; bytes are CSV content read already
+        (named ``<stdin>`` in messages).
     encoding : str, optional
         Text encoding; default: UTF-8 (BOM allowed), else GB18030.
+    select : callable, optional
+        Called with the headers; returns the headers to read and their kinds
+        (``"text"`` or ``"number"``).  Parquet and UTF-8 CSV then read only those
+        columns, typed: text as dictionary-encoded (Categorical) columns, numbers as
+        float64 with NaN for empty cells.  Default: every column, as read.
+    fast : bool
+        Whether UTF-8 CSV may be read by pyarrow (see Notes); False reads every
+        cell as text, exactly as written.
+
+    Notes
+    -----
+    UTF-8 CSV is read by pyarrow's multithreaded reader.  Whatever that fast path
+    cannot read exactly (another encoding, a malformed row, text in a number
+    column), pandas' C parser reads again cell by cell, so that every error names
+    its row.
 
     Raises
     ------
@@ -97,9 +129,11 @@ def read_table(source: str | PathLike[str] | pd.DataFrame, *, encoding: str | No
         an XLSX with no sheet that holds data.
     """
     if isinstance(source, pd.DataFrame):
-        return _from_frame(source)
-    if str(source) == "-":
-        return _read_text(sys.stdin.buffer.read(), "<stdin>", encoding, compression=None)
+        return _selected(_from_frame(source), select)
+    if isinstance(source, str) and source == "-":
+        source = sys.stdin.buffer.read()
+    if isinstance(source, bytes):
+        return _read_text(source, "<stdin>", encoding, compression=None, select=select, fast=fast)
     path = Path(source)
     if not path.is_file():
         what = "is a folder, not a file" if path.is_dir() else "does not exist"
@@ -110,12 +144,23 @@ def read_table(source: str | PathLike[str] | pd.DataFrame, *, encoding: str | No
         raise InputError(f"file {path} is empty; export the data again with a header row and data rows")
     kind = _kind(path, head)
     if kind == "xlsx":
-        return _read_xlsx(path)
+        return _selected(_read_xlsx(path), select)
     if kind == "parquet":
-        return _read_parquet(path)
+        return _read_parquet(path, select)
     if kind == "xls":
         raise InputError(f"file {path} is an old .xls workbook; save it as .xlsx or .csv and try again")
-    return _read_text(path, str(path), encoding, compression="infer")
+    return _read_text(path, str(path), encoding, compression="infer", select=select, fast=fast)
+
+
+def read_stdin() -> bytes:
+    """All of standard input, as bytes (for :func:`read_table`)."""
+    return sys.stdin.buffer.read()
+
+
+def _selected(table: Table, select: Select | None) -> Table:
+    headers = tuple(table.frame.columns)
+    frame = table.frame if select is None else table.frame[list(select(list(headers)))]
+    return Table(frame, table.source, table.rows, table.encoding, table.sheet, headers)
 
 
 def _kind(path: Path, head: bytes) -> str:
@@ -142,7 +187,56 @@ def _from_frame(frame: pd.DataFrame) -> Table:
 # -- delimited text ---------------------------------------------------------------------------
 
 
-def _read_text(data: Path | bytes, name: str, encoding: str | None, compression: str | None) -> Table:
+def _read_text(data: Path | bytes, name: str, encoding: str | None, compression: str | None,
+               select: Select | None = None, fast: bool = True) -> Table:
+    if fast and select is not None and (encoding or "utf-8").lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig"):
+        fast = _read_text_fast(data, name, select)
+        if fast is not None:
+            return fast
+    table = _read_text_exact(data, name, encoding, compression)
+    return _selected(table, select)
+
+
+def _read_text_fast(data: Path | bytes, name: str, select: Select) -> Table | None:
+    """pyarrow's multithreaded CSV reader, typed by ``select``; None where it cannot read the file exactly."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    try:
+        sep = _sniff_delimiter(data, "utf-8-sig", name)
+        source = pa.BufferReader(data) if isinstance(data, bytes) else str(data)
+        with pacsv.open_csv(source, parse_options=pacsv.ParseOptions(delimiter=sep)) as reader:
+            headers = [str(h).lstrip("\ufeff").strip() for h in reader.schema.names]
+        raw_names = reader.schema.names
+        kinds = select(headers)
+        by_header = dict(zip(headers, raw_names))
+        types = {by_header[h]: (pa.float64() if kind == "number" else pa.dictionary(pa.int32(), pa.string()))
+                 for h, kind in kinds.items()}
+        source = pa.BufferReader(data) if isinstance(data, bytes) else str(data)
+        arrow = pacsv.read_csv(
+            source,
+            parse_options=pacsv.ParseOptions(delimiter=sep, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types=types, include_columns=list(types), strings_can_be_null=True,
+                quoted_strings_can_be_null=True, null_values=[""],
+            ),
+        )
+    except (pa.ArrowException, UnicodeDecodeError, OSError, ValueError):
+        return None
+    if arrow.num_rows == 0:
+        return None
+    import pyarrow.compute as pc
+
+    for name_ in arrow.column_names:  # NaN or inf written as text: the exact reader names the rows
+        column = arrow.column(name_)
+        if pa.types.is_floating(column.type) and pc.any(pc.invert(pc.is_finite(column))).as_py():
+            return None
+    frame = arrow.to_pandas()
+    frame.columns = list(kinds)
+    return Table(frame, name, np.arange(len(frame)) + 2, encoding="utf-8", headers=tuple(headers), exact=False)
+
+
+def _read_text_exact(data: Path | bytes, name: str, encoding: str | None, compression: str | None) -> Table:
     candidates = [encoding] if encoding else ["utf-8-sig", "gb18030"]
     errors = []
     for enc in candidates:
@@ -172,7 +266,7 @@ def _read_text(data: Path | bytes, name: str, encoding: str | None, compression:
             )
         frame.columns = [str(c).lstrip("\ufeff").strip() for c in frame.columns]
         used = "utf-8" if enc == "utf-8-sig" else enc
-        return Table(frame, name, np.arange(len(frame)) + 2, encoding=used)
+        return Table(frame, name, np.arange(len(frame)) + 2, encoding=used, headers=tuple(frame.columns))
     raise InputError(
         f"file {name} could not be decoded ({'; '.join(errors)}); pass --encoding with the file's encoding"
     )
@@ -300,17 +394,32 @@ def _cell_text(value: Any) -> str:
 # -- Parquet ------------------------------------------------------------------------------------
 
 
-def _read_parquet(path: Path) -> Table:
+def _read_parquet(path: Path, select: Select | None = None) -> Table:
+    """Read a Parquet file by column: only the selected columns, text ones dictionary-encoded."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        frame = pq.read_table(path).to_pandas()
-    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ...
+        schema = pq.read_schema(path)
+        names = list(schema.names)
+        headers = [str(c).strip() for c in names]
+        by_header = dict(zip(headers, names))
+        if select is None:
+            wanted, text = names, []
+        else:
+            kinds = select(headers)
+            wanted = [by_header[h] for h in kinds]
+            text = [by_header[h] for h, kind in kinds.items() if kind == "text"
+                    and (pa.types.is_string(schema.field(by_header[h]).type)
+                         or pa.types.is_large_string(schema.field(by_header[h]).type))]
+        arrow = pq.read_table(path, columns=wanted, read_dictionary=text)
+        frame = arrow.to_pandas(date_as_object=False)
+    except (pa.ArrowException, OSError) as exc:
         raise InputError(f"file {path} is not a readable Parquet file ({exc})") from None
     if frame.empty:
-        raise InputError(f"file {path} has columns ({', '.join(map(str, frame.columns))}) but no rows")
+        raise InputError(f"file {path} has columns ({', '.join(map(str, headers))}) but no rows")
     frame.columns = [str(c).strip() for c in frame.columns]
-    return Table(frame.reset_index(drop=True), str(path), np.arange(len(frame)) + 1)
+    return Table(frame.reset_index(drop=True), str(path), np.arange(len(frame)) + 1, headers=tuple(headers))
 
 
 # -- writing ------------------------------------------------------------------------------------
