@@ -1,21 +1,40 @@
-"""Time each must-stock stage on real data, with a peer and a floor in the same run.
+"""Time every must-stock stage on a generated network, against floors and peers in the same run.
 
-    python -m benchmarks [--data PATH] [--repeat N]
+    python -m benchmarks [--size small|medium|large|carparts] [--repeat N] [--quiet]
 
-Default data: ../shared/data/carparts/carparts_long.csv when present, else the bundled
-example.  Prints one row per stage: best-of-N seconds and the ratio to the floor
-(one pass over the matrix, ``matrix.sum()``) or to the peer (a pandas
-``groupby().apply`` MAD, the script a planner would write).  Machines here are
-small and noisy: read the ratios, not the seconds.  The full harness (a network
-generator, medium and large sizes) is issue 3.
+Sizes (``spareopt.synth.make_network``, 36 months, density 0.1):
+
+=========  ==================================  ===============================
+small      50 dealers x 2,000 parts             ~9k series: seconds; CI runs it
+medium     500 dealers x 25,000 parts           ~1.0M series
+large      2,000 dealers x 60,000 parts         ~10M series
+carparts   ../shared/data/carparts (real, CSV)  2,674 series x 51 months
+=========  ==================================  ===============================
+
+The data is generated once into ``benchmarks/data/<size>/`` (git-ignored).  Each
+stage prints its best-of-N seconds, its ratio to a floor, and its peak RSS:
+
+- **I/O floor**: pyarrow reading the same input and writing a Parquet table the
+  size of the output;
+- **compute floor**: one pass over the matrix, ``matrix.sum()``;
+- **peer**: the pandas script a planner writes (``groupby().apply`` for the MAD,
+  a per-dealer ``groupby().apply`` for ABC), run on up to 100k series.
+
+Machines here are small (2 cores) and noisy: read the ratios, not the seconds.
+The targets (issue 3): end-to-end from Parquet <= 2x the I/O floor, compute
+stages <= 10x the compute floor, peak memory <= 3x the dense matrix.
 """
 
 from __future__ import annotations
 
 import argparse
-import io
+import subprocess
+import sys
+import tempfile
+import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,80 +43,251 @@ import pandas as pd
 
 import spareopt
 from spareopt.classify import abc
-from spareopt.io import write_table
-from spareopt.policy import decide
+from spareopt.history import _clean, demand_matrix
+from spareopt.io import read_table, write_table
+from spareopt.policy import decide, stocking_priority
+from spareopt.synth import make_network
 
 ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "benchmarks" / "data"
 CARPARTS = ROOT.parent / "shared" / "data" / "carparts" / "carparts_long.csv"
+SIZES = {"small": (50, 2_000), "medium": (500, 25_000), "large": (2_000, 60_000)}
+MONTHS = 36
+PEER_SERIES = 100_000
 
 
-def best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    times, out = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return min(times), out
+class PeakRSS:
+    """Peak resident memory of this process during a block, sampled every 5 ms from /proc."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+
+    @staticmethod
+    def now() -> int:
+        try:
+            with open("/proc/self/statm") as fh:
+                return int(fh.read().split()[1]) * 4096
+        except OSError:  # not Linux: no sampling
+            return 0
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.now())
+            time.sleep(0.005)
+
+    def __enter__(self) -> PeakRSS:
+        self.peak = self.now()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self.now())
 
 
-def pandas_peer_mad(path: Path) -> pd.Series:
-    """What a planner writes: read, fill, groupby().apply the weighted average."""
-    frame = pd.read_csv(path, dtype={"part_id": str}).fillna({"quantity": 0})
-    weights = np.arange(1, 7) / 21
-    return frame.sort_values(["part_id", "period"]).groupby("part_id")["quantity"].apply(
-        lambda q: float(np.dot(q.to_numpy()[-6:], weights)))
+@dataclass
+class Run:
+    repeat: int
+    quiet: bool
+    rows: list[tuple[str, float, str, float]] = field(default_factory=list)
+    step: int = 0
+    steps: int = 0
+
+    def time(self, name: str, fn: Callable[[], Any], floor: str, repeat: int | None = None) -> Any:
+        self.step += 1
+        self._progress(name)
+        best, out, peak = float("inf"), None, 0
+        for _ in range(repeat or self.repeat):
+            out = None
+            with PeakRSS() as rss:
+                start = time.perf_counter()
+                out = fn()
+                best = min(best, time.perf_counter() - start)
+            peak = max(peak, rss.peak)
+        self.rows.append((name, best, floor, peak / 1e9))
+        return out
+
+    def _progress(self, name: str) -> None:
+        if not self.quiet and sys.stderr.isatty():
+            sys.stderr.write(f"\r\033[K[{self.step}/{self.steps}] {name} ...")
+            sys.stderr.flush()
+
+    def done(self) -> None:
+        if not self.quiet and sys.stderr.isatty():
+            sys.stderr.write("\r\033[K")
+
+
+def dataset(size: str, quiet: bool) -> tuple[Path, Path | None]:
+    """The history and parts files of a size, generated on first use."""
+    if size == "carparts":
+        if not CARPARTS.exists():
+            raise SystemExit(f"carparts is not available at {CARPARTS}")
+        return CARPARTS, None
+    folder = DATA / size
+    history, parts = folder / "history.parquet", folder / "parts.parquet"
+    if not history.exists():
+        if not quiet:
+            print(f"generating the {size} network into {folder} ...", file=sys.stderr)
+        n_dealers, n_parts = SIZES[size]
+        make_network(n_dealers, n_parts, MONTHS, seed=42, path=folder)
+    return history, parts
+
+
+def pandas_peer(history: pd.DataFrame, n_series: int) -> Callable[[], Any]:
+    """The script a planner writes: monthly totals, then groupby().apply for MAD and for ABC."""
+    keys = history[["dealer", "part"]].drop_duplicates().head(n_series)
+    lines = history.merge(keys, on=["dealer", "part"])
+
+    def run() -> Any:
+        frame = lines.assign(period=lines["date"].dt.to_period("M"))
+        monthly = frame.groupby(["dealer", "part", "period"], observed=True)["quantity"].sum().clip(lower=0)
+        last = monthly.index.get_level_values("period").max()
+        weights = np.arange(1, 7) / 21
+
+        def mad(q: pd.Series) -> float:
+            q = q.droplevel([0, 1]).reindex(pd.period_range(last - 5, last, freq="M"), fill_value=0)
+            return float(np.dot(q.to_numpy(), weights))
+
+        mads = monthly.groupby(level=["dealer", "part"], observed=True).apply(mad)
+
+        def abc_class(values: pd.Series) -> pd.Series:
+            ordered = values.sort_values(ascending=False)
+            before = (ordered.cumsum() - ordered) / ordered.sum()
+            return pd.Series(np.where(before < 0.8, "A", np.where(before < 0.95, "B", "C")), index=ordered.index)
+
+        return mads.groupby(level="dealer", group_keys=False).apply(abc_class)
+
+    return run
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=CARPARTS if CARPARTS.exists() else
-                        ROOT / "examples" / "carparts_sample.csv")
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--size", choices=[*SIZES, "carparts"], default="small")
+    parser.add_argument("--repeat", type=int, default=None, help="best of N (default 3; 1 for large)")
+    parser.add_argument("--quiet", action="store_true", help="no progress line on stderr")
     args = parser.parse_args()
-    r = args.repeat
+    repeat = args.repeat or (1 if args.size == "large" else 3)
+    history_path, parts_path = dataset(args.size, args.quiet)
+    run = Run(repeat, args.quiet, steps=16)
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
 
-    rows: list[tuple[str, float]] = []
-    t, hist = best(lambda: spareopt.load_history(args.data), r)
-    rows.append(("read + validate", t))
-    t, matrix = best(lambda: spareopt.demand_matrix(hist), r)
-    rows.append(("aggregate to matrix", t))
+    is_csv = history_path.suffix == ".csv"
+    reader = (lambda: pacsv.read_csv(history_path)) if is_csv else (lambda: pq.read_table(history_path))
+    arrow = run.time("floor: pyarrow read", reader, "io")
+    n_lines = arrow.num_rows
+    del arrow
+
+    select_holder: dict[str, Any] = {}
+
+    def read() -> Any:
+        return read_table(history_path, select=_history_select(select_holder))
+
+    table = run.time("read (typed, by column)", read, "io")
+
+    def validate_and_aggregate() -> Any:
+        return demand_matrix(_clean(table, dict(select_holder["mapping"])))
+
+    matrix = run.time("validate + aggregate to matrix", validate_and_aggregate, "compute")
+    del table
     q = matrix.values
-    t, _ = best(lambda: q.sum(), r)
-    floor = t
-    rows.append(("floor: matrix.sum()", t))
-    t, mad = best(lambda: spareopt.mad(q), r)
-    rows.append(("mad", t))
-    lead = np.full(len(q), 5.0)
-    cycle = np.full(len(q), 7.0)
-    t, ssq = best(lambda: spareopt.ssq(mad, cycle, lead), r)
-    rows.append(("ssq", t))
-    t, _ = best(lambda: (spareopt.reorder_point(mad, lead, ssq), spareopt.max_stock(mad, lead, cycle, ssq)), r)
-    rows.append(("reorder_point + max_stock", t))
-    t, _ = best(lambda: abc(matrix.last(12).sum(axis=1)), r)
-    rows.append(("abc", t))
+    n_series = q.shape[0]
+    run.time("floor: matrix.sum()", lambda: q.sum(), "compute")
+    parts = spareopt.load_parts(parts_path) if parts_path else None
+    part_code = pd.factorize(matrix.keys["part"], sort=True)[0]
+    dealer = matrix.keys["dealer"].to_numpy() if matrix.has_dealer else None
+    fields = (parts.frame.reindex(pd.Index(matrix.keys["part"])) if parts else pd.DataFrame(index=range(n_series)))
+    cost = fields.get("unit_cost", pd.Series(np.nan, index=fields.index)).to_numpy(dtype=np.float64)
+    lead = fields.get("lead_time_days", pd.Series(7.0, index=fields.index)).fillna(7).to_numpy(dtype=np.float64)
+    cycle = fields.get("order_cycle_days", pd.Series(7.0, index=fields.index)).fillna(7).to_numpy(dtype=np.float64)
+    attribute = fields.get("attribute", pd.Series("B", index=fields.index)).fillna("B").to_numpy()
+    value = matrix.last(12).sum(axis=1) * np.nan_to_num(cost)
+    run.time("abc", lambda: abc(value, group=dealer, order=part_code), "compute")
+    mad = run.time("mad", lambda: spareopt.mad(q), "compute")
+    ssq = spareopt.ssq(mad, cycle, lead)
+    run.time("ssq + reorder_point + max_stock", lambda: (spareopt.ssq(mad, cycle, lead),
+                                                          spareopt.reorder_point(mad, lead, ssq),
+                                                          spareopt.max_stock(mad, lead, cycle, ssq)), "compute")
     hyq = spareopt.half_year_quantity(q)
-    t, _ = best(lambda: decide(order_cycle_days=cycle, lead_time_days=lead, attribute=np.full(len(q), "B"),
-                               unit_cost=np.full(len(q), np.nan), half_year_quantity=hyq, ssq=ssq,
-                               high_value_cost=np.inf), r)
-    rows.append(("must-stock rules", t))
-    t, table = best(lambda: spareopt.must_stock(hist), r)
-    rows.append(("must_stock (after read)", t))
-    t, _ = best(lambda: write_table(table, io.StringIO(), format="csv"), r)
-    rows.append(("write csv", t))
-    t, _ = best(lambda: spareopt.must_stock(args.data), r)
-    rows.append(("end to end (library)", t))
-    t, peer = best(lambda: pandas_peer_mad(args.data), r)
-    rows.append(("peer: pandas groupby-apply MAD (read included)", t))
-    mad_time = dict(rows)["mad"]
 
-    print(f"data: {args.data} ({q.shape[0]:,} series x {q.shape[1]} months), best of {r}")
-    print(f"{'stage':<48}{'seconds':>12}{'x floor':>12}")
-    for name, seconds in rows:
-        print(f"{name:<48}{seconds:>12.6f}{seconds / floor:>12.1f}")
-    print(f"\npandas groupby-apply MAD / spareopt mad on the matrix: {dict(rows)[rows[-1][0]] / mad_time:,.0f}x")
-    agree = np.allclose(peer.reindex(matrix.keys["part"]).to_numpy(), mad) if not matrix.has_dealer else None
-    if agree is not None:
-        print(f"peer MAD equals spareopt MAD: {agree}")
+    def rules() -> Any:
+        decision, _ = decide(order_cycle_days=cycle, lead_time_days=lead, attribute=attribute, unit_cost=cost,
+                             half_year_quantity=hyq, ssq=ssq, high_value_cost=float(np.nanpercentile(cost, 95)))
+        return stocking_priority(decision, ssq, mad, group=dealer, order=part_code)
+
+    run.time("must-stock rules + priority", rules, "compute")
+    del q, matrix, fields
+    out = run.time("must_stock() from the file", lambda: spareopt.must_stock(history_path, parts_path), "io")
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / "out.parquet"
+        arrow_out = pa.Table.from_pandas(out, preserve_index=False)
+        run.time("floor: pyarrow write of the output", lambda: pq.write_table(arrow_out, target), "io")
+        del arrow_out
+        run.time("write (parquet)", lambda: write_table(out, target), "io")
+        del out
+        cli = [sys.executable, "-m", "spareopt", "must-stock", str(history_path), "-o", str(target)]
+        if parts_path:
+            cli[5:5] = ["--parts", str(parts_path)]
+        run.time("end-to-end CLI (with interpreter start)",
+                 lambda: subprocess.run(cli, check=True, stderr=subprocess.DEVNULL), "io")
+    if not is_csv:
+        history = pq.read_table(history_path).to_pandas(date_as_object=False)
+        peer_series = min(PEER_SERIES, n_series)
+        run.time(f"peer: pandas groupby-apply MAD + ABC ({peer_series:,} series)",
+                 pandas_peer(history, peer_series), "peer", repeat=1)
+        del history
+    run.done()
+    report(args.size, history_path, n_lines, n_series, repeat, run.rows)
+
+
+def _history_select(holder: dict[str, Any]) -> Callable[[list[str]], dict[str, str]]:
+    from spareopt.columns import HISTORY_COLUMNS, resolve_columns
+
+    def select(headers: list[str]) -> dict[str, str]:
+        mapping = resolve_columns(headers, HISTORY_COLUMNS, source="history", required=("part", "quantity"),
+                                  one_of=("date", "period"))
+        holder["mapping"] = mapping
+        return {h: "number" if c in ("quantity", "unit_price") else "text" for c, h in mapping.items()}
+
+    return select
+
+
+def report(size: str, path: Path, n_lines: int, n_series: int, repeat: int,
+           rows: list[tuple[str, float, str, float]]) -> None:
+    t = {name: seconds for name, seconds, _, _ in rows}
+    io_floor = t["floor: pyarrow read"] + t["floor: pyarrow write of the output"]
+    compute_floor = t["floor: matrix.sum()"]
+    matrix_gb = n_series * MONTHS * 8 / 1e9 if size != "carparts" else n_series * 51 * 8 / 1e9
+    print(f"size {size}: {path.name}, {n_lines:,} lines, {n_series:,} series; best of {repeat}")
+    print(f"{'stage':<58}{'seconds':>10}{'ratio':>12}{'peak RSS GB':>13}")
+    for name, seconds, floor, peak in rows:
+        if floor == "io":
+            ratio = f"{seconds / io_floor:.2f}x io"
+        elif floor == "compute":
+            ratio = f"{seconds / compute_floor:.1f}x sum"
+        else:
+            ratio = ""
+        print(f"{name:<58}{seconds:>10.4f}{ratio:>12}{peak:>13.2f}")
+    compute = sum(t[k] for k in ("abc", "mad", "ssq + reorder_point + max_stock", "must-stock rules + priority"))
+    peak = max(p for _, _, _, p in rows)
+    e2e = t["must_stock() from the file"] + t["write (parquet)"]
+    print()
+    print(f"I/O floor (read + write) {io_floor:.3f} s; compute floor {compute_floor:.5f} s; "
+          f"dense matrix {matrix_gb:.2f} GB")
+    print(f"target: read + must_stock + write <= 2x I/O floor: {e2e / io_floor:.2f}x")
+    print(f"target: compute stages <= 10x compute floor: {compute / compute_floor:.1f}x")
+    print(f"target: peak memory <= 3x dense matrix: {peak / matrix_gb:.2f}x" if matrix_gb else "")
+    peer = [(name, s) for name, s, floor, _ in rows if floor == "peer"]
+    if peer:
+        name, seconds = peer[0]
+        series = int(name.split("(")[1].split(" ")[0].replace(",", ""))
+        ours = (t["mad"] + t["abc"]) * series / n_series
+        print(f"peer: pandas groupby-apply MAD + ABC takes {seconds:.2f} s for {series:,} series; spareopt's "
+              f"mad + abc on the matrix {ours:.4f} s for as many ({seconds / ours:,.0f}x)")
 
 
 if __name__ == "__main__":
