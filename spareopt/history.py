@@ -255,16 +255,16 @@ def demand_matrix(history: History, *, as_of: str | pd.Period | None = None) -> 
             f"{source}: {n_months} month(s) of history end at as_of {_label(end)} ({_label(start)}..{_label(end)}); "
             f"the seed's MAD needs at least {MIN_HISTORY_MONTHS}. Give a longer history or a later --as-of"
         )
-    sub = frame[used]
-    part_codes, part_uniques = pd.factorize(sub["part"], sort=True)
+    sub = frame[used] if after else frame
+    part_codes, part_names = _sorted_codes(sub["part"])
     if history.has_dealer:
-        dealer_codes, dealer_uniques = pd.factorize(sub["dealer"], sort=True)
-        combined = dealer_codes.astype(np.int64) * len(part_uniques) + part_codes
+        dealer_codes, dealer_names = _sorted_codes(sub["dealer"])
+        combined = dealer_codes * len(part_names) + part_codes
     else:
-        combined = part_codes.astype(np.int64)
-    series_ids, series_index = np.unique(combined, return_inverse=True)
-    column = sub["month"].to_numpy() - start
-    flat = series_index.astype(np.int64) * n_months + column
+        combined = part_codes
+    series_ids, series_index = _series_index(combined, len(part_names) * (len(dealer_names) if history.has_dealer
+                                                                           else 1))
+    flat = series_index * n_months + (sub["month"].to_numpy() - start)
     values = np.bincount(flat, weights=sub["quantity"].to_numpy(dtype=np.float64),
                          minlength=len(series_ids) * n_months).reshape(len(series_ids), n_months)
     negative = values < 0
@@ -272,12 +272,55 @@ def demand_matrix(history: History, *, as_of: str | pd.Period | None = None) -> 
     values[negative] = 0.0
     keys: dict[str, Any] = {}
     if history.has_dealer:
-        keys["dealer"] = np.asarray(dealer_uniques, dtype=object)[series_ids // len(part_uniques)]
-        keys["part"] = np.asarray(part_uniques, dtype=object)[series_ids % len(part_uniques)]
+        keys["dealer"] = _categorical(series_ids // len(part_names), dealer_names)
+        keys["part"] = _categorical(series_ids % len(part_names), part_names)
     else:
-        keys["part"] = np.asarray(part_uniques, dtype=object)[series_ids]
+        keys["part"] = _categorical(series_ids, part_names)
     periods = pd.PeriodIndex.from_ordinals(np.arange(start, end + 1), freq="M")
-    return DemandMatrix(values, pd.DataFrame(keys, dtype=object), periods, negative_months, after)
+    return DemandMatrix(values, pd.DataFrame(keys), periods, negative_months, after)
+
+
+def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (int64) into the distinct values sorted as text, and those values (object array)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        names = np.asarray(values.cat.categories, dtype=object)
+        order = np.argsort(names.astype(str), kind="stable")
+        rank = np.empty(len(names), dtype=np.int64)
+        rank[order] = np.arange(len(names))
+        return rank[values.cat.codes.to_numpy()], names[order]
+    codes, uniques = pd.factorize(values, sort=True)
+    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+
+
+_DENSE_KEYS = 250_000_000
+
+
+def _series_index(combined: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted distinct series keys, and each line's row among them.
+
+    A dense lookup (4 bytes per possible dealer x part key) when the key space is at
+    most 250M, one pass; otherwise a hash factorisation and a sort of the distinct keys.
+    """
+    if space <= _DENSE_KEYS:
+        present = np.zeros(space, dtype=bool)
+        present[combined] = True
+        series_ids = np.flatnonzero(present)
+        lookup = np.zeros(space, dtype=np.int64 if len(series_ids) >= 2**31 else np.int32)
+        lookup[series_ids] = np.arange(len(series_ids))
+        return series_ids, lookup[combined].astype(np.int64)
+    codes, uniques = pd.factorize(combined)
+    order = np.argsort(uniques)
+    rank = np.empty(len(uniques), dtype=np.int64)
+    rank[order] = np.arange(len(uniques))
+    return uniques[order], rank[codes]
+
+
+def _categorical(codes: np.ndarray, names: np.ndarray) -> pd.Categorical:
+    """Keys as a Categorical over the names that occur, in sorted order."""
+    used = np.unique(codes)
+    remap = np.zeros(len(names), dtype=np.int64)
+    remap[used] = np.arange(len(used))
+    return pd.Categorical.from_codes(remap[codes], categories=pd.Index(names[used], dtype=object))
 
 
 # -- cell parsing (vectorised over unique values) ---------------------------------------------------

@@ -19,7 +19,7 @@ from .errors import InputError
 from .forecast import half_year_quantity, mad
 from .history import DemandMatrix, History, demand_matrix, load_history
 from .io import Table
-from .parts import PartsMaster, load_parts, part_fields
+from .parts import ATTRIBUTES, PartsMaster, load_parts, part_fields
 from .policy import DECISIONS, REASONS, decide, max_stock, reorder_point, ssq, stocking_priority
 
 __all__ = ["must_stock", "OUTPUT_COLUMNS"]
@@ -124,11 +124,13 @@ def must_stock(
 
 def _plan(matrix: DemandMatrix, hist: History, master: PartsMaster | None, cfg: Config) -> pd.DataFrame:
     keys = matrix.keys
-    part_code, part_names = pd.factorize(keys["part"], sort=True)
+    part = keys["part"].astype("category")
+    part_code = part.cat.codes.to_numpy()  # categories are sorted: codes rank the part numbers
+    part_names = part.cat.categories
     fields, parts_report = part_fields(np.asarray(part_names, dtype=object), master, cfg,
                                        history_price=_history_price(hist, matrix, part_names))
     per_series = fields.iloc[part_code].reset_index(drop=True)
-    dealer = keys["dealer"].to_numpy() if matrix.has_dealer else None
+    dealer = keys["dealer"].astype("category").cat.codes.to_numpy() if matrix.has_dealer else None
 
     q = matrix.values
     mad_ = mad(q)
@@ -153,30 +155,41 @@ def _plan(matrix: DemandMatrix, hist: History, master: PartsMaster | None, cfg: 
 
     out: dict[str, Any] = {}
     if matrix.has_dealer:
-        out["dealer"] = dealer
-    out["part"] = keys["part"].to_numpy()
+        dealers = keys["dealer"].astype("category")
+        out["dealer"] = _text(dealer, dealers.cat.categories)
+    out["part"] = _text(part_code, part_names)
     if "description" in per_series:
         out["description"] = per_series["description"].to_numpy()
     out.update({
-        "abc_class": abc_class.astype(object),
-        "attribute": per_series["attribute"].to_numpy(),
+        "abc_class": _text(np.searchsorted(ATTRIBUTES, abc_class), ATTRIBUTES),
+        "attribute": _text(np.searchsorted(ATTRIBUTES, per_series["attribute"].to_numpy().astype(str)), ATTRIBUTES),
         "unit_cost": cost,
         "half_year_quantity": hyq,
         "mad": mad_,
         "ssq": ssq_,
         "reorder_point": reorder_point(mad_, lead, ssq_),
         "max_stock": max_stock(mad_, lead, cycle, ssq_),
-        "decision": decision,
-        "reason": reason,
+        "decision": _text(pd.Categorical(decision, categories=DECISIONS).codes, DECISIONS),
+        "reason": _text(pd.Categorical(reason, categories=list(REASONS)).codes, list(REASONS)),
         "priority": pd.arrays.IntegerArray(priority, priority == 0),
     })
     table = pd.DataFrame(out)
     rank = pd.Categorical(decision, categories=DECISIONS).codes
-    dealer_code = pd.factorize(dealer, sort=True)[0] if dealer is not None else np.zeros(len(table), dtype=np.int64)
-    order = np.lexsort((part_code, np.where(priority > 0, priority, 0), rank, dealer_code))
+    dealer_code = dealer if dealer is not None else np.zeros(len(table), dtype=np.int64)
+    order = np.lexsort((part_code, priority, rank, dealer_code))
     table = table.iloc[order].reset_index(drop=True)
     table.attrs["report"] = _report(matrix, hist, master, cfg, parts_report, basis, high_value, table)
     return table
+
+
+def _text(codes: np.ndarray, names: Any) -> pd.Series:
+    """A text column from codes into names, decoded by pyarrow (no Python string per row)."""
+    import pyarrow as pa
+
+    array = pa.DictionaryArray.from_arrays(pa.array(np.asarray(codes, dtype=np.int32)),
+                                           pa.array(np.asarray(names, dtype=object).astype(str)))
+    return pd.Series(array.dictionary_decode().to_pandas(types_mapper={pa.string(): pd.StringDtype(
+        "pyarrow", na_value=np.nan)}.get))
 
 
 def _history_price(hist: History, matrix: DemandMatrix, part_names: pd.Index) -> np.ndarray | None:

@@ -22,6 +22,10 @@ REASONS = {
 """Each reason, in the order the rules are tried, with the decision it gives."""
 
 
+REASON_NAMES = np.array(list(REASONS), dtype=object)
+DECISION_OF_REASON = np.array(list(REASONS.values()), dtype=object)
+
+
 def decide(
     *,
     order_cycle_days: ArrayLike,
@@ -93,10 +97,8 @@ def decide(
             hyq <= low_volume_max,
             np.asarray(ssq, dtype=np.float64) < central_ssq_min,
         ]
-    reasons = list(REASONS)
-    reason = np.select(conditions, reasons[:-1], default=reasons[-1]).astype(object)
-    decision = np.select(conditions, [REASONS[r] for r in reasons[:-1]], default=REASONS[reasons[-1]]).astype(object)
-    return decision, reason
+    code = np.select(conditions, np.arange(len(conditions)), default=len(conditions))
+    return DECISION_OF_REASON[code], REASON_NAMES[code]
 
 
 def stocking_priority(
