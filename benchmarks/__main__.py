@@ -214,9 +214,11 @@ def main() -> None:
                                                           spareopt.max_stock(mad, lead, cycle, ssq)), "compute")
     hyq = spareopt.half_year_quantity(q)
 
+    high_value = float(np.nanpercentile(cost, 95)) if np.isfinite(cost).any() else float("inf")
+
     def rules() -> Any:
         decision, _ = decide(order_cycle_days=cycle, lead_time_days=lead, attribute=attribute, unit_cost=cost,
-                             half_year_quantity=hyq, ssq=ssq, high_value_cost=float(np.nanpercentile(cost, 95)))
+                             half_year_quantity=hyq, ssq=ssq, high_value_cost=high_value)
         return stocking_priority(decision, ssq, mad, group=dealer, order=part_code)
 
     run.time("must-stock rules + priority", rules, "compute")
