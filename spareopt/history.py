@@ -11,6 +11,7 @@ into one float64 row per series.
 from __future__ import annotations
 
 from collections.abc import Mapping
+import functools
 from dataclasses import dataclass, field
 from os import PathLike
 from typing import Any
@@ -30,25 +31,48 @@ MIN_HISTORY_MONTHS = 6
 _EPOCH_YEAR = 1970  # pandas monthly Period ordinal 0 is 1970-01
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class History:
-    """Clean sales lines, one per usable input row.
+    """Clean sales lines, one per usable input row, as columns of arrays.
 
     Attributes
     ----------
-    frame : DataFrame
-        ``dealer`` (when the source has one), ``part`` (str), ``month``
-        (pandas monthly ordinal, int64), ``quantity`` (float64, negative =
-        return), ``unit_price`` (float64, NaN when unknown; when the source has one).
+    lines : dict of str -> ndarray
+        One array per column, one element per line: ``part`` and ``dealer``
+        (int32 codes into :attr:`names`, when the source has a dealer),
+        ``month`` (pandas monthly ordinal, int32), ``quantity`` (float64,
+        negative = return) and ``unit_price`` (float64, NaN when unknown; when
+        the source has one).
+    names : dict of str -> ndarray
+        ``part`` and ``dealer``: the distinct identifiers, sorted as text, so that
+        the codes rank them.
     has_dealer : bool
         Whether the source had a dealer column.
     report : dict
         What was read, skipped or ignored, for the run report.
     """
 
-    frame: pd.DataFrame
+    lines: dict[str, np.ndarray]
+    names: dict[str, np.ndarray]
     has_dealer: bool
     report: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.lines["quantity"])
+
+    @functools.cached_property
+    def frame(self) -> pd.DataFrame:
+        """The lines as a frame: ``dealer`` and ``part`` (Categorical), ``month`` (int64), ``quantity``, ``unit_price``."""
+        out: dict[str, Any] = {}
+        for key in ("dealer", "part"):
+            if key in self.lines:
+                out[key] = pd.Categorical.from_codes(self.lines[key], categories=pd.Index(self.names[key], dtype=object),
+                                                     validate=False)
+        out["month"] = self.lines["month"].astype(np.int64)
+        out["quantity"] = self.lines["quantity"]
+        if "unit_price" in self.lines:
+            out["unit_price"] = self.lines["unit_price"]
+        return pd.DataFrame(out)
 
 
 @dataclass(frozen=True)
@@ -137,7 +161,7 @@ def load_history(
                 for canonical, header in found.items()}
 
     if isinstance(source, Table):
-        select(list(source.frame.columns))
+        select(source.columns)
         return _clean(source, found)
     if isinstance(source, str) and source == "-":
         source = read_stdin()  # read once: an error is reported from a second, exact reading
@@ -152,41 +176,57 @@ def load_history(
 
 
 def _clean(table: Table, mapping: dict[str, str]) -> History:
-    raw = table.frame
-    headers = list(table.headers or raw.columns)
+    """Check every cell once and turn the mapped columns into the arrays of a :class:`History`.
+
+    Each column is checked on its distinct values where it is text (a dictionary or a
+    factorisation), on the array where it is typed: a network-size file costs a few
+    passes over integer codes, never a Python object per line.
+    """
+    headers = list(table.headers or table.columns)
     ignored_columns = [c for c in headers if c not in mapping.values()]
+    n = len(table)
+    cells = {canonical: table.column(header) for canonical, header in mapping.items()}
 
-    quantity_raw = raw[mapping["quantity"]]
-    empty_quantity = _is_empty(quantity_raw)
-    blank = _all_empty(raw)
-    skipped = empty_quantity | blank
-    no_record_rows = table.rows[empty_quantity & ~blank]
-    kept = table.take(~skipped)
-    frame = kept.frame
-    rows = kept.rows
-    if len(frame) == 0:
-        if blank.all():
-            raise InputError(f"file {table.source} has a header but no rows (only blank lines); export the data rows too")
-        raise InputError(f"{table.source}: no row has a quantity; every cell of the `quantity` column "
-                         f"({mapping['quantity']!r}) is empty")
+    empty_quantity = _empty_mask(cells["quantity"])
+    if empty_quantity is None:  # the usual case: every row has a quantity, and no row is blank
+        keep = None
+        blank = np.zeros(0, dtype=np.int64)
+        no_record = np.zeros(0, dtype=np.int64)
+    else:
+        blank_mask = empty_quantity.copy()
+        for canonical, column in cells.items():
+            if canonical != "quantity":
+                empty = _empty_mask(column)
+                blank_mask &= empty if empty is not None else False
+        keep = ~empty_quantity
+        blank = np.flatnonzero(blank_mask)
+        no_record = np.flatnonzero(empty_quantity & ~blank_mask)
+        if not keep.any():
+            if len(blank) == n:
+                raise InputError(f"file {table.source} has a header but no rows (only blank lines); export the data rows too")
+            raise InputError(f"{table.source}: no row has a quantity; every cell of the `quantity` column "
+                             f"({mapping['quantity']!r}) is empty")
+    check = _Check(table, keep)
 
-    out: dict[str, Any] = {}
-    if "dealer" in mapping:
-        out["dealer"] = _keys(frame[mapping["dealer"]], "dealer", mapping["dealer"], rows, table.source)
-    out["part"] = _keys(frame[mapping["part"]], "part", mapping["part"], rows, table.source)
+    lines: dict[str, np.ndarray] = {}
+    names: dict[str, np.ndarray] = {}
+    for key in ("dealer", "part"):
+        if key in mapping:
+            lines[key], names[key] = _key_codes(cells[key], key, mapping[key], check)
     time_col = "date" if "date" in mapping else "period"
-    out["month"] = parse_month(frame[mapping[time_col]], column=mapping[time_col], rows=rows, source=table.source)
-    out["quantity"] = parse_number(frame[mapping["quantity"]], column=mapping["quantity"], rows=rows,
-                                   source=table.source, allow_empty=False, name="quantity")
+    lines["month"] = _months(cells[time_col], mapping[time_col], check)
+    lines["quantity"] = _numbers(cells["quantity"], "quantity", mapping["quantity"], check, allow_empty=False,
+                                 fix="correct the cells (an empty cell means no record)")
     if "unit_price" in mapping:
-        price = parse_number(frame[mapping["unit_price"]], column=mapping["unit_price"], rows=rows,
-                             source=table.source, allow_empty=True, name="unit_price",
-                             fix="correct the price (an empty cell means unknown)")
-        _check_rows(price < 0, "unit_price", mapping["unit_price"], frame[mapping["unit_price"]], rows,
-                    table.source, "must be >= 0", "correct the price")
-        out["unit_price"] = price
-    clean = pd.DataFrame(out)
-    returns = clean["quantity"].to_numpy() < 0
+        price = _numbers(cells["unit_price"], "unit_price", mapping["unit_price"], check, allow_empty=True,
+                         fix="correct the price (an empty cell means unknown)")
+        check.fail(price < 0, "unit_price", mapping["unit_price"], cells["unit_price"], "must be >= 0",
+                   "correct the price")
+        lines["unit_price"] = price
+    if keep is not None:
+        lines = {k: v[keep] for k, v in lines.items()}
+    quantity = lines["quantity"]
+    returns = quantity < 0
     report = {
         "source": table.source,
         "encoding": table.encoding,
@@ -194,15 +234,224 @@ def _clean(table: Table, mapping: dict[str, str]) -> History:
         "headers": headers,
         "columns": dict(mapping),
         "columns_ignored": ignored_columns,
-        "rows_read": int(len(raw)),
-        "rows_blank": int(blank.sum()),
-        "rows_blank_first": [_row_label(r) for r in table.rows[blank][:5]],
-        "rows_no_quantity": int(len(no_record_rows)),
-        "rows_no_quantity_first": [_row_label(r) for r in no_record_rows[:5]],
+        "rows_read": n,
+        "rows_blank": len(blank),
+        "rows_blank_first": [_row_label(r) for r in table.row_labels(blank[:5])],
+        "rows_no_quantity": len(no_record),
+        "rows_no_quantity_first": [_row_label(r) for r in table.row_labels(no_record[:5])],
         "return_lines": int(returns.sum()),
-        "return_units": float(np.abs(clean["quantity"].to_numpy()[returns]).sum()),
+        "return_units": float(-quantity[returns].sum()),
     }
-    return History(clean, "dealer" in mapping, report)
+    return History(lines, names, "dealer" in mapping, report)
+
+
+class _Check:
+    """Raises :class:`InputError` for the kept rows that break a rule, naming their row numbers."""
+
+    def __init__(self, table: Table, keep: np.ndarray | None) -> None:
+        self.table, self.keep = table, keep
+
+    def fail(self, bad: np.ndarray | None, name: str, column: str, cells: Any, rule: str, fix: str) -> None:
+        if bad is None or not np.any(bad):
+            return
+        if self.keep is not None:
+            bad = bad & self.keep
+            if not bad.any():
+                return
+        where = np.flatnonzero(bad)
+        _raise_at(where, name, column, _cells_at(cells, where[:5]), self.table.row_labels(where[:5]),
+                  self.table.source, rule, fix)
+
+
+# -- one column, read by pyarrow (ChunkedArray) or pandas (Series) ----------------------------------
+
+
+def _is_arrow(column: Any) -> bool:
+    return not isinstance(column, (pd.Series, pd.Index, np.ndarray))
+
+
+def _empty_mask(column: Any) -> np.ndarray | None:
+    """Which cells are empty (missing, or text of only spaces); None when none is."""
+    if _is_arrow(column):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        kind = column.type.value_type if pa.types.is_dictionary(column.type) else column.type
+        is_text = pa.types.is_string(kind) or pa.types.is_large_string(kind)
+        if column.null_count == 0 and not is_text and not pa.types.is_floating(kind):
+            return None
+        if is_text:
+            codes, uniques = _factorize(column)
+            blank = np.append((uniques.astype(str).str.strip() == "").to_numpy(dtype=bool), True)
+            empty = blank[codes]  # code -1, a missing cell, is the last
+        else:
+            empty = pc.is_null(column, nan_is_null=True).to_numpy(zero_copy_only=False)
+        return empty if empty.any() else None
+    empty = _is_empty(column)
+    return empty if empty.any() else None
+
+
+def _factorize(column: Any) -> tuple[np.ndarray, pd.Series]:
+    """Codes (int32, -1 for a missing cell) into the distinct values (object Series), in one pass."""
+    if _is_arrow(column):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if not pa.types.is_dictionary(column.type):
+            column = pc.dictionary_encode(column)
+        if column.num_chunks == 0:
+            return np.zeros(0, dtype=np.int32), pd.Series([], dtype=object)
+        if column.num_chunks > 1:  # each Parquet row group has a dictionary of its own
+            column = pa.table({"c": column}).unify_dictionaries().column(0)
+        dictionary = column.chunk(0).dictionary
+        codes = np.empty(len(column), dtype=np.int32)
+        at = 0
+        for chunk in column.chunks:
+            indices = chunk.indices if chunk.null_count == 0 else pc.fill_null(chunk.indices, -1)
+            codes[at:at + len(chunk)] = indices.to_numpy(zero_copy_only=False)
+            at += len(chunk)
+        return codes, pd.Series(dictionary.to_pylist(), dtype=object)
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return (column.cat.codes.to_numpy().astype(np.int32),
+                pd.Series(np.asarray(column.cat.categories, dtype=object), dtype=object))
+    codes, uniques = pd.factorize(column)
+    return codes.astype(np.int32), pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+
+
+def _kind(column: Any) -> str:
+    """``number``, ``date`` (a timestamp or date type), ``period`` (pandas Period) or ``text`` (anything else)."""
+    if _is_arrow(column):
+        import pyarrow as pa
+
+        t = column.type
+        if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
+            return "number"
+        if pa.types.is_timestamp(t) or pa.types.is_date(t):
+            return "date"
+        return "text"
+    if isinstance(column.dtype, pd.PeriodDtype):
+        return "period"
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return "date"
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        return "number"
+    return "text"
+
+
+def _cells_at(column: Any, where: np.ndarray) -> list[Any]:
+    """The cells at some positions, to show in a message."""
+    if _is_arrow(column):
+        return column.take(where).to_pylist()
+    return list(column.to_numpy()[where])
+
+
+def _float64(column: Any) -> np.ndarray:
+    """A numeric column as float64, NaN for a missing cell (one pass: each chunk is cast into place)."""
+    if _is_arrow(column):
+        import pyarrow as pa
+
+        out = np.empty(len(column), dtype=np.float64)
+        at = 0
+        for chunk in column.chunks:
+            if chunk.null_count or not (pa.types.is_integer(chunk.type) or pa.types.is_floating(chunk.type)):
+                chunk = chunk.cast(pa.float64())
+            out[at:at + len(chunk)] = chunk.to_numpy(zero_copy_only=False)
+            at += len(chunk)
+        return out
+    return column.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _key_codes(column: Any, name: str, header: str, check: _Check) -> tuple[np.ndarray, np.ndarray]:
+    """Identifier codes that rank the trimmed identifiers, and those identifiers sorted as text.
+
+    Integral numbers lose a trailing ``.0``; two spellings that trim alike are one identifier.
+    """
+    codes, uniques = _factorize(column)
+    text = _identifier_text(uniques)
+    empty = np.append(text == "", True)  # code -1, a missing cell, is the last
+    if empty[:-1].any() or (len(codes) and codes.min() < 0):
+        check.fail(empty[codes], name, header, column, "must not be empty", f"fill in the {name}")
+    names, rank = np.unique(text.astype(str), return_inverse=True)
+    if len(names) == len(text) and np.array_equal(rank, np.arange(len(text))):
+        return codes, names.astype(object)  # the dictionary is sorted and clean already
+    return rank.astype(np.int32)[codes], names.astype(object)
+
+
+def _identifier_text(values: pd.Series) -> np.ndarray:
+    """Distinct identifier cells as trimmed text; integral floats without ``.0``; missing -> ``""``."""
+    text = []
+    for value in values:  # distinct values only
+        if value is None or (isinstance(value, float) and not np.isfinite(value)):
+            text.append("")
+        elif isinstance(value, float) and value.is_integer():
+            text.append(f"{value:.0f}")
+        else:
+            text.append(str(value).strip())
+    return np.asarray(text, dtype=object)
+
+
+def _months(column: Any, header: str, check: _Check) -> np.ndarray:
+    """Monthly ordinals (int32) of a date or period column; see :func:`parse_month`."""
+    kind = _kind(column)
+    rule = "must be a date (YYYY-MM-DD, YYYY/MM/DD, YYYY-MM or an Excel date)"
+    fix = "correct the cells, or map another column with --column date=HEADER"
+    if kind == "period":
+        return column.dt.asfreq("M").array.asi8.astype(np.int32)
+    if kind == "date":
+        missing = _empty_mask(column)
+        check.fail(missing, "date", header, column, "must be a date", "fill in the date")
+        return _temporal_months(column)
+    codes, uniques = _factorize(column)
+    ordinal, valid = _month_of_text(uniques.map(lambda v: "" if v is None else str(v).strip()))
+    ordinal, valid = np.append(ordinal, 0), np.append(valid, False)  # code -1, a missing cell, is not a date
+    check.fail(~valid[codes], "date", header, column, rule, fix)
+    return ordinal[codes]
+
+
+def _temporal_months(column: Any) -> np.ndarray:
+    """Monthly ordinals of a date or timestamp column (0 where missing).
+
+    Arrow ``date32`` goes through a table of the months of the few distinct days in
+    range (one gather per line); other types through their year and month fields.
+    """
+    if _is_arrow(column):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if pa.types.is_date32(column.type):
+            days = np.concatenate([(pc.fill_null(c.view(pa.int32()), 0) if c.null_count else c.view(pa.int32()))
+                                   .to_numpy(zero_copy_only=False) for c in column.chunks])
+            valid = pc.is_valid(column).to_numpy(zero_copy_only=False) if column.null_count else None
+            present = days[valid] if valid is not None else days
+            first, last = int(present.min()), int(present.max())
+            month_of_day = (np.arange(first, last + 1).astype("datetime64[D]").astype("datetime64[M]")
+                            .astype(np.int64).astype(np.int32))
+            if valid is not None:
+                days = np.where(valid, days, first)
+            return month_of_day[days - first]
+        year = pc.fill_null(pc.year(column), _EPOCH_YEAR).to_numpy()
+        month = pc.fill_null(pc.month(column), 1).to_numpy()
+        return ((year - _EPOCH_YEAR) * 12 + month - 1).astype(np.int32)
+    values = pd.Series(column)
+    ordinal = (values.dt.year - _EPOCH_YEAR) * 12 + values.dt.month - 1
+    return ordinal.fillna(0).to_numpy(dtype=np.int32)
+
+
+def _numbers(column: Any, name: str, header: str, check: _Check, *, allow_empty: bool, fix: str) -> np.ndarray:
+    """A numeric column as float64 (NaN for an empty cell); text is parsed on its distinct values."""
+    rule = "must be a finite number"
+    if _kind(column) == "number":
+        number = _float64(column)
+        check.fail(np.isinf(number) | (np.isnan(number) & (not allow_empty)), name, header, column, rule, fix)
+        return number
+    codes, uniques = _factorize(column)
+    number, empty = _number_of_text(uniques.map(lambda v: "" if v is None else str(v)))
+    safe = np.maximum(codes, 0)
+    if not len(number):
+        number, empty, safe = np.array([np.nan]), np.array([True]), np.zeros(len(codes), dtype=np.int32)
+    missing = (codes < 0) | empty[safe]
+    check.fail(np.isnan(number)[safe] & ~missing | (missing & (not allow_empty)), name, header, column, rule, fix)
+    return np.where(missing, np.nan, number[safe])
 
 
 def _source_name(source: object) -> str:
@@ -235,19 +484,26 @@ def demand_matrix(history: History, *, as_of: str | pd.Period | None = None) -> 
     ------
     InputError
         ``as_of`` is not a month, or fewer than 6 months end at ``as_of``.
+
+    Notes
+    -----
+    Two passes over the lines, in blocks of :data:`BLOCK_LINES` so that the
+    temporary index arrays stay small: the first marks which dealer x part
+    series occur, the second adds each line into its (series, month) cell with
+    ``np.add.at``.  Memory is the matrix plus one block.
     """
-    frame = history.frame
-    month = frame["month"].to_numpy()
+    lines = history.lines
+    month = lines["month"]
     last = int(month.max())
     end = last if as_of is None else _as_of_ordinal(as_of)
-    used = month <= end
-    after = int((~used).sum())
-    if not used.any():
+    after = int(np.count_nonzero(month > end)) if end < last else 0
+    used = month <= end if after else None
+    if after == len(month):
         raise InputError(
             f"as_of {_label(end)} is before the first month in the history ({_label(int(month.min()))}); "
             "choose a later --as-of"
         )
-    start = int(month[used].min())
+    start = int(month[used].min() if used is not None else month.min())
     n_months = end - start + 1
     if n_months < MIN_HISTORY_MONTHS:
         source = history.report.get("source", "the history")
@@ -255,72 +511,81 @@ def demand_matrix(history: History, *, as_of: str | pd.Period | None = None) -> 
             f"{source}: {n_months} month(s) of history end at as_of {_label(end)} ({_label(start)}..{_label(end)}); "
             f"the seed's MAD needs at least {MIN_HISTORY_MONTHS}. Give a longer history or a later --as-of"
         )
-    sub = frame[used] if after else frame
-    part_codes, part_names = _sorted_codes(sub["part"])
-    if history.has_dealer:
-        dealer_codes, dealer_names = _sorted_codes(sub["dealer"])
-        combined = dealer_codes * len(part_names) + part_codes
-    else:
-        combined = part_codes
-    series_ids, series_index = _series_index(combined, len(part_names) * (len(dealer_names) if history.has_dealer
-                                                                           else 1))
-    flat = series_index * n_months + (sub["month"].to_numpy() - start)
-    values = np.bincount(flat, weights=sub["quantity"].to_numpy(dtype=np.float64),
-                         minlength=len(series_ids) * n_months).reshape(len(series_ids), n_months)
-    negative = values < 0
-    negative_months = int(negative.sum())
-    values[negative] = 0.0
+    part_names = history.names["part"]
+    dealer_names = history.names["dealer"] if history.has_dealer else np.array([""], dtype=object)
+    n_parts = len(part_names)
+    blocks = [slice(i, i + BLOCK_LINES) for i in range(0, len(month), BLOCK_LINES)]
+
+    wide = np.int64 if len(dealer_names) * n_parts >= 2**31 else np.int32
+
+    def series_key(block: slice) -> tuple[np.ndarray, np.ndarray | None]:
+        key = lines["part"][block].astype(wide)
+        if history.has_dealer:
+            key += lines["dealer"][block].astype(wide) * wide(n_parts)
+        keep = used[block] if used is not None else None
+        return (key[keep] if keep is not None else key), keep
+
+    series_ids, index_of = _series_index(series_key, blocks, len(dealer_names) * n_parts)
+    values = np.zeros((len(series_ids), n_months))
+    flat_type = np.int64 if values.size >= 2**31 else np.int32
+    flat_values = values.reshape(-1)
+    negative_cells = []
+    for block in blocks:
+        key, keep = series_key(block)
+        flat = index_of(key) * flat_type(n_months) + ((month[block] if keep is None else month[block][keep]) - start)
+        quantity = lines["quantity"][block] if keep is None else lines["quantity"][block][keep]
+        np.add.at(flat_values, flat, quantity)
+        negative_cells.append(flat[quantity < 0])
+    negative_months = 0
+    returns = np.concatenate(negative_cells)
+    if len(returns):  # only a cell with a return can be negative
+        cells = np.unique(returns)
+        negative = cells[flat_values[cells] < 0]
+        negative_months = len(negative)
+        flat_values[negative] = 0.0
     keys: dict[str, Any] = {}
     if history.has_dealer:
-        keys["dealer"] = _categorical(series_ids // len(part_names), dealer_names)
-        keys["part"] = _categorical(series_ids % len(part_names), part_names)
+        keys["dealer"] = _categorical(series_ids // n_parts, dealer_names)
+        keys["part"] = _categorical(series_ids % n_parts, part_names)
     else:
         keys["part"] = _categorical(series_ids, part_names)
     periods = pd.PeriodIndex.from_ordinals(np.arange(start, end + 1), freq="M")
     return DemandMatrix(values, pd.DataFrame(keys), periods, negative_months, after)
 
 
-def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Codes (int64) into the distinct values sorted as text, and those values (object array)."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        names = np.asarray(values.cat.categories, dtype=object)
-        order = np.argsort(names.astype(str), kind="stable")
-        rank = np.empty(len(names), dtype=np.int64)
-        rank[order] = np.arange(len(names))
-        return rank[values.cat.codes.to_numpy()], names[order]
-    codes, uniques = pd.factorize(values, sort=True)
-    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
-
+BLOCK_LINES = 1 << 22
+"""Lines per block in :func:`demand_matrix` (4M: 32 MB per temporary int64 array)."""
 
 _DENSE_KEYS = 250_000_000
 
 
-def _series_index(combined: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
-    """The sorted distinct series keys, and each line's row among them.
+def _series_index(series_key: Any, blocks: list[slice], space: int) -> tuple[np.ndarray, Any]:
+    """The sorted distinct series keys, and a function from keys to their rows.
 
     A dense lookup (4 bytes per possible dealer x part key) when the key space is at
-    most 250M, one pass; otherwise a hash factorisation and a sort of the distinct keys.
+    most 250M; otherwise the distinct keys of each block, merged, and a binary search.
     """
     if space <= _DENSE_KEYS:
         present = np.zeros(space, dtype=bool)
-        present[combined] = True
+        for block in blocks:
+            present[series_key(block)[0]] = True
         series_ids = np.flatnonzero(present)
+        del present
         lookup = np.zeros(space, dtype=np.int64 if len(series_ids) >= 2**31 else np.int32)
         lookup[series_ids] = np.arange(len(series_ids))
-        return series_ids, lookup[combined].astype(np.int64)
-    codes, uniques = pd.factorize(combined)
-    order = np.argsort(uniques)
-    rank = np.empty(len(uniques), dtype=np.int64)
-    rank[order] = np.arange(len(uniques))
-    return uniques[order], rank[codes]
+        return series_ids, lambda key: lookup[key]
+    series_ids = np.unique(np.concatenate([np.unique(series_key(block)[0]) for block in blocks]))
+    return series_ids, lambda key: np.searchsorted(series_ids, key)
 
 
 def _categorical(codes: np.ndarray, names: np.ndarray) -> pd.Categorical:
-    """Keys as a Categorical over the names that occur, in sorted order."""
-    used = np.unique(codes)
-    remap = np.zeros(len(names), dtype=np.int64)
-    remap[used] = np.arange(len(used))
-    return pd.Categorical.from_codes(remap[codes], categories=pd.Index(names[used], dtype=object))
+    """Keys as a Categorical over the names that occur, in sorted order (``names`` are sorted)."""
+    used = np.zeros(len(names), dtype=bool)
+    used[codes] = True
+    if used.all():
+        return pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=object), validate=False)
+    remap = np.cumsum(used) - 1
+    return pd.Categorical.from_codes(remap[codes], categories=pd.Index(names[used], dtype=object), validate=False)
 
 
 # -- cell parsing (vectorised over unique values) ---------------------------------------------------
@@ -354,22 +619,21 @@ def parse_month(
     ------
     InputError
         Names the rows, column and values that are not dates.
+
+    Examples
+    --------
+    >>> parse_month(pd.Series(["2024-01-15", "2024年2月", "202403", "45383"])).tolist()
+    [648, 649, 650, 651]
     """
-    if isinstance(values.dtype, pd.PeriodDtype):
-        return values.dt.asfreq("M").array.asi8.astype(np.int64)
-    if pd.api.types.is_datetime64_any_dtype(values):
-        if values.isna().any():
-            _raise_rows(values.isna().to_numpy(), "date", column, values, rows, source,
-                        "must be a date", "fill in the date")
-        return ((values.dt.year - _EPOCH_YEAR) * 12 + values.dt.month - 1).to_numpy(dtype=np.int64)
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        categories = pd.Series(np.append(values.cat.categories.astype(str).to_numpy(dtype=object), ""))
-        codes = values.cat.codes.to_numpy().astype(np.int64)
-        codes[codes < 0] = len(categories) - 1  # a missing cell is an empty one
-        uniques = categories.str.strip().to_numpy(dtype=object)
-    else:
-        codes, uniques = pd.factorize(values.astype(str).str.strip(), use_na_sentinel=False)
-    text = pd.Series(uniques, dtype=str)
+    values = pd.Series(values).reset_index(drop=True)
+    labels = np.arange(len(values)) + 1 if rows is None else np.asarray(rows)
+    table = Table(values.to_frame("v"), source, labels)
+    return _months(values, column, _Check(table, None)).astype(np.int64)
+
+
+def _month_of_text(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Monthly ordinals (int32) of distinct trimmed date texts, and which of them are dates."""
+    text = pd.Series(np.asarray(text, dtype=object), dtype=str)
     year = pd.Series(np.nan, index=text.index)
     month = year.copy()
     day = year.copy()
@@ -396,12 +660,8 @@ def parse_month(
             pd.DataFrame({"year": year[with_day], "month": month[with_day], "day": day[with_day]}), errors="coerce"
         )
         valid[with_day] = stamp.notna()
-    bad = ~valid.to_numpy()[codes] if not valid.all() else None
-    if bad is not None and bad.any():  # unused dictionary values may be invalid: only rows count
-        _raise_rows(bad, "date", column, values, rows, source, "must be a date (YYYY-MM-DD, YYYY/MM/DD, YYYY-MM or "
-                    "an Excel date)", "correct the cells, or map another column with --column date=HEADER")
-    ordinal = ((year - _EPOCH_YEAR) * 12 + month - 1).where(valid, 0).to_numpy(dtype=np.int64)
-    return ordinal[codes]
+    ordinal = ((year - _EPOCH_YEAR) * 12 + month - 1).where(valid, 0).to_numpy(dtype=np.int32)
+    return ordinal, valid.to_numpy()
 
 
 def parse_number(
@@ -416,70 +676,30 @@ def parse_number(
 ) -> np.ndarray:
     """Parse a numeric column to float64; empty cells give NaN when ``allow_empty``.
 
+    Text may carry thousands separators (``1,234.5``); each distinct text is parsed once.
+
     Raises
     ------
     InputError
         A cell that is text, NaN or infinite (or empty when not allowed).
     """
-    name = name or column
-    if isinstance(values.dtype, pd.CategoricalDtype):  # text read dictionary-encoded: parse each distinct value once
-        categories = pd.Series(values.cat.categories.astype(str))
-        number = parse_number(categories, column=column, rows=np.arange(len(categories)), source=source,
-                              allow_empty=True, name=name, fix=fix) if len(categories) else np.empty(0)
-        codes = values.cat.codes.to_numpy()
-        empty_category = (categories.str.strip() == "").to_numpy()
-        bad_category = ~np.isfinite(number) & ~empty_category
-        per_row = np.where(codes >= 0, number[np.maximum(codes, 0)], np.nan)
-        empty = (codes < 0) | empty_category[np.maximum(codes, 0)]
-        bad = (codes >= 0) & bad_category[np.maximum(codes, 0)] | (empty & (not allow_empty))
-        if bad.any():
-            _raise_rows(bad, name, column, values, rows, source, "must be a finite number", fix)
-        return per_row
-    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        number = values.to_numpy(dtype=np.float64, na_value=np.nan)
-        bad = np.isinf(number) | (np.isnan(number) & (not allow_empty))
-    else:
-        text = values.astype(str).str.strip()
-        empty = (text == "").to_numpy()
-        number = pd.to_numeric(text.where(~empty, None), errors="coerce").to_numpy(dtype=np.float64, copy=True)
-        failed = ~np.isfinite(number) & ~empty
-        if failed.any():  # "1,234": thousands separators
-            retry = pd.to_numeric(text[failed].str.replace(",", "", regex=False).where(
-                text[failed].str.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?"), None), errors="coerce")
-            number[failed] = retry.to_numpy(dtype=np.float64)
-            failed = ~np.isfinite(number) & ~empty
-        bad = failed | (empty & (not allow_empty))
-    if bad.any():
-        _raise_rows(bad, name, column, values, rows, source, "must be a finite number", fix)
-    return number
+    values = pd.Series(values).reset_index(drop=True)
+    table = Table(values.to_frame("v"), source, np.asarray(rows))
+    return _numbers(values, name or column, column, _Check(table, None), allow_empty=allow_empty, fix=fix)
 
 
-def _keys(values: pd.Series, name: str, column: str, rows: np.ndarray, source: str) -> np.ndarray:
-    """Identifiers as trimmed strings; integral numbers lose a trailing ``.0``.
-
-    Dictionary-encoded (Categorical) text stays Categorical: only its distinct
-    values are trimmed, so a network-size column costs one pass over its codes.
-    """
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        names = pd.Series(values.cat.categories.astype(str)).str.strip()
-        code_of, merged = pd.factorize(names)  # trimming may merge two spellings
-        codes = values.cat.codes.to_numpy()
-        empty = (codes < 0) | (names.to_numpy(dtype=object) == "")[np.maximum(codes, 0)]
-        if empty.any():
-            _raise_rows(empty, name, column, values, rows, source, "must not be empty", f"fill in the {name}")
-        return pd.Categorical.from_codes(code_of[codes], categories=pd.Index(merged, dtype=object))
-    if pd.api.types.is_float_dtype(values):
-        number = values.to_numpy(dtype=np.float64, na_value=np.nan)
-        integral = np.isfinite(number) & (np.mod(number, 1) == 0)
-        text = pd.Series(np.where(integral, pd.Series(number).map("{:.0f}".format), values.astype(str)))
-        text[np.isnan(number)] = ""
-    else:
-        text = values.astype(str).str.strip().reset_index(drop=True)
-        text[values.isna().to_numpy()] = ""
+def _number_of_text(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """float64 of distinct texts (NaN where empty or not a finite number), and which are empty."""
+    text = pd.Series(np.asarray(text, dtype=object), dtype=str).str.strip()
     empty = (text == "").to_numpy()
-    if empty.any():
-        _raise_rows(empty, name, column, values, rows, source, "must not be empty", f"fill in the {name}")
-    return text.to_numpy(dtype=object)
+    number = pd.to_numeric(text.where(~empty, None), errors="coerce").to_numpy(dtype=np.float64, copy=True)
+    failed = ~np.isfinite(number) & ~empty
+    if failed.any():  # "1,234": thousands separators
+        retry = pd.to_numeric(text[failed].str.replace(",", "", regex=False).where(
+            text[failed].str.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?"), None), errors="coerce")
+        number[failed] = retry.to_numpy(dtype=np.float64)
+    number[~np.isfinite(number)] = np.nan
+    return number, empty
 
 
 def _is_empty(values: pd.Series) -> np.ndarray:
@@ -492,25 +712,9 @@ def _is_empty(values: pd.Series) -> np.ndarray:
     return (values.isna() | (values.astype(str).str.strip() == "")).to_numpy()
 
 
-def _all_empty(frame: pd.DataFrame) -> np.ndarray:
-    empty = np.ones(len(frame), dtype=bool)
-    for column in frame.columns:
-        empty &= _is_empty(frame[column])
-    return empty
-
-
-def _check_rows(bad: np.ndarray, name: str, column: str, values: pd.Series, rows: np.ndarray, source: str,
-                rule: str, fix: str) -> None:
-    if np.any(bad):
-        _raise_rows(np.asarray(bad), name, column, values, rows, source, rule, fix)
-
-
-def _raise_rows(bad: np.ndarray, name: str, column: str, values: pd.Series, rows: np.ndarray | None,
-                source: str, rule: str, fix: str) -> None:
-    where = np.flatnonzero(bad)
-    cells = values.to_numpy()[where[:5]]
-    labels = rows[where[:5]] if rows is not None else where[:5] + 1
-    examples = [f"row {r} {_show(v)}" for r, v in zip(labels, cells)]
+def _raise_at(where: np.ndarray, name: str, column: str, cells: list[Any], labels: np.ndarray, source: str,
+              rule: str, fix: str) -> None:
+    examples = [f"row {_row_label(r)} {_show(v)}" for r, v in zip(labels, cells)]
     header = f" (header {column!r})" if column != name else ""
     raise InputError(
         f"{source}: `{name}`{header} {rule}; {len(where):,} row(s) break it "

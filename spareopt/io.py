@@ -28,7 +28,6 @@ import sys
 import tempfile
 import warnings
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 from typing import IO, Any
@@ -47,7 +46,6 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _XLSX_MAX_ROWS = 1_048_575  # one header row
 
 
-@dataclass(frozen=True)
 class Table:
     """Raw cells read from one source, before any column is interpreted.
 
@@ -55,7 +53,9 @@ class Table:
     ----------
     frame : DataFrame
         The cells.  Text formats give strings (``""`` for an empty cell);
-        Parquet and in-memory frames keep their types.
+        Parquet and in-memory frames keep their types.  A table read by pyarrow
+        (Parquet, fast CSV) keeps its arrow columns (``arrow``) and converts them
+        to this frame only when asked.
     source : str
         The name to show in messages (the path, ``<stdin>`` or ``<DataFrame>``).
     rows : ndarray
@@ -66,17 +66,50 @@ class Table:
         The text encoding that was used, for text formats.
     sheet : str or None
         The XLSX sheet that was read.
+    headers : tuple of str
+        Every header of the source, also those not read (``frame`` may hold a selection).
+    exact : bool
+        False when the fast CSV reader typed the cells (an error message should
+        re-read them as text).
+    arrow : pyarrow.Table or None
+        The columns as pyarrow read them, named by their stripped headers.
     """
 
-    frame: pd.DataFrame
-    source: str
-    rows: np.ndarray
-    encoding: str | None = None
-    sheet: str | None = None
-    headers: tuple[str, ...] = ()
-    """Every header of the source, also those not read (``frame`` may hold a selection)."""
-    exact: bool = True
-    """False when the fast CSV reader typed the cells (an error message should re-read them as text)."""
+    def __init__(self, frame: pd.DataFrame | None = None, source: str = "<input>", rows: np.ndarray | None = None,
+                 encoding: str | None = None, sheet: str | None = None, headers: tuple[str, ...] = (),
+                 exact: bool = True, *, arrow: Any = None, first_row: int = 1) -> None:
+        if (frame is None) == (arrow is None):
+            raise TypeError("Table needs exactly one of frame and arrow")
+        self._frame, self.arrow = frame, arrow
+        self.source, self._rows, self.first_row = source, rows, first_row
+        self.encoding, self.sheet, self.headers, self.exact = encoding, sheet, tuple(headers), exact
+
+    def __len__(self) -> int:
+        return self.arrow.num_rows if self.arrow is not None else len(self._frame)
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.arrow.column_names if self.arrow is not None else self._frame.columns)
+
+    @functools.cached_property
+    def frame(self) -> pd.DataFrame:
+        if self._frame is not None:
+            return self._frame
+        frame = self.arrow.to_pandas(date_as_object=False)
+        return frame if isinstance(frame.index, pd.RangeIndex) else frame.reset_index(drop=True)
+
+    @property
+    def rows(self) -> np.ndarray:
+        """The row number of every row (built on demand for a table read by pyarrow)."""
+        return self._rows if self._rows is not None else np.arange(len(self)) + self.first_row
+
+    def row_labels(self, positions: np.ndarray) -> np.ndarray:
+        """The row numbers of some rows, by position, without building :attr:`rows`."""
+        return self._rows[positions] if self._rows is not None else np.asarray(positions) + self.first_row
+
+    def column(self, header: str) -> Any:
+        """One column: a pyarrow ChunkedArray when read by pyarrow, else a pandas Series."""
+        return self.arrow.column(header) if self.arrow is not None else self._frame[header]
 
     def take(self, mask: np.ndarray) -> Table:
         return Table(self.frame[mask], self.source, self.rows[mask], self.encoding, self.sheet, self.headers,
@@ -231,9 +264,8 @@ def _read_text_fast(data: Path | bytes, name: str, select: Select) -> Table | No
         column = arrow.column(name_)
         if pa.types.is_floating(column.type) and pc.any(pc.invert(pc.is_finite(column))).as_py():
             return None
-    frame = arrow.to_pandas()
-    frame.columns = list(kinds)
-    return Table(frame, name, np.arange(len(frame)) + 2, encoding="utf-8", headers=tuple(headers), exact=False)
+    arrow = arrow.rename_columns(list(kinds))
+    return Table(None, name, encoding="utf-8", headers=tuple(headers), exact=False, arrow=arrow, first_row=2)
 
 
 def _read_text_exact(data: Path | bytes, name: str, encoding: str | None, compression: str | None) -> Table:
@@ -413,13 +445,12 @@ def _read_parquet(path: Path, select: Select | None = None) -> Table:
                     and (pa.types.is_string(schema.field(by_header[h]).type)
                          or pa.types.is_large_string(schema.field(by_header[h]).type))]
         arrow = pq.read_table(path, columns=wanted, read_dictionary=text)
-        frame = arrow.to_pandas(date_as_object=False)
     except (pa.ArrowException, OSError) as exc:
         raise InputError(f"file {path} is not a readable Parquet file ({exc})") from None
-    if frame.empty:
+    if arrow.num_rows == 0:
         raise InputError(f"file {path} has columns ({', '.join(map(str, headers))}) but no rows")
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return Table(frame.reset_index(drop=True), str(path), np.arange(len(frame)) + 1, headers=tuple(headers))
+    arrow = arrow.rename_columns([str(c).strip() for c in arrow.column_names])
+    return Table(None, str(path), headers=tuple(headers), arrow=arrow, first_row=1)
 
 
 # -- writing ------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import pandas as pd
 from .columns import PARTS_COLUMNS, resolve_columns
 from .config import Config
 from .errors import InputError, format_examples
-from .history import _keys, _raise_rows, parse_number
+from .history import _Check, _key_codes, _numbers
 from .io import Table, read_table
 
 __all__ = ["PartsMaster", "load_parts", "part_fields", "ATTRIBUTES", "NUMERIC_FIELDS"]
@@ -61,10 +61,12 @@ def load_parts(
         ``attribute`` other than A, B or C.  The message names the rows and values.
     """
     table = source if isinstance(source, Table) else read_table(source, encoding=encoding)
-    mapping = resolve_columns(list(table.frame.columns), PARTS_COLUMNS, source=table.source,
+    mapping = resolve_columns(table.columns, PARTS_COLUMNS, source=table.source,
                               required=("part",), overrides=columns)
     raw, rows, name = table.frame, table.rows, table.source
-    part = _keys(raw[mapping["part"]], "part", mapping["part"], rows, name)
+    check = _Check(table, None)
+    codes, names = _key_codes(table.column(mapping["part"]), "part", mapping["part"], check)
+    part = names[codes]
     duplicated = pd.Series(part).duplicated(keep=False).to_numpy()
     if duplicated.any():
         first = pd.Series(rows[duplicated]).groupby(part[duplicated], sort=False).agg(list)
@@ -78,25 +80,23 @@ def load_parts(
         if column not in mapping:
             continue
         header = mapping[column]
-        value = parse_number(raw[header], column=header, rows=rows, source=name, allow_empty=True, name=column,
-                             fix=f"correct the {column} (blank = default)")
+        value = _numbers(table.column(header), column, header, check, allow_empty=True,
+                         fix=f"correct the {column} (blank = default)")
         if column == "pack_size":
             bad = ~np.isnan(value) & ((value < 1) | (np.mod(value, 1) != 0))
             rule, fix = "must be a whole number >= 1", "correct the pack size (blank = default)"
         else:
             bad = value < 0
             rule, fix = "must be >= 0", f"correct the {column} (blank = default)"
-        if bad.any():
-            _raise_rows(bad, column, header, raw[header], rows, name, rule, fix)
+        check.fail(bad, column, header, table.column(header), rule, fix)
         out[column] = value
     if "attribute" in mapping:
         header = mapping["attribute"]
         text = raw[header].astype(str).str.strip().str.upper()
         text[raw[header].isna().to_numpy()] = ""
         bad = ~text.isin(ATTRIBUTES + ("",)).to_numpy()
-        if bad.any():
-            _raise_rows(bad, "attribute", header, raw[header], rows, name, "must be A, B or C (three-in-one "
-                        "attribute: A wear, B common, C assembly)", "correct the letter (blank = default)")
+        check.fail(bad, "attribute", header, raw[header], "must be A, B or C (three-in-one attribute: A wear, "
+                   "B common, C assembly)", "correct the letter (blank = default)")
         out["attribute"] = text.where(text != "", None).to_numpy(dtype=object)
     if "description" in mapping:
         description = raw[mapping["description"]]
@@ -138,9 +138,14 @@ def part_fields(
         (listed in the master, never sold up to as_of: not in the output) and, per
         field, how many parts took the default.
     """
-    index = pd.Index(parts, name="part")
-    source = master.frame.reindex(index) if master is not None else pd.DataFrame(index=index)
-    in_master = index.isin(master.frame.index) if master is not None else np.zeros(len(index), dtype=bool)
+    index = pd.Index(np.asarray(parts, dtype=object), dtype=object, name="part")
+    in_master = np.zeros(len(index), dtype=bool)
+    source = pd.DataFrame(index=index)
+    if master is not None:  # one hash lookup, on object indexes (pyarrow-backed ones are slow at it)
+        position = pd.Index(master.frame.index.to_numpy(dtype=object), dtype=object).get_indexer(index)
+        in_master = position >= 0
+        source = master.frame.iloc[np.maximum(position, 0)].set_axis(index)
+        source = source.where(pd.Series(in_master, index=index), axis=0) if not in_master.all() else source
     defaults = config.defaults
     out = pd.DataFrame(index=index)
     defaulted: dict[str, int] = {}
@@ -170,7 +175,7 @@ def part_fields(
     report = {
         "parts_not_in_master": int(len(not_in)) if master is not None else None,
         "parts_not_in_master_first": list(not_in[:5]) if master is not None else [],
-        "master_parts_without_history": int((~master.frame.index.isin(index)).sum()) if master is not None else None,
+        "master_parts_without_history": len(master.frame) - int(in_master.sum()) if master is not None else None,
         "unit_cost_from_history": int(from_history.sum()),
         "unit_cost_unknown": int(np.isnan(cost).sum()),
         "defaulted": defaulted,

@@ -6,6 +6,7 @@ read -> clean -> demand matrix -> **classify -> forecast -> policy -> must-stock
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from os import PathLike
 from typing import Any
 
@@ -20,7 +21,8 @@ from .forecast import half_year_quantity, mad
 from .history import DemandMatrix, History, demand_matrix, load_history
 from .io import Table
 from .parts import ATTRIBUTES, PartsMaster, load_parts, part_fields
-from .policy import DECISIONS, REASONS, decide, max_stock, reorder_point, ssq, stocking_priority
+from .policy import DECISIONS, REASONS, max_stock, reorder_point, ssq, stocking_priority
+from .policy.rules import DECISION_CODE_OF_REASON, reason_code
 
 __all__ = ["must_stock", "OUTPUT_COLUMNS"]
 
@@ -124,21 +126,23 @@ def must_stock(
 
 def _plan(matrix: DemandMatrix, hist: History, master: PartsMaster | None, cfg: Config) -> pd.DataFrame:
     keys = matrix.keys
-    part = keys["part"].astype("category")
-    part_code = part.cat.codes.to_numpy()  # categories are sorted: codes rank the part numbers
-    part_names = part.cat.categories
+    part_code = keys["part"].cat.codes.to_numpy()  # categories are sorted: codes rank the part numbers
+    part_names = keys["part"].cat.categories
     fields, parts_report = part_fields(np.asarray(part_names, dtype=object), master, cfg,
                                        history_price=_history_price(hist, matrix, part_names))
-    per_series = fields.iloc[part_code].reset_index(drop=True)
-    dealer = keys["dealer"].astype("category").cat.codes.to_numpy() if matrix.has_dealer else None
 
+    def per_series(column: str, dtype: Any = None) -> np.ndarray:
+        return fields[column].to_numpy(dtype=dtype)[part_code]
+
+    dealer = keys["dealer"].cat.codes.to_numpy() if matrix.has_dealer else None
     q = matrix.values
     mad_ = mad(q)
     hyq = half_year_quantity(q)
-    lead = per_series["lead_time_days"].to_numpy()
-    cycle = per_series["order_cycle_days"].to_numpy()
+    lead = per_series("lead_time_days", np.float64)
+    cycle = per_series("order_cycle_days", np.float64)
     ssq_ = ssq(mad_, cycle, lead, ssq_divisor=cfg.ssq_divisor)
-    cost = per_series["unit_cost"].to_numpy()
+    cost = per_series("unit_cost", np.float64)
+    attribute = per_series("attribute", "<U1")
 
     window = matrix.last(cfg.abc_window_months).sum(axis=1)
     basis = "value" if np.isfinite(cost).any() else "quantity"
@@ -146,65 +150,81 @@ def _plan(matrix: DemandMatrix, hist: History, master: PartsMaster | None, cfg: 
     abc_class = abc(abc_value, group=dealer, order=part_code, abc_a=cfg.abc_a, abc_b=cfg.abc_b)
 
     high_value = _high_value_cost(cfg, master, fields["unit_cost"].to_numpy())
-    decision, reason = decide(
-        order_cycle_days=cycle, lead_time_days=lead, attribute=per_series["attribute"].to_numpy(),
+    reason = reason_code(
+        order_cycle_days=cycle, lead_time_days=lead, attribute=attribute,
         unit_cost=cost, half_year_quantity=hyq, ssq=ssq_, high_value_cost=high_value,
         low_volume_max=cfg.low_volume_max, central_ssq_min=cfg.central_ssq_min,
     )
-    priority = stocking_priority(decision, ssq_, mad_, group=dealer, order=part_code)
+    decision = DECISION_CODE_OF_REASON[reason]
+    priority = stocking_priority(decision == 0, ssq_, mad_, group=dealer, order=part_code)
 
+    # rows are in (dealer, part) order: a stable sort on (dealer, decision, priority) keeps part order in ties
+    rank = np.zeros(len(q), dtype=np.int64) if dealer is None else dealer.astype(np.int64) * len(DECISIONS)
+    rank = (rank + decision) * (int(priority.max(initial=0)) + 1) + priority
+    order = np.argsort(rank, kind="stable")
     out: dict[str, Any] = {}
-    if matrix.has_dealer:
-        dealers = keys["dealer"].astype("category")
-        out["dealer"] = _text(dealer, dealers.cat.categories)
-    out["part"] = _text(part_code, part_names)
-    if "description" in per_series:
-        out["description"] = per_series["description"].to_numpy()
+    if dealer is not None:
+        out["dealer"] = _text(dealer[order], keys["dealer"].cat.categories)
+    out["part"] = _text(part_code[order], part_names)
+    if "description" in fields:
+        out["description"] = _text(part_code[order], fields["description"].to_numpy(dtype=object))
+    max_stock_ = max_stock(mad_, lead, cycle, ssq_)
     out.update({
-        "abc_class": _text(np.searchsorted(ATTRIBUTES, abc_class), ATTRIBUTES),
-        "attribute": _text(np.searchsorted(ATTRIBUTES, per_series["attribute"].to_numpy().astype(str)), ATTRIBUTES),
-        "unit_cost": cost,
-        "half_year_quantity": hyq,
-        "mad": mad_,
-        "ssq": ssq_,
-        "reorder_point": reorder_point(mad_, lead, ssq_),
-        "max_stock": max_stock(mad_, lead, cycle, ssq_),
-        "decision": _text(pd.Categorical(decision, categories=DECISIONS).codes, DECISIONS),
-        "reason": _text(pd.Categorical(reason, categories=list(REASONS)).codes, list(REASONS)),
-        "priority": pd.arrays.IntegerArray(priority, priority == 0),
+        "abc_class": _text(np.searchsorted(ATTRIBUTES, abc_class[order]), ATTRIBUTES),
+        "attribute": _text(np.searchsorted(ATTRIBUTES, attribute[order]), ATTRIBUTES),
+        "unit_cost": cost[order],
+        "half_year_quantity": hyq[order],
+        "mad": mad_[order],
+        "ssq": ssq_[order],
+        "reorder_point": reorder_point(mad_, lead, ssq_)[order],
+        "max_stock": max_stock_[order],
+        "decision": _text(decision[order], DECISIONS),
+        "reason": _text(reason[order], list(REASONS)),
+        "priority": pd.arrays.IntegerArray(priority[order], priority[order] == 0),
     })
     table = pd.DataFrame(out)
-    rank = pd.Categorical(decision, categories=DECISIONS).codes
-    dealer_code = dealer if dealer is not None else np.zeros(len(table), dtype=np.int64)
-    order = np.lexsort((part_code, priority, rank, dealer_code))
-    table = table.iloc[order].reset_index(drop=True)
-    table.attrs["report"] = _report(matrix, hist, master, cfg, parts_report, basis, high_value, table)
+    stocked = decision == 0
+    counts = _Counts(
+        decisions=np.bincount(decision, minlength=len(DECISIONS)), reasons=np.bincount(reason, minlength=len(REASONS)),
+        dealers=len(keys["dealer"].cat.categories) if dealer is not None else None, parts=len(part_names),
+        stock_value=float(np.nansum(max_stock_[stocked] * cost[stocked])) if np.isfinite(cost).any() else None,
+    )
+    table.attrs["report"] = _report(matrix, hist, master, cfg, parts_report, basis, high_value, counts)
     return table
 
 
+@dataclass(frozen=True)
+class _Counts:
+    decisions: np.ndarray
+    reasons: np.ndarray
+    dealers: int | None
+    parts: int
+    stock_value: float | None
+
+
 def _text(codes: np.ndarray, names: Any) -> pd.Series:
-    """A text column from codes into names, decoded by pyarrow (no Python string per row)."""
+    """A text column from codes into names (None = missing), decoded by pyarrow (no Python string per row)."""
     import pyarrow as pa
 
-    array = pa.DictionaryArray.from_arrays(pa.array(np.asarray(codes, dtype=np.int32)),
-                                           pa.array(np.asarray(names, dtype=object).astype(str)))
+    dictionary = pa.array([None if n is None or (isinstance(n, float) and np.isnan(n)) else str(n) for n in names],
+                          type=pa.string())
+    array = pa.DictionaryArray.from_arrays(pa.array(np.asarray(codes, dtype=np.int32)), dictionary)
     return pd.Series(array.dictionary_decode().to_pandas(types_mapper={pa.string(): pd.StringDtype(
         "pyarrow", na_value=np.nan)}.get))
 
 
 def _history_price(hist: History, matrix: DemandMatrix, part_names: pd.Index) -> np.ndarray | None:
     """Quantity-weighted average ``unit_price`` of each part's sales up to as_of."""
-    if "unit_price" not in hist.frame.columns:
+    if "unit_price" not in hist.lines:
         return None
-    frame = hist.frame
-    price = frame["unit_price"].to_numpy()
-    qty = frame["quantity"].to_numpy()
-    use = np.isfinite(price) & (qty > 0) & (frame["month"].to_numpy() <= matrix.as_of.ordinal)
-    code = pd.Index(part_names).get_indexer(frame["part"].to_numpy()[use])
-    units = np.bincount(code, weights=qty[use], minlength=len(part_names))
-    value = np.bincount(code, weights=qty[use] * price[use], minlength=len(part_names))
+    price, qty, part = hist.lines["unit_price"], hist.lines["quantity"], hist.lines["part"]
+    use = np.isfinite(price) & (qty > 0) & (hist.lines["month"] <= matrix.as_of.ordinal)
+    n = len(hist.names["part"])
+    units = np.bincount(part[use], weights=qty[use], minlength=n)
+    value = np.bincount(part[use], weights=qty[use] * price[use], minlength=n)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(units > 0, value / units, np.nan)
+        average = np.where(units > 0, value / units, np.nan)
+    return average[pd.Index(hist.names["part"]).get_indexer(part_names)]
 
 
 def _high_value_cost(cfg: Config, master: PartsMaster | None, part_costs: np.ndarray) -> float:
@@ -242,12 +262,8 @@ def _check_overrides_used(columns: Mapping[str, str] | None, hist: History, mast
 
 
 def _report(matrix: DemandMatrix, hist: History, master: PartsMaster | None, cfg: Config,
-            parts_report: dict[str, Any], basis: str, high_value: float, table: pd.DataFrame) -> dict[str, Any]:
+            parts_report: dict[str, Any], basis: str, high_value: float, counts: _Counts) -> dict[str, Any]:
     h = hist.report
-    decisions = table["decision"].value_counts()
-    reasons = table["reason"].value_counts()
-    stocked = table["decision"] == "dealer"
-    value = (table["max_stock"] * table["unit_cost"])[stocked]
     return {
         "history": h.get("source"),
         "encoding": h.get("encoding"),
@@ -263,9 +279,9 @@ def _report(matrix: DemandMatrix, hist: History, master: PartsMaster | None, cfg
         "return_lines": h.get("return_lines", 0),
         "return_units": h.get("return_units", 0.0),
         "negative_months": matrix.negative_months,
-        "series": len(table),
-        "dealers": int(table["dealer"].nunique()) if "dealer" in table else None,
-        "parts": int(table["part"].nunique()),
+        "series": int(counts.decisions.sum()),
+        "dealers": counts.dealers,
+        "parts": counts.parts,
         "months": len(matrix.periods),
         "first_period": str(matrix.periods[0]),
         "as_of": str(matrix.as_of),
@@ -279,7 +295,7 @@ def _report(matrix: DemandMatrix, hist: History, master: PartsMaster | None, cfg
         "abc_basis": basis,
         "abc_window_months": min(cfg.abc_window_months, len(matrix.periods)),
         "high_value_cost": high_value,
-        "decisions": {d: int(decisions.get(d, 0)) for d in DECISIONS},
-        "reasons": {r: int(reasons.get(r, 0)) for r in REASONS},
-        "dealer_stock_value_at_max": float(np.nansum(value)) if np.isfinite(table["unit_cost"]).any() else None,
+        "decisions": dict(zip(DECISIONS, counts.decisions.tolist())),
+        "reasons": dict(zip(REASONS, counts.reasons.tolist())),
+        "dealer_stock_value_at_max": counts.stock_value,
     }

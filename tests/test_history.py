@@ -447,3 +447,122 @@ def test_must_stock_report_counts_what_the_history_skipped(csv_file):
         "rows_read": 11, "rows_no_quantity": 1, "rows_no_quantity_first": [10], "rows_blank": 1,
         "rows_after_as_of": 1, "return_lines": 1, "return_units": 40.0, "negative_months": 1, "months": 7,
         "as_of": "2024-07"}
+
+
+# -- the pyarrow path: Parquet columns checked as arrow arrays ---------------------------------------
+
+
+def _parquet(tmp_path, columns: dict, row_group_size: int | None = None, name: str = "h.parquet"):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / name
+    pq.write_table(pa.table(columns), path, row_group_size=row_group_size)
+    return path
+
+
+def _eight_months(**extra):
+    base = {
+        "dealer": ["D2", "D1"] * 4,
+        "part": ["P9", "00123"] * 4,
+        "date": [dt.date(2024, m, 3) for m in range(1, 9)],
+        "quantity": [5.0] * 8,
+    }
+    base.update(extra)
+    return base
+
+
+def test_parquet_row_groups_with_their_own_dictionaries_give_one_set_of_names(tmp_path):
+    # four row groups of two lines: each has a dictionary of its own, in another order
+    path = _parquet(tmp_path, _eight_months(), row_group_size=2)
+    history = load_history(path)
+    assert history.names["part"].tolist() == ["00123", "P9"]
+    assert history.names["dealer"].tolist() == ["D1", "D2"]
+    frame = history.frame
+    assert frame["part"].tolist() == ["P9", "00123"] * 4
+    assert frame["month"].tolist() == list(range(_month("2024-01"), _month("2024-09")))
+    matrix = demand_matrix(history)
+    assert matrix.keys.astype(str).values.tolist() == [["D1", "00123"], ["D2", "P9"]]
+
+
+def test_parquet_null_and_nan_quantities_are_no_record(tmp_path):
+    path = _parquet(tmp_path, _eight_months(quantity=[5.0, None, 5.0, float("nan"), 5.0, 5.0, 5.0, 5.0]))
+    history = load_history(path)
+    assert len(history) == 6
+    assert history.report["rows_no_quantity"] == 2
+    assert history.report["rows_no_quantity_first"] == [2, 4]  # Parquet rows are record numbers
+
+
+def test_parquet_missing_date_in_a_kept_row_names_the_record(tmp_path):
+    dates = [dt.date(2024, m, 3) for m in range(1, 9)]
+    dates[5] = None
+    path = _parquet(tmp_path, _eight_months(date=dates))
+    with pytest.raises(InputError, match=r"`date` must be a date; 1 row\(s\).*row 6 \(empty\)"):
+        load_history(path)
+
+
+def test_parquet_missing_date_in_a_skipped_row_is_no_error(tmp_path):
+    dates = [dt.date(2024, m, 3) for m in range(1, 9)] + [None]
+    columns = {k: v + [v[0]] for k, v in _eight_months().items()}
+    columns.update(date=dates, quantity=[5.0] * 8 + [None])
+    assert load_history(_parquet(tmp_path, columns)).report["rows_no_quantity"] == 1
+
+
+def test_parquet_empty_part_names_the_record(tmp_path):
+    path = _parquet(tmp_path, _eight_months(part=["P9", "00123", "  ", "P9", "P9", None, "P9", "P9"]))
+    with pytest.raises(InputError, match=r"`part` must not be empty; 2 row\(s\).*row 3 \(empty\).*row 6 \(empty\)"):
+        load_history(path)
+
+
+@pytest.mark.parametrize("dates", [
+    [dt.datetime(2024, m, 3, 12, 30) for m in range(1, 9)],
+    [f"2024-{m:02d}-03" for m in range(1, 9)],
+    [f"2024年{m}月" for m in range(1, 9)],
+    [202400 + m for m in range(1, 9)],
+])
+def test_parquet_dates_as_timestamps_text_or_numbers(tmp_path, dates):
+    history = load_history(_parquet(tmp_path, _eight_months(date=dates)))
+    assert history.frame["month"].tolist() == list(range(_month("2024-01"), _month("2024-09")))
+
+
+def test_parquet_integer_part_numbers_and_text_quantities(tmp_path):
+    path = _parquet(tmp_path, _eight_months(part=[123] * 8, quantity=["5", "1,200", "2", "2", "2", "2", "2", "2"]))
+    history = load_history(path)
+    assert history.names["part"].tolist() == ["123"]
+    assert history.frame["quantity"].tolist()[:2] == [5.0, 1200.0]
+
+
+def test_parquet_text_quantity_that_is_no_number_names_record_and_value(tmp_path):
+    path = _parquet(tmp_path, _eight_months(quantity=["5", "5", "five", "5", "5", "5", "5", "5"]))
+    with pytest.raises(InputError, match=r"`quantity` must be a finite number; 1 row\(s\).*row 3 'five'"):
+        load_history(path)
+
+
+def test_parquet_infinite_quantity_is_an_error(tmp_path):
+    path = _parquet(tmp_path, _eight_months(quantity=[5.0, 5.0, 5.0, float("inf"), 5.0, 5.0, 5.0, 5.0]))
+    with pytest.raises(InputError, match=r"row 4"):
+        load_history(path)
+
+
+def test_arrow_and_pandas_paths_give_the_same_history(tmp_path, sales):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    frame = load_history(sales).frame
+    parquet = tmp_path / "sales.parquet"
+    pq.write_table(pa.Table.from_pandas(sales, preserve_index=False), parquet)
+    pd.testing.assert_frame_equal(load_history(parquet).frame.astype({"dealer": str, "part": str}),
+                                  frame.astype({"dealer": str, "part": str}))
+
+
+@pytest.mark.parametrize("block, dense", [(1, True), (3, False), (1 << 22, False)])
+def test_demand_matrix_is_the_same_in_any_block_size_and_key_lookup(sales, monkeypatch, block, dense):
+    import spareopt.history as sh
+
+    expected = demand_matrix(load_history(sales))
+    monkeypatch.setattr(sh, "BLOCK_LINES", block)
+    monkeypatch.setattr(sh, "_DENSE_KEYS", 250_000_000 if dense else 0)
+    got = demand_matrix(load_history(sales))
+    np.testing.assert_array_equal(got.values, expected.values)
+    pd.testing.assert_frame_equal(got.keys, expected.keys)
+    assert got.negative_months == expected.negative_months

@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from .._sort import group_codes, rank_within_groups
+
 __all__ = ["abc"]
 
 
@@ -74,9 +76,8 @@ def abc(
     if not 0 < abc_a <= abc_b <= 1:
         raise ValueError(f"cut-offs must satisfy 0 < abc_a <= abc_b <= 1, got abc_a={abc_a}, abc_b={abc_b}")
     n = len(v)
-    g = np.zeros(n, dtype=np.int64) if group is None else pd.factorize(np.asarray(group), sort=True)[0]
-    o = np.arange(n) if order is None else np.asarray(order)
-    idx = np.lexsort((o, -v, g))
+    g = group_codes(group, n)
+    idx = rank_within_groups(g, [v], order)
     vs, gs = v[idx], g[idx]
     first = np.r_[True, gs[1:] != gs[:-1]] if n else np.zeros(0, dtype=bool)
     previous = np.where(first, 0.0, np.r_[0.0, vs[:-1]])  # the value ranked just before, 0 at a group start

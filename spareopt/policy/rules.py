@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from numpy.typing import ArrayLike
+
+from .._sort import group_codes, rank_in_group, rank_within_groups
 
 __all__ = ["DECISIONS", "REASONS", "decide", "stocking_priority"]
 
@@ -24,6 +25,7 @@ REASONS = {
 
 REASON_NAMES = np.array(list(REASONS), dtype=object)
 DECISION_OF_REASON = np.array(list(REASONS.values()), dtype=object)
+DECISION_CODE_OF_REASON = np.array([DECISIONS.index(d) for d in REASONS.values()], dtype=np.int8)
 
 
 def decide(
@@ -86,6 +88,16 @@ def decide(
     ...        high_value_cost=1000.0)[1].tolist()
     ['direct_supply', 'stock']
     """
+    code = reason_code(order_cycle_days=order_cycle_days, lead_time_days=lead_time_days, attribute=attribute,
+                       unit_cost=unit_cost, half_year_quantity=half_year_quantity, ssq=ssq,
+                       high_value_cost=high_value_cost, low_volume_max=low_volume_max, central_ssq_min=central_ssq_min)
+    return DECISION_OF_REASON[code], REASON_NAMES[code]
+
+
+def reason_code(*, order_cycle_days: ArrayLike, lead_time_days: ArrayLike, attribute: ArrayLike,
+                unit_cost: ArrayLike, half_year_quantity: ArrayLike, ssq: ArrayLike, high_value_cost: float,
+                low_volume_max: float = 12.0, central_ssq_min: float = 1.0) -> np.ndarray:
+    """:func:`decide` as int8 codes into :data:`REASONS` (no string per row)."""
     cycle = np.asarray(order_cycle_days, dtype=np.float64) + np.asarray(lead_time_days, dtype=np.float64)
     cost = np.asarray(unit_cost, dtype=np.float64)
     hyq = np.asarray(half_year_quantity, dtype=np.float64)
@@ -97,8 +109,7 @@ def decide(
             hyq <= low_volume_max,
             np.asarray(ssq, dtype=np.float64) < central_ssq_min,
         ]
-    code = np.select(conditions, np.arange(len(conditions)), default=len(conditions))
-    return DECISION_OF_REASON[code], REASON_NAMES[code]
+    return np.select(conditions, np.arange(len(conditions), dtype=np.int8), default=np.int8(len(conditions)))
 
 
 def stocking_priority(
@@ -120,16 +131,14 @@ def stocking_priority(
     >>> stocking_priority(["dealer", "none", "dealer"], [2.0, 9.0, 5.0], [1.0, 1.0, 1.0]).tolist()
     [2, 0, 1]
     """
-    stocked = np.asarray(decision) == "dealer"
+    decision = np.asarray(decision)
+    stocked = decision if decision.dtype == bool else decision == "dealer"
     n = len(stocked)
-    g = np.zeros(n, dtype=np.int64) if group is None else pd.factorize(np.asarray(group), sort=True)[0]
+    g = group_codes(group, n)
     o = np.arange(n) if order is None else np.asarray(order)
     rows = np.flatnonzero(stocked)
-    idx = rows[np.lexsort((o[rows], -np.asarray(mad, dtype=np.float64)[rows],
-                           -np.asarray(ssq, dtype=np.float64)[rows], g[rows]))]
-    gs = g[idx]
-    first = np.r_[True, gs[1:] != gs[:-1]] if len(gs) else np.zeros(0, dtype=bool)
-    start = np.maximum.accumulate(np.where(first, np.arange(len(gs)), 0)) if len(gs) else gs
+    idx = rows[rank_within_groups(g[rows], [np.asarray(ssq, dtype=np.float64)[rows],
+                                            np.asarray(mad, dtype=np.float64)[rows]], o[rows])]
     out = np.zeros(n, dtype=np.int64)
-    out[idx] = np.arange(len(gs)) - start + 1
+    out[idx] = rank_in_group(g[idx])
     return out
