@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
+import time
 from collections.abc import Callable
 from importlib import resources
 from typing import Any
@@ -13,6 +15,7 @@ import click
 import spareopt
 from spareopt.columns import parse_column_option
 from spareopt.io import FORMATS, write_table
+from spareopt.pipeline import STAGES
 from spareopt.report import report_lines, summary_items
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -70,6 +73,8 @@ def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
                      "(.csv .xlsx .parquet .json). Default: CSV on stdout."),
         click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format, overriding the suffix."),
         click.option("--only-stocked", is_flag=True, help="Keep only the rows kept at a dealer or centrally."),
+        click.option("-q", "--quiet", is_flag=True, help="No progress bar and no run report on stderr "
+                     "(errors still show)."),
     ]
     for option in reversed(options):
         f = option(f)
@@ -98,7 +103,7 @@ def main() -> None:
 @history_options
 @output_options
 def must_stock(history: str, parts: str | None, config: str | None, as_of: str | None, columns: dict[str, str],
-               encoding: str | None, output: str | None, fmt: str | None, only_stocked: bool) -> None:
+               encoding: str | None, output: str | None, fmt: str | None, only_stocked: bool, quiet: bool) -> None:
     """Each dealer's must-stock list from a sales history (HISTORY; - reads CSV from stdin).
 
     HISTORY has columns part, date (or period = YYYY-MM) and quantity, and
@@ -107,21 +112,25 @@ def must_stock(history: str, parts: str | None, config: str | None, as_of: str |
 
     Output columns: dealer, part, description, abc_class, attribute, unit_cost,
     half_year_quantity, mad, ssq, reorder_point, max_stock, decision, reason,
-    priority. The run report goes to stderr.
+    priority. The run report goes to stderr; on a terminal, a progress bar
+    shows while a run takes more than a second (--quiet hides both).
 
     \b
     Example:
       spareopt must-stock sales.csv --parts parts.csv -o must_stock.xlsx
       spareopt must-stock carparts_long.csv --column part=part_id --as-of 2001-12 --only-stocked
     """
-    table = spareopt.must_stock(history, parts, config, as_of, columns=columns, encoding=encoding,
-                                only_stocked=only_stocked)
-    _write(table, output, fmt)
+    with _Progress(len(STAGES) + 1, quiet) as progress:
+        table = spareopt.must_stock(history, parts, config, as_of, columns=columns, encoding=encoding,
+                                    only_stocked=only_stocked, progress=progress)
+        progress("write the output")
+        _save(table, output, fmt)
+    _tell(table, output, quiet)
 
 
 @main.command()
 @output_options
-def demo(output: str | None, fmt: str | None, only_stocked: bool) -> None:
+def demo(output: str | None, fmt: str | None, only_stocked: bool, quiet: bool) -> None:
     """The must-stock run on the bundled example data.
 
     The history is a real subset of the carparts data set (Hyndman et al.
@@ -136,7 +145,8 @@ def demo(output: str | None, fmt: str | None, only_stocked: bool) -> None:
     with resources.as_file(data / "carparts_sample.csv") as history, \
             resources.as_file(data / "parts_master.csv") as parts:
         table = spareopt.must_stock(history, parts, only_stocked=only_stocked)
-    _write(table, output, fmt)
+    _save(table, output, fmt)
+    _tell(table, output, quiet)
 
 
 @main.command()
@@ -151,10 +161,58 @@ def config(config: str | None) -> None:
     click.echo(spareopt.load_config(config).to_toml(), nl=False)
 
 
-def _write(table: Any, output: str | None, fmt: str | None) -> None:
-    report = table.attrs["report"]
-    write_table(table, output, format=fmt, summary=summary_items(report), sheet_by="dealer")
-    for line in report_lines(report):
+def _save(table: Any, output: str | None, fmt: str | None) -> None:
+    write_table(table, output, format=fmt, summary=summary_items(table.attrs["report"]), sheet_by="dealer")
+
+
+def _tell(table: Any, output: str | None, quiet: bool) -> None:
+    """The run report on stderr, unless quiet."""
+    if quiet:
+        return
+    for line in report_lines(table.attrs["report"]):
         click.echo(line, err=True)
     if output:
         click.echo(f"wrote {len(table):,} rows to {output}", err=True)
+
+
+class _Progress:
+    """A one-line stage bar on stderr, redrawn every 0.2 s with the elapsed time.
+
+    Drawn only when stderr is a terminal and the run has taken more than
+    ``delay`` seconds (a quick run prints nothing); erased when the run ends.
+    """
+
+    def __init__(self, total: int, quiet: bool, delay: float = 1.0) -> None:
+        self.total, self.delay = total, delay
+        self.enabled = not quiet and sys.stderr.isatty()
+        self.step, self.stage = 0, ""
+        self._stop = threading.Event()
+        self._drawn = False
+
+    def __call__(self, stage: str) -> None:
+        self.step, self.stage = self.step + 1, stage
+
+    def __enter__(self) -> _Progress:
+        self._start = time.monotonic()
+        if self.enabled:
+            self._thread = threading.Thread(target=self._run, daemon=True)
+            self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.2):
+            elapsed = time.monotonic() - self._start
+            if elapsed >= self.delay:
+                done = max(self.step - 1, 0)
+                bar = "#" * (20 * done // self.total) + "-" * (20 - 20 * done // self.total)
+                sys.stderr.write(f"\r\033[Kspareopt [{bar}] {self.step}/{self.total} {self.stage} ({elapsed:.0f} s)")
+                sys.stderr.flush()
+                self._drawn = True
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.enabled:
+            self._stop.set()
+            self._thread.join()
+            if self._drawn:
+                sys.stderr.write("\r\033[K")
+                sys.stderr.flush()

@@ -5,7 +5,7 @@ read -> clean -> demand matrix -> **classify -> forecast -> policy -> must-stock
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from os import PathLike
 from typing import Any
@@ -24,13 +24,16 @@ from .parts import ATTRIBUTES, PartsMaster, load_parts, part_fields
 from .policy import DECISIONS, REASONS, max_stock, reorder_point, ssq, stocking_priority
 from .policy.rules import DECISION_CODE_OF_REASON, reason_code
 
-__all__ = ["must_stock", "OUTPUT_COLUMNS"]
+__all__ = ["must_stock", "OUTPUT_COLUMNS", "STAGES"]
 
 OUTPUT_COLUMNS = (
     "dealer", "part", "description", "abc_class", "attribute", "unit_cost", "half_year_quantity", "mad", "ssq",
     "reorder_point", "max_stock", "decision", "reason", "priority",
 )
 """Columns of the must-stock list, in order (``dealer`` and ``description`` only when known)."""
+
+STAGES = ("read and check the history", "read the parts master", "demand matrix", "classify, forecast, decide")
+"""The stages :func:`must_stock` reports to its ``progress`` callback, in order."""
 
 Source = str | PathLike[str] | pd.DataFrame | Table
 
@@ -44,6 +47,7 @@ def must_stock(
     columns: Mapping[str, str] | None = None,
     encoding: str | None = None,
     only_stocked: bool = False,
+    progress: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
     """Every dealer's must-stock list from its sales history, by the seed's method.
 
@@ -65,6 +69,9 @@ def must_stock(
         Text encoding of the files; default: detect UTF-8 or GB18030.
     only_stocked : bool
         Keep only the ``dealer`` and ``central`` rows (the report still counts all).
+    progress : callable, optional
+        Called with the name of each stage as it starts (:data:`STAGES`), e.g. to
+        draw a progress bar.
 
     Returns
     -------
@@ -109,13 +116,18 @@ def must_stock(
     >>> round(float(row["mad"]), 4), row["decision"], int(row["reorder_point"]), int(row["max_stock"])
     (22.2381, 'dealer', 49, 54)
     """
+    step = progress or (lambda stage: None)
     cfg = load_config(config)
     _check_column_names(columns)
+    step(STAGES[0])
     hist = history if isinstance(history, History) else load_history(history, columns=columns, encoding=encoding)
+    step(STAGES[1])
     master = parts if isinstance(parts, PartsMaster) or parts is None else load_parts(
         parts, columns=columns, encoding=encoding)
     _check_overrides_used(columns, hist, master)
+    step(STAGES[2])
     matrix = demand_matrix(hist, as_of=as_of)
+    step(STAGES[3])
     table = _plan(matrix, hist, master, cfg)
     if only_stocked:
         report = table.attrs["report"]

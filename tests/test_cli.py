@@ -610,3 +610,55 @@ def test_carparts_real_data(tmp_path):
     table = pd.read_parquet(tmp_path / "carparts.parquet")
     assert len(table) == 2674
     assert list(table.columns) == [c for c in spareopt.OUTPUT_COLUMNS if c not in ("dealer", "description")]
+
+
+# -- progress and --quiet -----------------------------------------------------------------------------
+
+
+def test_quiet_prints_nothing_on_stderr_and_writes_the_same_table(files):
+    loud = run("must-stock", "sales.csv", "--parts", "parts.csv", "-o", "loud.csv")
+    quiet = run("must-stock", "sales.csv", "--parts", "parts.csv", "-o", "quiet.csv", "--quiet")
+    assert loud.exit_code == quiet.exit_code == 0
+    assert "wrote" in loud.stderr and quiet.stderr == ""
+    assert Path("loud.csv").read_bytes() == Path("quiet.csv").read_bytes()
+
+
+def test_quiet_still_shows_errors(files):
+    result = run("must-stock", "missing.csv", "-q")
+    assert result.exit_code == 1 and result.stderr.startswith("Error: file missing.csv does not exist")
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal(files):
+    result = run("must-stock", "sales.csv", "-o", "out.csv")
+    assert "\r" not in result.stderr and "[" not in result.stderr.splitlines()[0]
+
+
+def test_must_stock_reports_its_stages_in_order(sales, parts_master):
+    seen: list[str] = []
+    spareopt.must_stock(sales, parts_master, progress=seen.append)
+    assert tuple(seen) == spareopt.pipeline.STAGES
+
+
+def test_progress_bar_draws_on_a_terminal_and_erases_itself(monkeypatch):
+    import time
+
+    from spareopt_cli.main import _Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    with _Progress(2, quiet=False, delay=0.0) as progress:
+        progress("read")
+        time.sleep(0.5)
+    text = terminal.getvalue()
+    assert "spareopt [" in text and "1/2 read" in text
+    assert text.endswith("\r\033[K")  # the line is erased when the run ends
+    quiet = Terminal()
+    monkeypatch.setattr(sys, "stderr", quiet)
+    with _Progress(2, quiet=True, delay=0.0) as progress:
+        progress("read")
+        time.sleep(0.3)
+    assert quiet.getvalue() == ""
