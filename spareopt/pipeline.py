@@ -127,8 +127,11 @@ def must_stock(
     _check_overrides_used(columns, hist, master)
     step(STAGES[2])
     matrix = demand_matrix(hist, as_of=as_of)
+    price = _history_price(hist, matrix)
+    history_report = hist.report
+    del hist  # the lines are summed into the matrix: free them before the plan (when we read them)
     step(STAGES[3])
-    table = _plan(matrix, hist, master, cfg)
+    table = _plan(matrix, history_report, price, master, cfg)
     if only_stocked:
         report = table.attrs["report"]
         table = table[table["decision"] != "none"].reset_index(drop=True)
@@ -136,12 +139,14 @@ def must_stock(
     return table
 
 
-def _plan(matrix: DemandMatrix, hist: History, master: PartsMaster | None, cfg: Config) -> pd.DataFrame:
+def _plan(matrix: DemandMatrix, history_report: dict[str, Any], history_price: pd.Series | None,
+          master: PartsMaster | None, cfg: Config) -> pd.DataFrame:
     keys = matrix.keys
     part_code = keys["part"].cat.codes.to_numpy()  # categories are sorted: codes rank the part numbers
     part_names = keys["part"].cat.categories
     fields, parts_report = part_fields(np.asarray(part_names, dtype=object), master, cfg,
-                                       history_price=_history_price(hist, matrix, part_names))
+                                       history_price=None if history_price is None else
+                                       history_price.reindex(part_names).to_numpy(dtype=np.float64))
 
     def per_series(column: str, dtype: Any = None) -> np.ndarray:
         return fields[column].to_numpy(dtype=dtype)[part_code]
@@ -201,7 +206,7 @@ def _plan(matrix: DemandMatrix, hist: History, master: PartsMaster | None, cfg: 
         dealers=len(keys["dealer"].cat.categories) if dealer is not None else None, parts=len(part_names),
         stock_value=float(np.nansum(max_stock_[stocked] * cost[stocked])) if np.isfinite(cost).any() else None,
     )
-    table.attrs["report"] = _report(matrix, hist, master, cfg, parts_report, basis, high_value, counts)
+    table.attrs["report"] = _report(matrix, history_report, master, cfg, parts_report, basis, high_value, counts)
     return table
 
 
@@ -225,8 +230,8 @@ def _text(codes: np.ndarray, names: Any) -> pd.Series:
         "pyarrow", na_value=np.nan)}.get))
 
 
-def _history_price(hist: History, matrix: DemandMatrix, part_names: pd.Index) -> np.ndarray | None:
-    """Quantity-weighted average ``unit_price`` of each part's sales up to as_of."""
+def _history_price(hist: History, matrix: DemandMatrix) -> pd.Series | None:
+    """Quantity-weighted average ``unit_price`` of each part's sales up to as_of, by part (None: no prices)."""
     if "unit_price" not in hist.lines:
         return None
     price, qty, part = hist.lines["unit_price"], hist.lines["quantity"], hist.lines["part"]
@@ -236,7 +241,7 @@ def _history_price(hist: History, matrix: DemandMatrix, part_names: pd.Index) ->
     value = np.bincount(part[use], weights=qty[use] * price[use], minlength=n)
     with np.errstate(invalid="ignore", divide="ignore"):
         average = np.where(units > 0, value / units, np.nan)
-    return average[pd.Index(hist.names["part"]).get_indexer(part_names)]
+    return pd.Series(average, index=pd.Index(hist.names["part"], dtype=object))
 
 
 def _high_value_cost(cfg: Config, master: PartsMaster | None, part_costs: np.ndarray) -> float:
@@ -273,9 +278,8 @@ def _check_overrides_used(columns: Mapping[str, str] | None, hist: History, mast
             )
 
 
-def _report(matrix: DemandMatrix, hist: History, master: PartsMaster | None, cfg: Config,
+def _report(matrix: DemandMatrix, h: dict[str, Any], master: PartsMaster | None, cfg: Config,
             parts_report: dict[str, Any], basis: str, high_value: float, counts: _Counts) -> dict[str, Any]:
-    h = hist.report
     return {
         "history": h.get("source"),
         "encoding": h.get("encoding"),
