@@ -60,6 +60,18 @@ MONTHS = 36
 PEER_SERIES = 100_000
 
 
+_CHILD = """
+import atexit, runpy, sys
+out = sys.argv[1]
+def hwm():
+    with open("/proc/self/status") as fh, open(out, "w") as dst:
+        dst.write(next(line for line in fh if line.startswith("VmHWM")))
+atexit.register(hwm)
+sys.argv = ["spareopt", *sys.argv[2:]]
+runpy.run_module("spareopt", run_name="__main__")
+"""
+
+
 class PeakRSS:
     """Peak resident memory of this process during a block, sampled every 5 ms from /proc."""
 
@@ -118,13 +130,15 @@ class Run:
         return out
 
     def child(self, command: list[str]) -> None:
-        """Run a command; its own peak RSS (from wait4) replaces the sampled one of this stage."""
-        process = subprocess.Popen(command, stderr=subprocess.DEVNULL)
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-        if process.returncode:
-            raise subprocess.CalledProcessError(process.returncode, command)
-        self.child_peak = max(self.child_peak, usage.ru_maxrss * 1024)
+        """Run ``python -m spareopt ARGS``; its own peak RSS replaces the sampled one of this stage.
+
+        The peak is the child's ``VmHWM``, written by the child as it exits: ``wait4``'s
+        ``ru_maxrss`` would carry this (larger) process's peak over the fork and exec.
+        """
+        with tempfile.NamedTemporaryFile("r", suffix=".hwm") as peak:
+            subprocess.run([sys.executable, "-c", _CHILD, peak.name, *command], check=True, stderr=subprocess.DEVNULL)
+            kb = int(peak.read().split()[1])
+        self.child_peak = max(self.child_peak, kb * 1024)
 
     def _progress(self, name: str) -> None:
         if not self.quiet and sys.stderr.isatty():
@@ -247,9 +261,9 @@ def main() -> None:
         del arrow_out
         run.time("write (parquet)", lambda: write_table(out, target), "io")
         del out
-        cli = [sys.executable, "-m", "spareopt", "must-stock", str(history_path), "-o", str(target)]
+        cli = ["must-stock", str(history_path), "-o", str(target)]
         if parts_path:
-            cli[5:5] = ["--parts", str(parts_path)]
+            cli[2:2] = ["--parts", str(parts_path)]
         run.time("end-to-end CLI (with interpreter start)", lambda: run.child(cli), "io")
     if not is_csv:
         history = pq.read_table(history_path).to_pandas(date_as_object=False)
