@@ -378,16 +378,24 @@ def _key_codes(column: Any, name: str, header: str, check: _Check) -> tuple[np.n
 
 
 def _identifier_text(values: pd.Series) -> np.ndarray:
-    """Distinct identifier cells as trimmed text; integral floats without ``.0``; missing -> ``""``."""
-    text = []
-    for value in values:  # distinct values only
-        if value is None or (isinstance(value, float) and not np.isfinite(value)):
-            text.append("")
-        elif isinstance(value, float) and value.is_integer():
-            text.append(f"{value:.0f}")
-        else:
-            text.append(str(value).strip())
-    return np.asarray(text, dtype=object)
+    """Distinct identifier cells as trimmed text; integral floats without ``.0``; missing -> ``""``.
+
+    Vectorised over the distinct values: a float column keeps ``123`` for ``123.0``.
+    """
+    missing = values.isna().to_numpy()
+    if len(values) and pd.api.types.is_float_dtype(pd.Series(values[~missing].tolist(), dtype=object).infer_objects()):
+        number = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
+        integral = np.isfinite(number) & (np.mod(number, 1) == 0)
+        text = np.where(integral, np.nan_to_num(number).astype(np.int64).astype(str), number.astype(str))
+        return np.where(missing | ~np.isfinite(number), "", text).astype(object)
+    text = values.astype(str).str.strip().to_numpy(dtype=object)
+    text[missing] = ""
+    return text
+
+
+def _texts(values: pd.Series) -> pd.Series:
+    """Distinct cells as text, ``""`` where missing (vectorised)."""
+    return values.astype(str).where(values.notna(), "")
 
 
 def _months(column: Any, header: str, check: _Check) -> np.ndarray:
@@ -402,7 +410,7 @@ def _months(column: Any, header: str, check: _Check) -> np.ndarray:
         check.fail(missing, "date", header, column, "must be a date", "fill in the date")
         return _temporal_months(column)
     codes, uniques = _factorize(column)
-    ordinal, valid = _month_of_text(uniques.map(lambda v: "" if v is None else str(v).strip()))
+    ordinal, valid = _month_of_text(_texts(uniques).str.strip())
     ordinal, valid = np.append(ordinal, 0), np.append(valid, False)  # code -1, a missing cell, is not a date
     check.fail(~valid[codes], "date", header, column, rule, fix)
     return ordinal[codes]
@@ -445,7 +453,7 @@ def _numbers(column: Any, name: str, header: str, check: _Check, *, allow_empty:
         check.fail(np.isinf(number) | (np.isnan(number) & (not allow_empty)), name, header, column, rule, fix)
         return number
     codes, uniques = _factorize(column)
-    number, empty = _number_of_text(uniques.map(lambda v: "" if v is None else str(v)))
+    number, empty = _number_of_text(_texts(uniques))
     safe = np.maximum(codes, 0)
     if not len(number):
         number, empty, safe = np.array([np.nan]), np.array([True]), np.zeros(len(codes), dtype=np.int32)

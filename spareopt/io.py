@@ -111,10 +111,6 @@ class Table:
         """One column: a pyarrow ChunkedArray when read by pyarrow, else a pandas Series."""
         return self.arrow.column(header) if self.arrow is not None else self._frame[header]
 
-    def take(self, mask: np.ndarray) -> Table:
-        return Table(self.frame[mask], self.source, self.rows[mask], self.encoding, self.sheet, self.headers,
-                     self.exact)
-
 
 Select = Callable[[list[str]], Mapping[str, str]]
 """Given a source's headers, the headers to read, each with its kind: ``"text"`` or ``"number"``."""

@@ -223,8 +223,7 @@ def _text(codes: np.ndarray, names: Any) -> pd.Series:
     """A text column from codes into names (None = missing), decoded by pyarrow (no Python string per row)."""
     import pyarrow as pa
 
-    dictionary = pa.array([None if n is None or (isinstance(n, float) and np.isnan(n)) else str(n) for n in names],
-                          type=pa.string())
+    dictionary = pa.array(pd.Series(np.asarray(names, dtype=object), dtype=object), type=pa.string(), from_pandas=True)
     array = pa.DictionaryArray.from_arrays(pa.array(np.asarray(codes, dtype=np.int32)), dictionary)
     return pd.Series(array.dictionary_decode().to_pandas(types_mapper={pa.string(): pd.StringDtype(
         "pyarrow", na_value=np.nan)}.get))
