@@ -36,6 +36,8 @@ PARTS_COLUMNS: dict[str, tuple[str, ...]] = {
     "order_cycle_days": ("order_cycle_days", "order_cycle", "o/c", "oc", "采购周期"),
     "attribute": ("attribute", "属性", "备件属性", "配件属性"),
     "pack_size": ("pack_size", "包装数", "最小包装", "包装数量"),
+    "commonality": ("commonality", "models_used", "通用性", "适用车型数"),
+    "criticality": ("criticality", "critical", "关键性", "重要度"),
 }
 """Canonical parts-master columns and the headers accepted for each."""
 

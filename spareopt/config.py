@@ -6,9 +6,14 @@ same as the function parameters and output columns (one vocabulary), e.g.::
 
     abc_a = 0.80
     low_volume_max = 12
+    criteria = ["annual_value", "criticality", "lead_time_days:min"]
 
     [defaults]
     lead_time_days = 7
+
+    [[class_policy]]        # first matching row wins
+    match = "CC*"
+    decision = "none"
 
 ``spareopt config`` prints the effective configuration in this format.
 """
@@ -16,6 +21,8 @@ same as the function parameters and output columns (one vocabulary), e.g.::
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import json
 import math
 import re
 import tomllib
@@ -26,8 +33,16 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .policy.class_policy import ClassPolicyRule, check_class_policy
 
 __all__ = ["Config", "PartDefaults", "load_config"]
+
+ABC_BASES = ("value", "quantity", "hits")
+ABC_CUTOFFS = ("value", "count")
+MC_METHODS = ("weighted", "ramanathan", "ng", "zhou_fan", "flores_whybark")
+JOINT_TABLE = {"AA": "A", "AB": "A", "BA": "A", "AC": "B", "BB": "B", "CA": "B", "BC": "C", "CB": "C", "CC": "C"}
+"""Flores & Whybark (1987): the joint matrix of two ABC classes collapsed to one class."""
+_CRITERION = re.compile(r"^[^:\s][^:]*(:(min|max))?$")
 
 _PERCENTILE = re.compile(r"^p(\d+(?:\.\d+)?)$")
 
@@ -71,11 +86,66 @@ class Config:
     """Rule 4: half_year_quantity at or below this is not stocked (the seed's switch: 12)."""
     central_ssq_min: float = 1.0
     """Rule 5: SSQ below this is kept at the central transit warehouse."""
+    abc_basis: str = "value"
+    """What ABC ranks: "value" (unit_cost x quantity), "quantity", or "hits" (months with
+    demand; order lines when the history has one row per order line, i.e. a date column)."""
+    abc_cutoff: str = "value"
+    """"value": cut at abc_a / abc_b of the cumulative value; "count": at abc_count_a / abc_count_b of the items."""
+    abc_count_a: float = 0.20
+    """abc_cutoff = "count": the first 20 % of the items (by ABC value) are A."""
+    abc_count_b: float = 0.50
+    """abc_cutoff = "count": items up to 50 % are B (the next 30 %); the rest (50 %) C."""
+    xyz_x: float = 0.5
+    """XYZ: X when the coefficient of variation of monthly demand over the ABC window is at most this."""
+    xyz_y: float = 1.0
+    """XYZ: Y when it is at most this; Z above (and for no demand)."""
+    fsn_fast_months: int = 3
+    """FSN: F (fast) when the last demand is at most this many months before as_of."""
+    fsn_slow_months: int = 12
+    """FSN: S (slow) up to this many months; N (non-moving) above, or never sold."""
+    phase_in_hits: int = 3
+    """phase_in: at least this many months with demand ..."""
+    phase_in_months: int = 4
+    """... among the last this many months (the common DMS stocking criterion)."""
+    phase_out_months: int = 12
+    """phase_out: no demand in the last this many months."""
+    adi_cutoff: float = 1.32
+    """Demand pattern: ADI above this is intermittent or lumpy (Syntetos, Boylan & Croston 2005)."""
+    cv2_cutoff: float = 0.49
+    """Demand pattern: CV2 of the non-zero demand sizes above this is erratic or lumpy."""
+    pattern_window_months: int = 24
+    """Months up to as_of over which ADI and CV2 are measured."""
+    mc_method: str = "weighted"
+    """Multi-criteria ABC: weighted, ramanathan, ng, zhou_fan or flores_whybark."""
+    criteria: tuple[str, ...] = ()
+    """Multi-criteria ABC criteria, NAME or NAME:min (less is more important), in order of importance.
+    Computed: annual_value, annual_quantity, hits; from the parts master: commonality, criticality,
+    unit_cost, lead_time_days, or any numeric column. Empty: the seed's four dimensions that are known
+    (commonality, criticality, unit_cost, annual_value)."""
+    weights: tuple[float, ...] = ()
+    """mc_method = "weighted": one weight >= 0 per criterion; empty: equal weights."""
+    mc_a: float = 0.20
+    """Multi-criteria classes: the first 20 % of the parts by score are A ..."""
+    mc_b: float = 0.50
+    """... parts up to 50 % are B, the rest C."""
+    mc_lambda: float = 0.5
+    """zhou_fan: weight of the good index against the bad index."""
+    mc_min_weight: float = 0.0
+    """ramanathan: lower bound of every criterion's weight (0: each part picks its weights freely)."""
+    mc_joint_table: dict[str, str] = field(default_factory=lambda: dict(JOINT_TABLE))
+    """flores_whybark: the class of each joint code (class on criterion 1 + class on criterion 2)."""
+    cycle_band_edges: tuple[float, ...] = (7.0, 30.0)
+    """Three-in-one supply-cycle bands of O/C + L/T in days: 0 = 0 (direct), 1 <= 7, 2 <= 30, 3 above."""
+    class_policy: tuple[ClassPolicyRule, ...] = ()
+    """Decision table over class_code, [[class_policy]] rows with match (wildcards * and ?),
+    decision (dealer, central or none) and service_level; the first matching row wins."""
     defaults: PartDefaults = field(default_factory=PartDefaults)
 
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
+            if f.name in _NOT_NUMBERS:
+                continue
             if f.name != "defaults" and not (f.name == "high_value_cost" and isinstance(value, str)):
                 _check(isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value),
                        f.name, value, "must be a finite number")
@@ -100,6 +170,7 @@ class Config:
         else:
             _check(self.high_value_cost >= 0, "high_value_cost", self.high_value_cost, "must be >= 0")
         object.__setattr__(self, "abc_window_months", int(self.abc_window_months))
+        self._check_classification()
         d = self.defaults
         _check(d.lead_time_days >= 0, "defaults.lead_time_days", d.lead_time_days, "must be >= 0")
         _check(d.order_cycle_days >= 0, "defaults.order_cycle_days", d.order_cycle_days, "must be >= 0")
@@ -108,6 +179,58 @@ class Config:
                "must be a whole number >= 1")
         _check(d.unit_cost is None or d.unit_cost >= 0, "defaults.unit_cost", d.unit_cost, "must be >= 0")
         object.__setattr__(d, "pack_size", int(d.pack_size))
+
+    def _check_classification(self) -> None:
+        for name, choices in (("abc_basis", ABC_BASES), ("abc_cutoff", ABC_CUTOFFS), ("mc_method", MC_METHODS)):
+            _check(getattr(self, name) in choices, name, getattr(self, name), f"must be one of {', '.join(choices)}")
+        _check(0 < self.abc_count_a <= 1, "abc_count_a", self.abc_count_a, "must be in (0, 1]")
+        _check(self.abc_count_a <= self.abc_count_b <= 1, "abc_count_b", self.abc_count_b,
+               f"must be in [abc_count_a={self.abc_count_a}, 1]")
+        _check(0 < self.mc_a <= 1, "mc_a", self.mc_a, "must be in (0, 1]")
+        _check(self.mc_a <= self.mc_b <= 1, "mc_b", self.mc_b, f"must be in [mc_a={self.mc_a}, 1]")
+        _check(0 <= self.xyz_x, "xyz_x", self.xyz_x, "must be >= 0")
+        _check(self.xyz_x <= self.xyz_y, "xyz_y", self.xyz_y, f"must be >= xyz_x={self.xyz_x}")
+        _check(self.adi_cutoff >= 1, "adi_cutoff", self.adi_cutoff, "must be >= 1 (an ADI is never below 1)")
+        _check(self.cv2_cutoff >= 0, "cv2_cutoff", self.cv2_cutoff, "must be >= 0")
+        _check(0 <= self.mc_lambda <= 1, "mc_lambda", self.mc_lambda, "must be in [0, 1]")
+        _check(self.mc_min_weight >= 0, "mc_min_weight", self.mc_min_weight, "must be >= 0")
+        for name in ("fsn_fast_months", "fsn_slow_months", "phase_in_hits", "phase_in_months", "phase_out_months",
+                     "pattern_window_months"):
+            value = getattr(self, name)
+            least = 0 if name in ("fsn_fast_months", "fsn_slow_months") else 1
+            _check(float(value).is_integer() and value >= least, name, value, f"must be a whole number >= {least}")
+            object.__setattr__(self, name, int(value))
+        _check(self.fsn_fast_months <= self.fsn_slow_months, "fsn_slow_months", self.fsn_slow_months,
+               f"must be >= fsn_fast_months={self.fsn_fast_months}")
+        _check(self.phase_in_hits <= self.phase_in_months, "phase_in_hits", self.phase_in_hits,
+               f"must be <= phase_in_months={self.phase_in_months}")
+        criteria = tuple(str(c).strip() for c in self.criteria)
+        for c in criteria:
+            _check(bool(_CRITERION.match(c)), "criteria", c, "must be NAME, NAME:max or NAME:min")
+        names = [c.partition(":")[0] for c in criteria]
+        _check(len(set(names)) == len(names), "criteria", list(criteria), "must name each criterion once")
+        object.__setattr__(self, "criteria", criteria)
+        weights = tuple(self.weights)
+        for w in weights:
+            _check(isinstance(w, (int, float)) and not isinstance(w, bool) and math.isfinite(w) and w >= 0,
+                   "weights", list(weights), "must be finite numbers >= 0")
+        _check(not weights or sum(weights) > 0, "weights", list(weights), "must not all be 0")
+        _check(not weights or not criteria or len(weights) == len(criteria), "weights", list(weights),
+               f"must give one weight per criterion ({len(criteria)}: {', '.join(criteria)})")
+        object.__setattr__(self, "weights", tuple(float(w) for w in weights))
+        table = {str(k).strip().upper(): str(v).strip().upper() for k, v in dict(self.mc_joint_table).items()}
+        _check(set(table) == set(JOINT_TABLE), "mc_joint_table", self.mc_joint_table,
+               f"must give a class for each of the 9 joint codes {', '.join(JOINT_TABLE)}")
+        _check(set(table.values()) <= {"A", "B", "C"}, "mc_joint_table", self.mc_joint_table,
+               "must map each joint code to A, B or C")
+        object.__setattr__(self, "mc_joint_table", table)
+        edges = tuple(self.cycle_band_edges)
+        _check(1 <= len(edges) <= 8 and all(isinstance(e, (int, float)) and not isinstance(e, bool) and
+                                            math.isfinite(e) and e > 0 for e in edges)
+               and list(edges) == sorted(set(edges)), "cycle_band_edges", list(edges),
+               "must be 1 to 8 increasing numbers of days > 0, e.g. [7, 30]")
+        object.__setattr__(self, "cycle_band_edges", tuple(float(e) for e in edges))
+        object.__setattr__(self, "class_policy", check_class_policy(self.class_policy, self.cycle_band_edges))
 
     @property
     def high_value_percentile(self) -> float | None:
@@ -125,9 +248,17 @@ class Config:
     def to_toml(self) -> str:
         """The configuration as TOML, each key with its meaning as a comment."""
         lines = ["# spareopt effective configuration"]
-        lines += _toml_lines(self, exclude={"defaults"})
+        lines += _toml_lines(self, exclude={"defaults", "class_policy"})
         lines += ["", "[defaults]", "# used for parts that the parts master does not describe"]
         lines += _toml_lines(self.defaults)
+        lines += ["", *[f"# {line.strip()}" for line in _attribute_docs(Config)["class_policy"].splitlines()]]
+        for rule in self.class_policy:
+            lines += ["[[class_policy]]", f"match = {json.dumps(rule.match)}"]
+            lines += [f"decision = {json.dumps(rule.decision)}"] if rule.decision is not None else []
+            lines += [f"service_level = {rule.service_level!r}"] if rule.service_level is not None else []
+        if not self.class_policy:
+            lines += ["# (none: the seed's rules decide)  e.g.", "# [[class_policy]]", '# match = "CC*"',
+                      '# decision = "none"']
         return "\n".join(lines) + "\n"
 
     def to_dict(self) -> dict[str, Any]:
@@ -167,10 +298,10 @@ def _build(cls: type, values: Mapping[str, Any], prefix: str, where: str) -> Any
     known = {f.name: f for f in fields(cls)}
     unknown = sorted(set(values) - set(known))
     if unknown:
-        raise ConfigError(
-            f"unknown config key {prefix}{unknown[0]}{where}; known keys: "
-            + ", ".join(prefix + k for k in known)
-        )
+        close = difflib.get_close_matches(unknown[0], list(known), n=1)
+        hint = (f"did you mean {prefix}{close[0]}? (`spareopt config` prints every key)" if close else
+                "known keys: " + ", ".join(prefix + k for k in known))
+        raise ConfigError(f"unknown config key {prefix}{unknown[0]}{where}; {hint}")
     clean: dict[str, Any] = {}
     for key, value in values.items():
         if key == "defaults" and isinstance(value, PartDefaults):
@@ -185,15 +316,30 @@ def _build(cls: type, values: Mapping[str, Any], prefix: str, where: str) -> Any
 
 def _coerce(f: dataclasses.Field, value: Any, name: str, where: str) -> Any:
     kind = str(f.type)
+    if kind.startswith("tuple["):
+        if isinstance(value, str) and kind == "tuple[str, ...]":
+            value = [v for v in value.split(",") if v.strip()]
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"config key {name}{where} must be a list, e.g. {name} = [...], got {value!r}")
+        return tuple(value)
+    if kind.startswith("dict["):
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"config key {name}{where} must be a table, e.g. {name} = {{AA = \"A\", ...}}, "
+                              f"got {value!r}")
+        return dict(value)
     if kind == "str":
         if not isinstance(value, str):
             raise ConfigError(f"config key {name}{where} must be text, got {value!r}")
-        return value.strip().upper() if name.endswith("attribute") else value
+        return value.strip().upper() if name.endswith("attribute") else value.strip().lower()
     if kind == "float | str" and isinstance(value, str):
         return value.strip().lower()
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ConfigError(f"config key {name}{where} must be a finite number, got {value!r}")
     return value if kind == "int" else float(value)
+
+
+_NOT_NUMBERS = {"defaults", "abc_basis", "abc_cutoff", "mc_method", "criteria", "weights", "mc_joint_table",
+                "cycle_band_edges", "class_policy"}
 
 
 def _check(ok: bool, name: str, value: object, rule: str) -> None:
@@ -213,6 +359,10 @@ def _toml_lines(obj: Any, exclude: set[str] = frozenset()) -> list[str]:  # type
         out += [f"# {line.strip()}" for line in doc.splitlines() if line.strip()]
         if value is None:
             out.append(f"# {f.name} =   (unset)")
+        elif isinstance(value, tuple):
+            out.append(f"{f.name} = {json.dumps(list(value))}")
+        elif isinstance(value, dict):
+            out.append(f"{f.name} = {{" + ", ".join(f"{k} = {json.dumps(v)}" for k, v in value.items()) + "}")
         elif isinstance(value, str):
             out.append(f'{f.name} = "{value}"')
         elif isinstance(value, float) and value.is_integer():

@@ -9,7 +9,7 @@ config, and :func:`part_fields` counts every value it defaulted.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
 from typing import Any
@@ -28,7 +28,7 @@ __all__ = ["PartsMaster", "load_parts", "part_fields", "ATTRIBUTES", "NUMERIC_FI
 ATTRIBUTES = ("A", "B", "C")
 """Three-in-one attribute: A wear/consumable, B common, C high-value assembly (the seed)."""
 
-NUMERIC_FIELDS = ("unit_cost", "lead_time_days", "order_cycle_days", "pack_size")
+NUMERIC_FIELDS = ("unit_cost", "lead_time_days", "order_cycle_days", "pack_size", "commonality", "criticality")
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,12 @@ def load_parts(
     *,
     columns: Mapping[str, str] | None = None,
     encoding: str | None = None,
+    numeric: Sequence[str] = (),
 ) -> PartsMaster:
     """Read and check a parts master.
+
+    ``numeric`` names further columns (headers as written, e.g. multi-criteria
+    criteria) to read as numbers; each is kept in ``frame`` under its header.
 
     Raises
     ------
@@ -58,7 +62,8 @@ def load_parts(
         A missing ``part`` column; an empty or duplicate part; a number that is
         text, NaN or infinite; a negative ``unit_cost``, ``lead_time_days`` or
         ``order_cycle_days``; a ``pack_size`` that is not a whole number >= 1; an
-        ``attribute`` other than A, B or C.  The message names the rows and values.
+        ``attribute`` other than A, B or C; a ``numeric`` column that is not in
+        the file or holds text.  The message names the rows and values.
     """
     table = source if isinstance(source, Table) else read_table(source, encoding=encoding)
     mapping = resolve_columns(table.columns, PARTS_COLUMNS, source=table.source,
@@ -90,6 +95,18 @@ def load_parts(
             rule, fix = "must be >= 0", f"correct the {column} (blank = default)"
         check.fail(bad, column, header, table.column(header), rule, fix)
         out[column] = value
+    canonical_of = {h: c for c, h in mapping.items()}
+    for header in numeric:
+        if header in out:
+            continue
+        if canonical_of.get(header) in out:  # e.g. "cost", read as unit_cost already
+            out[header] = out[canonical_of[header]]
+            continue
+        if header not in table.columns:
+            raise InputError(f"{name}: no column {header!r} in the parts master (headers: "
+                             f"{', '.join(map(repr, table.columns))}); check the criterion's name")
+        out[header] = _numbers(table.column(header), header, header, check, allow_empty=True,
+                               fix=f"correct the {header} (blank = the least important value)")
     if "attribute" in mapping:
         header = mapping["attribute"]
         text = raw[header].astype(str).str.strip().str.upper()

@@ -137,7 +137,7 @@ BAD = {
     "unknown_column_name": ({}, ["sales.csv", "--column", "foo=bar"],
                             "--column foo=...: `foo` is not a column spareopt reads; use one of dealer, part, date, "
                             "period, quantity, unit_price, description, unit_cost, lead_time_days, order_cycle_days, "
-                            "attribute, pack_size"),
+                            "attribute, pack_size, commonality, criticality"),
     "column_header_not_in_file": ({}, ["sales.csv", "--column", "part=零件代码"],
                                   "--column part=零件代码: no header '零件代码' in sales.csv (headers: 'dealer', "
                                   "'part', 'date', 'quantity', 'unit_price'); check the spelling"),
@@ -145,7 +145,11 @@ BAD = {
                          "unknown encoding 'klingon' for sales.csv; try utf-8, gbk or gb18030"),
     "config_unknown_key": ({"bad.toml": "abc_a = 0.7\nbogus = 1\n"}, ["sales.csv", "--config", "bad.toml"],
                            "unknown config key bogus in bad.toml; known keys: ssq_divisor, abc_window_months, abc_a, "
-                           "abc_b, high_value_cost, low_volume_max, central_ssq_min, defaults"),
+                           "abc_b, high_value_cost, low_volume_max, central_ssq_min, abc_basis, abc_cutoff, "
+                           "abc_count_a, abc_count_b, xyz_x, xyz_y, fsn_fast_months, fsn_slow_months, phase_in_hits, "
+                           "phase_in_months, phase_out_months, adi_cutoff, cv2_cutoff, pattern_window_months, "
+                           "mc_method, criteria, weights, mc_a, mc_b, mc_lambda, mc_min_weight, mc_joint_table, "
+                           "cycle_band_edges, class_policy, defaults"),
 }
 
 
@@ -478,11 +482,10 @@ def test_config_merges_a_config_file(tmp_path):
 
 
 @pytest.mark.parametrize(("toml", "message"), [
-    ("abc_a = 0.7\nbogus = 1\n", "unknown config key bogus in bad.toml; known keys: ssq_divisor, abc_window_months, "
-                                 "abc_a, abc_b, high_value_cost, low_volume_max, central_ssq_min, defaults"),
-    ("[defaults]\nlead_time = 1\n", "unknown config key defaults.lead_time in bad.toml; known keys: "
-                                    "defaults.lead_time_days, defaults.order_cycle_days, defaults.attribute, "
-                                    "defaults.pack_size, defaults.unit_cost"),
+    ("abc_a = 0.7\nabc_bases = 1\n", "unknown config key abc_bases in bad.toml; did you mean abc_basis? "
+                                     "(`spareopt config` prints every key)"),
+    ("[defaults]\nlead_time = 1\n", "unknown config key defaults.lead_time in bad.toml; did you mean "
+                                    "defaults.lead_time_days? (`spareopt config` prints every key)"),
 ])
 def test_config_with_an_unknown_key(tmp_path, monkeypatch, toml, message):
     monkeypatch.chdir(tmp_path)

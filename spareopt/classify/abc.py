@@ -6,9 +6,15 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from .._sort import group_codes, rank_within_groups
+from .._sort import group_codes, rank_in_group, rank_within_groups
 
-__all__ = ["abc"]
+__all__ = ["abc", "ABC_CUTOFFS", "ABC_BASES"]
+
+ABC_CUTOFFS = ("value", "count")
+"""Cut ABC at a share of the value (the seed) or at a share of the items (the classic 20 / 30 / 50 %)."""
+
+ABC_BASES = ("value", "quantity", "hits")
+"""What ABC ranks: usage value, units, or hits (months with demand, or order lines)."""
 
 
 def abc(
@@ -18,8 +24,11 @@ def abc(
     order: ArrayLike | None = None,
     abc_a: float = 0.80,
     abc_b: float = 0.95,
+    abc_cutoff: str = "value",
+    abc_count_a: float = 0.20,
+    abc_count_b: float = 0.50,
 ) -> np.ndarray:
-    """ABC class of every item by its share of the cumulative value in its group.
+    """ABC class of every item by its share of the cumulative value (or of the items) in its group.
 
     Parameters
     ----------
@@ -33,7 +42,15 @@ def abc(
         Tie-break among equal values, ascending (e.g. the part number's rank).
         Default: input position.
     abc_a, abc_b : float
-        Cumulative-share cut-offs, 0 < abc_a <= abc_b <= 1.
+        Cumulative value-share cut-offs, 0 < abc_a <= abc_b <= 1
+        (``abc_cutoff="value"``).
+    abc_cutoff : {"value", "count"}
+        ``"value"``: cut at a share of the group's total value (the seed's rule);
+        ``"count"``: cut at a share of the group's items (the classic 20 / 30 / 50 %).
+    abc_count_a, abc_count_b : float
+        Cumulative item-share cut-offs, 0 < abc_count_a <= abc_count_b <= 1
+        (``abc_cutoff="count"``): the first 20 % of the items are A, the next
+        30 % (up to 50 %) B, the rest C.
 
     Returns
     -------
@@ -55,6 +72,13 @@ def abc(
     whenever A is not empty: the first item that is not A has
     :math:`S_i \\ge a`, and :math:`S_i` is exactly A's share.
 
+    With ``abc_cutoff="count"`` the share before item i is its rank's:
+    :math:`S_i = (r_i - 1) / n_g` for the item ranked :math:`r_i` (1, 2, ...)
+    among the :math:`n_g` items of its group, against ``abc_count_a`` and
+    ``abc_count_b``.  47 items at 20 / 30 / 50 % give 10 A
+    (:math:`9/47 < 0.2 \\le 10/47`), 14 B and 23 C, as in Flores, Olson &
+    Dorai (1992).  Zero value is still C.
+
     References
     ----------
     Haima after-sales parts case study (``shared/seed``), section 1.1: A holds
@@ -67,25 +91,47 @@ def abc(
 
     >>> abc([50, 30, 15, 5]).tolist()
     ['A', 'A', 'B', 'C']
+
+    By item count, the first 20 % of ten items are A and the next 30 % B:
+
+    >>> "".join(abc([10, 9, 8, 7, 6, 5, 4, 3, 2, 1], abc_cutoff="count"))
+    'AABBBCCCCC'
     """
     v = np.asarray(value, dtype=np.float64)
     if v.ndim != 1:
         raise ValueError(f"value must be one-dimensional, got shape {v.shape}")
     if not np.all(np.isfinite(v)) or np.any(v < 0):
         raise ValueError("value must be finite and >= 0")
-    if not 0 < abc_a <= abc_b <= 1:
+    if abc_cutoff not in ABC_CUTOFFS:
+        raise ValueError(f"abc_cutoff must be one of {', '.join(ABC_CUTOFFS)}, got {abc_cutoff!r}")
+    if abc_cutoff == "count":
+        abc_a, abc_b = abc_count_a, abc_count_b
+        if not 0 < abc_a <= abc_b <= 1:
+            raise ValueError("cut-offs must satisfy 0 < abc_count_a <= abc_count_b <= 1, "
+                             f"got abc_count_a={abc_a}, abc_count_b={abc_b}")
+    elif not 0 < abc_a <= abc_b <= 1:
         raise ValueError(f"cut-offs must satisfy 0 < abc_a <= abc_b <= 1, got abc_a={abc_a}, abc_b={abc_b}")
     n = len(v)
     g = group_codes(group, n)
     idx = rank_within_groups(g, [v], order)
     vs, gs = v[idx], g[idx]
     first = np.r_[True, gs[1:] != gs[:-1]] if n else np.zeros(0, dtype=bool)
+    if abc_cutoff == "count":
+        size = np.bincount(gs)[gs] if n else np.zeros(0)
+        share = (rank_in_group(gs) - 1) / size
+        return _classes(share, vs, idx, abc_a, abc_b)
     previous = np.where(first, 0.0, np.r_[0.0, vs[:-1]])  # the value ranked just before, 0 at a group start
     before = pd.Series(previous).groupby(gs, sort=False).cumsum().to_numpy()  # a running sum, never a difference
     total = np.bincount(gs, weights=vs)[gs] if n else vs
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(total > 0, before / total, np.inf)
-    cls = np.where(share < abc_a, "A", np.where(share < abc_b, "B", "C"))
+    return _classes(share, vs, idx, abc_a, abc_b)
+
+
+def _classes(share: np.ndarray, vs: np.ndarray, idx: np.ndarray, a: float, b: float) -> np.ndarray:
+    """Classes of the ranked items from the share before each, put back in input order."""
+    n = len(vs)
+    cls = np.where(share < a, "A", np.where(share < b, "B", "C"))
     cls[vs <= 0] = "C"
     out = np.empty(n, dtype="<U1")
     out[idx] = cls
