@@ -66,13 +66,16 @@ def history_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
+only_stocked_option = click.option("--only-stocked", is_flag=True,
+                                   help="Keep only the rows kept at a dealer or centrally.")
+
+
 def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """The options of every command that writes a table."""
     options = [
         click.option("-o", "--output", metavar="OUT", help="Output file; the format follows the suffix "
                      "(.csv .xlsx .parquet .json). Default: CSV on stdout."),
         click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format, overriding the suffix."),
-        click.option("--only-stocked", is_flag=True, help="Keep only the rows kept at a dealer or centrally."),
         click.option("-q", "--quiet", is_flag=True, help="No progress bar and no run report on stderr "
                      "(errors still show)."),
     ]
@@ -102,6 +105,7 @@ def main() -> None:
 @click.argument("history", metavar="HISTORY")
 @history_options
 @output_options
+@only_stocked_option
 def must_stock(history: str, parts: str | None, config: str | None, as_of: str | None, columns: dict[str, str],
                encoding: str | None, output: str | None, fmt: str | None, only_stocked: bool, quiet: bool) -> None:
     """Each dealer's must-stock list from a sales history (HISTORY; - reads CSV from stdin).
@@ -128,8 +132,66 @@ def must_stock(history: str, parts: str | None, config: str | None, as_of: str |
     _tell(table, output, quiet)
 
 
+def _criteria(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...] | None:
+    items = tuple(item.strip() for text in value for item in text.split(",") if item.strip())
+    return items or None
+
+
+def _weights(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[float, ...] | None:
+    if value is None:
+        return None
+    try:
+        return tuple(float(w) for w in value.split(","))
+    except ValueError:
+        raise click.BadParameter(f"expected numbers separated by commas, e.g. 0.5,0.3,0.2; got {value!r}") from None
+
+
+@main.command()
+@click.argument("history", metavar="HISTORY")
+@history_options
+@click.option("--abc-basis", type=click.Choice(spareopt.config.ABC_BASES),
+              help="What ABC ranks: value (unit_cost x quantity), quantity, or hits. Default: config abc_basis.")
+@click.option("--mc-method", type=click.Choice(spareopt.config.MC_METHODS),
+              help="Multi-criteria ABC method. Default: config mc_method (weighted).")
+@click.option("--criteria", multiple=True, callback=_criteria, metavar="NAME[:min|:max]",
+              help="Multi-criteria criteria in order of importance, comma-separated or repeated: annual_value, "
+                   "annual_quantity, hits, or a parts-master column (commonality, criticality, unit_cost, "
+                   "lead_time_days, ...); :min when less is more important.")
+@click.option("--weights", callback=_weights, metavar="W,...",
+              help="Weights of the criteria for --mc-method weighted, e.g. 0.5,0.3,0.2.")
+@output_options
+def classify(history: str, parts: str | None, config: str | None, as_of: str | None, columns: dict[str, str],
+             encoding: str | None, abc_basis: str | None, mc_method: str | None, criteria: tuple[str, ...] | None,
+             weights: tuple[float, ...] | None, output: str | None, fmt: str | None, quiet: bool) -> None:
+    """Classify every dealer x part series along every axis (HISTORY; - reads CSV from stdin).
+
+    ABC (by value, quantity or hits; value share or item share), XYZ (variation),
+    FSN (fast / slow / non-moving) with the phase-in and phase-out flags, the
+    Syntetos-Boylan demand pattern, a multi-criteria ABC class of the part, and
+    the seed's three-in-one class code (ABC class + attribute + supply band).
+
+    Output columns: dealer, part, abc_class, abc_value, xyz_class, cv, fsn_class,
+    months_since_demand, hits_12m, phase_in, phase_out, adi, cv2, pattern,
+    mc_score, mc_class, class_code.
+
+    \b
+    Example:
+      spareopt classify sales.csv --parts parts.csv -o classes.xlsx
+      spareopt classify sales.csv --parts parts.csv --mc-method ramanathan --criteria annual_value,criticality,lead_time_days
+      spareopt classify sales.csv --mc-method weighted --criteria annual_value,hits --weights 0.7,0.3
+    """
+    with _Progress(len(STAGES) + 1, quiet) as progress:
+        table = spareopt.classes(history, parts, config, as_of, columns=columns, encoding=encoding,
+                                 abc_basis=abc_basis, mc_method=mc_method, criteria=criteria, weights=weights,
+                                 progress=progress)
+        progress("write the output")
+        _save(table, output, fmt)
+    _tell(table, output, quiet)
+
+
 @main.command()
 @output_options
+@only_stocked_option
 def demo(output: str | None, fmt: str | None, only_stocked: bool, quiet: bool) -> None:
     """The must-stock run on the bundled example data.
 

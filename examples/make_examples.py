@@ -10,7 +10,7 @@ carparts_sample.csv
     as "no record").  Values are unchanged.
 parts_master.csv
     An ILLUSTRATIVE parts master for those parts: descriptions, costs, supply
-    cycles and attributes are made up (seeded) to exercise every rule of the
+    cycles, attributes, commonality and criticality are made up (seeded) to exercise every rule of the
     seed method; 5 parts are left out on purpose to show the defaults.
 """
 
@@ -59,9 +59,13 @@ def main() -> None:
     description = [NAMES[a][i % len(NAMES[a])] for i, a in enumerate(attribute)]
     for i in oils:
         description[i] = "engine oil 5W-30 (direct supply)"
+    extra = np.random.default_rng(SEED + 1)  # its own stream: the columns above stay as they were
+    commonality = extra.integers(1, 13, size=n)  # car models using the part
+    criticality = extra.choice([1.0, 0.5, 0.01], size=n, p=[0.2, 0.3, 0.5])  # high, moderate, low (as Flores 1992)
     master = pd.DataFrame({
         "part": chosen, "description": description, "unit_cost": cost, "lead_time_days": lead,
-        "order_cycle_days": cycle, "attribute": attribute, "pack_size": 1,
+        "order_cycle_days": cycle, "attribute": attribute, "pack_size": 1, "commonality": commonality,
+        "criticality": criticality,
     })
     master = master.drop(index=rng.choice(n, size=5, replace=False))
     master.to_csv(HERE / "parts_master.csv", index=False)

@@ -14,7 +14,7 @@ from .forecast import half_year_quantity, mad
 from .history import DemandMatrix, History, demand_matrix, load_history
 from .io import read_table, write_table
 from .parts import PartsMaster, load_parts
-from .pipeline import OUTPUT_COLUMNS, must_stock
+from .pipeline import CLASS_COLUMNS, OUTPUT_COLUMNS, classes, must_stock
 from .policy import max_stock, reorder_point, ssq
 
 __version__ = "0.1.0"
@@ -26,12 +26,14 @@ __all__ = [
     "History",
     "InfeasibleError",
     "InputError",
+    "CLASS_COLUMNS",
     "OUTPUT_COLUMNS",
     "PartDefaults",
     "PartsMaster",
     "SpareoptError",
     "__version__",
     "abc",
+    "classes",
     "demand_matrix",
     "half_year_quantity",
     "load_config",

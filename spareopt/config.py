@@ -32,16 +32,14 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
+from .classify.abc import ABC_BASES, ABC_CUTOFFS
+from .classify.multi import DEFAULT_JOINT_TABLE as JOINT_TABLE
+from .classify.multi import MC_METHODS
 from .errors import ConfigError
 from .policy.class_policy import ClassPolicyRule, check_class_policy
 
 __all__ = ["Config", "PartDefaults", "load_config"]
 
-ABC_BASES = ("value", "quantity", "hits")
-ABC_CUTOFFS = ("value", "count")
-MC_METHODS = ("weighted", "ramanathan", "ng", "zhou_fan", "flores_whybark")
-JOINT_TABLE = {"AA": "A", "AB": "A", "BA": "A", "AC": "B", "BB": "B", "CA": "B", "BC": "C", "CB": "C", "CC": "C"}
-"""Flores & Whybark (1987): the joint matrix of two ABC classes collapsed to one class."""
 _CRITERION = re.compile(r"^[^:\s][^:]*(:(min|max))?$")
 
 _PERCENTILE = re.compile(r"^p(\d+(?:\.\d+)?)$")

@@ -91,6 +91,9 @@ class DemandMatrix:
         Series-months whose net quantity was negative (returns exceeding sales), set to 0.
     rows_after_as_of : int
         History lines later than ``as_of``, ignored.
+    lines : ndarray of int32, shape (n_series, n_months), optional
+        Sales lines (quantity > 0) per cell, when asked for (``count_lines=True``):
+        the order lines of a history with one row per order line.
     """
 
     values: np.ndarray
@@ -98,6 +101,7 @@ class DemandMatrix:
     periods: pd.PeriodIndex
     negative_months: int = 0
     rows_after_as_of: int = 0
+    lines: np.ndarray | None = None
 
     @property
     def as_of(self) -> pd.Period:
@@ -468,7 +472,7 @@ def _source_name(source: object) -> str:
     return "<stdin>" if isinstance(source, bytes) or source == "-" else str(source)
 
 
-def demand_matrix(history: History, *, as_of: str | pd.Period | None = None) -> DemandMatrix:
+def demand_matrix(history: History, *, as_of: str | pd.Period | None = None, count_lines: bool = False) -> DemandMatrix:
     """Sum clean history lines into a series x months float64 matrix.
 
     Parameters
@@ -478,6 +482,9 @@ def demand_matrix(history: History, *, as_of: str | pd.Period | None = None) -> 
     as_of : str or Period, optional
         The last month used (``YYYY-MM``); later lines are ignored and counted.
         Default: the last month in the history.
+    count_lines : bool
+        Also count the sales lines (quantity > 0) of each cell into
+        ``DemandMatrix.lines`` (int32; half the matrix's memory again).
 
     Returns
     -------
@@ -537,12 +544,15 @@ def demand_matrix(history: History, *, as_of: str | pd.Period | None = None) -> 
     values = np.zeros((len(series_ids), n_months))
     flat_type = np.int64 if values.size >= 2**31 else np.int32
     flat_values = values.reshape(-1)
+    line_counts = np.zeros(values.shape, dtype=np.int32) if count_lines else None
     negative_cells = []
     for block in blocks:
         key, keep = series_key(block)
         flat = index_of(key) * flat_type(n_months) + ((month[block] if keep is None else month[block][keep]) - start)
         quantity = lines["quantity"][block] if keep is None else lines["quantity"][block][keep]
         np.add.at(flat_values, flat, quantity)
+        if line_counts is not None:
+            np.add.at(line_counts.reshape(-1), flat[quantity > 0], 1)
         negative_cells.append(flat[quantity < 0])
     negative_months = 0
     returns = np.concatenate(negative_cells)
@@ -558,7 +568,7 @@ def demand_matrix(history: History, *, as_of: str | pd.Period | None = None) -> 
     else:
         keys["part"] = _categorical(series_ids, part_names)
     periods = pd.PeriodIndex.from_ordinals(np.arange(start, end + 1), freq="M")
-    return DemandMatrix(values, pd.DataFrame(keys), periods, negative_months, after)
+    return DemandMatrix(values, pd.DataFrame(keys), periods, negative_months, after, line_counts)
 
 
 BLOCK_LINES = 1 << 22

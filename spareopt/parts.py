@@ -54,7 +54,8 @@ def load_parts(
     """Read and check a parts master.
 
     ``numeric`` names further columns (headers as written, e.g. multi-criteria
-    criteria) to read as numbers; each is kept in ``frame`` under its header.
+    criteria) to read as numbers; each one the file has is kept in ``frame``
+    under its header.
 
     Raises
     ------
@@ -62,8 +63,7 @@ def load_parts(
         A missing ``part`` column; an empty or duplicate part; a number that is
         text, NaN or infinite; a negative ``unit_cost``, ``lead_time_days`` or
         ``order_cycle_days``; a ``pack_size`` that is not a whole number >= 1; an
-        ``attribute`` other than A, B or C; a ``numeric`` column that is not in
-        the file or holds text.  The message names the rows and values.
+        ``attribute`` other than A, B or C; a ``numeric`` column that holds text.  The message names the rows and values.
     """
     table = source if isinstance(source, Table) else read_table(source, encoding=encoding)
     mapping = resolve_columns(table.columns, PARTS_COLUMNS, source=table.source,
@@ -103,8 +103,7 @@ def load_parts(
             out[header] = out[canonical_of[header]]
             continue
         if header not in table.columns:
-            raise InputError(f"{name}: no column {header!r} in the parts master (headers: "
-                             f"{', '.join(map(repr, table.columns))}); check the criterion's name")
+            continue  # the caller names what it asked for and did not get
         out[header] = _numbers(table.column(header), header, header, check, allow_empty=True,
                                fix=f"correct the {header} (blank = the least important value)")
     if "attribute" in mapping:
@@ -120,7 +119,8 @@ def load_parts(
         text = description.astype(str).str.strip()
         out["description"] = text.where(description.notna() & (text != ""), None).to_numpy(dtype=object)
     frame = pd.DataFrame(out, index=pd.Index(part, name="part"))
-    report = {"source": name, "encoding": table.encoding, "columns": dict(mapping), "parts": len(frame)}
+    report = {"source": name, "encoding": table.encoding, "columns": dict(mapping), "parts": len(frame),
+              "headers": list(table.columns)}
     return PartsMaster(frame, report)
 
 

@@ -5,7 +5,8 @@ read -> clean -> demand matrix -> **classify -> forecast -> policy -> must-stock
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from os import PathLike
 from typing import Any
@@ -14,21 +15,27 @@ import numpy as np
 import pandas as pd
 
 from .classify import abc
+from .classify.multi import multi_criteria_abc
+from .classify.pattern import PATTERNS, demand_pattern, fsn, xyz
 from .columns import HISTORY_COLUMNS, PARTS_COLUMNS
 from .config import Config, load_config
-from .errors import InputError
+from .errors import ConfigError, InputError
 from .forecast import half_year_quantity, mad
 from .history import DemandMatrix, History, demand_matrix, load_history
 from .io import Table
 from .parts import ATTRIBUTES, PartsMaster, load_parts, part_fields
 from .policy import DECISIONS, REASONS, max_stock, reorder_point, ssq, stocking_priority
+from .policy.class_policy import all_class_codes, class_code_index, match_class_policy
 from .policy.rules import DECISION_CODE_OF_REASON, reason_code
 
-__all__ = ["must_stock", "OUTPUT_COLUMNS", "STAGES"]
+CLASS_POLICY_REASON = "class_policy"
+"""The reason of a decision set by a row of the class policy table (its ``match`` is in ``policy_rule``)."""
+
+__all__ = ["must_stock", "classes", "OUTPUT_COLUMNS", "CLASS_COLUMNS", "STAGES"]
 
 OUTPUT_COLUMNS = (
-    "dealer", "part", "description", "abc_class", "attribute", "unit_cost", "half_year_quantity", "mad", "ssq",
-    "reorder_point", "max_stock", "decision", "reason", "priority",
+    "dealer", "part", "description", "abc_class", "attribute", "class_code", "pattern", "unit_cost",
+    "half_year_quantity", "mad", "ssq", "reorder_point", "max_stock", "decision", "reason", "policy_rule", "priority",
 )
 """Columns of the must-stock list, in order (``dealer`` and ``description`` only when known)."""
 
@@ -118,20 +125,9 @@ def must_stock(
     """
     step = progress or (lambda stage: None)
     cfg = load_config(config)
-    _check_column_names(columns)
-    step(STAGES[0])
-    hist = history if isinstance(history, History) else load_history(history, columns=columns, encoding=encoding)
-    step(STAGES[1])
-    master = parts if isinstance(parts, PartsMaster) or parts is None else load_parts(
-        parts, columns=columns, encoding=encoding)
-    _check_overrides_used(columns, hist, master)
-    step(STAGES[2])
-    matrix = demand_matrix(hist, as_of=as_of)
-    price = _history_price(hist, matrix)
-    history_report = hist.report
-    del hist  # the lines are summed into the matrix: free them before the plan (when we read them)
+    run = _load(history, parts, cfg, as_of, columns, encoding, step)
     step(STAGES[3])
-    table = _plan(matrix, history_report, price, master, cfg)
+    table = _plan(run)
     if only_stocked:
         report = table.attrs["report"]
         table = table[table["decision"] != "none"].reset_index(drop=True)
@@ -139,32 +135,306 @@ def must_stock(
     return table
 
 
-def _plan(matrix: DemandMatrix, history_report: dict[str, Any], history_price: pd.Series | None,
-          master: PartsMaster | None, cfg: Config) -> pd.DataFrame:
-    keys = matrix.keys
-    part_code = keys["part"].cat.codes.to_numpy()  # categories are sorted: codes rank the part numbers
+CLASS_COLUMNS = (
+    "dealer", "part", "description", "abc_class", "abc_value", "xyz_class", "cv", "fsn_class", "months_since_demand",
+    "hits_12m", "phase_in", "phase_out", "adi", "cv2", "pattern", "mc_score", "mc_class", "class_code",
+)
+"""Columns of :func:`classes`, in order (``dealer`` and ``description`` only when known)."""
+
+XYZ_CLASSES = ("X", "Y", "Z")
+FSN_CLASSES = ("F", "S", "N")
+
+COMPUTED_CRITERIA = ("annual_value", "annual_quantity", "hits")
+"""Multi-criteria criteria computed from the history, per part over the network."""
+
+MASTER_CRITERIA = ("commonality", "criticality", "unit_cost", "lead_time_days", "order_cycle_days", "pack_size")
+"""Multi-criteria criteria read from the parts master's own columns (any other numeric column may be named)."""
+
+
+def classes(
+    history: Source | History,
+    parts: Source | PartsMaster | None = None,
+    config: Config | Mapping[str, Any] | str | PathLike[str] | None = None,
+    as_of: str | pd.Period | None = None,
+    *,
+    columns: Mapping[str, str] | None = None,
+    encoding: str | None = None,
+    abc_basis: str | None = None,
+    mc_method: str | None = None,
+    criteria: Sequence[str] | None = None,
+    weights: Sequence[float] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
+    """Every series classified along every axis: ABC, XYZ, FSN, demand pattern, multi-criteria, three-in-one.
+
+    Parameters
+    ----------
+    history, parts, config, as_of, columns, encoding, progress
+        As for :func:`must_stock`.
+    abc_basis, mc_method, criteria, weights : optional
+        Override the config keys of the same names (the CLI's ``--abc-basis``,
+        ``--mc-method``, ``--criteria``, ``--weights``).
+
+    Returns
+    -------
+    DataFrame
+        One row per series (dealer x part), sorted by dealer then part, columns
+        :data:`CLASS_COLUMNS`; ``attrs["report"]`` holds the run report with the
+        counts per class and the multi-criteria set-up.
+
+    Raises
+    ------
+    InputError
+        Bad input, an unknown or non-numeric criterion.
+    ConfigError
+        A key out of range: weights of the wrong length or negative, a class
+        policy row that can never match.
+    InfeasibleError
+        A multi-criteria linear programme without a solution (Ramanathan with a
+        too high ``mc_min_weight``; Zhou & Fan with a part worst on every criterion).
+
+    Notes
+    -----
+    Per series (dealer x part), with the ABC window W = ``abc_window_months``:
+
+    - ``abc_class``, ``abc_value``: ABC per dealer on ``abc_basis`` (value, quantity
+      or hits over W) and ``abc_cutoff`` (value share or item share), :func:`spareopt.abc`;
+    - ``xyz_class``, ``cv``: coefficient of variation of the monthly demand over W,
+      zeros included, X <= ``xyz_x`` < Y <= ``xyz_y`` < Z;
+    - ``fsn_class``, ``months_since_demand``, ``hits_12m``, ``phase_in``,
+      ``phase_out``: movement (:func:`spareopt.classify.pattern.fsn`);
+    - ``adi``, ``cv2``, ``pattern``: Syntetos, Boylan & Croston (2005) over the last
+      ``pattern_window_months`` (:func:`spareopt.classify.pattern.demand_pattern`);
+    - ``class_code``: the seed's three-in-one code, ABC class + attribute + supply
+      band of O/C + L/T.
+
+    Per part over the network (so every dealer row of a part shows the same):
+    ``mc_score`` and ``mc_class`` by ``mc_method`` on ``criteria``
+    (:func:`spareopt.classify.multi.multi_criteria_abc`); the computed criteria are
+    ``annual_quantity`` (units over W, scaled to 12 months, all dealers),
+    ``annual_value`` (x unit_cost) and ``hits`` (the series' hits over W, summed).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> sales = pd.DataFrame({"part": ["filter"] * 8 + ["gasket"] * 8,
+    ...                       "period": list(pd.period_range("2024-01", periods=8, freq="M")) * 2,
+    ...                       "quantity": [5, 6, 5, 7, 6, 5, 6, 6] + [0, 0, 9, 0, 0, 0, 1, 0]})
+    >>> classes(sales)[["part", "xyz_class", "fsn_class", "pattern"]].to_dict("list")
+    {'part': ['filter', 'gasket'], 'xyz_class': ['X', 'Z'], 'fsn_class': ['F', 'F'], 'pattern': ['smooth', 'lumpy']}
+    """
+    step = progress or (lambda stage: None)
+    cfg = load_config(config)
+    changes = {k: v for k, v in {"abc_basis": abc_basis, "mc_method": mc_method,
+                                 "criteria": None if criteria is None else tuple(criteria),
+                                 "weights": None if weights is None else tuple(weights)}.items() if v is not None}
+    if changes:
+        try:
+            cfg = cfg.replace(**changes)
+        except ConfigError as exc:  # the same check as in a config file, named as the option
+            raise ConfigError(str(exc).replace("config key ", "")) from None
+    numeric = tuple(c.partition(":")[0] for c in cfg.criteria
+                    if c.partition(":")[0] not in COMPUTED_CRITERIA + MASTER_CRITERIA)
+    run = _load(history, parts, cfg, as_of, columns, encoding, step, numeric=numeric)
+    step(STAGES[3])
+    return _classify(run)
+
+
+def _classify(run: _Run) -> pd.DataFrame:
+    matrix, cfg, fields = run.matrix, run.cfg, run.fields
+    keys, part_code, dealer = matrix.keys, run.part_code, run.dealer
     part_names = keys["part"].cat.categories
+    cost = run.per_series("unit_cost", np.float64)
+    attribute = run.per_series("attribute", "<U1")
+    cycle = run.per_series("order_cycle_days", np.float64) + run.per_series("lead_time_days", np.float64)
+    abc_value, abc_class, basis = _abc(run, cost)
+    window = matrix.last(cfg.abc_window_months)
+    variation = xyz(window, xyz_x=cfg.xyz_x, xyz_y=cfg.xyz_y)
+    movement = fsn(matrix.values, fsn_fast_months=cfg.fsn_fast_months, fsn_slow_months=cfg.fsn_slow_months,
+                   phase_in_hits=cfg.phase_in_hits, phase_in_months=cfg.phase_in_months,
+                   phase_out_months=cfg.phase_out_months)
+    sbc = demand_pattern(matrix.last(cfg.pattern_window_months), adi_cutoff=cfg.adi_cutoff, cv2_cutoff=cfg.cv2_cutoff)
+    criteria, mc_report = _criteria(run, cost, window)
+    mc = multi_criteria_abc(criteria.values, method=cfg.mc_method, directions=criteria.directions,
+                            weights=cfg.weights or None, names=criteria.names, mc_a=cfg.mc_a, mc_b=cfg.mc_b,
+                            mc_lambda=cfg.mc_lambda, mc_min_weight=cfg.mc_min_weight, joint_table=cfg.mc_joint_table,
+                            labels=part_names)
+    code = class_code_index(abc_class, attribute, cycle, cfg.cycle_band_edges)
+    since = movement.months_since_demand
+    out: dict[str, Any] = {}
+    if dealer is not None:
+        out["dealer"] = _text(dealer, keys["dealer"].cat.categories)
+    out["part"] = _text(part_code, part_names)
+    if "description" in fields:
+        out["description"] = _text(part_code, fields["description"].to_numpy(dtype=object))
+    out.update({
+        "abc_class": _text(np.searchsorted(ATTRIBUTES, abc_class), ATTRIBUTES),
+        "abc_value": abc_value,
+        "xyz_class": _text(np.searchsorted(XYZ_CLASSES, variation.xyz_class), XYZ_CLASSES),
+        "cv": variation.cv,
+        "fsn_class": _text(_codes(movement.fsn_class, FSN_CLASSES), FSN_CLASSES),
+        "months_since_demand": pd.arrays.IntegerArray(np.nan_to_num(since).astype(np.int64), np.isnan(since)),
+        "hits_12m": movement.hits_12m,
+        "phase_in": movement.phase_in,
+        "phase_out": movement.phase_out,
+        "adi": sbc.adi,
+        "cv2": sbc.cv2,
+        "pattern": _text(sbc.code, PATTERNS),
+        "mc_score": mc.score[part_code],
+        "mc_class": _text(np.searchsorted(ATTRIBUTES, mc.mc_class)[part_code], ATTRIBUTES),
+        "class_code": _text(code, all_class_codes(cfg.cycle_band_edges)),
+    })
+    table = pd.DataFrame(out)
+    counts = _Counts(decisions=None, reasons=None, dealers=len(keys["dealer"].cat.categories) if dealer is not None
+                     else None, parts=len(part_names), stock_value=None)
+    report = _report(run, basis, counts)
+    report["classes"] = {column: table[column].value_counts(sort=False).sort_index().to_dict()
+                         for column in ("abc_class", "xyz_class", "fsn_class", "pattern", "mc_class")}
+    report["classes"]["phase_in"] = int(movement.phase_in.sum())
+    report["classes"]["phase_out"] = int(movement.phase_out.sum())
+    report["mc"] = {**{k: v for k, v in mc.report.items() if isinstance(v, (int, float, str))}, **mc_report}
+    table.attrs["report"] = report
+    return table
+
+
+def _codes(labels: np.ndarray, names: Sequence[str]) -> np.ndarray:
+    """Positions of text labels in ``names`` (a few distinct labels; one hash lookup)."""
+    return pd.Index(list(names)).get_indexer(np.asarray(labels, dtype=object))
+
+
+@dataclass(frozen=True)
+class _Criteria:
+    values: np.ndarray  # (n_parts, m)
+    names: list[str]
+    directions: list[str]
+
+
+def _criteria(run: _Run, cost: np.ndarray, window: np.ndarray) -> tuple[_Criteria, dict[str, Any]]:
+    """The criteria matrix of the multi-criteria ABC, one row per part (sorted), with what was filled in."""
+    cfg, fields, master, matrix = run.cfg, run.fields, run.master, run.matrix
+    part_code = run.part_code
+    n_parts = len(fields)
+    part_cost = fields["unit_cost"].to_numpy(dtype=np.float64)
+    known_cost = bool(np.isfinite(part_cost).any())
+    specs = list(cfg.criteria)
+    if not specs:  # the seed's four dimensions, those that are known
+        in_master = master.frame.columns if master is not None else []
+        specs = [c for c in ("commonality", "criticality") if c in in_master]
+        specs += ["unit_cost", "annual_value"] if known_cost else ["annual_quantity"]
+    names = [c.partition(":")[0] for c in specs]
+    directions = [c.partition(":")[2] or "max" for c in specs]
+    if cfg.weights and len(cfg.weights) != len(names):
+        raise ConfigError(f"weights must give one weight per criterion ({len(names)}: {', '.join(names)}), "
+                          f"got {list(cfg.weights)!r}")
+    months = window.shape[1]
+    quantity = np.bincount(part_code, weights=window.sum(axis=1), minlength=n_parts) * (12 / months)
+    columns, filled = [], {}
+    position = None
+    if master is not None:  # one hash lookup, on object indexes (as part_fields does)
+        position = pd.Index(master.frame.index.to_numpy(dtype=object), dtype=object).get_indexer(
+            pd.Index(np.asarray(matrix.keys["part"].cat.categories, dtype=object), dtype=object))
+    for name in names:
+        if name == "annual_quantity":
+            value = quantity
+        elif name == "annual_value":
+            value = quantity * part_cost
+        elif name == "hits":
+            value = np.bincount(part_code, weights=hits_in_window(matrix, cfg.abc_window_months), minlength=n_parts)
+        elif name in ("unit_cost", "lead_time_days", "order_cycle_days", "pack_size"):
+            value = fields[name].to_numpy(dtype=np.float64)
+        elif position is not None and name in master.frame.columns:
+            column = master.frame[name].to_numpy(dtype=np.float64)
+            value = np.where(position >= 0, column[np.maximum(position, 0)], np.nan)
+        else:
+            heads = list(master.report.get("headers", master.frame.columns)) if master is not None else []
+            raise InputError(
+                f"unknown criterion {name!r}: use {', '.join(COMPUTED_CRITERIA)} (computed)"
+                + (f", or a numeric column of the parts master {master.report.get('source')} "
+                   f"({', '.join(map(repr, heads))})" if master is not None else
+                   ", or give a parts master (--parts) with that column")
+            )
+        value = np.asarray(value, dtype=np.float64)
+        missing = ~np.isfinite(value)
+        if missing.all():
+            raise InputError(f"criterion {name!r} is unknown for every part"
+                             + (" (no unit_cost in the parts master or the history)" if "cost" in name or
+                                name == "annual_value" else "") + "; give its values or choose another criterion")
+        if missing.any():  # the least important value, counted in the report
+            known = value[~missing]
+            value = np.where(missing, known.min() if directions[names.index(name)] == "max" else known.max(), value)
+            filled[name] = int(missing.sum())
+        columns.append(value)
+    report = {"method": cfg.mc_method, "criteria": [f"{n}:{d}" for n, d in zip(names, directions)],
+              "weights": list(cfg.weights) if cfg.weights else None, "filled_least_important": filled}
+    return _Criteria(np.column_stack(columns) if columns else np.zeros((n_parts, 0)), names, directions), report
+
+
+@dataclass
+class _Run:
+    """What every job reads: the demand matrix, the run report so far, and the part fields."""
+
+    matrix: DemandMatrix
+    history_report: dict[str, Any]
+    master: PartsMaster | None
+    cfg: Config
+    fields: pd.DataFrame
+    parts_report: dict[str, Any]
+    order_lines: bool
+
+    @property
+    def part_code(self) -> np.ndarray:
+        return self.matrix.keys["part"].cat.codes.to_numpy()  # categories are sorted: codes rank the part numbers
+
+    @property
+    def dealer(self) -> np.ndarray | None:
+        return self.matrix.keys["dealer"].cat.codes.to_numpy() if self.matrix.has_dealer else None
+
+    def per_series(self, column: str, dtype: Any = None) -> np.ndarray:
+        return self.fields[column].to_numpy(dtype=dtype)[self.part_code]
+
+
+def _load(history: Source | History, parts: Source | PartsMaster | None, cfg: Config, as_of: str | pd.Period | None,
+          columns: Mapping[str, str] | None, encoding: str | None, step: Callable[[str], None],
+          numeric: tuple[str, ...] = ()) -> _Run:
+    """Read the history and the parts master, build the demand matrix and the part fields."""
+    _check_column_names(columns)
+    step(STAGES[0])
+    hist = history if isinstance(history, History) else load_history(history, columns=columns, encoding=encoding)
+    step(STAGES[1])
+    master = parts if isinstance(parts, PartsMaster) or parts is None else load_parts(
+        parts, columns=columns, encoding=encoding, numeric=numeric)
+    _check_overrides_used(columns, hist, master)
+    step(STAGES[2])
+    order_lines = "date" in (hist.report.get("columns") or {})  # one row per order line, not monthly totals
+    count_lines = order_lines and (cfg.abc_basis == "hits" or any(c.partition(":")[0] == "hits" for c in numeric))
+    matrix = demand_matrix(hist, as_of=as_of, count_lines=count_lines)
+    price = _history_price(hist, matrix)
+    history_report = hist.report
+    del hist  # the lines are summed into the matrix: free them before the plan (when we read them)
+    part_names = matrix.keys["part"].cat.categories
     fields, parts_report = part_fields(np.asarray(part_names, dtype=object), master, cfg,
-                                       history_price=None if history_price is None else
-                                       history_price.reindex(part_names).to_numpy(dtype=np.float64))
+                                       history_price=None if price is None else
+                                       price.reindex(part_names).to_numpy(dtype=np.float64))
+    return _Run(matrix, history_report, master, cfg, fields, parts_report, order_lines)
 
-    def per_series(column: str, dtype: Any = None) -> np.ndarray:
-        return fields[column].to_numpy(dtype=dtype)[part_code]
 
-    dealer = keys["dealer"].cat.codes.to_numpy() if matrix.has_dealer else None
+def _plan(run: _Run) -> pd.DataFrame:
+    matrix, cfg, master, fields = run.matrix, run.cfg, run.master, run.fields
+    keys = matrix.keys
+    part_code, dealer = run.part_code, run.dealer
+    part_names = keys["part"].cat.categories
     q = matrix.values
     mad_ = mad(q)
     hyq = half_year_quantity(q)
-    lead = per_series("lead_time_days", np.float64)
-    cycle = per_series("order_cycle_days", np.float64)
+    lead = run.per_series("lead_time_days", np.float64)
+    cycle = run.per_series("order_cycle_days", np.float64)
     ssq_ = ssq(mad_, cycle, lead, ssq_divisor=cfg.ssq_divisor)
-    cost = per_series("unit_cost", np.float64)
-    attribute = per_series("attribute", "<U1")
-
-    window = matrix.last(cfg.abc_window_months).sum(axis=1)
-    basis = "value" if np.isfinite(cost).any() else "quantity"
-    abc_value = window * np.nan_to_num(cost, nan=0.0) if basis == "value" else window
-    abc_class = abc(abc_value, group=dealer, order=part_code, abc_a=cfg.abc_a, abc_b=cfg.abc_b)
+    cost = run.per_series("unit_cost", np.float64)
+    attribute = run.per_series("attribute", "<U1")
+    abc_value, abc_class, basis = _abc(run, cost)
+    code = class_code_index(abc_class, attribute, cycle + lead, cfg.cycle_band_edges)
+    pattern = demand_pattern(matrix.last(cfg.pattern_window_months), adi_cutoff=cfg.adi_cutoff,
+                             cv2_cutoff=cfg.cv2_cutoff).code
 
     high_value = _high_value_cost(cfg, master, fields["unit_cost"].to_numpy())
     reason = reason_code(
@@ -173,6 +443,13 @@ def _plan(matrix: DemandMatrix, history_report: dict[str, Any], history_price: p
         low_volume_max=cfg.low_volume_max, central_ssq_min=cfg.central_ssq_min,
     )
     decision = DECISION_CODE_OF_REASON[reason]
+    rule = match_class_policy(code, cfg.class_policy, cfg.cycle_band_edges)
+    if cfg.class_policy:
+        rule_decision = np.array([-1 if r.decision is None else DECISIONS.index(r.decision)
+                                  for r in cfg.class_policy] + [-1], dtype=np.int8)[rule]
+        overridden = rule_decision >= 0
+        decision = np.where(overridden, rule_decision, decision).astype(np.int8)
+        reason = np.where(overridden, np.int8(len(REASONS)), reason).astype(np.int8)
     priority = stocking_priority(decision == 0, ssq_, mad_, group=dealer, order=part_code)
 
     # rows are in (dealer, part) order: a stable sort on (dealer, decision, priority) keeps part order in ties
@@ -186,9 +463,12 @@ def _plan(matrix: DemandMatrix, history_report: dict[str, Any], history_price: p
     if "description" in fields:
         out["description"] = _text(part_code[order], fields["description"].to_numpy(dtype=object))
     max_stock_ = max_stock(mad_, lead, cycle, ssq_)
+    reasons = [*REASONS, CLASS_POLICY_REASON]
     out.update({
         "abc_class": _text(np.searchsorted(ATTRIBUTES, abc_class[order]), ATTRIBUTES),
         "attribute": _text(np.searchsorted(ATTRIBUTES, attribute[order]), ATTRIBUTES),
+        "class_code": _text(code[order], all_class_codes(cfg.cycle_band_edges)),
+        "pattern": _text(pattern[order], PATTERNS),
         "unit_cost": cost[order],
         "half_year_quantity": hyq[order],
         "mad": mad_[order],
@@ -196,24 +476,62 @@ def _plan(matrix: DemandMatrix, history_report: dict[str, Any], history_price: p
         "reorder_point": reorder_point(mad_, lead, ssq_)[order],
         "max_stock": max_stock_[order],
         "decision": _text(decision[order], DECISIONS),
-        "reason": _text(reason[order], list(REASONS)),
+        "reason": _text(reason[order], reasons),
+        "policy_rule": _text(np.where(rule < 0, len(cfg.class_policy), rule)[order],
+                             [r.match for r in cfg.class_policy] + [None]),
         "priority": pd.arrays.IntegerArray(priority[order], priority[order] == 0),
     })
     table = pd.DataFrame(out)
     stocked = decision == 0
     counts = _Counts(
-        decisions=np.bincount(decision, minlength=len(DECISIONS)), reasons=np.bincount(reason, minlength=len(REASONS)),
+        decisions=np.bincount(decision, minlength=len(DECISIONS)), reasons=np.bincount(reason, minlength=len(reasons)),
         dealers=len(keys["dealer"].cat.categories) if dealer is not None else None, parts=len(part_names),
         stock_value=float(np.nansum(max_stock_[stocked] * cost[stocked])) if np.isfinite(cost).any() else None,
     )
-    table.attrs["report"] = _report(matrix, history_report, master, cfg, parts_report, basis, high_value, counts)
+    report = _report(run, basis, counts)
+    report["high_value_cost"] = high_value
+    report["reasons"] = dict(zip(reasons, counts.reasons.tolist()))
+    if cfg.class_policy:
+        used = np.bincount(rule[rule >= 0], minlength=len(cfg.class_policy))
+        report["class_policy"] = {r.match: int(n) for r, n in zip(cfg.class_policy, used)}
+    table.attrs["report"] = report
     return table
+
+
+def _abc(run: _Run, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]:
+    """ABC value and class of every series, per dealer, on the configured basis.
+
+    ``value``: unit_cost x quantity over the last ``abc_window_months`` (by
+    quantity when no unit cost is known at all; the report says so);
+    ``quantity``: the quantity; ``hits``: the order lines when the history has
+    one row per order line, else the months with demand.
+    """
+    cfg, matrix = run.cfg, run.matrix
+    basis = cfg.abc_basis
+    if basis == "hits":
+        value = hits_in_window(matrix, cfg.abc_window_months).astype(np.float64)
+    else:
+        value = matrix.last(cfg.abc_window_months).sum(axis=1)
+        if basis == "value" and not np.isfinite(cost).any():
+            basis = "quantity"
+        if basis == "value":
+            value = value * np.nan_to_num(cost, nan=0.0)
+    classes = abc(value, group=run.dealer, order=run.part_code, abc_a=cfg.abc_a, abc_b=cfg.abc_b,
+                  abc_cutoff=cfg.abc_cutoff, abc_count_a=cfg.abc_count_a, abc_count_b=cfg.abc_count_b)
+    return value, classes, basis
+
+
+def hits_in_window(matrix: DemandMatrix, months: int) -> np.ndarray:
+    """Hits of every series over the last ``months``: order lines when counted, else months with demand."""
+    if matrix.lines is not None:
+        return matrix.lines[:, max(0, matrix.lines.shape[1] - months):].sum(axis=1, dtype=np.int64)
+    return np.count_nonzero(matrix.last(months) > 0, axis=1)
 
 
 @dataclass(frozen=True)
 class _Counts:
-    decisions: np.ndarray
-    reasons: np.ndarray
+    decisions: np.ndarray | None
+    reasons: np.ndarray | None
     dealers: int | None
     parts: int
     stock_value: float | None
@@ -277,8 +595,8 @@ def _check_overrides_used(columns: Mapping[str, str] | None, hist: History, mast
             )
 
 
-def _report(matrix: DemandMatrix, h: dict[str, Any], master: PartsMaster | None, cfg: Config,
-            parts_report: dict[str, Any], basis: str, high_value: float, counts: _Counts) -> dict[str, Any]:
+def _report(run: _Run, basis: str, counts: _Counts) -> dict[str, Any]:
+    matrix, h, master, cfg, parts_report = run.matrix, run.history_report, run.master, run.cfg, run.parts_report
     return {
         "history": h.get("source"),
         "encoding": h.get("encoding"),
@@ -294,7 +612,7 @@ def _report(matrix: DemandMatrix, h: dict[str, Any], master: PartsMaster | None,
         "return_lines": h.get("return_lines", 0),
         "return_units": h.get("return_units", 0.0),
         "negative_months": matrix.negative_months,
-        "series": int(counts.decisions.sum()),
+        "series": len(matrix.values),
         "dealers": counts.dealers,
         "parts": counts.parts,
         "months": len(matrix.periods),
@@ -308,9 +626,10 @@ def _report(matrix: DemandMatrix, h: dict[str, Any], master: PartsMaster | None,
         "unit_cost_from_history": parts_report["unit_cost_from_history"],
         "unit_cost_unknown": parts_report["unit_cost_unknown"],
         "abc_basis": basis,
+        "abc_hits": ("order lines" if run.matrix.lines is not None else "months with demand") if basis == "hits"
+        else None,
+        "abc_cutoff": cfg.abc_cutoff,
         "abc_window_months": min(cfg.abc_window_months, len(matrix.periods)),
-        "high_value_cost": high_value,
-        "decisions": dict(zip(DECISIONS, counts.decisions.tolist())),
-        "reasons": dict(zip(REASONS, counts.reasons.tolist())),
+        "decisions": dict(zip(DECISIONS, counts.decisions.tolist())) if counts.decisions is not None else None,
         "dealer_stock_value_at_max": counts.stock_value,
     }

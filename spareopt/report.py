@@ -55,13 +55,32 @@ def report_lines(report: Mapping[str, Any]) -> list[str]:
         lines.append("  defaults used for: " + ", ".join(f"{k} {v:,}" for k, v in defaulted.items()) + " parts")
     if r.get("unit_cost_from_history"):
         lines.append(f"  unit_cost from the history's unit_price for {r['unit_cost_from_history']:,} parts")
-    if r["abc_basis"] == "quantity":
-        lines.append(f"ABC by quantity over {r['abc_window_months']} months: no unit_cost is known")
+    cut = " by item share" if r.get("abc_cutoff") == "count" else ""
+    if r["abc_basis"] == "hits":
+        lines.append(f"ABC by hits ({r.get('abc_hits')}) over {r['abc_window_months']} months{cut}")
+    elif r["abc_basis"] == "quantity":
+        why = ": no unit_cost is known" if r.get("unit_cost_unknown") == r.get("parts") else ""
+        lines.append(f"ABC by quantity over {r['abc_window_months']} months{cut}{why}")
     else:
         unknown = f"; {r['unit_cost_unknown']:,} parts without unit_cost are C" if r.get("unit_cost_unknown") else ""
-        lines.append(f"ABC by value over {r['abc_window_months']} months{unknown}")
-    lines.append("decisions: " + ", ".join(f"{k} {v:,}" for k, v in r["decisions"].items()))
-    lines.append("reasons: " + ", ".join(f"{k} {v:,}" for k, v in r["reasons"].items() if v))
+        lines.append(f"ABC by value over {r['abc_window_months']} months{cut}{unknown}")
+    if r.get("mc"):
+        mc = r["mc"]
+        lines.append(f"multi-criteria ABC: {mc['method']} on {', '.join(mc['criteria'])}"
+                     + (f", weights {', '.join(f'{w:g}' for w in mc['weights'])}" if mc.get("weights") else "")
+                     + (f" ({mc['lp_solves']:,} LP solves)" if mc.get("lp_solves") else ""))
+        for name, count in (mc.get("filled_least_important") or {}).items():
+            lines.append(f"  criterion {name}: {count:,} parts without a value were taken as the least important")
+    for column, counts in (r.get("classes") or {}).items():
+        if isinstance(counts, dict):
+            lines.append(f"{column}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    if r.get("classes"):
+        lines.append(f"phase_in {r['classes']['phase_in']:,}, phase_out {r['classes']['phase_out']:,}")
+    if r.get("decisions"):
+        lines.append("decisions: " + ", ".join(f"{k} {v:,}" for k, v in r["decisions"].items()))
+        lines.append("reasons: " + ", ".join(f"{k} {v:,}" for k, v in r["reasons"].items() if v))
+    if r.get("class_policy"):
+        lines.append("class policy rows used: " + ", ".join(f"{k} {v:,}" for k, v in r["class_policy"].items()))
     if r.get("dealer_stock_value_at_max") is not None:
         lines.append(f"dealer stock value at max_stock: {r['dealer_stock_value_at_max']:,.2f}")
     return lines
@@ -92,13 +111,24 @@ def summary_items(report: Mapping[str, Any]) -> dict[str, Any]:
     for field, count in (r.get("defaulted") or {}).items():
         items[f"defaulted: {field}"] = count
     items["abc_basis"] = r["abc_basis"]
+    items["abc_cutoff"] = r.get("abc_cutoff")
     items["abc_window_months"] = r["abc_window_months"]
-    items["high_value_cost"] = r["high_value_cost"] if r["high_value_cost"] != float("inf") else "(no unit cost)"
-    for decision, count in r["decisions"].items():
+    if r.get("mc"):
+        items["mc_method"] = r["mc"]["method"]
+        items["criteria"] = ", ".join(r["mc"]["criteria"])
+    for column, counts in (r.get("classes") or {}).items():
+        for label, count in (counts.items() if isinstance(counts, dict) else [("", counts)]):
+            items[f"{column}: {label}".rstrip(": ")] = count
+    if "high_value_cost" in r:
+        items["high_value_cost"] = r["high_value_cost"] if r["high_value_cost"] != float("inf") else "(no unit cost)"
+    for decision, count in (r.get("decisions") or {}).items():
         items[f"decision: {decision}"] = count
-    for reason, count in r["reasons"].items():
+    for reason, count in (r.get("reasons") or {}).items():
         items[f"reason: {reason}"] = count
-    items["dealer stock value at max_stock"] = r.get("dealer_stock_value_at_max")
+    for match, count in (r.get("class_policy") or {}).items():
+        items[f"class policy {match}"] = count
+    if r.get("decisions"):
+        items["dealer stock value at max_stock"] = r.get("dealer_stock_value_at_max")
     return {k: ("" if v is None else v) for k, v in items.items()}
 
 

@@ -280,8 +280,8 @@ def test_csv_on_stdout_without_output(files, sales, parts_master):
     result = run("must-stock", "sales.csv", "--parts", "parts.csv")
     assert result.exit_code == 0
     assert result.stdout == _expected_csv(spareopt.must_stock(sales, parts_master))
-    assert result.stdout.splitlines()[1] == ("D01,00123,brake pad set,A,A,12.5,194,32.19047619,75.11111111,83,90,"
-                                             "dealer,stock,1")
+    assert result.stdout.splitlines()[1] == ("D01,00123,brake pad set,A,A,AA2,smooth,12.5,194,32.19047619,"
+                                             "75.11111111,83,90,dealer,stock,,1")
     assert "wrote" not in result.stderr
 
 
@@ -333,9 +333,9 @@ def test_xlsx_output_is_what_a_planner_opens(files, sales, parts_master):
         mine = expected[expected["dealer"] == dealer]
         assert [r[1] for r in rows[1:]] == mine["part"].tolist()
         assert sheet.freeze_panes == "A2"
-        assert sheet.auto_filter.ref == f"A1:N{len(mine) + 1}"
+        assert sheet.auto_filter.ref == f"A1:Q{len(mine) + 1}"
     assert book["D01"]["B2"].value == "00123" and book["D01"]["B2"].data_type == "s"
-    assert book["D01"]["J2"].value == 83  # numbers stay numbers
+    assert book["D01"]["L2"].value == 83  # numbers stay numbers
     summary = dict(book["summary"].iter_rows(min_row=2, values_only=True))
     assert summary["as_of"] == "2024-08"
     assert (summary["decision: dealer"], summary["decision: central"], summary["decision: none"]) == (11, 1, 8)
@@ -353,7 +353,7 @@ def test_xlsx_without_dealer_column_has_one_network_sheet(files, sales):
     header = next(book["network"].iter_rows(values_only=True))
     assert header == tuple(c for c in spareopt.OUTPUT_COLUMNS if c not in ("dealer", "description"))
     assert book["network"].freeze_panes == "A2"
-    assert book["network"].auto_filter.ref == "A1:L8"
+    assert book["network"].auto_filter.ref == "A1:O8"
     assert dict(book["summary"].iter_rows(min_row=2, values_only=True))["dealers"] == "(no dealer column)"
 
 
@@ -527,7 +527,7 @@ def test_every_help_ends_with_an_example(command):
 
 
 def test_every_command_is_covered_by_the_help_test():
-    assert sorted(main.commands) == ["config", "demo", "must-stock"]
+    assert sorted(main.commands) == ["classify", "config", "demo", "must-stock"]
 
 
 # -- real processes -------------------------------------------------------------------------------------
@@ -555,8 +555,8 @@ def test_console_script_reads_stdin(files, sales):
     assert proc.returncode == 0, proc.stderr.decode()
     lines = proc.stdout.decode("utf-8").splitlines()
     assert lines[0] == ",".join(spareopt.OUTPUT_COLUMNS[:2] + spareopt.OUTPUT_COLUMNS[3:])
-    assert lines[1] == "D01,E500,B,B,3.2,312,52.42857143,122.3333333,135,147,dealer,stock,1"  # cost from unit_price
-    assert "D01,00123,A,B,12.5,194," in proc.stdout.decode("utf-8")  # leading zeros survive
+    assert lines[1] == "D01,E500,B,B,BB2,smooth,3.2,312,52.42857143,122.3333333,135,147,dealer,stock,,1"  # cost
+    assert "D01,00123,A,B,AB2,smooth,12.5,194," in proc.stdout.decode("utf-8")  # leading zeros survive
     assert proc.stderr.decode().startswith("read 217 rows from <stdin>, utf-8\n")
 
 
