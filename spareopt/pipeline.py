@@ -16,7 +16,7 @@ import pandas as pd
 
 from .classify import abc
 from .classify.multi import multi_criteria_abc
-from .classify.pattern import PATTERNS, demand_pattern, fsn, xyz
+from .classify.pattern import FSN_CLASSES, PATTERNS, XYZ_CLASSES, demand_pattern, fsn, xyz
 from .columns import HISTORY_COLUMNS, PARTS_COLUMNS
 from .config import Config, load_config
 from .errors import ConfigError, InputError
@@ -140,9 +140,6 @@ CLASS_COLUMNS = (
     "hits_12m", "phase_in", "phase_out", "adi", "cv2", "pattern", "mc_score", "mc_class", "class_code",
 )
 """Columns of :func:`classes`, in order (``dealer`` and ``description`` only when known)."""
-
-XYZ_CLASSES = ("X", "Y", "Z")
-FSN_CLASSES = ("F", "S", "N")
 
 COMPUTED_CRITERIA = ("annual_value", "annual_quantity", "hits")
 """Multi-criteria criteria computed from the history, per part over the network."""

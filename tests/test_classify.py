@@ -12,11 +12,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
 import spareopt
 from spareopt.classify import abc
-from spareopt_cli.main import main
+from test_cli import files, run  # noqa: F401  (the fixture and the CliRunner call of the CLI tests)
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 PREVIOUS = b"dealer,part,abc_class\nOLD,00001,A\n"
@@ -29,21 +28,6 @@ FLORES_ANNUAL_DOLLAR_USAGE = [
     854.4, 810, 703.68, 594, 570, 467.6, 463.6, 455, 432.5, 398.4, 370.5, 338.4, 336.12, 313.6, 268.68, 224, 216,
     212.08, 197.92, 190.89, 181.8, 163.28, 150, 134.8, 119.2, 103.36, 79.2, 75.4, 59.78, 48.3, 34.4, 28.8, 25.38,
 ]
-
-
-def run(*args: str):
-    result = CliRunner().invoke(main, list(args), prog_name="spareopt")
-    assert "Traceback" not in result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-    return result
-
-
-@pytest.fixture
-def files(tmp_path, monkeypatch, sales, parts_master):
-    monkeypatch.chdir(tmp_path)
-    sales.to_csv("sales.csv", index=False)
-    parts_master.to_csv("parts.csv", index=False)
-    return tmp_path
 
 
 def d01(table: pd.DataFrame, column: str) -> dict[str, object]:
