@@ -52,7 +52,8 @@ def history_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """The options of every command that reads a sales history."""
     options = [
         click.option("--parts", metavar="FILE", help="Parts master (CSV/XLSX/Parquet): part, unit_cost, "
-                     "lead_time_days, order_cycle_days, attribute, description, pack_size."),
+                     "lead_time_days, order_cycle_days, attribute, description, pack_size, commonality, "
+                     "criticality."),
         click.option("--config", metavar="FILE", help="TOML config; `spareopt config` prints the keys."),
         click.option("--as-of", callback=_as_of, metavar="YYYY-MM",
                      help="Last month used; later rows are ignored. Default: the last month in the history."),

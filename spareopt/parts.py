@@ -85,14 +85,15 @@ def load_parts(
         if column not in mapping:
             continue
         header = mapping[column]
+        blank = "the least important value" if column in ("commonality", "criticality") else "default"
         value = _numbers(table.column(header), column, header, check, allow_empty=True,
-                         fix=f"correct the {column} (blank = default)")
+                         fix=f"correct the {column} (blank = {blank})")
         if column == "pack_size":
             bad = ~np.isnan(value) & ((value < 1) | (np.mod(value, 1) != 0))
             rule, fix = "must be a whole number >= 1", "correct the pack size (blank = default)"
         else:
             bad = value < 0
-            rule, fix = "must be >= 0", f"correct the {column} (blank = default)"
+            rule, fix = "must be >= 0", f"correct the {column} (blank = {blank})"
         check.fail(bad, column, header, table.column(header), rule, fix)
         out[column] = value
     canonical_of = {h: c for c, h in mapping.items()}
