@@ -363,6 +363,8 @@ def _criteria(run: _Run, cost: np.ndarray, window: np.ndarray) -> tuple[_Criteri
         columns.append(value)
     report = {"method": cfg.mc_method, "criteria": [f"{n}:{d}" for n, d in zip(names, directions)],
               "weights": list(cfg.weights) if cfg.weights else None, "filled_least_important": filled}
+    if "hits" in names:
+        report["hits"] = "order lines" if matrix.lines is not None else "months with demand"
     return _Criteria(np.column_stack(columns) if columns else np.zeros((n_parts, 0)), names, directions), report
 
 
@@ -403,7 +405,7 @@ def _load(history: Source | History, parts: Source | PartsMaster | None, cfg: Co
     _check_overrides_used(columns, hist, master)
     step(STAGES[2])
     order_lines = "date" in (hist.report.get("columns") or {})  # one row per order line, not monthly totals
-    count_lines = order_lines and (cfg.abc_basis == "hits" or any(c.partition(":")[0] == "hits" for c in numeric))
+    count_lines = order_lines and (cfg.abc_basis == "hits" or "hits" in [c.partition(":")[0] for c in cfg.criteria])
     matrix = demand_matrix(hist, as_of=as_of, count_lines=count_lines)
     price = _history_price(hist, matrix)
     history_report = hist.report

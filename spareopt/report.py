@@ -116,6 +116,8 @@ def summary_items(report: Mapping[str, Any]) -> dict[str, Any]:
     if r.get("mc"):
         items["mc_method"] = r["mc"]["method"]
         items["criteria"] = ", ".join(r["mc"]["criteria"])
+        for name, count in (r["mc"].get("filled_least_important") or {}).items():
+            items[f"criterion {name}: parts taken as least important"] = count
     for column, counts in (r.get("classes") or {}).items():
         for label, count in (counts.items() if isinstance(counts, dict) else [("", counts)]):
             items[f"{column}: {label}".rstrip(": ")] = count

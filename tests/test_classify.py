@@ -86,6 +86,17 @@ def test_abc_by_hits_counts_order_lines_or_months(sales, sales_monthly, parts_ma
     assert months.attrs["report"]["abc_hits"] == "months with demand"
 
 
+def test_hits_criterion_counts_order_lines(sales, sales_monthly):
+    lines = spareopt.classes(sales, criteria=["hits"], mc_method="ng")
+    assert lines.attrs["report"]["mc"]["hits"] == "order lines"
+    # network order lines over the 8 months: 00123 and E500 48 each (two lines every month at all three
+    # dealers), the most, so both score 1; by months with demand every part but B200 and C300 would tie
+    top = lines.drop_duplicates("part").set_index("part")["mc_score"]
+    assert top[["00123", "E500"]].tolist() == [1.0, 1.0] and (top.drop(["00123", "E500"]) < 1).all()
+    months = spareopt.classes(sales_monthly, criteria=["hits"], mc_method="ng")
+    assert months.attrs["report"]["mc"]["hits"] == "months with demand"
+
+
 def test_abc_by_quantity_and_by_item_count(sales, parts_master):
     table = spareopt.classes(sales, parts_master, config={"abc_basis": "quantity", "abc_cutoff": "count"})
     assert d01(table, "abc_value")["E500"] == 414
