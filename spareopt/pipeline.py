@@ -5,7 +5,7 @@ read -> clean -> demand matrix -> **classify -> forecast -> policy -> must-stock
 
 from __future__ import annotations
 
-import dataclasses
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from os import PathLike
@@ -380,11 +380,11 @@ class _Run:
     parts_report: dict[str, Any]
     order_lines: bool
 
-    @property
+    @functools.cached_property
     def part_code(self) -> np.ndarray:
         return self.matrix.keys["part"].cat.codes.to_numpy()  # categories are sorted: codes rank the part numbers
 
-    @property
+    @functools.cached_property
     def dealer(self) -> np.ndarray | None:
         return self.matrix.keys["dealer"].cat.codes.to_numpy() if self.matrix.has_dealer else None
 
