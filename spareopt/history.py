@@ -677,9 +677,10 @@ def _month_of_text(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         stamp = pd.to_datetime(
             pd.DataFrame({"year": year[with_day], "month": month[with_day], "day": day[with_day]}), errors="coerce"
         )
-        valid[with_day] = stamp.notna()
+        valid = valid.copy()
+        valid[with_day] = stamp.notna().to_numpy(dtype=bool)  # an array: no alignment, no upcast (pandas 2.x)
     ordinal = ((year - _EPOCH_YEAR) * 12 + month - 1).where(valid, 0).to_numpy(dtype=np.int32)
-    return ordinal, valid.to_numpy()
+    return ordinal, valid.to_numpy(dtype=bool)
 
 
 def parse_number(
