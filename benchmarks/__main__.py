@@ -48,10 +48,15 @@ import spareopt
 from spareopt.classify import abc
 from spareopt.classify.multi import multi_criteria_abc
 from spareopt.classify.pattern import demand_pattern, fsn, xyz
+from spareopt.evaluation import lead_months
+from spareopt.forecast import FORECASTERS, forecast
 from spareopt.history import _clean, demand_matrix
 from spareopt.io import read_table, write_table
 from spareopt.policy import stocking_priority
+from spareopt.pipeline import monthly_variance
 from spareopt.policy.rules import DECISION_CODE_OF_REASON, reason_code
+from spareopt.policy.service import implied_service, reorder_point_for
+from spareopt.replay import replay
 from spareopt.synth import make_network
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -206,7 +211,7 @@ def main() -> None:
     args = parser.parse_args()
     repeat = args.repeat or (1 if args.size == "large" else 3)
     history_path, parts_path = dataset(args.size, args.quiet)
-    run = Run(repeat, args.quiet, steps=22)
+    run = Run(repeat, args.quiet, steps=22 + len(FORECASTERS) + 3 + 4)
     import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
@@ -261,7 +266,22 @@ def main() -> None:
     run.time("classify: xyz (cv over 12 months)", lambda: xyz(window), "compute")
     run.time("classify: fsn + phase flags", lambda: fsn(q), "compute")
     run.time("classify: demand pattern (ADI, CV2, 24 months)", lambda: demand_pattern(matrix.last(24)), "compute")
-    del q, matrix, fields, window
+    forecasts = {}
+    for method in FORECASTERS:
+        forecasts[method] = run.time(f"forecast: {method}", lambda m=method: forecast(q, m), "compute")
+    variance = monthly_variance(matrix.last(24))
+    mean = forecasts["sba"]
+    rop, top, _ = run.time("service-level: reorder point + max (CSL 0.95)",
+                           lambda: reorder_point_for(0.95, mean, variance, lead, cycle), "compute")
+    run.time("service-level: implied CSL + fill rate of the seed plan",
+             lambda: implied_service(spareopt.reorder_point(mad, lead, ssq), spareopt.max_stock(mad, lead, cycle, ssq),
+                                     mean, variance, lead, cycle), "compute")
+    holdout = np.ascontiguousarray(q[:, -12:])
+    run.time("replay: 12 months, every series", lambda: replay(holdout, rop, top, lead_months=lead_months(lead)),
+             "compute")
+    peer_series = min(PEER_SERIES, n_series)
+    sf_rows = _statsforecast_peer(run, q[:peer_series], forecasts, peer_series)
+    del q, matrix, fields, window, holdout, forecasts
     out = run.time("must_stock() from the file", lambda: spareopt.must_stock(history_path, parts_path), "io")
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / "out.parquet"
@@ -292,6 +312,8 @@ def main() -> None:
         del history
     run.done()
     report(args.size, history_path, n_lines, n_series, repeat, run.rows)
+    for line in sf_rows:
+        print(line)
     peer_row = next((name, seconds) for name, seconds, floor, _ in run.rows if floor == "peer-lp")
     ours = next(seconds for name, seconds, floor, _ in run.rows if floor == "mc")
     per_lp = peer_row[1] / peer_parts
@@ -299,6 +321,35 @@ def main() -> None:
           f"per part with all {peer_parts} constraints) takes {per_lp * 1000:.0f} ms a part on {peer_parts} parts, "
           f"so at least {per_lp * mc_parts:,.0f} s for {mc_parts:,} ({per_lp * mc_parts / ours:,.0f}x), before "
           f"its constraints grow to {mc_parts:,}")
+
+
+def _statsforecast_peer(run: Run, q: np.ndarray, ours: dict[str, np.ndarray], n: int) -> list[str]:
+    """statsforecast 2.1.1 on the same n series: one model at a time, its per-series loop; the values compared."""
+    try:
+        import statsforecast
+        from statsforecast import StatsForecast
+        from statsforecast.models import TSB, CrostonClassic, CrostonSBA, SimpleExponentialSmoothing
+    except ImportError:
+        return ["peer: statsforecast is not installed (pip install 'spareopt[test]'); its stages are skipped"]
+    months = q.shape[1]
+    frame = pd.DataFrame({"unique_id": np.repeat(np.arange(n), months),
+                          "ds": np.tile(pd.date_range("2020-01-01", periods=months, freq="MS"), n),
+                          "y": q.reshape(-1)})
+    models = {"croston": CrostonClassic(), "sba": CrostonSBA(), "tsb": TSB(alpha_d=0.1, alpha_p=0.1),
+              "ses": SimpleExponentialSmoothing(alpha=0.1)}
+    lines = []
+    for method, model in models.items():
+        fc = run.time(f"peer: statsforecast {type(model).__name__} ({n:,} series)",
+                      lambda m=model: StatsForecast(models=[m], freq="MS", n_jobs=1).forecast(df=frame, h=1),
+                      "peer-sf", repeat=1)
+        theirs = fc.sort_values("unique_id").iloc[:, -1].to_numpy(dtype=np.float64)
+        ours_t = next(s for name, s, _, _ in run.rows if name == f"forecast: {method}") * n / len(ours[method])
+        peer_t = run.rows[-1][1]
+        diff = float(np.max(np.abs(theirs - ours[method][:n])))
+        lines.append(f"peer: statsforecast {statsforecast.__version__} {type(model).__name__} on {n:,} series "
+                     f"{peer_t:.2f} s; spareopt {method} {ours_t:.4f} s for as many ({peer_t / ours_t:,.0f}x), "
+                     f"max |difference| {diff:.1e}")
+    return lines
 
 
 def mc_criteria(n: int) -> np.ndarray:
@@ -347,7 +398,7 @@ def report(size: str, path: Path, n_lines: int, n_series: int, repeat: int,
     compute_floor = t["floor: matrix.sum()"]
     matrix_gb = n_series * MONTHS * 8 / 1e9 if size != "carparts" else n_series * 51 * 8 / 1e9
     print(f"size {size}: {path.name}, {n_lines:,} lines, {n_series:,} series; best of {repeat}")
-    print(f"{'stage':<58}{'seconds':>10}{'ratio':>12}{'peak RSS GB':>13}")
+    print(f"{'stage':<64}{'seconds':>10}{'ratio':>12}{'peak RSS GB':>13}")
     for name, seconds, floor, peak in rows:
         if floor == "io":
             ratio = f"{seconds / io_floor:.2f}x io"
@@ -355,7 +406,7 @@ def report(size: str, path: Path, n_lines: int, n_series: int, repeat: int,
             ratio = f"{seconds / compute_floor:.1f}x sum"
         else:
             ratio = ""
-        print(f"{name:<58}{seconds:>10.4f}{ratio:>12}{peak:>13.2f}")
+        print(f"{name:<64}{seconds:>10.4f}{ratio:>12}{peak:>13.2f}")
     compute = sum(t[k] for k in ("abc", "mad", "ssq + reorder_point + max_stock", "must-stock rules + priority"))
     peak = next(p for name, _, _, p in rows if name.startswith("end-to-end CLI"))
     e2e = t["must_stock() from the file"] + t["write (parquet)"]

@@ -14,7 +14,9 @@ import click
 
 import spareopt
 from spareopt.columns import parse_column_option
-from spareopt.io import FORMATS, write_table
+from spareopt.evaluation import format_totals, plot_totals
+from spareopt.forecast import FORECASTERS
+from spareopt.io import FORMATS, check_figure_path, write_figure, write_table
 from spareopt.pipeline import STAGES
 from spareopt.report import report_lines, summary_items
 
@@ -53,7 +55,7 @@ def history_options(f: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option("--parts", metavar="FILE", help="Parts master (CSV/XLSX/Parquet): part, unit_cost, "
                      "lead_time_days, order_cycle_days, attribute, description, pack_size, commonality, "
-                     "criticality."),
+                     "criticality, reorder_point, max_stock."),
         click.option("--config", metavar="FILE", help="TOML config; `spareopt config` prints the keys."),
         click.option("--as-of", callback=_as_of, metavar="YYYY-MM",
                      help="Last month used; later rows are ignored. Default: the last month in the history."),
@@ -105,29 +107,37 @@ def main() -> None:
 @main.command("must-stock")
 @click.argument("history", metavar="HISTORY")
 @history_options
+@click.option("--policy", type=click.Choice(spareopt.config.POLICIES),
+              help="Stock levels: seed (SSQ = MAD x (O/C + L/T) / 6) or service-level (the smallest levels that meet "
+                   "each class's target). Default: config policy (seed).")
 @output_options
 @only_stocked_option
 def must_stock(history: str, parts: str | None, config: str | None, as_of: str | None, columns: dict[str, str],
-               encoding: str | None, output: str | None, fmt: str | None, only_stocked: bool, quiet: bool) -> None:
+               encoding: str | None, policy: str | None, output: str | None, fmt: str | None, only_stocked: bool,
+               quiet: bool) -> None:
     """Each dealer's must-stock list from a sales history (HISTORY; - reads CSV from stdin).
 
     HISTORY has columns part, date (or period = YYYY-MM) and quantity, and
     optionally dealer and unit_price. Transaction lines and monthly totals are
     both summed into months; returns (negative quantities) are netted.
 
-    Output columns: dealer, part, description, abc_class, attribute, unit_cost,
-    half_year_quantity, mad, ssq, reorder_point, max_stock, decision, reason,
-    priority. The run report goes to stderr; on a terminal, a progress bar
-    shows while a run takes more than a second (--quiet hides both).
+    Output columns: dealer, part, description, abc_class, attribute, class_code,
+    pattern, unit_cost, half_year_quantity, mad, ssq, reorder_point, max_stock,
+    forecast_method, forecast, demand_model, target_kind, target, implied_csl,
+    implied_fill_rate, decision, reason, policy_rule, priority. implied_csl and
+    implied_fill_rate are the service the row's levels give under the demand
+    model, for either policy. The run report goes to stderr; on a terminal, a
+    progress bar shows while a run takes more than a second (--quiet hides both).
 
     \b
     Example:
       spareopt must-stock sales.csv --parts parts.csv -o must_stock.xlsx
+      spareopt must-stock sales.csv --parts parts.csv --policy service-level --only-stocked
       spareopt must-stock carparts_long.csv --column part=part_id --as-of 2001-12 --only-stocked
     """
     with _Progress(len(STAGES) + 1, quiet) as progress:
         table = spareopt.must_stock(history, parts, config, as_of, columns=columns, encoding=encoding,
-                                    only_stocked=only_stocked, progress=progress)
+                                    only_stocked=only_stocked, policy=policy, progress=progress)
         progress("write the output")
         _save(table, output, fmt)
     _tell(table, output, quiet)
@@ -187,6 +197,111 @@ def classify(history: str, parts: str | None, config: str | None, as_of: str | N
                                  progress=progress)
         progress("write the output")
         _save(table, output, fmt)
+    _tell(table, output, quiet)
+
+
+def _methods(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...] | None:
+    items = _criteria(ctx, param, value)
+    known = (*FORECASTERS, "auto")
+    for item in items or ():
+        if item not in known:
+            raise click.BadParameter(f"unknown method {item!r}; use one of {', '.join(known)}")
+    return items
+
+
+@main.command()
+@click.argument("history", metavar="HISTORY")
+@history_options
+@click.option("--method", "methods", multiple=True, callback=_methods, metavar="NAME",
+              help=f"Forecast method, repeatable or comma-separated: {', '.join(FORECASTERS)}, or auto (by demand "
+                   "pattern). Default: every method but auto.")
+@click.option("--alpha", type=float, help="Smoothing constant of ses, croston, sba and sbj, in (0, 1]. Default: "
+              "config alpha (0.1).")
+@click.option("--alpha-d", type=float, help="tsb: smoothing constant of the demand sizes, in (0, 1]. Default 0.1.")
+@click.option("--alpha-p", type=float, help="tsb: smoothing constant of the demand probability, in (0, 1]. "
+              "Default 0.1.")
+@click.option("--sma-months", type=int, help="sma: months averaged. Default 6.")
+@output_options
+def forecast(history: str, parts: str | None, config: str | None, as_of: str | None, columns: dict[str, str],
+             encoding: str | None, methods: tuple[str, ...] | None, alpha: float | None, alpha_d: float | None,
+             alpha_p: float | None, sma_months: int | None, output: str | None, fmt: str | None,
+             quiet: bool) -> None:
+    """Next month's demand of every series by each forecasting method (HISTORY; - reads CSV from stdin).
+
+    Methods: wma (the seed's 6-month weighted MAD), sma (moving average), ses
+    (exponential smoothing), croston (Croston 1972), sba (Syntetos & Boylan
+    2005), sbj (Shale, Boylan & Johnston 2006), tsb (Teunter, Syntetos & Babai
+    2011), and auto, which picks by the demand pattern (config auto_methods).
+
+    Output columns: dealer, part, pattern, then one column per method, in units
+    per month; auto adds auto and auto_method.
+
+    \b
+    Example:
+      spareopt forecast sales.csv -o forecasts.csv
+      spareopt forecast carparts_long.csv --method croston,sba,tsb,auto --alpha-d 0.2
+    """
+    with _Progress(len(STAGES) + 1, quiet) as progress:
+        table = spareopt.forecasts(history, parts, config, as_of, methods=methods, alpha=alpha, alpha_d=alpha_d,
+                                   alpha_p=alpha_p, sma_months=sma_months, columns=columns, encoding=encoding,
+                                   progress=progress)
+        progress("write the output")
+        _save(table, output, fmt)
+    _tell(table, output, quiet)
+
+
+@main.command()
+@click.argument("history", metavar="HISTORY")
+@history_options
+@click.option("--holdout-months", type=int, default=12, show_default=True, metavar="H",
+              help="Months at the end of the history to replay; the plan is computed on the months before them.")
+@click.option("--policy", "policies", multiple=True, callback=_criteria, metavar="NAME",
+              help="Policy to replay, repeatable or comma-separated: seed, traditional, service-level, current "
+                   "(the master's reorder_point and max_stock). Default: seed.")
+@click.option("--totals", metavar="FILE", help="Also write the per-policy totals to FILE (.csv .xlsx .parquet .json).")
+@click.option("--plot", metavar="FILE.png", help="Draw the fill rate against the stock value of every policy.")
+@output_options
+def evaluate(history: str, parts: str | None, config: str | None, as_of: str | None, columns: dict[str, str],
+             encoding: str | None, holdout_months: int, policies: tuple[str, ...] | None, totals: str | None,
+             plot: str | None, output: str | None, fmt: str | None, quiet: bool) -> None:
+    """Replay the last months of real history against each policy's plan (HISTORY; - reads CSV from stdin).
+
+    Each policy is computed on the history up to the last training month, then
+    the next --holdout-months months of real demand are served from the shelf:
+    which parts would have been there, how much demand was filled, at what
+    stock value. --as-of is the last training month (default: the last month
+    of the history less --holdout-months). The per-policy totals (fill rate,
+    hit fill rate, average stock value, turns, parts stocked, initial
+    investment) print to stdout as a table; -o writes the per-series table with
+    a policy column (dealer, part, decision, stocked, reorder_point, max_stock,
+    demand, filled, fill_rate, hits, hits_filled, avg_on_hand, avg_stock_value,
+    orders, central_demand).
+
+    The replay, each month: receive what is due; serve demand from on hand
+    (the rest is lost); if on hand + on order <= reorder_point, order up to
+    max_stock in packs, arriving max(1, ceil(lead_time_days / 30.44)) months
+    later. Rows kept centrally or ordered on demand hold no dealer stock.
+
+    \b
+    Example:
+      spareopt evaluate sales.csv --parts parts.csv --policy seed,traditional,service-level --plot fill.png
+      spareopt evaluate sales.csv --parts parts.csv --holdout-months 6 --policy current -o replay.csv
+    """
+    if plot:
+        check_figure_path(plot)
+    with _Progress(len(STAGES) + 1, quiet) as progress:
+        table = spareopt.evaluate(history, parts, config, as_of, holdout_months=holdout_months,
+                                  policies=policies or ("seed",), columns=columns, encoding=encoding,
+                                  progress=progress)
+        progress("write the output")
+        figure = None if plot is None else plot_totals(table.attrs["totals"])
+        if output:
+            _save(table, output, fmt)
+        if totals:
+            write_table(table.attrs["totals"], totals)
+        if figure is not None:
+            write_figure(figure, plot)
+    click.echo(format_totals(table.attrs["totals"]))
     _tell(table, output, quiet)
 
 

@@ -10,11 +10,12 @@ read -> clean -> demand matrix -> classify -> forecast -> policy -> must-stock l
 from .classify import abc
 from .config import Config, PartDefaults, load_config
 from .errors import ConfigError, InfeasibleError, InputError, SpareoptError
+from .evaluation import evaluate
 from .forecast import half_year_quantity, mad
 from .history import DemandMatrix, History, demand_matrix, load_history
 from .io import read_table, write_table
 from .parts import PartsMaster, load_parts
-from .pipeline import CLASS_COLUMNS, OUTPUT_COLUMNS, classes, must_stock
+from .pipeline import CLASS_COLUMNS, FORECAST_COLUMNS, OUTPUT_COLUMNS, classes, forecasts, must_stock
 from .policy import max_stock, reorder_point, ssq
 
 __version__ = "0.1.0"
@@ -27,6 +28,7 @@ __all__ = [
     "InfeasibleError",
     "InputError",
     "CLASS_COLUMNS",
+    "FORECAST_COLUMNS",
     "OUTPUT_COLUMNS",
     "PartDefaults",
     "PartsMaster",
@@ -35,6 +37,8 @@ __all__ = [
     "abc",
     "classes",
     "demand_matrix",
+    "evaluate",
+    "forecasts",
     "half_year_quantity",
     "load_config",
     "load_history",

@@ -38,6 +38,8 @@ PARTS_COLUMNS: dict[str, tuple[str, ...]] = {
     "pack_size": ("pack_size", "包装数", "最小包装", "包装数量"),
     "commonality": ("commonality", "models_used", "通用性", "适用车型数"),
     "criticality": ("criticality", "critical", "关键性", "重要度"),
+    "reorder_point": ("reorder_point", "rop", "reorder_level", "min_stock", "再订货点", "订货点", "最低库存"),
+    "max_stock": ("max_stock", "max_stock_level", "maximum_stock", "最大库存", "最高库存"),
 }
 """Canonical parts-master columns and the headers accepted for each."""
 

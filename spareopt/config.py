@@ -36,6 +36,7 @@ from .classify.abc import ABC_BASES, ABC_CUTOFFS
 from .classify.multi import DEFAULT_JOINT_TABLE as JOINT_TABLE
 from .classify.multi import MC_METHODS
 from .errors import ConfigError
+from .forecast.intermittent import AUTO_METHODS, FORECASTERS
 from .policy.class_policy import ClassPolicyRule, check_class_policy
 
 __all__ = ["Config", "PartDefaults", "load_config"]
@@ -136,13 +137,43 @@ class Config:
     """Three-in-one supply-cycle bands of O/C + L/T in days: 0 = 0 (direct), 1 <= 7, 2 <= 30, 3 above."""
     class_policy: tuple[ClassPolicyRule, ...] = ()
     """Decision table over class_code, [[class_policy]] rows with match (wildcards * and ?),
-    decision (dealer, central or none) and service_level; the first matching row wins."""
+    decision (dealer, central or none) and a service target, service_level (a cycle service level) or fill_rate;
+    the first matching row wins."""
+    policy: str = "seed"
+    """Stock levels: "seed" (SSQ = MAD x (O/C + L/T) / 6, the reorder point and maximum of the seed) or
+    "service-level" (the smallest reorder point that meets each class's service target under the demand model)."""
+    forecast_method: str = "auto"
+    """The monthly demand forecast of the demand model (the service-level policy, and the implied service of
+    every plan): wma, sma, ses, croston, sba, sbj, tsb, or auto (by demand pattern, see auto_methods)."""
+    alpha: float = 0.1
+    """Smoothing constant of ses, croston, sba and sbj, in (0, 1]."""
+    alpha_d: float = 0.1
+    """tsb: smoothing constant of the demand sizes, in (0, 1]."""
+    alpha_p: float = 0.1
+    """tsb: smoothing constant of the demand probability, in (0, 1]."""
+    sma_months: int = 6
+    """sma: months in the simple moving average."""
+    auto_methods: dict[str, str] = field(default_factory=lambda: dict(AUTO_METHODS))
+    """forecast_method = "auto": the method of each demand pattern (Syntetos, Boylan & Croston 2005)."""
+    service_level: float = 0.95
+    """Cycle service level target, in (0, 1): the chance that a replenishment cycle has no stock-out. Used for
+    the classes whose [[class_policy]] row gives no target of its own, unless fill_rate is set."""
+    fill_rate: float | None = None
+    """Fill rate target, in (0, 1): the share of demand filled from the shelf. When set, it is the default
+    target instead of service_level."""
+    dispersion_window_months: int = 24
+    """Months up to as_of over which the variance of monthly demand (the demand model's dispersion) is measured."""
+    normal_min_mean: float = 10.0
+    """Demand model: a normal distribution when the mean demand over L/T + O/C is at least this (a fast mover)."""
+    overdispersion_min: float = 1.1
+    """Demand model: below normal_min_mean, negative binomial when the variance-to-mean ratio exceeds this,
+    else Poisson."""
     defaults: PartDefaults = field(default_factory=PartDefaults)
 
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name in _NOT_NUMBERS:
+            if f.name in _NOT_NUMBERS or (f.name == "fill_rate" and value is None):
                 continue
             if f.name != "defaults" and not (f.name == "high_value_cost" and isinstance(value, str)):
                 _check(isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value),
@@ -169,6 +200,7 @@ class Config:
             _check(self.high_value_cost >= 0, "high_value_cost", self.high_value_cost, "must be >= 0")
         object.__setattr__(self, "abc_window_months", int(self.abc_window_months))
         self._check_classification()
+        self._check_service()
         d = self.defaults
         _check(d.lead_time_days >= 0, "defaults.lead_time_days", d.lead_time_days, "must be >= 0")
         _check(d.order_cycle_days >= 0, "defaults.order_cycle_days", d.order_cycle_days, "must be >= 0")
@@ -230,6 +262,40 @@ class Config:
         object.__setattr__(self, "cycle_band_edges", tuple(float(e) for e in edges))
         object.__setattr__(self, "class_policy", check_class_policy(self.class_policy, self.cycle_band_edges))
 
+    def _check_service(self) -> None:
+        _check(self.policy in POLICIES, "policy", self.policy, f"must be one of {', '.join(POLICIES)}")
+        methods = (*FORECASTERS, "auto")
+        _check(self.forecast_method in methods, "forecast_method", self.forecast_method,
+               f"must be one of {', '.join(methods)}")
+        for name in ("alpha", "alpha_d", "alpha_p"):
+            _check(0 < getattr(self, name) <= 1, name, getattr(self, name), "must be in (0, 1]")
+        for name in ("service_level", "fill_rate"):
+            value = getattr(self, name)
+            _check(value is None or 0 < value < 1, name, value, "must be in (0, 1), e.g. 0.95")
+        for name, least in (("sma_months", 1), ("dispersion_window_months", 2)):
+            value = getattr(self, name)
+            _check(float(value).is_integer() and value >= least, name, value, f"must be a whole number >= {least}")
+            object.__setattr__(self, name, int(value))
+        _check(self.normal_min_mean > 0, "normal_min_mean", self.normal_min_mean, "must be > 0")
+        _check(self.overdispersion_min >= 1, "overdispersion_min", self.overdispersion_min,
+               "must be >= 1 (a Poisson variance equals its mean)")
+        table = {str(k).strip().lower(): str(v).strip().lower() for k, v in dict(self.auto_methods).items()}
+        _check(set(table) <= set(AUTO_METHODS), "auto_methods", self.auto_methods,
+               f"must map demand patterns ({', '.join(AUTO_METHODS)}) to methods")
+        _check(set(table.values()) <= set(FORECASTERS), "auto_methods", self.auto_methods,
+               f"must map each pattern to one of {', '.join(FORECASTERS)}")
+        object.__setattr__(self, "auto_methods", {**AUTO_METHODS, **table})
+
+    @property
+    def service_target(self) -> tuple[str, float]:
+        """The default service target as (kind, value): ``fill_rate`` when set, else ``csl`` = service_level."""
+        return ("fill_rate", self.fill_rate) if self.fill_rate is not None else ("csl", self.service_level)
+
+    @property
+    def forecast_params(self) -> dict[str, Any]:
+        """The forecasters' parameters: alpha, alpha_d, alpha_p, sma_months."""
+        return {"alpha": self.alpha, "alpha_d": self.alpha_d, "alpha_p": self.alpha_p, "sma_months": self.sma_months}
+
     @property
     def high_value_percentile(self) -> float | None:
         """The percentile of ``high_value_cost = "pNN"``, or None for a fixed number."""
@@ -254,6 +320,7 @@ class Config:
             lines += ["[[class_policy]]", f"match = {json.dumps(rule.match)}"]
             lines += [f"decision = {json.dumps(rule.decision)}"] if rule.decision is not None else []
             lines += [f"service_level = {rule.service_level!r}"] if rule.service_level is not None else []
+            lines += [f"fill_rate = {rule.fill_rate!r}"] if rule.fill_rate is not None else []
         if not self.class_policy:
             lines += ["# (none: the seed's rules decide)  e.g.", "# [[class_policy]]", '# match = "CC*"',
                       '# decision = "none"']
@@ -337,7 +404,10 @@ def _coerce(f: dataclasses.Field, value: Any, name: str, where: str) -> Any:
 
 
 _NOT_NUMBERS = {"defaults", "abc_basis", "abc_cutoff", "mc_method", "criteria", "weights", "mc_joint_table",
-                "cycle_band_edges", "class_policy"}
+                "cycle_band_edges", "class_policy", "policy", "forecast_method", "auto_methods"}
+
+POLICIES = ("seed", "service-level")
+"""Stock-level policies of the must-stock list (config ``policy``, ``--policy``)."""
 
 
 def _check(ok: bool, name: str, value: object, rule: str) -> None:

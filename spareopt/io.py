@@ -37,7 +37,7 @@ import pandas as pd
 
 from .errors import InputError
 
-__all__ = ["Table", "read_table", "write_table", "FORMATS", "format_from_suffix"]
+__all__ = ["Table", "read_table", "write_table", "write_figure", "FORMATS", "FIGURE_FORMATS", "format_from_suffix"]
 
 FORMATS = ("csv", "xlsx", "parquet", "json")
 _TEXT_SUFFIXES = {".csv", ".tsv", ".tab", ".txt"}
@@ -500,6 +500,32 @@ def write_table(
         return
     with _atomic(Path(path), binary=format in ("xlsx", "parquet")) as fh:
         _WRITERS[format](frame, fh, summary, sheet_by)
+
+
+FIGURE_FORMATS = ("png", "svg", "pdf")
+"""Formats of :func:`write_figure`, from the file's suffix."""
+
+
+def write_figure(figure: Any, path: str | PathLike[str]) -> None:
+    """Save a matplotlib figure to ``path`` (PNG, SVG or PDF by suffix), atomically.
+
+    Raises
+    ------
+    InputError
+        An unknown suffix, a missing folder, or a path that cannot be written.
+    """
+    path = Path(path)
+    fmt = check_figure_path(path)
+    with _atomic(path, binary=True) as fh:
+        figure.savefig(fh, format=fmt, dpi=150)
+
+
+def check_figure_path(path: str | PathLike[str]) -> str:
+    """The figure format of ``path`` from its suffix; an :class:`InputError` when it has none we write."""
+    fmt = Path(path).suffix.lower().lstrip(".")
+    if fmt not in FIGURE_FORMATS:
+        raise InputError(f"cannot write a plot to {path}: name a .png, .svg or .pdf file, e.g. fill_rate.png")
+    return fmt
 
 
 @contextlib.contextmanager

@@ -28,7 +28,10 @@ __all__ = ["PartsMaster", "load_parts", "part_fields", "ATTRIBUTES", "NUMERIC_FI
 ATTRIBUTES = ("A", "B", "C")
 """Three-in-one attribute: A wear/consumable, B common, C high-value assembly (the seed)."""
 
-NUMERIC_FIELDS = ("unit_cost", "lead_time_days", "order_cycle_days", "pack_size", "commonality", "criticality")
+NUMERIC_FIELDS = ("unit_cost", "lead_time_days", "order_cycle_days", "pack_size", "commonality", "criticality",
+                  "reorder_point", "max_stock")
+"""Numeric master columns; ``reorder_point`` and ``max_stock`` are the planner's current settings (the
+``current`` policy of :func:`spareopt.evaluate`)."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,8 @@ def load_parts(
         if column not in mapping:
             continue
         header = mapping[column]
-        blank = "the least important value" if column in ("commonality", "criticality") else "default"
+        blank = ("the least important value" if column in ("commonality", "criticality") else
+                 "not stocked" if column in ("reorder_point", "max_stock") else "default")
         value = _numbers(table.column(header), column, header, check, allow_empty=True,
                          fix=f"correct the {column} (blank = {blank})")
         if column == "pack_size":

@@ -18,26 +18,30 @@ from .classify import abc
 from .classify.multi import multi_criteria_abc
 from .classify.pattern import FSN_CLASSES, PATTERNS, XYZ_CLASSES, demand_pattern, fsn, xyz
 from .columns import HISTORY_COLUMNS, PARTS_COLUMNS
-from .config import Config, load_config
+from .config import POLICIES, Config, load_config
 from .errors import ConfigError, InputError
 from .forecast import half_year_quantity, mad
+from .forecast.intermittent import FORECAST_PARAMS, FORECASTERS, auto, forecast
 from .history import DemandMatrix, History, demand_matrix, load_history
 from .io import Table
 from .parts import ATTRIBUTES, PartsMaster, load_parts, part_fields
 from .policy import DECISIONS, REASONS, max_stock, reorder_point, ssq, stocking_priority
 from .policy.class_policy import all_class_codes, class_code_index, match_class_policy
 from .policy.rules import DECISION_CODE_OF_REASON, reason_code
+from .policy.service import DEMAND_MODELS, implied_service, reorder_point_for
 
 CLASS_POLICY_REASON = "class_policy"
 """The reason of a decision set by a row of the class policy table (its ``match`` is in ``policy_rule``)."""
 
-__all__ = ["must_stock", "classes", "OUTPUT_COLUMNS", "CLASS_COLUMNS", "STAGES"]
+__all__ = ["must_stock", "classes", "forecasts", "OUTPUT_COLUMNS", "CLASS_COLUMNS", "FORECAST_COLUMNS", "STAGES"]
 
 OUTPUT_COLUMNS = (
     "dealer", "part", "description", "abc_class", "attribute", "class_code", "pattern", "unit_cost",
-    "half_year_quantity", "mad", "ssq", "reorder_point", "max_stock", "decision", "reason", "policy_rule", "priority",
+    "half_year_quantity", "mad", "ssq", "reorder_point", "max_stock", "forecast_method", "forecast", "demand_model",
+    "target_kind", "target", "implied_csl", "implied_fill_rate", "decision", "reason", "policy_rule", "priority",
 )
-"""Columns of the must-stock list, in order (``dealer`` and ``description`` only when known)."""
+"""Columns of the must-stock list, in order (``dealer`` and ``description`` only when known; ``target_kind``
+and ``target`` empty under the seed policy)."""
 
 STAGES = ("read and check the history", "read the parts master", "demand matrix", "classify, forecast, decide")
 """The stages :func:`must_stock` reports to its ``progress`` callback, in order."""
@@ -54,6 +58,7 @@ def must_stock(
     columns: Mapping[str, str] | None = None,
     encoding: str | None = None,
     only_stocked: bool = False,
+    policy: str | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
     """Every dealer's must-stock list from its sales history, by the seed's method.
@@ -76,6 +81,9 @@ def must_stock(
         Text encoding of the files; default: detect UTF-8 or GB18030.
     only_stocked : bool
         Keep only the ``dealer`` and ``central`` rows (the report still counts all).
+    policy : {"seed", "service-level"}, optional
+        Overrides the config key ``policy``: the seed's SSQ stock levels (default)
+        or the smallest levels that meet each class's service target.
     progress : callable, optional
         Called with the name of each stage as it starts (:data:`STAGES`), e.g. to
         draw a progress bar.
@@ -124,7 +132,7 @@ def must_stock(
     (22.2381, 'dealer', 49, 54)
     """
     step = progress or (lambda stage: None)
-    cfg = load_config(config)
+    cfg = _override(load_config(config), policy=policy)
     run = _load(history, parts, cfg, as_of, columns, encoding, step)
     step(STAGES[3])
     table = _plan(run)
@@ -221,20 +229,120 @@ def classes(
     {'part': ['filter', 'gasket'], 'xyz_class': ['X', 'Z'], 'fsn_class': ['F', 'F'], 'pattern': ['smooth', 'lumpy']}
     """
     step = progress or (lambda stage: None)
-    cfg = load_config(config)
-    changes = {k: v for k, v in {"abc_basis": abc_basis, "mc_method": mc_method,
-                                 "criteria": None if criteria is None else tuple(criteria),
-                                 "weights": None if weights is None else tuple(weights)}.items() if v is not None}
-    if changes:
-        try:
-            cfg = cfg.replace(**changes)
-        except ConfigError as exc:  # the same check as in a config file, named as the option
-            raise ConfigError(str(exc).replace("config key ", "")) from None
+    cfg = _override(load_config(config), abc_basis=abc_basis, mc_method=mc_method,
+                    criteria=None if criteria is None else tuple(criteria),
+                    weights=None if weights is None else tuple(weights))
     numeric = tuple(c.partition(":")[0] for c in cfg.criteria
                     if c.partition(":")[0] not in COMPUTED_CRITERIA + MASTER_CRITERIA)
     run = _load(history, parts, cfg, as_of, columns, encoding, step, numeric=numeric)
     step(STAGES[3])
     return _classify(run)
+
+
+FORECAST_COLUMNS = ("dealer", "part", "description", "pattern")
+"""The leading columns of :func:`forecasts`; one column per method follows, then ``auto`` and ``auto_method``."""
+
+
+def forecasts(
+    history: Source | History,
+    parts: Source | PartsMaster | None = None,
+    config: Config | Mapping[str, Any] | str | PathLike[str] | None = None,
+    as_of: str | pd.Period | None = None,
+    *,
+    methods: Sequence[str] | None = None,
+    alpha: float | None = None,
+    alpha_d: float | None = None,
+    alpha_p: float | None = None,
+    sma_months: int | None = None,
+    columns: Mapping[str, str] | None = None,
+    encoding: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
+    """Next month's demand forecast of every series by every method, side by side.
+
+    Parameters
+    ----------
+    history, parts, config, as_of, columns, encoding, progress
+        As for :func:`must_stock`; the forecast is for the month after ``as_of``.
+    methods : sequence of str, optional
+        Names in :data:`spareopt.forecast.FORECASTERS` (``wma``, ``sma``, ``ses``,
+        ``croston``, ``sba``, ``sbj``, ``tsb``) and ``auto``; default every
+        forecaster, without ``auto``.
+    alpha, alpha_d, alpha_p, sma_months : optional
+        Override the config keys of the same names.
+
+    Returns
+    -------
+    DataFrame
+        One row per series, sorted by dealer then part: :data:`FORECAST_COLUMNS`
+        (the demand pattern of the series), then one column per method named after
+        it, in units per month; ``auto`` adds the columns ``auto`` and
+        ``auto_method`` (the method the pattern chose, config ``auto_methods``).
+
+    Raises
+    ------
+    ConfigError
+        An unknown method, an alpha outside (0, 1], ``sma_months`` < 1.
+    InputError
+        Bad input, as for :func:`must_stock`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> sales = pd.DataFrame({"part": ["gasket"] * 12, "period": pd.period_range("2024-01", periods=12, freq="M"),
+    ...                       "quantity": [3] + [0] * 11})
+    >>> row = forecasts(sales, methods=["croston", "tsb", "auto"]).iloc[0]
+    >>> float(row["croston"]), round(float(row["tsb"]), 4), row["auto_method"]
+    (3.0, 0.9414, 'sba')
+    """
+    step = progress or (lambda stage: None)
+    cfg = _override(load_config(config), alpha=alpha, alpha_d=alpha_d, alpha_p=alpha_p, sma_months=sma_months)
+    methods = tuple(dict.fromkeys(methods or FORECASTERS))
+    known = (*FORECASTERS, "auto")
+    for method in methods:
+        if method not in known:
+            raise ConfigError(f"unknown forecast method {method!r}; use one of {', '.join(known)}")
+    run = _load(history, parts, cfg, as_of, columns, encoding, step)
+    step(STAGES[3])
+    matrix = run.matrix
+    pattern = demand_pattern(matrix.last(cfg.pattern_window_months), adi_cutoff=cfg.adi_cutoff,
+                             cv2_cutoff=cfg.cv2_cutoff).code
+    out: dict[str, Any] = {}
+    if run.dealer is not None:
+        out["dealer"] = _text(run.dealer, matrix.keys["dealer"].cat.categories)
+    out["part"] = _text(run.part_code, matrix.keys["part"].cat.categories)
+    if "description" in run.fields:
+        out["description"] = _text(run.part_code, run.fields["description"].to_numpy(dtype=object))
+    out["pattern"] = _text(pattern, PATTERNS)
+    chosen = None
+    for method in methods:
+        if method == "auto":
+            out["auto"], chosen, names = auto(matrix.values, pattern, table=cfg.auto_methods, **cfg.forecast_params)
+            out["auto_method"] = _text(chosen, names)
+        else:
+            out[method] = forecast(matrix.values, method, **cfg.forecast_params)
+    table = pd.DataFrame(out)
+    report = _report(run, None, _Counts(None, None, len(matrix.keys["dealer"].cat.categories) if run.dealer
+                                        is not None else None, len(matrix.keys["part"].cat.categories), None))
+    params = {k: v for k, v in cfg.forecast_params.items()
+              if any(k in FORECAST_PARAMS.get(m, ()) for m in (*methods, *cfg.auto_methods.values()))}
+    report["forecast"] = {"methods": list(methods), "params": params,
+                          "auto_methods": None if chosen is None else
+                          table["auto_method"].value_counts(sort=False).sort_index().to_dict()}
+    report["classes"] = {"pattern": table["pattern"].value_counts(sort=False).sort_index().to_dict()}
+    table.attrs["report"] = report
+    return table
+
+
+def _override(cfg: Config, **changes: Any) -> Config:
+    """The config with the keys that a caller (or a CLI option) gave; checked like a config file, named as the option."""
+    changes = {k: v for k, v in changes.items() if v is not None}
+    if not changes:
+        return cfg
+    try:
+        return cfg.replace(**changes)
+    except ConfigError as exc:
+        raise ConfigError(str(exc).replace("config key ", "")) from None
 
 
 def _classify(run: _Run) -> pd.DataFrame:
@@ -408,7 +516,7 @@ def _load(history: Source | History, parts: Source | PartsMaster | None, cfg: Co
     count_lines = order_lines and (cfg.abc_basis == "hits" or "hits" in [c.partition(":")[0] for c in cfg.criteria])
     matrix = demand_matrix(hist, as_of=as_of, count_lines=count_lines)
     price = _history_price(hist, matrix)
-    history_report = hist.report
+    history_report = {**hist.report, "last_period": str(pd.Period(ordinal=int(hist.lines["month"].max()), freq="M"))}
     del hist  # the lines are summed into the matrix: free them before the plan (when we read them)
     part_names = matrix.keys["part"].cat.categories
     fields, parts_report = part_fields(np.asarray(part_names, dtype=object), master, cfg,
@@ -417,11 +525,82 @@ def _load(history: Source | History, parts: Source | PartsMaster | None, cfg: Co
     return _Run(matrix, history_report, master, cfg, fields, parts_report, order_lines)
 
 
-def _plan(run: _Run) -> pd.DataFrame:
+@dataclass(frozen=True)
+class _Plan:
+    """One stocking plan as arrays, one element per series (in the matrix's dealer, part order)."""
+
+    policy: str
+    decision: np.ndarray  # int8 into DECISIONS
+    reason: np.ndarray  # int8 into REASONS + class_policy
+    rule: np.ndarray  # int16, the class policy row that matched, -1 none
+    priority: np.ndarray
+    mad: np.ndarray
+    half_year_quantity: np.ndarray
+    ssq: np.ndarray
+    reorder_point: np.ndarray
+    max_stock: np.ndarray
+    cost: np.ndarray
+    attribute: np.ndarray
+    abc_class: np.ndarray
+    basis: str
+    code: np.ndarray
+    pattern: np.ndarray
+    high_value: float
+    demand: _DemandModel
+    target_kind: np.ndarray | None  # int8 into TARGET_KINDS, service-level policy only
+    target: np.ndarray | None
+    implied_csl: np.ndarray
+    implied_fill_rate: np.ndarray
+    model: np.ndarray  # int8 into DEMAND_MODELS
+
+
+TARGET_KINDS = ("csl", "fill_rate")
+"""Kinds of service target: a cycle service level or a fill rate."""
+
+
+@dataclass(frozen=True)
+class _DemandModel:
+    forecast: np.ndarray  # units/month
+    method: np.ndarray  # int8 into methods
+    methods: tuple[str, ...]
+    variance: np.ndarray  # units^2/month, of monthly demand over the dispersion window
+
+
+def _demand_model(run: _Run, pattern: np.ndarray) -> _DemandModel:
+    """The forecast (config ``forecast_method``) and the variance of monthly demand of every series."""
+    cfg, q = run.cfg, run.matrix.values
+    method = cfg.forecast_method
+    if method == "auto":
+        value, chosen, methods = auto(q, pattern, table=cfg.auto_methods, **cfg.forecast_params)
+    else:
+        value, chosen, methods = forecast(q, method, **cfg.forecast_params), np.zeros(len(q), np.int8), (method,)
+    return _DemandModel(value, chosen, tuple(methods), monthly_variance(run.matrix.last(cfg.dispersion_window_months)))
+
+
+def monthly_variance(demand: np.ndarray) -> np.ndarray:
+    """Sample variance (n - 1) of each series' monthly demand, zeros included; 0 for a single month.
+
+    The dispersion of the demand model: the variance of monthly demand, not of the
+    forecast error (see the README, "Service-level policy").
+
+    >>> monthly_variance(np.array([[1.0, 3.0, 2.0], [0.0, 0.0, 0.0]])).tolist()
+    [1.0, 0.0]
+    """
+    n = demand.shape[1]
+    if n < 2:
+        return np.zeros(len(demand))
+    mean = demand.mean(axis=1)
+    total = np.zeros(len(demand))
+    for month in range(n):  # one pass per month: no (n_series, n_months) temporary
+        total += (demand[:, month] - mean) ** 2
+    return total / (n - 1)
+
+
+def _decide(run: _Run, policy: str | None = None) -> _Plan:
+    """Decisions, reasons, priorities and stock levels of every series under ``policy`` (default: the config's)."""
     matrix, cfg, master, fields = run.matrix, run.cfg, run.master, run.fields
-    keys = matrix.keys
+    policy = policy or cfg.policy
     part_code, dealer = run.part_code, run.dealer
-    part_names = keys["part"].cat.categories
     q = matrix.values
     mad_ = mad(q)
     hyq = half_year_quantity(q)
@@ -451,8 +630,45 @@ def _plan(run: _Run) -> pd.DataFrame:
         reason = np.where(overridden, np.int8(len(REASONS)), reason).astype(np.int8)
     priority = stocking_priority(decision == 0, ssq_, mad_, group=dealer, order=part_code)
 
+    demand = _demand_model(run, pattern)
+    service = {"normal_min_mean": cfg.normal_min_mean, "overdispersion_min": cfg.overdispersion_min}
+    target_kind = target = None
+    if policy == "seed":
+        rop, top = reorder_point(mad_, lead, ssq_), max_stock(mad_, lead, cycle, ssq_)
+    elif policy == "service-level":
+        target_kind, target = _targets(cfg, rule)
+        rop, top = np.zeros(len(q), np.int64), np.zeros(len(q), np.int64)
+        for k, kind in enumerate(TARGET_KINDS):
+            rows = np.flatnonzero(target_kind == k)
+            if len(rows):
+                rop[rows], top[rows], _ = reorder_point_for(
+                    target[rows], demand.forecast[rows], demand.variance[rows], lead[rows], cycle[rows], kind=kind,
+                    **service)
+    else:
+        raise ConfigError(f"policy must be one of {', '.join(POLICIES)}; got {policy!r}")
+    csl, fill, model = implied_service(rop, top, demand.forecast, demand.variance, lead, cycle, **service)
+    return _Plan(policy, decision, reason, rule, priority, mad_, hyq, ssq_, rop, top, cost, attribute, abc_class,
+                 basis, code, pattern, high_value, demand, target_kind, target, csl, fill, model)
+
+
+def _targets(cfg: Config, rule: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The service target of every series: its class policy row's, else the config's default."""
+    rows = [r.target or cfg.service_target for r in cfg.class_policy] + [cfg.service_target]
+    kinds = np.array([TARGET_KINDS.index(kind) for kind, _ in rows], dtype=np.int8)
+    values = np.array([value for _, value in rows], dtype=np.float64)
+    return kinds[rule], values[rule]  # rule -1 (no row) takes the last: the default
+
+
+def _plan(run: _Run, policy: str | None = None) -> pd.DataFrame:
+    plan = _decide(run, policy)
+    matrix, cfg, fields = run.matrix, run.cfg, run.fields
+    keys = matrix.keys
+    part_code, dealer = run.part_code, run.dealer
+    part_names = keys["part"].cat.categories
+    decision, reason, rule, priority, cost = plan.decision, plan.reason, plan.rule, plan.priority, plan.cost
+
     # rows are in (dealer, part) order: a stable sort on (dealer, decision, priority) keeps part order in ties
-    rank = np.zeros(len(q), dtype=np.int64) if dealer is None else dealer.astype(np.int64) * len(DECISIONS)
+    rank = np.zeros(len(decision), dtype=np.int64) if dealer is None else dealer.astype(np.int64) * len(DECISIONS)
     rank = (rank + decision) * (int(priority.max(initial=0)) + 1) + priority
     order = np.argsort(rank, kind="stable")
     out: dict[str, Any] = {}
@@ -461,19 +677,27 @@ def _plan(run: _Run) -> pd.DataFrame:
     out["part"] = _text(part_code[order], part_names)
     if "description" in fields:
         out["description"] = _text(part_code[order], fields["description"].to_numpy(dtype=object))
-    max_stock_ = max_stock(mad_, lead, cycle, ssq_)
     reasons = [*REASONS, CLASS_POLICY_REASON]
+    no_target = plan.target is None
     out.update({
-        "abc_class": _text(np.searchsorted(ATTRIBUTES, abc_class[order]), ATTRIBUTES),
-        "attribute": _text(np.searchsorted(ATTRIBUTES, attribute[order]), ATTRIBUTES),
-        "class_code": _text(code[order], all_class_codes(cfg.cycle_band_edges)),
-        "pattern": _text(pattern[order], PATTERNS),
+        "abc_class": _text(np.searchsorted(ATTRIBUTES, plan.abc_class[order]), ATTRIBUTES),
+        "attribute": _text(np.searchsorted(ATTRIBUTES, plan.attribute[order]), ATTRIBUTES),
+        "class_code": _text(plan.code[order], all_class_codes(cfg.cycle_band_edges)),
+        "pattern": _text(plan.pattern[order], PATTERNS),
         "unit_cost": cost[order],
-        "half_year_quantity": hyq[order],
-        "mad": mad_[order],
-        "ssq": ssq_[order],
-        "reorder_point": reorder_point(mad_, lead, ssq_)[order],
-        "max_stock": max_stock_[order],
+        "half_year_quantity": plan.half_year_quantity[order],
+        "mad": plan.mad[order],
+        "ssq": plan.ssq[order],
+        "reorder_point": plan.reorder_point[order],
+        "max_stock": plan.max_stock[order],
+        "forecast_method": _text(plan.demand.method[order], plan.demand.methods),
+        "forecast": plan.demand.forecast[order],
+        "demand_model": _text(plan.model[order], DEMAND_MODELS),
+        "target_kind": _text(np.full(len(order), len(TARGET_KINDS)) if no_target else plan.target_kind[order],
+                             [*TARGET_KINDS, None]),
+        "target": np.full(len(order), np.nan) if no_target else plan.target[order],
+        "implied_csl": plan.implied_csl[order],
+        "implied_fill_rate": plan.implied_fill_rate[order],
         "decision": _text(decision[order], DECISIONS),
         "reason": _text(reason[order], reasons),
         "policy_rule": _text(np.where(rule < 0, len(cfg.class_policy), rule)[order],
@@ -485,16 +709,36 @@ def _plan(run: _Run) -> pd.DataFrame:
     counts = _Counts(
         decisions=np.bincount(decision, minlength=len(DECISIONS)), reasons=np.bincount(reason, minlength=len(reasons)),
         dealers=len(keys["dealer"].cat.categories) if dealer is not None else None, parts=len(part_names),
-        stock_value=float(np.nansum(max_stock_[stocked] * cost[stocked])) if np.isfinite(cost).any() else None,
+        stock_value=float(np.nansum(plan.max_stock[stocked] * cost[stocked])) if np.isfinite(cost).any() else None,
     )
-    report = _report(run, basis, counts)
-    report["high_value_cost"] = high_value
+    report = _report(run, plan.basis, counts)
+    report["high_value_cost"] = plan.high_value
     report["reasons"] = dict(zip(reasons, counts.reasons.tolist()))
     if cfg.class_policy:
         used = np.bincount(rule[rule >= 0], minlength=len(cfg.class_policy))
         report["class_policy"] = {r.match: int(n) for r, n in zip(cfg.class_policy, used)}
+    report["service"] = _service_report(cfg, plan, stocked, len(matrix.periods))
     table.attrs["report"] = report
     return table
+
+
+def _service_report(cfg: Config, plan: _Plan, stocked: np.ndarray, months: int) -> dict[str, Any]:
+    """Policy, demand model and the implied service of the dealer-stocked rows, for the run report."""
+    demand = plan.demand
+    expected = demand.forecast[stocked]
+    total = float(expected.sum())
+    return {
+        "policy": plan.policy,
+        "forecast_method": cfg.forecast_method,
+        "forecast_methods": dict(zip(demand.methods, np.bincount(demand.method, minlength=len(demand.methods))
+                                     .tolist())),
+        "dispersion_window_months": min(cfg.dispersion_window_months, months),
+        "demand_models": dict(zip(DEMAND_MODELS, np.bincount(plan.model[stocked], minlength=len(DEMAND_MODELS))
+                                  .tolist())),
+        "target": None if plan.target is None else f"{cfg.service_target[0]} {cfg.service_target[1]:g}",
+        "implied_csl_mean": float(plan.implied_csl[stocked].mean()) if stocked.any() else None,
+        "implied_fill_rate": float((plan.implied_fill_rate[stocked] * expected).sum() / total) if total > 0 else None,
+    }
 
 
 def _abc(run: _Run, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]:

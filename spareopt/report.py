@@ -56,7 +56,9 @@ def report_lines(report: Mapping[str, Any]) -> list[str]:
     if r.get("unit_cost_from_history"):
         lines.append(f"  unit_cost from the history's unit_price for {r['unit_cost_from_history']:,} parts")
     cut = " by item share" if r.get("abc_cutoff") == "count" else ""
-    if r["abc_basis"] == "hits":
+    if r.get("abc_basis") is None:  # a job that ranks nothing (forecast, evaluate)
+        pass
+    elif r["abc_basis"] == "hits":
         lines.append(f"ABC by hits ({r.get('abc_hits')}) over {r['abc_window_months']} months{cut}")
     elif r["abc_basis"] == "quantity":
         why = ": no unit_cost is known" if r.get("unit_cost_unknown") == r.get("parts") else ""
@@ -74,7 +76,7 @@ def report_lines(report: Mapping[str, Any]) -> list[str]:
     for column, counts in (r.get("classes") or {}).items():
         if isinstance(counts, dict):
             lines.append(f"{column}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
-    if r.get("classes"):
+    if "phase_in" in (r.get("classes") or {}):
         lines.append(f"phase_in {r['classes']['phase_in']:,}, phase_out {r['classes']['phase_out']:,}")
     if r.get("decisions"):
         lines.append("decisions: " + ", ".join(f"{k} {v:,}" for k, v in r["decisions"].items()))
@@ -83,6 +85,39 @@ def report_lines(report: Mapping[str, Any]) -> list[str]:
         lines.append("class policy rows used: " + ", ".join(f"{k} {v:,}" for k, v in r["class_policy"].items()))
     if r.get("dealer_stock_value_at_max") is not None:
         lines.append(f"dealer stock value at max_stock: {r['dealer_stock_value_at_max']:,.2f}")
+    lines += _service_lines(r.get("service"))
+    if r.get("forecast"):
+        f = r["forecast"]
+        lines.append(f"forecasts: {', '.join(f['methods'])}; " + ", ".join(f"{k} {v:g}" for k, v in f["params"].items())
+                     + (" (auto: " + ", ".join(f"{k} {v:,}" for k, v in f["auto_methods"].items()) + ")"
+                        if f.get("auto_methods") else ""))
+    if r.get("evaluation"):
+        e = r["evaluation"]
+        lines.append(f"evaluation: trained on {e['train']}, replayed {e['holdout']} ({e['holdout_months']} months); "
+                     f"policies {', '.join(e['policies'])}")
+        lines.append("  lead time in the replay: " + ", ".join(f"{k} month(s) {v:,} series"
+                                                            for k, v in e["lead_months"].items()))
+        if e.get("current"):
+            c = e["current"]
+            lines.append(f"  current: {c['series_without_current_levels']:,} series without a reorder_point or "
+                         f"max_stock in the master hold no stock; {c['series_max_below_reorder_point']:,} have "
+                         "max_stock < reorder_point")
+    return lines
+
+
+def _service_lines(service: Mapping[str, Any] | None) -> list[str]:
+    if not service:
+        return []
+    s = service
+    methods = ", ".join(f"{k} {v:,}" for k, v in s["forecast_methods"].items() if v)
+    lines = [f"policy {s['policy']}" + (f", target {s['target']} by default" if s.get("target") else "")
+             + f"; demand model: forecast {s['forecast_method']} ({methods}), variance of monthly demand over "
+             f"{s['dispersion_window_months']} months"]
+    models = ", ".join(f"{k} {v:,}" for k, v in s["demand_models"].items() if v)
+    if s.get("implied_csl_mean") is not None:
+        fill = s.get("implied_fill_rate")
+        lines.append(f"  dealer rows: {models}; implied service: mean CSL {s['implied_csl_mean']:.3f}"
+                     + (f", fill rate {fill:.3f} (weighted by forecast)" if fill is not None else ""))
     return lines
 
 
@@ -110,9 +145,10 @@ def summary_items(report: Mapping[str, Any]) -> dict[str, Any]:
     }
     for field, count in (r.get("defaulted") or {}).items():
         items[f"defaulted: {field}"] = count
-    items["abc_basis"] = r["abc_basis"]
-    items["abc_cutoff"] = r.get("abc_cutoff")
-    items["abc_window_months"] = r["abc_window_months"]
+    if r.get("abc_basis") is not None:
+        items["abc_basis"] = r["abc_basis"]
+        items["abc_cutoff"] = r.get("abc_cutoff")
+        items["abc_window_months"] = r["abc_window_months"]
     if r.get("mc"):
         items["mc_method"] = r["mc"]["method"]
         items["criteria"] = ", ".join(r["mc"]["criteria"])
@@ -131,6 +167,16 @@ def summary_items(report: Mapping[str, Any]) -> dict[str, Any]:
         items[f"class policy {match}"] = count
     if r.get("decisions"):
         items["dealer stock value at max_stock"] = r.get("dealer_stock_value_at_max")
+    if r.get("service"):
+        s = r["service"]
+        items["policy"] = s["policy"]
+        items["service target (default)"] = s.get("target") or "(seed policy: none)"
+        items["forecast_method"] = s["forecast_method"]
+        items["dispersion_window_months"] = s["dispersion_window_months"]
+        for model, count in s["demand_models"].items():
+            items[f"demand model of dealer rows: {model}"] = count
+        items["implied CSL of dealer rows (mean)"] = s.get("implied_csl_mean")
+        items["implied fill rate of dealer rows (forecast-weighted)"] = s.get("implied_fill_rate")
     return {k: ("" if v is None else v) for k, v in items.items()}
 
 

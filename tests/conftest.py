@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
 DEALERS = ("D01", "D02", "D03")
 PARTS = ("00123", "A100", "B200", "C300", "E500", "F600", "G700")
@@ -127,3 +128,22 @@ def text_file(tmp_path):
         return path
 
     return make
+
+
+def run_cli(*args: str, input: bytes | None = None):
+    """Run ``spareopt ARGS`` in-process; a traceback or an unexpected exception fails the test."""
+    from spareopt_cli.main import main
+
+    result = CliRunner().invoke(main, list(args), input=input, prog_name="spareopt")
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    return result
+
+
+@pytest.fixture
+def cli_files(tmp_path, monkeypatch, sales, parts_master):
+    """Run in tmp_path, holding sales.csv and parts.csv, so that messages show short names."""
+    monkeypatch.chdir(tmp_path)
+    sales.to_csv("sales.csv", index=False)
+    parts_master.to_csv("parts.csv", index=False)
+    return tmp_path

@@ -45,6 +45,12 @@ def test_first_matching_row_wins():
     index = [codes.index(c) for c in ("CC3", "CA0", "BA2", "BB0", "BB2")]
     assert match_class_policy(index, rules).tolist() == [0, 1, 1, 2, -1]
     assert rules[1] == ClassPolicyRule("*A?", "dealer", None)
+    assert rules[1].target is None
+
+
+def test_a_row_carries_one_service_target():
+    rules = check_class_policy([{"match": "A*", "service_level": 0.98}, {"match": "B*", "fill_rate": 0.9}])
+    assert [r.target for r in rules] == [("csl", 0.98), ("fill_rate", 0.9)]
 
 
 @pytest.mark.parametrize(("rows", "message"), [
@@ -59,10 +65,15 @@ def test_first_matching_row_wins():
      "class_policy row 1 ('CC*'): decision must be dealer, central or none, got 'maybe'"),
     ([{"match": "CC*", "service_level": 1.5}],
      "class_policy row 1 ('CC*'): service_level must be a number in (0, 1), e.g. 0.95, got 1.5"),
-    ([{"match": "CC*"}], "class_policy row 1 ('CC*') sets nothing; give it a decision and/or a service_level"),
+    ([{"match": "CC*", "fill_rate": 0}],
+     "class_policy row 1 ('CC*'): fill_rate must be a number in (0, 1), e.g. 0.95, got 0"),
+    ([{"match": "CC*", "fill_rate": 0.9, "service_level": 0.9}],
+     "class_policy row 1 ('CC*') gives both service_level and fill_rate; a class has one target, keep one of them"),
+    ([{"match": "CC*"}],
+     "class_policy row 1 ('CC*') sets nothing; give it a decision and/or a service_level (or fill_rate)"),
     ([{"match": "CC*", "decison": "none"}],
-     "class_policy row 1 has an unknown key 'decison'; known keys: match, decision, service_level"),
-    (["CC*"], "class_policy row 1 must be a table with match, decision and/or service_level, got 'CC*'"),
+     "class_policy row 1 has an unknown key 'decison'; known keys: match, decision, service_level, fill_rate"),
+    (["CC*"], "class_policy row 1 must be a table with match, decision and/or service_level or fill_rate, got 'CC*'"),
 ])
 def test_bad_class_policy_rows(rows, message):
     with pytest.raises(ConfigError) as info:

@@ -15,7 +15,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import assert_same_table
+from conftest import assert_same_table, run_cli
 
 import spareopt
 from spareopt.io import write_table
@@ -26,19 +26,11 @@ PREVIOUS = b"dealer,part,decision\nOLD,00001,dealer\n"
 
 
 @pytest.fixture
-def files(tmp_path, monkeypatch, sales, parts_master):
-    """Run in tmp_path, holding sales.csv and parts.csv, so that messages show short names."""
-    monkeypatch.chdir(tmp_path)
-    sales.to_csv("sales.csv", index=False)
-    parts_master.to_csv("parts.csv", index=False)
-    return tmp_path
+def files(cli_files):
+    return cli_files
 
 
-def run(*args: str, input: bytes | None = None):
-    result = CliRunner().invoke(main, list(args), input=input, prog_name="spareopt")
-    assert "Traceback" not in result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-    return result
+run = run_cli
 
 
 def _leftovers(folder: Path) -> list[str]:
@@ -137,7 +129,7 @@ BAD = {
     "unknown_column_name": ({}, ["sales.csv", "--column", "foo=bar"],
                             "--column foo=...: `foo` is not a column spareopt reads; use one of dealer, part, date, "
                             "period, quantity, unit_price, description, unit_cost, lead_time_days, order_cycle_days, "
-                            "attribute, pack_size, commonality, criticality"),
+                            "attribute, pack_size, commonality, criticality, reorder_point, max_stock"),
     "column_header_not_in_file": ({}, ["sales.csv", "--column", "part=零件代码"],
                                   "--column part=零件代码: no header '零件代码' in sales.csv (headers: 'dealer', "
                                   "'part', 'date', 'quantity', 'unit_price'); check the spelling"),
@@ -149,7 +141,9 @@ BAD = {
                            "abc_count_a, abc_count_b, xyz_x, xyz_y, fsn_fast_months, fsn_slow_months, phase_in_hits, "
                            "phase_in_months, phase_out_months, adi_cutoff, cv2_cutoff, pattern_window_months, "
                            "mc_method, criteria, weights, mc_a, mc_b, mc_lambda, mc_min_weight, mc_joint_table, "
-                           "cycle_band_edges, class_policy, defaults"),
+                           "cycle_band_edges, class_policy, policy, forecast_method, alpha, alpha_d, alpha_p, "
+                           "sma_months, auto_methods, service_level, fill_rate, dispersion_window_months, "
+                           "normal_min_mean, overdispersion_min, defaults"),
 }
 
 
@@ -264,6 +258,9 @@ def test_run_report_names_columns_encoding_master_and_decisions(files):
         "decisions: dealer 11, central 1, none 8",
         "reasons: direct_supply 3, high_value_assembly 3, low_volume 2, low_ssq 1, stock 11",
         "dealer stock value at max_stock: 15,051.00",
+        "policy seed; demand model: forecast auto (croston 14, sba 6), variance of monthly demand over 8 months",
+        "  dealer rows: poisson 7, negative_binomial 1, normal 3; implied service: mean CSL 0.999, fill rate 1.000 "
+        "(weighted by forecast)",
     ]
 
 
@@ -281,7 +278,7 @@ def test_csv_on_stdout_without_output(files, sales, parts_master):
     assert result.exit_code == 0
     assert result.stdout == _expected_csv(spareopt.must_stock(sales, parts_master))
     assert result.stdout.splitlines()[1] == ("D01,00123,brake pad set,A,A,AA2,smooth,12.5,194,32.19047619,"
-                                             "75.11111111,83,90,dealer,stock,,1")
+                                             "75.11111111,83,90,croston,30.9646668,normal,,,1,1,dealer,stock,,1")
     assert "wrote" not in result.stderr
 
 
@@ -333,7 +330,7 @@ def test_xlsx_output_is_what_a_planner_opens(files, sales, parts_master):
         mine = expected[expected["dealer"] == dealer]
         assert [r[1] for r in rows[1:]] == mine["part"].tolist()
         assert sheet.freeze_panes == "A2"
-        assert sheet.auto_filter.ref == f"A1:Q{len(mine) + 1}"
+        assert sheet.auto_filter.ref == f"A1:X{len(mine) + 1}"
     assert book["D01"]["B2"].value == "00123" and book["D01"]["B2"].data_type == "s"
     assert book["D01"]["L2"].value == 83  # numbers stay numbers
     summary = dict(book["summary"].iter_rows(min_row=2, values_only=True))
@@ -353,7 +350,7 @@ def test_xlsx_without_dealer_column_has_one_network_sheet(files, sales):
     header = next(book["network"].iter_rows(values_only=True))
     assert header == tuple(c for c in spareopt.OUTPUT_COLUMNS if c not in ("dealer", "description"))
     assert book["network"].freeze_panes == "A2"
-    assert book["network"].auto_filter.ref == "A1:O8"
+    assert book["network"].auto_filter.ref == "A1:V8"
     assert dict(book["summary"].iter_rows(min_row=2, values_only=True))["dealers"] == "(no dealer column)"
 
 
@@ -515,7 +512,8 @@ def test_demo(tmp_path, monkeypatch):
     assert openpyxl.load_workbook("demo.xlsx").sheetnames == ["summary", "network"]
 
 
-@pytest.mark.parametrize("command", [[], ["must-stock"], ["demo"], ["config"]])
+@pytest.mark.parametrize("command", [[], ["must-stock"], ["classify"], ["forecast"], ["evaluate"], ["demo"],
+                                     ["config"]])
 def test_every_help_ends_with_an_example(command):
     result = run(*command, "--help")
     assert result.exit_code == 0
@@ -527,7 +525,7 @@ def test_every_help_ends_with_an_example(command):
 
 
 def test_every_command_is_covered_by_the_help_test():
-    assert sorted(main.commands) == ["classify", "config", "demo", "must-stock"]
+    assert sorted(main.commands) == ["classify", "config", "demo", "evaluate", "forecast", "must-stock"]
 
 
 # -- real processes -------------------------------------------------------------------------------------
@@ -555,7 +553,8 @@ def test_console_script_reads_stdin(files, sales):
     assert proc.returncode == 0, proc.stderr.decode()
     lines = proc.stdout.decode("utf-8").splitlines()
     assert lines[0] == ",".join(spareopt.OUTPUT_COLUMNS[:2] + spareopt.OUTPUT_COLUMNS[3:])
-    assert lines[1] == "D01,E500,B,B,BB2,smooth,3.2,312,52.42857143,122.3333333,135,147,dealer,stock,,1"  # cost
+    assert lines[1] == ("D01,E500,B,B,BB2,smooth,3.2,312,52.42857143,122.3333333,135,147,croston,51.1181892,normal,"
+                        ",,1,1,dealer,stock,,1")  # cost
     assert "D01,00123,A,B,AB2,smooth,12.5,194," in proc.stdout.decode("utf-8")  # leading zeros survive
     assert proc.stderr.decode().startswith("read 217 rows from <stdin>, utf-8\n")
 

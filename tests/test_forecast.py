@@ -383,7 +383,7 @@ def test_auto_picks_the_method_of_each_pattern():
     codes = demand_pattern(demand).code
     assert len(set(codes.tolist())) >= 3
     values, index, names = auto(demand, codes, alpha=0.2)
-    assert index.dtype == np.int8 and names == ("ses", "croston", "sba")
+    assert index.dtype == np.int8 and names == ("ses", "croston", "sba", "tsb")
     for row, code in enumerate(codes):
         method = AUTO_METHODS[PATTERNS[code]]
         assert names[index[row]] == method

@@ -41,7 +41,10 @@ def expected_frame(columns: list[str], rows: list[tuple]) -> pd.DataFrame:
 
 def assert_table(actual: pd.DataFrame, expected: pd.DataFrame) -> None:
     """Exact on keys, classes, integers and decisions (and row order); 1e-12 relative on MAD and SSQ."""
-    classification = ("class_code", "pattern", "policy_rule")  # checked by tests/test_class_policy.py
+    classification = ("class_code", "pattern", "policy_rule",  # checked by tests/test_class_policy.py
+                      # the demand model and the implied service: tests/test_service_policy.py
+                      "forecast_method", "forecast", "demand_model", "target_kind", "target", "implied_csl",
+                      "implied_fill_rate")
     assert [c for c in actual.columns if c not in classification] == list(expected.columns)
     exact = [c for c in expected.columns if c not in FLOAT_COLUMNS]
     pd.testing.assert_frame_equal(actual[exact], expected[exact], check_exact=True, check_dtype=False)

@@ -411,7 +411,7 @@ AUTO_METHODS: dict[str, str] = {
     "intermittent": "sba",
     "lumpy": "sba",
     "erratic": "ses",
-    "no_demand": "sba",
+    "no_demand": "tsb",
 }
 """The default method of each demand pattern of :data:`spareopt.classify.pattern.PATTERNS` (see :func:`auto`)."""
 
@@ -501,7 +501,10 @@ def auto(
     -----
     The default table (Syntetos, Boylan & Croston 2005, who show that SBA
     beats Croston on the intermittent and lumpy quadrants and Croston is
-    better on the smooth one; SES for erratic demand that is rarely zero):
+    better on the smooth one; SES for erratic demand that is rarely zero; TSB
+    for a series with no demand in the pattern window, as its demand
+    probability decays while sales stop, where Croston-type levels freeze at
+    their last values (Teunter, Syntetos & Babai 2011, built for obsolescence)):
 
     ============  ========
     pattern       method
@@ -510,7 +513,7 @@ def auto(
     erratic       ses
     intermittent  sba
     lumpy         sba
-    no_demand     sba (0)
+    no_demand     tsb
     ============  ========
 
     Each method runs once, on the series that need it, block by block of
@@ -525,14 +528,14 @@ def auto(
     Examples
     --------
     A smooth series (demand every month: Croston is SES of the demand), an
-    intermittent one (SBA: the Croston example times 0.95) and one never sold:
+    intermittent one (SBA: the Croston example times 0.95) and one never sold (0):
 
     >>> values, index, names = auto([[4, 6, 4, 6, 4, 6], [0, 2, 0, 0, 4, 0], [0, 0, 0, 0, 0, 0]],
     ...                             ["smooth", "intermittent", "no_demand"])
     >>> values.round(6)
     array([4.49322 , 0.995238, 0.      ])
     >>> names, [names[i] for i in index]
-    (('ses', 'croston', 'sba'), ['croston', 'sba', 'sba'])
+    (('ses', 'croston', 'sba', 'tsb'), ['croston', 'sba', 'tsb'])
 
     A table from the configuration overrides the default per pattern:
 

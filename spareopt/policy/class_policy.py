@@ -41,13 +41,24 @@ class ClassPolicyRule:
         ``dealer``, ``central`` or ``none``; overrides the seed's rules.  None
         keeps the rules' decision.
     service_level : float or None
-        The service-level target of the class (0 < x < 1), for the service-level
-        policies; None keeps the default.
+        The cycle service level target of the class (0 < x < 1), for the
+        service-level policy; None keeps the default.
+    fill_rate : float or None
+        A fill rate target of the class instead (0 < x < 1); a row gives one
+        target at most.
     """
 
     match: str
     decision: str | None = None
     service_level: float | None = None
+    fill_rate: float | None = None
+
+    @property
+    def target(self) -> tuple[str, float] | None:
+        """The row's service target as (kind, value), kind ``csl`` or ``fill_rate``; None when it sets none."""
+        if self.fill_rate is not None:
+            return "fill_rate", self.fill_rate
+        return None if self.service_level is None else ("csl", self.service_level)
 
 
 def cycle_band(cycle_days: ArrayLike, edges: Sequence[float] = (7.0, 30.0)) -> np.ndarray:
@@ -119,20 +130,22 @@ def check_class_policy(rows: Sequence[Any], edges: Sequence[float] = (7.0, 30.0)
     ------
     ConfigError
         A row that is not a table, has an unknown key, no ``match``, a decision
-        other than dealer / central / none, a service level outside (0, 1),
-        nothing to set, or a pattern that matches no class code left by the rows
+        other than dealer / central / none, a service level or fill rate outside
+        (0, 1), both of them, nothing to set, or a pattern that matches no class code left by the rows
         above it (a pattern that can never apply).
     """
     rules = []
     codes = all_class_codes(edges)
     taken: set[str] = set()
-    known = ("match", "decision", "service_level")
+    known = ("match", "decision", "service_level", "fill_rate")
     for number, row in enumerate(rows, start=1):
         where = f"class_policy row {number}"
         if isinstance(row, ClassPolicyRule):
-            row = {"match": row.match, "decision": row.decision, "service_level": row.service_level}
+            row = {"match": row.match, "decision": row.decision, "service_level": row.service_level,
+                   "fill_rate": row.fill_rate}
         if not isinstance(row, Mapping):
-            raise ConfigError(f"{where} must be a table with match, decision and/or service_level, got {row!r}")
+            raise ConfigError(f"{where} must be a table with match, decision and/or service_level or fill_rate, "
+                              f"got {row!r}")
         unknown = sorted(set(row) - set(known))
         if unknown:
             raise ConfigError(f"{where} has an unknown key {unknown[0]!r}; known keys: {', '.join(known)}")
@@ -143,12 +156,20 @@ def check_class_policy(rows: Sequence[Any], edges: Sequence[float] = (7.0, 30.0)
         decision = row.get("decision")
         if decision is not None and decision not in _DECISIONS:
             raise ConfigError(f"{where} ({match!r}): decision must be dealer, central or none, got {decision!r}")
-        level = row.get("service_level")
-        if level is not None and (isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1):
-            raise ConfigError(f"{where} ({match!r}): service_level must be a number in (0, 1), e.g. 0.95, "
-                              f"got {level!r}")
-        if decision is None and level is None:
-            raise ConfigError(f"{where} ({match!r}) sets nothing; give it a decision and/or a service_level")
+        targets = {}
+        for key in ("service_level", "fill_rate"):
+            level = row.get(key)
+            if level is not None and (isinstance(level, bool) or not isinstance(level, (int, float))
+                                      or not 0 < level < 1):
+                raise ConfigError(f"{where} ({match!r}): {key} must be a number in (0, 1), e.g. 0.95, got {level!r}")
+            if level is not None:
+                targets[key] = float(level)
+        if len(targets) > 1:
+            raise ConfigError(f"{where} ({match!r}) gives both service_level and fill_rate; a class has one target, "
+                              "keep one of them")
+        if decision is None and not targets:
+            raise ConfigError(f"{where} ({match!r}) sets nothing; give it a decision and/or a service_level "
+                              "(or fill_rate)")
         matched = set(fnmatch.filter(codes, match))
         if not matched:
             raise ConfigError(
@@ -162,7 +183,7 @@ def check_class_policy(rows: Sequence[Any], edges: Sequence[float] = (7.0, 30.0)
                 "matches (the first matching row wins); move it up or remove it"
             )
         taken |= matched
-        rules.append(ClassPolicyRule(match, decision, None if level is None else float(level)))
+        rules.append(ClassPolicyRule(match, decision, targets.get("service_level"), targets.get("fill_rate")))
     return tuple(rules)
 
 
