@@ -183,6 +183,9 @@ def evaluate(
         **notes,
     }
     report["evaluation"]["lead_months"] = {int(k): int(v) for k, v in report["evaluation"]["lead_months"].items()}
+    report["evaluation"]["totals"] = {  # for the summary sheet of an XLSX output
+        row["policy"]: {k: row[k] for k in ("parts_stocked", "initial_investment", "avg_stock_value", "fill_rate",
+                                            "hit_fill_rate", "turns")} for row in totals}
     table.attrs["report"] = report
     return table
 

@@ -244,7 +244,7 @@ def _clean(table: Table, mapping: dict[str, str]) -> History:
         "rows_no_quantity": len(no_record),
         "rows_no_quantity_first": [_row_label(r) for r in table.row_labels(no_record[:5])],
         "return_lines": int(returns.sum()),
-        "return_units": float(-quantity[returns].sum()),
+        "return_units": float(-quantity[returns].sum()) + 0.0,  # + 0.0: no "-0.0" without returns
     }
     return History(lines, names, "dealer" in mapping, report)
 

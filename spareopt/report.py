@@ -167,6 +167,14 @@ def summary_items(report: Mapping[str, Any]) -> dict[str, Any]:
         items[f"class policy {match}"] = count
     if r.get("decisions"):
         items["dealer stock value at max_stock"] = r.get("dealer_stock_value_at_max")
+    if r.get("evaluation"):
+        e = r["evaluation"]
+        items["trained on"] = e["train"]
+        items["replayed"] = e["holdout"]
+        items["holdout_months"] = e["holdout_months"]
+        for policy, totals in (e.get("totals") or {}).items():
+            for name, value in totals.items():
+                items[f"{policy}: {name}"] = value
     if r.get("service"):
         s = r["service"]
         items["policy"] = s["policy"]

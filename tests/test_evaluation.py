@@ -237,3 +237,19 @@ def test_refinery_current_policy_against_the_seed():
     assert totals.loc["current", "parts_stocked"] > totals.loc["seed", "parts_stocked"]
     assert (totals["demand"] == totals["demand"].iloc[0]).all()
     assert 0 < totals.loc["seed", "fill_rate"] < totals.loc["current", "fill_rate"] <= 1
+
+
+def test_cli_xlsx_output_carries_the_totals_in_its_summary(files):
+    result = run("evaluate", "sales.csv", "--parts", "parts.csv", "--holdout-months", "2", "--policy",
+                 "seed,current", "-o", "replay.xlsx", "-q")
+    assert result.exit_code == 0
+    import openpyxl
+
+    book = openpyxl.load_workbook("replay.xlsx")
+    summary = dict(book["summary"].iter_rows(min_row=2, values_only=True))
+    assert (summary["trained on"], summary["replayed"], summary["holdout_months"]) == ("2024-01..2024-06",
+                                                                                      "2024-07..2024-08", 2)
+    printed = pd.read_csv(__import__("io").StringIO(result.stdout), sep=r"\s+")
+    assert summary["current: parts_stocked"] == 20 and summary["seed: parts_stocked"] == printed["parts_stocked"][0]
+    assert summary["seed: fill_rate"] == pytest.approx(printed["fill_rate_%"][0] / 100, abs=5e-4)
+    assert book.sheetnames == ["summary", "D01", "D02", "D03"]
