@@ -171,9 +171,9 @@ def evaluate(
         totals.append(_totals(policy, frames[-1], months))
     table = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     table.attrs["totals"] = pd.DataFrame(totals, columns=list(TOTALS_COLUMNS))
-    report = _report(train, None, _Counts(None, None, train.matrix.keys["dealer"].nunique()
-                                          if train.matrix.has_dealer else None,
-                                          len(train.matrix.keys["part"].cat.categories), None))
+    keys = train.matrix.keys
+    report = _report(train, None, _Counts(None, None, len(keys["dealer"].cat.categories) if train.matrix.has_dealer
+                                          else None, len(keys["part"].cat.categories), None))
     report["evaluation"] = {
         "train": f"{train.matrix.periods[0]}..{train.matrix.as_of}",
         "holdout": f"{full.matrix.periods[-months]}..{full.matrix.periods[-1]}",

@@ -587,13 +587,16 @@ def monthly_variance(demand: np.ndarray) -> np.ndarray:
     [1.0, 0.0]
     """
     n = demand.shape[1]
+    out = np.zeros(len(demand))
     if n < 2:
-        return np.zeros(len(demand))
-    mean = demand.mean(axis=1)
-    total = np.zeros(len(demand))
-    for month in range(n):  # one pass per month: no (n_series, n_months) temporary
-        total += (demand[:, month] - mean) ** 2
-    return total / (n - 1)
+        return out
+    for start in range(0, len(demand), _VARIANCE_BLOCK):  # blocks of series: temporaries of a few MB
+        block = slice(start, start + _VARIANCE_BLOCK)
+        out[block] = demand[block].var(axis=1, ddof=1)
+    return out
+
+
+_VARIANCE_BLOCK = 1 << 16
 
 
 def _decide(run: _Run, policy: str | None = None) -> _Plan:
