@@ -5,6 +5,7 @@ read -> clean -> demand matrix -> **classify -> forecast -> policy -> must-stock
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -135,7 +136,8 @@ def must_stock(
     cfg = _override(load_config(config), policy=policy)
     run = _load(history, parts, cfg, as_of, columns, encoding, step)
     step(STAGES[3])
-    table = _plan(run)
+    table = _plan(run, free_matrix=True)
+    del run
     if only_stocked:
         report = table.attrs["report"]
         table = table[table["decision"] != "none"].reset_index(drop=True)
@@ -662,8 +664,10 @@ def _targets(cfg: Config, rule: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return kinds[rule], values[rule]  # rule -1 (no row) takes the last: the default
 
 
-def _plan(run: _Run, policy: str | None = None) -> pd.DataFrame:
+def _plan(run: _Run, policy: str | None = None, *, free_matrix: bool = False) -> pd.DataFrame:
     plan = _decide(run, policy)
+    if free_matrix:  # the months are summed into the plan: free them before the table is built (the peak)
+        run.matrix = dataclasses.replace(run.matrix, values=np.empty((len(run.matrix.values), 0)), lines=None)
     matrix, cfg, fields = run.matrix, run.cfg, run.fields
     keys = matrix.keys
     part_code, dealer = run.part_code, run.dealer
