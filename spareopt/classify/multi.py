@@ -16,7 +16,6 @@ from __future__ import annotations
 import itertools
 import math
 import re
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +25,7 @@ import pandas as pd
 import pulp
 from numpy.typing import ArrayLike
 
+from .._lp import cbc, new_variable, solve
 from ..errors import InfeasibleError, InputError, format_examples
 
 __all__ = [
@@ -799,7 +799,7 @@ def _certify_all(z: np.ndarray, kept: np.ndarray, *, maximize: bool, eps: float,
     rows = z[kept]
     in_model = np.ones(len(kept), dtype=bool)
     prob, w = _cbc_model(rows, maximize=maximize, eps=eps)
-    solver = _cbc()
+    solver = cbc()
     # constraint normals G and right-hand sides h, in the sense of the problem (<= for max, >= for min):
     # the KKT condition is then y_i = G_active^T lambda with lambda >= 0 in both cases
     sign = -1.0 if maximize else 1.0
@@ -813,9 +813,7 @@ def _certify_all(z: np.ndarray, kept: np.ndarray, *, maximize: bool, eps: float,
     seen: set[tuple[int, ...]] = set()  # bases whose vertex was certified already
     while True:
         prob.setObjective(pulp.LpAffineExpression([(w[j], float(z[i, j])) for j in range(m)]))
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", category=DeprecationWarning, module="pulp")
-            status = prob.solve(solver)
+        status = solve(prob, solver)
         solves += 1
         if status != pulp.LpStatusOptimal:
             item = int(np.flatnonzero(inverse == i)[0])
@@ -904,22 +902,11 @@ def _cbc_model(rows: np.ndarray, *, maximize: bool, eps: float) -> tuple[pulp.Lp
     m = rows.shape[1]
     prob = pulp.LpProblem("ramanathan" if maximize else "zhou_fan_bad_index",
                           pulp.LpMaximize if maximize else pulp.LpMinimize)
-    add = getattr(prob, "add_variable", None)  # PuLP >= 3.3; LpVariable(...) is deprecated there
-    w = [add(f"w{j}", lowBound=eps) if add else pulp.LpVariable(f"w{j}", lowBound=eps) for j in range(m)]
+    w = [new_variable(prob, f"w{j}", lowBound=eps) for j in range(m)]
     for k, row in enumerate(rows):
         expr = pulp.LpAffineExpression([(w[j], float(row[j])) for j in np.flatnonzero(row)])
         prob += (expr <= 1) if maximize else (expr >= 1), f"row{k}"
     return prob, w
-
-
-def _cbc() -> pulp.LpSolver:
-    """CBC, quiet: a CBC on the PATH (COIN_CMD) when there is one, else the one bundled with PuLP."""
-    coin = pulp.COIN_CMD(msg=False)
-    if coin.available():
-        return coin
-    with warnings.catch_warnings():  # PuLP 3.3 deprecates the bundled CBC in favour of pulp[cbc]
-        warnings.filterwarnings("ignore", category=DeprecationWarning, module="pulp")
-        return pulp.PULP_CBC_CMD(msg=False)
 
 
 def _polish(raw: np.ndarray, G: np.ndarray, h: np.ndarray, c: np.ndarray,
