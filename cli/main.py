@@ -17,6 +17,7 @@ from spareopt.columns import parse_column_option
 from spareopt.evaluation import format_totals, plot_totals
 from spareopt.forecast import FORECASTERS
 from spareopt.io import FORMATS, check_figure_path, write_figure, write_table
+from spareopt.phaseout import LAST_BUY_STAGES
 from spareopt.pipeline import STAGES
 from spareopt.report import report_lines, summary_items
 
@@ -302,6 +303,79 @@ def evaluate(history: str, parts: str | None, config: str | None, as_of: str | N
         if figure is not None:
             write_figure(figure, plot)
     click.echo(format_totals(table.attrs["totals"]))
+    _tell(table, output, quiet)
+
+
+@main.command("last-buy")
+@click.argument("history", metavar="HISTORY")
+@history_options
+@click.option("--horizon-months", type=int, required=True, metavar="N",
+              help="Months the last buy has to serve after as_of (the committed service period).")
+@click.option("--service-level", type=float, metavar="A",
+              help="Service mode: the chance that the buy covers all the horizon's demand, e.g. 0.95.")
+@click.option("--shortage-cost-column", metavar="COL",
+              help="Cost mode: the parts-master column with the cost of each unit short (> unit_cost).")
+@click.option("--holding-rate", type=float, metavar="R",
+              help="Cost mode: yearly holding cost as a share of unit_cost. Default: config holding_rate (0).")
+@click.option("--salvage-column", metavar="COL",
+              help="Cost mode: the parts-master column with what a unit left at the end fetches (blank = 0).")
+@click.option("--distribution", type=click.Choice(spareopt.policy.decline.DISTRIBUTIONS),
+              help="Demand over the horizon: poisson, or negative_binomial for lumpy demand and an uncertain "
+                   "decline. Default: config distribution (poisson).")
+@click.option("--dispersion", type=float, metavar="PHI",
+              help="negative_binomial: Var(D) / E[D] for every part (>= 1). Default: estimated per part.")
+@click.option("--fit-months", type=int, metavar="M", help="Months up to as_of the decline is fitted on. "
+              "Default: config fit_months (24).")
+@click.option("--stock", metavar="FILE", help="Stock snapshot (CSV/XLSX/Parquet): part, on_hand, and optional "
+              "dealer, on_order, reserved; summed over dealers and netted from the buy.")
+@click.option("--budget", type=float, metavar="B", help="Cap on the buy's value (sum of unit_cost x buy_qty).")
+@click.option("--max-volume", type=float, metavar="V", help="Cap on the buy's volume (sum of unit_volume x "
+              "buy_qty; master column unit_volume).")
+@click.option("--all", "all_parts", is_flag=True, help="Plan every part sold in the history, not only the "
+              "discontinued ones.")
+@click.option("--backtest", is_flag=True, help="Check each buy against the real demand of the horizon, which "
+              "the history must hold (default as_of: its last month less --horizon-months).")
+@output_options
+def last_buy(history: str, parts: str | None, config: str | None, as_of: str | None, columns: dict[str, str],
+             encoding: str | None, horizon_months: int, service_level: float | None,
+             shortage_cost_column: str | None, holding_rate: float | None, salvage_column: str | None,
+             distribution: str | None, dispersion: float | None, fit_months: int | None, stock: str | None,
+             budget: float | None, max_volume: float | None, all_parts: bool, backtest: bool, output: str | None,
+             fmt: str | None, quiet: bool) -> None:
+    """The last-time buy of a discontinued model's parts (HISTORY; - reads CSV from stdin).
+
+    The parts to plan are those whose master row has status = discontinued (or
+    停产), or an end_of_production month <= as_of; --all plans every part. Each
+    part's network demand (dealers summed) is fitted as lambda_0 e^(-k t) by
+    Poisson maximum likelihood over the last --fit-months, and the buy Q is the
+    smallest with P(demand over the horizon <= Q) >= the target: --service-level,
+    or in cost mode the critical ratio c_u / (c_u + c_o), c_u = shortage_cost -
+    unit_cost, c_o = unit_cost (1 + holding_rate H / 12) - salvage_value. The
+    stock (on_hand + on_order - reserved) is netted; --budget and --max-volume
+    trim the buys by marginal analysis (both: an integer programme).
+
+    Output columns: part, description, rate_now, decay, horizon_months,
+    expected_demand, dispersion, last_buy_qty, on_hand, on_order, reserved,
+    buy_qty, expected_shortage, expected_leftover, prob_no_shortage, unit_cost,
+    buy_value, expected_cost (cost mode), flag; --backtest adds actual_demand,
+    actual_shortage, actual_leftover, covered.
+
+    \b
+    Example:
+      spareopt last-buy sales.csv --parts parts.csv --horizon-months 84 --service-level 0.95 -o last_buy.xlsx
+      spareopt last-buy sales.csv --parts parts.csv --stock stock.csv --horizon-months 84 --budget 500000 --service-level 0.95
+      spareopt last-buy sales.csv --parts parts.csv --horizon-months 84 --shortage-cost-column shortage_cost --holding-rate 0.2
+      spareopt last-buy carparts_long.csv --column part=part_id --all --as-of 2000-03 --horizon-months 24 --service-level 0.9 --backtest
+    """
+    with _Progress(len(LAST_BUY_STAGES) + 1, quiet) as progress:
+        table = spareopt.last_buy(history, parts, config, as_of, horizon_months=horizon_months,
+                                  service_level=service_level, shortage_cost=shortage_cost_column,
+                                  holding_rate=holding_rate, salvage_value=salvage_column, distribution=distribution,
+                                  dispersion=dispersion, fit_months=fit_months, stock=stock, budget=budget,
+                                  max_volume=max_volume, all_parts=all_parts, backtest=backtest, columns=columns,
+                                  encoding=encoding, progress=progress)
+        progress("write the output")
+        _save(table, output, fmt)
     _tell(table, output, quiet)
 
 

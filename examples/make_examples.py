@@ -11,7 +11,11 @@ carparts_sample.csv
 parts_master.csv
     An ILLUSTRATIVE parts master for those parts: descriptions, costs, supply
     cycles, attributes, commonality and criticality are made up (seeded) to exercise every rule of the
-    seed method; 5 parts are left out on purpose to show the defaults.
+    seed method; 5 parts are left out on purpose to show the defaults.  The last-buy columns
+    (status, end_of_production, unit_volume, shortage_cost, salvage_value) mark 15 parts
+    discontinued and 5 out of production from 2001-06.
+stock.csv
+    An ILLUSTRATIVE stock snapshot of two dealers (on_hand, on_order, reserved).
 """
 
 from pathlib import Path
@@ -68,8 +72,49 @@ def main() -> None:
         "criticality": criticality,
     })
     master = master.drop(index=rng.choice(n, size=5, replace=False))
+    master = _phase_out(master, set(stopped))
     master.to_csv(HERE / "parts_master.csv", index=False)
-    print(f"{len(sample):,} history rows, {len(chosen)} parts; master {len(master)} parts")
+    stock = _stock(master)
+    stock.to_csv(HERE / "stock.csv", index=False)
+    print(f"{len(sample):,} history rows, {len(chosen)} parts; master {len(master)} parts; stock {len(stock)} rows")
+
+
+def _phase_out(master: pd.DataFrame, stopped: set[str]) -> pd.DataFrame:
+    """The last-buy columns, from their own random stream (the columns above stay as they were).
+
+    ``status`` discontinued for the parts whose series stop early and 5 others;
+    ``end_of_production`` 2001-06 for 5 more (planned once as_of passes it);
+    ``unit_volume`` in litres; ``shortage_cost`` 2-5 x unit_cost (an alternative
+    source or a goodwill payment); ``salvage_value`` 10% of unit_cost.
+    """
+    late = np.random.default_rng(SEED + 2)
+    n = len(master)
+    in_stopped = master["part"].isin(stopped).to_numpy()
+    others = late.choice(np.flatnonzero(~in_stopped), size=10, replace=False)
+    status = np.where(in_stopped, "discontinued", "active").astype(object)
+    status[others[:5]] = "discontinued"
+    eop = np.full(n, "", dtype=object)
+    eop[others[5:]] = "2001-06"
+    cost = master["unit_cost"].to_numpy()
+    return master.assign(
+        status=status, end_of_production=eop,
+        unit_volume=np.round(late.uniform(0.1, 5.0, size=n) * np.where(master["attribute"] == "C", 20, 1), 1),
+        shortage_cost=np.round(cost * late.uniform(2.0, 5.0, size=n), 2),
+        salvage_value=np.round(cost * 0.1, 2),
+    )
+
+
+def _stock(master: pd.DataFrame) -> pd.DataFrame:
+    """An ILLUSTRATIVE stock snapshot of two dealers, for the planned (discontinued) parts and a few others."""
+    rng = np.random.default_rng(SEED + 3)
+    planned = master[(master["status"] == "discontinued") | (master["end_of_production"] != "")]["part"]
+    parts = sorted(set(planned) | set(rng.choice(master["part"].to_numpy(), size=5, replace=False)))
+    rows = []
+    for dealer in ("D01", "D02"):
+        for part in parts:
+            rows.append({"dealer": dealer, "part": part, "on_hand": int(rng.integers(0, 6)),
+                         "on_order": int(rng.integers(0, 2)), "reserved": int(rng.random() < 0.2)})
+    return pd.DataFrame(rows)
 
 
 if __name__ == "__main__":

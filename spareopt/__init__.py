@@ -15,8 +15,10 @@ from .forecast import half_year_quantity, mad
 from .history import DemandMatrix, History, demand_matrix, load_history
 from .io import read_table, write_table
 from .parts import PartsMaster, load_parts
+from .phaseout import LAST_BUY_COLUMNS, last_buy
 from .pipeline import CLASS_COLUMNS, FORECAST_COLUMNS, OUTPUT_COLUMNS, classes, forecasts, must_stock
 from .policy import max_stock, reorder_point, ssq
+from .stock import Stock, load_stock
 
 __version__ = "0.1.0"
 
@@ -27,12 +29,14 @@ __all__ = [
     "History",
     "InfeasibleError",
     "InputError",
+    "LAST_BUY_COLUMNS",
     "CLASS_COLUMNS",
     "FORECAST_COLUMNS",
     "OUTPUT_COLUMNS",
     "PartDefaults",
     "PartsMaster",
     "SpareoptError",
+    "Stock",
     "__version__",
     "abc",
     "classes",
@@ -40,9 +44,11 @@ __all__ = [
     "evaluate",
     "forecasts",
     "half_year_quantity",
+    "last_buy",
     "load_config",
     "load_history",
     "load_parts",
+    "load_stock",
     "mad",
     "max_stock",
     "must_stock",

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from .errors import InputError
 
-__all__ = ["HISTORY_COLUMNS", "PARTS_COLUMNS", "resolve_columns", "parse_column_option", "normalise_header"]
+__all__ = ["HISTORY_COLUMNS", "PARTS_COLUMNS", "STOCK_COLUMNS", "resolve_columns", "parse_column_option", "normalise_header"]
 
 _PART = ("part", "part_id", "part_no", "part_number", "partnumber", "sku", "item",
          "配件编号", "零件号", "配件号", "零件编号", "配件代码", "零件代码")
@@ -40,8 +40,22 @@ PARTS_COLUMNS: dict[str, tuple[str, ...]] = {
     "criticality": ("criticality", "critical", "关键性", "重要度"),
     "reorder_point": ("reorder_point", "rop", "reorder_level", "min_stock", "再订货点", "订货点", "最低库存"),
     "max_stock": ("max_stock", "max_stock_level", "maximum_stock", "最大库存", "最高库存"),
+    "status": ("status", "part_status", "状态", "配件状态", "零件状态"),
+    "end_of_production": ("end_of_production", "eop", "eop_date", "停产日期", "停产时间", "停产月份"),
+    "unit_volume": ("unit_volume", "volume", "体积", "单件体积"),
+    "shortage_cost": ("shortage_cost", "缺货成本"),
+    "salvage_value": ("salvage_value", "salvage", "残值"),
 }
 """Canonical parts-master columns and the headers accepted for each."""
+
+STOCK_COLUMNS: dict[str, tuple[str, ...]] = {
+    "dealer": HISTORY_COLUMNS["dealer"],
+    "part": _PART,
+    "on_hand": ("on_hand", "stock", "qty_on_hand", "on_hand_qty", "库存", "库存数量", "现有库存", "在库数量"),
+    "on_order": ("on_order", "qty_on_order", "in_transit", "在途", "在途数量", "已订未到"),
+    "reserved": ("reserved", "allocated", "预留", "预留数量", "占用数量"),
+}
+"""Canonical stock-snapshot columns and the headers accepted for each."""
 
 _SEPARATORS = re.compile(r"[\s.\-]+")
 

@@ -38,6 +38,7 @@ from .classify.multi import MC_METHODS
 from .errors import ConfigError
 from .forecast.intermittent import AUTO_METHODS, FORECASTERS
 from .policy.class_policy import ClassPolicyRule, check_class_policy
+from .policy.decline import DISTRIBUTIONS
 
 __all__ = ["Config", "PartDefaults", "load_config"]
 
@@ -168,12 +169,22 @@ class Config:
     overdispersion_min: float = 1.1
     """Demand model: below normal_min_mean, negative binomial when the variance-to-mean ratio exceeds this,
     else Poisson."""
+    fit_months: int = 24
+    """Last buy: months up to as_of over which each part's declining demand lambda_0 e^(-k t) is fitted."""
+    holding_rate: float = 0.0
+    """Last buy, cost mode: yearly holding cost as a share of unit_cost, charged on a unit left over at the end."""
+    distribution: str = "poisson"
+    """Last buy: demand over the horizon, "poisson" or "negative_binomial" (variance = dispersion x mean, for
+    lumpy demand and the uncertainty of the fitted decline)."""
+    dispersion: float | None = None
+    """Last buy, negative_binomial: Var(D) / E[D] of the horizon demand, >= 1 (1 = Poisson); unset: estimated per
+    part from the fit (the demand's scatter around the fitted decline, plus the error of the fit itself)."""
     defaults: PartDefaults = field(default_factory=PartDefaults)
 
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name in _NOT_NUMBERS or (f.name == "fill_rate" and value is None):
+            if f.name in _NOT_NUMBERS or (f.name in ("fill_rate", "dispersion") and value is None):
                 continue
             if f.name != "defaults" and not (f.name == "high_value_cost" and isinstance(value, str)):
                 _check(isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value),
@@ -285,6 +296,17 @@ class Config:
         _check(set(table.values()) <= set(FORECASTERS), "auto_methods", self.auto_methods,
                f"must map each pattern to one of {', '.join(FORECASTERS)}")
         object.__setattr__(self, "auto_methods", {**AUTO_METHODS, **table})
+        self._check_last_buy()
+
+    def _check_last_buy(self) -> None:
+        _check(float(self.fit_months).is_integer() and self.fit_months >= 2, "fit_months", self.fit_months,
+               "must be a whole number >= 2 (a decline needs two months)")
+        object.__setattr__(self, "fit_months", int(self.fit_months))
+        _check(self.holding_rate >= 0, "holding_rate", self.holding_rate, "must be >= 0 (a yearly share of unit_cost)")
+        _check(self.distribution in DISTRIBUTIONS, "distribution", self.distribution,
+               f"must be one of {', '.join(DISTRIBUTIONS)}")
+        _check(self.dispersion is None or self.dispersion >= 1, "dispersion", self.dispersion,
+               "must be >= 1 (Var(D) / E[D]; 1 = Poisson), or unset to estimate it")
 
     @property
     def service_target(self) -> tuple[str, float]:
@@ -404,7 +426,7 @@ def _coerce(f: dataclasses.Field, value: Any, name: str, where: str) -> Any:
 
 
 _NOT_NUMBERS = {"defaults", "abc_basis", "abc_cutoff", "mc_method", "criteria", "weights", "mc_joint_table",
-                "cycle_band_edges", "class_policy", "policy", "forecast_method", "auto_methods"}
+                "cycle_band_edges", "class_policy", "policy", "forecast_method", "auto_methods", "distribution"}
 
 POLICIES = ("seed", "service-level")
 """Stock-level policies of the must-stock list (config ``policy``, ``--policy``)."""

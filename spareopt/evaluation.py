@@ -219,22 +219,25 @@ def _check_holdout(holdout_months: Any) -> int:
     return int(holdout_months)
 
 
-def _split(run: _Run, months: int, as_of: Any) -> tuple[_Run, np.ndarray]:
-    """The training run (months up to the last training month) and the holdout demand (series x H)."""
+def _split(run: _Run, months: int, as_of: Any, option: str = "--holdout-months") -> tuple[_Run, np.ndarray]:
+    """The training run (months up to the last training month) and the holdout demand (series x H).
+
+    ``option`` names the months in the messages (``--horizon-months`` for a last-buy backtest).
+    """
     matrix = run.matrix
     last = pd.Period(run.history_report["last_period"], freq="M")
     source = run.history_report.get("source")
     if matrix.as_of > last:
         raise InputError(
-            f"{source}: --holdout-months {months} after as_of {as_of} needs history up to {matrix.as_of}, but it "
-            f"ends at {last}; choose an earlier --as-of or fewer --holdout-months"
+            f"{source}: {option} {months} after as_of {as_of} needs history up to {matrix.as_of}, but it "
+            f"ends at {last}; choose an earlier --as-of or fewer {option}"
         )
     train_months = len(matrix.periods) - months
     if train_months < MIN_HISTORY_MONTHS:
         raise InputError(
             f"{source}: the holdout is too long for the history: {len(matrix.periods)} month(s) "
-            f"({matrix.periods[0]}..{matrix.as_of}) less --holdout-months {months} leave {max(train_months, 0)} "
-            f"training month(s); the seed's MAD needs at least {MIN_HISTORY_MONTHS}. Give fewer --holdout-months"
+            f"({matrix.periods[0]}..{matrix.as_of}) less {option} {months} leave {max(train_months, 0)} "
+            f"training month(s); the seed's MAD needs at least {MIN_HISTORY_MONTHS}. Give fewer {option}"
         )
     values = np.ascontiguousarray(matrix.values[:, :train_months])
     lines = None if matrix.lines is None else np.ascontiguousarray(matrix.lines[:, :train_months])

@@ -20,18 +20,33 @@ import pandas as pd
 from .columns import PARTS_COLUMNS, resolve_columns
 from .config import Config
 from .errors import InputError, format_examples
-from .history import _Check, _key_codes, _numbers
+from .history import (
+    _Check,
+    _empty_mask,
+    _factorize,
+    _key_codes,
+    _kind,
+    _month_of_text,
+    _months,
+    _numbers,
+    _temporal_months,
+    _texts,
+)
 from .io import Table, read_table
 
-__all__ = ["PartsMaster", "load_parts", "part_fields", "ATTRIBUTES", "NUMERIC_FIELDS"]
+__all__ = ["ATTRIBUTES", "DISCONTINUED", "NUMERIC_FIELDS", "PartsMaster", "load_parts", "part_fields"]
 
 ATTRIBUTES = ("A", "B", "C")
 """Three-in-one attribute: A wear/consumable, B common, C high-value assembly (the seed)."""
 
 NUMERIC_FIELDS = ("unit_cost", "lead_time_days", "order_cycle_days", "pack_size", "commonality", "criticality",
-                  "reorder_point", "max_stock")
+                  "reorder_point", "max_stock", "unit_volume", "shortage_cost", "salvage_value")
 """Numeric master columns; ``reorder_point`` and ``max_stock`` are the planner's current settings (the
-``current`` policy of :func:`spareopt.evaluate`)."""
+``current`` policy of :func:`spareopt.evaluate`); ``unit_volume``, ``shortage_cost`` and ``salvage_value``
+serve the last buy (:func:`spareopt.last_buy`)."""
+
+DISCONTINUED = ("discontinued", "obsolete", "停产", "已停产", "停售", "淘汰")
+"""``status`` values (trimmed, lower-cased) that mark a part as discontinued: its last buy is due."""
 
 
 @dataclass(frozen=True)
@@ -89,7 +104,9 @@ def load_parts(
             continue
         header = mapping[column]
         blank = ("the least important value" if column in ("commonality", "criticality") else
-                 "not stocked" if column in ("reorder_point", "max_stock") else "default")
+                 "not stocked" if column in ("reorder_point", "max_stock") else
+                 "unknown" if column in ("unit_volume", "shortage_cost") else
+                 "0" if column == "salvage_value" else "default")
         value = _numbers(table.column(header), column, header, check, allow_empty=True,
                          fix=f"correct the {column} (blank = {blank})")
         if column == "pack_size":
@@ -119,6 +136,13 @@ def load_parts(
         check.fail(bad, "attribute", header, raw[header], "must be A, B or C (three-in-one attribute: A wear, "
                    "B common, C assembly)", "correct the letter (blank = default)")
         out["attribute"] = text.where(text != "", None).to_numpy(dtype=object)
+    if "status" in mapping:
+        header = mapping["status"]
+        text = raw[header].astype(str).str.strip().str.lower()
+        out["status"] = text.where(raw[header].notna() & (text != ""), None).to_numpy(dtype=object)
+    if "end_of_production" in mapping:
+        out["end_of_production"] = _blank_months(table.column(mapping["end_of_production"]), mapping["end_of_production"],
+                                                 check)
     if "description" in mapping:
         description = raw[mapping["description"]]
         text = description.astype(str).str.strip()
@@ -127,6 +151,23 @@ def load_parts(
     report = {"source": name, "encoding": table.encoding, "columns": dict(mapping), "parts": len(frame),
               "headers": list(table.columns)}
     return PartsMaster(frame, report)
+
+
+def _blank_months(column: Any, header: str, check: _Check) -> np.ndarray:
+    """Monthly ordinals of a date or month column, as float64 with NaN for a blank cell."""
+    empty = _empty_mask(column)
+    blank = np.zeros(len(column), dtype=bool) if empty is None else empty
+    kind = _kind(column)
+    if kind == "date":
+        return np.where(blank, np.nan, _temporal_months(column).astype(np.float64))
+    if kind == "period":
+        return np.where(blank, np.nan, _months(column, header, check).astype(np.float64))
+    codes, uniques = _factorize(column)
+    ordinal, valid = _month_of_text(_texts(uniques).str.strip())
+    ordinal, valid = np.append(ordinal, 0), np.append(valid, False)  # code -1: a missing cell
+    check.fail(~valid[codes] & ~blank, "end_of_production", header, column,
+               "must be a month (YYYY-MM) or a date", "correct the cells (blank = still in production)")
+    return np.where(blank, np.nan, ordinal[codes].astype(np.float64))
 
 
 def part_fields(
@@ -195,7 +236,7 @@ def part_fields(
     out["attribute"] = np.where(missing_attribute, defaults.attribute, attribute).astype(object)
     not_in = index[~in_master]
     report = {
-        "parts_not_in_master": int(len(not_in)) if master is not None else None,
+        "parts_not_in_master": len(not_in) if master is not None else None,
         "parts_not_in_master_first": list(not_in[:5]) if master is not None else [],
         "master_parts_without_history": len(master.frame) - int(in_master.sum()) if master is not None else None,
         "unit_cost_from_history": int(from_history.sum()),

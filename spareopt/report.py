@@ -91,6 +91,7 @@ def report_lines(report: Mapping[str, Any]) -> list[str]:
         lines.append(f"forecasts: {', '.join(f['methods'])}; " + ", ".join(f"{k} {v:g}" for k, v in f["params"].items())
                      + (" (auto: " + ", ".join(f"{k} {v:,}" for k, v in f["auto_methods"].items()) + ")"
                         if f.get("auto_methods") else ""))
+    lines += _last_buy_lines(r.get("last_buy"))
     if r.get("evaluation"):
         e = r["evaluation"]
         lines.append(f"evaluation: trained on {e['train']}, replayed {e['holdout']} ({e['holdout_months']} months); "
@@ -102,6 +103,60 @@ def report_lines(report: Mapping[str, Any]) -> list[str]:
             lines.append(f"  current: {c['series_without_current_levels']:,} series without a reorder_point or "
                          f"max_stock in the master hold no stock; {c['series_max_below_reorder_point']:,} have "
                          "max_stock < reorder_point")
+    return lines
+
+
+def _last_buy_lines(last_buy: Mapping[str, Any] | None) -> list[str]:
+    if not last_buy:
+        return []
+    b = last_buy
+    p = b["planned"]
+    if p["by"] == "all":
+        lines = [f"last buy: every part of the history, {p['parts']:,} parts"]
+    else:
+        later = f"; {p['end_of_production_later']:,} end production after as_of" if p.get(
+            "end_of_production_later") else ""
+        lines = [f"last buy: {p['parts']:,} discontinued parts ({p['by_status']:,} by status, "
+                 f"{p['by_end_of_production']:,} by end_of_production{later})"]
+    target = (f"service level {b['service_level']:g}" if b["mode"] == "service" else
+              f"cost mode, critical ratio {b['critical_ratio_min']:.3f}..{b['critical_ratio_max']:.3f} "
+              f"(holding_rate {b['holding_rate']:g})")
+    model = b["distribution"] + (f", dispersion {b['dispersion']}" if b.get("dispersion") else "")
+    lines.append(f"  fit {b['fit']} ({b['fit_months']} months), horizon {b['horizon']} ({b['horizon_months']} "
+                 f"months), {target}, {model}")
+    flags = ", ".join(f"{k} {v:,}" for k, v in b["flags"].items() if v)
+    if flags:
+        lines.append(f"  flags: {flags}")
+    value = f", value {b['buy_value']:,.2f}" if b.get("buy_value") is not None else ""
+    lines.append(f"  expected demand {b['expected_demand']:,.1f} units; last buy {b['last_buy_qty']:,.0f} units, "
+                 f"to buy {b['buy_qty']:,.0f}{value}; expected shortage {b['expected_shortage']:,.1f}, leftover "
+                 f"{b['expected_leftover']:,.1f}")
+    if b.get("stock"):
+        st = b["stock"]
+        lines.append(f"  stock {st['source']}: {st['rows']:,} rows" + (f" ({st['rows_summed']:,} summed into "
+                     "their dealer and part)" if st.get("rows_summed") else "")
+                     + f"; {st['parts_without_stock_row']:,} planned parts have no row (0)")
+        if st.get("stock_parts_not_planned"):
+            lines.append(f"  {st['stock_parts_not_planned']:,} stock parts are not planned and were ignored "
+                         f"({st['stock_units_not_planned']:,.0f} units on hand)" + _first(
+                             st.get("stock_parts_not_planned_first")))
+        for name, count in (st.get("defaulted_to_zero") or {}).items():
+            lines.append(f"  {count:,} blank {name} cells taken as 0")
+    if b.get("caps"):
+        c = b["caps"]
+        used = []
+        if c.get("budget") is not None:
+            used.append(f"spent {c['spent']:,.2f} of the budget {c['budget']:,.2f}")
+        if c.get("max_volume") is not None:
+            used.append(f"volume {c.get('volume_used', 0):,.2f} of {c['max_volume']:,.2f}")
+        lines.append(f"  caps ({c['method']}): {', '.join(used)}; {c['parts_cut']:,} parts bought less than "
+                     "last_buy_qty (flag budget_cut)")
+    if b.get("backtest"):
+        t = b["backtest"]
+        fill = f", unit fill rate {t['unit_fill_rate']:.3f}" if t.get("unit_fill_rate") is not None else ""
+        lines.append(f"  backtest: real demand {t['actual_demand']:,.0f} units; {t['parts_covered']:,} parts "
+                     f"({t['share_covered']:.3f}) covered, expected {t['share_covered_expected']:.3f}{fill}; "
+                     f"left over {t['actual_leftover']:,.0f} units")
     return lines
 
 
@@ -175,6 +230,24 @@ def summary_items(report: Mapping[str, Any]) -> dict[str, Any]:
         for policy, totals in (e.get("totals") or {}).items():
             for name, value in totals.items():
                 items[f"{policy}: {name}"] = value
+    if r.get("last_buy"):
+        b = r["last_buy"]
+        items["last buy: planned parts"] = b["planned"]["parts"]
+        items["last buy: fit window"] = b["fit"]
+        items["last buy: horizon"] = b["horizon"]
+        items["last buy: mode"] = b["mode"]
+        items["last buy: target"] = (b["service_level"] if b["mode"] == "service" else
+                                     f"critical ratio {b['critical_ratio_min']:.3f}..{b['critical_ratio_max']:.3f}")
+        items["last buy: distribution"] = b["distribution"] + (f" ({b['dispersion']})" if b.get("dispersion") else "")
+        for name in ("expected_demand", "last_buy_qty", "buy_qty", "buy_value", "expected_shortage",
+                     "expected_leftover"):
+            items[f"last buy: {name}"] = b.get(name)
+        for flag, count in b["flags"].items():
+            items[f"last buy flag: {flag}"] = count
+        for name, value in (b.get("caps") or {}).items():
+            items[f"last buy cap: {name}"] = value
+        for name, value in (b.get("backtest") or {}).items():
+            items[f"backtest: {name}"] = value
     if r.get("service"):
         s = r["service"]
         items["policy"] = s["policy"]

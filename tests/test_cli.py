@@ -129,7 +129,8 @@ BAD = {
     "unknown_column_name": ({}, ["sales.csv", "--column", "foo=bar"],
                             "--column foo=...: `foo` is not a column spareopt reads; use one of dealer, part, date, "
                             "period, quantity, unit_price, description, unit_cost, lead_time_days, order_cycle_days, "
-                            "attribute, pack_size, commonality, criticality, reorder_point, max_stock"),
+                            "attribute, pack_size, commonality, criticality, reorder_point, max_stock, status, "
+                            "end_of_production, unit_volume, shortage_cost, salvage_value"),
     "column_header_not_in_file": ({}, ["sales.csv", "--column", "part=零件代码"],
                                   "--column part=零件代码: no header '零件代码' in sales.csv (headers: 'dealer', "
                                   "'part', 'date', 'quantity', 'unit_price'); check the spelling"),
@@ -143,7 +144,8 @@ BAD = {
                            "mc_method, criteria, weights, mc_a, mc_b, mc_lambda, mc_min_weight, mc_joint_table, "
                            "cycle_band_edges, class_policy, policy, forecast_method, alpha, alpha_d, alpha_p, "
                            "sma_months, auto_methods, service_level, fill_rate, dispersion_window_months, "
-                           "normal_min_mean, overdispersion_min, defaults"),
+                           "normal_min_mean, overdispersion_min, fit_months, holding_rate, distribution, dispersion, "
+                           "defaults"),
 }
 
 
@@ -512,8 +514,8 @@ def test_demo(tmp_path, monkeypatch):
     assert openpyxl.load_workbook("demo.xlsx").sheetnames == ["summary", "network"]
 
 
-@pytest.mark.parametrize("command", [[], ["must-stock"], ["classify"], ["forecast"], ["evaluate"], ["demo"],
-                                     ["config"]])
+@pytest.mark.parametrize("command", [[], ["must-stock"], ["classify"], ["forecast"], ["evaluate"], ["last-buy"],
+                                     ["demo"], ["config"]])
 def test_every_help_ends_with_an_example(command):
     result = run(*command, "--help")
     assert result.exit_code == 0
@@ -525,7 +527,7 @@ def test_every_help_ends_with_an_example(command):
 
 
 def test_every_command_is_covered_by_the_help_test():
-    assert sorted(main.commands) == ["classify", "config", "demo", "evaluate", "forecast", "must-stock"]
+    assert sorted(main.commands) == ["classify", "config", "demo", "evaluate", "forecast", "last-buy", "must-stock"]
 
 
 # -- real processes -------------------------------------------------------------------------------------
