@@ -29,7 +29,11 @@ Machines here are small (2 cores) and noisy: read the ratios, not the seconds.
 The targets (issue 3): end-to-end from Parquet <= 2x the I/O floor, compute
 stages <= 10x the compute floor, peak memory <= 3x the dense matrix.  Issue 5:
 every forecaster >= 20x faster than statsforecast with equal values; the replay
-of every series x 12 months within seconds.
+of every series x 12 months within seconds.  Issue 6: the last-buy fit and
+quantities for 100k parts x 36 months within seconds (a seeded declining-Poisson
+matrix, as no size has 100k parts), checked against scipy.optimize per part and
+``scipy.stats.poisson.ppf`` (floor ``peer-fit``), and the greedy budget allocation
+against pulp's integer optimum on 300 parts.
 """
 
 from __future__ import annotations
@@ -73,6 +77,12 @@ PEER_SERIES = 100_000
 MC_PARTS = {"small": 10_000, "medium": 100_000, "large": 100_000, "carparts": 100_000}
 """Parts in the Ramanathan stage (the issue's target: 100k parts)."""
 PEER_LP_PARTS = 50
+LAST_BUY_PARTS = 100_000
+"""Parts in the last-buy stages, at every size (the issue's target: 100k parts x 36 months within seconds)."""
+LAST_BUY_FIT_MONTHS = 24
+LAST_BUY_HORIZON = 24
+PEER_FIT_PARTS = 300
+"""Parts of the scipy.optimize peer (one minimize call a part) and of the greedy-vs-pulp allocation."""
 
 
 _CHILD = """
@@ -216,7 +226,7 @@ def main() -> None:
     args = parser.parse_args()
     repeat = args.repeat or (1 if args.size == "large" else 3)
     history_path, parts_path = dataset(args.size, args.quiet)
-    run = Run(repeat, args.quiet, steps=22 + len(FORECASTERS) + 3 + 4)
+    run = Run(repeat, args.quiet, steps=19 + len(FORECASTERS) + 3 + 4 + 9)
     import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
@@ -286,6 +296,7 @@ def main() -> None:
              "compute")
     peer_series = min(PEER_SERIES, n_series)
     sf_rows = _statsforecast_peer(run, q[:peer_series], forecasts, peer_series)
+    last_buy = last_buy_matrix(q, part_code, LAST_BUY_PARTS)
     del q, matrix, fields, window, holdout, forecasts
     out = run.time("must_stock() from the file", lambda: spareopt.must_stock(history_path, parts_path), "io")
     with tempfile.TemporaryDirectory() as tmp:
@@ -309,6 +320,8 @@ def main() -> None:
     run.time(f"peer: pulp, one LP per part, all constraints ({peer_parts} parts)",
              lambda: pulp_peer(criteria[:peer_parts]), "peer-lp", repeat=1)
     lp_solves = solved.report.get("lp_solves", 0)
+    last_buy_checks = _last_buy_stages(run, last_buy)
+    del last_buy
     if not is_csv:
         history = pq.read_table(history_path).to_pandas(date_as_object=False)
         peer_series = min(PEER_SERIES, n_series)
@@ -316,7 +329,7 @@ def main() -> None:
                  pandas_peer(history, peer_series), "peer", repeat=1)
         del history
     run.done()
-    report(args.size, history_path, n_lines, n_series, repeat, run.rows)
+    report(args.size, history_path, n_lines, n_series, repeat, run.rows, last_buy_checks)
     for line in sf_rows:
         print(line)
     peer_row = next((name, seconds) for name, seconds, floor, _ in run.rows if floor == "peer-lp")
@@ -355,6 +368,109 @@ def _statsforecast_peer(run: Run, q: np.ndarray, ours: dict[str, np.ndarray], n:
                      f"{peer_t:.2f} s; spareopt {method} {ours_t:.4f} s for as many ({peer_t / ours_t:,.0f}x), "
                      f"max |difference| {diff:.1e}")
     return lines
+
+
+def last_buy_matrix(q: np.ndarray, part_code: np.ndarray, n: int) -> np.ndarray:
+    """A parts x months matrix of n parts for the last-buy stages.
+
+    A network of at least n parts gives its own: the dealer x part matrix summed over
+    the dealers of each part (returns netted below 0 count as no demand), its first
+    n parts.  Every size here has fewer than 100k parts (small 2,000, medium 25,000,
+    large 60,000, carparts 2,674), so every size uses the other one: a seeded
+    declining-Poisson matrix, MONTHS months, rate_now ~ gamma(0.6, 2) units a month
+    the month after the last, decay ~ uniform(0, 0.1) a month.
+    """
+    n_parts = int(part_code.max()) + 1 if part_code.size else 0
+    if n_parts >= n:
+        return np.column_stack([np.maximum(np.bincount(part_code, weights=q[:, m], minlength=n_parts)[:n], 0.0)
+                                for m in range(q.shape[1])])
+    rng = np.random.default_rng(6)
+    rate_now, decay = rng.gamma(0.6, 2.0, n), rng.uniform(0.0, 0.1, n)
+    age = np.arange(MONTHS, 0, -1, dtype=np.float64)  # the last month is 1 month before the horizon
+    return rng.poisson(rate_now[:, None] * np.exp(decay[:, None] * age)).astype(np.float64)
+
+
+def _last_buy_stages(run: Run, y: np.ndarray) -> dict[str, Any]:
+    """Fit, quantities and the budget allocation of the last buy, each against its peer; what the report prints."""
+    from scipy import stats
+
+    from spareopt.policy.allocate import greedy_allocation, integer_allocation
+    from spareopt.policy.decline import decline_dispersion, fit_decline, horizon_demand, last_buy_quantity
+
+    n, months = y.shape
+    h = LAST_BUY_HORIZON
+    run.time(f"floor: last-buy matrix.sum() ({n:,} x {months})", lambda: y.sum(), "lb-floor")
+    fit = run.time(f"last buy: fit_decline ({n:,} parts x {LAST_BUY_FIT_MONTHS} of {months} months)",
+                   lambda: fit_decline(y, fit_months=LAST_BUY_FIT_MONTHS), "lb")
+    rate_now, decay = fit
+    quantity = run.time(f"last buy: quantities, Poisson (CSL 0.95, {h} months)",
+                        lambda: last_buy_quantity(rate_now, decay, h, service_level=0.95), "lb")
+    run.time("last buy: dispersion + quantities, negative binomial",
+             lambda: last_buy_quantity(rate_now, decay, h, service_level=0.95, distribution="negative_binomial",
+                                       dispersion=decline_dispersion(fit, h)), "lb")
+    every_mean = horizon_demand(rate_now, decay, h)
+    every_cost = np.exp(np.random.default_rng(12).normal(3.5, 1.2, n))
+
+    def every_filled(part: np.ndarray, level: np.ndarray) -> np.ndarray:
+        return stats.poisson.sf(level, every_mean[part])
+
+    run.time(f"last buy: greedy budget allocation ({n:,} parts, {int(quantity.sum()):,} units)",
+             lambda: greedy_allocation(np.zeros(n, dtype=np.int64), quantity, every_filled, every_cost,
+                                       0.5 * float(quantity @ every_cost)), "lb")
+    k = min(PEER_FIT_PARTS, n)
+    theirs = run.time(f"peer: scipy.optimize per part ({k} parts)",
+                      lambda: scipy_decline_peer(y[:k, -LAST_BUY_FIT_MONTHS:]), "peer-fit", repeat=1)
+    sold = fit.fit_demand[:k] > 0
+    rate_diff = np.abs(theirs[:, 0] - rate_now[:k]) / np.maximum(rate_now[:k], 1e-300)
+    decay_diff = np.abs(theirs[:, 1] - decay[:k]) / np.maximum(decay[:k], 1e-3)  # absolute below k = 0.001
+    ppf = run.time(f"peer: scipy.stats.poisson.ppf ({n:,} parts)",
+                   lambda: stats.poisson.ppf(0.95, horizon_demand(rate_now, decay, h)), "peer-fit")
+    # the allocation: the first parts that buy anything, random unit costs, half the value of the unconstrained buy
+    chosen = np.flatnonzero(quantity > 0)[:PEER_FIT_PARTS]
+    limit, mean = quantity[chosen], horizon_demand(rate_now[chosen], decay[chosen], h)
+    cost = np.exp(np.random.default_rng(11).normal(3.5, 1.2, len(chosen)))
+    budget = 0.5 * float(limit @ cost)
+    start = np.zeros(len(chosen), dtype=np.int64)
+
+    def filled(part: np.ndarray, level: np.ndarray) -> np.ndarray:  # P(D > level): units filled by one more
+        return stats.poisson.sf(level, mean[part])
+
+    greedy = run.time(f"last buy: greedy budget allocation ({len(chosen)} parts)",
+                      lambda: greedy_allocation(start, limit, filled, cost, budget), "alloc")
+    exact = run.time(f"peer: pulp integer programme (same {len(chosen)} parts)",
+                     lambda: integer_allocation(start, limit, filled, [cost], [budget]), "peer-alloc", repeat=1)
+    return {"parts": n, "months": months, "peer_parts": k, "peer_sold": int(sold.sum()),
+            "rate_diff": float(rate_diff[sold].max(initial=0.0)),
+            "decay_diff": float(decay_diff[sold].max(initial=0.0)),
+            "ppf_differ": int((ppf != quantity).sum()), "alloc_parts": len(chosen), "alloc_units": int(limit.sum()),
+            "greedy_gain": greedy.gain, "greedy_used": float(greedy.used[0]), "pulp_gain": exact.gain,
+            "pulp_used": float(exact.used[0]), "budget": budget}
+
+
+def scipy_decline_peer(window: np.ndarray) -> np.ndarray:
+    """The textbook way: a Poisson regression per part, log rate = a + k d, scipy.optimize (L-BFGS-B, 0 <= k <= 2).
+
+    d is the age of a month (1 = the last month of the window) and exp(a) the rate the month
+    after it, as in ``fit_decline``; the analytic gradient, tolerances tight enough to compare.
+    Returns rate_now and decay per part, 0 and 0 for a part without demand.
+    """
+    from scipy import optimize
+
+    age = np.arange(window.shape[1], 0, -1, dtype=np.float64)
+    out = np.zeros((len(window), 2))
+    for i, y in enumerate(window):  # the peer's loop over parts, timed on purpose
+        total = y.sum()
+        if total == 0:
+            continue
+
+        def nll(x: np.ndarray, y: np.ndarray = y, total: float = total) -> tuple[float, np.ndarray]:
+            rate = np.exp(x[0] + x[1] * age)
+            return rate.sum() - total * x[0] - x[1] * (y @ age), np.array([rate.sum() - total, rate @ age - y @ age])
+
+        fit = optimize.minimize(nll, [np.log(total / len(y)), 0.0], jac=True, method="L-BFGS-B",
+                                bounds=[(None, None), (0.0, 2.0)], options={"ftol": 1e-15, "gtol": 1e-10})
+        out[i] = np.exp(fit.x[0]), fit.x[1]
+    return out
 
 
 def mc_criteria(n: int) -> np.ndarray:
@@ -397,10 +513,11 @@ def _history_select(holder: dict[str, Any]) -> Callable[[list[str]], dict[str, s
 
 
 def report(size: str, path: Path, n_lines: int, n_series: int, repeat: int,
-           rows: list[tuple[str, float, str, float]]) -> None:
+           rows: list[tuple[str, float, str, float]], last_buy: dict[str, Any] | None = None) -> None:
     t = {name: seconds for name, seconds, _, _ in rows}
     io_floor = t["floor: pyarrow read"] + t["floor: pyarrow write of the output"]
     compute_floor = t["floor: matrix.sum()"]
+    lb_floor = next((seconds for name, seconds, floor, _ in rows if floor == "lb-floor"), None)
     matrix_gb = n_series * MONTHS * 8 / 1e9 if size != "carparts" else n_series * 51 * 8 / 1e9
     print(f"size {size}: {path.name}, {n_lines:,} lines, {n_series:,} series; best of {repeat}")
     print(f"{'stage':<64}{'seconds':>10}{'ratio':>12}{'peak RSS GB':>13}")
@@ -409,6 +526,8 @@ def report(size: str, path: Path, n_lines: int, n_series: int, repeat: int,
             ratio = f"{seconds / io_floor:.2f}x io"
         elif floor == "compute":
             ratio = f"{seconds / compute_floor:.1f}x sum"
+        elif floor == "lb" and lb_floor:
+            ratio = f"{seconds / lb_floor:.1f}x sum"
         else:
             ratio = ""
         print(f"{name:<64}{seconds:>10.4f}{ratio:>12}{peak:>13.2f}")
@@ -432,6 +551,32 @@ def report(size: str, path: Path, n_lines: int, n_series: int, repeat: int,
         ours = (t["mad"] + t["abc"]) * series / n_series
         print(f"peer: pandas groupby-apply MAD + ABC takes {seconds:.2f} s for {series:,} series; spareopt's "
               f"mad + abc on the matrix {ours:.4f} s for as many ({seconds / ours:,.0f}x)")
+    if last_buy:
+        _report_last_buy(rows, last_buy)
+
+
+def _report_last_buy(rows: list[tuple[str, float, str, float]], lb: dict[str, Any]) -> None:
+    stage = {name.split(" (")[0]: seconds for name, seconds, _, _ in rows}
+    fit, poisson = stage["last buy: fit_decline"], stage["last buy: quantities, Poisson"]
+    nb = stage["last buy: dispersion + quantities, negative binomial"]
+    ours = fit + poisson + nb
+    peer = stage["peer: scipy.optimize per part"] / lb["peer_parts"] * lb["parts"]
+    print(f"last buy: fit + quantities for {lb['parts']:,} parts x {lb['months']} months: {ours:.2f} s (fit "
+          f"{fit:.2f} s, Poisson {poisson:.2f} s, negative binomial {nb:.2f} s; target: within seconds); "
+          f"scipy.optimize per part would take {peer:,.0f} s for the fit alone ({peer / ours:,.0f}x all of ours, "
+          f"{peer / fit:,.0f}x our fit)")
+    agree = "yes" if max(lb["rate_diff"], lb["decay_diff"]) < 1e-4 else "NO"
+    ppf = stage["peer: scipy.stats.poisson.ppf"]
+    print(f"last buy: scipy.optimize on {lb['peer_parts']} parts ({lb['peer_sold']} with demand), max relative "
+          f"difference rate_now {lb['rate_diff']:.1e}, decay {lb['decay_diff']:.1e} (< 1e-4: {agree}); "
+          f"scipy.stats.poisson.ppf {ppf:.2f} s vs our Poisson quantities {poisson:.2f} s "
+          f"({ppf / poisson:.1f}x), {lb['ppf_differ']:,} of {lb['parts']:,} quantities differ")
+    greedy, pulp = stage["last buy: greedy budget allocation"], stage["peer: pulp integer programme"]
+    gap = (lb["pulp_gain"] - lb["greedy_gain"]) / lb["pulp_gain"] if lb["pulp_gain"] else 0.0
+    print(f"last buy: greedy budget allocation on {lb['alloc_parts']} parts ({lb['alloc_units']:,} units, budget "
+          f"{lb['budget']:,.0f} = half the unconstrained buy) {greedy * 1000:.1f} ms, {lb['greedy_gain']:,.3f} "
+          f"units filled using {lb['greedy_used']:,.0f}; pulp's optimum {pulp:.2f} s, {lb['pulp_gain']:,.3f} using "
+          f"{lb['pulp_used']:,.0f}: gap {gap:.1e}, greedy {pulp / greedy:,.0f}x faster")
 
 
 if __name__ == "__main__":
