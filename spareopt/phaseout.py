@@ -202,6 +202,9 @@ def last_buy(
                     distribution=distribution, dispersion=dispersion)
     h = int(_horizon_args(0.0, 0.0, _whole_months(horizon_months))[2])
     _check_mode(service_level, shortage_cost)
+    if cfg.dispersion is not None and cfg.distribution == "poisson":
+        raise ConfigError(f"dispersion {cfg.dispersion:g} applies to the negative binomial only; add --distribution "
+                          "negative_binomial (config distribution), or drop the dispersion")
     _check_caps(budget, max_volume)
     numeric = tuple(c for c in (shortage_cost, salvage_value) if isinstance(c, str))
     load_columns, stock_columns = _split_columns(columns)

@@ -159,6 +159,20 @@ def test_window_is_the_last_fit_months_up_to_as_of():
     assert decay[0] == pytest.approx(np.log(2)) and rate_now[0] == pytest.approx(0.5)
 
 
+def test_fit_on_a_demand_matrix_takes_a_month_as_as_of():
+    import pandas as pd
+
+    from spareopt import demand_matrix, load_history
+
+    sales = pd.DataFrame({"part": "P", "period": pd.period_range("2024-01", periods=8, freq="M").astype(str),
+                          "quantity": [50, 50, 8, 4, 2, 1, 99, 99]})
+    matrix = demand_matrix(load_history(sales))
+    rate_now, decay = fit_decline(matrix, as_of="2024-06", fit_months=4)
+    assert decay[0] == pytest.approx(np.log(2)) and rate_now[0] == pytest.approx(0.5)
+    with pytest.raises(ValueError, match=r"as_of 2025-01 is outside the matrix \(2024-01..2024-08\)"):
+        fit_decline(matrix, as_of="2025-01")
+
+
 def test_dispersion_adds_the_fit_error_to_the_demand_noise():
     """Flat 2/month for 24 months: Pearson 0 -> 1; Lambda = Y = 48 so phi = 1 x (1 + 48/48) = 2.
 
