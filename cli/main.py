@@ -11,12 +11,14 @@ from importlib import resources
 from typing import Any
 
 import click
+import pandas as pd
 
 import spareopt
 from spareopt.columns import parse_column_option
 from spareopt.evaluation import format_totals, plot_totals
 from spareopt.forecast import FORECASTERS
 from spareopt.io import FORMATS, check_figure_path, write_figure, write_table
+from spareopt.operations import OPERATIONS_STAGES, plot_kpi
 from spareopt.phaseout import LAST_BUY_STAGES
 from spareopt.pipeline import STAGES
 from spareopt.report import report_lines, summary_items
@@ -64,6 +66,11 @@ def history_options(f: Callable[..., Any]) -> Callable[..., Any]:
                      help="Map a header with no known alias, e.g. --column part=零件代码. Repeatable."),
         click.option("--encoding", metavar="ENC", help="Text encoding of the files. Default: UTF-8 (with or "
                      "without BOM), else GB18030/GBK."),
+        click.option("--supersessions", metavar="FILE", help="Part-number replacements: old_part, new_part, optional "
+                     "factor, effective (month) and split. Old parts' demand and stock move to the leading part "
+                     "(x factor); the master's replaced_by column counts too."),
+        click.option("--show-superseded", metavar="FILE", help="Also write the old -> leading part mapping "
+                     "(old_part, leading_part, factor, chain) to FILE."),
     ]
     for option in reversed(options):
         f = option(f)
@@ -114,7 +121,7 @@ def main() -> None:
 @output_options
 @only_stocked_option
 def must_stock(history: str, parts: str | None, config: str | None, as_of: str | None, columns: dict[str, str],
-               encoding: str | None, policy: str | None, output: str | None, fmt: str | None, only_stocked: bool,
+               encoding: str | None, supersessions: str | None, show_superseded: str | None, policy: str | None, output: str | None, fmt: str | None, only_stocked: bool,
                quiet: bool) -> None:
     """Each dealer's must-stock list from a sales history (HISTORY; - reads CSV from stdin).
 
@@ -137,10 +144,11 @@ def must_stock(history: str, parts: str | None, config: str | None, as_of: str |
       spareopt must-stock carparts_long.csv --column part=part_id --as-of 2001-12 --only-stocked
     """
     with _Progress(len(STAGES) + 1, quiet) as progress:
-        table = spareopt.must_stock(history, parts, config, as_of, columns=columns, encoding=encoding,
+        table = spareopt.must_stock(history, parts, config, as_of, columns=columns, encoding=encoding, supersessions=supersessions,
                                     only_stocked=only_stocked, policy=policy, progress=progress)
         progress("write the output")
         _save(table, output, fmt)
+    _superseded(table, show_superseded)
     _tell(table, output, quiet)
 
 
@@ -173,7 +181,7 @@ def _weights(ctx: click.Context, param: click.Parameter, value: str | None) -> t
               help="Weights of the criteria for --mc-method weighted, e.g. 0.5,0.3,0.2.")
 @output_options
 def classify(history: str, parts: str | None, config: str | None, as_of: str | None, columns: dict[str, str],
-             encoding: str | None, abc_basis: str | None, mc_method: str | None, criteria: tuple[str, ...] | None,
+             encoding: str | None, supersessions: str | None, show_superseded: str | None, abc_basis: str | None, mc_method: str | None, criteria: tuple[str, ...] | None,
              weights: tuple[float, ...] | None, output: str | None, fmt: str | None, quiet: bool) -> None:
     """Classify every dealer x part series along every axis (HISTORY; - reads CSV from stdin).
 
@@ -193,11 +201,12 @@ def classify(history: str, parts: str | None, config: str | None, as_of: str | N
       spareopt classify sales.csv --mc-method weighted --criteria annual_value,hits --weights 0.7,0.3
     """
     with _Progress(len(STAGES) + 1, quiet) as progress:
-        table = spareopt.classes(history, parts, config, as_of, columns=columns, encoding=encoding,
+        table = spareopt.classes(history, parts, config, as_of, columns=columns, encoding=encoding, supersessions=supersessions,
                                  abc_basis=abc_basis, mc_method=mc_method, criteria=criteria, weights=weights,
                                  progress=progress)
         progress("write the output")
         _save(table, output, fmt)
+    _superseded(table, show_superseded)
     _tell(table, output, quiet)
 
 
@@ -224,7 +233,7 @@ def _methods(ctx: click.Context, param: click.Parameter, value: tuple[str, ...])
 @click.option("--sma-months", type=int, help="sma: months averaged. Default 6.")
 @output_options
 def forecast(history: str, parts: str | None, config: str | None, as_of: str | None, columns: dict[str, str],
-             encoding: str | None, methods: tuple[str, ...] | None, alpha: float | None, alpha_d: float | None,
+             encoding: str | None, supersessions: str | None, show_superseded: str | None, methods: tuple[str, ...] | None, alpha: float | None, alpha_d: float | None,
              alpha_p: float | None, sma_months: int | None, output: str | None, fmt: str | None,
              quiet: bool) -> None:
     """Next month's demand of every series by each forecasting method (HISTORY; - reads CSV from stdin).
@@ -244,10 +253,11 @@ def forecast(history: str, parts: str | None, config: str | None, as_of: str | N
     """
     with _Progress(len(STAGES) + 1, quiet) as progress:
         table = spareopt.forecasts(history, parts, config, as_of, methods=methods, alpha=alpha, alpha_d=alpha_d,
-                                   alpha_p=alpha_p, sma_months=sma_months, columns=columns, encoding=encoding,
+                                   alpha_p=alpha_p, sma_months=sma_months, columns=columns, encoding=encoding, supersessions=supersessions,
                                    progress=progress)
         progress("write the output")
         _save(table, output, fmt)
+    _superseded(table, show_superseded)
     _tell(table, output, quiet)
 
 
@@ -263,7 +273,7 @@ def forecast(history: str, parts: str | None, config: str | None, as_of: str | N
 @click.option("--plot", metavar="FILE.png", help="Draw the fill rate against the stock value of every policy.")
 @output_options
 def evaluate(history: str, parts: str | None, config: str | None, as_of: str | None, columns: dict[str, str],
-             encoding: str | None, holdout_months: int, policies: tuple[str, ...] | None, totals: str | None,
+             encoding: str | None, supersessions: str | None, show_superseded: str | None, holdout_months: int, policies: tuple[str, ...] | None, totals: str | None,
              plot: str | None, output: str | None, fmt: str | None, quiet: bool) -> None:
     """Replay the last months of real history against each policy's plan (HISTORY; - reads CSV from stdin).
 
@@ -292,7 +302,7 @@ def evaluate(history: str, parts: str | None, config: str | None, as_of: str | N
         check_figure_path(plot)
     with _Progress(len(STAGES) + 1, quiet) as progress:
         table = spareopt.evaluate(history, parts, config, as_of, holdout_months=holdout_months,
-                                  policies=policies or ("seed",), columns=columns, encoding=encoding,
+                                  policies=policies or ("seed",), columns=columns, encoding=encoding, supersessions=supersessions,
                                   progress=progress)
         progress("write the output")
         figure = None if plot is None else plot_totals(table.attrs["totals"])
@@ -303,6 +313,7 @@ def evaluate(history: str, parts: str | None, config: str | None, as_of: str | N
         if figure is not None:
             write_figure(figure, plot)
     click.echo(format_totals(table.attrs["totals"]))
+    _superseded(table, show_superseded)
     _tell(table, output, quiet)
 
 
@@ -337,7 +348,7 @@ def evaluate(history: str, parts: str | None, config: str | None, as_of: str | N
               "the history must hold (default as_of: its last month less --horizon-months).")
 @output_options
 def last_buy(history: str, parts: str | None, config: str | None, as_of: str | None, columns: dict[str, str],
-             encoding: str | None, horizon_months: int, service_level: float | None,
+             encoding: str | None, supersessions: str | None, show_superseded: str | None, horizon_months: int, service_level: float | None,
              shortage_cost_column: str | None, holding_rate: float | None, salvage_column: str | None,
              distribution: str | None, dispersion: float | None, fit_months: int | None, stock: str | None,
              budget: float | None, max_volume: float | None, all_parts: bool, backtest: bool, output: str | None,
@@ -373,9 +384,150 @@ def last_buy(history: str, parts: str | None, config: str | None, as_of: str | N
                                   holding_rate=holding_rate, salvage_value=salvage_column, distribution=distribution,
                                   dispersion=dispersion, fit_months=fit_months, stock=stock, budget=budget,
                                   max_volume=max_volume, all_parts=all_parts, backtest=backtest, columns=columns,
-                                  encoding=encoding, progress=progress)
+                                  encoding=encoding, supersessions=supersessions, progress=progress)
         progress("write the output")
         _save(table, output, fmt)
+    _superseded(table, show_superseded)
+    _tell(table, output, quiet)
+
+
+def stock_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """The options of the parts-desk commands: the stock snapshot and the plan's policy."""
+    options = [
+        click.option("--stock", required=True, metavar="FILE", help="Stock snapshot (CSV/XLSX/Parquet): dealer (when "
+                     "the history has one), part, on_hand, and optional on_order and reserved."),
+        click.option("--policy", type=click.Choice(spareopt.config.POLICIES),
+                     help="The plan's stock levels: seed or service-level. Default: config policy (seed)."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+@main.command("order")
+@click.argument("history", metavar="HISTORY")
+@history_options
+@stock_options
+@click.option("--budget", type=float, metavar="B", help="Cap on each dealer's order value; lines are kept in "
+              "priority order while they fit, and the report lists what was cut.")
+@click.option("--totals", metavar="FILE", help="Also write the per-dealer totals (lines, units, value, cut) to FILE.")
+@output_options
+def order_command(history: str, parts: str | None, config: str | None, as_of: str | None, columns: dict[str, str],
+                  encoding: str | None, supersessions: str | None, show_superseded: str | None, stock: str, policy: str | None, budget: float | None, totals: str | None,
+                  output: str | None, fmt: str | None, quiet: bool) -> None:
+    """This week's suggested stock order (HISTORY; - reads CSV from stdin).
+
+    For every dealer x part that the must-stock plan keeps at the dealer: the
+    inventory position IP = on_hand + on_order - reserved; when IP <= reorder_point,
+    order max_stock - IP, at least the master's min_order_qty, rounded up to a
+    multiple of pack_size. Parts kept centrally, not stocked, or never sold are
+    never ordered for stock.
+
+    Output columns: dealer, part, description, on_hand, on_order, reserved,
+    inventory_position, reorder_point, max_stock, pack_size, min_order_qty,
+    order_qty, order_value, priority, reason; sorted by dealer, then order value.
+
+    \b
+    Example:
+      spareopt order sales.csv --parts parts.csv --stock stock.csv -o order.xlsx
+      spareopt order sales.csv --parts parts.csv --stock stock.csv --budget 20000 --totals order_totals.csv
+    """
+    with _Progress(len(OPERATIONS_STAGES) + 1, quiet) as progress:
+        table = spareopt.order(history, parts, config, as_of, stock=stock, budget=budget, policy=policy,
+                               columns=columns, encoding=encoding, supersessions=supersessions, progress=progress)
+        progress("write the output")
+        _save(table, output, fmt)
+        if totals:
+            write_table(table.attrs["totals"], totals)
+    _superseded(table, show_superseded)
+    _tell(table, output, quiet)
+
+
+@main.command("dead-stock")
+@click.argument("history", metavar="HISTORY")
+@history_options
+@stock_options
+@click.option("--aging", metavar="FILE", help="Also write units and value per dealer and aging bucket to FILE.")
+@click.option("--transfers", metavar="FILE", help="Also write the transfer suggestions (part, from_dealer, "
+              "to_dealer, quantity, value) to FILE.")
+@output_options
+def dead_stock_command(history: str, parts: str | None, config: str | None, as_of: str | None,
+                       columns: dict[str, str], encoding: str | None, supersessions: str | None, show_superseded: str | None, stock: str, policy: str | None,
+                       aging: str | None, transfers: str | None, output: str | None, fmt: str | None,
+                       quiet: bool) -> None:
+    """Dead and excess stock (呆滞件) and what to do with it (HISTORY; - reads CSV from stdin).
+
+    Every dealer x part on the shelf gets its months since the last demand and an
+    aging bucket (0-3, 4-6, 7-12, 13-24, >24 months). Excess = on_hand -
+    max_stock of the plan (0 for parts the plan keeps centrally or does not
+    stock). The excess is transferred to dealers that need the part now (never
+    more than they would order), else sent to scrap_review (no demand anywhere
+    for 24 months), else returned (the part is current), else held (a
+    discontinued part still sold).
+
+    Output columns: dealer, part, description, on_hand, unit_cost, stock_value,
+    months_since_demand, aging_bucket, decision, max_stock, excess_qty,
+    excess_value, action, transfer_qty, transfer_to, return_qty, hold_qty,
+    scrap_review_qty, flag.
+
+    \b
+    Example:
+      spareopt dead-stock sales.csv --parts parts.csv --stock stock.csv -o dead_stock.xlsx --transfers transfers.csv
+      spareopt dead-stock sales.csv --parts parts.csv --stock stock.csv --aging aging.csv
+    """
+    with _Progress(len(OPERATIONS_STAGES) + 1, quiet) as progress:
+        table = spareopt.dead_stock(history, parts, config, as_of, stock=stock, policy=policy, columns=columns,
+                                    encoding=encoding, supersessions=supersessions, progress=progress)
+        progress("write the output")
+        _save(table, output, fmt)
+        if aging:
+            write_table(table.attrs["aging"], aging)
+        if transfers:
+            write_table(table.attrs["transfers"], transfers)
+    _superseded(table, show_superseded)
+    _tell(table, output, quiet)
+
+
+@main.command("kpi")
+@click.argument("history", metavar="HISTORY")
+@history_options
+@stock_options
+@click.option("--by-part", metavar="FILE", help="Also write every dealer x part's days of supply to FILE.")
+@click.option("--plot", metavar="FILE.png", help="Draw the stock value by aging bucket per dealer, and by ABC class.")
+@output_options
+def kpi_command(history: str, parts: str | None, config: str | None, as_of: str | None, columns: dict[str, str],
+                encoding: str | None, supersessions: str | None, show_superseded: str | None, stock: str, policy: str | None, by_part: str | None, plot: str | None,
+                output: str | None, fmt: str | None, quiet: bool) -> None:
+    """Stock KPIs per dealer and for the network (HISTORY; - reads CSV from stdin).
+
+    Stock value; turns (the last 12 months' cost of goods sold / stock value, the
+    snapshot standing in for the year's average); days of supply; the share of
+    stock value by aging bucket; the projected fill rate of the plan (its implied
+    fill rate, weighted by forecast); the must-stock coverage (the share of the
+    plan's dealer parts with stock on hand).
+
+    Output columns: scope, dealer, parts_in_stock, stock_units, stock_value,
+    cogs_12m, turns, days_of_supply, value_share_0-3 .. value_share_>24,
+    projected_fill_rate, must_stock_parts, must_stock_in_stock, must_stock_coverage.
+
+    \b
+    Example:
+      spareopt kpi sales.csv --parts parts.csv --stock stock.csv --plot kpi.png
+      spareopt kpi sales.csv --parts parts.csv --stock stock.csv -o kpi.xlsx --by-part days_of_supply.csv
+    """
+    if plot:
+        check_figure_path(plot)
+    with _Progress(len(OPERATIONS_STAGES) + 1, quiet) as progress:
+        table = spareopt.kpi(history, parts, config, as_of, stock=stock, policy=policy, columns=columns,
+                             encoding=encoding, supersessions=supersessions, progress=progress)
+        progress("write the output")
+        figure = None if plot is None else plot_kpi(table)
+        _save(table, output, fmt)
+        if by_part:
+            write_table(table.attrs["parts"], by_part)
+        if figure is not None:
+            write_figure(figure, plot)
+    _superseded(table, show_superseded)
     _tell(table, output, quiet)
 
 
@@ -411,6 +563,14 @@ def config(config: str | None) -> None:
       spareopt config > spareopt.toml   # edit, then: spareopt must-stock sales.csv --config spareopt.toml
     """
     click.echo(spareopt.load_config(config).to_toml(), nl=False)
+
+
+def _superseded(table: Any, path: str | None) -> None:
+    """``--show-superseded FILE``: the old -> leading part mapping of the run."""
+    if path:
+        mapping = (table.attrs["report"].get("supersession") or {}).get("mapping")
+        write_table(mapping if mapping is not None else pd.DataFrame(columns=["old_part", "leading_part", "factor",
+                                                                               "chain"]), path)
 
 
 def _save(table: Any, output: str | None, fmt: str | None) -> None:

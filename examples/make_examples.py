@@ -15,7 +15,7 @@ parts_master.csv
     (status, end_of_production, unit_volume, shortage_cost, salvage_value) mark 15 parts
     discontinued and 5 out of production from 2001-06.
 stock.csv
-    An ILLUSTRATIVE stock snapshot of two dealers (on_hand, on_order, reserved).
+    An ILLUSTRATIVE network stock snapshot of every part (on_hand, on_order, reserved).
 """
 
 from pathlib import Path
@@ -74,7 +74,7 @@ def main() -> None:
     master = master.drop(index=rng.choice(n, size=5, replace=False))
     master = _phase_out(master, set(stopped))
     master.to_csv(HERE / "parts_master.csv", index=False)
-    stock = _stock(master)
+    stock = _stock(sample)
     stock.to_csv(HERE / "stock.csv", index=False)
     print(f"{len(sample):,} history rows, {len(chosen)} parts; master {len(master)} parts; stock {len(stock)} rows")
 
@@ -104,17 +104,23 @@ def _phase_out(master: pd.DataFrame, stopped: set[str]) -> pd.DataFrame:
     )
 
 
-def _stock(master: pd.DataFrame) -> pd.DataFrame:
-    """An ILLUSTRATIVE stock snapshot of two dealers, for the planned (discontinued) parts and a few others."""
+def _stock(sample: pd.DataFrame) -> pd.DataFrame:
+    """An ILLUSTRATIVE network stock snapshot (no dealer column: the sample has none) of every part.
+
+    on_hand ~ Poisson(recent monthly demand x U(0, 3)), so some parts sit below their reorder point
+    and some above their maximum; parts without demand in the last 12 months hold 1-5 units half of
+    the time (dead stock); a few units are on order or reserved.
+    """
     rng = np.random.default_rng(SEED + 3)
-    planned = master[(master["status"] == "discontinued") | (master["end_of_production"] != "")]["part"]
-    parts = sorted(set(planned) | set(rng.choice(master["part"].to_numpy(), size=5, replace=False)))
-    rows = []
-    for dealer in ("D01", "D02"):
-        for part in parts:
-            rows.append({"dealer": dealer, "part": part, "on_hand": int(rng.integers(0, 6)),
-                         "on_order": int(rng.integers(0, 2)), "reserved": int(rng.random() < 0.2)})
-    return pd.DataFrame(rows)
+    wide = sample.pivot(index="part_id", columns="period", values="quantity").astype(float).fillna(0)
+    recent = wide.iloc[:, -6:].mean(axis=1).to_numpy()
+    idle = wide.iloc[:, -12:].sum(axis=1).to_numpy() == 0
+    n = len(wide)
+    on_hand = rng.poisson(recent * rng.uniform(0, 3, n))
+    on_hand = np.where(idle, np.where(rng.random(n) < 0.5, rng.integers(1, 6, n), 0), on_hand)
+    return pd.DataFrame({"part": wide.index, "on_hand": on_hand,
+                         "on_order": np.where(rng.random(n) < 0.2, rng.integers(1, 4, n), 0),
+                         "reserved": np.where(rng.random(n) < 0.1, 1, 0)})
 
 
 if __name__ == "__main__":

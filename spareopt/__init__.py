@@ -15,6 +15,7 @@ from .forecast import half_year_quantity, mad
 from .history import DemandMatrix, History, demand_matrix, load_history
 from .io import read_table, write_table
 from .parts import PartsMaster, load_parts
+from .operations import dead_stock, kpi, order
 from .phaseout import LAST_BUY_COLUMNS, last_buy
 from .pipeline import CLASS_COLUMNS, FORECAST_COLUMNS, OUTPUT_COLUMNS, classes, forecasts, must_stock
 from .policy import max_stock, reorder_point, ssq
@@ -40,10 +41,12 @@ __all__ = [
     "__version__",
     "abc",
     "classes",
+    "dead_stock",
     "demand_matrix",
     "evaluate",
     "forecasts",
     "half_year_quantity",
+    "kpi",
     "last_buy",
     "load_config",
     "load_history",
@@ -52,6 +55,7 @@ __all__ = [
     "mad",
     "max_stock",
     "must_stock",
+    "order",
     "read_table",
     "reorder_point",
     "ssq",

@@ -36,6 +36,7 @@ PARTS_COLUMNS: dict[str, tuple[str, ...]] = {
     "order_cycle_days": ("order_cycle_days", "order_cycle", "o/c", "oc", "采购周期"),
     "attribute": ("attribute", "属性", "备件属性", "配件属性"),
     "pack_size": ("pack_size", "包装数", "最小包装", "包装数量"),
+    "min_order_qty": ("min_order_qty", "moq", "minimum_order_quantity", "最小订货量", "起订量"),
     "commonality": ("commonality", "models_used", "通用性", "适用车型数"),
     "criticality": ("criticality", "critical", "关键性", "重要度"),
     "reorder_point": ("reorder_point", "rop", "reorder_level", "min_stock", "再订货点", "订货点", "最低库存"),
@@ -45,6 +46,7 @@ PARTS_COLUMNS: dict[str, tuple[str, ...]] = {
     "unit_volume": ("unit_volume", "volume", "体积", "单件体积"),
     "shortage_cost": ("shortage_cost", "缺货成本"),
     "salvage_value": ("salvage_value", "salvage", "残值"),
+    "replaced_by": ("replaced_by", "superseded_by", "successor", "替代件号", "新件号"),
 }
 """Canonical parts-master columns and the headers accepted for each."""
 

@@ -26,6 +26,7 @@ from .pipeline import STAGES, Source, _Counts, _decide, _load, _report, _Run, _t
 from .policy.rules import DECISIONS
 from .policy.seed import CEIL_TOLERANCE, DAYS_PER_MONTH
 from .replay import replay
+from .supersession import Supersessions
 
 __all__ = ["evaluate", "format_totals", "lead_months", "plot_totals", "EVALUATION_POLICIES", "SERIES_COLUMNS",
            "TOTALS_COLUMNS"]
@@ -58,6 +59,7 @@ def evaluate(
     policies: Sequence[str] = ("seed",),
     columns: Mapping[str, str] | None = None,
     encoding: str | None = None,
+    supersessions: Source | Supersessions | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
     """Replay the held-out months of real history against each policy's plan.
@@ -138,7 +140,7 @@ def evaluate(
     policies = _check_policies(policies)
     months = _check_holdout(holdout_months)
     end = None if as_of is None else pd.Period(str(as_of), freq="M") + months
-    full = _load(history, parts, cfg, end, columns, encoding, step)
+    full = _load(history, parts, cfg, end, columns, encoding, step, supersessions=supersessions)
     train, holdout = _split(full, months, as_of)
     step(STAGES[3])
     frames, totals, notes = [], [], {}

@@ -420,6 +420,25 @@ def _months(column: Any, header: str, check: _Check) -> np.ndarray:
     return ordinal[codes]
 
 
+def _blank_months(column: Any, name: str, header: str, check: _Check, fix: str) -> np.ndarray:
+    """Monthly ordinals of an optional month column (``end_of_production``, ``effective``), float64, NaN when blank.
+
+    Dates, periods, month texts and numbers such as 202403 (a float column reads 202403, not 202403.0).
+    """
+    empty = _empty_mask(column)
+    blank = np.zeros(len(column), dtype=bool) if empty is None else empty
+    kind = _kind(column)
+    if kind == "date":
+        return np.where(blank, np.nan, _temporal_months(column).astype(np.float64))
+    if kind == "period":
+        return np.where(blank, np.nan, column.dt.asfreq("M").array.asi8.astype(np.float64))
+    codes, uniques = _factorize(column)
+    ordinal, valid = _month_of_text(pd.Series(_identifier_text(pd.Series(uniques)), dtype=object))
+    ordinal, valid = np.append(ordinal, 0), np.append(valid, False)  # code -1: a missing cell
+    check.fail(~valid[codes] & ~blank, name, header, column, "must be a month (YYYY-MM, YYYYMM) or a date", fix)
+    return np.where(blank, np.nan, ordinal[codes].astype(np.float64))
+
+
 def _temporal_months(column: Any) -> np.ndarray:
     """Monthly ordinals of a date or timestamp column (0 where missing).
 

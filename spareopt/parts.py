@@ -21,16 +21,11 @@ from .columns import PARTS_COLUMNS, resolve_columns
 from .config import Config
 from .errors import InputError, format_examples
 from .history import (
+    _blank_months,
     _Check,
-    _empty_mask,
-    _factorize,
+    _identifier_text,
     _key_codes,
-    _kind,
-    _month_of_text,
-    _months,
     _numbers,
-    _temporal_months,
-    _texts,
 )
 from .io import Table, read_table
 
@@ -39,8 +34,8 @@ __all__ = ["ATTRIBUTES", "DISCONTINUED", "NUMERIC_FIELDS", "PartsMaster", "load_
 ATTRIBUTES = ("A", "B", "C")
 """Three-in-one attribute: A wear/consumable, B common, C high-value assembly (the seed)."""
 
-NUMERIC_FIELDS = ("unit_cost", "lead_time_days", "order_cycle_days", "pack_size", "commonality", "criticality",
-                  "reorder_point", "max_stock", "unit_volume", "shortage_cost", "salvage_value")
+NUMERIC_FIELDS = ("unit_cost", "lead_time_days", "order_cycle_days", "pack_size", "min_order_qty", "commonality",
+                  "criticality", "reorder_point", "max_stock", "unit_volume", "shortage_cost", "salvage_value")
 """Numeric master columns; ``reorder_point`` and ``max_stock`` are the planner's current settings (the
 ``current`` policy of :func:`spareopt.evaluate`); ``unit_volume``, ``shortage_cost`` and ``salvage_value``
 serve the last buy (:func:`spareopt.last_buy`)."""
@@ -106,7 +101,7 @@ def load_parts(
         blank = ("the least important value" if column in ("commonality", "criticality") else
                  "not stocked" if column in ("reorder_point", "max_stock") else
                  "unknown" if column in ("unit_volume", "shortage_cost") else
-                 "0" if column == "salvage_value" else "default")
+                 "0" if column in ("salvage_value", "min_order_qty") else "default")
         value = _numbers(table.column(header), column, header, check, allow_empty=True,
                          fix=f"correct the {column} (blank = {blank})")
         if column == "pack_size":
@@ -141,8 +136,12 @@ def load_parts(
         text = raw[header].astype(str).str.strip().str.lower()
         out["status"] = text.where(raw[header].notna() & (text != ""), None).to_numpy(dtype=object)
     if "end_of_production" in mapping:
-        out["end_of_production"] = _blank_months(table.column(mapping["end_of_production"]), mapping["end_of_production"],
-                                                 check)
+        out["end_of_production"] = _blank_months(table.column(mapping["end_of_production"]), "end_of_production",
+                                                 mapping["end_of_production"], check,
+                                                 "correct the cells (blank = still in production)")
+    if "replaced_by" in mapping:
+        text = _identifier_text(raw[mapping["replaced_by"]])
+        out["replaced_by"] = np.where(text == "", None, text).astype(object)
     if "description" in mapping:
         description = raw[mapping["description"]]
         text = description.astype(str).str.strip()
@@ -151,23 +150,6 @@ def load_parts(
     report = {"source": name, "encoding": table.encoding, "columns": dict(mapping), "parts": len(frame),
               "headers": list(table.columns)}
     return PartsMaster(frame, report)
-
-
-def _blank_months(column: Any, header: str, check: _Check) -> np.ndarray:
-    """Monthly ordinals of a date or month column, as float64 with NaN for a blank cell."""
-    empty = _empty_mask(column)
-    blank = np.zeros(len(column), dtype=bool) if empty is None else empty
-    kind = _kind(column)
-    if kind == "date":
-        return np.where(blank, np.nan, _temporal_months(column).astype(np.float64))
-    if kind == "period":
-        return np.where(blank, np.nan, _months(column, header, check).astype(np.float64))
-    codes, uniques = _factorize(column)
-    ordinal, valid = _month_of_text(_texts(uniques).str.strip())
-    ordinal, valid = np.append(ordinal, 0), np.append(valid, False)  # code -1: a missing cell
-    check.fail(~valid[codes] & ~blank, "end_of_production", header, column,
-               "must be a month (YYYY-MM) or a date", "correct the cells (blank = still in production)")
-    return np.where(blank, np.nan, ordinal[codes].astype(np.float64))
 
 
 def part_fields(

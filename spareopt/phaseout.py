@@ -37,6 +37,7 @@ from .policy.decline import (
 )
 from .policy.service import NEGATIVE_BINOMIAL, POISSON, _cdf
 from .stock import Stock, load_stock
+from .supersession import Supersessions, apply_to_stock
 
 __all__ = ["BACKTEST_COLUMNS", "FLAGS", "LAST_BUY_COLUMNS", "LAST_BUY_STAGES", "last_buy"]
 
@@ -86,6 +87,7 @@ def last_buy(
     backtest: bool = False,
     columns: Mapping[str, str] | None = None,
     encoding: str | None = None,
+    supersessions: Source | Supersessions | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
     r"""The last-time buy of every discontinued part: how many to order so that service holds for the horizon.
@@ -213,10 +215,12 @@ def last_buy(
     _check_stock_overrides(stock_columns, stock)
     if backtest:
         end = None if as_of is None else pd.Period(str(as_of), freq="M") + h
-        full = _load(history, parts, cfg, end, load_columns, encoding, step, numeric=numeric)
+        full = _load(history, parts, cfg, end, load_columns, encoding, step, numeric=numeric,
+                     supersessions=supersessions)
         run, future = _split(full, h, as_of, option="--horizon-months")
     else:
-        run, future = _load(history, parts, cfg, as_of, load_columns, encoding, step, numeric=numeric), None
+        run, future = _load(history, parts, cfg, as_of, load_columns, encoding, step, numeric=numeric,
+                            supersessions=supersessions), None
     step(LAST_BUY_STAGES[3])
     planned, selection = _planned(run, all_parts)
     network = _network(run.matrix.values, run.part_code, len(run.fields))
@@ -230,7 +234,12 @@ def last_buy(
     phi, phi_source = _dispersion(cfg, fit, h)
     quantity = last_buy_quantity(fit.rate_now, fit.decay, h, distribution=cfg.distribution, dispersion=phi,
                                  **costs.target)
+    superseded = None
+    if stock is not None and run.resolution is not None:  # old part numbers' stock counts for the leading part
+        stock, superseded, _ = apply_to_stock(stock, run.resolution)
     held, stock_report = _stock(stock, planned)
+    if stock_report is not None:
+        stock_report["superseded_stock"] = superseded
     available = held["on_hand"] + held["on_order"] - held["reserved"]
     buy = np.maximum(np.ceil(quantity - available - 1e-9), 0.0)
     allocation = None

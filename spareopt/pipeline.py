@@ -23,13 +23,23 @@ from .config import POLICIES, Config, load_config
 from .errors import ConfigError, InputError
 from .forecast import half_year_quantity, mad
 from .forecast.intermittent import FORECAST_PARAMS, FORECASTERS, auto, forecast
-from .history import DemandMatrix, History, demand_matrix, load_history
+from .history import DemandMatrix, History, _as_of_ordinal, demand_matrix, load_history
 from .io import Table
 from .parts import ATTRIBUTES, PartsMaster, load_parts, part_fields
 from .policy import DECISIONS, REASONS, max_stock, reorder_point, ssq, stocking_priority
 from .policy.class_policy import all_class_codes, class_code_index, match_class_policy
 from .policy.rules import DECISION_CODE_OF_REASON, reason_code
 from .policy.service import DEMAND_MODELS, implied_service, reorder_point_for
+from .supersession import (
+    SUPERSESSION_COLUMNS,
+    Resolution,
+    Supersessions,
+    apply_to_history,
+    apply_to_master,
+    load_supersessions,
+    resolve,
+    supersessions_from_master,
+)
 
 CLASS_POLICY_REASON = "class_policy"
 """The reason of a decision set by a row of the class policy table (its ``match`` is in ``policy_rule``)."""
@@ -60,6 +70,7 @@ def must_stock(
     encoding: str | None = None,
     only_stocked: bool = False,
     policy: str | None = None,
+    supersessions: Source | Supersessions | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
     """Every dealer's must-stock list from its sales history, by the seed's method.
@@ -85,6 +96,11 @@ def must_stock(
     policy : {"seed", "service-level"}, optional
         Overrides the config key ``policy``: the seed's SSQ stock levels (default)
         or the smallest levels that meet each class's service target.
+    supersessions : path, DataFrame or Supersessions, optional
+        Part-number replacements (old_part, new_part, factor, effective, split;
+        :func:`spareopt.supersession.load_supersessions`), with the master's
+        ``replaced_by``: each old part's demand moves to its leading part (x factor)
+        and the old part numbers leave the output.
     progress : callable, optional
         Called with the name of each stage as it starts (:data:`STAGES`), e.g. to
         draw a progress bar.
@@ -134,7 +150,7 @@ def must_stock(
     """
     step = progress or (lambda stage: None)
     cfg = _override(load_config(config), policy=policy)
-    run = _load(history, parts, cfg, as_of, columns, encoding, step)
+    run = _load(history, parts, cfg, as_of, columns, encoding, step, supersessions=supersessions)
     step(STAGES[3])
     table = _plan(run, free_matrix=True)
     del run
@@ -170,6 +186,7 @@ def classes(
     mc_method: str | None = None,
     criteria: Sequence[str] | None = None,
     weights: Sequence[float] | None = None,
+    supersessions: Source | Supersessions | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
     """Every series classified along every axis: ABC, XYZ, FSN, demand pattern, multi-criteria, three-in-one.
@@ -236,7 +253,7 @@ def classes(
                     weights=None if weights is None else tuple(weights))
     numeric = tuple(c.partition(":")[0] for c in cfg.criteria
                     if c.partition(":")[0] not in COMPUTED_CRITERIA + MASTER_CRITERIA)
-    run = _load(history, parts, cfg, as_of, columns, encoding, step, numeric=numeric)
+    run = _load(history, parts, cfg, as_of, columns, encoding, step, numeric=numeric, supersessions=supersessions)
     step(STAGES[3])
     return _classify(run)
 
@@ -258,6 +275,7 @@ def forecasts(
     sma_months: int | None = None,
     columns: Mapping[str, str] | None = None,
     encoding: str | None = None,
+    supersessions: Source | Supersessions | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
     """Next month's demand forecast of every series by every method, side by side.
@@ -304,7 +322,7 @@ def forecasts(
     for method in methods:
         if method not in known:
             raise ConfigError(f"unknown forecast method {method!r}; use one of {', '.join(known)}")
-    run = _load(history, parts, cfg, as_of, columns, encoding, step)
+    run = _load(history, parts, cfg, as_of, columns, encoding, step, supersessions=supersessions)
     step(STAGES[3])
     matrix = run.matrix
     pattern = demand_pattern(matrix.last(cfg.pattern_window_months), adi_cutoff=cfg.adi_cutoff,
@@ -489,6 +507,7 @@ class _Run:
     fields: pd.DataFrame
     parts_report: dict[str, Any]
     order_lines: bool
+    resolution: Resolution | None = None
 
     @functools.cached_property
     def part_code(self) -> np.ndarray:
@@ -504,15 +523,19 @@ class _Run:
 
 def _load(history: Source | History, parts: Source | PartsMaster | None, cfg: Config, as_of: str | pd.Period | None,
           columns: Mapping[str, str] | None, encoding: str | None, step: Callable[[str], None],
-          numeric: tuple[str, ...] = ()) -> _Run:
-    """Read the history and the parts master, build the demand matrix and the part fields."""
+          numeric: tuple[str, ...] = (), supersessions: Source | Supersessions | None = None) -> _Run:
+    """Read the history and the parts master (and supersessions), build the demand matrix and the part fields."""
     _check_column_names(columns)
+    table = None
+    if supersessions is not None and not isinstance(supersessions, Supersessions):  # a bad file fails first
+        table = load_supersessions(supersessions, columns=_only(columns, SUPERSESSION_COLUMNS), encoding=encoding)
     step(STAGES[0])
     hist = history if isinstance(history, History) else load_history(history, columns=columns, encoding=encoding)
     step(STAGES[1])
     master = parts if isinstance(parts, PartsMaster) or parts is None else load_parts(
         parts, columns=columns, encoding=encoding, numeric=numeric)
     _check_overrides_used(columns, hist, master)
+    hist, master, resolution = _supersede(hist, master, table if table is not None else supersessions, as_of)
     step(STAGES[2])
     order_lines = "date" in (hist.report.get("columns") or {})  # one row per order line, not monthly totals
     count_lines = order_lines and (cfg.abc_basis == "hits" or "hits" in [c.partition(":")[0] for c in cfg.criteria])
@@ -524,7 +547,33 @@ def _load(history: Source | History, parts: Source | PartsMaster | None, cfg: Co
     fields, parts_report = part_fields(np.asarray(part_names, dtype=object), master, cfg,
                                        history_price=None if price is None else
                                        price.reindex(part_names).to_numpy(dtype=np.float64))
-    return _Run(matrix, history_report, master, cfg, fields, parts_report, order_lines)
+    return _Run(matrix, history_report, master, cfg, fields, parts_report, order_lines, resolution)
+
+
+def _only(columns: Mapping[str, str] | None, spec: Mapping[str, Any]) -> dict[str, str] | None:
+    """The ``--column`` overrides of one file's own columns."""
+    return {k: v for k, v in (columns or {}).items() if k in spec} or None
+
+
+def _supersede(hist: History, master: PartsMaster | None, supersessions: Supersessions | None,
+               as_of: str | pd.Period | None) -> tuple[History, PartsMaster | None, Resolution | None]:
+    """Move the demand of replaced part numbers to their leading parts (the file's and the master's replaced_by)."""
+    tables = [] if supersessions is None else [supersessions]
+    if master is not None and "replaced_by" in master.frame:
+        tables.append(supersessions_from_master(master.frame, str(master.report.get("source"))))
+    tables = [t for t in tables if len(t)]
+    if not tables:
+        return hist, master, None
+    table = tables[0] if len(tables) == 1 else Supersessions(
+        pd.concat([t.frame for t in tables]), {**tables[0].report, "source": " and ".join(
+            str(t.report.get("source")) for t in tables)})
+    end = _as_of_ordinal(as_of) if as_of is not None else int(hist.lines["month"].max())
+    resolution = resolve(table, as_of_ordinal=end)
+    hist, _ = apply_to_history(hist, resolution)
+    if master is not None:
+        frame, dropped = apply_to_master(master.frame, resolution)
+        master = PartsMaster(frame, {**master.report, "superseded_rows": dropped})
+    return hist, master, resolution
 
 
 @dataclass(frozen=True)
@@ -826,7 +875,7 @@ def _high_value_cost(cfg: Config, master: PartsMaster | None, part_costs: np.nda
 
 
 def _check_column_names(columns: Mapping[str, str] | None) -> None:
-    known = list(dict.fromkeys([*HISTORY_COLUMNS, *PARTS_COLUMNS]))
+    known = list(dict.fromkeys([*HISTORY_COLUMNS, *PARTS_COLUMNS, *SUPERSESSION_COLUMNS]))
     for canonical in columns or {}:
         if canonical not in known:
             raise InputError(f"--column {canonical}=...: `{canonical}` is not a column spareopt reads; "
@@ -836,6 +885,8 @@ def _check_column_names(columns: Mapping[str, str] | None) -> None:
 def _check_overrides_used(columns: Mapping[str, str] | None, hist: History, master: PartsMaster | None) -> None:
     used = [hist.report.get("columns", {})] + ([master.report.get("columns", {})] if master is not None else [])
     for canonical, header in (columns or {}).items():
+        if canonical not in HISTORY_COLUMNS and canonical not in PARTS_COLUMNS:
+            continue  # a column of the supersession file: load_supersessions checks it
         if not any(mapping.get(canonical) == header for mapping in used):
             heads = hist.report.get("headers", [])
             raise InputError(
@@ -882,4 +933,13 @@ def _report(run: _Run, basis: str, counts: _Counts) -> dict[str, Any]:
         "abc_window_months": min(cfg.abc_window_months, len(matrix.periods)),
         "decisions": dict(zip(DECISIONS, counts.decisions.tolist())) if counts.decisions is not None else None,
         "dealer_stock_value_at_max": counts.stock_value,
+        "supersession": _supersession_report(run),
     }
+
+
+def _supersession_report(run: _Run) -> dict[str, Any] | None:
+    if run.resolution is None:
+        return None
+    moved = run.history_report.get("supersession") or {}
+    return {**run.resolution.report, "history": moved, "mapping": run.resolution.mapping_frame(),
+            "master_rows_dropped": run.master.report.get("superseded_rows") if run.master is not None else None}

@@ -55,6 +55,7 @@ def report_lines(report: Mapping[str, Any]) -> list[str]:
         lines.append("  defaults used for: " + ", ".join(f"{k} {v:,}" for k, v in defaulted.items()) + " parts")
     if r.get("unit_cost_from_history"):
         lines.append(f"  unit_cost from the history's unit_price for {r['unit_cost_from_history']:,} parts")
+    lines += _supersession_lines(r.get("supersession"))
     cut = " by item share" if r.get("abc_cutoff") == "count" else ""
     if r.get("abc_basis") is None:  # a job that ranks nothing (forecast, evaluate)
         pass
@@ -92,6 +93,7 @@ def report_lines(report: Mapping[str, Any]) -> list[str]:
                      + (" (auto: " + ", ".join(f"{k} {v:,}" for k, v in f["auto_methods"].items()) + ")"
                         if f.get("auto_methods") else ""))
     lines += _last_buy_lines(r.get("last_buy"))
+    lines += _operations_lines(r)
     if r.get("evaluation"):
         e = r["evaluation"]
         lines.append(f"evaluation: trained on {e['train']}, replayed {e['holdout']} ({e['holdout_months']} months); "
@@ -103,6 +105,70 @@ def report_lines(report: Mapping[str, Any]) -> list[str]:
             lines.append(f"  current: {c['series_without_current_levels']:,} series without a reorder_point or "
                          f"max_stock in the master hold no stock; {c['series_max_below_reorder_point']:,} have "
                          "max_stock < reorder_point")
+    return lines
+
+
+def _supersession_lines(sup: Mapping[str, Any] | None) -> list[str]:
+    if not sup:
+        return []
+    lines = [f"supersessions {sup['source']}: {sup['rows_in_force']:,} rows in force, {sup['old_parts']:,} old part "
+             f"numbers lead to {sup['leading_parts']:,} parts (longest chain {sup['longest_chain']}, splits "
+             f"{sup['splits']:,})"]
+    if sup.get("rows_not_in_force"):
+        lines.append(f"  {sup['rows_not_in_force']:,} rows not in force yet at as_of (effective later)"
+                     + _first(sup.get("rows_not_in_force_first")))
+    h = sup.get("history") or {}
+    if h:
+        lines.append(f"  moved {h.get('lines_moved', 0):,} history lines of {h.get('old_parts_in_history', 0):,} old "
+                     f"parts to their leading parts: {h.get('units_moved', 0):,.0f} units, "
+                     f"{h.get('units_realigned', 0):,.0f} after the factors")
+        for warning in h.get("warnings", []):
+            lines.append(f"  warning: {warning}")
+    if sup.get("master_rows_dropped"):
+        lines.append(f"  {sup['master_rows_dropped']:,} parts master rows of old parts left out")
+    return lines
+
+
+def _operations_lines(r: Mapping[str, Any]) -> list[str]:
+    lines: list[str] = []
+    st = r.get("stock")
+    if st and "rows_without_history" in st:
+        lines.append(f"stock {st['source']}: {st['rows']:,} rows" + (f" ({st['rows_summed']:,} summed into their "
+                     "dealer and part)" if st.get("rows_summed") else "") + f", plan policy {r.get('policy')}")
+        for name, count in (st.get("defaulted_to_zero") or {}).items():
+            lines.append(f"  {count:,} blank {name} cells taken as 0")
+        old = st.get("superseded_stock")
+        if old is not None and len(old):
+            lines.append(f"  {len(old):,} stock rows of old part numbers count toward their leading parts "
+                         f"({old['equivalent_units'].sum():,.0f} units after the factors): use them first")
+        if st.get("rows_without_history"):
+            lines.append(f"  {st['rows_without_history']:,} stock rows have no sales up to as_of (flag no_history)"
+                         + _first(st.get("parts_without_history_first")))
+    if r.get("order"):
+        o = r["order"]
+        value = f", value {o['value']:,.2f}" if o.get("value") is not None else ""
+        lines.append(f"order: {o['lines']:,} lines, {o['units']:,.0f} units{value}; {o['dealer_rows']:,} dealer-stocked "
+                     f"rows, {o['not_ordered_above_reorder_point']:,} above their reorder point")
+        if o.get("budget") is not None:
+            lines.append(f"  budget {o['budget']:,.2f} per dealer cut {o['cut_lines']:,} lines worth "
+                         f"{o['cut_value']:,.2f} (reason budget_cut)")
+    if r.get("dead_stock"):
+        d = r["dead_stock"]
+        aging = ", ".join(f"{k} {v:,.0f}" for k, v in d["aging_value"].items())
+        lines.append(f"dead stock: {d['rows_with_stock']:,} rows on the shelf, value {d['stock_value']:,.2f}; by months "
+                     f"since the last demand: {aging}")
+        lines.append(f"  excess {d['excess_units']:,.0f} units ({d['excess_value']:,.2f}): transfer "
+                     f"{d['transfer_units']:,.0f} in {d['transfers']:,} moves, return {d['return_units']:,.0f}, hold "
+                     f"{d['hold_units']:,.0f}, scrap review {d['scrap_review_units']:,.0f}")
+    if r.get("kpi"):
+        k = r["kpi"]["network"]
+        turns = f"{k['turns']:.2f}" if k.get("turns") is not None else "n/a"
+        fill = f"{k['projected_fill_rate']:.3f}" if k.get("projected_fill_rate") is not None else "n/a"
+        cover = f"{k['must_stock_coverage']:.3f}" if k.get("must_stock_coverage") is not None else "n/a"
+        lines.append(f"kpi (network): stock value {k['stock_value']:,.2f}, turns {turns} (cost of goods sold over "
+                     f"{r['kpi']['months']} months, per year), projected fill rate {fill}, must-stock coverage {cover}")
+        if r["kpi"].get("unit_cost_unknown_rows"):
+            lines.append(f"  {r['kpi']['unit_cost_unknown_rows']:,} stock rows without unit_cost count 0 in the values")
     return lines
 
 

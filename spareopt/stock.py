@@ -18,7 +18,7 @@ import pandas as pd
 
 from .columns import STOCK_COLUMNS, resolve_columns
 from .errors import InputError
-from .history import _Check, _key_codes, _numbers
+from .history import _Check, _empty_mask, _key_codes, _numbers
 from .io import Table, read_table
 
 __all__ = ["STOCK_QUANTITIES", "Stock", "load_stock"]
@@ -106,7 +106,12 @@ def load_stock(
                              f"{heads}); check the spelling")
     mapping = resolve_columns(table.columns, STOCK_COLUMNS, source=table.source,
                               required=("part", "on_hand"), overrides=columns)
-    check = _Check(table, None)
+    blank = np.ones(len(table), dtype=bool)  # rows with every mapped cell empty: blank lines, skipped and counted
+    for header in mapping.values():
+        empty = _empty_mask(table.column(header))
+        blank &= empty if empty is not None else False
+    keep = ~blank if blank.any() else None
+    check = _Check(table, keep)
     keys: dict[str, np.ndarray] = {}
     for name in ("dealer", "part"):
         if name in mapping:
@@ -128,10 +133,12 @@ def load_stock(
         defaulted[name] = int(missing.sum())
         out[name] = np.where(missing, 0.0, value)
     frame = pd.DataFrame({**keys, **out})
+    if keep is not None:
+        frame = frame[keep].reset_index(drop=True)
     by = [k for k in ("dealer", "part") if k in keys]
     merged = frame.groupby(by, sort=True, as_index=False)[list(STOCK_QUANTITIES)].sum()
     report = {"source": table.source, "encoding": table.encoding, "columns": dict(mapping),
-              "headers": list(table.columns), "rows": len(frame),
+              "headers": list(table.columns), "rows": len(frame), "rows_blank": int(blank.sum()),
               "rows_summed": len(frame) - len(merged), "defaulted_to_zero": {k: v for k, v in defaulted.items() if v},
               "dealers": int(merged["dealer"].nunique()) if "dealer" in merged else None, "parts": int(
                   merged["part"].nunique())}

@@ -129,8 +129,9 @@ BAD = {
     "unknown_column_name": ({}, ["sales.csv", "--column", "foo=bar"],
                             "--column foo=...: `foo` is not a column spareopt reads; use one of dealer, part, date, "
                             "period, quantity, unit_price, description, unit_cost, lead_time_days, order_cycle_days, "
-                            "attribute, pack_size, commonality, criticality, reorder_point, max_stock, status, "
-                            "end_of_production, unit_volume, shortage_cost, salvage_value"),
+                            "attribute, pack_size, min_order_qty, commonality, criticality, reorder_point, max_stock, "
+                            "status, end_of_production, unit_volume, shortage_cost, salvage_value, replaced_by, "
+                            "old_part, new_part, factor, effective, split"),
     "column_header_not_in_file": ({}, ["sales.csv", "--column", "part=零件代码"],
                                   "--column part=零件代码: no header '零件代码' in sales.csv (headers: 'dealer', "
                                   "'part', 'date', 'quantity', 'unit_price'); check the spelling"),
@@ -515,7 +516,7 @@ def test_demo(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("command", [[], ["must-stock"], ["classify"], ["forecast"], ["evaluate"], ["last-buy"],
-                                     ["demo"], ["config"]])
+                                     ["order"], ["dead-stock"], ["kpi"], ["demo"], ["config"]])
 def test_every_help_ends_with_an_example(command):
     result = run(*command, "--help")
     assert result.exit_code == 0
@@ -527,7 +528,8 @@ def test_every_help_ends_with_an_example(command):
 
 
 def test_every_command_is_covered_by_the_help_test():
-    assert sorted(main.commands) == ["classify", "config", "demo", "evaluate", "forecast", "last-buy", "must-stock"]
+    assert sorted(main.commands) == ["classify", "config", "dead-stock", "demo", "evaluate", "forecast", "kpi",
+                                     "last-buy", "must-stock", "order"]
 
 
 # -- real processes -------------------------------------------------------------------------------------
