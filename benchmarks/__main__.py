@@ -39,7 +39,6 @@ against pulp's integer optimum on 300 parts.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
@@ -61,8 +60,8 @@ from spareopt.evaluation import lead_months
 from spareopt.forecast import FORECASTERS, forecast
 from spareopt.history import _clean, demand_matrix
 from spareopt.io import read_table, write_table
-from spareopt.policy import stocking_priority
 from spareopt.pipeline import monthly_variance
+from spareopt.policy import stocking_priority
 from spareopt.policy.rules import DECISION_CODE_OF_REASON, reason_code
 from spareopt.policy.service import implied_service, reorder_point_for
 from spareopt.replay import replay
@@ -82,6 +81,8 @@ LAST_BUY_PARTS = 100_000
 LAST_BUY_FIT_MONTHS = 24
 LAST_BUY_HORIZON = 24
 PEER_FIT_PARTS = 300
+PEER_TRANSFER_PARTS = 300
+"""Parts of the pandas transfer peer (a Python loop per part and per sender)."""
 """Parts of the scipy.optimize peer (one minimize call a part) and of the greedy-vs-pulp allocation."""
 
 
@@ -226,7 +227,7 @@ def main() -> None:
     args = parser.parse_args()
     repeat = args.repeat or (1 if args.size == "large" else 3)
     history_path, parts_path = dataset(args.size, args.quiet)
-    run = Run(repeat, args.quiet, steps=19 + len(FORECASTERS) + 3 + 4 + 9)
+    run = Run(repeat, args.quiet, steps=19 + len(FORECASTERS) + 3 + 4 + 9 + 3)
     import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
@@ -297,8 +298,21 @@ def main() -> None:
     peer_series = min(PEER_SERIES, n_series)
     sf_rows = _statsforecast_peer(run, q[:peer_series], forecasts, peer_series)
     last_buy = last_buy_matrix(q, part_code, LAST_BUY_PARTS)
+    desk_stock = stock_snapshot(matrix, mad)
     del q, matrix, fields, window, holdout, forecasts
     out = run.time("must_stock() from the file", lambda: spareopt.must_stock(history_path, parts_path), "io")
+    rows = f"{len(desk_stock.frame):,} stock rows"
+    run.time(f"order() from the file + stock ({rows})",
+             lambda: spareopt.order(history_path, parts_path, stock=desk_stock), "io")
+    dead = run.time(f"dead_stock() from the file + stock ({rows})",
+                    lambda: spareopt.dead_stock(history_path, parts_path, stock=desk_stock), "io")
+    desk = {"rows": len(desk_stock.frame), "transfers": len(dead.attrs["transfers"]),
+            "units": float(dead.attrs["transfers"]["quantity"].sum())}
+    peer_parts = transfer_peer_sample(dead, PEER_TRANSFER_PARTS)
+    desk["peer"] = run.time(f"peer: pandas groupby-apply transfers ({PEER_TRANSFER_PARTS:,} parts)",
+                            lambda: pandas_transfer_peer(peer_parts), "peer-desk", repeat=1)
+    desk["peer_parts"] = int(dead["part"].nunique())
+    del dead, desk_stock
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / "out.parquet"
         arrow_out = pa.Table.from_pandas(out, preserve_index=False)
@@ -329,7 +343,7 @@ def main() -> None:
                  pandas_peer(history, peer_series), "peer", repeat=1)
         del history
     run.done()
-    report(args.size, history_path, n_lines, n_series, repeat, run.rows, last_buy_checks)
+    report(args.size, history_path, n_lines, n_series, repeat, run.rows, last_buy_checks, desk)
     for line in sf_rows:
         print(line)
     peer_row = next((name, seconds) for name, seconds, floor, _ in run.rows if floor == "peer-lp")
@@ -368,6 +382,46 @@ def _statsforecast_peer(run: Run, q: np.ndarray, ours: dict[str, np.ndarray], n:
                      f"{peer_t:.2f} s; spareopt {method} {ours_t:.4f} s for as many ({peer_t / ours_t:,.0f}x), "
                      f"max |difference| {diff:.1e}")
     return lines
+
+
+def stock_snapshot(matrix: Any, mad: np.ndarray) -> spareopt.Stock:
+    """A stock file of every series: on hand ~ Poisson(3 x MAD), so that some rows sit below their reorder point,
+    some above their maximum (excess to transfer or return), and idle rows keep a unit or two (dead stock)."""
+    rng = np.random.default_rng(21)
+    n = len(mad)
+    on_hand = rng.poisson(3.0 * mad) + np.where(mad == 0, rng.integers(0, 3, n), 0)
+    frame = pd.DataFrame({"part": matrix.keys["part"].astype(str), "on_hand": on_hand,
+                          "on_order": np.where(rng.random(n) < 0.1, 1, 0)})
+    if matrix.has_dealer:
+        frame.insert(0, "dealer", matrix.keys["dealer"].astype(str))
+    return spareopt.load_stock(frame)
+
+
+def transfer_peer_sample(dead: pd.DataFrame, n_parts: int) -> pd.DataFrame:
+    """The rows of the first n parts with excess, and the receivers a planner would list for them."""
+    parts = dead.loc[dead["excess_qty"] > 0, "part"].drop_duplicates().head(n_parts)
+    return dead[dead["part"].isin(parts)][["dealer", "part", "excess_qty", "max_stock", "on_hand"]] \
+        if "dealer" in dead else dead.iloc[:0]
+
+
+def pandas_transfer_peer(rows: pd.DataFrame) -> Any:
+    """The planner's script: per part, walk the senders and the receivers in Python (groupby-apply)."""
+    def match(group: pd.DataFrame) -> list[tuple[str, str, float]]:
+        senders = group[group["excess_qty"] > 0].sort_values("excess_qty", ascending=False)
+        receivers = group[group["on_hand"] < group["max_stock"]].assign(
+            need=lambda g: g["max_stock"] - g["on_hand"]).sort_values("need", ascending=False)
+        moves, needs = [], dict(zip(receivers["dealer"], receivers["need"]))
+        for dealer, excess in zip(senders["dealer"], senders["excess_qty"]):
+            for to, need in list(needs.items()):
+                qty = min(excess, need)
+                if qty <= 0:
+                    continue
+                moves.append((dealer, to, qty))
+                excess -= qty
+                needs[to] = need - qty
+        return moves
+
+    return rows.groupby("part", observed=True).apply(match, include_groups=False)
 
 
 def last_buy_matrix(q: np.ndarray, part_code: np.ndarray, n: int) -> np.ndarray:
@@ -513,7 +567,8 @@ def _history_select(holder: dict[str, Any]) -> Callable[[list[str]], dict[str, s
 
 
 def report(size: str, path: Path, n_lines: int, n_series: int, repeat: int,
-           rows: list[tuple[str, float, str, float]], last_buy: dict[str, Any] | None = None) -> None:
+           rows: list[tuple[str, float, str, float]], last_buy: dict[str, Any] | None = None,
+           desk: dict[str, Any] | None = None) -> None:
     t = {name: seconds for name, seconds, _, _ in rows}
     io_floor = t["floor: pyarrow read"] + t["floor: pyarrow write of the output"]
     compute_floor = t["floor: matrix.sum()"]
@@ -553,7 +608,19 @@ def report(size: str, path: Path, n_lines: int, n_series: int, repeat: int,
               f"mad + abc on the matrix {ours:.4f} s for as many ({seconds / ours:,.0f}x)")
     if last_buy:
         _report_last_buy(rows, last_buy)
-
+    if desk:
+        stage = {name.split(" (")[0]: seconds for name, seconds, _, _ in rows}
+        plan = t["must_stock() from the file"]
+        order_s, dead_s = stage["order() from the file + stock"], stage["dead_stock() from the file + stock"]
+        peer = desk["peer"]
+        print(f"parts desk: order {order_s:.2f} s and dead_stock {dead_s:.2f} s on {desk['rows']:,} stock rows "
+              f"(must_stock alone {plan:.2f} s: the stock join and the jobs add {order_s - plan:+.2f} s and "
+              f"{dead_s - plan:+.2f} s); {desk['transfers']:,} transfers, {desk['units']:,.0f} units")
+        if peer is not None and PEER_TRANSFER_PARTS:
+            per = stage["peer: pandas groupby-apply transfers"] / PEER_TRANSFER_PARTS
+            print(f"peer: pandas groupby-apply transfer matching takes {per * 1000:.2f} ms a part, "
+                  f"{per * desk['peer_parts']:,.1f} s for the {desk['peer_parts']:,} parts on the shelf, against "
+                  f"dead_stock's whole run {dead_s:.2f} s")
 
 def _report_last_buy(rows: list[tuple[str, float, str, float]], lb: dict[str, Any]) -> None:
     stage = {name.split(" (")[0]: seconds for name, seconds, _, _ in rows}
