@@ -33,7 +33,9 @@ of every series x 12 months within seconds.  Issue 6: the last-buy fit and
 quantities for 100k parts x 36 months within seconds (a seeded declining-Poisson
 matrix, as no size has 100k parts), checked against scipy.optimize per part and
 ``scipy.stats.poisson.ppf`` (floor ``peer-fit``), and the greedy budget allocation
-against pulp's integer optimum on 300 parts.
+against pulp's integer optimum on 300 parts.  Issue 7: ``order`` and ``dead_stock`` on a stock row per
+series (1M at medium).  Issue 8: ``optimize`` at the seed plan's investment on every series, and the
+greedy against pulp's optimum on a 200-row sample.
 """
 
 from __future__ import annotations
@@ -82,6 +84,8 @@ LAST_BUY_FIT_MONTHS = 24
 LAST_BUY_HORIZON = 24
 PEER_FIT_PARTS = 300
 PEER_TRANSFER_PARTS = 300
+PEER_BUDGET_ROWS = 200
+"""Rows of the pulp peer of the budget optimisation (one binary per step)."""
 """Parts of the pandas transfer peer (a Python loop per part and per sender)."""
 """Parts of the scipy.optimize peer (one minimize call a part) and of the greedy-vs-pulp allocation."""
 
@@ -227,7 +231,7 @@ def main() -> None:
     args = parser.parse_args()
     repeat = args.repeat or (1 if args.size == "large" else 3)
     history_path, parts_path = dataset(args.size, args.quiet)
-    run = Run(repeat, args.quiet, steps=19 + len(FORECASTERS) + 3 + 4 + 9 + 3)
+    run = Run(repeat, args.quiet, steps=19 + len(FORECASTERS) + 3 + 4 + 9 + 3 + 3)
     import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
@@ -299,6 +303,7 @@ def main() -> None:
     sf_rows = _statsforecast_peer(run, q[:peer_series], forecasts, peer_series)
     last_buy = last_buy_matrix(q, part_code, LAST_BUY_PARTS)
     desk_stock = stock_snapshot(matrix, mad)
+    budget_steps = catalogue_steps(mean, variance, lead, cycle, cost)
     del q, matrix, fields, window, holdout, forecasts
     out = run.time("must_stock() from the file", lambda: spareopt.must_stock(history_path, parts_path), "io")
     rows = f"{len(desk_stock.frame):,} stock rows"
@@ -313,6 +318,12 @@ def main() -> None:
                             lambda: pandas_transfer_peer(peer_parts), "peer-desk", repeat=1)
     desk["peer_parts"] = int(dead["part"].nunique())
     del dead, desk_stock
+    seed_budget = float(np.nansum((out["max_stock"] * out["unit_cost"])[out["decision"] == "dealer"]))
+    best = run.time(f"optimize() from the file (budget = the seed's {seed_budget:,.0f})",
+                    lambda: spareopt.optimize(history_path, parts_path, budget=seed_budget), "io")
+    opt = {"budget": seed_budget, "rows": len(best), **best.attrs["report"]["optimize"]}
+    del best
+    opt.update(_budget_peer(run, budget_steps))
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / "out.parquet"
         arrow_out = pa.Table.from_pandas(out, preserve_index=False)
@@ -343,7 +354,7 @@ def main() -> None:
                  pandas_peer(history, peer_series), "peer", repeat=1)
         del history
     run.done()
-    report(args.size, history_path, n_lines, n_series, repeat, run.rows, last_buy_checks, desk)
+    report(args.size, history_path, n_lines, n_series, repeat, run.rows, last_buy_checks, desk, opt)
     for line in sf_rows:
         print(line)
     peer_row = next((name, seconds) for name, seconds, floor, _ in run.rows if floor == "peer-lp")
@@ -382,6 +393,32 @@ def _statsforecast_peer(run: Run, q: np.ndarray, ours: dict[str, np.ndarray], n:
                      f"{peer_t:.2f} s; spareopt {method} {ours_t:.4f} s for as many ({peer_t / ours_t:,.0f}x), "
                      f"max |difference| {diff:.1e}")
     return lines
+
+
+def catalogue_steps(f: np.ndarray, v: np.ndarray, lead: np.ndarray, cycle: np.ndarray, cost: np.ndarray) -> Any:
+    """The budget steps of the first PEER_BUDGET_ROWS rows with demand and a price (the pulp peer's sample)."""
+    from spareopt.policy.budget import service_steps
+    from spareopt.policy.service import _model_codes, _order_quantity, _protection, _undershoot
+
+    rows = np.flatnonzero((f > 0) & np.isfinite(cost) & (cost > 0))[:PEER_BUDGET_ROWS]
+    f, v, lead, cycle, cost = f[rows], v[rows], lead[rows], cycle[rows], cost[rows]
+    mu, var, mu_r, _ = _protection(f, v, lead, cycle)
+    return service_steps(12 * f, mu, var, _model_codes(mu, var, 10.0, 1.1), _order_quantity(f, mu_r).astype(float),
+                         _undershoot(f, v, mu_r), cost)
+
+
+def _budget_peer(run: Run, steps: Any) -> dict[str, Any]:
+    """The greedy against pulp's integer optimum on the same sample, at a third of its full value."""
+    from spareopt.policy.budget import greedy_steps, integer_steps
+
+    budget = float(steps.cost.sum()) / 3
+    greedy = run.time("budget: greedy on the sample", lambda: greedy_steps(steps, budget), "alloc")
+    exact = run.time("peer: pulp integer programme on the sample",
+                     lambda: integer_steps(steps, [(steps.cost, budget)]), "peer-alloc", repeat=1)
+    g, p = float(steps.gain[greedy].sum()), float(steps.gain[exact].sum())
+    return {"peer_rows": int(steps.row.max()) + 1 if len(steps) else 0, "peer_steps": len(steps),
+            "greedy_gain": g, "pulp_gain": p, "gap": (p - g) / p if p else 0.0,
+            "largest": float(steps.gain.max(initial=0.0))}
 
 
 def stock_snapshot(matrix: Any, mad: np.ndarray) -> spareopt.Stock:
@@ -568,7 +605,7 @@ def _history_select(holder: dict[str, Any]) -> Callable[[list[str]], dict[str, s
 
 def report(size: str, path: Path, n_lines: int, n_series: int, repeat: int,
            rows: list[tuple[str, float, str, float]], last_buy: dict[str, Any] | None = None,
-           desk: dict[str, Any] | None = None) -> None:
+           desk: dict[str, Any] | None = None, opt: dict[str, Any] | None = None) -> None:
     t = {name: seconds for name, seconds, _, _ in rows}
     io_floor = t["floor: pyarrow read"] + t["floor: pyarrow write of the output"]
     compute_floor = t["floor: matrix.sum()"]
@@ -608,6 +645,16 @@ def report(size: str, path: Path, n_lines: int, n_series: int, repeat: int,
               f"mad + abc on the matrix {ours:.4f} s for as many ({seconds / ours:,.0f}x)")
     if last_buy:
         _report_last_buy(rows, last_buy)
+    if opt:
+        stage = {name.split(" (")[0]: seconds for name, seconds, _, _ in rows}
+        print(f"optimize: {opt['rows']:,} dealer x part rows, {opt['steps']:,} steps, budget {opt['budget']:,.0f} "
+              f"(the seed plan's): {stage['optimize() from the file']:.2f} s from the file (must_stock alone "
+              f"{t['must_stock() from the file']:.2f} s); expected fill {opt['expected_fill_rate']:.3f} against the "
+              f"seed's {opt['markers']['seed'][1]:.3f}")
+        print(f"optimize peer: on {opt['peer_rows']} rows ({opt['peer_steps']:,} steps) the greedy takes "
+              f"{stage['budget: greedy on the sample'] * 1000:.1f} ms and fills {opt['greedy_gain']:,.3f} units a "
+              f"year; pulp's optimum {stage['peer: pulp integer programme on the sample']:.2f} s, "
+              f"{opt['pulp_gain']:,.3f}: gap {opt['gap']:.1e} (the largest step gains {opt['largest']:,.3f})")
     if desk:
         stage = {name.split(" (")[0]: seconds for name, seconds, _, _ in rows}
         plan = t["must_stock() from the file"]

@@ -19,6 +19,7 @@ from spareopt.evaluation import format_totals, plot_totals
 from spareopt.forecast import FORECASTERS
 from spareopt.io import FORMATS, check_figure_path, write_figure, write_table
 from spareopt.operations import OPERATIONS_STAGES, plot_kpi
+from spareopt.frontier import BUDGET_SCOPES, plot_curve
 from spareopt.phaseout import LAST_BUY_STAGES
 from spareopt.pipeline import STAGES
 from spareopt.report import report_lines, summary_items
@@ -267,7 +268,8 @@ def forecast(history: str, parts: str | None, config: str | None, as_of: str | N
 @click.option("--holdout-months", type=int, default=12, show_default=True, metavar="H",
               help="Months at the end of the history to replay; the plan is computed on the months before them.")
 @click.option("--policy", "policies", multiple=True, callback=_criteria, metavar="NAME",
-              help="Policy to replay, repeatable or comma-separated: seed, traditional, service-level, current "
+              help="Policy to replay, repeatable or comma-separated: seed, traditional, service-level, optimized "
+                   "(the seed's investment spent where it fills the most expected demand), current "
                    "(the master's reorder_point and max_stock). Default: seed.")
 @click.option("--totals", metavar="FILE", help="Also write the per-policy totals to FILE (.csv .xlsx .parquet .json).")
 @click.option("--plot", metavar="FILE.png", help="Draw the fill rate against the stock value of every policy.")
@@ -387,6 +389,65 @@ def last_buy(history: str, parts: str | None, config: str | None, as_of: str | N
                                   encoding=encoding, supersessions=supersessions, progress=progress)
         progress("write the output")
         _save(table, output, fmt)
+    _superseded(table, show_superseded)
+    _tell(table, output, quiet)
+
+
+@main.command("optimize")
+@click.argument("history", metavar="HISTORY")
+@history_options
+@click.option("--budget", type=float, required=True, metavar="B", help="Stock value to spend: sum of unit_cost x "
+              "stock_level.")
+@click.option("--budget-per", type=click.Choice(BUDGET_SCOPES), default="network", show_default=True,
+              help="Whether the budget is the network's or each dealer's.")
+@click.option("--class-minimums", is_flag=True, help="Give every row at least the level its class policy row's "
+              "service_level or fill_rate needs; rows the table keeps central or unstocked get no dealer stock.")
+@click.option("--max-volume", type=float, metavar="V", help="Shelf capacity: sum of unit_volume x stock_level "
+              "(master column unit_volume). Solved as an integer programme (pulp): for small catalogues.")
+@click.option("--curve", metavar="FILE", help="Also write the stock-to-service curve (stock_value, "
+              "expected_fill_rate) and the plans on it to FILE.")
+@click.option("--plot", metavar="FILE.png", help="Draw the stock-to-service curve with the seed, current and "
+              "optimised plans on it.")
+@output_options
+def optimize_command(history: str, parts: str | None, config: str | None, as_of: str | None,
+                     columns: dict[str, str], encoding: str | None, supersessions: str | None,
+                     show_superseded: str | None, budget: float, budget_per: str, class_minimums: bool,
+                     max_volume: float | None, curve: str | None, plot: str | None, output: str | None,
+                     fmt: str | None, quiet: bool) -> None:
+    """The stock levels that fill the most expected demand for a budget (HISTORY; - reads CSV from stdin).
+
+    Every dealer x part runs the service-level policy's (R, s, S) plan; its
+    expected fill rate rises with the reorder point s, each unit less than the
+    one before. Marginal analysis (Sherbrooke) spends the budget where one more
+    unit of money fills the most expected demand, on the whole catalogue at once.
+    The stock-to-service curve gives the best expected fill rate for every budget;
+    the seed plan (and the master's current reorder_point and max_stock) are
+    marked on it.
+
+    Output columns: dealer, part, description, stock_level, reorder_point,
+    unit_cost, stock_value, expected_demand (units a year), expected_filled,
+    expected_fill_rate, location.
+
+    \b
+    Example:
+      spareopt optimize sales.csv --parts parts.csv --budget 500000 -o optimized.xlsx --plot curve.png
+      spareopt optimize sales.csv --parts parts.csv --budget 20000 --budget-per dealer --class-minimums --curve curve.csv
+    """
+    if plot:
+        check_figure_path(plot)
+    with _Progress(len(STAGES) + 1, quiet) as progress:
+        table = spareopt.optimize(history, parts, config, as_of, budget=budget, budget_per=budget_per,
+                                  class_minimums=class_minimums, max_volume=max_volume, columns=columns,
+                                  encoding=encoding, supersessions=supersessions, progress=progress)
+        progress("write the output")
+        figure = None if plot is None else plot_curve(table)
+        _save(table, output, fmt)
+        if curve:
+            markers = table.attrs["markers"].rename(columns={"policy": "plan"})
+            write_table(pd.concat([table.attrs["curve"].assign(plan="efficient"), markers], ignore_index=True)
+                        [["plan", "stock_value", "expected_fill_rate"]], curve)
+        if figure is not None:
+            write_figure(figure, plot)
     _superseded(table, show_superseded)
     _tell(table, output, quiet)
 

@@ -16,6 +16,7 @@ from .history import DemandMatrix, History, demand_matrix, load_history
 from .io import read_table, write_table
 from .parts import PartsMaster, load_parts
 from .operations import dead_stock, kpi, order
+from .frontier import optimize
 from .phaseout import LAST_BUY_COLUMNS, last_buy
 from .pipeline import CLASS_COLUMNS, FORECAST_COLUMNS, OUTPUT_COLUMNS, classes, forecasts, must_stock
 from .policy import max_stock, reorder_point, ssq
@@ -55,6 +56,7 @@ __all__ = [
     "mad",
     "max_stock",
     "must_stock",
+    "optimize",
     "order",
     "read_table",
     "reorder_point",

@@ -25,15 +25,17 @@ from .history import MIN_HISTORY_MONTHS, DemandMatrix, History
 from .pipeline import STAGES, Source, _Counts, _decide, _load, _report, _Run, _text
 from .policy.rules import DECISIONS
 from .policy.seed import CEIL_TOLERANCE, DAYS_PER_MONTH
+from .frontier import optimized_levels
 from .replay import replay
 from .supersession import Supersessions
 
 __all__ = ["evaluate", "format_totals", "lead_months", "plot_totals", "EVALUATION_POLICIES", "SERIES_COLUMNS",
            "TOTALS_COLUMNS"]
 
-EVALUATION_POLICIES = ("seed", "traditional", "service-level", "current")
+EVALUATION_POLICIES = ("seed", "traditional", "service-level", "current", "optimized")
 """Policies :func:`evaluate` compares: the seed's SSQ plan, the seed's old practice (top parts by half-year
-quantity, then value), the service-level policy, and the master's own reorder point and maximum."""
+quantity, then value), the service-level policy, the master's own reorder point and maximum, and the levels
+that fill the most expected demand for the seed plan's investment (:func:`spareopt.optimize`)."""
 
 SERIES_COLUMNS = (
     "policy", "dealer", "part", "decision", "stocked", "reorder_point", "max_stock", "unit_cost", "lead_months",
@@ -150,7 +152,7 @@ def evaluate(
     cost = train.per_series("unit_cost", np.float64)
     seed = None
     for policy in policies:
-        if policy in ("seed", "traditional") and seed is None:
+        if policy in ("seed", "traditional", "optimized") and seed is None:
             seed = _decide(train, "seed")
         if policy == "seed":
             decision, rop, top = seed.decision, seed.reorder_point, seed.max_stock
@@ -163,6 +165,15 @@ def evaluate(
             plan = _decide(train, "service-level")
             decision, rop, top = plan.decision, plan.reorder_point, plan.max_stock
             stocked = decision == 0
+        elif policy == "optimized":  # the seed's investment, spent where it fills the most expected demand
+            if seed is None:
+                seed = _decide(train, "seed")
+            budget = float(np.nansum((cost * seed.max_stock)[seed.decision == 0]))
+            levels = optimized_levels(train, seed, budget)
+            rop, top = levels.reorder_point, levels.max_stock
+            stocked = top > 0
+            decision = np.where(stocked, 0, 2).astype(np.int8)
+            notes["optimized"] = {"budget": budget, "spent": levels.spent}
         else:
             rop, top, notes["current"] = _current(train)
             stocked = top > 0

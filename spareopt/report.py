@@ -94,6 +94,16 @@ def report_lines(report: Mapping[str, Any]) -> list[str]:
                         if f.get("auto_methods") else ""))
     lines += _last_buy_lines(r.get("last_buy"))
     lines += _operations_lines(r)
+    if r.get("optimize"):
+        o = r["optimize"]
+        fill = f"{o['expected_fill_rate']:.3f}" if o.get("expected_fill_rate") is not None else "n/a"
+        lines.append(f"optimize ({o['method']}): budget {o['budget']:,.2f} per {o['budget_per']}, spent "
+                     f"{o['spent']:,.2f}; {o['rows_stocked']:,} rows stocked; expected unit fill rate {fill} of "
+                     f"{o['expected_demand']:,.0f} units a year")
+        for name, (value, rate) in o["markers"].items():
+            lines.append(f"  {name}: stock value {value:,.2f}, expected fill rate {rate:.3f}")
+        if o.get("rows_without_unit_cost"):
+            lines.append(f"  {o['rows_without_unit_cost']:,} rows with demand have no unit_cost and are not stocked")
     if r.get("evaluation"):
         e = r["evaluation"]
         lines.append(f"evaluation: trained on {e['train']}, replayed {e['holdout']} ({e['holdout_months']} months); "

@@ -138,7 +138,7 @@ def test_bad_input_is_an_input_error(kwargs, message):
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"policies": ["best"]}, "unknown policy 'best'; use one of seed, traditional, service-level, current"),
+    ({"policies": ["best"]}, "unknown policy 'best'; use one of seed, traditional, service-level, current, optimized"),
     ({"holdout_months": 0}, "holdout_months must be a whole number >= 1, got 0"),
     ({"config": {"service_level": 1.0}}, "config key service_level must be in (0, 1), e.g. 0.95, got 1.0"),
     ({"config": {"alpha": 0.0}}, "config key alpha must be in (0, 1], got 0.0"),
@@ -163,7 +163,7 @@ run = run_cli
 
 def test_cli_prints_the_totals_and_writes_every_output(files):
     result = run("evaluate", "sales.csv", "--parts", "parts.csv", "--holdout-months", "2", "--policy",
-                 "seed,traditional", "--policy", "service-level", "--policy", "current", "-o", "replay.csv",
+                 "seed,traditional", "--policy", "service-level", "--policy", "current,optimized", "-o", "replay.csv",
                  "--totals", "totals.csv", "--plot", "fill.png", "-q")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()

@@ -39,6 +39,7 @@ def test_python_example_runs(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Cap
     assert "class_code" in out and "mc_class" in out
     assert "last_buy_qty" in out and "budget_cut" in out
     assert "inventory_position" in out and "aging_bucket" in out and "must_stock_coverage" in out
+    assert "optimized" in out and "expected_fill_rate" in out
 
 
 def test_error_example_is_the_real_message(tmp_path: Path) -> None:

@@ -1,0 +1,365 @@
+"""The best must-stock list for a budget: where the network's stock should sit so that most demand is filled.
+
+read -> clean -> demand matrix -> the demand model of every dealer x part (forecast, variance, model
+over L/T + O/C) -> **every row's fill-rate curve -> marginal analysis under the budget -> levels,
+expected fill, and the stock-to-service curve with the seed and current plans on it**
+
+The seed's rules decide *whether* a part is stocked, one rule at a time.  A parts director asks
+how much demand ¥X of stock can fill straight from a shelf; :func:`optimize` answers it for every
+budget at once (:mod:`spareopt.policy.budget`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from os import PathLike
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .config import Config, load_config
+from .errors import ConfigError, InfeasibleError, InputError, format_examples
+from .history import History
+from .parts import PartsMaster
+from .pipeline import STAGES, Source, _Counts, _decide, _load, _Plan, _report, _Run, _targets, _text
+from .policy.budget import Steps, efficient_curve, greedy_steps, integer_steps, service_steps, step_order
+from .policy.class_policy import ClassPolicyRule
+from .policy.service import (
+    _fill_rate,
+    _model_codes,
+    _order_quantity,
+    _protection,
+    _undershoot,
+    implied_service,
+    reorder_point_for,
+)
+from .supersession import Supersessions
+
+__all__ = ["BUDGET_SCOPES", "CURVE_COLUMNS", "OPTIMIZE_COLUMNS", "optimize", "plot_curve"]
+
+OPTIMIZE_COLUMNS = (
+    "dealer", "part", "description", "stock_level", "reorder_point", "unit_cost", "stock_value", "expected_demand",
+    "expected_filled", "expected_fill_rate", "location",
+)
+"""Columns of :func:`optimize` (``dealer`` and ``description`` only when known)."""
+
+CURVE_COLUMNS = ("stock_value", "expected_fill_rate")
+"""Columns of the stock-to-service curve (``attrs["curve"]``)."""
+
+BUDGET_SCOPES = ("network", "dealer")
+"""What ``budget`` caps: the network's stock value, or each dealer's."""
+
+
+@dataclass(frozen=True)
+class _Levels:
+    """The optimised plan of every series, in the matrix's order."""
+
+    reorder_point: np.ndarray  # int64; 0 where not stocked
+    max_stock: np.ndarray  # int64 S = s + Q; 0 where not stocked
+    fill: np.ndarray  # expected fill rate of each row
+    demand: np.ndarray  # units a year
+    cost: np.ndarray
+    steps: Steps
+    taken: np.ndarray
+    spent: float
+    no_cost: int
+    order: np.ndarray | None  # rows with demand and no unit_cost: left unstocked
+
+
+def optimize(
+    history: Source | History,
+    parts: Source | PartsMaster | None = None,
+    config: Config | Mapping[str, Any] | str | PathLike[str] | None = None,
+    as_of: str | pd.Period | None = None,
+    *,
+    budget: float,
+    budget_per: str = "network",
+    class_minimums: bool = False,
+    max_volume: float | None = None,
+    columns: Mapping[str, str] | None = None,
+    encoding: str | None = None,
+    supersessions: Source | Supersessions | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
+    r"""The stock level of every dealer x part that fills the most expected demand for a budget.
+
+    Parameters
+    ----------
+    history, parts, config, as_of, columns, encoding, supersessions, progress
+        As for :func:`spareopt.must_stock`.  The demand model is the service-level policy's
+        (config ``forecast_method``, ``dispersion_window_months``, ``normal_min_mean``,
+        ``overdispersion_min``).
+    budget : float
+        Cap on sum ``unit_cost`` x ``stock_level`` (>= 0).
+    budget_per : {"network", "dealer"}
+        Whether ``budget`` caps the network's stock value or each dealer's.
+    class_minimums : bool
+        Rows whose class policy row (``[[class_policy]]``) gives a ``service_level`` or
+        ``fill_rate`` get at least the level that meets it, whatever it costs; rows whose row
+        says ``decision = "none"`` or ``"central"`` get no dealer stock.
+    max_volume : float, optional
+        Cap on sum ``unit_volume`` x ``stock_level`` (master column ``unit_volume``): the shelf.
+        With it, the levels come from an integer programme (pulp) instead of the greedy.
+
+    Returns
+    -------
+    DataFrame
+        One row per dealer x part, columns :data:`OPTIMIZE_COLUMNS`, sorted by dealer, then
+        stock value (largest first), then part.  ``attrs["curve"]`` is the stock-to-service
+        curve (:data:`CURVE_COLUMNS`), ``attrs["markers"]`` the seed, current (when the master
+        has ``reorder_point`` and ``max_stock``) and optimised plans on it (``policy``,
+        ``stock_value``, ``expected_fill_rate``), ``attrs["report"]`` the run report.
+
+    Raises
+    ------
+    InfeasibleError
+        The class minimums cost more than the budget (the message names the parts and the cost).
+    InputError
+        No ``unit_volume`` where ``max_volume`` needs it.  (Rows without ``unit_cost`` have no
+        place in a budget: they are left unstocked and counted in the report.)
+    ConfigError
+        A negative budget, an unknown ``budget_per``.
+
+    Notes
+    -----
+    Every row runs an (R, s, S) plan with S = s + Q, Q = ceil(mu_R) (the service-level policy's).
+    Its expected fill rate at reorder point s is fill(s) = max(0, 1 - E[(X - s)+] / (Q + E[U]))
+    over the demand X of L/T + O/C, and the expected units filled a year D fill(s), D = 12 x the
+    monthly forecast.  Marginal analysis (:func:`spareopt.policy.budget.greedy_steps`) maximises
+    sum D fill(s) subject to sum unit_cost x S <= budget; ``stock_level`` is S, 0 for a row left
+    unstocked, and ``location`` is ``dealer``.  The curve's points are the efficient points of the
+    same sorted steps: the best expected fill rate for each investment.
+
+    References
+    ----------
+    Sherbrooke, C. C. (2004), *Optimal Inventory Modeling of Systems*, 2nd ed., chapter 2;
+    Fox (1966), "Discrete optimization via marginal analysis".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> sales = pd.DataFrame({"part": ["P"] * 12 + ["Q"] * 12,
+    ...                       "period": list(pd.period_range("2024-01", periods=12, freq="M").astype(str)) * 2,
+    ...                       "quantity": [2] * 12 + [1, 0] * 6})
+    >>> parts = pd.DataFrame({"part": ["P", "Q"], "unit_cost": [10.0, 10.0]})
+    >>> table = optimize(sales, parts, budget=60.0)
+    >>> bool(table["stock_value"].sum() <= 60.0), sorted(table["part"])
+    (True, ['P', 'Q'])
+    """
+    step = progress or (lambda stage: None)
+    _check_budget(budget, budget_per, max_volume)
+    cfg = load_config(config)
+    run = _load(history, parts, cfg, as_of, columns, encoding, step, supersessions=supersessions)
+    step(STAGES[3])
+    plan = _decide(run, "seed")
+    levels = optimized_levels(run, plan, budget, budget_per=budget_per, class_minimums=class_minimums,
+                              max_volume=max_volume)
+    table = _table(run, levels)
+    total = float(levels.demand.sum())
+    value, fill = efficient_curve(levels.steps, total, order=levels.order)
+    table.attrs["curve"] = pd.DataFrame({"stock_value": value, "expected_fill_rate": fill})
+    markers = _markers(run, plan, levels)
+    table.attrs["markers"] = markers
+    keys = run.matrix.keys
+    report = _report(run, plan.basis, _Counts(None, None, len(keys["dealer"].cat.categories) if run.dealer is not None
+                                              else None, len(keys["part"].cat.categories), None))
+    report["optimize"] = {
+        "budget": float(budget), "budget_per": budget_per, "spent": levels.spent,
+        "method": "pulp" if max_volume is not None else "greedy", "max_volume": max_volume,
+        "class_minimums": class_minimums, "rows_stocked": int((levels.max_stock > 0).sum()),
+        "expected_fill_rate": float((levels.fill * levels.demand).sum() / total) if total > 0 else None,
+        "expected_demand": total, "steps": len(levels.steps), "rows_without_unit_cost": levels.no_cost,
+        "markers": {row["policy"]: (row["stock_value"], row["expected_fill_rate"]) for _, row in markers.iterrows()},
+    }
+    table.attrs["report"] = report
+    return table
+
+
+def _check_budget(budget: Any, budget_per: str, max_volume: Any) -> None:
+    if isinstance(budget, bool) or not isinstance(budget, (int, float)) or not 0 <= budget < np.inf:
+        raise ConfigError(f"budget must be a finite number >= 0 (the stock value to spend); got {budget!r}")
+    if budget_per not in BUDGET_SCOPES:
+        raise ConfigError(f"budget_per must be one of {', '.join(BUDGET_SCOPES)}; got {budget_per!r}")
+    if max_volume is not None and not (isinstance(max_volume, (int, float)) and 0 <= max_volume < np.inf):
+        raise ConfigError(f"max_volume must be a finite number >= 0; got {max_volume!r}")
+    if max_volume is not None and budget_per == "dealer":
+        raise ConfigError("max_volume works with a network budget only (budget_per = network)")
+
+
+def optimized_levels(run: _Run, plan: _Plan, budget: float, *, budget_per: str = "network",
+                     class_minimums: bool = False, max_volume: float | None = None) -> _Levels:
+    """The optimised (s, S) of every series of ``run`` for ``budget`` (shared with ``evaluate``'s ``optimized``)."""
+    cfg = run.cfg
+    f, v = plan.demand.forecast, plan.demand.variance
+    lead = run.per_series("lead_time_days", np.float64)
+    cycle = run.per_series("order_cycle_days", np.float64)
+    mu, var, mu_r, _ = _protection(f, v, lead, cycle)
+    code = _model_codes(mu, var, cfg.normal_min_mean, cfg.overdispersion_min)
+    quantity = _order_quantity(f, mu_r).astype(np.float64)
+    undershoot = _undershoot(f, v, mu_r)
+    demand = 12.0 * f
+    cost = run.per_series("unit_cost", np.float64)
+    excluded = np.isnan(cost)  # no price, no place in a budget: left unstocked, and counted
+    if class_minimums:
+        excluded |= _excluded_by_class(cfg.class_policy, plan.rule)
+    steps = service_steps(np.where(excluded, 0.0, demand), mu, var, code, quantity, undershoot, np.nan_to_num(cost))
+    forced = None
+    group = run.dealer if budget_per == "dealer" and run.dealer is not None else None
+    if class_minimums:
+        floor = _class_floor(run, plan, f, v, lead, cycle, excluded)
+        forced = (floor[steps.row] >= 0) & (steps.first | (steps.level <= floor[steps.row]))
+        _check_minimums(run, steps, forced, budget, group)
+    if max_volume is not None:
+        volume = _unit_volume(run, demand)
+        units = steps.cost / np.where(cost[steps.row] > 0, cost[steps.row], 1.0)
+        units = np.where(cost[steps.row] > 0, units, np.where(steps.first, quantity[steps.row] + steps.level, 1.0))
+        capacities = [(steps.cost, float(budget)), (volume[steps.row] * units, float(max_volume))]
+        taken = integer_steps(steps, capacities)
+        if forced is not None and not taken[forced].all():
+            raise InfeasibleError("the class minimums do not fit the shelf (max_volume) together with the budget")
+    else:
+        order = step_order(steps)
+        taken = greedy_steps(steps, float(budget), group=group, forced=forced, order=order)
+    s = np.full(len(f), -1, dtype=np.int64)
+    np.maximum.at(s, steps.row[taken], steps.level[taken])
+    stocked = s >= 0
+    top = np.where(stocked, s + quantity.astype(np.int64), 0)
+    fill = np.where(stocked, _fill_rate(np.maximum(s, 0).astype(np.float64), quantity, mu, var, code, undershoot), 0.0)
+    fill = np.where(demand > 0, fill, 0.0)
+    return _Levels(np.maximum(s, 0), top, fill, demand, cost, steps, taken, float(steps.cost[taken].sum()),
+                   int((np.isnan(cost) & (demand > 0)).sum()), None if max_volume is not None else order)
+
+
+def _excluded_by_class(rules: tuple[ClassPolicyRule, ...], rule: np.ndarray) -> np.ndarray:
+    """Rows whose class policy row keeps them off the dealer's shelf (decision none or central)."""
+    off = np.array([r.decision in ("none", "central") for r in rules] + [False], dtype=bool)
+    return off[rule]
+
+
+def _class_floor(run: _Run, plan: _Plan, f: np.ndarray, v: np.ndarray, lead: np.ndarray, cycle: np.ndarray,
+                 excluded: np.ndarray) -> np.ndarray:
+    """The smallest reorder point that meets the row's class target; -1 for rows without one."""
+    cfg = run.cfg
+    floor = np.full(len(f), -1, dtype=np.int64)
+    has = np.array([r.target is not None for r in cfg.class_policy] + [False], dtype=bool)[plan.rule] & ~excluded
+    has &= f > 0
+    if has.any():
+        kind, target = _targets(cfg, plan.rule)
+        for k, name in enumerate(("csl", "fill_rate")):
+            rows = np.flatnonzero(has & (kind == k))
+            if rows.size:
+                floor[rows] = reorder_point_for(target[rows], f[rows], v[rows], lead[rows], cycle[rows], kind=name,
+                                                normal_min_mean=cfg.normal_min_mean,
+                                                overdispersion_min=cfg.overdispersion_min).reorder_point
+    return floor
+
+
+def _check_minimums(run: _Run, steps: Steps, forced: np.ndarray, budget: float, group: np.ndarray | None) -> None:
+    g = np.zeros(len(steps), dtype=np.int64) if group is None else np.asarray(group, dtype=np.int64)[steps.row]
+    need = np.bincount(g[forced], weights=steps.cost[forced], minlength=int(g.max(initial=0)) + 1)
+    over = np.flatnonzero(need > budget * (1 + 1e-12) + 1e-9)
+    if not over.size:
+        return
+    worst = over[np.argmax(need[over])]
+    rows = steps.row[forced & (g == worst)]
+    per_row = pd.Series(steps.cost[forced & (g == worst)]).groupby(rows).sum().sort_values(ascending=False)
+    names = np.asarray(run.matrix.keys["part"].cat.categories, dtype=object)[run.part_code[per_row.index]]
+    examples = [f"{p!r} {c:,.2f}" for p, c in zip(names[:5], per_row.to_numpy()[:5])]
+    where = "" if group is None else f" at dealer {run.matrix.keys['dealer'].cat.categories[worst]!r}"
+    raise InfeasibleError(f"the budget {budget:,.2f} cannot meet the class minimums{where}: they cost "
+                          f"{need[worst]:,.2f} over {len(per_row):,} row(s) (first: "
+                          f"{format_examples(examples, len(per_row))}). Raise the budget, or lower the class "
+                          "policy's service targets")
+
+
+def _unit_volume(run: _Run, demand: np.ndarray) -> np.ndarray:
+    master = run.master
+    names = pd.Index(np.asarray(run.matrix.keys["part"].cat.categories, dtype=object), dtype=object)
+    volume = np.full(len(names), np.nan)
+    if master is not None and "unit_volume" in master.frame:
+        volume = master.frame["unit_volume"].reindex(names).to_numpy(dtype=np.float64)
+    per = volume[run.part_code]
+    missing = np.isnan(per) & (demand > 0)
+    if missing.any():
+        parts = pd.unique(np.asarray(names, dtype=object)[run.part_code[missing]])
+        raise InputError(f"max_volume needs the unit_volume of every part with demand; {len(parts):,} part(s) have "
+                         f"none (first: {format_examples([repr(p) for p in parts[:5]], len(parts))}). Fix: add "
+                         "unit_volume to the parts master")
+    return np.nan_to_num(per)
+
+
+def _table(run: _Run, levels: _Levels) -> pd.DataFrame:
+    keys = run.matrix.keys
+    value = levels.cost * levels.max_stock
+    group = run.dealer if run.dealer is not None else np.zeros(len(value), dtype=np.int64)
+    order = np.lexsort((run.part_code, -np.nan_to_num(value), group))
+    out: dict[str, Any] = {}
+    if run.dealer is not None:
+        out["dealer"] = _text(run.dealer[order], keys["dealer"].cat.categories)
+    out["part"] = _text(run.part_code[order], keys["part"].cat.categories)
+    if "description" in run.fields:
+        out["description"] = _text(run.part_code[order], run.fields["description"].to_numpy(dtype=object))
+    out.update({
+        "stock_level": levels.max_stock[order], "reorder_point": levels.reorder_point[order],
+        "unit_cost": levels.cost[order], "stock_value": np.nan_to_num(value)[order],
+        "expected_demand": levels.demand[order], "expected_filled": (levels.demand * levels.fill)[order],
+        "expected_fill_rate": np.where(levels.demand > 0, levels.fill, np.nan)[order],
+        "location": _text(np.zeros(len(order), dtype=np.int8), ["dealer"]),
+    })
+    return pd.DataFrame(out)
+
+
+def _markers(run: _Run, plan: _Plan, levels: _Levels) -> pd.DataFrame:
+    """The seed, current and optimised plans' stock value and expected fill rate, on the curve's axes."""
+    cfg = run.cfg
+    total = float(levels.demand.sum())
+    cost = np.nan_to_num(levels.cost)
+    lead = run.per_series("lead_time_days", np.float64)
+    cycle = run.per_series("order_cycle_days", np.float64)
+    rows = [("optimized", levels.spent, float((levels.fill * levels.demand).sum() / total) if total else np.nan)]
+    stocked = plan.decision == 0
+    rows.append(("seed", float((cost * plan.max_stock)[stocked].sum()),
+                 float((plan.implied_fill_rate * levels.demand)[stocked].sum() / total) if total else np.nan))
+    master = run.master
+    if master is not None and {"reorder_point", "max_stock"} <= set(master.frame.columns):
+        names = pd.Index(np.asarray(run.matrix.keys["part"].cat.categories, dtype=object), dtype=object)
+        frame = master.frame.reindex(names)
+        rop = np.nan_to_num(frame["reorder_point"].to_numpy(dtype=np.float64))[run.part_code]
+        top = np.nan_to_num(frame["max_stock"].to_numpy(dtype=np.float64))[run.part_code]
+        top = np.maximum(np.ceil(top), np.ceil(rop))
+        service = implied_service(np.ceil(rop), top, plan.demand.forecast, plan.demand.variance, lead, cycle,
+                                  normal_min_mean=cfg.normal_min_mean, overdispersion_min=cfg.overdispersion_min)
+        held = top > 0
+        rows.append(("current", float((cost * top)[held].sum()),
+                     float((service.implied_fill_rate * levels.demand)[held].sum() / total) if total else np.nan))
+    return pd.DataFrame(rows, columns=["policy", "stock_value", "expected_fill_rate"])
+
+
+def plot_curve(table: pd.DataFrame, *, title: str | None = None) -> Any:
+    """The stock-to-service curve with the seed, current and optimised plans marked (a matplotlib Figure)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg", force=False)
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ConfigError("--plot needs matplotlib; install it with: pip install 'spareopt[plot]'") from None
+    curve, markers = table.attrs["curve"], table.attrs["markers"]
+    fig = Figure(figsize=(7.5, 4.8), layout="constrained")
+    ax = fig.add_subplot()
+    ax.plot(curve["stock_value"], curve["expected_fill_rate"] * 100, color="tab:blue", label="best for each budget")
+    for (_, row), marker in zip(markers.iterrows(), "o^sD"):
+        ax.plot(row["stock_value"], row["expected_fill_rate"] * 100, marker, markersize=8,
+                label=f"{row['policy']}: {row['expected_fill_rate']:.1%} at {row['stock_value']:,.0f}")
+    reach = curve["expected_fill_rate"].to_numpy()
+    value = curve["stock_value"].to_numpy()
+    knee = value[np.argmax(reach >= 0.99 * reach.max())] if len(reach) and reach.max() > 0 else value.max(initial=1)
+    ax.set_xlim(0, max(knee, 1.5 * float(markers["stock_value"].max()), 1.0))  # the tail only adds decimals
+    ax.set_xlabel("stock value")
+    ax.set_ylabel("expected unit fill rate (%)")
+    ax.set_title(title or "stock-to-service curve")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small", loc="lower right")
+    return fig

@@ -1,0 +1,216 @@
+"""``spareopt optimize`` and the ``optimized`` policy of ``evaluate``: the most expected demand filled for a budget.
+
+The kernel (spareopt.policy.budget) is checked against an enumeration of every plan of a tiny
+catalogue and against pulp's integer optimum; the pipeline and the CLI on small networks.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import run_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import spareopt
+from spareopt import InfeasibleError
+from spareopt.policy.budget import efficient_curve, greedy_steps, integer_steps, service_steps
+from spareopt.policy.service import _fill_rate
+
+# a tiny catalogue: Poisson demand over L + R, Q = 1, E[U] = 1
+DEMAND = np.array([24.0, 12.0, 6.0])  # units a year
+MEAN = np.array([2.0, 1.0, 0.5])  # over L + R
+COST = np.array([3.0, 5.0, 2.0])
+
+
+def _fill(row: int, s: int) -> float:
+    if s < 0:
+        return 0.0
+    return float(_fill_rate(np.array([float(s)]), np.array([1.0]), MEAN[[row]], MEAN[[row]], np.array([0], np.int8),
+                            np.array([1.0]))[0])
+
+
+def _enumerate(budget: float, top: int = 7) -> float:
+    """The best sum D fill(s) over every plan with sum cost x S <= budget (S = s + 1, or 0 unstocked)."""
+    best = 0.0
+    for plan in itertools.product(range(-1, top), repeat=len(DEMAND)):
+        cost = sum(COST[i] * (s + 1) for i, s in enumerate(plan) if s >= 0)
+        if cost <= budget + 1e-9:
+            best = max(best, sum(DEMAND[i] * _fill(i, s) for i, s in enumerate(plan)))
+    return best
+
+
+def _steps():
+    return service_steps(DEMAND, MEAN, MEAN, np.zeros(3, np.int8), np.ones(3), np.ones(3), COST)
+
+
+def test_golden_fill_rates_by_hand():
+    """Poisson(2), Q = 1, E[U] = 1: loss(0) = 2, loss(1) = 1 + e^-2, so fill(0) = 0 and fill(1) = 1 - (1 + e^-2)/2."""
+    assert _fill(0, 0) == 0.0
+    assert _fill(0, 1) == pytest.approx(1 - (1 + np.exp(-2)) / 2)
+
+
+@pytest.mark.parametrize("budget", [0.0, 5.0, 9.0, 14.0, 20.0, 31.0])
+def test_tiny_budget_case_against_enumeration(budget):
+    steps = _steps()
+    taken = greedy_steps(steps, budget)
+    gain = steps.gain[taken].sum()
+    assert steps.cost[taken].sum() <= budget + 1e-9
+    best = _enumerate(budget)
+    assert gain <= best + 1e-9  # never better than the optimum ...
+    assert gain >= best - steps.gain.max() - 1e-9  # ... and within one step of it
+    exact = integer_steps(steps, [(steps.cost, budget)]) if len(steps) else np.zeros(0, bool)
+    assert steps.gain[exact].sum() == pytest.approx(best, abs=1e-9)  # pulp finds the enumeration's optimum
+
+
+def test_every_efficient_point_is_optimal():
+    steps = _steps()
+    ratio = steps.gain / steps.cost
+    order = np.lexsort((steps.level, steps.row, -ratio))
+    for spend in np.cumsum(steps.cost[order])[:10]:
+        taken = greedy_steps(steps, float(spend))
+        assert steps.gain[taken].sum() == pytest.approx(_enumerate(float(spend)), abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_greedy_against_pulp_on_random_instances(seed):
+    rng = np.random.default_rng(seed)
+    n = 5
+    mean = rng.uniform(0.1, 3.0, n)
+    lumpy = rng.random(n) < 0.5  # negative binomial rows, variance 2.5 x the mean
+    steps = service_steps(12 * mean, mean, np.where(lumpy, 2.5, 1.0) * mean, lumpy.astype(np.int8), np.ones(n),
+                          np.ones(n), rng.uniform(1, 20, n))
+    budget = float(rng.uniform(0.1, 0.6) * steps.cost.sum())
+    greedy = steps.gain[greedy_steps(steps, budget)].sum()
+    exact = steps.gain[integer_steps(steps, [(steps.cost, budget)])].sum()
+    assert exact - steps.gain.max() - 1e-9 <= greedy <= exact + 1e-9
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.floats(0.0, 5.0), st.floats(0.5, 30.0)), min_size=1, max_size=8), st.floats(0, 200),
+       st.floats(0, 200))
+def test_fill_never_falls_as_the_budget_rises_and_the_budget_holds(rows, b1, b2):
+    mean, cost = (np.array(c) for c in zip(*rows))
+    steps = service_steps(12 * mean, mean, mean, np.zeros(len(mean), np.int8), np.ones(len(mean)), np.ones(len(mean)),
+                          cost)
+    low, high = sorted((b1, b2))
+    a, b = greedy_steps(steps, low), greedy_steps(steps, high)
+    assert steps.cost[a].sum() <= low + 1e-9 and steps.cost[b].sum() <= high + 1e-9
+    # efficient points are nested: at the higher of two prefix budgets the fill is at least as high
+    value, fill = efficient_curve(steps, float((12 * mean).sum()) or 1.0)
+    assert (np.diff(fill) >= -1e-12).all() and (np.diff(value) >= 0).all()
+    assert not greedy_steps(steps, 0.0).any() or (steps.cost[greedy_steps(steps, 0.0)] == 0).all()
+    assert not (b & (mean[steps.row] == 0)).any()  # a part without demand never gets stock
+
+
+# -- the pipeline ---------------------------------------------------------------------------------
+
+MONTH = 365.25 / 12
+
+
+def _history() -> pd.DataFrame:
+    months = pd.period_range("2024-01", periods=12, freq="M").astype(str)
+    series = {("D1", "P"): [2] * 12, ("D1", "Q"): [1, 0] * 6, ("D2", "P"): [4] * 12, ("D2", "R"): [0] * 12,
+              ("D2", "Q"): [0, 0, 3] * 4}
+    return pd.DataFrame([(d, p, m, q) for (d, p), qs in series.items() for m, q in zip(months, qs)],
+                        columns=["dealer", "part", "period", "quantity"])
+
+
+def _master() -> pd.DataFrame:
+    return pd.DataFrame({"part": ["P", "Q", "R"], "unit_cost": [10.0, 40.0, 5.0], "attribute": ["A", "B", "B"],
+                         "lead_time_days": [MONTH] * 3, "order_cycle_days": [MONTH] * 3,
+                         "reorder_point": [3, 1, 0], "max_stock": [6, 2, 0]})
+
+
+def test_optimize_spends_at_most_the_budget_and_fills_more_with_more():
+    fills = []
+    for budget in (0.0, 100.0, 300.0, 1000.0):
+        table = spareopt.optimize(_history(), _master(), budget=budget)
+        assert table["stock_value"].sum() <= budget + 1e-9
+        fills.append(table.attrs["report"]["optimize"]["expected_fill_rate"])
+        if budget == 0:
+            assert (table["stock_level"] == 0).all()
+        assert table.set_index(["dealer", "part"]).loc[("D2", "R"), "stock_level"] == 0  # no demand, no stock
+    assert fills == sorted(fills)
+    assert list(table.columns) == list(spareopt.frontier.OPTIMIZE_COLUMNS[:2]) + list(
+        spareopt.frontier.OPTIMIZE_COLUMNS[3:])
+    markers = table.attrs["markers"].set_index("policy")
+    assert set(markers.index) == {"optimized", "seed", "current"}
+
+
+def test_budget_per_dealer_caps_each_dealer():
+    table = spareopt.optimize(_history(), _master(), budget=120.0, budget_per="dealer")
+    assert (table.groupby("dealer")["stock_value"].sum() <= 120.0 + 1e-9).all()
+
+
+def test_class_minimums_beyond_the_budget_are_infeasible():
+    config = {"class_policy": [{"match": "?A?", "service_level": 0.99}]}
+    with pytest.raises(InfeasibleError) as error:
+        spareopt.optimize(_history(), _master(), config, budget=20.0, class_minimums=True)
+    assert str(error.value).startswith("the budget 20.00 cannot meet the class minimums: they cost ")
+    assert "'P'" in str(error.value)
+    fine = spareopt.optimize(_history(), _master(), config, budget=2000.0, class_minimums=True)
+    assert (fine[fine["part"] == "P"]["expected_fill_rate"] > 0.9).all()
+
+
+def test_evaluate_replays_the_optimized_policy_at_the_seed_investment():
+    table = spareopt.evaluate(_history(), _master(), holdout_months=4, policies=["seed", "optimized"])
+    notes = table.attrs["report"]["evaluation"]["optimized"]
+    assert notes["spent"] <= notes["budget"] + 1e-9
+    totals = table.attrs["totals"].set_index("policy")
+    assert set(totals.index) == {"seed", "optimized"}
+
+
+@pytest.fixture
+def files(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _history().to_csv("sales.csv", index=False)
+    _master().to_csv("parts.csv", index=False)
+    return tmp_path
+
+
+def test_cli_optimize_writes_the_levels_the_curve_and_the_plot(files):
+    result = run_cli("optimize", "sales.csv", "--parts", "parts.csv", "--budget", "300", "-o", "levels.csv",
+                     "--curve", "curve.csv", "--plot", "curve.png")
+    assert result.exit_code == 0, result.output
+    levels = pd.read_csv("levels.csv")
+    assert levels["stock_value"].sum() <= 300
+    curve = pd.read_csv("curve.csv")
+    assert {"efficient", "optimized", "seed", "current"} <= set(curve["plan"])
+    assert Path("curve.png").read_bytes()[:4] == b"\x89PNG"
+    assert "optimize (greedy): budget 300.00 per network, spent " in result.output
+
+
+def test_cli_infeasible_minimums_exit_1_and_keep_the_output(files):
+    Path("c.toml").write_text('[[class_policy]]\nmatch = "?A?"\nservice_level = 0.99\n', encoding="utf-8")
+    Path("levels.csv").write_text("previous\n", encoding="utf-8")
+    result = run_cli("optimize", "sales.csv", "--parts", "parts.csv", "--config", "c.toml", "--budget", "20",
+                     "--class-minimums", "-o", "levels.csv")
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: the budget 20.00 cannot meet the class minimums: they cost ")
+    assert Path("levels.csv").read_text(encoding="utf-8") == "previous\n"
+    assert run_cli("optimize", "sales.csv", "--budget", "-5").exit_code == 1
+    assert run_cli("optimize", "sales.csv").exit_code == 2  # --budget is required
+
+
+def test_walked_fill_rates_equal_the_closed_forms():
+    """service_steps walks each row's levels (pmf running sums); the closed forms of service.loss must agree."""
+    from spareopt.policy.budget import _fill_by_levels
+
+    rng = np.random.default_rng(5)
+    n = 60
+    mu = rng.uniform(0.05, 25.0, n)
+    code = rng.integers(0, 3, n).astype(np.int8)
+    var = np.where(code == 1, mu * rng.uniform(1.2, 4.0, n), mu * rng.uniform(0.5, 2.0, n))
+    q, eu = np.ceil(rng.uniform(1, 5, n)), rng.uniform(0.5, 3.0, n)
+    count = np.full(n, 40)
+    row = np.repeat(np.arange(n), count)
+    start = np.cumsum(count) - count
+    level = np.arange(row.size) - start[row]
+    walked = _fill_by_levels(row, level, start, q, mu, var, code, eu)
+    closed = _fill_rate(level.astype(float), q[row], mu[row], var[row], code[row], eu[row])
+    assert np.allclose(walked, closed, atol=1e-9)
