@@ -231,7 +231,7 @@ def main() -> None:
     args = parser.parse_args()
     repeat = args.repeat or (1 if args.size == "large" else 3)
     history_path, parts_path = dataset(args.size, args.quiet)
-    run = Run(repeat, args.quiet, steps=19 + len(FORECASTERS) + 3 + 4 + 9 + 3 + 3)
+    run = Run(repeat, args.quiet, steps=19 + len(FORECASTERS) + 3 + 4 + 9 + 3 + 4)
     import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
@@ -323,6 +323,11 @@ def main() -> None:
                     lambda: spareopt.optimize(history_path, parts_path, budget=seed_budget), "io")
     opt = {"budget": seed_budget, "rows": len(best), **best.attrs["report"]["optimize"]}
     del best
+    two = run.time(f"optimize(echelons=2) from the file (METRIC, budget {seed_budget:,.0f})",
+                   lambda: spareopt.optimize(history_path, parts_path, budget=seed_budget, echelons=2), "io",
+                   repeat=1)
+    opt["metric"] = two.attrs["comparison"].to_dict("records")
+    del two
     opt.update(_budget_peer(run, budget_steps))
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / "out.parquet"
@@ -651,6 +656,10 @@ def report(size: str, path: Path, n_lines: int, n_series: int, repeat: int,
               f"(the seed plan's): {stage['optimize() from the file']:.2f} s from the file (must_stock alone "
               f"{t['must_stock() from the file']:.2f} s); expected fill {opt['expected_fill_rate']:.3f} against the "
               f"seed's {opt['markers']['seed'][1]:.3f}")
+        for row in opt.get("metric", []):
+            print(f"optimize --echelons 2 ({stage['optimize(echelons=2) from the file']:.2f} s): {row['plan']}: "
+                  f"stock value {row['stock_value']:,.0f} (central {row['central_stock_value']:,.0f}), expected "
+                  f"dealer backorders {row['expected_backorders']:,.1f}, fill rate {row['expected_fill_rate']:.3f}")
         print(f"optimize peer: on {opt['peer_rows']} rows ({opt['peer_steps']:,} steps) the greedy takes "
               f"{stage['budget: greedy on the sample'] * 1000:.1f} ms and fills {opt['greedy_gain']:,.3f} units a "
               f"year; pulp's optimum {stage['peer: pulp integer programme on the sample']:.2f} s, "

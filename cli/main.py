@@ -404,16 +404,21 @@ def last_buy(history: str, parts: str | None, config: str | None, as_of: str | N
               "service_level or fill_rate needs; rows the table keeps central or unstocked get no dealer stock.")
 @click.option("--max-volume", type=float, metavar="V", help="Shelf capacity: sum of unit_volume x stock_level "
               "(master column unit_volume). Solved as an integer programme (pulp): for small catalogues.")
+@click.option("--echelons", type=click.IntRange(1, 2), default=1, show_default=True,
+              help="2: the central transit warehouse and the dealers together, one network budget, minimising the "
+                   "dealers' expected backorders (Sherbrooke's METRIC).")
+@click.option("--transfer-days", type=float, metavar="D", help="--echelons 2: days from the central warehouse to a "
+              "dealer. Default: config transfer_days (2).")
 @click.option("--curve", metavar="FILE", help="Also write the stock-to-service curve (stock_value, "
-              "expected_fill_rate) and the plans on it to FILE.")
+              "expected_fill_rate) and the plans on it to FILE; with --echelons 2, the comparison of plans.")
 @click.option("--plot", metavar="FILE.png", help="Draw the stock-to-service curve with the seed, current and "
               "optimised plans on it.")
 @output_options
 def optimize_command(history: str, parts: str | None, config: str | None, as_of: str | None,
                      columns: dict[str, str], encoding: str | None, supersessions: str | None,
                      show_superseded: str | None, budget: float, budget_per: str, class_minimums: bool,
-                     max_volume: float | None, curve: str | None, plot: str | None, output: str | None,
-                     fmt: str | None, quiet: bool) -> None:
+                     max_volume: float | None, echelons: int, transfer_days: float | None, curve: str | None,
+                     plot: str | None, output: str | None, fmt: str | None, quiet: bool) -> None:
     """The stock levels that fill the most expected demand for a budget (HISTORY; - reads CSV from stdin).
 
     Every dealer x part runs the service-level policy's (R, s, S) plan; its
@@ -426,23 +431,34 @@ def optimize_command(history: str, parts: str | None, config: str | None, as_of:
 
     Output columns: dealer, part, description, stock_level, reorder_point,
     unit_cost, stock_value, expected_demand (units a year), expected_filled,
-    expected_fill_rate, location.
+    expected_fill_rate, location. With --echelons 2: one central row per part,
+    then its dealer rows (dealer, part, description, location, stock_level,
+    unit_cost, stock_value, expected_demand, expected_backorders,
+    expected_fill_rate), compared in the report with the same budget all at the
+    dealers and with the seed's rules.
 
     \b
     Example:
       spareopt optimize sales.csv --parts parts.csv --budget 500000 -o optimized.xlsx --plot curve.png
       spareopt optimize sales.csv --parts parts.csv --budget 20000 --budget-per dealer --class-minimums --curve curve.csv
+      spareopt optimize sales.csv --parts parts.csv --budget 500000 --echelons 2 --transfer-days 3 -o network.xlsx
     """
+    if plot and echelons == 2:
+        raise click.UsageError("--plot draws the one-echelon curve; with --echelons 2 use --curve FILE for the "
+                               "comparison of plans")
     if plot:
         check_figure_path(plot)
     with _Progress(len(STAGES) + 1, quiet) as progress:
         table = spareopt.optimize(history, parts, config, as_of, budget=budget, budget_per=budget_per,
-                                  class_minimums=class_minimums, max_volume=max_volume, columns=columns,
+                                  class_minimums=class_minimums, max_volume=max_volume, echelons=echelons,
+                                  transfer_days=transfer_days, columns=columns,
                                   encoding=encoding, supersessions=supersessions, progress=progress)
         progress("write the output")
         figure = None if plot is None else plot_curve(table)
         _save(table, output, fmt)
-        if curve:
+        if curve and echelons == 2:
+            write_table(table.attrs["comparison"], curve)
+        elif curve:
             markers = table.attrs["markers"].rename(columns={"policy": "plan"})
             write_table(pd.concat([table.attrs["curve"].assign(plan="efficient"), markers], ignore_index=True)
                         [["plan", "stock_value", "expected_fill_rate"]], curve)

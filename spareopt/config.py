@@ -179,6 +179,8 @@ class Config:
     dispersion: float | None = None
     """Last buy, negative_binomial: Var(D) / E[D] of the horizon demand, >= 1 (1 = Poisson); unset: estimated per
     part from the fit (the demand's scatter around the fitted decline, plus the error of the fit itself)."""
+    transfer_days: float = 2.0
+    """Two echelons (optimize --echelons 2): days from the central transit warehouse to a dealer."""
     defaults: PartDefaults = field(default_factory=PartDefaults)
 
     def __post_init__(self) -> None:
@@ -305,6 +307,7 @@ class Config:
         _check(self.holding_rate >= 0, "holding_rate", self.holding_rate, "must be >= 0 (a yearly share of unit_cost)")
         _check(self.distribution in DISTRIBUTIONS, "distribution", self.distribution,
                f"must be one of {', '.join(DISTRIBUTIONS)}")
+        _check(self.transfer_days >= 0, "transfer_days", self.transfer_days, "must be >= 0 days")
         _check(self.dispersion is None or self.dispersion >= 1, "dispersion", self.dispersion,
                "must be >= 1 (Var(D) / E[D]; 1 = Poisson), or unset to estimate it")
 

@@ -23,9 +23,11 @@ from .config import Config, load_config
 from .errors import ConfigError, InfeasibleError, InputError, format_examples
 from .history import History
 from .parts import PartsMaster
-from .pipeline import STAGES, Source, _Counts, _decide, _load, _Plan, _report, _Run, _targets, _text
+from .pipeline import STAGES, Source, _Counts, _decide, _load, _override, _Plan, _report, _Run, _targets, _text
 from .policy.budget import Steps, efficient_curve, greedy_steps, integer_steps, service_steps, step_order
 from .policy.class_policy import ClassPolicyRule
+from .policy.metric import MetricPlan, metric_backorders, metric_steps
+from .policy.seed import DAYS_PER_MONTH
 from .policy.service import (
     _fill_rate,
     _model_codes,
@@ -78,6 +80,8 @@ def optimize(
     budget_per: str = "network",
     class_minimums: bool = False,
     max_volume: float | None = None,
+    echelons: int = 1,
+    transfer_days: float | None = None,
     columns: Mapping[str, str] | None = None,
     encoding: str | None = None,
     supersessions: Source | Supersessions | None = None,
@@ -102,6 +106,12 @@ def optimize(
     max_volume : float, optional
         Cap on sum ``unit_volume`` x ``stock_level`` (master column ``unit_volume``): the shelf.
         With it, the levels come from an integer programme (pulp) instead of the greedy.
+    echelons : {1, 2}
+        2: the central transit warehouse and the dealers, optimised jointly under one network
+        budget to minimise the dealers' expected backorders (Sherbrooke's METRIC,
+        :mod:`spareopt.policy.metric`); one extra row per part has ``location`` = ``central``.
+    transfer_days : float, optional
+        Two echelons: days from the central warehouse to a dealer (config ``transfer_days``, 2).
 
     Returns
     -------
@@ -150,10 +160,16 @@ def optimize(
     """
     step = progress or (lambda stage: None)
     _check_budget(budget, budget_per, max_volume)
-    cfg = load_config(config)
+    if echelons not in (1, 2):
+        raise ConfigError(f"echelons must be 1 (dealers) or 2 (central transit warehouse + dealers); got {echelons!r}")
+    if echelons == 2 and (budget_per != "network" or max_volume is not None or class_minimums):
+        raise ConfigError("two echelons take one network budget, without max_volume or class minimums")
+    cfg = _override(load_config(config), transfer_days=transfer_days)
     run = _load(history, parts, cfg, as_of, columns, encoding, step, supersessions=supersessions)
     step(STAGES[3])
     plan = _decide(run, "seed")
+    if echelons == 2:
+        return _two_echelons(run, plan, float(budget))
     levels = optimized_levels(run, plan, budget, budget_per=budget_per, class_minimums=class_minimums,
                               max_volume=max_volume)
     table = _table(run, levels)
@@ -363,3 +379,105 @@ def plot_curve(table: pd.DataFrame, *, title: str | None = None) -> Any:
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small", loc="lower right")
     return fig
+
+
+# -- two echelons ------------------------------------------------------------------------------------
+
+METRIC_COLUMNS = (
+    "dealer", "part", "description", "location", "stock_level", "unit_cost", "stock_value", "expected_demand",
+    "expected_backorders", "expected_fill_rate",
+)
+"""Columns of :func:`optimize` with two echelons: a ``central`` row per part, then its dealer rows."""
+
+
+def _two_echelons(run: _Run, plan: _Plan, budget: float) -> pd.DataFrame:
+    """Central warehouse + dealers under one budget, minimising the dealers' expected backorders (METRIC)."""
+    cfg = run.cfg
+    keys = run.matrix.keys
+    n_parts = len(keys["part"].cat.categories)
+    part = run.part_code.astype(np.int64)
+    cost_part = run.fields["unit_cost"].to_numpy(dtype=np.float64)
+    rate = np.where(np.isnan(cost_part[part]), 0.0, plan.demand.forecast / DAYS_PER_MONTH)  # units a day
+    lead = run.fields["lead_time_days"].to_numpy(dtype=np.float64)
+    transfer = cfg.transfer_days
+    ms = metric_steps(part, rate, lead, transfer, np.nan_to_num(cost_part))
+    order = step_order(ms.steps)
+    taken = greedy_steps(ms.steps, budget, order=order)
+    unit_taken = taken[ms.unit_block]
+    central = np.bincount(ms.unit_part[unit_taken & (ms.unit_where < 0)], minlength=n_parts).astype(np.float64)
+    dealer = np.bincount(ms.unit_where[unit_taken & (ms.unit_where >= 0)], minlength=len(part)).astype(np.float64)
+    result = metric_backorders(part, rate, dealer, central, lead, transfer)
+    # the comparisons: the same budget with every unit at the dealers, and the seed's own plan
+    flat = metric_steps(part, rate, lead, transfer, np.nan_to_num(cost_part), central=False)
+    flat_taken = greedy_steps(flat.steps, budget)
+    flat_units = np.bincount(flat.unit_where[flat_taken[flat.unit_block] & (flat.unit_where >= 0)],
+                             minlength=len(part)).astype(np.float64)
+    at_dealers = metric_backorders(part, rate, flat_units, np.zeros(n_parts), lead, transfer)
+    seed_stock = np.where(plan.decision == 0, plan.max_stock, 0).astype(np.float64)
+    seed = metric_backorders(part, rate, seed_stock, np.zeros(n_parts), lead, transfer)
+    c = np.nan_to_num(cost_part)
+    demand = rate * 365.25
+    comparison = pd.DataFrame({
+        "plan": ["two echelons (optimized)", "all stock at dealers (optimized)", "seed rules"],
+        "stock_value": [float((c * central).sum() + (c[part] * dealer).sum()), float((c[part] * flat_units).sum()),
+                        float((c[part] * seed_stock).sum())],
+        "central_stock_value": [float((c * central).sum()), 0.0, 0.0],
+        "expected_backorders": [float(result.dealer_backorders.sum()), float(at_dealers.dealer_backorders.sum()),
+                                float(seed.dealer_backorders.sum())],
+        "expected_fill_rate": [_weighted(r.dealer_fill_rate, demand) for r in (result, at_dealers, seed)],
+    })
+    table = _metric_table(run, part, central, dealer, result, c, demand)
+    table.attrs["comparison"] = comparison
+    table.attrs["curve"] = pd.DataFrame(columns=list(CURVE_COLUMNS))
+    table.attrs["markers"] = pd.DataFrame(columns=["policy", "stock_value", "expected_fill_rate"])
+    report = _report(run, plan.basis, _Counts(None, None, len(keys["dealer"].cat.categories) if run.dealer is not None
+                                              else None, n_parts, None))
+    report["optimize"] = {
+        "budget": budget, "budget_per": "network", "spent": float(comparison["stock_value"].iloc[0]),
+        "method": "METRIC (greedy)", "echelons": 2, "transfer_days": transfer,
+        "rows_stocked": int((dealer > 0).sum()), "central_parts": int((central > 0).sum()),
+        "expected_fill_rate": comparison["expected_fill_rate"].iloc[0], "expected_demand": float(demand.sum()),
+        "steps": len(ms.steps), "rows_without_unit_cost": int(np.isnan(cost_part[part]).sum()),
+        "comparison": comparison.to_dict("records"), "markers": {},
+    }
+    table.attrs["report"] = report
+    return table
+
+
+def _weighted(rate: np.ndarray, weight: np.ndarray) -> float:
+    total = float(weight.sum())
+    return float((rate * weight).sum() / total) if total > 0 else float("nan")
+
+
+def _metric_table(run: _Run, part: np.ndarray, central: np.ndarray, dealer: np.ndarray, result: MetricPlan,
+                  cost: np.ndarray, demand: np.ndarray) -> pd.DataFrame:
+    keys = run.matrix.keys
+    n_parts = len(central)
+    part_names = keys["part"].cat.categories
+    central_demand = np.bincount(part, weights=demand, minlength=n_parts)
+    dealer_names = list(keys["dealer"].cat.categories) if run.dealer is not None else []
+    # rows: every part's central row, then its dealer rows (the matrix's order is dealer, part)
+    order = np.lexsort((np.arange(len(part)), part))
+    codes = np.r_[np.arange(n_parts), part[order]]
+    position = np.argsort(np.r_[np.arange(n_parts) * 2.0, part[order] * 2.0 + 1.0], kind="stable")
+    is_central = np.r_[np.ones(n_parts, bool), np.zeros(len(part), bool)][position]
+    out: dict[str, Any] = {}
+    if run.dealer is not None:
+        d = np.r_[np.full(n_parts, len(dealer_names)), run.dealer[order]][position]
+        out["dealer"] = _text(d, [*dealer_names, "(central)"])
+    out["part"] = _text(codes[position], part_names)
+    if "description" in run.fields:
+        out["description"] = _text(codes[position], run.fields["description"].to_numpy(dtype=object))
+    level = np.r_[central, dealer[order]][position]
+    c = cost[codes[position]]
+    with np.errstate(invalid="ignore"):
+        out.update({
+            "location": _text(np.where(is_central, 1, 0).astype(np.int8), ["dealer", "central"]),
+            "stock_level": level.astype(np.int64), "unit_cost": c, "stock_value": level * c,
+            "expected_demand": np.r_[central_demand, demand[order]][position],
+            "expected_backorders": np.r_[result.central_backorders, result.dealer_backorders[order]][position],
+            "expected_fill_rate": np.r_[np.full(n_parts, np.nan), result.dealer_fill_rate[order]][position],
+        })
+    table = pd.DataFrame(out)
+    keep = (table["expected_demand"] > 0) | (table["stock_level"] > 0)
+    return table[keep].reset_index(drop=True)

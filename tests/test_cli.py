@@ -146,7 +146,7 @@ BAD = {
                            "cycle_band_edges, class_policy, policy, forecast_method, alpha, alpha_d, alpha_p, "
                            "sma_months, auto_methods, service_level, fill_rate, dispersion_window_months, "
                            "normal_min_mean, overdispersion_min, fit_months, holding_rate, distribution, dispersion, "
-                           "defaults"),
+                           "transfer_days, defaults"),
 }
 
 

@@ -214,3 +214,65 @@ def test_walked_fill_rates_equal_the_closed_forms():
     walked = _fill_by_levels(row, level, start, q, mu, var, code, eu)
     closed = _fill_rate(level.astype(float), q[row], mu[row], var[row], code[row], eu[row])
     assert np.allclose(walked, closed, atol=1e-9)
+
+
+# -- two echelons (METRIC) --------------------------------------------------------------------------
+
+def _ebo(s: float, mean: float) -> float:
+    x = np.arange(0, 400)
+    return float((np.maximum(x - s, 0) * __import__("scipy").stats.poisson.pmf(x, mean)).sum())
+
+
+def test_golden_metric_two_dealers_one_central_warehouse():
+    """lambda = 0.1 and 0.2 a day, T_0 = 30, T = 5, S_0 = 3, S = (1, 2), by summing the Poisson pmfs.
+
+    Central pipeline Poisson(0.3 x 30 = 9): EBO_0(3) = 6.0076, a wait of 6.0076 / 0.3 = 20.025 days; the
+    dealers' pipelines are 0.1 x 25.025 = 2.5025 and 0.2 x 25.025 = 5.0051, so EBO_1(1) = 1.5844 and
+    EBO_2(2) = 3.0520.
+    """
+    from spareopt.policy.metric import metric_backorders
+
+    plan = metric_backorders([0, 0], [0.1, 0.2], [1, 2], [3], [30.0], 5.0)
+    ebo0 = _ebo(3, 9.0)
+    assert plan.central_backorders[0] == pytest.approx(ebo0) and ebo0 == pytest.approx(6.0076, abs=1e-4)
+    delay = ebo0 / 0.3
+    assert plan.central_delay_days[0] == pytest.approx(delay)
+    pipe = np.array([0.1, 0.2]) * (5 + delay)
+    assert plan.dealer_backorders.tolist() == pytest.approx([_ebo(1, pipe[0]), _ebo(2, pipe[1])])
+    assert plan.dealer_backorders.tolist() == pytest.approx([1.5844, 3.0520], abs=1e-4)
+    assert plan.dealer_fill_rate.tolist() == pytest.approx([np.exp(-pipe[0]), np.exp(-pipe[1]) * (1 + pipe[1])])
+
+
+def test_metric_marginal_analysis_against_enumeration():
+    """Two dealers and a central warehouse, 1 a unit: the greedy is within one step of the best plan."""
+    from spareopt.policy.metric import metric_backorders, metric_steps
+
+    rate, lead, transfer = np.array([0.05, 0.15]), np.array([40.0]), 3.0
+    ms = metric_steps([0, 0], rate, lead, transfer, [1.0])
+    for budget in (2.0, 4.0, 7.0, 10.0):
+        taken = greedy_steps(ms.steps, budget)
+        units = taken[ms.unit_block]
+        s0 = float((units & (ms.unit_where < 0)).sum())
+        s = np.bincount(ms.unit_where[units & (ms.unit_where >= 0)], minlength=2).astype(float)
+        assert s0 + s.sum() <= budget
+        ours = metric_backorders([0, 0], rate, s, [s0], lead, transfer).dealer_backorders.sum()
+        best = min(metric_backorders([0, 0], rate, [a, b], [c], lead, transfer).dealer_backorders.sum()
+                   for a in range(11) for b in range(11) for c in range(11) if a + b + c <= budget)
+        assert best - 1e-9 <= ours <= best + ms.steps.gain.max()
+
+
+def test_optimize_two_echelons_from_python_and_the_cli(files):
+    table = spareopt.optimize(_history(), _master(), budget=300.0, echelons=2, transfer_days=3)
+    assert table["stock_value"].sum() <= 300.0 + 1e-9
+    assert set(table["location"]) <= {"central", "dealer"}
+    assert (table[table["location"] == "central"]["dealer"] == "(central)").all()
+    comparison = table.attrs["comparison"].set_index("plan")
+    assert comparison.loc["two echelons (optimized)", "stock_value"] <= 300.0 + 1e-9
+    zero = spareopt.optimize(_history(), _master(), budget=0.0, echelons=2)
+    assert (zero["stock_level"] == 0).all()
+    result = run_cli("optimize", "sales.csv", "--parts", "parts.csv", "--budget", "300", "--echelons", "2",
+                     "--curve", "plans.csv", "-o", "network.csv")
+    assert result.exit_code == 0, result.output
+    assert "two echelons (optimized): stock value" in result.output
+    assert len(pd.read_csv("plans.csv")) == 3
+    assert run_cli("optimize", "sales.csv", "--budget", "1", "--echelons", "3").exit_code == 2
