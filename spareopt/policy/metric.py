@@ -180,10 +180,7 @@ def metric_steps(
     dealer unit wins, every dealer of the part whose next unit beats the central unit gets it in
     the same pass (the central unit's gain can only fall as the dealers fill), so a part with
     many dealers needs about as many passes as its deepest dealer has units.  The loop runs over
-    passes, each one vector operation over the dealer rows of the parts still going.  A part's gains can rise before they fall (a central unit helps more
-    once the dealers hold some stock), so runs of rising gains are pooled into blocks until every
-    part's block gains per cost fall: the concave envelope that the budget's marginal analysis
-    needs.
+    passes, each one vector operation over the dealer rows of the parts still going.
     """
     p = np.asarray(part, dtype=np.int64)
     lam = np.asarray(dealer_rate, dtype=np.float64)
@@ -243,42 +240,18 @@ def metric_steps(
     unit_part = np.concatenate(units_part) if units_part else np.zeros(0, np.int64)
     unit_where = np.concatenate(units_where) if units_where else np.zeros(0, np.int64)
     unit_gain = np.concatenate(units_gain) if units_gain else np.zeros(0)
-    # lay every part's units out in its order: a stable sort by part keeps the passes' order (within a
-    # pass, a part's dealer units in row order; pooling evens out any rise among them)
-    lay = np.argsort(unit_part, kind="stable")
+    # every part's units by gain, descending: a location's units already fall in gain (a dealer's next unit
+    # removes P(X_j > S_j), smaller as S_j grows and the wait shrinks; a central unit's gain falls as S_0 and
+    # the dealers' stock grow), so any prefix is a plan; lexsort is stable, so ties keep the passes' order
+    lay = np.lexsort((-unit_gain, unit_part))
     unit_part, unit_where, unit_gain = unit_part[lay], unit_where[lay], unit_gain[lay]
-    block = _pool(unit_part, unit_gain)
-    n_blocks = int(block.max()) + 1 if len(block) else 0
-    b_gain = np.bincount(block, weights=unit_gain, minlength=n_blocks)
-    b_units = np.bincount(block, minlength=n_blocks).astype(np.float64)
-    b_part = np.zeros(n_blocks, dtype=np.int64)
-    b_part[block] = unit_part
+    block = np.arange(len(unit_part))
+    n_blocks = len(block)
+    b_gain, b_units, b_part = unit_gain, np.ones(n_blocks), unit_part
     b_first = np.r_[True, b_part[1:] != b_part[:-1]] if n_blocks else np.zeros(0, bool)
     level = np.zeros(n_blocks, dtype=np.int64)
     if n_blocks:
-        ends = np.cumsum(b_units)
-        starts = np.r_[0.0, ends][np.r_[0, np.flatnonzero(b_first)[1:]]] if b_first.any() else np.zeros(0)
-        level = (ends - starts[np.cumsum(b_first) - 1]).astype(np.int64)  # units of the part up to the block
+        first_at = np.flatnonzero(b_first)
+        level = np.arange(n_blocks) - first_at[np.cumsum(b_first) - 1] + 1  # units of the part so far
     steps = Steps(b_part, level, b_units * cost[b_part], b_gain, b_first)
     return MetricSteps(steps, unit_part, unit_where, block)
-
-
-def _pool(part: np.ndarray, gain: np.ndarray) -> np.ndarray:
-    """Block of every unit: adjacent units of a part pooled until the block means fall (pool adjacent violators).
-
-    Each pass joins every run of rising blocks of a part into one block at once (one cumulative sum);
-    passes repeat while a joined block's mean still rises above the block before it.
-    """
-    n = len(part)
-    block = np.arange(n)
-    while n:
-        count = int(block[-1]) + 1  # block ids are 0..count-1, in order
-        sizes = np.bincount(block, minlength=count)
-        mean = np.bincount(block, weights=gain, minlength=count) / sizes
-        first = np.cumsum(sizes) - sizes
-        owner = part[first]
-        rising = (owner[1:] == owner[:-1]) & (mean[1:] > mean[:-1] * (1 + 1e-12) + 1e-15)
-        if not rising.any():
-            break
-        block = (np.cumsum(np.r_[True, ~rising]) - 1)[block]  # block i + 1 joins block i where rising[i]
-    return block
