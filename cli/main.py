@@ -11,18 +11,18 @@ from importlib import resources
 from typing import Any
 
 import click
-import pandas as pd
 
 import spareopt
 from spareopt.columns import parse_column_option
 from spareopt.evaluation import format_totals, plot_totals
 from spareopt.forecast import FORECASTERS
+from spareopt.frontier import BUDGET_SCOPES, curve_table, plot_curve
 from spareopt.io import FORMATS, check_figure_path, write_figure, write_table
 from spareopt.operations import OPERATIONS_STAGES, plot_kpi
-from spareopt.frontier import BUDGET_SCOPES, plot_curve
 from spareopt.phaseout import LAST_BUY_STAGES
 from spareopt.pipeline import STAGES
 from spareopt.report import report_lines, summary_items
+from spareopt.supersession import superseded_mapping
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -456,12 +456,8 @@ def optimize_command(history: str, parts: str | None, config: str | None, as_of:
         progress("write the output")
         figure = None if plot is None else plot_curve(table)
         _save(table, output, fmt)
-        if curve and echelons == 2:
-            write_table(table.attrs["comparison"], curve)
-        elif curve:
-            markers = table.attrs["markers"].rename(columns={"policy": "plan"})
-            write_table(pd.concat([table.attrs["curve"].assign(plan="efficient"), markers], ignore_index=True)
-                        [["plan", "stock_value", "expected_fill_rate"]], curve)
+        if curve:
+            write_table(curve_table(table), curve)
         if figure is not None:
             write_figure(figure, plot)
     _superseded(table, show_superseded)
@@ -645,9 +641,7 @@ def config(config: str | None) -> None:
 def _superseded(table: Any, path: str | None) -> None:
     """``--show-superseded FILE``: the old -> leading part mapping of the run."""
     if path:
-        mapping = (table.attrs["report"].get("supersession") or {}).get("mapping")
-        write_table(mapping if mapping is not None else pd.DataFrame(columns=["old_part", "leading_part", "factor",
-                                                                               "chain"]), path)
+        write_table(superseded_mapping(table), path)
 
 
 def _save(table: Any, output: str | None, fmt: str | None) -> None:

@@ -21,11 +21,12 @@ import pandas as pd
 from ._sort import group_codes, rank_in_group, rank_within_groups
 from .config import Config, load_config
 from .errors import ConfigError, InputError
+from .frontier import optimized_levels
 from .history import MIN_HISTORY_MONTHS, DemandMatrix, History
+from .io import new_figure
 from .pipeline import STAGES, Source, _Counts, _decide, _load, _report, _Run, _text
 from .policy.rules import DECISIONS
 from .policy.seed import CEIL_TOLERANCE, DAYS_PER_MONTH
-from .frontier import optimized_levels
 from .replay import replay
 from .supersession import Supersessions
 
@@ -358,16 +359,9 @@ def plot_totals(totals: pd.DataFrame, *, title: str | None = None) -> Any:
     ConfigError
         matplotlib is not installed.
     """
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg", force=False)
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise ConfigError("--plot needs matplotlib; install it with: pip install 'spareopt[plot]'") from None
     from matplotlib.ticker import FuncFormatter
 
-    fig = Figure(figsize=(7.5, 4.8), layout="constrained")
+    fig = new_figure(figsize=(7.5, 4.8), layout="constrained")
     ax = fig.add_subplot()
     x = totals["avg_stock_value"].to_numpy(dtype=np.float64)
     y = totals["fill_rate"].to_numpy(dtype=np.float64) * 100

@@ -22,6 +22,7 @@ import pandas as pd
 from .config import Config, load_config
 from .errors import ConfigError, InfeasibleError, InputError, format_examples
 from .history import History
+from .io import new_figure
 from .parts import PartsMaster
 from .pipeline import STAGES, Source, _Counts, _decide, _load, _override, _Plan, _report, _Run, _targets, _text
 from .policy.budget import Steps, efficient_curve, greedy_steps, integer_steps, service_steps, step_order
@@ -39,7 +40,7 @@ from .policy.service import (
 )
 from .supersession import Supersessions
 
-__all__ = ["BUDGET_SCOPES", "CURVE_COLUMNS", "OPTIMIZE_COLUMNS", "optimize", "plot_curve"]
+__all__ = ["BUDGET_SCOPES", "CURVE_COLUMNS", "OPTIMIZE_COLUMNS", "curve_table", "optimize", "plot_curve"]
 
 OPTIMIZE_COLUMNS = (
     "dealer", "part", "description", "stock_level", "reorder_point", "unit_cost", "stock_value", "expected_demand",
@@ -353,17 +354,20 @@ def _markers(run: _Run, plan: _Plan, levels: _Levels) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["policy", "stock_value", "expected_fill_rate"])
 
 
+def curve_table(table: pd.DataFrame) -> pd.DataFrame:
+    """What ``--curve FILE`` writes: the curve's points (``plan`` = efficient) and the plans on it; with two
+    echelons, the comparison of plans."""
+    if "comparison" in table.attrs:
+        return table.attrs["comparison"]
+    markers = table.attrs["markers"].rename(columns={"policy": "plan"})
+    points = pd.concat([table.attrs["curve"].assign(plan="efficient"), markers], ignore_index=True)
+    return points[["plan", "stock_value", "expected_fill_rate"]]
+
+
 def plot_curve(table: pd.DataFrame, *, title: str | None = None) -> Any:
     """The stock-to-service curve with the seed, current and optimised plans marked (a matplotlib Figure)."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg", force=False)
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise ConfigError("--plot needs matplotlib; install it with: pip install 'spareopt[plot]'") from None
     curve, markers = table.attrs["curve"], table.attrs["markers"]
-    fig = Figure(figsize=(7.5, 4.8), layout="constrained")
+    fig = new_figure(figsize=(7.5, 4.8), layout="constrained")
     ax = fig.add_subplot()
     ax.plot(curve["stock_value"], curve["expected_fill_rate"] * 100, color="tab:blue", label="best for each budget")
     for (_, row), marker in zip(markers.iterrows(), "o^sD"):

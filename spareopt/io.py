@@ -20,8 +20,8 @@ Writing
 from __future__ import annotations
 
 import contextlib
-import functools
 import datetime as dt
+import functools
 import io
 import os
 import sys
@@ -35,7 +35,7 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from .errors import ConfigError, InputError
 
 __all__ = ["Table", "read_table", "write_table", "write_figure", "FORMATS", "FIGURE_FORMATS", "format_from_suffix"]
 
@@ -504,6 +504,18 @@ def write_table(
 
 FIGURE_FORMATS = ("png", "svg", "pdf")
 """Formats of :func:`write_figure`, from the file's suffix."""
+
+
+def new_figure(**kwargs: Any) -> Any:
+    """A matplotlib ``Figure`` (Agg, no display), or a :class:`ConfigError` saying how to install matplotlib."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg", force=False)
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ConfigError("--plot needs matplotlib; install it with: pip install 'spareopt[plot]'") from None
+    return Figure(**kwargs)
 
 
 def write_figure(figure: Any, path: str | PathLike[str]) -> None:

@@ -21,6 +21,7 @@ import pandas as pd
 from .config import Config, load_config
 from .errors import ConfigError, InputError, format_examples
 from .history import History
+from .io import new_figure
 from .parts import DISCONTINUED, PartsMaster
 from .pipeline import STAGES, Source, _Counts, _decide, _load, _override, _Plan, _report, _Run, _text
 from .policy.rules import DECISIONS
@@ -832,14 +833,7 @@ def plot_kpi(table: pd.DataFrame, *, title: str | None = None) -> Any:
 
     Needs matplotlib (``pip install 'spareopt[plot]'``).
     """
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg", force=False)
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise ConfigError("--plot needs matplotlib; install it with: pip install 'spareopt[plot]'") from None
-    fig = Figure(figsize=(10, 4.8), layout="constrained")
+    fig = new_figure(figsize=(10, 4.8), layout="constrained")
     left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 1]})
     rows = table[table["scope"] == "dealer"] if (table["scope"] == "dealer").any() else table
     labels = rows["dealer"].fillna("network").astype(str).tolist()

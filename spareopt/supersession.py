@@ -51,6 +51,7 @@ from .io import Table, read_table
 from .stock import STOCK_QUANTITIES, Stock
 
 __all__ = [
+    "MAPPING_COLUMNS",
     "SPLIT_FALSE",
     "SPLIT_TRUE",
     "SUPERSESSION_COLUMNS",
@@ -61,6 +62,7 @@ __all__ = [
     "apply_to_stock",
     "load_supersessions",
     "resolve",
+    "superseded_mapping",
     "supersessions_from_master",
 ]
 
@@ -129,7 +131,7 @@ class Resolution:
 
     def mapping_frame(self) -> pd.DataFrame:
         """``old_part``, ``leading_part``, ``factor``, ``chain``: what ``--show-superseded FILE`` writes."""
-        return self.mapping.loc[:, ["old_part", "leading_part", "factor", "chain"]].reset_index(drop=True)
+        return self.mapping.loc[:, list(MAPPING_COLUMNS)].reset_index(drop=True)
 
     to_frame = mapping_frame
 
@@ -137,6 +139,16 @@ class Resolution:
     def old_parts(self) -> np.ndarray:
         """The distinct old parts (object array of str, sorted)."""
         return pd.unique(self.mapping["old_part"].to_numpy(dtype=object))
+
+
+MAPPING_COLUMNS = ("old_part", "leading_part", "factor", "chain")
+"""Columns of :meth:`Resolution.mapping_frame`."""
+
+
+def superseded_mapping(table: pd.DataFrame) -> pd.DataFrame:
+    """The old -> leading part mapping a run used (``attrs["report"]["supersession"]``); empty when none."""
+    mapping = (table.attrs.get("report", {}).get("supersession") or {}).get("mapping")
+    return mapping if mapping is not None else pd.DataFrame(columns=list(MAPPING_COLUMNS))
 
 
 # -- reading -------------------------------------------------------------------------------------------------
