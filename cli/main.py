@@ -14,6 +14,9 @@ import click
 
 import spareopt
 from spareopt.columns import parse_column_option
+from spareopt.engine import ENGINES
+from spareopt.engine import UsageError as EngineUsageError
+from spareopt.engine import run as run_job
 from spareopt.evaluation import format_totals, plot_totals
 from spareopt.forecast import FORECASTERS
 from spareopt.frontier import BUDGET_SCOPES, curve_table, plot_curve
@@ -33,6 +36,9 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except EngineUsageError as exc:  # an engine option that does not fit the input: a usage error
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(2)
         except spareopt.SpareoptError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(1)
@@ -78,6 +84,37 @@ def history_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
+def engine_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """How a command runs: in memory, streamed one dealer set at a time, or on a Dask cluster."""
+    options = [
+        click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True,
+                     help="local: the whole network in memory; stream: one dealer set at a time (a Parquet "
+                          "history larger than memory); dask: the dealer sets as tasks on a Dask cluster "
+                          "(pip install 'spareopt[dask]'). The results are the same, row for row."),
+        click.option("--scheduler", metavar="ADDRESS", help="With --engine dask: the scheduler of a running "
+                     "cluster, e.g. tcp://10.0.0.5:8786. Default: start a LocalCluster here and stop it at the end."),
+        click.option("--workers", type=click.IntRange(1), metavar="N",
+                     help="With --engine dask and no --scheduler: the LocalCluster's worker processes (default 2)."),
+        click.option("--partitions", type=click.IntRange(1), metavar="N",
+                     help="With --engine stream or dask: dealer sets (default: one per 8M history lines)."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _engine(engine: str, scheduler: str | None, workers: int | None, partitions: int | None) -> dict[str, Any]:
+    """The engine options, checked against each other."""
+    if scheduler and engine != "dask":
+        raise click.UsageError("--scheduler needs --engine dask")
+    if workers and (engine != "dask" or scheduler):
+        raise click.UsageError("--workers sizes the LocalCluster of --engine dask (a --scheduler's cluster has its "
+                               "own workers)")
+    if partitions and engine == "local":
+        raise click.UsageError("--partitions needs --engine stream or dask")
+    return {"engine": engine, "scheduler": scheduler, "workers": workers, "partitions": partitions}
+
+
 only_stocked_option = click.option("--only-stocked", is_flag=True,
                                    help="Keep only the rows kept at a dealer or centrally.")
 
@@ -121,9 +158,10 @@ def main() -> None:
                    "each class's target). Default: config policy (seed).")
 @output_options
 @only_stocked_option
+@engine_options
 def must_stock(history: str, parts: str | None, config: str | None, as_of: str | None, columns: dict[str, str],
-               encoding: str | None, supersessions: str | None, show_superseded: str | None, policy: str | None, output: str | None, fmt: str | None, only_stocked: bool,
-               quiet: bool) -> None:
+               encoding: str | None, supersessions: str | None, show_superseded: str | None, policy: str | None,
+               output: str | None, fmt: str | None, only_stocked: bool, quiet: bool, engine: str, scheduler: str | None, workers: int | None, partitions: int | None, ) -> None:
     """Each dealer's must-stock list from a sales history (HISTORY; - reads CSV from stdin).
 
     HISTORY has columns part, date (or period = YYYY-MM) and quantity, and
@@ -143,10 +181,13 @@ def must_stock(history: str, parts: str | None, config: str | None, as_of: str |
       spareopt must-stock sales.csv --parts parts.csv -o must_stock.xlsx
       spareopt must-stock sales.csv --parts parts.csv --policy service-level --only-stocked
       spareopt must-stock carparts_long.csv --column part=part_id --as-of 2001-12 --only-stocked
+      spareopt must-stock history.parquet --parts parts.csv --engine dask --scheduler tcp://10.0.0.5:8786
     """
+    how = _engine(engine, scheduler, workers, partitions)
     with _Progress(len(STAGES) + 1, quiet) as progress:
-        table = spareopt.must_stock(history, parts, config, as_of, columns=columns, encoding=encoding, supersessions=supersessions,
-                                    only_stocked=only_stocked, policy=policy, progress=progress)
+        table = run_job("must-stock", history, parts, config, as_of, columns=columns, encoding=encoding,
+                        supersessions=supersessions, only_stocked=only_stocked, policy=policy, progress=progress,
+                        **how)
         progress("write the output")
         _save(table, output, fmt)
     _superseded(table, show_superseded)
@@ -181,9 +222,11 @@ def _weights(ctx: click.Context, param: click.Parameter, value: str | None) -> t
 @click.option("--weights", callback=_weights, metavar="W,...",
               help="Weights of the criteria for --mc-method weighted, e.g. 0.5,0.3,0.2.")
 @output_options
+@engine_options
 def classify(history: str, parts: str | None, config: str | None, as_of: str | None, columns: dict[str, str],
-             encoding: str | None, supersessions: str | None, show_superseded: str | None, abc_basis: str | None, mc_method: str | None, criteria: tuple[str, ...] | None,
-             weights: tuple[float, ...] | None, output: str | None, fmt: str | None, quiet: bool) -> None:
+             encoding: str | None, supersessions: str | None, show_superseded: str | None, abc_basis: str | None,
+             mc_method: str | None, criteria: tuple[str, ...] | None, weights: tuple[float, ...] | None,
+             output: str | None, fmt: str | None, quiet: bool, engine: str, scheduler: str | None, workers: int | None, partitions: int | None, ) -> None:
     """Classify every dealer x part series along every axis (HISTORY; - reads CSV from stdin).
 
     ABC (by value, quantity or hits; value share or item share), XYZ (variation),
@@ -201,10 +244,11 @@ def classify(history: str, parts: str | None, config: str | None, as_of: str | N
       spareopt classify sales.csv --parts parts.csv --mc-method ramanathan --criteria annual_value,criticality,lead_time_days
       spareopt classify sales.csv --mc-method weighted --criteria annual_value,hits --weights 0.7,0.3
     """
+    how = _engine(engine, scheduler, workers, partitions)
     with _Progress(len(STAGES) + 1, quiet) as progress:
-        table = spareopt.classes(history, parts, config, as_of, columns=columns, encoding=encoding, supersessions=supersessions,
-                                 abc_basis=abc_basis, mc_method=mc_method, criteria=criteria, weights=weights,
-                                 progress=progress)
+        table = run_job("classify", history, parts, config, as_of, columns=columns, encoding=encoding,
+                        supersessions=supersessions, abc_basis=abc_basis, mc_method=mc_method, criteria=criteria,
+                        weights=weights, progress=progress, **how)
         progress("write the output")
         _save(table, output, fmt)
     _superseded(table, show_superseded)
@@ -274,9 +318,11 @@ def forecast(history: str, parts: str | None, config: str | None, as_of: str | N
 @click.option("--totals", metavar="FILE", help="Also write the per-policy totals to FILE (.csv .xlsx .parquet .json).")
 @click.option("--plot", metavar="FILE.png", help="Draw the fill rate against the stock value of every policy.")
 @output_options
+@engine_options
 def evaluate(history: str, parts: str | None, config: str | None, as_of: str | None, columns: dict[str, str],
-             encoding: str | None, supersessions: str | None, show_superseded: str | None, holdout_months: int, policies: tuple[str, ...] | None, totals: str | None,
-             plot: str | None, output: str | None, fmt: str | None, quiet: bool) -> None:
+             encoding: str | None, supersessions: str | None, show_superseded: str | None, holdout_months: int,
+             policies: tuple[str, ...] | None, totals: str | None, plot: str | None, output: str | None,
+             fmt: str | None, quiet: bool, engine: str, scheduler: str | None, workers: int | None, partitions: int | None, ) -> None:
     """Replay the last months of real history against each policy's plan (HISTORY; - reads CSV from stdin).
 
     Each policy is computed on the history up to the last training month, then
@@ -300,12 +346,13 @@ def evaluate(history: str, parts: str | None, config: str | None, as_of: str | N
       spareopt evaluate sales.csv --parts parts.csv --policy seed,traditional,service-level --plot fill.png
       spareopt evaluate sales.csv --parts parts.csv --holdout-months 6 --policy current -o replay.csv
     """
+    how = _engine(engine, scheduler, workers, partitions)
     if plot:
         check_figure_path(plot)
     with _Progress(len(STAGES) + 1, quiet) as progress:
-        table = spareopt.evaluate(history, parts, config, as_of, holdout_months=holdout_months,
-                                  policies=policies or ("seed",), columns=columns, encoding=encoding, supersessions=supersessions,
-                                  progress=progress)
+        table = run_job("evaluate", history, parts, config, as_of, holdout_months=holdout_months,
+                        policies=policies or ("seed",), columns=columns, encoding=encoding,
+                        supersessions=supersessions, progress=progress, **how)
         progress("write the output")
         figure = None if plot is None else plot_totals(table.attrs["totals"])
         if output:
@@ -485,9 +532,11 @@ def stock_options(f: Callable[..., Any]) -> Callable[..., Any]:
               "priority order while they fit, and the report lists what was cut.")
 @click.option("--totals", metavar="FILE", help="Also write the per-dealer totals (lines, units, value, cut) to FILE.")
 @output_options
+@engine_options
 def order_command(history: str, parts: str | None, config: str | None, as_of: str | None, columns: dict[str, str],
-                  encoding: str | None, supersessions: str | None, show_superseded: str | None, stock: str, policy: str | None, budget: float | None, totals: str | None,
-                  output: str | None, fmt: str | None, quiet: bool) -> None:
+                  encoding: str | None, supersessions: str | None, show_superseded: str | None, stock: str,
+                  policy: str | None, budget: float | None, totals: str | None, output: str | None, fmt: str | None,
+                  quiet: bool, engine: str, scheduler: str | None, workers: int | None, partitions: int | None, ) -> None:
     """This week's suggested stock order (HISTORY; - reads CSV from stdin).
 
     For every dealer x part that the must-stock plan keeps at the dealer: the
@@ -505,9 +554,10 @@ def order_command(history: str, parts: str | None, config: str | None, as_of: st
       spareopt order sales.csv --parts parts.csv --stock stock.csv -o order.xlsx
       spareopt order sales.csv --parts parts.csv --stock stock.csv --budget 20000 --totals order_totals.csv
     """
+    how = _engine(engine, scheduler, workers, partitions)
     with _Progress(len(OPERATIONS_STAGES) + 1, quiet) as progress:
-        table = spareopt.order(history, parts, config, as_of, stock=stock, budget=budget, policy=policy,
-                               columns=columns, encoding=encoding, supersessions=supersessions, progress=progress)
+        table = run_job("order", history, parts, config, as_of, stock=stock, budget=budget, policy=policy,
+                        columns=columns, encoding=encoding, supersessions=supersessions, progress=progress, **how)
         progress("write the output")
         _save(table, output, fmt)
         if totals:
@@ -568,9 +618,11 @@ def dead_stock_command(history: str, parts: str | None, config: str | None, as_o
 @click.option("--by-part", metavar="FILE", help="Also write every dealer x part's days of supply to FILE.")
 @click.option("--plot", metavar="FILE.png", help="Draw the stock value by aging bucket per dealer, and by ABC class.")
 @output_options
+@engine_options
 def kpi_command(history: str, parts: str | None, config: str | None, as_of: str | None, columns: dict[str, str],
-                encoding: str | None, supersessions: str | None, show_superseded: str | None, stock: str, policy: str | None, by_part: str | None, plot: str | None,
-                output: str | None, fmt: str | None, quiet: bool) -> None:
+                encoding: str | None, supersessions: str | None, show_superseded: str | None, stock: str,
+                policy: str | None, by_part: str | None, plot: str | None, output: str | None, fmt: str | None,
+                quiet: bool, engine: str, scheduler: str | None, workers: int | None, partitions: int | None, ) -> None:
     """Stock KPIs per dealer and for the network (HISTORY; - reads CSV from stdin).
 
     Stock value; turns (the last 12 months' cost of goods sold / stock value, the
@@ -588,11 +640,12 @@ def kpi_command(history: str, parts: str | None, config: str | None, as_of: str 
       spareopt kpi sales.csv --parts parts.csv --stock stock.csv --plot kpi.png
       spareopt kpi sales.csv --parts parts.csv --stock stock.csv -o kpi.xlsx --by-part days_of_supply.csv
     """
+    how = _engine(engine, scheduler, workers, partitions)
     if plot:
         check_figure_path(plot)
     with _Progress(len(OPERATIONS_STAGES) + 1, quiet) as progress:
-        table = spareopt.kpi(history, parts, config, as_of, stock=stock, policy=policy, columns=columns,
-                             encoding=encoding, supersessions=supersessions, progress=progress)
+        table = run_job("kpi", history, parts, config, as_of, stock=stock, policy=policy, columns=columns,
+                        encoding=encoding, supersessions=supersessions, progress=progress, **how)
         progress("write the output")
         figure = None if plot is None else plot_kpi(table)
         _save(table, output, fmt)

@@ -94,6 +94,10 @@ class DemandMatrix:
     lines : ndarray of int32, shape (n_series, n_months), optional
         Sales lines (quantity > 0) per cell, when asked for (``count_lines=True``):
         the order lines of a history with one row per order line.
+    priced : ndarray, shape (2, n_series), optional
+        Units and value (quantity x ``unit_price``) of each series' sales lines that
+        carry a price, up to ``as_of`` (``price=True``): the history's unit price of
+        a part is the sum of its series' value over the sum of their units.
     """
 
     values: np.ndarray
@@ -102,6 +106,7 @@ class DemandMatrix:
     negative_months: int = 0
     rows_after_as_of: int = 0
     lines: np.ndarray | None = None
+    priced: np.ndarray | None = None
 
     @property
     def as_of(self) -> pd.Period:
@@ -491,7 +496,8 @@ def _source_name(source: object) -> str:
     return "<stdin>" if isinstance(source, bytes) or source == "-" else str(source)
 
 
-def demand_matrix(history: History, *, as_of: str | pd.Period | None = None, count_lines: bool = False) -> DemandMatrix:
+def demand_matrix(history: History, *, as_of: str | pd.Period | None = None, count_lines: bool = False,
+                  start: int | None = None, price: bool = False) -> DemandMatrix:
     """Sum clean history lines into a series x months float64 matrix.
 
     Parameters
@@ -504,6 +510,12 @@ def demand_matrix(history: History, *, as_of: str | pd.Period | None = None, cou
     count_lines : bool
         Also count the sales lines (quantity > 0) of each cell into
         ``DemandMatrix.lines`` (int32; half the matrix's memory again).
+    start : int, optional
+        The first month (a monthly ``Period`` ordinal), when the columns must span more
+        than these lines: a partition of a network takes the network's first month.
+    price : bool
+        Also sum each series' priced units and value into ``DemandMatrix.priced``
+        (lines with quantity > 0 and a ``unit_price``).
 
     Returns
     -------
@@ -532,19 +544,11 @@ def demand_matrix(history: History, *, as_of: str | pd.Period | None = None, cou
     end = last if as_of is None else _as_of_ordinal(as_of)
     after = int(np.count_nonzero(month > end)) if end < last else 0
     used = month <= end if after else None
-    if after == len(month):
-        raise InputError(
-            f"as_of {_label(end)} is before the first month in the history ({_label(int(month.min()))}); "
-            "choose a later --as-of"
-        )
-    start = int(month[used].min() if used is not None else month.min())
+    if start is None and after < len(month):
+        start = int(month[used].min() if used is not None else month.min())
+    check_months(int(month.min()), start, end, history.report.get("source", "the history"),
+                 any_used=after < len(month))
     n_months = end - start + 1
-    if n_months < MIN_HISTORY_MONTHS:
-        source = history.report.get("source", "the history")
-        raise InputError(
-            f"{source}: {n_months} month(s) of history end at as_of {_label(end)} ({_label(start)}..{_label(end)}); "
-            f"the seed's MAD needs at least {MIN_HISTORY_MONTHS}. Give a longer history or a later --as-of"
-        )
     part_names = history.names["part"]
     dealer_names = history.names["dealer"] if history.has_dealer else np.array([""], dtype=object)
     n_parts = len(part_names)
@@ -565,6 +569,7 @@ def demand_matrix(history: History, *, as_of: str | pd.Period | None = None, cou
     flat_values = values.reshape(-1)
     line_counts = np.zeros(values.shape, dtype=np.int32) if count_lines else None
     negative_cells = []
+    priced = np.zeros((2, len(series_ids))) if price and "unit_price" in lines else None
     for block in blocks:
         key, keep = series_key(block)
         flat = index_of(key) * flat_type(n_months) + ((month[block] if keep is None else month[block][keep]) - start)
@@ -573,6 +578,12 @@ def demand_matrix(history: History, *, as_of: str | pd.Period | None = None, cou
         if line_counts is not None:
             np.add.at(line_counts.reshape(-1), flat[quantity > 0], 1)
         negative_cells.append(flat[quantity < 0])
+        if priced is not None:  # np.add.at adds in line order: a series sums the same in any partition
+            unit_price = lines["unit_price"][block] if keep is None else lines["unit_price"][block][keep]
+            sold = np.isfinite(unit_price) & (quantity > 0)
+            row = index_of(key[sold])
+            np.add.at(priced[0], row, quantity[sold])
+            np.add.at(priced[1], row, quantity[sold] * unit_price[sold])
     negative_months = 0
     returns = np.concatenate(negative_cells)
     if len(returns):  # only a cell with a return can be negative
@@ -587,7 +598,25 @@ def demand_matrix(history: History, *, as_of: str | pd.Period | None = None, cou
     else:
         keys["part"] = _categorical(series_ids, part_names)
     periods = pd.PeriodIndex.from_ordinals(np.arange(start, end + 1), freq="M")
-    return DemandMatrix(values, pd.DataFrame(keys), periods, negative_months, after, line_counts)
+    return DemandMatrix(values, pd.DataFrame(keys), periods, negative_months, after, line_counts, priced)
+
+
+def check_months(first: int, start: int | None, end: int, source: str, *, any_used: bool = True) -> None:
+    """The months ``start..end`` (Period ordinals) must hold a line and be at least 6 (the seed's MAD).
+
+    ``first`` is the history's first month, for the message when every line is after ``end``.
+    """
+    if not any_used:
+        raise InputError(
+            f"as_of {_label(end)} is before the first month in the history ({_label(first)}); "
+            "choose a later --as-of"
+        )
+    n_months = end - start + 1
+    if n_months < MIN_HISTORY_MONTHS:
+        raise InputError(
+            f"{source}: {n_months} month(s) of history end at as_of {_label(end)} ({_label(start)}..{_label(end)}); "
+            f"the seed's MAD needs at least {MIN_HISTORY_MONTHS}. Give a longer history or a later --as-of"
+        )
 
 
 BLOCK_LINES = 1 << 22

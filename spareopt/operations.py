@@ -776,36 +776,24 @@ def kpi(
     g = pos.dealer if pos.dealer is not None else np.zeros(pos.n, dtype=np.int64)
 
     def per(weights: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-        sums = np.bincount(g if mask is None else g[mask], weights=weights if mask is None else weights[mask],
+        return np.bincount(g if mask is None else g[mask], weights=weights if mask is None else weights[mask],
                            minlength=groups)
-        return np.r_[sums, sums.sum()]
 
-    stock_value = per(on_hand * c)
-    cogs = per(demand * c)
     stocked = decision == 0
-    aging = [per(on_hand * c, bucket == i) for i in range(len(AGING_BUCKETS))]
-    weight = per(forecast, stocked)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        table = pd.DataFrame({
-            "scope": ["dealer"] * groups + ["network"],
-            "dealer": (list(pos.dealer_names) if pos.dealer is not None else [None]) + [None],
-            "parts_in_stock": per((on_hand > 0).astype(np.float64)).astype(np.int64),
-            "stock_units": per(on_hand),
-            "stock_value": stock_value,
-            "cogs_12m": cogs,
-            "turns": np.where(stock_value > 0, cogs / stock_value, np.nan),
-            "days_of_supply": np.where(cogs > 0, stock_value / (cogs / DAYS_PER_YEAR), np.nan),
-            **{f"value_share_{b}": np.where(stock_value > 0, a / stock_value, np.nan)
-               for b, a in zip(AGING_BUCKETS, aging)},
-            "projected_fill_rate": np.where(weight > 0, per(forecast * fill, stocked) / weight, np.nan),
-            "must_stock_parts": per(stocked.astype(np.float64)).astype(np.int64),
-            "must_stock_in_stock": per((stocked & (on_hand > 0)).astype(np.float64)).astype(np.int64),
-        })
-        table["must_stock_coverage"] = np.where(table["must_stock_parts"] > 0,
-                                                table["must_stock_in_stock"] / table["must_stock_parts"], np.nan)
-    if pos.dealer is None:
-        table = table.iloc[[-1]].reset_index(drop=True)
+    abc = pos.per_row(plan.abc_class, "C")
+    sums = pd.DataFrame({
+        "parts_in_stock": per((on_hand > 0).astype(np.float64)), "stock_units": per(on_hand),
+        "stock_value": per(on_hand * c), "cogs_12m": per(demand * c),
+        **{f"value_{b}": per(on_hand * c, bucket == i) for i, b in enumerate(AGING_BUCKETS)},
+        "forecast": per(forecast, stocked), "forecast_filled": per(forecast * fill, stocked),
+        "must_stock_parts": per(stocked.astype(np.float64)),
+        "must_stock_in_stock": per((stocked & (on_hand > 0)).astype(np.float64)),
+        **{f"value_abc_{k}": per(on_hand * c, abc == k) for k in "ABC"},
+    }, index=pd.Index(list(pos.dealer_names) if pos.dealer is not None else [None], dtype=object, name="dealer"))
+    table = kpi_table(sums)
     rows = np.flatnonzero((on_hand > 0) | (demand > 0))
+    if pos.dealer is not None:  # by dealer, then part (a part the dealer never sold after those it sold)
+        rows = rows[np.argsort(pos.dealer[rows], kind="stable")]
     part_table: dict[str, Any] = pos.labels(rows)
     with np.errstate(divide="ignore", invalid="ignore"):
         part_table.update({
@@ -815,17 +803,50 @@ def kpi(
             "decision": _text(decision[rows], DECISIONS),
         })
     table.attrs["parts"] = pd.DataFrame(part_table)
-    abc = pos.per_row(plan.abc_class, "C")
-    table.attrs["by_class"] = pd.DataFrame({
-        "abc_class": ["A", "B", "C"],
-        "stock_value": [float((on_hand * c)[abc == k].sum()) for k in "ABC"],
-    })
     report = _ops_report(pos)
     report["kpi"] = {"months": months, "unit_cost_unknown_rows": int((np.isnan(cost) & (on_hand > 0)).sum()),
-                     "network": {k: (None if pd.isna(v) else v) for k, v in table.iloc[-1].items()
-                                 if k not in ("scope", "dealer")}}
+                     "network": kpi_network(table)}
     table.attrs["report"] = report
     return table
+
+
+def kpi_table(sums: pd.DataFrame) -> pd.DataFrame:
+    """The KPI table from each dealer's sums (index: dealer, None for a history without dealers).
+
+    The network row is the sum of the dealer rows, so a network split into dealer sets gets the
+    same row from its sets' sums.  ``attrs``: ``sums``, ``by_class`` (stock value per ABC class).
+    """
+    network = pd.Series(np.ascontiguousarray(sums.to_numpy(dtype=np.float64).T).sum(axis=1), index=sums.columns)
+    dealers = sums.index[0] is not None
+    both = pd.concat([sums, network.to_frame().T]) if dealers else sums
+    value, cogs, weight = (both[k].to_numpy() for k in ("stock_value", "cogs_12m", "forecast"))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table = pd.DataFrame({
+            "scope": ["dealer"] * len(sums) + ["network"] if dealers else ["network"],
+            "dealer": list(sums.index) + [None] if dealers else [None],
+            "parts_in_stock": both["parts_in_stock"].to_numpy().astype(np.int64),
+            "stock_units": both["stock_units"].to_numpy(),
+            "stock_value": value,
+            "cogs_12m": cogs,
+            "turns": np.where(value > 0, cogs / value, np.nan),
+            "days_of_supply": np.where(cogs > 0, value / (cogs / DAYS_PER_YEAR), np.nan),
+            **{f"value_share_{b}": np.where(value > 0, both[f"value_{b}"].to_numpy() / value, np.nan)
+               for b in AGING_BUCKETS},
+            "projected_fill_rate": np.where(weight > 0, both["forecast_filled"].to_numpy() / weight, np.nan),
+            "must_stock_parts": both["must_stock_parts"].to_numpy().astype(np.int64),
+            "must_stock_in_stock": both["must_stock_in_stock"].to_numpy().astype(np.int64),
+        })
+        table["must_stock_coverage"] = np.where(table["must_stock_parts"] > 0,
+                                                table["must_stock_in_stock"] / table["must_stock_parts"], np.nan)
+    table.attrs["sums"] = sums
+    table.attrs["by_class"] = pd.DataFrame({"abc_class": ["A", "B", "C"],
+                                            "stock_value": [float(network[f"value_abc_{k}"]) for k in "ABC"]})
+    return table
+
+
+def kpi_network(table: pd.DataFrame) -> dict[str, Any]:
+    """The network row of a KPI table, for the run report."""
+    return {k: (None if pd.isna(v) else v) for k, v in table.iloc[-1].items() if k not in ("scope", "dealer")}
 
 
 def plot_kpi(table: pd.DataFrame, *, title: str | None = None) -> Any:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from os import PathLike
 from typing import Any
@@ -53,6 +54,11 @@ OUTPUT_COLUMNS = (
 )
 """Columns of the must-stock list, in order (``dealer`` and ``description`` only when known; ``target_kind``
 and ``target`` empty under the seed policy)."""
+
+_NETWORK: ContextVar[Any] = ContextVar("spareopt_network", default=None)
+"""The network a partition belongs to, set by :mod:`spareopt.engine` while it runs a job on one
+dealer set: its months, parts, part fields and network aggregates (:class:`spareopt.engine.Network`),
+so that every partition's rows equal the in-memory run's."""
 
 STAGES = ("read and check the history", "read the parts master", "demand matrix", "classify, forecast, decide")
 """The stages :func:`must_stock` reports to its ``progress`` callback, in order."""
@@ -251,9 +257,8 @@ def classes(
     cfg = _override(load_config(config), abc_basis=abc_basis, mc_method=mc_method,
                     criteria=None if criteria is None else tuple(criteria),
                     weights=None if weights is None else tuple(weights))
-    numeric = tuple(c.partition(":")[0] for c in cfg.criteria
-                    if c.partition(":")[0] not in COMPUTED_CRITERIA + MASTER_CRITERIA)
-    run = _load(history, parts, cfg, as_of, columns, encoding, step, numeric=numeric, supersessions=supersessions)
+    run = _load(history, parts, cfg, as_of, columns, encoding, step, numeric=_master_criteria(cfg),
+                supersessions=supersessions)
     step(STAGES[3])
     return _classify(run)
 
@@ -354,6 +359,12 @@ def forecasts(
     return table
 
 
+def _master_criteria(cfg: Config) -> tuple[str, ...]:
+    """The criteria that name other numeric columns of the parts master (read as numbers)."""
+    return tuple(c.partition(":")[0] for c in cfg.criteria
+                 if c.partition(":")[0] not in COMPUTED_CRITERIA + MASTER_CRITERIA)
+
+
 def _override(cfg: Config, **changes: Any) -> Config:
     """The config with the keys that a caller (or a CLI option) gave; checked like a config file, named as the option."""
     changes = {k: v for k, v in changes.items() if v is not None}
@@ -379,11 +390,11 @@ def _classify(run: _Run) -> pd.DataFrame:
                    phase_in_hits=cfg.phase_in_hits, phase_in_months=cfg.phase_in_months,
                    phase_out_months=cfg.phase_out_months)
     sbc = demand_pattern(matrix.last(cfg.pattern_window_months), adi_cutoff=cfg.adi_cutoff, cv2_cutoff=cfg.cv2_cutoff)
-    criteria, mc_report = _criteria(run, cost, window)
-    mc = multi_criteria_abc(criteria.values, method=cfg.mc_method, directions=criteria.directions,
-                            weights=cfg.weights or None, names=criteria.names, mc_a=cfg.mc_a, mc_b=cfg.mc_b,
-                            mc_lambda=cfg.mc_lambda, mc_min_weight=cfg.mc_min_weight, joint_table=cfg.mc_joint_table,
-                            labels=part_names)
+    network = _NETWORK.get()
+    if network is not None:  # the network's multi-criteria classes, computed once from its aggregates
+        mc, mc_report = network.mc
+    else:
+        mc, mc_report = _multi_criteria(run, _network_criteria(run, window))
     code = class_code_index(abc_class, attribute, cycle, cfg.cycle_band_edges)
     since = movement.months_since_demand
     out: dict[str, Any] = {}
@@ -434,10 +445,35 @@ class _Criteria:
     directions: list[str]
 
 
-def _criteria(run: _Run, cost: np.ndarray, window: np.ndarray) -> tuple[_Criteria, dict[str, Any]]:
+def _series_criteria(run: _Run, window: np.ndarray) -> dict[str, np.ndarray]:
+    """Each series' share of the computed criteria: its window quantity and hits."""
+    return {"quantity": window.sum(axis=1), "hits": hits_in_window(run.matrix, run.cfg.abc_window_months)}
+
+
+def _network_criteria(run: _Run, window: np.ndarray) -> dict[str, np.ndarray]:
+    """The computed criteria's sums over the network, per part.
+
+    Summed over the series in (dealer, part) order, as :mod:`spareopt.engine` folds its partitions.
+    """
+    n_parts = len(run.fields)
+    return {name: np.bincount(run.part_code, weights=value, minlength=n_parts)
+            for name, value in _series_criteria(run, window).items()}
+
+
+def _multi_criteria(run: _Run, sums: Mapping[str, np.ndarray]) -> tuple[Any, dict[str, Any]]:
+    """The multi-criteria ABC of every part (config ``mc_method``) from the network's sums."""
+    cfg = run.cfg
+    criteria, report = _criteria(run, sums)
+    mc = multi_criteria_abc(criteria.values, method=cfg.mc_method, directions=criteria.directions,
+                            weights=cfg.weights or None, names=criteria.names, mc_a=cfg.mc_a, mc_b=cfg.mc_b,
+                            mc_lambda=cfg.mc_lambda, mc_min_weight=cfg.mc_min_weight, joint_table=cfg.mc_joint_table,
+                            labels=run.matrix.keys["part"].cat.categories)
+    return mc, report
+
+
+def _criteria(run: _Run, sums: Mapping[str, np.ndarray]) -> tuple[_Criteria, dict[str, Any]]:
     """The criteria matrix of the multi-criteria ABC, one row per part (sorted), with what was filled in."""
     cfg, fields, master, matrix = run.cfg, run.fields, run.master, run.matrix
-    part_code = run.part_code
     n_parts = len(fields)
     part_cost = fields["unit_cost"].to_numpy(dtype=np.float64)
     known_cost = bool(np.isfinite(part_cost).any())
@@ -451,8 +487,8 @@ def _criteria(run: _Run, cost: np.ndarray, window: np.ndarray) -> tuple[_Criteri
     if cfg.weights and len(cfg.weights) != len(names):
         raise ConfigError(f"weights must give one weight per criterion ({len(names)}: {', '.join(names)}), "
                           f"got {list(cfg.weights)!r}")
-    months = window.shape[1]
-    quantity = np.bincount(part_code, weights=window.sum(axis=1), minlength=n_parts) * (12 / months)
+    months = min(cfg.abc_window_months, len(matrix.periods))
+    quantity = sums["quantity"] * (12 / months)
     columns, filled = [], {}
     position = None
     if master is not None:  # one hash lookup, on object indexes (as part_fields does)
@@ -464,7 +500,7 @@ def _criteria(run: _Run, cost: np.ndarray, window: np.ndarray) -> tuple[_Criteri
         elif name == "annual_value":
             value = quantity * part_cost
         elif name == "hits":
-            value = np.bincount(part_code, weights=hits_in_window(matrix, cfg.abc_window_months), minlength=n_parts)
+            value = sums["hits"]
         elif name in ("unit_cost", "lead_time_days", "order_cycle_days", "pack_size"):
             value = fields[name].to_numpy(dtype=np.float64)
         elif position is not None and name in master.frame.columns:
@@ -539,14 +575,18 @@ def _load(history: Source | History, parts: Source | PartsMaster | None, cfg: Co
     step(STAGES[2])
     order_lines = "date" in (hist.report.get("columns") or {})  # one row per order line, not monthly totals
     count_lines = order_lines and (cfg.abc_basis == "hits" or "hits" in [c.partition(":")[0] for c in cfg.criteria])
-    matrix = demand_matrix(hist, as_of=as_of, count_lines=count_lines)
-    price = _history_price(hist, matrix)
+    network = _NETWORK.get()
+    if network is not None:  # one dealer set of a network: the network's months, parts and fields
+        matrix = network.recode(demand_matrix(hist, as_of=network.as_of, count_lines=count_lines,
+                                              start=network.start))
+        return _Run(matrix, network.history_report, master, cfg, network.fields, network.parts_report, order_lines,
+                    resolution)
+    matrix = demand_matrix(hist, as_of=as_of, count_lines=count_lines, price="unit_price" in hist.lines)
+    price = _history_price(matrix)
     history_report = {**hist.report, "last_period": str(pd.Period(ordinal=int(hist.lines["month"].max()), freq="M"))}
     del hist  # the lines are summed into the matrix: free them before the plan (when we read them)
     part_names = matrix.keys["part"].cat.categories
-    fields, parts_report = part_fields(np.asarray(part_names, dtype=object), master, cfg,
-                                       history_price=None if price is None else
-                                       price.reindex(part_names).to_numpy(dtype=np.float64))
+    fields, parts_report = part_fields(np.asarray(part_names, dtype=object), master, cfg, history_price=price)
     return _Run(matrix, history_report, master, cfg, fields, parts_report, order_lines, resolution)
 
 
@@ -846,18 +886,25 @@ def _text(codes: np.ndarray, names: Any) -> pd.Series:
         "pyarrow", na_value=np.nan)}.get))
 
 
-def _history_price(hist: History, matrix: DemandMatrix) -> pd.Series | None:
-    """Quantity-weighted average ``unit_price`` of each part's sales up to as_of, by part (None: no prices)."""
-    if "unit_price" not in hist.lines:
+def _history_price(matrix: DemandMatrix) -> np.ndarray | None:
+    """Quantity-weighted average ``unit_price`` of each part's sales up to as_of (None: no prices).
+
+    price = sum of the series' priced value / sum of their priced units (``DemandMatrix.priced``),
+    summed over the series in (dealer, part) order: a partitioned run folds its partitions in
+    the same order (:mod:`spareopt.engine`) and gets the same float sums.
+    """
+    if matrix.priced is None:
         return None
-    price, qty, part = hist.lines["unit_price"], hist.lines["quantity"], hist.lines["part"]
-    use = np.isfinite(price) & (qty > 0) & (hist.lines["month"] <= matrix.as_of.ordinal)
-    n = len(hist.names["part"])
-    units = np.bincount(part[use], weights=qty[use], minlength=n)
-    value = np.bincount(part[use], weights=qty[use] * price[use], minlength=n)
+    part_code = matrix.keys["part"].cat.codes.to_numpy()
+    n_parts = len(matrix.keys["part"].cat.categories)
+    units = np.bincount(part_code, weights=matrix.priced[0], minlength=n_parts)
+    value = np.bincount(part_code, weights=matrix.priced[1], minlength=n_parts)
+    return _average_price(units, value)
+
+
+def _average_price(units: np.ndarray, value: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
-        average = np.where(units > 0, value / units, np.nan)
-    return pd.Series(average, index=pd.Index(hist.names["part"], dtype=object))
+        return np.where(units > 0, value / units, np.nan)
 
 
 def _high_value_cost(cfg: Config, master: PartsMaster | None, part_costs: np.ndarray) -> float:

@@ -40,6 +40,14 @@ def report_lines(report: Mapping[str, Any]) -> list[str]:
     if r.get("negative_months"):
         lines.append(f"  counted {r['negative_months']:,} series-months with negative net demand as 0")
     dealers = f"{r['dealers']:,} dealers, " if r.get("dealers") is not None else ""
+    if r.get("engine") and r["engine"]["engine"] != "local":
+        e = r["engine"]
+        where = f" on {e['scheduler']}" if e.get("scheduler") else (" on a LocalCluster" if e["engine"] == "dask"
+                                                                  else "")
+        lines.append(f"engine {e['engine']}{where}: {e['partitions']:,} dealer sets of "
+                     f"{min(e['dealers_per_partition']):,}-{max(e['dealers_per_partition']):,} dealers and "
+                     f"{min(e['lines_per_partition']):,}-{max(e['lines_per_partition']):,} lines, "
+                     f"read from {e['files']:,} file(s) in {e['scan_pieces']:,} piece(s)")
     lines.append(
         f"series {r['series']:,} ({dealers}{r['parts']:,} parts), months {r['months']} "
         f"({r['first_period']}..{r['as_of']}), as_of {r['as_of']}"

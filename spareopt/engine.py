@@ -1,0 +1,592 @@
+"""Larger than memory, larger than one machine: the ``stream`` and ``dask`` engines.
+
+The local engine holds the whole network's demand matrix.  These two read a Parquet
+history one **dealer set** (a partition) at a time and run the same vectorised job on
+each, with the network-level inputs every partition needs computed first:
+
+0. **Scan** every row group (in parallel on Dask): every row is checked as
+   :func:`spareopt.load_history` checks it (an error names the file and its row), and the
+   network's months, dealers, parts and run-report counts are reduced.
+1. **Network sums**, when the job needs them: each partition's series sums (the history's
+   unit price, the multi-criteria ABC's window quantity and hits) are folded into per-part
+   totals **in dealer order**, the order the local engine sums its series in, so the float
+   sums are bit for bit the local engine's.
+2. **The job** on each partition, with :class:`Network` set: the network's first month,
+   as_of, parts, part fields (unit cost from the history's price, defaults) and
+   multi-criteria classes.  Partitions are contiguous ranges of the sorted dealers, so
+   their tables, concatenated, are the local engine's table row for row.
+
+Dealers are independent in every supported job (ABC, the rules, the stock levels, the
+replay, the order and the KPIs are per dealer); what crosses dealers is the network
+aggregates above, and the KPIs' network row, the sum of the dealer rows.
+
+References
+----------
+``docs/scale-out.md``: the plan for 3,000 dealers x 50k parts, with its arithmetic.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import math
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .columns import HISTORY_COLUMNS, resolve_columns
+from .config import Config, load_config
+from .errors import ConfigError, InputError, format_examples
+from .history import DemandMatrix, History, _as_of_ordinal, _clean, _identifier_text, check_months, demand_matrix
+from .io import Table
+from .parts import PartsMaster, load_parts, part_fields
+from .pipeline import _NETWORK, _average_price, _master_criteria, _multi_criteria, _override, _series_criteria, _Run
+from .stock import Stock, load_stock
+
+__all__ = ["ENGINES", "ENGINE_JOBS", "Network", "run", "partition_plan"]
+
+ENGINES = ("local", "stream", "dask")
+"""``local``: the whole network in memory; ``stream``: one dealer set at a time on this machine;
+``dask``: the dealer sets as tasks on a Dask cluster (a ``LocalCluster`` unless a scheduler is given)."""
+
+ENGINE_JOBS = ("must-stock", "classify", "evaluate", "order", "kpi")
+"""The commands the stream and dask engines run (``dead-stock`` matches transfers across dealers
+and ``optimize`` spends one network budget: both need the whole network; see docs/scale-out.md)."""
+
+PIECE_ROWS = 4_000_000
+"""Rows per scan task: consecutive row groups of one file up to this many rows."""
+
+PARTITION_LINES = 8_000_000
+"""Default lines per partition (about 0.6 GB of peak memory per task at 36-60 months)."""
+
+
+class UsageError(ConfigError):
+    """An engine option that does not fit the input (the CLI exits 2)."""
+
+
+# -- the Parquet history, in pieces ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Piece:
+    """Consecutive row groups of one file: a scan task."""
+
+    path: str
+    row_groups: tuple[int, ...]
+    first_row: int  # the row number of its first row in the file (1-based, as the local engine counts)
+    keys: tuple[tuple[str, str], ...]  # hive partition columns of the file: (header, value)
+
+
+@dataclass(frozen=True)
+class _Dataset:
+    """A Parquet history: one file, or a directory of files (``dealer=D01/part-0.parquet`` allowed)."""
+
+    source: str
+    pieces: tuple[_Piece, ...]
+    headers: tuple[str, ...]  # stripped, hive keys last
+    by_header: dict[str, str]  # stripped header -> the file's column name
+    mapping: dict[str, str]  # canonical -> header
+    text: tuple[str, ...]  # file columns read as dictionaries
+
+    @property
+    def dealer(self) -> str:
+        return self.mapping["dealer"]
+
+    def _read(self, path: str, keys: Sequence[tuple[str, str]], row_groups: Sequence[int] | None = None,
+              dealers: Sequence[Any] | None = None) -> Any:
+        """The mapped columns of one file (some row groups, or the rows of some dealers), hive keys added."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        wanted = [self.by_header[h] for h in self.mapping.values() if h in self.by_header]
+        try:
+            if row_groups is not None:
+                arrow = pq.ParquetFile(path, read_dictionary=list(self.text)).read_row_groups(list(row_groups),
+                                                                                              columns=wanted)
+            else:
+                filters = None if dealers is None else [(self.by_header[self.dealer], "in", list(dealers))]
+                arrow = pq.read_table(path, columns=wanted, read_dictionary=list(self.text), filters=filters,
+                                      partitioning=None)
+        except (pa.ArrowException, OSError) as exc:
+            raise InputError(f"file {path} is not a readable Parquet file ({exc})") from None
+        arrow = arrow.rename_columns([str(c).strip() for c in arrow.column_names])
+        for header, value in keys:
+            if header in self.mapping.values() and header not in self.by_header:
+                arrow = arrow.append_column(header, pa.array([value] * arrow.num_rows, type=pa.string()))
+        return arrow
+
+    def piece_table(self, piece: _Piece) -> Table:
+        arrow = self._read(piece.path, piece.keys, row_groups=piece.row_groups)
+        return Table(None, piece.path, headers=self.headers, arrow=arrow, first_row=piece.first_row)
+
+    def partition_table(self, partition: Partition) -> Table:
+        """The rows of one dealer set, in file order; a file of other dealers is not opened, and a row group
+        whose statistics exclude the set is not read."""
+        import pyarrow as pa
+
+        tables = []
+        for path, keys in dict.fromkeys((p.path, p.keys) for p in self.pieces):  # files, in order
+            if path in partition.files:
+                hive = self.dealer not in self.by_header  # the dealer is the file's directory: all its rows
+                tables.append(self._read(path, keys, dealers=None if hive else partition.raw))
+        arrow = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+        return Table(None, self.source, headers=self.headers, arrow=arrow, first_row=1)
+
+
+def _open(history: Any, columns: Mapping[str, str] | None) -> _Dataset:
+    """The Parquet files of a history, their row groups in pieces, and its column mapping."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if not isinstance(history, (str, PathLike)):
+        raise UsageError("the stream and dask engines read a Parquet file or a directory of Parquet files; "
+                         f"got a {type(history).__name__} (use engine='local' for a DataFrame)")
+    path = Path(history)
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in (".parquet", ".parq", ".pq"))
+        if not files:
+            raise InputError(f"directory {path} holds no Parquet file (*.parquet); point to the history's files")
+    elif path.suffix.lower() in (".parquet", ".parq", ".pq"):
+        if not path.exists():
+            raise InputError(f"file {path} does not exist; check the path")
+        files = [path]
+    else:
+        raise UsageError(f"{path}: the stream and dask engines read Parquet (a file, or a directory of files, e.g. "
+                         "one per dealer); convert it once, e.g. pandas.read_csv(...).to_parquet('history.parquet'), "
+                         "or use --engine local")
+    pieces, names = [], None
+    for file in files:
+        keys = tuple((m.group(1).strip(), m.group(2)) for part in file.relative_to(path).parts[:-1]
+                     for m in [re.match(r"^([^=]+)=(.*)$", part)] if m) if path.is_dir() else ()
+        try:
+            meta = pq.ParquetFile(file).metadata
+            schema = pq.read_schema(file)
+        except (pa.ArrowException, OSError) as exc:
+            raise InputError(f"file {file} is not a readable Parquet file ({exc})") from None
+        file_names = list(schema.names)
+        if names is None:
+            names, first_schema = file_names, schema
+        elif file_names != names:
+            raise InputError(f"file {file} has columns {file_names}, but {files[0]} has {names}; write every file "
+                             "of the history with the same columns")
+        row = 1
+        group: list[int] = []
+        rows = 0
+        for i in range(meta.num_row_groups):
+            n = meta.row_group(i).num_rows
+            if group and rows + n > PIECE_ROWS:
+                pieces.append(_Piece(str(file), tuple(group), row, keys))
+                row, group, rows = row + rows, [], 0
+            group.append(i)
+            rows += n
+        if group:
+            pieces.append(_Piece(str(file), tuple(group), row, keys))
+    hive = [k for k, _ in (pieces[0].keys if pieces else ())]
+    headers = tuple([str(c).strip() for c in names] + [k for k in hive if k not in names])
+    by_header = {str(c).strip(): c for c in names}
+    mapping = resolve_columns(list(headers), HISTORY_COLUMNS, source=str(path), required=("part", "quantity"),
+                              one_of=("date", "period"), overrides=columns)
+    if "dealer" not in mapping:
+        raise UsageError(f"{path}: the history has no dealer column (headers: {', '.join(map(repr, headers))}); the "
+                         "stream and dask engines split the network by dealer. Use --engine local, or map the "
+                         "dealer column with --column dealer=HEADER")
+    text = tuple(by_header[h] for canonical, h in mapping.items() if canonical not in ("quantity", "unit_price")
+                 and h in by_header and (pa.types.is_string(first_schema.field(by_header[h]).type)
+                                         or pa.types.is_large_string(first_schema.field(by_header[h]).type)))
+    return _Dataset(str(path), tuple(pieces), headers, by_header, mapping, text)
+
+
+# -- pass 0: scan ------------------------------------------------------------------------------------
+
+@dataclass
+class _Scan:
+    """What one piece (or the whole history, merged) tells about the network."""
+
+    report: dict[str, Any]
+    month_first: int
+    month_lines: np.ndarray  # lines per month from month_first
+    dealers: pd.DataFrame  # index dealer name: first (month), lines
+    parts: pd.Series  # part name -> first month
+    raw: dict[str, set[Any]]  # dealer name -> raw cells (a file's dealer column, for the read filter)
+    files: dict[str, set[str]]  # dealer name -> files holding its rows
+
+
+def _scan_piece(piece: _Piece, dataset: _Dataset) -> _Scan:
+    import pyarrow.compute as pc
+
+    table = dataset.piece_table(piece)
+    hist = _clean(table, dataset.mapping)
+    month = hist.lines["month"]
+    first = int(month.min())
+    dealer, dealer_names = hist.lines["dealer"], hist.names["dealer"]
+    dealer_first = np.full(len(dealer_names), np.iinfo(np.int64).max)
+    np.minimum.at(dealer_first, dealer, month)
+    part_first = np.full(len(hist.names["part"]), np.iinfo(np.int64).max)
+    np.minimum.at(part_first, hist.lines["part"], month)
+    raw_cells = pc.unique(table.column(dataset.dealer)).to_pandas()
+    raw_cells = raw_cells[raw_cells.notna()]
+    clean = _identifier_text(pd.Series(raw_cells.to_numpy(dtype=object), dtype=object))
+    raw: dict[str, set[Any]] = {}
+    for name, cell in zip(clean, raw_cells.tolist()):  # the distinct dealer cells of one piece
+        raw.setdefault(str(name), set()).add(cell)
+    return _Scan(
+        {k: hist.report[k] for k in ("rows_read", "rows_blank", "rows_blank_first", "rows_no_quantity",
+                                     "rows_no_quantity_first", "return_lines", "return_units")}
+        | {"columns_ignored": hist.report["columns_ignored"], "columns": hist.report["columns"],
+           "headers": list(dataset.headers)},
+        first, np.bincount(month - first),
+        pd.DataFrame({"first": dealer_first, "lines": np.bincount(dealer, minlength=len(dealer_names))},
+                     index=pd.Index(dealer_names, dtype=object)),
+        pd.Series(part_first, index=pd.Index(hist.names["part"], dtype=object)),
+        raw, {str(d): {piece.path} for d in dealer_names},
+    )
+
+
+def _merge_scans(scans: Sequence[_Scan]) -> _Scan:
+    """The pieces' scans, in file order: counts summed, first rows kept, months and keys united."""
+    first = min(s.month_first for s in scans)
+    last = max(s.month_first + len(s.month_lines) for s in scans)
+    lines = np.zeros(last - first, dtype=np.int64)
+    for s in scans:
+        lines[s.month_first - first: s.month_first - first + len(s.month_lines)] += s.month_lines
+    report = dict(scans[0].report)
+    for key in ("rows_read", "rows_blank", "rows_no_quantity", "return_lines", "return_units"):
+        report[key] = sum(s.report[key] for s in scans)
+    for key in ("rows_blank_first", "rows_no_quantity_first"):
+        report[key] = [r for s in scans for r in s.report[key]][:5]
+    report["return_units"] += 0.0
+    dealers = pd.concat([s.dealers for s in scans]).groupby(level=0, sort=False).agg({"first": "min", "lines": "sum"})
+    parts = pd.concat([s.parts for s in scans]).groupby(level=0, sort=False).min()
+    raw: dict[str, set[Any]] = {}
+    files: dict[str, set[str]] = {}
+    for s in scans:  # per piece and dealer: thousands, not per line or part
+        for name, cells in s.raw.items():
+            raw.setdefault(name, set()).update(cells)
+        for name, paths in s.files.items():
+            files.setdefault(name, set()).update(paths)
+    return _Scan(report, first, lines, dealers, parts, raw, files)
+
+
+# -- the network ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Partition:
+    """One dealer set: contiguous in the sorted dealers, so partitions concatenate in the local order."""
+
+    index: int
+    dealers: tuple[str, ...]
+    raw: tuple[Any, ...]  # the dealer column's cells of these dealers
+    files: frozenset[str]
+    lines: int
+
+
+@dataclass(frozen=True)
+class Network:
+    """The network-level inputs of every partition (set while a partition runs; see the module notes)."""
+
+    start: int  # first month (Period ordinal)
+    end: int  # as_of
+    parts: pd.Index  # every part sold up to as_of, sorted as the local engine sorts them
+    dealers: pd.Index
+    fields: pd.DataFrame  # part fields of every part (unit cost from the network's history price)
+    parts_report: dict[str, Any]
+    history_report: dict[str, Any]
+    rows_after_as_of: int
+    mc: tuple[Any, dict[str, Any]] | None = None
+
+    @property
+    def as_of(self) -> pd.Period:
+        return pd.Period(ordinal=self.end, freq="M")
+
+    def recode(self, matrix: DemandMatrix) -> DemandMatrix:
+        """A partition's matrix with its part codes into the network's parts (the same row order)."""
+        keys = matrix.keys.copy()
+        part = keys["part"].cat
+        position = self.parts.get_indexer(pd.Index(np.asarray(part.categories, dtype=object), dtype=object))
+        keys["part"] = pd.Categorical.from_codes(position[part.codes.to_numpy()], categories=self.parts,
+                                                 validate=False)
+        return dataclasses.replace(matrix, keys=keys)
+
+
+def partition_plan(dealers: pd.DataFrame, partitions: int | None, raw: Mapping[str, set[Any]],
+                   files: Mapping[str, set[str]]) -> list[Partition]:
+    """Contiguous runs of the sorted dealers with about equal lines (``partitions`` of them, or one per
+    :data:`PARTITION_LINES` lines).
+
+    >>> d = pd.DataFrame({"lines": [5, 5, 5, 5]}, index=["D1", "D2", "D3", "D4"])
+    >>> [p.dealers for p in partition_plan(d, 2, {}, {})]
+    [('D1', 'D2'), ('D3', 'D4')]
+    """
+    lines = dealers["lines"].to_numpy(dtype=np.int64)
+    total = int(lines.sum())
+    n = partitions or max(1, math.ceil(total / PARTITION_LINES))
+    n = max(1, min(n, len(lines)))
+    cut = np.searchsorted(np.cumsum(lines), total * np.arange(1, n) / n, side="left") + 1
+    bounds = np.unique(np.clip(np.r_[0, cut, len(lines)], 0, len(lines)))
+    names = dealers.index.to_numpy(dtype=object)
+    out = []
+    for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):  # per partition (tens), not per dealer or part
+        chosen = tuple(str(d) for d in names[a:b])
+        out.append(Partition(i, chosen, tuple(c for d in chosen for c in sorted(raw.get(d, ()), key=str)),
+                             frozenset(f for d in chosen for f in files.get(d, ())), int(lines[a:b].sum())))
+    return out
+
+
+# -- the engines ---------------------------------------------------------------------------------------
+
+class _Local:
+    """Runs tasks one after another in this process (the stream engine)."""
+
+    def map(self, function: Callable[..., Any], items: Sequence[Any], *args: Any) -> list[Any]:
+        return [function(item, *args) for item in items]
+
+
+class _Dask:
+    """Runs tasks on a Dask cluster; results come back in task order."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def map(self, function: Callable[..., Any], items: Sequence[Any], *args: Any) -> list[Any]:
+        shared = [self.client.scatter(a, broadcast=True, hash=False) if isinstance(a, (Network, _Dataset, Config)) else a
+                  for a in args]
+        futures = self.client.map(function, list(items), *[[a] * len(items) for a in shared], pure=False)
+        return self.client.gather(futures)
+
+
+@contextlib.contextmanager
+def _executor(engine: str, scheduler: str | None, workers: int | None) -> Iterator[Any]:
+    if engine == "stream":
+        yield _Local()
+        return
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise UsageError("--engine dask needs dask: pip install 'spareopt[dask]'") from None
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="20s")
+        except OSError as exc:
+            raise UsageError(f"no Dask scheduler answers at {scheduler} ({exc}); start one (dask scheduler) or "
+                             "leave out --scheduler to run a LocalCluster here") from None
+        with client:
+            yield _Dask(client)
+        return
+    with LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        yield _Dask(client)
+
+
+def run(
+    job: str,
+    history: str | PathLike[str],
+    parts: Any = None,
+    config: Config | Mapping[str, Any] | str | PathLike[str] | None = None,
+    as_of: str | pd.Period | None = None,
+    *,
+    engine: str = "stream",
+    scheduler: str | None = None,
+    workers: int | None = None,
+    partitions: int | None = None,
+    columns: Mapping[str, str] | None = None,
+    encoding: str | None = None,
+    progress: Callable[[str], None] | None = None,
+    **options: Any,
+) -> pd.DataFrame:
+    """Run ``job`` on a network one dealer set at a time: the same table as the local engine, row for row.
+
+    Parameters
+    ----------
+    job : {"must-stock", "classify", "evaluate", "order", "kpi"}
+        The command; ``options`` are its keyword arguments (``policy``, ``only_stocked``,
+        ``holdout_months``, ``policies``, ``stock``, ``budget``).
+    history : path
+        A Parquet file, or a directory of Parquet files (one per dealer, ``dealer=D01/``
+        directories, or any split) with the same columns.  Stored sorted by dealer, each
+        partition reads only its row groups.
+    parts, config, as_of, columns, encoding
+        As for :func:`spareopt.must_stock`.
+    engine : {"stream", "dask", "local"}
+        ``stream``: partition after partition in this process; ``dask``: partitions as tasks
+        on a Dask cluster; ``local``: the in-memory function itself.
+    scheduler : str, optional
+        A Dask scheduler's address (``tcp://host:8786``); default: start a ``LocalCluster``
+        of ``workers`` processes here, and stop it at the end.
+    workers : int, optional
+        Workers of the ``LocalCluster`` (default 2, one thread each).
+    partitions : int, optional
+        Dealer sets; default one per :data:`PARTITION_LINES` lines.
+
+    Returns
+    -------
+    DataFrame
+        The job's table and ``attrs``, equal to the local engine's row for row.  The run
+        report adds ``engine``: the engine, the partitions and their dealers and lines.
+
+    Raises
+    ------
+    UsageError
+        A history that is not Parquet or has no dealer column, a job or option these
+        engines do not run, no Dask (``pip install 'spareopt[dask]'``) or no scheduler.
+    InputError
+        Every data error of the local engine, naming the file and row.
+
+    Examples
+    --------
+    >>> table = run("must-stock", "history.parquet", "parts.csv", engine="stream")  # doctest: +SKIP
+    >>> table = run("kpi", "history/", "parts.csv", stock="stock.csv", engine="dask",
+    ...             scheduler="tcp://10.0.0.5:8786")  # doctest: +SKIP
+    """
+    from . import jobs
+
+    if engine not in ENGINES:
+        raise UsageError(f"engine must be one of {', '.join(ENGINES)}; got {engine!r}")
+    if job not in ENGINE_JOBS:
+        raise UsageError(f"the {engine} engine runs {', '.join(ENGINE_JOBS)}; {job!r} needs the whole network in "
+                         "memory: use --engine local")
+    function = jobs.FUNCTIONS[job]
+    if engine == "local":
+        return function(history, parts, config, as_of, columns=columns, encoding=encoding, progress=progress,
+                        **options)
+    if options.get("supersessions") is not None:
+        raise UsageError("--supersessions is not yet supported by the stream and dask engines; apply the "
+                         "replacements with --engine local")
+    if job == "evaluate" and "optimized" in (options.get("policies") or ()):
+        raise UsageError("evaluate --policy optimized spends one network budget; the stream and dask engines run "
+                         "seed, traditional, service-level and current. Use --engine local")
+    step = progress or (lambda stage: None)
+    overrides = {k: options[k] for k in ("policy", "abc_basis", "mc_method") if options.get(k) is not None}
+    overrides.update({k: tuple(options[k]) for k in ("criteria", "weights") if options.get(k) is not None})
+    cfg = _override(load_config(config), **overrides)
+    dataset = _open(history, columns)
+    master = parts if isinstance(parts, PartsMaster) or parts is None else load_parts(
+        parts, columns=columns, encoding=encoding, numeric=_master_criteria(cfg) if job == "classify" else ())
+    stock = options.pop("stock", None)
+    if stock is not None and not isinstance(stock, Stock):
+        stock_columns = {k: v for k, v in (columns or {}).items() if k in ("on_hand", "on_order", "reserved")}
+        stock = load_stock(stock, columns=stock_columns or None, encoding=encoding)
+    with _executor(engine, scheduler, workers) as executor:
+        step("scan the history")
+        scan = _merge_scans(executor.map(_scan_piece, dataset.pieces, dataset))
+        end = _end(scan, job, as_of, options)
+        dealers = scan.dealers[scan.dealers["first"] <= end]
+        dealers = dealers.iloc[np.argsort(dealers.index.to_numpy(dtype=str), kind="stable")]
+        plan = partition_plan(dealers, partitions, scan.raw, scan.files)
+        network = _network(dataset, scan, end, master, cfg, dealers)
+        if stock is not None:
+            jobs.check_stock(stock, network, dataset.source)
+        sums = None
+        needs_price = "unit_price" in dataset.mapping
+        if needs_price or job == "classify":
+            step("network sums")
+            sums = _fold(executor.map(_partition_sums, plan, dataset, network, cfg, needs_price, job == "classify"),
+                         len(network.parts))
+            network = _with_sums(network, sums, master, cfg, dataset)
+        step(f"{job} on {len(plan)} dealer set(s)")
+        tables = executor.map(_run_partition, plan, job, dataset, network, cfg, master, as_of,
+                              {**options, "columns": columns, **({"stock": stock} if stock is not None else {})})
+    step("merge")
+    table = jobs.merge(job, tables, network, stock)
+    table.attrs["report"]["engine"] = {
+        "engine": engine, "scheduler": scheduler if engine == "dask" else None,
+        "partitions": len(plan), "dealers_per_partition": [len(p.dealers) for p in plan],
+        "lines_per_partition": [p.lines for p in plan], "files": len({p.path for p in dataset.pieces}),
+        "scan_pieces": len(dataset.pieces),
+    }
+    return table
+
+
+def _end(scan: _Scan, job: str, as_of: Any, options: Mapping[str, Any]) -> int:
+    """The network's as_of: the last month, or ``as_of`` (``as_of`` + holdout for evaluate)."""
+    last = scan.month_first + len(scan.month_lines) - 1
+    if as_of is None:
+        return last
+    end = _as_of_ordinal(as_of)
+    return end + int(options.get("holdout_months", 12)) if job == "evaluate" else end
+
+
+def _network(dataset: _Dataset, scan: _Scan, end: int, master: PartsMaster | None, cfg: Config,
+             dealers: pd.DataFrame) -> Network:
+    months = np.arange(len(scan.month_lines)) + scan.month_first
+    used = scan.month_lines[months <= end]
+    start = int(months[np.flatnonzero(scan.month_lines)[0]]) if used.any() else end + 1
+    check_months(int(months[scan.month_lines > 0].min()), start, end, dataset.source, any_used=bool(used.any()))
+    part_first = scan.parts
+    parts = pd.Index(np.unique(part_first.index[part_first.to_numpy() <= end].to_numpy(dtype=str)).astype(object),
+                     dtype=object)
+    report = {"source": dataset.source, "encoding": None, "sheet": None, **scan.report,
+              "last_period": str(pd.Period(ordinal=int(months[-1]), freq="M"))}
+    fields, parts_report = part_fields(parts.to_numpy(dtype=object), master, cfg)
+    return Network(start, end, parts, pd.Index(dealers.index.to_numpy(dtype=object), dtype=object), fields,
+                   parts_report, report, int(scan.month_lines[months > end].sum()))
+
+
+def _partition_history(dataset: _Dataset, partition: Partition) -> History:
+    return _clean(dataset.partition_table(partition), dataset.mapping)
+
+
+def _partition_sums(partition: Partition, dataset: _Dataset, network: Network, cfg: Config, price: bool,
+                    criteria: bool) -> dict[str, np.ndarray]:
+    """One partition's series sums: part codes, priced units and value, window quantity and hits."""
+    hist = _partition_history(dataset, partition)
+    count_lines = criteria and "date" in dataset.mapping
+    matrix = network.recode(demand_matrix(hist, as_of=network.as_of, start=network.start, count_lines=count_lines,
+                                          price=price))
+    out = {"part": matrix.keys["part"].cat.codes.to_numpy()}
+    if matrix.priced is not None:
+        out["units"], out["value"] = matrix.priced[0], matrix.priced[1]
+    if criteria:
+        run = _Run(matrix, network.history_report, None, cfg, network.fields, network.parts_report, count_lines)
+        out.update(_series_criteria(run, matrix.last(cfg.abc_window_months)))
+    return out
+
+
+def _fold(partials: Sequence[Mapping[str, np.ndarray]], n_parts: int) -> dict[str, np.ndarray]:
+    """Per-part totals, each part's series added one after another in dealer order (np.add.at is unbuffered
+    and sequential: the same float sums as one ``np.bincount`` over the local engine's series)."""
+    totals: dict[str, np.ndarray] = {}
+    for partial in partials:  # partitions in dealer order
+        for name, values in partial.items():
+            if name != "part":
+                np.add.at(totals.setdefault(name, np.zeros(n_parts)), partial["part"], values)
+    return totals
+
+
+def _with_sums(network: Network, sums: Mapping[str, np.ndarray], master: PartsMaster | None, cfg: Config,
+               dataset: _Dataset) -> Network:
+    """The network with the history's unit price in its part fields, and its multi-criteria classes."""
+    fields, parts_report = network.fields, network.parts_report
+    if "units" in sums:
+        fields, parts_report = part_fields(network.parts.to_numpy(dtype=object), master, cfg,
+                                           history_price=_average_price(sums["units"], sums["value"]))
+    network = dataclasses.replace(network, fields=fields, parts_report=parts_report)
+    if "quantity" not in sums:
+        return network
+    n_months = network.end - network.start + 1
+    lines = np.zeros((0, n_months), dtype=np.int32) if "date" in dataset.mapping else None
+    matrix = DemandMatrix(np.zeros((0, n_months)), pd.DataFrame({"part": pd.Categorical([], categories=network.parts)}),
+                          pd.PeriodIndex.from_ordinals(np.arange(network.start, network.end + 1), freq="M"),
+                          lines=lines)
+    run = _Run(matrix, network.history_report, master, cfg, fields, parts_report, lines is not None)
+    return dataclasses.replace(network, mc=_multi_criteria(run, sums))
+
+
+def _run_partition(partition: Partition, job: str, dataset: _Dataset, network: Network, cfg: Config,
+                   master: PartsMaster | None, as_of: Any, options: Mapping[str, Any]) -> pd.DataFrame:
+    """The job on one dealer set, with the network set."""
+    from . import jobs
+
+    hist = _partition_history(dataset, partition)
+    options = dict(options)
+    if options.get("stock") is not None:
+        options["stock"] = jobs.stock_of(options["stock"], partition.dealers)
+    token = _NETWORK.set(network)
+    try:
+        return jobs.FUNCTIONS[job](hist, master, cfg, as_of, **options)
+    finally:
+        _NETWORK.reset(token)

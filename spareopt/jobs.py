@@ -1,0 +1,139 @@
+"""The jobs the partitioned engines run, and how their partitions' tables merge (:mod:`spareopt.engine`).
+
+Partitions are contiguous runs of the sorted dealers and every job's table is sorted by
+dealer first (evaluate: by policy, then dealer), so the merged table is the partitions'
+tables concatenated.  Reports: counts over series, dealers or rows are summed; what the
+network set (months, parts, the history's rows) is taken once; the ratios are recomputed
+from the merged table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .evaluation import _totals, evaluate
+from .operations import _check_stock_dealers, kpi, kpi_network, kpi_table, order
+from .pipeline import classes, must_stock
+from .stock import Stock
+
+FUNCTIONS = {"must-stock": must_stock, "classify": classes, "evaluate": evaluate, "order": order, "kpi": kpi}
+"""The library function of each job."""
+
+_ADDITIVE = ("series", "dealers", "negative_months", "decisions", "dealer_stock_value_at_max", "reasons",
+             "class_policy", "service.forecast_methods", "service.demand_models", "classes", "evaluation.lead_months",
+             "evaluation.current", "kpi.unit_cost_unknown_rows", "stock.rows_without_history", "order")
+"""Report entries that count series, dealers or rows: summed over the partitions (with what is under them)."""
+
+_ONCE = ("order.budget",)
+"""Entries under an additive one that are settings, not counts."""
+
+
+def stock_of(stock: Stock, dealers: Sequence[str]) -> Stock:
+    """The stock rows of some dealers."""
+    frame = stock.frame
+    keep = frame["dealer"].isin(list(dealers)).to_numpy()
+    return Stock(frame[keep].reset_index(drop=True), stock.report)
+
+
+def check_stock(stock: Stock, network: Any, history_source: str) -> None:
+    """The stock file's dealers must be the network's (the local engine's check, on the whole network)."""
+    _check_stock_dealers(stock.frame, network.dealers.to_numpy(dtype=object), stock.report.get("source"),
+                         history_source)
+
+
+def merge(job: str, tables: Sequence[pd.DataFrame], network: Any, stock: Stock | None) -> pd.DataFrame:
+    """One table from the partitions' tables, with the local engine's rows, attrs and report."""
+    report = merge_reports([t.attrs["report"] for t in tables])
+    report["rows_after_as_of"] = network.rows_after_as_of
+    if job == "kpi":
+        table = kpi_table(pd.concat([t.attrs["sums"] for t in tables]))
+        table.attrs["parts"] = _concat([t.attrs["parts"] for t in tables])
+        report["kpi"]["network"] = kpi_network(table)
+    else:
+        table = _concat(tables)
+    if job == "must-stock":
+        report["service"].update(_service(table))
+    elif job == "evaluate":
+        policies = report["evaluation"]["policies"]
+        rank = pd.Index(policies).get_indexer(table["policy"].astype(object))
+        table = table.iloc[np.argsort(rank, kind="stable")].reset_index(drop=True)
+        months = report["evaluation"]["holdout_months"]
+        totals = [_totals(p, table[rank[np.argsort(rank, kind="stable")] == i].reset_index(drop=True), months)
+                  for i, p in enumerate(policies)]
+        from .evaluation import TOTALS_COLUMNS
+
+        table.attrs["totals"] = pd.DataFrame(totals, columns=list(TOTALS_COLUMNS))
+        report["evaluation"]["totals"] = {
+            row["policy"]: {k: row[k] for k in ("parts_stocked", "initial_investment", "avg_stock_value",
+                                                "fill_rate", "hit_fill_rate", "turns")} for row in totals}
+    elif job == "order":
+        table.attrs["totals"] = _concat([t.attrs["totals"] for t in tables])
+    if stock is not None:
+        report["stock"].update(_stock_without_history(stock, network))
+    table.attrs["report"] = report
+    return table
+
+
+def _concat(tables: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """The tables one after another, without their attrs (merged by the caller)."""
+    frames = []
+    for table in tables:  # partitions: tens
+        frame = table.copy(deep=False)
+        frame.attrs = {}
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
+
+
+def _service(table: pd.DataFrame) -> dict[str, Any]:
+    """The implied service of the dealer rows (the local engine's report, from the merged table)."""
+    stocked = (table["decision"] == "dealer").to_numpy()
+    expected = table["forecast"].to_numpy()[stocked]
+    total = float(expected.sum())
+    return {"implied_csl_mean": float(table["implied_csl"].to_numpy()[stocked].mean()) if stocked.any() else None,
+            "implied_fill_rate": float((table["implied_fill_rate"].to_numpy()[stocked] * expected).sum() / total)
+            if total > 0 else None}
+
+
+def _stock_without_history(stock: Stock, network: Any) -> dict[str, Any]:
+    """The stock's parts that the network never sold (a partition sees only its own dealers')."""
+    parts = pd.unique(stock.frame["part"].to_numpy(dtype=object))
+    extra = np.sort(np.asarray(parts[network.parts.get_indexer(pd.Index(parts, dtype=object)) < 0], dtype=object))
+    return {"parts_without_history": len(extra), "parts_without_history_first": [str(p) for p in extra[:5]]}
+
+
+def merge_reports(reports: Sequence[Mapping[str, Any]], path: str = "") -> dict[str, Any]:
+    """The partitions' run reports as one: counts (:data:`_ADDITIVE`) summed, the rest taken once.
+
+    >>> merge_reports([{"series": 2, "parts": 5, "decisions": {"dealer": 1}},
+    ...                {"series": 3, "parts": 5, "decisions": {"dealer": 2, "none": 1}}])
+    {'series': 5, 'parts': 5, 'decisions': {'dealer': 3, 'none': 1}}
+    """
+    out: dict[str, Any] = {}
+    for key in dict.fromkeys(k for r in reports for k in r):
+        values = [r.get(key) for r in reports]
+        here = f"{path}{key}"
+        if here in _ONCE:
+            out[key] = values[0]
+        elif any(here == a or here.startswith(a + ".") for a in _ADDITIVE):
+            out[key] = _sum(values, here)
+        elif all(isinstance(v, dict) for v in values):
+            out[key] = merge_reports(values, here + ".")
+        else:
+            out[key] = values[0]
+    return out
+
+
+def _sum(values: Sequence[Any], path: str) -> Any:
+    known = [v for v in values if v is not None]
+    if not known:
+        return None
+    if all(isinstance(v, dict) for v in known):
+        merged = merge_reports([{k: v for k, v in d.items()} for d in known], path + ".")
+        return dict(sorted(merged.items(), key=lambda kv: str(kv[0]))) if path.startswith("classes.") else merged
+    if all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) for v in known):
+        return sum(known)
+    return known[0]

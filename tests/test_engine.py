@@ -1,0 +1,232 @@
+"""The stream and dask engines equal the local engine, row for row (issue 9)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import spareopt
+from spareopt import engine
+from spareopt.engine import run
+from spareopt.errors import InputError
+from spareopt.jobs import merge_reports
+
+JOB_OPTIONS = {
+    "must-stock": {},
+    "classify": {},
+    "evaluate": {"holdout_months": 6, "policies": ("seed", "traditional", "service-level", "current")},
+    "order": {"stock": "stock"},
+    "kpi": {"stock": "stock"},
+}
+
+
+def make_history(rng: np.random.Generator, n_dealers: int = 12, n_parts: int = 40, n_months: int = 30) -> pd.DataFrame:
+    """Order lines in no particular order, with decimal prices and quantities, returns and a few late dealers."""
+    rows = []
+    months = pd.period_range("2021-01", periods=n_months, freq="M")
+    for d in range(n_dealers):  # test data: a loop is fine here
+        sold = rng.choice(n_parts, size=rng.integers(8, n_parts), replace=False)
+        for p in sold:
+            rate = rng.gamma(0.6, 2.0)
+            counts = rng.poisson(rate, n_months)
+            for m in np.flatnonzero(counts):
+                for _ in range(counts[m]):
+                    rows.append((f"D{d:02d}", f"P{p:03d}", months[m].to_timestamp() + pd.Timedelta(days=int(
+                        rng.integers(0, 27))), float(rng.choice([1, 1, 1, 2, 0.5, 3, -1])),
+                        round(float(rng.uniform(3, 400)), 2) if rng.random() > 0.1 else np.nan))
+    frame = pd.DataFrame(rows, columns=["dealer", "part", "date", "quantity", "unit_price"])
+    frame = frame.iloc[rng.permutation(len(frame))].reset_index(drop=True)
+    frame.loc[frame["dealer"] == "D11", "date"] += pd.Timedelta(days=400)  # a dealer partly after as_of
+    return frame
+
+
+@pytest.fixture(scope="module")
+def network(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    rng = np.random.default_rng(9)
+    folder = tmp_path_factory.mktemp("network")
+    history = make_history(rng)
+    path = folder / "history.parquet"
+    history.to_parquet(path, row_group_size=700)
+    parts = pd.DataFrame({"part": [f"P{p:03d}" for p in range(45)]})
+    parts["unit_cost"] = np.where(rng.random(45) < 0.4, np.nan, rng.uniform(5, 500, 45).round(2))
+    parts["lead_time_days"] = rng.choice([3, 10, 30, 60], 45)
+    parts["attribute"] = rng.choice(list("ABC"), 45)
+    parts["reorder_point"] = rng.integers(0, 4, 45)
+    parts["max_stock"] = parts["reorder_point"] + rng.integers(0, 4, 45)
+    parts_path = folder / "parts.csv"
+    parts.to_csv(parts_path, index=False)
+    stock = history[["dealer", "part"]].drop_duplicates().sample(frac=0.6, random_state=1)
+    stock["on_hand"] = rng.integers(0, 9, len(stock))
+    stock = pd.concat([stock, pd.DataFrame({"dealer": ["D03", "D07"], "part": ["P099", "P001"],
+                                            "on_hand": [4, 2]})])  # a part no dealer sold; maybe a new pair
+    stock_path = folder / "stock.csv"
+    stock.to_csv(stock_path, index=False)
+    hive = folder / "by_dealer"
+    for dealer, rows in history.groupby("dealer", sort=True):  # one folder per dealer, as a DMS may store it
+        (hive / f"dealer={dealer}").mkdir(parents=True)
+        rows.drop(columns="dealer").to_parquet(hive / f"dealer={dealer}" / "part-0.parquet")
+    return {"history": path, "parts": parts_path, "stock": stock_path, "hive": hive, "frame": history}
+
+
+def options(job: str, net: dict[str, object]) -> dict[str, object]:
+    return {k: (net[v] if k == "stock" else v) for k, v in JOB_OPTIONS[job].items()}
+
+
+def assert_same(local: pd.DataFrame, other: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(local, other, check_exact=True)
+    for key in ("totals", "parts", "sums", "by_class"):
+        if key in local.attrs:
+            pd.testing.assert_frame_equal(local.attrs[key].reset_index(drop=True),
+                                          other.attrs[key].reset_index(drop=True), check_exact=True)
+    mine = {k: v for k, v in local.attrs["report"].items() if k != "engine"}
+    theirs = {k: v for k, v in other.attrs["report"].items() if k != "engine"}
+    assert theirs == approx(mine)
+
+
+def approx(value: object) -> object:
+    """A report with its floats compared to the last digits (sums over partitions) and the rest exactly."""
+    if isinstance(value, dict):
+        return {k: approx(v) for k, v in value.items()}
+    if isinstance(value, float) and np.isfinite(value):
+        return pytest.approx(value, rel=1e-12)
+    return value
+
+
+@pytest.mark.parametrize("job", engine.ENGINE_JOBS)
+@pytest.mark.parametrize("as_of", [None, "2022-09"])
+def test_stream_equals_local_row_for_row(network: dict[str, object], job: str, as_of: str | None) -> None:
+    opts = options(job, network)
+    local = run(job, network["history"], network["parts"], None, as_of, engine="local", **opts)
+    streamed = run(job, network["history"], network["parts"], None, as_of, engine="stream", partitions=4, **opts)
+    assert streamed.attrs["report"]["engine"]["partitions"] == 4
+    assert_same(local, streamed)
+
+
+def test_stream_prices_from_the_history_equal_bit_for_bit(network: dict[str, object]) -> None:
+    """Unit costs from the history's prices: float sums over dealers in the local engine's order."""
+    local = spareopt.must_stock(network["history"])
+    streamed = run("must-stock", network["history"], engine="stream", partitions=5)
+    assert local.attrs["report"]["unit_cost_from_history"] > 30
+    assert_same(local, streamed)
+
+
+def test_stream_reads_pieces_and_one_folder_per_dealer(network: dict[str, object],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "PIECE_ROWS", 1000)  # several scan pieces per file
+    local = spareopt.must_stock(network["history"], network["parts"])
+    pieces = run("must-stock", network["history"], network["parts"], engine="stream", partitions=3)
+    assert pieces.attrs["report"]["engine"]["scan_pieces"] > 3
+    assert_same(local, pieces)
+    hive = run("must-stock", network["hive"], network["parts"], engine="stream", partitions=3)
+    # the folder's rows are in another order: the rows and classes are the same, float sums to the last bit
+    pd.testing.assert_frame_equal(local, hive, check_exact=False, rtol=1e-12)
+    assert hive.attrs["report"]["engine"]["files"] == 12
+
+
+def test_default_partitions_follow_the_lines(network: dict[str, object], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "PARTITION_LINES", 2000)
+    table = run("classify", network["history"], network["parts"], engine="stream")
+    n = table.attrs["report"]["engine"]["partitions"]
+    assert n == -(-sum(table.attrs["report"]["engine"]["lines_per_partition"]) // 2000)
+    assert_same(spareopt.classes(network["history"], network["parts"]), table)
+
+
+def test_stream_errors_name_the_file_and_the_row(tmp_path: pytest.TempPathFactory,
+                                                  network: dict[str, object]) -> None:
+    frame = network["frame"].copy()
+    frame["quantity"] = frame["quantity"].astype(object)
+    frame.loc[1234, "quantity"] = "seven"
+    frame["quantity"] = frame["quantity"].astype(str)
+    path = tmp_path / "bad.parquet"
+    frame.to_parquet(path, row_group_size=500)
+    with pytest.raises(InputError) as local:
+        spareopt.must_stock(path)
+    with pytest.raises(InputError) as streamed:
+        run("must-stock", path, engine="stream")
+    assert str(streamed.value) == str(local.value)
+    assert "row 1235" in str(streamed.value)
+
+
+def test_stream_as_of_before_the_history_is_the_local_error(network: dict[str, object]) -> None:
+    with pytest.raises(InputError) as local:
+        spareopt.must_stock(network["history"], as_of="2019-01")
+    with pytest.raises(InputError) as streamed:
+        run("must-stock", network["history"], as_of="2019-01", engine="stream")
+    assert str(streamed.value) == str(local.value)
+
+
+@pytest.mark.parametrize("history, message", [
+    ("history.csv", "the stream and dask engines read Parquet"),
+    ("missing.parquet", "does not exist"),
+])
+def test_stream_needs_parquet(tmp_path: pytest.TempPathFactory, history: str, message: str) -> None:
+    (tmp_path / "history.csv").write_text("dealer,part,period,quantity\nD1,P1,2024-01,1\n")
+    with pytest.raises(spareopt.SpareoptError, match=message):
+        run("must-stock", tmp_path / history, engine="stream")
+
+
+def test_stream_needs_a_dealer_column(tmp_path: pytest.TempPathFactory) -> None:
+    pd.DataFrame({"part": ["P1"] * 6, "period": [f"2024-0{m}" for m in range(1, 7)], "quantity": 1}).to_parquet(
+        tmp_path / "h.parquet")
+    with pytest.raises(engine.UsageError, match="no dealer column"):
+        run("must-stock", tmp_path / "h.parquet", engine="stream")
+
+
+def test_jobs_that_need_the_whole_network_are_refused(network: dict[str, object]) -> None:
+    with pytest.raises(engine.UsageError, match="dead-stock.*--engine local"):
+        run("dead-stock", network["history"], engine="stream")
+    with pytest.raises(engine.UsageError, match="optimized"):
+        run("evaluate", network["history"], engine="stream", policies=("seed", "optimized"))
+
+
+def test_stock_dealers_unknown_to_the_network_are_the_local_error(tmp_path: pytest.TempPathFactory,
+                                                                  network: dict[str, object]) -> None:
+    stock = tmp_path / "stock.csv"
+    stock.write_text("dealer,part,on_hand\nD01,P001,3\nD99,P001,1\n")
+    with pytest.raises(InputError) as local:
+        spareopt.order(network["history"], stock=stock)
+    with pytest.raises(InputError) as streamed:
+        run("order", network["history"], stock=stock, engine="stream")
+    assert str(streamed.value) == str(local.value)
+
+
+def test_merge_reports_sums_counts_and_keeps_settings() -> None:
+    merged = merge_reports([{"order": {"lines": 2, "budget": 100.0}, "as_of": "2024-06", "dealers": 3},
+                            {"order": {"lines": 5, "budget": 100.0}, "as_of": "2024-06", "dealers": 4}])
+    assert merged == {"order": {"lines": 7, "budget": 100.0}, "as_of": "2024-06", "dealers": 7}
+
+
+@pytest.fixture(scope="module")
+def cluster() -> object:
+    """A real LocalCluster of 2 worker processes, started and stopped inside the tests."""
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as local:
+        yield local
+    assert local.status.name == "closed"
+
+
+@pytest.mark.parametrize("job", engine.ENGINE_JOBS)
+def test_dask_equals_local_row_for_row(network: dict[str, object], cluster: object, job: str) -> None:
+    opts = options(job, network)
+    local = run(job, network["history"], network["parts"], None, "2022-12", engine="local", **opts)
+    on_dask = run(job, network["history"], network["parts"], None, "2022-12", engine="dask",
+                  scheduler=cluster.scheduler_address, partitions=3, **opts)
+    assert on_dask.attrs["report"]["engine"]["scheduler"] == cluster.scheduler_address
+    assert_same(local, on_dask)
+
+
+def test_dask_starts_and_stops_its_own_local_cluster(network: dict[str, object]) -> None:
+    pytest.importorskip("dask.distributed")
+    from distributed import Client
+
+    table = run("must-stock", network["history"], network["parts"], engine="dask", workers=2, partitions=2)
+    assert_same(spareopt.must_stock(network["history"], network["parts"]), table)
+    assert not Client._instances or all(c.status == "closed" for c in list(Client._instances))
+
+
+def test_dask_without_a_scheduler_answering_is_a_usage_error(network: dict[str, object]) -> None:
+    pytest.importorskip("dask.distributed")
+    with pytest.raises(engine.UsageError, match="no Dask scheduler answers at tcp://127.0.0.1:1"):
+        run("must-stock", network["history"], engine="dask", scheduler="tcp://127.0.0.1:1")

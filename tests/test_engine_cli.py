@@ -1,0 +1,84 @@
+"""``--engine stream|dask`` from the command line (issue 9): the same files as the local engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import run_cli
+from test_engine import make_history
+
+
+@pytest.fixture
+def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    history = make_history(np.random.default_rng(4), n_dealers=6, n_parts=25, n_months=24)
+    history.to_parquet("history.parquet", row_group_size=400)
+    stock = history[["dealer", "part"]].drop_duplicates().iloc[::2].assign(on_hand=3)
+    stock.to_csv("stock.csv", index=False)
+    return tmp_path
+
+
+@pytest.mark.parametrize("command, extra", [
+    ("must-stock", []),
+    ("classify", []),
+    ("evaluate", ["--holdout-months", "6", "--policy", "seed,traditional"]),
+    ("order", ["--stock", "stock.csv"]),
+    ("kpi", ["--stock", "stock.csv"]),
+])
+def test_stream_writes_the_local_file_byte_for_byte(files: Path, command: str, extra: list[str]) -> None:
+    local = run_cli(command, "history.parquet", *extra, "-o", "local.csv", "-q")
+    assert local.exit_code == 0, local.output
+    streamed = run_cli(command, "history.parquet", *extra, "--engine", "stream", "--partitions", "4",
+                       "-o", "stream.csv")
+    assert streamed.exit_code == 0, streamed.output
+    assert Path("stream.csv").read_bytes() == Path("local.csv").read_bytes()
+    assert "engine stream: 4 dealer sets" in streamed.output
+
+
+def test_dask_on_a_local_cluster_writes_the_local_file(files: Path) -> None:
+    pytest.importorskip("dask.distributed")
+    run_cli("must-stock", "history.parquet", "-o", "local.parquet", "-q")
+    result = run_cli("must-stock", "history.parquet", "--engine", "dask", "--workers", "2", "-o", "dask.parquet")
+    assert result.exit_code == 0, result.output
+    assert "engine dask on a LocalCluster: " in result.output
+    pd.testing.assert_frame_equal(pd.read_parquet("dask.parquet"), pd.read_parquet("local.parquet"), check_exact=True)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--scheduler", "tcp://127.0.0.1:8786"], "Error: --scheduler needs --engine dask"),
+    (["--engine", "stream", "--workers", "2"], "Error: --workers sizes the LocalCluster of --engine dask"),
+    (["--partitions", "3"], "Error: --partitions needs --engine stream or dask"),
+    (["--engine", "stream", "--supersessions", "s.csv"], "Error: --supersessions is not yet supported by the stream"),
+])
+def test_engine_usage_errors_exit_2_and_keep_the_output(files: Path, args: list[str], message: str) -> None:
+    Path("s.csv").write_text("old_part,new_part\nP001,P002\n")
+    Path("out.csv").write_text("previous\n")
+    result = run_cli("must-stock", "history.parquet", *args, "-o", "out.csv")
+    assert result.exit_code == 2
+    assert message in result.output
+    assert Path("out.csv").read_text() == "previous\n"
+
+
+def test_a_csv_history_is_a_usage_error_with_the_fix(files: Path) -> None:
+    pd.read_parquet("history.parquet").to_csv("history.csv", index=False)
+    result = run_cli("classify", "history.csv", "--engine", "stream", "-o", "out.csv")
+    assert result.exit_code == 2
+    assert ("Error: history.csv: the stream and dask engines read Parquet (a file, or a directory of files, e.g. one "
+            "per dealer); convert it once") in result.output
+    assert not Path("out.csv").exists()
+
+
+def test_a_bad_cell_is_a_data_error_naming_the_row(files: Path) -> None:
+    frame = pd.read_parquet("history.parquet")
+    frame["quantity"] = frame["quantity"].astype(str)
+    frame.loc[17, "quantity"] = "many"
+    frame.to_parquet("bad.parquet")
+    Path("out.csv").write_text("previous\n")
+    result = run_cli("must-stock", "bad.parquet", "--engine", "stream", "-o", "out.csv")
+    assert result.exit_code == 1
+    assert "Error: bad.parquet: `quantity` must be a finite number" in result.output
+    assert "row 18 'many'" in result.output
+    assert Path("out.csv").read_text() == "previous\n"
