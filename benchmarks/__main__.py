@@ -35,12 +35,16 @@ matrix, as no size has 100k parts), checked against scipy.optimize per part and
 ``scipy.stats.poisson.ppf`` (floor ``peer-fit``), and the greedy budget allocation
 against pulp's integer optimum on 300 parts.  Issue 7: ``order`` and ``dead_stock`` on a stock row per
 series (1M at medium).  Issue 8: ``optimize`` at the seed plan's investment on every series, and the
-greedy against pulp's optimum on a 200-row sample.
+greedy against pulp's optimum on a 200-row sample.  Issue 9: ``must_stock`` on the ``stream`` engine
+and on the ``dask`` engine with a LocalCluster of 1 and then 2 workers (started outside the timed
+run; its workers' peak memory read from their ``VmHWM``), each table checked equal to the local
+one; and the end-to-end CLI with ``--engine stream`` next to the local one (Parquet sizes only).
 """
 
 from __future__ import annotations
 
 import argparse
+import pickle
 import subprocess
 import sys
 import tempfile
@@ -231,12 +235,12 @@ def main() -> None:
     args = parser.parse_args()
     repeat = args.repeat or (1 if args.size == "large" else 3)
     history_path, parts_path = dataset(args.size, args.quiet)
-    run = Run(repeat, args.quiet, steps=19 + len(FORECASTERS) + 3 + 4 + 9 + 3 + 4)
+    is_csv = history_path.suffix == ".csv"
+    run = Run(repeat, args.quiet, steps=19 + len(FORECASTERS) + 3 + 4 + 9 + 3 + 4 + (0 if is_csv else 4))
     import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
-    is_csv = history_path.suffix == ".csv"
     reader = (lambda: pacsv.read_csv(history_path)) if is_csv else (lambda: pq.read_table(history_path))
     arrow = run.time("floor: pyarrow read", reader, "io")
     n_lines = arrow.num_rows
@@ -306,6 +310,16 @@ def main() -> None:
     budget_steps = catalogue_steps(mean, variance, lead, cycle, cost)
     del q, matrix, fields, window, holdout, forecasts
     out = run.time("must_stock() from the file", lambda: spareopt.must_stock(history_path, parts_path), "io")
+    engines: dict[str, Any] = {}
+    if not is_csv:  # the stream and dask engines read Parquet
+        with tempfile.TemporaryDirectory() as tmp:  # the local table waits on disk: the engines' peaks as local's
+            local_table = Path(tmp) / "local.pickle"
+            with open(local_table, "wb") as fh:
+                pickle.dump(out, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            del out
+            engines = _engine_stages(run, history_path, parts_path, local_table)
+            with open(local_table, "rb") as fh:
+                out = pickle.load(fh)
     rows = f"{len(desk_stock.frame):,} stock rows"
     run.time(f"order() from the file + stock ({rows})",
              lambda: spareopt.order(history_path, parts_path, stock=desk_stock), "io")
@@ -340,6 +354,9 @@ def main() -> None:
         if parts_path:
             cli[2:2] = ["--parts", str(parts_path)]
         run.time("end-to-end CLI (with interpreter start)", lambda: run.child(cli), "io")
+        if not is_csv:
+            stream_cli = [*cli[:-1], str(Path(tmp) / "out-stream.parquet"), "--engine", "stream", "-q"]
+            run.time(STREAM_CLI, lambda: run.child(stream_cli), "io")
         classify_cli = ["classify", *cli[1:]]
         run.time("end-to-end CLI classify (weighted)", lambda: run.child(classify_cli), "io")
     mc_parts = MC_PARTS[args.size]
@@ -359,7 +376,7 @@ def main() -> None:
                  pandas_peer(history, peer_series), "peer", repeat=1)
         del history
     run.done()
-    report(args.size, history_path, n_lines, n_series, repeat, run.rows, last_buy_checks, desk, opt)
+    report(args.size, history_path, n_lines, n_series, repeat, run.rows, last_buy_checks, desk, opt, engines)
     for line in sf_rows:
         print(line)
     peer_row = next((name, seconds) for name, seconds, floor, _ in run.rows if floor == "peer-lp")
@@ -369,6 +386,98 @@ def main() -> None:
           f"per part with all {peer_parts} constraints) takes {per_lp * 1000:.0f} ms a part on {peer_parts} parts, "
           f"so at least {per_lp * mc_parts:,.0f} s for {mc_parts:,} ({per_lp * mc_parts / ours:,.0f}x), before "
           f"its constraints grow to {mc_parts:,}")
+
+
+STREAM = "must_stock(engine='stream') from the file"
+STREAM_CLI = "end-to-end CLI --engine stream (with interpreter start)"
+
+
+def dask_stage(workers: int) -> str:
+    return f"must_stock(engine='dask'), LocalCluster of {workers} worker{'s' if workers > 1 else ''}"
+
+
+def _vm_hwm() -> int:
+    """This process's peak resident memory in bytes (``VmHWM``); run on each Dask worker."""
+    with open("/proc/self/status") as fh:
+        return int(next(line for line in fh if line.startswith("VmHWM")).split()[1]) * 1024
+
+
+def _warm() -> None:
+    """Import what a task imports, once per worker, so that a best of 1 does not time the imports."""
+    import spareopt.engine
+    import spareopt.jobs  # noqa: F401
+
+
+def _engine_stages(run: Run, history: Path, parts: Path | None, local_table: Path) -> dict[str, Any]:
+    """``must_stock`` on the stream engine, then on Dask LocalClusters of 1 and 2 workers, each table checked
+    against the local engine's (pickled in ``local_table``); the partitions and the workers' peaks.
+
+    Every engine runs the default plan (one dealer set per ``PARTITION_LINES`` lines), so the
+    2-worker cluster has something to share only when there are two sets or more.  A cluster
+    starts, and its workers import spareopt, before its timed run, and closes after it.
+    """
+    from spareopt.engine import run as run_engine
+
+    def check(table: pd.DataFrame, label: str) -> None:
+        with open(local_table, "rb") as fh:
+            expected = pickle.load(fh)
+        try:
+            pd.testing.assert_frame_equal(table, expected, check_exact=True)
+        except AssertionError as exc:
+            raise AssertionError(f"must_stock on the {label} differs from the local engine's table: {exc}") from None
+
+    table = run.time(STREAM, lambda: run_engine("must-stock", history, parts, engine="stream"), "io")
+    info: dict[str, Any] = {"partitions": table.attrs["report"]["engine"]["partitions"]}
+    check(table, "stream engine")
+    del table
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        info["note"] = "dask is not installed (pip install 'spareopt[dask]'); its stages are skipped"
+        return info
+    for workers in (1, 2):
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                          dashboard_address=None) as cluster, Client(cluster) as client:
+            client.run(_warm)
+            table = run.time(dask_stage(workers),
+                             lambda a=cluster.scheduler_address: run_engine("must-stock", history, parts,
+                                                                            engine="dask", scheduler=a), "io")
+            info[f"workers_{workers}"] = sorted(client.run(_vm_hwm).values())
+        check(table, f"dask engine with {workers} worker(s)")
+        del table
+    return info
+
+
+def _report_engines(rows: list[tuple[str, float, str, float]], engines: dict[str, Any], matrix_gb: float) -> None:
+    """Issue 9: the engines' seconds and peaks, and their ratios."""
+    if not engines:
+        print("engines: the stream and dask engines read Parquet; this history is CSV, so their stages are skipped")
+        return
+    t = {name: seconds for name, seconds, _, _ in rows}
+    peak = {name: p for name, _, _, p in rows}
+    local, stream = "must_stock() from the file", STREAM
+    cli, cli_stream = "end-to-end CLI (with interpreter start)", STREAM_CLI
+    n = engines["partitions"]
+    times = f"local {t[local]:.2f} s, stream {t[stream]:.2f} s"
+    if "workers_1" in engines:
+        times += f", dask 1 worker {t[dask_stage(1)]:.2f} s, dask 2 workers {t[dask_stage(2)]:.2f} s"
+    print(f"engines: must_stock from the file on {n} dealer set{'s' if n > 1 else ''} (the default plan): {times}; "
+          "every table equals the local one (assert_frame_equal, exact)")
+    print(f"engines: stream / local: time {t[stream] / t[local]:.2f}x, peak RSS of this process "
+          f"{peak[stream] / peak[local]:.2f}x ({peak[stream]:.2f} GB vs {peak[local]:.2f} GB); end-to-end CLI "
+          f"--engine stream / local: time {t[cli_stream] / t[cli]:.2f}x, the child's peak "
+          f"{peak[cli_stream] / peak[cli]:.2f}x ({peak[cli_stream]:.2f} GB vs {peak[cli]:.2f} GB"
+          + (f", {peak[cli_stream] / matrix_gb:.2f}x dense matrix)" if matrix_gb else ")"))
+    if "workers_1" not in engines:
+        print(f"engines: {engines['note']}")
+        return
+    one, two = dask_stage(1), dask_stage(2)
+    w1, w2 = np.array(engines["workers_1"]) / 1e9, np.array(engines["workers_2"]) / 1e9
+    print(f"engines: dask 2 workers / 1 worker: time {t[two] / t[one]:.2f}x; peak RSS of this process "
+          f"{peak[two] / peak[one]:.2f}x ({peak[two]:.2f} GB vs {peak[one]:.2f} GB), of the largest worker "
+          f"{w2.max() / w1.max():.2f}x ({w2.max():.2f} GB vs {w1.max():.2f} GB), of the workers together "
+          f"{w2.sum() / w1.sum():.2f}x ({w2.sum():.2f} GB vs {w1.sum():.2f} GB); dask 1 worker / stream: time "
+          f"{t[one] / t[stream]:.2f}x (the clusters' start-up not timed)")
 
 
 def _statsforecast_peer(run: Run, q: np.ndarray, ours: dict[str, np.ndarray], n: int) -> list[str]:
@@ -610,7 +719,8 @@ def _history_select(holder: dict[str, Any]) -> Callable[[list[str]], dict[str, s
 
 def report(size: str, path: Path, n_lines: int, n_series: int, repeat: int,
            rows: list[tuple[str, float, str, float]], last_buy: dict[str, Any] | None = None,
-           desk: dict[str, Any] | None = None, opt: dict[str, Any] | None = None) -> None:
+           desk: dict[str, Any] | None = None, opt: dict[str, Any] | None = None,
+           engines: dict[str, Any] | None = None) -> None:
     t = {name: seconds for name, seconds, _, _ in rows}
     io_floor = t["floor: pyarrow read"] + t["floor: pyarrow write of the output"]
     compute_floor = t["floor: matrix.sum()"]
@@ -648,6 +758,8 @@ def report(size: str, path: Path, n_lines: int, n_series: int, repeat: int,
         ours = (t["mad"] + t["abc"]) * series / n_series
         print(f"peer: pandas groupby-apply MAD + ABC takes {seconds:.2f} s for {series:,} series; spareopt's "
               f"mad + abc on the matrix {ours:.4f} s for as many ({seconds / ours:,.0f}x)")
+    if engines is not None:
+        _report_engines(rows, engines, matrix_gb)
     if last_buy:
         _report_last_buy(rows, last_buy)
     if opt:
