@@ -42,14 +42,14 @@ import pandas as pd
 
 from .columns import HISTORY_COLUMNS, resolve_columns
 from .config import Config, load_config
-from .errors import ConfigError, InputError, format_examples
+from .errors import ConfigError, InputError
 from .history import DemandMatrix, History, _as_of_ordinal, _clean, _identifier_text, check_months, demand_matrix
 from .io import Table
 from .parts import PartsMaster, load_parts, part_fields
-from .pipeline import _NETWORK, _average_price, _master_criteria, _multi_criteria, _override, _series_criteria, _Run
+from .pipeline import _NETWORK, _average_price, _master_criteria, _multi_criteria, _override, _Run, _series_criteria
 from .stock import Stock, load_stock
 
-__all__ = ["ENGINES", "ENGINE_JOBS", "Network", "run", "partition_plan"]
+__all__ = ["ENGINES", "ENGINE_JOBS", "Network", "partition_plan", "run"]
 
 ENGINES = ("local", "stream", "dask")
 """``local``: the whole network in memory; ``stream``: one dealer set at a time on this machine;
