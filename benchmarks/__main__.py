@@ -327,6 +327,19 @@ def main() -> None:
                     lambda: spareopt.dead_stock(history_path, parts_path, stock=desk_stock), "io")
     desk = {"rows": len(desk_stock.frame), "transfers": len(dead.attrs["transfers"]),
             "units": float(dead.attrs["transfers"]["quantity"].sum())}
+    if not is_csv:  # the transfers across dealer sets: the network step of the stream engine
+        from spareopt.engine import run as run_engine
+
+        streamed = run.time(f"{DEAD_STREAM} ({rows})", lambda: run_engine(
+            "dead-stock", history_path, parts_path, stock=desk_stock, engine="stream", partitions=4), "io")
+        for got, expected in ((streamed, dead), (streamed.attrs["transfers"], dead.attrs["transfers"])):
+            try:
+                pd.testing.assert_frame_equal(got, expected, check_exact=True)
+            except AssertionError as exc:
+                raise AssertionError(f"dead_stock on the stream engine differs from the local engine's: {exc}") \
+                    from None
+        desk["stream_equal"] = True
+        del streamed
     peer_parts = transfer_peer_sample(dead, PEER_TRANSFER_PARTS)
     desk["peer"] = run.time(f"peer: pandas groupby-apply transfers ({PEER_TRANSFER_PARTS:,} parts)",
                             lambda: pandas_transfer_peer(peer_parts), "peer-desk", repeat=1)
@@ -389,6 +402,7 @@ def main() -> None:
 
 
 STREAM = "must_stock(engine='stream') from the file"
+DEAD_STREAM = "dead_stock(engine='stream', partitions=4) from the file + stock"
 STREAM_CLI = "end-to-end CLI --engine stream (with interpreter start)"
 
 
@@ -789,6 +803,10 @@ def report(size: str, path: Path, n_lines: int, n_series: int, repeat: int,
             print(f"peer: pandas groupby-apply transfer matching takes {per * 1000:.2f} ms a part, "
                   f"{per * desk['peer_parts']:,.1f} s for the {desk['peer_parts']:,} parts on the shelf, against "
                   f"dead_stock's whole run {dead_s:.2f} s")
+        if desk.get("stream_equal"):
+            streamed = stage[DEAD_STREAM]
+            print(f"dead_stock on the stream engine, 4 dealer sets: {streamed:.2f} s ({streamed / dead_s:.2f}x the "
+                  "local run); its table and transfers equal the local engine's")
 
 def _report_last_buy(rows: list[tuple[str, float, str, float]], lb: dict[str, Any]) -> None:
     stage = {name.split(" (")[0]: seconds for name, seconds, _, _ in rows}

@@ -574,10 +574,12 @@ def order_command(history: str, parts: str | None, config: str | None, as_of: st
 @click.option("--transfers", metavar="FILE", help="Also write the transfer suggestions (part, from_dealer, "
               "to_dealer, quantity, value) to FILE.")
 @output_options
+@engine_options
 def dead_stock_command(history: str, parts: str | None, config: str | None, as_of: str | None,
-                       columns: dict[str, str], encoding: str | None, supersessions: str | None, show_superseded: str | None, stock: str, policy: str | None,
-                       aging: str | None, transfers: str | None, output: str | None, fmt: str | None,
-                       quiet: bool) -> None:
+                       columns: dict[str, str], encoding: str | None, supersessions: str | None,
+                       show_superseded: str | None, stock: str, policy: str | None, aging: str | None,
+                       transfers: str | None, output: str | None, fmt: str | None, quiet: bool, engine: str,
+                       scheduler: str | None, workers: int | None, partitions: int | None) -> None:
     """Dead and excess stock (呆滞件) and what to do with it (HISTORY; - reads CSV from stdin).
 
     Every dealer x part on the shelf gets its months since the last demand and an
@@ -597,10 +599,12 @@ def dead_stock_command(history: str, parts: str | None, config: str | None, as_o
     Example:
       spareopt dead-stock sales.csv --parts parts.csv --stock stock.csv -o dead_stock.xlsx --transfers transfers.csv
       spareopt dead-stock sales.csv --parts parts.csv --stock stock.csv --aging aging.csv
+      spareopt dead-stock history.parquet --parts parts.csv --stock stock.csv --engine dask --transfers transfers.csv
     """
+    how = _engine(engine, scheduler, workers, partitions)
     with _Progress(len(OPERATIONS_STAGES) + 1, quiet) as progress:
-        table = spareopt.dead_stock(history, parts, config, as_of, stock=stock, policy=policy, columns=columns,
-                                    encoding=encoding, supersessions=supersessions, progress=progress)
+        table = run_job("dead-stock", history, parts, config, as_of, stock=stock, policy=policy, columns=columns,
+                        encoding=encoding, supersessions=supersessions, progress=progress, **how)
         progress("write the output")
         _save(table, output, fmt)
         if aging:

@@ -18,7 +18,14 @@ each, with the network-level inputs every partition needs computed first:
 
 Dealers are independent in every supported job (ABC, the rules, the stock levels, the
 replay, the order and the KPIs are per dealer); what crosses dealers is the network
-aggregates above, and the KPIs' network row, the sum of the dealer rows.
+aggregates above, the KPIs' network row (the sum of the dealer rows), and two network
+steps run once on rows gathered from every partition:
+
+- ``dead-stock``: the shelf rows with excess or need are matched across dealers
+  (:func:`spareopt.operations.settle_dead_stock`);
+- ``evaluate --policy optimized``: the seed's investment is spent by one marginal analysis on
+  every partition's budget steps (:func:`spareopt.jobs.spend`); each partition then replays
+  the levels its steps were given.
 
 References
 ----------
@@ -55,9 +62,9 @@ ENGINES = ("local", "stream", "dask")
 """``local``: the whole network in memory; ``stream``: one dealer set at a time on this machine;
 ``dask``: the dealer sets as tasks on a Dask cluster (a ``LocalCluster`` unless a scheduler is given)."""
 
-ENGINE_JOBS = ("must-stock", "classify", "evaluate", "order", "kpi")
-"""The commands the stream and dask engines run (``dead-stock`` matches transfers across dealers
-and ``optimize`` spends one network budget: both need the whole network; see docs/scale-out.md)."""
+ENGINE_JOBS = ("must-stock", "classify", "evaluate", "order", "dead-stock", "kpi")
+"""The commands the stream and dask engines run (``optimize`` and ``last-buy`` need the whole network in
+memory; see docs/scale-out.md)."""
 
 PIECE_ROWS = 4_000_000
 """Rows per scan task: consecutive row groups of one file up to this many rows."""
@@ -283,6 +290,7 @@ class Partition:
     raw: tuple[Any, ...]  # the dealer column's cells of these dealers
     files: frozenset[str]
     lines: int
+    taken: np.ndarray | None = dataclasses.field(default=None, compare=False)  # its steps a network budget took
 
 
 @dataclass(frozen=True)
@@ -298,6 +306,7 @@ class Network:
     history_report: dict[str, Any]
     rows_after_as_of: int
     mc: tuple[Any, dict[str, Any]] | None = None
+    budget: tuple[float, float, np.ndarray | None] | None = None  # evaluate's optimized: budget, spent, set's steps
 
     @property
     def as_of(self) -> pd.Period:
@@ -402,7 +411,7 @@ def run(
 
     Parameters
     ----------
-    job : {"must-stock", "classify", "evaluate", "order", "kpi"}
+    job : {"must-stock", "classify", "evaluate", "order", "dead-stock", "kpi"}
         The command; ``options`` are its keyword arguments (``policy``, ``only_stocked``,
         ``holdout_months``, ``policies``, ``stock``, ``budget``).
     history : path
@@ -442,7 +451,7 @@ def run(
     >>> table = run("kpi", "history/", "parts.csv", stock="stock.csv", engine="dask",
     ...             scheduler="tcp://10.0.0.5:8786")  # doctest: +SKIP
     """
-    from . import jobs
+    from . import evaluation, jobs
 
     if engine not in ENGINES:
         raise UsageError(f"engine must be one of {', '.join(ENGINES)}; got {engine!r}")
@@ -456,9 +465,6 @@ def run(
     if options.get("supersessions") is not None:
         raise UsageError("--supersessions is not yet supported by the stream and dask engines; apply the "
                          "replacements with --engine local")
-    if job == "evaluate" and "optimized" in (options.get("policies") or ()):
-        raise UsageError("evaluate --policy optimized spends one network budget; the stream and dask engines run "
-                         "seed, traditional, service-level and current. Use --engine local")
     step = progress or (lambda stage: None)
     overrides = {k: options[k] for k in ("policy", "abc_basis", "mc_method") if options.get(k) is not None}
     overrides.update({k: tuple(options[k]) for k in ("criteria", "weights") if options.get(k) is not None})
@@ -487,6 +493,13 @@ def run(
             sums = _fold(executor.map(_partition_sums, plan, dataset, network, cfg, needs_price, job == "classify"),
                          len(network.parts))
             network = _with_sums(network, sums, master, cfg, dataset)
+        if job == "evaluate" and "optimized" in (options.get("policies") or ()):
+            step("the network budget")
+            ladders = executor.map(_in_network, plan, evaluation.optimized_steps, dataset, network, cfg, master, as_of,
+                                   {**options, "columns": columns})
+            budget, spent, taken = jobs.spend(ladders)
+            plan = [dataclasses.replace(p, taken=t) for p, t in zip(plan, taken)]
+            network = dataclasses.replace(network, budget=(budget, spent, None))
         step(f"{job} on {len(plan)} dealer set(s)")
         tables = executor.map(_run_partition, plan, job, dataset, network, cfg, master, as_of,
                               {**options, "columns": columns, **({"stock": stock} if stock is not None else {})})
@@ -577,16 +590,26 @@ def _with_sums(network: Network, sums: Mapping[str, np.ndarray], master: PartsMa
 
 
 def _run_partition(partition: Partition, job: str, dataset: _Dataset, network: Network, cfg: Config,
-                   master: PartsMaster | None, as_of: Any, options: Mapping[str, Any]) -> pd.DataFrame:
+                   master: PartsMaster | None, as_of: Any, options: Mapping[str, Any]) -> Any:
     """The job on one dealer set, with the network set."""
+    from . import jobs
+
+    return _in_network(partition, jobs.partition_function(job), dataset, network, cfg, master, as_of, options)
+
+
+def _in_network(partition: Partition, function: Callable[..., Any], dataset: _Dataset, network: Network,
+                cfg: Config, master: PartsMaster | None, as_of: Any, options: Mapping[str, Any]) -> Any:
+    """``function`` (a job's library function) on one dealer set's history and stock, with the network set."""
     from . import jobs
 
     hist = _partition_history(dataset, partition)
     options = dict(options)
     if options.get("stock") is not None:
         options["stock"] = jobs.stock_of(options["stock"], partition.dealers)
+    if network.budget is not None:
+        network = dataclasses.replace(network, budget=(*network.budget[:2], partition.taken))
     token = _NETWORK.set(network)
     try:
-        return jobs.FUNCTIONS[job](hist, master, cfg, as_of, **options)
+        return function(hist, master, cfg, as_of, **options)
     finally:
         _NETWORK.reset(token)

@@ -21,10 +21,11 @@ import pandas as pd
 from ._sort import group_codes, rank_in_group, rank_within_groups
 from .config import Config, load_config
 from .errors import ConfigError, InputError
-from .frontier import optimized_levels
+from .frontier import budget_steps, optimized_levels
 from .history import MIN_HISTORY_MONTHS, DemandMatrix, History
 from .io import new_figure
-from .pipeline import STAGES, Source, _Counts, _decide, _load, _report, _Run, _text
+from .pipeline import _NETWORK, STAGES, Source, _Counts, _decide, _load, _report, _Run, _text
+from .policy.budget import Steps
 from .policy.rules import DECISIONS
 from .policy.seed import CEIL_TOLERANCE, DAYS_PER_MONTH
 from .replay import replay
@@ -139,12 +140,9 @@ def evaluate(
     1.0
     """
     step = progress or (lambda stage: None)
-    cfg = load_config(config)
     policies = _check_policies(policies)
     months = _check_holdout(holdout_months)
-    end = None if as_of is None else pd.Period(str(as_of), freq="M") + months
-    full = _load(history, parts, cfg, end, columns, encoding, step, supersessions=supersessions)
-    train, holdout = _split(full, months, as_of)
+    full, train, holdout = _training(history, parts, config, as_of, months, columns, encoding, supersessions, step)
     step(STAGES[3])
     frames, totals, notes = [], [], {}
     lead = train.per_series("lead_time_days", np.float64)
@@ -167,14 +165,18 @@ def evaluate(
             decision, rop, top = plan.decision, plan.reorder_point, plan.max_stock
             stocked = decision == 0
         elif policy == "optimized":  # the seed's investment, spent where it fills the most expected demand
-            if seed is None:
-                seed = _decide(train, "seed")
-            budget = float(np.nansum((cost * seed.max_stock)[seed.decision == 0]))
-            levels = optimized_levels(train, seed, budget)
+            network = _NETWORK.get()
+            if network is not None and network.budget is not None:  # the network's marginal analysis, done
+                budget, spent, taken = network.budget
+                levels = optimized_levels(train, seed, budget, taken=taken)
+            else:
+                budget = float(np.nansum(_investment(seed, cost)))
+                levels = optimized_levels(train, seed, budget)
+                spent = levels.spent
             rop, top = levels.reorder_point, levels.max_stock
             stocked = top > 0
             decision = np.where(stocked, 0, 2).astype(np.int8)
-            notes["optimized"] = {"budget": budget, "spent": levels.spent}
+            notes["optimized"] = {"budget": budget, "spent": spent}
         else:
             rop, top, notes["current"] = _current(train)
             stocked = top > 0
@@ -202,6 +204,47 @@ def evaluate(
                                             "hit_fill_rate", "turns")} for row in totals}
     table.attrs["report"] = report
     return table
+
+
+def _training(history: Source | History, parts: Source | None, config: Any, as_of: Any, months: int,
+              columns: Mapping[str, str] | None, encoding: str | None, supersessions: Any,
+              step: Callable[[str], None]) -> tuple[_Run, _Run, np.ndarray]:
+    """The whole run up to as_of + the holdout, its training run and the holdout demand."""
+    end = None if as_of is None else pd.Period(str(as_of), freq="M") + months
+    full = _load(history, parts, load_config(config), end, columns, encoding, step, supersessions=supersessions)
+    return (full, *_split(full, months, as_of))
+
+
+def _investment(seed: Any, cost: np.ndarray) -> np.ndarray:
+    """max_stock x unit_cost of each series the seed stocks at the dealer: the ``optimized`` policy's budget is
+    their sum (NaN costs left out)."""
+    return (cost * seed.max_stock)[seed.decision == 0]
+
+
+def optimized_steps(
+    history: Source | History,
+    parts: Source | None = None,
+    config: Config | Mapping[str, Any] | str | PathLike[str] | None = None,
+    as_of: str | pd.Period | None = None,
+    *,
+    holdout_months: int = 12,
+    columns: Mapping[str, str] | None = None,
+    encoding: str | None = None,
+    supersessions: Source | Supersessions | None = None,
+    progress: Callable[[str], None] | None = None,
+    **_: Any,
+) -> tuple[np.ndarray, Steps]:
+    """The ``optimized`` policy's inputs on some dealers: the seed investment's terms and the budget steps.
+
+    The stream and dask engines run this on each dealer set, spend the network's budget on all the
+    steps at once (:func:`spareopt.policy.budget.greedy_steps`), then run :func:`evaluate` with each
+    set's taken steps: the local engine's levels, row for row.
+    """
+    months = _check_holdout(holdout_months)
+    _, train, _ = _training(history, parts, config, as_of, months, columns, encoding, supersessions,
+                            progress or (lambda stage: None))
+    seed = _decide(train, "seed")
+    return _investment(seed, train.per_series("unit_cost", np.float64)), budget_steps(train, seed)
 
 
 def lead_months(lead_time_days: Any) -> np.ndarray:

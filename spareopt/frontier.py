@@ -205,31 +205,66 @@ def _check_budget(budget: Any, budget_per: str, max_volume: Any) -> None:
         raise ConfigError("max_volume works with a network budget only (budget_per = network)")
 
 
-def optimized_levels(run: _Run, plan: _Plan, budget: float, *, budget_per: str = "network",
-                     class_minimums: bool = False, max_volume: float | None = None) -> _Levels:
-    """The optimised (s, S) of every series of ``run`` for ``budget`` (shared with ``evaluate``'s ``optimized``)."""
-    cfg = run.cfg
+@dataclass(frozen=True)
+class _Ladder:
+    """Every series' (R, s, S) demand model and its steps of stock, before a budget is spent on them."""
+
+    steps: Steps
+    mu: np.ndarray  # demand over L + R
+    var: np.ndarray
+    code: np.ndarray  # demand model
+    quantity: np.ndarray  # Q
+    undershoot: np.ndarray  # E[U]
+    demand: np.ndarray  # units a year
+    cost: np.ndarray  # unit cost (NaN: unknown, no steps)
+    excluded: np.ndarray  # rows without steps: no unit cost, or kept off the shelf by the class policy
+
+
+def _ladder(run: _Run, plan: _Plan, class_minimums: bool = False) -> _Ladder:
     f, v = plan.demand.forecast, plan.demand.variance
-    lead = run.per_series("lead_time_days", np.float64)
-    cycle = run.per_series("order_cycle_days", np.float64)
-    mu, var, mu_r, _ = _protection(f, v, lead, cycle)
-    code = _model_codes(mu, var, cfg.normal_min_mean, cfg.overdispersion_min)
+    mu, var, mu_r, _ = _protection(f, v, run.per_series("lead_time_days", np.float64),
+                                   run.per_series("order_cycle_days", np.float64))
+    code = _model_codes(mu, var, run.cfg.normal_min_mean, run.cfg.overdispersion_min)
     quantity = _order_quantity(f, mu_r).astype(np.float64)
     undershoot = _undershoot(f, v, mu_r)
     demand = 12.0 * f
     cost = run.per_series("unit_cost", np.float64)
     excluded = np.isnan(cost)  # no price, no place in a budget: left unstocked, and counted
     if class_minimums:
-        excluded |= _excluded_by_class(cfg.class_policy, plan.rule)
+        excluded |= _excluded_by_class(run.cfg.class_policy, plan.rule)
     steps = service_steps(np.where(excluded, 0.0, demand), mu, var, code, quantity, undershoot, np.nan_to_num(cost))
+    return _Ladder(steps, mu, var, code, quantity, undershoot, demand, cost, excluded)
+
+
+def budget_steps(run: _Run, plan: _Plan) -> Steps:
+    """The steps of every series of ``run`` that :func:`optimized_levels` spends a network budget on
+    (``row``: the series), before the marginal analysis."""
+    return _ladder(run, plan).steps
+
+
+def optimized_levels(run: _Run, plan: _Plan, budget: float, *, budget_per: str = "network",
+                     class_minimums: bool = False, max_volume: float | None = None,
+                     taken: np.ndarray | None = None) -> _Levels:
+    """The optimised (s, S) of every series of ``run`` for ``budget`` (shared with ``evaluate``'s ``optimized``).
+
+    ``taken``: the steps (:func:`budget_steps`) a network budget took, when the marginal analysis ran on the
+    whole network's steps elsewhere (the stream and dask engines); then only the levels are computed here.
+    """
+    ladder = _ladder(run, plan, class_minimums)
+    steps, cost, quantity = ladder.steps, ladder.cost, ladder.quantity
     forced = None
     group = run.dealer if budget_per == "dealer" and run.dealer is not None else None
     if class_minimums:
-        floor = _class_floor(run, plan, f, v, lead, cycle, excluded)
+        f, v = plan.demand.forecast, plan.demand.variance
+        floor = _class_floor(run, plan, f, v, run.per_series("lead_time_days", np.float64),
+                             run.per_series("order_cycle_days", np.float64), ladder.excluded)
         forced = (floor[steps.row] >= 0) & (steps.first | (steps.level <= floor[steps.row]))
         _check_minimums(run, steps, forced, budget, group)
-    if max_volume is not None:
-        volume = _unit_volume(run, demand)
+    order = None
+    if taken is not None:
+        taken = np.asarray(taken, dtype=bool)
+    elif max_volume is not None:
+        volume = _unit_volume(run, ladder.demand)
         units = steps.cost / np.where(cost[steps.row] > 0, cost[steps.row], 1.0)
         units = np.where(cost[steps.row] > 0, units, np.where(steps.first, quantity[steps.row] + steps.level, 1.0))
         capacities = [(steps.cost, float(budget)), (volume[steps.row] * units, float(max_volume))]
@@ -239,14 +274,16 @@ def optimized_levels(run: _Run, plan: _Plan, budget: float, *, budget_per: str =
     else:
         order = step_order(steps)
         taken = greedy_steps(steps, float(budget), group=group, forced=forced, order=order)
-    s = np.full(len(f), -1, dtype=np.int64)
+    s = np.full(len(cost), -1, dtype=np.int64)
     np.maximum.at(s, steps.row[taken], steps.level[taken])
     stocked = s >= 0
     top = np.where(stocked, s + quantity.astype(np.int64), 0)
-    fill = np.where(stocked, _fill_rate(np.maximum(s, 0).astype(np.float64), quantity, mu, var, code, undershoot), 0.0)
+    fill = np.where(stocked, _fill_rate(np.maximum(s, 0).astype(np.float64), quantity, ladder.mu, ladder.var,
+                                        ladder.code, ladder.undershoot), 0.0)
+    demand = ladder.demand
     fill = np.where(demand > 0, fill, 0.0)
     return _Levels(np.maximum(s, 0), top, fill, demand, cost, steps, taken, float(steps.cost[taken].sum()),
-                   int((np.isnan(cost) & (demand > 0)).sum()), None if max_volume is not None else order)
+                   int((np.isnan(cost) & (demand > 0)).sum()), order)
 
 
 def _excluded_by_class(rules: tuple[ClassPolicyRule, ...], rule: np.ndarray) -> np.ndarray:

@@ -16,12 +16,32 @@ import numpy as np
 import pandas as pd
 
 from .evaluation import _totals, evaluate
-from .operations import _check_stock_dealers, kpi, kpi_network, kpi_table, order
+from .operations import (
+    _check_stock_dealers,
+    _dead_stock_shelf,
+    dead_stock,
+    kpi,
+    kpi_network,
+    kpi_table,
+    order,
+    settle_dead_stock,
+)
 from .pipeline import classes, must_stock
+from .policy.budget import Steps, greedy_steps, step_order
 from .stock import Stock
 
-FUNCTIONS = {"must-stock": must_stock, "classify": classes, "evaluate": evaluate, "order": order, "kpi": kpi}
+FUNCTIONS = {"must-stock": must_stock, "classify": classes, "evaluate": evaluate, "order": order,
+             "dead-stock": dead_stock, "kpi": kpi}
 """The library function of each job."""
+
+PARTIAL = {"dead-stock": _dead_stock_shelf}
+"""Jobs whose partitions run a first step only; :func:`merge` finishes them on the whole network (dead-stock:
+each dealer set's shelf, then the network's transfers)."""
+
+
+def partition_function(job: str) -> Any:
+    """What one partition runs for ``job``."""
+    return PARTIAL.get(job, FUNCTIONS[job])
 
 _ADDITIVE = ("series", "dealers", "negative_months", "decisions", "dealer_stock_value_at_max", "reasons",
              "class_policy", "service.forecast_methods", "service.demand_models", "classes", "evaluation.lead_months",
@@ -30,6 +50,23 @@ _ADDITIVE = ("series", "dealers", "negative_months", "decisions", "dealer_stock_
 
 _ONCE = ("order.budget",)
 """Entries under an additive one that are settings, not counts."""
+
+
+def spend(ladders: Sequence[tuple[np.ndarray, Steps]]) -> tuple[float, float, list[np.ndarray]]:
+    """evaluate's ``optimized`` budget on the whole network: the seed's investment, spent by marginal analysis
+    on every dealer set's steps at once (the local engine's arrays, concatenated in dealer order).
+
+    Returns the budget, what was spent, and each set's taken steps.
+    """
+    budget = float(np.nansum(np.concatenate([terms for terms, _ in ladders])))
+    # each set's rows after the sets before: greedy_steps reads a row as an identity, step_order a step's position
+    rows = np.cumsum([0] + [len(steps.row) and int(steps.row.max()) + 1 for _, steps in ladders])
+    sizes = [len(steps) for _, steps in ladders]
+    steps = Steps(*(np.concatenate([getattr(s, name) + (rows[i] if name == "row" else 0)
+                                    for i, (_, s) in enumerate(ladders)]) for name in ("row", "level", "cost", "gain",
+                                                                                       "first")))
+    taken = greedy_steps(steps, budget, order=step_order(steps))
+    return budget, float(steps.cost[taken].sum()), np.split(taken, np.cumsum(sizes)[:-1])
 
 
 def stock_of(stock: Stock, dealers: Sequence[str]) -> Stock:
@@ -47,9 +84,11 @@ def check_stock(stock: Stock, network: Any, history_source: str) -> None:
 
 def merge(job: str, tables: Sequence[pd.DataFrame], network: Any, stock: Stock | None) -> pd.DataFrame:
     """One table from the partitions' tables, with the local engine's rows, attrs and report."""
-    report = merge_reports([t.attrs["report"] for t in tables])
+    report = merge_reports([t.report if job in PARTIAL else t.attrs["report"] for t in tables])
     report["rows_after_as_of"] = network.rows_after_as_of
-    if job == "kpi":
+    if job == "dead-stock":
+        table = settle_dead_stock(tables, report)
+    elif job == "kpi":
         table = kpi_table(pd.concat([t.attrs["sums"] for t in tables]))
         table.attrs["parts"] = _concat([t.attrs["parts"] for t in tables])
         report["kpi"]["network"] = kpi_network(table)

@@ -10,7 +10,7 @@ on the stock order, what is rotting on the shelf (呆滞件), how the stock perf
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from os import PathLike
 from typing import Any
@@ -592,13 +592,52 @@ def dead_stock(
 
       ``action`` is the first of these with a quantity; ``transfer_to`` lists the receivers
       (``D02 x3; D05 x1``).
+    - Two steps: each dealer's shelf is planned on its own (:func:`_shelf`), then the transfers
+      are matched and the actions settled across the network (:func:`settle_dead_stock`); the
+      stream and dask engines run the first per dealer set and the second once, on the rows
+      with stock or a need.
     """
+    shelf = _dead_stock_shelf(history, parts, config, as_of, stock=stock, policy=policy, columns=columns,
+                              encoding=encoding, supersessions=supersessions, progress=progress)
+    return settle_dead_stock([shelf], shelf.report)
+
+
+@dataclass(frozen=True)
+class _Shelf:
+    """One dealer set's dead-stock rows before the network's transfers (:func:`dead_stock`'s first step)."""
+
+    frame: pd.DataFrame  # rows with stock or a need, by dealer, value (largest first), part; hidden columns _key, _need
+    dealers: np.ndarray  # the aging rows' dealers (empty: a history without dealers)
+    units: np.ndarray  # units per dealer (or the network) and aging bucket
+    value: np.ndarray
+    since: pd.Series  # months since each part's last demand in these dealers (parts sold only)
+    report: dict[str, Any]
+
+
+_STOCK_ONLY = np.int64(1) << 62  # key bit of a stock row without a series (they follow every series, as in _position)
+_SHELF = 40  # key bits of one shelf's rows: shelves follow one another in dealer order
+
+
+def _dead_stock_shelf(
+    history: Source | History,
+    parts: Source | PartsMaster | None = None,
+    config: Config | Mapping[str, Any] | str | PathLike[str] | None = None,
+    as_of: str | pd.Period | None = None,
+    *,
+    stock: Source | Stock,
+    policy: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    encoding: str | None = None,
+    supersessions: Source | Supersessions | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> _Shelf:
+    """The first step of :func:`dead_stock` on the dealers of ``history``: aging, excess and need per row."""
     step = progress or (lambda stage: None)
     cfg = _override(load_config(config), policy=policy)
     pos = _position(history, parts, stock, cfg, as_of, columns, encoding, step, policy, supersessions)
     plan = pos.plan
-    values = pos.run.matrix.values
-    since = pos.per_row(_months_since_demand(values), np.nan)
+    series_since = _months_since_demand(pos.run.matrix.values)
+    since = pos.per_row(series_since, np.nan)
     bucket = aging_bucket(since)
     decision = pos.per_row(plan.decision, np.int8(2))
     top = np.where(decision == 0, pos.per_row(plan.max_stock.astype(np.float64), 0.0), 0.0)
@@ -609,105 +648,134 @@ def dead_stock(
     ip = pos.inventory_position
     receiver = (decision == 0) & (ip <= rop + CEIL_TOLERANCE) & (excess == 0)
     need = np.where(receiver, np.maximum(top - ip, 0.0), 0.0)
-    f, t, q = match_transfers(pos.part, excess > 0, excess, receiver, need)
-    sent = np.bincount(f, weights=q, minlength=pos.n)
-    rest = excess - sent
-    network_since = _network_months_since(pos, values)
-    dead = ~(network_since < 24)  # NaN (never sold anywhere) is dead too
-    status = pos.part_field("status", None)
-    discontinued = pd.Series(status).isin(DISCONTINUED).to_numpy()
-    scrap = np.where(dead, rest, 0.0)
-    back = np.where(~dead & ~discontinued, rest, 0.0)
-    hold = np.where(~dead & discontinued, rest, 0.0)
-    action = np.select([sent > 0, scrap > 0, back > 0, hold > 0], [1, 2, 3, 4], 0).astype(np.int8)
     value = on_hand * cost
-    rows = np.flatnonzero(on_hand > 0)
+    rows = np.flatnonzero((on_hand > 0) | (need >= 1))
     group = pos.dealer[rows] if pos.dealer is not None else np.zeros(len(rows))
     rows = rows[np.lexsort((pos.part[rows], -np.nan_to_num(value[rows]), group))]
-    out: dict[str, Any] = pos.labels(rows)
-    no_history = (pos.series < 0) | np.isnan(since)
-    out.update({
+    status = pd.Series(pos.part_field("status", None)[rows])
+    frame = pd.DataFrame({
+        **pos.labels(rows),
         "on_hand": on_hand[rows], "unit_cost": cost[rows], "stock_value": value[rows],
         "months_since_demand": pd.arrays.IntegerArray(np.nan_to_num(since[rows]).astype(np.int64),
                                                       np.isnan(since[rows])),
         "aging_bucket": _text(bucket[rows], AGING_BUCKETS),
         "decision": _text(decision[rows], DECISIONS),
         "max_stock": top[rows].astype(np.int64), "excess_qty": excess[rows], "excess_value": (excess * cost)[rows],
-        "action": _text(action[rows], [None, "transfer", "scrap_review", "return", "hold"]),
-        "transfer_qty": sent[rows], "transfer_to": _receivers(pos, f, t, q, rows),
-        "return_qty": back[rows], "hold_qty": hold[rows], "scrap_review_qty": scrap[rows],
-        "flag": _text(no_history[rows].astype(np.int8), [None, "no_history"]),
+        "flag": _text(((pos.series < 0) | np.isnan(since))[rows].astype(np.int8), [None, "no_history"]),
+        "_key": np.where(pos.series[rows] >= 0, rows, _STOCK_ONLY | rows).astype(np.int64),
+        "_need": need[rows], "_discontinued": status.isin(DISCONTINUED).to_numpy(),
     })
-    table = pd.DataFrame(out)
-    table.attrs["aging"] = _aging_table(pos, bucket, on_hand, cost)
-    table.attrs["transfers"] = _transfer_table(pos, f, t, q, cost)
-    report = _ops_report(pos)
+    sold = ~np.isnan(series_since)
+    recent = np.full(len(pos.part_names), np.inf)
+    np.minimum.at(recent, pos.run.part_code.astype(np.int64)[sold], series_since[sold])
+    known = np.isfinite(recent)
+    k = len(AGING_BUCKETS)
+    groups = len(pos.dealer_names) if pos.dealer is not None else 1
+    cell = (pos.dealer if pos.dealer is not None else np.zeros(pos.n, dtype=np.int64)) * k + bucket
+    units = np.bincount(cell, weights=on_hand, minlength=groups * k).reshape(groups, k)
+    stock_value = np.bincount(cell, weights=np.nan_to_num(value), minlength=groups * k).reshape(groups, k)
+    return _Shelf(frame, np.asarray(pos.dealer_names if pos.dealer is not None else [], dtype=object), units,
+                  stock_value, pd.Series(recent[known], index=pd.Index(pos.part_names[known], dtype=object)),
+                  _ops_report(pos))
+
+
+def settle_dead_stock(shelves: Sequence[_Shelf], report: dict[str, Any]) -> pd.DataFrame:
+    """The second step of :func:`dead_stock`: the network's transfers and every row's action.
+
+    ``shelves`` are dealer sets in dealer order (one for the local engine); the rows of all of
+    them are matched at once (:func:`match_transfers`, ties in the local engine's row order),
+    and the 24-month rule reads each part's last demand anywhere in the network.
+    """
+    frame = _concat_frames([s.frame for s in shelves])
+    shelf = np.repeat(np.arange(len(shelves), dtype=np.int64), [len(s.frame) for s in shelves])
+    key = frame["_key"].to_numpy(np.int64) | (shelf << _SHELF)
+    order = np.argsort(key, kind="stable")
+    part = frame["part"].to_numpy(dtype=object)
+    code = pd.factorize(part)[0]
+    excess, need = frame["excess_qty"].to_numpy(np.float64), frame["_need"].to_numpy(np.float64)
+    f, t, q = match_transfers(code[order], excess[order] > 0, excess[order], need[order] > 0, need[order])
+    f, t = order[f], order[t]
+    sent = np.bincount(f, weights=q, minlength=len(frame))
+    rest = excess - sent
+    since = shelves[0].since if len(shelves) == 1 else pd.concat([s.since for s in shelves]).groupby(level=0).min()
+    position = since.index.get_indexer(pd.Index(part, dtype=object))
+    network_since = np.where(position >= 0, since.to_numpy(np.float64)[np.maximum(position, 0)], np.nan)
+    dead = ~(network_since < 24)  # NaN (never sold anywhere) is dead too
+    discontinued = frame["_discontinued"].to_numpy(bool)
+    scrap = np.where(dead, rest, 0.0)
+    back = np.where(~dead & ~discontinued, rest, 0.0)
+    hold = np.where(~dead & discontinued, rest, 0.0)
+    action = np.select([sent > 0, scrap > 0, back > 0, hold > 0], [1, 2, 3, 4], 0).astype(np.int8)
+    dealer = frame["dealer"].to_numpy(dtype=object) if "dealer" in frame else np.full(len(frame), "(network)",
+                                                                                      dtype=object)
+    receivers = _receivers(dealer, f, t, q)
+    frame = frame.assign(
+        action=_text(action, [None, "transfer", "scrap_review", "return", "hold"]), transfer_qty=sent,
+        transfer_to=_text(np.arange(len(frame)), receivers), return_qty=back, hold_qty=hold, scrap_review_qty=scrap)
+    on_hand = frame["on_hand"].to_numpy(np.float64)
+    stocked = on_hand > 0
+    table = frame[stocked][[c for c in DEAD_STOCK_COLUMNS if c in frame]].reset_index(drop=True)
+    cost, value = frame["unit_cost"].to_numpy(np.float64), frame["stock_value"].to_numpy(np.float64)
+    table.attrs["aging"] = _aging_table(np.concatenate([s.dealers for s in shelves]),
+                                        np.concatenate([s.units for s in shelves]),
+                                        np.concatenate([s.value for s in shelves]))
+    table.attrs["transfers"] = _transfer_table(frame, dealer, f, t, q)
+    bucket = frame["aging_bucket"].to_numpy(dtype=object)
     report["dead_stock"] = {
-        "rows_with_stock": len(rows), "stock_value": float(np.nansum(value[rows])),
+        "rows_with_stock": int(stocked.sum()), "stock_value": float(np.nansum(value[stocked])),
         "excess_units": float(excess.sum()), "excess_value": float(np.nansum(excess * cost)),
         "transfers": len(q), "transfer_units": float(q.sum()), "return_units": float(back.sum()),
         "hold_units": float(hold.sum()), "scrap_review_units": float(scrap.sum()),
-        "never_sold_rows": int((np.isnan(since) & (on_hand > 0)).sum()),
-        "aging_value": {b: float(np.nansum(value[bucket == i])) for i, b in enumerate(AGING_BUCKETS)},
+        "never_sold_rows": int((frame["months_since_demand"].isna().to_numpy() & stocked).sum()),
+        "aging_value": {b: float(np.nansum(value[stocked & (bucket == b)])) for b in AGING_BUCKETS},
     }
     table.attrs["report"] = report
     return table
 
 
-def _network_months_since(pos: _Position, values: np.ndarray) -> np.ndarray:
-    """Months since the last demand of each row's part anywhere in the network (NaN: never)."""
-    n_parts = len(pos.part_names)
-    series_since = _months_since_demand(values)
-    sold = ~np.isnan(series_since)
-    codes = pos.run.part_code.astype(np.int64)
-    recent = np.full(n_parts, np.inf)
-    np.minimum.at(recent, codes[sold], series_since[sold])
-    recent = np.where(np.isinf(recent), np.nan, recent)
-    return recent[pos.part]
+def _concat_frames(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
-def _receivers(pos: _Position, f: np.ndarray, t: np.ndarray, q: np.ndarray, rows: np.ndarray) -> pd.Series:
+def _receivers(dealer: np.ndarray, f: np.ndarray, t: np.ndarray, q: np.ndarray) -> np.ndarray:
     """``D02 x3; D05 x1`` per sending row (a string per sender, built on the transfers only)."""
-    text = np.full(pos.n, None, dtype=object)
+    text = np.full(len(dealer), None, dtype=object)
     if len(f):
-        names = pos.dealer_names if pos.dealer is not None else np.array(["(network)"], dtype=object)
-        to = pos.dealer[t] if pos.dealer is not None else np.zeros(len(t), dtype=np.int64)
-        pieces = pd.Series(names[to].astype(str)) + " x" + pd.Series(q).map("{:g}".format)
+        pieces = pd.Series(dealer[t].astype(str)) + " x" + pd.Series(q).map("{:g}".format)
         joined = pieces.groupby(f).agg("; ".join)
         text[joined.index.to_numpy()] = joined.to_numpy()
-    return _text(np.arange(len(rows)), text[rows])
+    return text
 
 
-def _aging_table(pos: _Position, bucket: np.ndarray, on_hand: np.ndarray, cost: np.ndarray) -> pd.DataFrame:
+def _aging_table(dealers: np.ndarray, units: np.ndarray, value: np.ndarray) -> pd.DataFrame:
+    """Units and value per dealer and aging bucket, then the network (the dealers' sum); without dealers,
+    ``units`` and ``value`` are the network's one row."""
     k = len(AGING_BUCKETS)
-    groups = len(pos.dealer_names) if pos.dealer is not None else 1
-    g = pos.dealer if pos.dealer is not None else np.zeros(pos.n, dtype=np.int64)
-    cell = g * k + bucket
-    units = np.bincount(cell, weights=on_hand, minlength=groups * k).reshape(groups, k)
-    value = np.bincount(cell, weights=np.nan_to_num(on_hand * cost), minlength=groups * k).reshape(groups, k)
-    names = list(pos.dealer_names) if pos.dealer is not None else []
-    frame = pd.DataFrame({
-        "dealer": np.repeat(np.array(names + ["(network)"], dtype=object), k) if names else np.repeat(
-            np.array(["(network)"], dtype=object), k),
-        "aging_bucket": np.tile(np.array(AGING_BUCKETS, dtype=object), len(names) + 1 if names else 1),
-        "units": np.concatenate([units.ravel(), units.sum(axis=0)]) if names else units.ravel(),
-        "value": np.concatenate([value.ravel(), value.sum(axis=0)]) if names else value.ravel(),
-    })
+    if len(dealers):
+        names = np.concatenate([dealers, np.array(["(network)"], dtype=object)])
+        units, value = np.vstack([units, units.sum(axis=0)]), np.vstack([value, value.sum(axis=0)])
+    else:
+        names = np.array(["(network)"], dtype=object)
+    frame = pd.DataFrame({"dealer": np.repeat(names, k), "aging_bucket": np.tile(np.array(AGING_BUCKETS, dtype=object),
+                                                                                len(names)),
+                          "units": units.ravel(), "value": value.ravel()})
     total = frame.groupby("dealer", sort=False)["value"].transform("sum")
     frame["value_share"] = np.where(total > 0, frame["value"] / total.where(total > 0, 1.0), 0.0)
     return frame
 
 
-def _transfer_table(pos: _Position, f: np.ndarray, t: np.ndarray, q: np.ndarray, cost: np.ndarray) -> pd.DataFrame:
-    names = pos.dealer_names if pos.dealer is not None else np.array(["(network)"], dtype=object)
-    d = pos.dealer if pos.dealer is not None else np.zeros(pos.n, dtype=np.int64)
-    frame = pd.DataFrame({
-        "part": _text(pos.part[f], pos.part_names),
-        "description": _text(np.arange(len(f)), pos.part_field("description", None)[f]),
-        "from_dealer": _text(d[f], names), "to_dealer": _text(d[t], names), "quantity": q,
-        "unit_cost": cost[f], "value": q * cost[f],
+def _transfer_table(frame: pd.DataFrame, dealer: np.ndarray, f: np.ndarray, t: np.ndarray,
+                    q: np.ndarray) -> pd.DataFrame:
+    description = frame["description"].to_numpy(dtype=object)[f] if "description" in frame else np.full(
+        len(f), None, dtype=object)
+    cost = frame["unit_cost"].to_numpy(np.float64)[f]
+    table = pd.DataFrame({
+        "part": _text(np.arange(len(f)), frame["part"].to_numpy(dtype=object)[f]),
+        "description": _text(np.arange(len(f)), description),
+        "from_dealer": _text(np.arange(len(f)), dealer[f]), "to_dealer": _text(np.arange(len(t)), dealer[t]),
+        "quantity": q, "unit_cost": cost, "value": q * cost,
     })
-    return frame.sort_values(["part", "from_dealer", "to_dealer"], kind="stable").reset_index(drop=True)
+    return table.sort_values(["part", "from_dealer", "to_dealer"], kind="stable").reset_index(drop=True)
 
 
 # -- KPIs -------------------------------------------------------------------------------------------

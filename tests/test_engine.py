@@ -15,8 +15,9 @@ from spareopt.jobs import merge_reports
 JOB_OPTIONS = {
     "must-stock": {},
     "classify": {},
-    "evaluate": {"holdout_months": 6, "policies": ("seed", "traditional", "service-level", "current")},
+    "evaluate": {"holdout_months": 6, "policies": ("seed", "traditional", "service-level", "current", "optimized")},
     "order": {"stock": "stock"},
+    "dead-stock": {"stock": "stock"},
     "kpi": {"stock": "stock"},
 }
 
@@ -75,7 +76,7 @@ def options(job: str, net: dict[str, object]) -> dict[str, object]:
 
 def assert_same(local: pd.DataFrame, other: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(local, other, check_exact=True)
-    for key in ("totals", "parts", "sums", "by_class"):
+    for key in ("totals", "parts", "sums", "by_class", "aging", "transfers"):
         if key in local.attrs:
             pd.testing.assert_frame_equal(local.attrs[key].reset_index(drop=True),
                                           other.attrs[key].reset_index(drop=True), check_exact=True)
@@ -174,10 +175,36 @@ def test_stream_needs_a_dealer_column(tmp_path: pytest.TempPathFactory) -> None:
 
 
 def test_jobs_that_need_the_whole_network_are_refused(network: dict[str, object]) -> None:
-    with pytest.raises(engine.UsageError, match="dead-stock.*--engine local"):
-        run("dead-stock", network["history"], engine="stream")
-    with pytest.raises(engine.UsageError, match="optimized"):
-        run("evaluate", network["history"], engine="stream", policies=("seed", "optimized"))
+    with pytest.raises(engine.UsageError, match="optimize.*--engine local"):
+        run("optimize", network["history"], engine="stream")
+    with pytest.raises(engine.UsageError, match="last-buy.*--engine local"):
+        run("last-buy", network["history"], engine="dask")
+
+
+def test_dead_stock_transfers_cross_the_dealer_sets(network: dict[str, object],
+                                                    tmp_path: pytest.TempPathFactory) -> None:
+    """Senders and receivers of a part in different dealer sets, ties in excess broken as the local engine
+    breaks them (its row order), and the 24-month rule on the network's last demand."""
+    frame, stock = network["frame"], pd.read_csv(network["stock"])
+    plan = spareopt.must_stock(network["history"], network["parts"])
+    stocked = plan[plan["decision"] == "dealer"].groupby("part")["dealer"].nunique()
+    part = stocked.idxmax()  # dealers stock it, and those without a stock row of it need their max_stock
+    need = int(plan.loc[(plan["part"] == part) & (plan["decision"] == "dealer"), "max_stock"].sum())
+    strangers = sorted(set(frame["dealer"]) - set(frame.loc[frame["part"] == part, "dealer"]))
+    assert len(strangers) >= 2 and need > 0
+    extra = pd.DataFrame({"dealer": strangers, "part": part, "on_hand": need})  # equal excess, never sold there
+    stock = pd.concat([stock[stock["part"] != part], extra])
+    path = tmp_path / "stock.csv"
+    stock.to_csv(path, index=False)
+    local = spareopt.dead_stock(network["history"], network["parts"], stock=path)
+    streamed = run("dead-stock", network["history"], network["parts"], stock=path, engine="stream", partitions=6)
+    assert_same(local, streamed)
+    moves = local.attrs["transfers"]
+    sets = {d: i // 2 for i, d in enumerate(sorted(frame["dealer"].unique()))}
+    assert (moves["from_dealer"].map(sets) != moves["to_dealer"].map(sets)).sum() >= 5
+    ties = local[(local["part"] == part) & (local["dealer"].isin(strangers))].sort_values("dealer")
+    assert ties["transfer_qty"].tolist() == [need] + [0] * (len(strangers) - 1)  # the tie goes to the first row
+    assert (local["action"] == "scrap_review").any() and (local["action"] == "return").any()
 
 
 def test_stock_dealers_unknown_to_the_network_are_the_local_error(tmp_path: pytest.TempPathFactory,

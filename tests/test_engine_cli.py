@@ -24,8 +24,9 @@ def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.mark.parametrize("command, extra", [
     ("must-stock", []),
     ("classify", []),
-    ("evaluate", ["--holdout-months", "6", "--policy", "seed,traditional"]),
+    ("evaluate", ["--holdout-months", "6", "--policy", "seed,traditional,optimized"]),
     ("order", ["--stock", "stock.csv"]),
+    ("dead-stock", ["--stock", "stock.csv"]),
     ("kpi", ["--stock", "stock.csv"]),
 ])
 def test_stream_writes_the_local_file_byte_for_byte(files: Path, command: str, extra: list[str]) -> None:
@@ -36,6 +37,20 @@ def test_stream_writes_the_local_file_byte_for_byte(files: Path, command: str, e
     assert streamed.exit_code == 0, streamed.output
     assert Path("stream.csv").read_bytes() == Path("local.csv").read_bytes()
     assert "engine stream: 4 dealer sets" in streamed.output
+
+
+def test_dead_stock_transfers_and_aging_files_are_the_local_ones(files: Path) -> None:
+    stock = pd.read_csv("stock.csv")
+    stock["on_hand"] = np.arange(len(stock)) % 9  # excess at some dealers, need at others
+    stock.to_csv("stock.csv", index=False)
+    outputs = {}
+    for engine in ("local", "stream"):
+        result = run_cli("dead-stock", "history.parquet", "--stock", "stock.csv", "--engine", engine, "-o",
+                         f"{engine}.csv", "--transfers", f"{engine}_transfers.csv", "--aging", f"{engine}_aging.csv")
+        assert result.exit_code == 0, result.output
+        outputs[engine] = [Path(f"{engine}{name}.csv").read_bytes() for name in ("", "_transfers", "_aging")]
+    assert outputs["stream"] == outputs["local"]
+    assert len(pd.read_csv("local_transfers.csv")) > 0
 
 
 def test_dask_on_a_local_cluster_writes_the_local_file(files: Path) -> None:
