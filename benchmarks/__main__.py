@@ -451,7 +451,7 @@ def _engine_stages(run: Run, history: Path, parts: Path | None, local_table: Pat
         return info
     for workers in (1, 2):
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                          dashboard_address=None) as cluster, Client(cluster) as client:
+                          dashboard_address=":0") as cluster, Client(cluster) as client:
             client.run(_warm)
             table = run.time(dask_stage(workers),
                              lambda a=cluster.scheduler_address: run_engine("must-stock", history, parts,

@@ -53,8 +53,28 @@ from .errors import ConfigError, InputError
 from .history import DemandMatrix, History, _as_of_ordinal, _clean, _identifier_text, check_months, demand_matrix
 from .io import Table
 from .parts import PartsMaster, load_parts, part_fields
-from .pipeline import _NETWORK, _average_price, _master_criteria, _multi_criteria, _override, _Run, _series_criteria
+from .pipeline import (
+    _NETWORK,
+    _average_price,
+    _master_criteria,
+    _multi_criteria,
+    _only,
+    _override,
+    _resolution,
+    _Run,
+    _series_criteria,
+    _supersession_table,
+)
 from .stock import Stock, load_stock
+from .supersession import (
+    SUPERSESSION_COLUMNS,
+    Resolution,
+    Supersessions,
+    apply_to_history,
+    apply_to_stock,
+    history_moves,
+    load_supersessions,
+)
 
 __all__ = ["ENGINES", "ENGINE_JOBS", "Network", "partition_plan", "run"]
 
@@ -218,12 +238,15 @@ class _Scan:
     month_first: int
     month_lines: np.ndarray  # lines per month from month_first
     dealers: pd.DataFrame  # index dealer name: first (month), lines
-    parts: pd.Series  # part name -> first month
+    parts: pd.DataFrame  # index part name: first (month), lines, units
     raw: dict[str, set[Any]]  # dealer name -> raw cells (a file's dealer column, for the read filter)
     files: dict[str, set[str]]  # dealer name -> files holding its rows
+    old_lines: pd.Series | None = None  # lines per (part, month) of the supersessions' old parts
 
 
-def _scan_piece(piece: _Piece, dataset: _Dataset) -> _Scan:
+
+
+def _scan_piece(piece: _Piece, dataset: _Dataset, old_parts: pd.Index | None) -> _Scan:
     import pyarrow.compute as pc
 
     table = dataset.piece_table(piece)
@@ -249,9 +272,20 @@ def _scan_piece(piece: _Piece, dataset: _Dataset) -> _Scan:
         first, np.bincount(month - first),
         pd.DataFrame({"first": dealer_first, "lines": np.bincount(dealer, minlength=len(dealer_names))},
                      index=pd.Index(dealer_names, dtype=object)),
-        pd.Series(part_first, index=pd.Index(hist.names["part"], dtype=object)),
-        raw, {str(d): {piece.path} for d in dealer_names},
+        pd.DataFrame({"first": part_first, "lines": np.bincount(hist.lines["part"], minlength=len(part_first)),
+                      "units": np.bincount(hist.lines["part"], weights=hist.lines["quantity"],
+                                           minlength=len(part_first))},
+                     index=pd.Index(hist.names["part"], dtype=object)),
+        raw, {str(d): {piece.path} for d in dealer_names}, None if old_parts is None else _old_lines(hist, old_parts),
     )
+
+
+def _old_lines(hist: History, old_parts: pd.Index) -> pd.Series:
+    """Lines per (part, month) of the old part numbers (a split copies them: the counts after as_of)."""
+    old = np.flatnonzero(old_parts.get_indexer(pd.Index(hist.names["part"], dtype=object)) >= 0)
+    rows = np.isin(hist.lines["part"], old)
+    names = np.asarray(hist.names["part"], dtype=object)[hist.lines["part"][rows]]
+    return pd.Series(1, index=pd.MultiIndex.from_arrays([names, hist.lines["month"][rows]])).groupby(level=[0, 1]).sum()
 
 
 def _merge_scans(scans: Sequence[_Scan]) -> _Scan:
@@ -268,7 +302,8 @@ def _merge_scans(scans: Sequence[_Scan]) -> _Scan:
         report[key] = [r for s in scans for r in s.report[key]][:5]
     report["return_units"] += 0.0
     dealers = pd.concat([s.dealers for s in scans]).groupby(level=0, sort=False).agg({"first": "min", "lines": "sum"})
-    parts = pd.concat([s.parts for s in scans]).groupby(level=0, sort=False).min()
+    parts = pd.concat([s.parts for s in scans]).groupby(level=0, sort=False).agg(
+        {"first": "min", "lines": "sum", "units": "sum"})
     raw: dict[str, set[Any]] = {}
     files: dict[str, set[str]] = {}
     for s in scans:  # per piece and dealer: thousands, not per line or part
@@ -276,7 +311,8 @@ def _merge_scans(scans: Sequence[_Scan]) -> _Scan:
             raw.setdefault(name, set()).update(cells)
         for name, paths in s.files.items():
             files.setdefault(name, set()).update(paths)
-    return _Scan(report, first, lines, dealers, parts, raw, files)
+    old = None if scans[0].old_lines is None else pd.concat([s.old_lines for s in scans]).groupby(level=[0, 1]).sum()
+    return _Scan(report, first, lines, dealers, parts, raw, files, old)
 
 
 # -- the network ------------------------------------------------------------------------------------
@@ -306,6 +342,7 @@ class Network:
     history_report: dict[str, Any]
     rows_after_as_of: int
     mc: tuple[Any, dict[str, Any]] | None = None
+    resolution: Resolution | None = None  # supersessions in force at as_of, applied to each set's lines
     budget: tuple[float, float, np.ndarray | None] | None = None  # evaluate's optimized: budget, spent, set's steps
 
     @property
@@ -362,8 +399,8 @@ class _Dask:
         self.client = client
 
     def map(self, function: Callable[..., Any], items: Sequence[Any], *args: Any) -> list[Any]:
-        shared = [self.client.scatter(a, broadcast=True, hash=False) if isinstance(a, (Network, _Dataset, Config)) else a
-                  for a in args]
+        shared = [self.client.scatter(a, broadcast=True, hash=False)
+                  if isinstance(a, (Network, _Dataset, Config)) else a for a in args]
         futures = self.client.map(function, list(items), *[[a] * len(items) for a in shared], pure=False)
         return self.client.gather(futures)
 
@@ -386,8 +423,8 @@ def _executor(engine: str, scheduler: str | None, workers: int | None) -> Iterat
         with client:
             yield _Dask(client)
         return
-    with LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
+    with LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True,
+                      dashboard_address=":0") as cluster, Client(cluster) as client:  # any free port: no clash
         yield _Dask(client)
 
 
@@ -419,7 +456,8 @@ def run(
         directories, or any split) with the same columns.  Stored sorted by dealer, each
         partition reads only its row groups.
     parts, config, as_of, columns, encoding
-        As for :func:`spareopt.must_stock`.
+        As for :func:`spareopt.must_stock`.  ``supersessions`` (an option) is resolved once for
+        the network, at its as_of, as the local engine resolves it.
     engine : {"stream", "dask", "local"}
         ``stream``: partition after partition in this process; ``dask``: partitions as tasks
         on a Dask cluster; ``local``: the in-memory function itself.
@@ -440,8 +478,9 @@ def run(
     Raises
     ------
     UsageError
-        A history that is not Parquet or has no dealer column, a job or option these
-        engines do not run, no Dask (``pip install 'spareopt[dask]'``) or no scheduler.
+        A history that is not Parquet or has no dealer column, a job these engines do not
+        run (``optimize``, ``last-buy``), no Dask (``pip install 'spareopt[dask]'``) or no
+        scheduler.
     InputError
         Every data error of the local engine, naming the file and row.
 
@@ -462,13 +501,14 @@ def run(
     if engine == "local":
         return function(history, parts, config, as_of, columns=columns, encoding=encoding, progress=progress,
                         **options)
-    if options.get("supersessions") is not None:
-        raise UsageError("--supersessions is not yet supported by the stream and dask engines; apply the "
-                         "replacements with --engine local")
     step = progress or (lambda stage: None)
     overrides = {k: options[k] for k in ("policy", "abc_basis", "mc_method") if options.get(k) is not None}
     overrides.update({k: tuple(options[k]) for k in ("criteria", "weights") if options.get(k) is not None})
     cfg = _override(load_config(config), **overrides)
+    supersessions = options.pop("supersessions", None)
+    if supersessions is not None and not isinstance(supersessions, Supersessions):  # a bad file fails first
+        supersessions = load_supersessions(supersessions, columns=_only(columns, SUPERSESSION_COLUMNS),
+                                           encoding=encoding)
     dataset = _open(history, columns)
     master = parts if isinstance(parts, PartsMaster) or parts is None else load_parts(
         parts, columns=columns, encoding=encoding, numeric=_master_criteria(cfg) if job == "classify" else ())
@@ -478,14 +518,23 @@ def run(
         stock = load_stock(stock, columns=stock_columns or None, encoding=encoding)
     with _executor(engine, scheduler, workers) as executor:
         step("scan the history")
-        scan = _merge_scans(executor.map(_scan_piece, dataset.pieces, dataset))
+        table = _supersession_table(master, supersessions)
+        old_parts = None if table is None else pd.Index(pd.unique(table.frame["old_part"].to_numpy(dtype=object)),
+                                                        dtype=object)
+        scan = _merge_scans(executor.map(_scan_piece, dataset.pieces, dataset, old_parts))
         end = _end(scan, job, as_of, options)
         dealers = scan.dealers[scan.dealers["first"] <= end]
         dealers = dealers.iloc[np.argsort(dealers.index.to_numpy(dtype=str), kind="stable")]
         plan = partition_plan(dealers, partitions, scan.raw, scan.files)
-        network = _network(dataset, scan, end, master, cfg, dealers)
+        resolution = None
+        if table is not None:
+            resolution, master = _resolution(master, table, end)
+        network = _network(dataset, scan, end, master, cfg, dealers, resolution)
+        superseded = None
         if stock is not None:
             jobs.check_stock(stock, network, dataset.source)
+            if resolution is not None:  # old part numbers' stock counts toward the leading part, x factor
+                stock, superseded, _ = apply_to_stock(stock, resolution)
         sums = None
         needs_price = "unit_price" in dataset.mapping
         if needs_price or job == "classify":
@@ -504,7 +553,7 @@ def run(
         tables = executor.map(_run_partition, plan, job, dataset, network, cfg, master, as_of,
                               {**options, "columns": columns, **({"stock": stock} if stock is not None else {})})
     step("merge")
-    table = jobs.merge(job, tables, network, stock)
+    table = jobs.merge(job, tables, network, stock, superseded)
     table.attrs["report"]["engine"] = {
         "engine": engine, "scheduler": scheduler if engine == "dask" else None,
         "partitions": len(plan), "dealers_per_partition": [len(p.dealers) for p in plan],
@@ -524,29 +573,43 @@ def _end(scan: _Scan, job: str, as_of: Any, options: Mapping[str, Any]) -> int:
 
 
 def _network(dataset: _Dataset, scan: _Scan, end: int, master: PartsMaster | None, cfg: Config,
-             dealers: pd.DataFrame) -> Network:
+             dealers: pd.DataFrame, resolution: Resolution | None) -> Network:
     months = np.arange(len(scan.month_lines)) + scan.month_first
     used = scan.month_lines[months <= end]
     start = int(months[np.flatnonzero(scan.month_lines)[0]]) if used.any() else end + 1
     check_months(int(months[scan.month_lines > 0].min()), start, end, dataset.source, any_used=bool(used.any()))
-    part_first = scan.parts
-    parts = pd.Index(np.unique(part_first.index[part_first.to_numpy() <= end].to_numpy(dtype=str)).astype(object),
-                     dtype=object)
     report = {"source": dataset.source, "encoding": None, "sheet": None, **scan.report,
               "last_period": str(pd.Period(ordinal=int(months[-1]), freq="M"))}
+    scanned = scan.parts.iloc[np.argsort(scan.parts.index.to_numpy(dtype=str), kind="stable")]  # as names sort
+    names, first = scanned.index.to_numpy(dtype=object), scanned["first"].to_numpy(dtype=np.int64)
+    if resolution is not None:  # the leading parts' first months: the earliest of the parts moved onto them
+        report["supersession"], remap = history_moves(names, scanned["lines"].to_numpy(np.int64),
+                                                      scanned["units"].to_numpy(np.float64), resolution)
+        slot = np.repeat(np.arange(len(names)), remap.count)
+        moved = np.full(len(remap.names), np.iinfo(np.int64).max)
+        np.minimum.at(moved, remap.target, first[slot])
+        names, first = remap.names, moved
+    after = int(scan.month_lines[months > end].sum())
+    if resolution is not None and scan.old_lines is not None and len(scan.old_lines):  # a split's copies too
+        late = scan.old_lines[scan.old_lines.index.get_level_values(1) > end].groupby(level=0).sum()
+        copies = remap.count[pd.Index(scanned.index.to_numpy(dtype=object), dtype=object).get_indexer(late.index)] - 1
+        after += int((copies * late.to_numpy()).sum())
+    parts = pd.Index(np.unique(names[first <= end].astype(str)).astype(object), dtype=object)
     fields, parts_report = part_fields(parts.to_numpy(dtype=object), master, cfg)
     return Network(start, end, parts, pd.Index(dealers.index.to_numpy(dtype=object), dtype=object), fields,
-                   parts_report, report, int(scan.month_lines[months > end].sum()))
+                   parts_report, report, after, resolution=resolution)
 
 
-def _partition_history(dataset: _Dataset, partition: Partition) -> History:
-    return _clean(dataset.partition_table(partition), dataset.mapping)
+def _partition_history(dataset: _Dataset, partition: Partition, network: Network) -> History:
+    """One dealer set's checked lines, its old part numbers moved to their leading parts."""
+    hist = _clean(dataset.partition_table(partition), dataset.mapping)
+    return hist if network.resolution is None else apply_to_history(hist, network.resolution)[0]
 
 
 def _partition_sums(partition: Partition, dataset: _Dataset, network: Network, cfg: Config, price: bool,
                     criteria: bool) -> dict[str, np.ndarray]:
     """One partition's series sums: part codes, priced units and value, window quantity and hits."""
-    hist = _partition_history(dataset, partition)
+    hist = _partition_history(dataset, partition, network)
     count_lines = criteria and "date" in dataset.mapping
     matrix = network.recode(demand_matrix(hist, as_of=network.as_of, start=network.start, count_lines=count_lines,
                                           price=price))
@@ -602,7 +665,7 @@ def _in_network(partition: Partition, function: Callable[..., Any], dataset: _Da
     """``function`` (a job's library function) on one dealer set's history and stock, with the network set."""
     from . import jobs
 
-    hist = _partition_history(dataset, partition)
+    hist = _partition_history(dataset, partition, network)
     options = dict(options)
     if options.get("stock") is not None:
         options["stock"] = jobs.stock_of(options["stock"], partition.dealers)

@@ -82,7 +82,8 @@ def check_stock(stock: Stock, network: Any, history_source: str) -> None:
                          history_source)
 
 
-def merge(job: str, tables: Sequence[pd.DataFrame], network: Any, stock: Stock | None) -> pd.DataFrame:
+def merge(job: str, tables: Sequence[Any], network: Any, stock: Stock | None,
+          superseded: pd.DataFrame | None = None) -> pd.DataFrame:
     """One table from the partitions' tables, with the local engine's rows, attrs and report."""
     report = merge_reports([t.report if job in PARTIAL else t.attrs["report"] for t in tables])
     report["rows_after_as_of"] = network.rows_after_as_of
@@ -111,8 +112,8 @@ def merge(job: str, tables: Sequence[pd.DataFrame], network: Any, stock: Stock |
                                                 "fill_rate", "hit_fill_rate", "turns")} for row in totals}
     elif job == "order":
         table.attrs["totals"] = _concat([t.attrs["totals"] for t in tables])
-    if stock is not None:
-        report["stock"].update(_stock_without_history(stock, network))
+    if stock is not None:  # the stock was re-keyed to the leading parts once, for the whole network
+        report["stock"].update(_stock_without_history(stock, network), superseded_stock=superseded)
     table.attrs["report"] = report
     return table
 

@@ -23,7 +23,7 @@ from .errors import ConfigError, InputError, format_examples
 from .history import History
 from .io import new_figure
 from .parts import DISCONTINUED, PartsMaster
-from .pipeline import STAGES, Source, _Counts, _decide, _load, _override, _Plan, _report, _Run, _text
+from .pipeline import _NETWORK, STAGES, Source, _Counts, _decide, _load, _override, _Plan, _report, _Run, _text
 from .policy.rules import DECISIONS
 from .policy.seed import CEIL_TOLERANCE
 from .stock import Stock, load_stock
@@ -145,7 +145,8 @@ def _position(history: Source | History, parts: Source | PartsMaster | None, sto
     run = _load(history, parts, cfg, as_of, load_columns, encoding, step, supersessions=supersessions)
     step(OPERATIONS_STAGES[3])
     superseded = None
-    if run.resolution is not None:  # old part numbers' stock counts toward the leading part, x factor
+    if run.resolution is not None and _NETWORK.get() is None:  # old part numbers' stock counts toward the leading
+        # part, x factor (the stream and dask engines re-key the whole stock once, before the dealer sets)
         snapshot, superseded, _ = apply_to_stock(snapshot, run.resolution)
     plan = _decide(run, policy)
     keys = run.matrix.keys

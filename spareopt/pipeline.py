@@ -571,11 +571,14 @@ def _load(history: Source | History, parts: Source | PartsMaster | None, cfg: Co
     master = parts if isinstance(parts, PartsMaster) or parts is None else load_parts(
         parts, columns=columns, encoding=encoding, numeric=numeric)
     _check_overrides_used(columns, hist, master)
-    hist, master, resolution = _supersede(hist, master, table if table is not None else supersessions, as_of)
+    network = _NETWORK.get()
+    if network is None:
+        hist, master, resolution = _supersede(hist, master, table if table is not None else supersessions, as_of)
+    else:  # the network's supersessions: resolved once, on its lines already, and the master given without old parts
+        resolution = network.resolution
     step(STAGES[2])
     order_lines = "date" in (hist.report.get("columns") or {})  # one row per order line, not monthly totals
     count_lines = order_lines and (cfg.abc_basis == "hits" or "hits" in [c.partition(":")[0] for c in cfg.criteria])
-    network = _NETWORK.get()
     if network is not None:  # one dealer set of a network: the network's months, parts and fields
         matrix = network.recode(demand_matrix(hist, as_of=network.as_of, count_lines=count_lines,
                                               start=network.start))
@@ -598,22 +601,35 @@ def _only(columns: Mapping[str, str] | None, spec: Mapping[str, Any]) -> dict[st
 def _supersede(hist: History, master: PartsMaster | None, supersessions: Supersessions | None,
                as_of: str | pd.Period | None) -> tuple[History, PartsMaster | None, Resolution | None]:
     """Move the demand of replaced part numbers to their leading parts (the file's and the master's replaced_by)."""
+    table = _supersession_table(master, supersessions)
+    if table is None:
+        return hist, master, None
+    end = _as_of_ordinal(as_of) if as_of is not None else int(hist.lines["month"].max())
+    resolution, master = _resolution(master, table, end)
+    hist, _ = apply_to_history(hist, resolution)
+    return hist, master, resolution
+
+
+def _supersession_table(master: PartsMaster | None, supersessions: Supersessions | None) -> Supersessions | None:
+    """The supersession rows of the file and of the master's replaced_by, as one table (None: there are none)."""
     tables = [] if supersessions is None else [supersessions]
     if master is not None and "replaced_by" in master.frame:
         tables.append(supersessions_from_master(master.frame, str(master.report.get("source"))))
     tables = [t for t in tables if len(t)]
     if not tables:
-        return hist, master, None
-    table = tables[0] if len(tables) == 1 else Supersessions(
+        return None
+    return tables[0] if len(tables) == 1 else Supersessions(
         pd.concat([t.frame for t in tables]), {**tables[0].report, "source": " and ".join(
             str(t.report.get("source")) for t in tables)})
-    end = _as_of_ordinal(as_of) if as_of is not None else int(hist.lines["month"].max())
+
+
+def _resolution(master: PartsMaster | None, table: Supersessions, end: int) -> tuple[Resolution, PartsMaster | None]:
+    """The supersessions in force at the month ``end`` and the master without the old parts' rows."""
     resolution = resolve(table, as_of_ordinal=end)
-    hist, _ = apply_to_history(hist, resolution)
     if master is not None:
         frame, dropped = apply_to_master(master.frame, resolution)
         master = PartsMaster(frame, {**master.report, "superseded_rows": dropped})
-    return hist, master, resolution
+    return resolution, master
 
 
 @dataclass(frozen=True)

@@ -708,12 +708,37 @@ def apply_to_history(history: History, resolution: Resolution) -> tuple[History,
     (4.0, 8.0)
     """
     part_names = np.asarray(history.names["part"], dtype=object)
-    remap = _remap(part_names, resolution)
     lines = history.lines
     codes = lines["part"]
-    per_name_lines = np.bincount(codes, minlength=len(part_names))
-    per_name_units = np.bincount(codes, weights=lines["quantity"], minlength=len(part_names))
+    report, remap = history_moves(part_names, np.bincount(codes, minlength=len(part_names)),
+                                  np.bincount(codes, weights=lines["quantity"], minlength=len(part_names)), resolution)
+    if not remap.moved.any():  # nothing to move: the same lines and names
+        return History(dict(lines), dict(history.names), history.has_dealer,
+                       {**history.report, "supersession": report}), report
 
+    extra, new_codes, factor = _lines_of(codes, remap)
+    out: dict[str, np.ndarray] = {}
+    for key, values in lines.items():
+        if key == "part":
+            out[key] = new_codes
+            continue
+        values = np.concatenate([values, values[extra]]) if len(extra) else values
+        if factor is not None and key == "quantity":
+            values = values * factor
+        elif factor is not None and key == "unit_price":
+            values = values / factor
+        out[key] = values
+    return History(out, {**history.names, "part": remap.names}, history.has_dealer,
+                   {**history.report, "supersession": report}), report
+
+
+def history_moves(part_names: np.ndarray, per_name_lines: np.ndarray, per_name_units: np.ndarray,
+                  resolution: Resolution) -> tuple[dict[str, Any], _Remap]:
+    """What :func:`apply_to_history` moves, from each part name's lines and units (the report), and the remap.
+
+    The stream and dask engines call it once, on the network's part names and counts.
+    """
+    remap = _remap(part_names, resolution)
     mapping_parts = np.unique(np.concatenate([resolution.mapping["old_part"].to_numpy(dtype=object),
                                               resolution.mapping["leading_part"].to_numpy(dtype=object)]).astype(str))
     unknown = mapping_parts[pd.Index(part_names, dtype=object).get_indexer(mapping_parts.astype(object)) < 0]
@@ -741,24 +766,7 @@ def apply_to_history(history: History, resolution: Resolution) -> tuple[History,
             f"{format_examples([repr(str(p)) for p in unknown[:_FIRST]], len(unknown))}); they have no sales to "
             "move. Check the part numbers if you expected sales of them"
         )
-    if not remap.moved.any():  # nothing to move: the same lines and names
-        return History(dict(lines), dict(history.names), history.has_dealer,
-                       {**history.report, "supersession": report}), report
-
-    extra, new_codes, factor = _lines_of(codes, remap)
-    out: dict[str, np.ndarray] = {}
-    for key, values in lines.items():
-        if key == "part":
-            out[key] = new_codes
-            continue
-        values = np.concatenate([values, values[extra]]) if len(extra) else values
-        if factor is not None and key == "quantity":
-            values = values * factor
-        elif factor is not None and key == "unit_price":
-            values = values / factor
-        out[key] = values
-    return History(out, {**history.names, "part": remap.names}, history.has_dealer,
-                   {**history.report, "supersession": report}), report
+    return report, remap
 
 
 def apply_to_stock(stock: Stock, resolution: Resolution) -> tuple[Stock, pd.DataFrame, dict[str, Any]]:

@@ -39,6 +39,18 @@ def test_stream_writes_the_local_file_byte_for_byte(files: Path, command: str, e
     assert "engine stream: 4 dealer sets" in streamed.output
 
 
+def test_supersessions_on_the_stream_engine_write_the_local_files(files: Path) -> None:
+    Path("s.csv").write_text("old_part,new_part,factor\nP001,P002,2\nP003,P030,1\n")
+    outputs = {}
+    for engine in ("local", "stream"):
+        result = run_cli("order", "history.parquet", "--stock", "stock.csv", "--supersessions", "s.csv", "--engine",
+                         engine, "-o", f"{engine}.csv", "--show-superseded", f"{engine}_old.csv")
+        assert result.exit_code == 0, result.output
+        assert "moved " in result.output and "history lines of 2 old parts" in result.output
+        outputs[engine] = [Path(f"{engine}{name}.csv").read_bytes() for name in ("", "_old")]
+    assert outputs["stream"] == outputs["local"]
+
+
 def test_dead_stock_transfers_and_aging_files_are_the_local_ones(files: Path) -> None:
     stock = pd.read_csv("stock.csv")
     stock["on_hand"] = np.arange(len(stock)) % 9  # excess at some dealers, need at others
@@ -66,7 +78,8 @@ def test_dask_on_a_local_cluster_writes_the_local_file(files: Path) -> None:
     (["--scheduler", "tcp://127.0.0.1:8786"], "Error: --scheduler needs --engine dask"),
     (["--engine", "stream", "--workers", "2"], "Error: --workers sizes the LocalCluster of --engine dask"),
     (["--partitions", "3"], "Error: --partitions needs --engine stream or dask"),
-    (["--engine", "stream", "--supersessions", "s.csv"], "Error: --supersessions is not yet supported by the stream"),
+    (["--engine", "dask", "--partitions", "2", "--scheduler", "tcp://127.0.0.1:1"],
+     "Error: no Dask scheduler answers at tcp://127.0.0.1:1"),
 ])
 def test_engine_usage_errors_exit_2_and_keep_the_output(files: Path, args: list[str], message: str) -> None:
     Path("s.csv").write_text("old_part,new_part\nP001,P002\n")
