@@ -59,14 +59,13 @@ def spend(ladders: Sequence[tuple[np.ndarray, Steps]]) -> tuple[float, float, li
     Returns the budget, what was spent, and each set's taken steps.
     """
     budget = float(np.nansum(np.concatenate([terms for terms, _ in ladders])))
+    sets = [steps for _, steps in ladders]
     # each set's rows after the sets before: greedy_steps reads a row as an identity, step_order a step's position
-    rows = np.cumsum([0] + [len(steps.row) and int(steps.row.max()) + 1 for _, steps in ladders])
-    sizes = [len(steps) for _, steps in ladders]
-    steps = Steps(*(np.concatenate([getattr(s, name) + (rows[i] if name == "row" else 0)
-                                    for i, (_, s) in enumerate(ladders)]) for name in ("row", "level", "cost", "gain",
-                                                                                       "first")))
+    offset = np.cumsum([0] + [int(s.row.max()) + 1 if len(s) else 0 for s in sets])
+    steps = Steps(np.concatenate([s.row + o for s, o in zip(sets, offset)]),
+                  *(np.concatenate([getattr(s, name) for s in sets]) for name in ("level", "cost", "gain", "first")))
     taken = greedy_steps(steps, budget, order=step_order(steps))
-    return budget, float(steps.cost[taken].sum()), np.split(taken, np.cumsum(sizes)[:-1])
+    return budget, float(steps.cost[taken].sum()), np.split(taken, np.cumsum([len(s) for s in sets])[:-1])
 
 
 def stock_of(stock: Stock, dealers: Sequence[str]) -> Stock:

@@ -691,15 +691,14 @@ def settle_dead_stock(shelves: Sequence[_Shelf], report: dict[str, Any]) -> pd.D
     shelf = np.repeat(np.arange(len(shelves), dtype=np.int64), [len(s.frame) for s in shelves])
     key = frame["_key"].to_numpy(np.int64) | (shelf << _SHELF)
     order = np.argsort(key, kind="stable")
-    part = frame["part"].to_numpy(dtype=object)
-    code = pd.factorize(part)[0]
+    code, parts = pd.factorize(frame["part"])
     excess, need = frame["excess_qty"].to_numpy(np.float64), frame["_need"].to_numpy(np.float64)
     f, t, q = match_transfers(code[order], excess[order] > 0, excess[order], need[order] > 0, need[order])
     f, t = order[f], order[t]
     sent = np.bincount(f, weights=q, minlength=len(frame))
     rest = excess - sent
     since = shelves[0].since if len(shelves) == 1 else pd.concat([s.since for s in shelves]).groupby(level=0).min()
-    position = since.index.get_indexer(pd.Index(part, dtype=object))
+    position = since.index.get_indexer(pd.Index(np.asarray(parts, dtype=object), dtype=object))[code]
     network_since = np.where(position >= 0, since.to_numpy(np.float64)[np.maximum(position, 0)], np.nan)
     dead = ~(network_since < 24)  # NaN (never sold anywhere) is dead too
     discontinued = frame["_discontinued"].to_numpy(bool)
@@ -707,8 +706,10 @@ def settle_dead_stock(shelves: Sequence[_Shelf], report: dict[str, Any]) -> pd.D
     back = np.where(~dead & ~discontinued, rest, 0.0)
     hold = np.where(~dead & discontinued, rest, 0.0)
     action = np.select([sent > 0, scrap > 0, back > 0, hold > 0], [1, 2, 3, 4], 0).astype(np.int8)
-    dealer = frame["dealer"].to_numpy(dtype=object) if "dealer" in frame else np.full(len(frame), "(network)",
-                                                                                      dtype=object)
+    moves = np.unique(np.concatenate([f, t]))  # the rows in a transfer: their dealers, as text
+    dealer = np.full(len(frame), "(network)", dtype=object)
+    if "dealer" in frame:
+        dealer[moves] = frame["dealer"].iloc[moves].to_numpy(dtype=object)
     receivers = _receivers(dealer, f, t, q)
     frame = frame.assign(
         action=_text(action, [None, "transfer", "scrap_review", "return", "hold"]), transfer_qty=sent,
@@ -741,10 +742,11 @@ def _concat_frames(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
 def _receivers(dealer: np.ndarray, f: np.ndarray, t: np.ndarray, q: np.ndarray) -> np.ndarray:
     """``D02 x3; D05 x1`` per sending row (a string per sender, built on the transfers only)."""
     text = np.full(len(dealer), None, dtype=object)
-    if len(f):
-        pieces = pd.Series(dealer[t].astype(str)) + " x" + pd.Series(q).map("{:g}".format)
-        joined = pieces.groupby(f).agg("; ".join)
-        text[joined.index.to_numpy()] = joined.to_numpy()
+    if len(f):  # the transfers come sorted by sender: one string concatenation per sender (np.add.reduceat)
+        first = np.r_[True, f[1:] != f[:-1]]
+        pieces = (np.where(first, "", "; ").astype(object) + dealer[t].astype(str).astype(object) + " x"
+                  + pd.Series(q).map("{:g}".format).to_numpy(dtype=object))
+        text[f[first]] = np.add.reduceat(pieces, np.flatnonzero(first))
     return text
 
 
@@ -767,11 +769,11 @@ def _aging_table(dealers: np.ndarray, units: np.ndarray, value: np.ndarray) -> p
 
 def _transfer_table(frame: pd.DataFrame, dealer: np.ndarray, f: np.ndarray, t: np.ndarray,
                     q: np.ndarray) -> pd.DataFrame:
-    description = frame["description"].to_numpy(dtype=object)[f] if "description" in frame else np.full(
+    description = frame["description"].iloc[f].to_numpy(dtype=object) if "description" in frame else np.full(
         len(f), None, dtype=object)
     cost = frame["unit_cost"].to_numpy(np.float64)[f]
     table = pd.DataFrame({
-        "part": _text(np.arange(len(f)), frame["part"].to_numpy(dtype=object)[f]),
+        "part": _text(np.arange(len(f)), frame["part"].iloc[f].to_numpy(dtype=object)),
         "description": _text(np.arange(len(f)), description),
         "from_dealer": _text(np.arange(len(f)), dealer[f]), "to_dealer": _text(np.arange(len(t)), dealer[t]),
         "quantity": q, "unit_cost": cost, "value": q * cost,
