@@ -596,7 +596,9 @@ def _write_json(frame: pd.DataFrame, fh: IO[str], summary: Any, sheet_by: Any) -
 
 
 def _write_parquet(frame: pd.DataFrame, fh: IO[bytes], summary: Any, sheet_by: Any) -> None:
-    frame.to_parquet(fh, index=False)
+    table = frame.copy(deep=False)
+    table.attrs = {}  # the run's report and side tables are not the table (pandas 3 would store them as JSON)
+    table.to_parquet(fh, index=False)
 
 
 def _write_xlsx(frame: pd.DataFrame, fh: IO[bytes], summary: Mapping[str, Any] | None, sheet_by: str | None) -> None:

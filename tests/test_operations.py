@@ -243,6 +243,19 @@ def test_cli_order_dead_stock_and_kpi(files):
     assert Path("kpi.png").read_bytes()[:4] == b"\x89PNG" and Path("dos.csv").exists()
 
 
+@pytest.mark.parametrize("command", ["order", "dead-stock", "kpi"])
+def test_cli_parquet_output_is_the_table_alone(files, command):
+    """The tables carry DataFrames in their attrs (totals, aging, transfers); Parquet gets the table only."""
+    for out in ("out.csv", "out.parquet"):
+        result = run_cli(command, *BASE, "-o", out, "-q")
+        assert result.exit_code == 0, result.output
+    parquet = pd.read_parquet("out.parquet")
+    assert parquet.attrs == {}
+    pd.testing.assert_frame_equal(parquet.astype(object).where(parquet.notna(), None).reset_index(drop=True),
+                                  pd.read_csv("out.csv").astype(object).where(pd.read_csv("out.csv").notna(), None),
+                                  check_dtype=False)
+
+
 @pytest.mark.parametrize("stock, message", [
     ("dealer,part,on_hand\nD1,P,-2\n",
      "Error: stock.csv: `on_hand` must be >= 0 (units); 1 row(s) break it (first: row 2 '-2'). Fix: correct the "
