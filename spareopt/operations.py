@@ -619,23 +619,16 @@ _STOCK_ONLY = np.int64(1) << 62  # key bit of a stock row without a series (they
 _SHELF = 40  # key bits of one shelf's rows: shelves follow one another in dealer order
 
 
-def _dead_stock_shelf(
-    history: Source | History,
-    parts: Source | PartsMaster | None = None,
-    config: Config | Mapping[str, Any] | str | PathLike[str] | None = None,
-    as_of: str | pd.Period | None = None,
-    *,
-    stock: Source | Stock,
-    policy: str | None = None,
-    columns: Mapping[str, str] | None = None,
-    encoding: str | None = None,
-    supersessions: Source | Supersessions | None = None,
-    progress: Callable[[str], None] | None = None,
-) -> _Shelf:
-    """The first step of :func:`dead_stock` on the dealers of ``history``: aging, excess and need per row."""
-    step = progress or (lambda stage: None)
+def _dead_stock_shelf(history: Source | History, parts: Source | PartsMaster | None = None, config: Any = None,
+                      as_of: str | pd.Period | None = None, *, stock: Source | Stock, policy: str | None = None,
+                      columns: Mapping[str, str] | None = None, encoding: str | None = None,
+                      supersessions: Source | Supersessions | None = None,
+                      progress: Callable[[str], None] | None = None) -> _Shelf:
+    """The first step of :func:`dead_stock` (its parameters) on the dealers of ``history``: aging, excess and
+    need per row."""
     cfg = _override(load_config(config), policy=policy)
-    pos = _position(history, parts, stock, cfg, as_of, columns, encoding, step, policy, supersessions)
+    pos = _position(history, parts, stock, cfg, as_of, columns, encoding, progress or (lambda stage: None), policy,
+                    supersessions)
     plan = pos.plan
     series_since = _months_since_demand(pos.run.matrix.values)
     since = pos.per_row(series_since, np.nan)
