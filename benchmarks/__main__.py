@@ -62,7 +62,7 @@ import spareopt
 from spareopt.classify import abc
 from spareopt.classify.multi import multi_criteria_abc
 from spareopt.classify.pattern import demand_pattern, fsn, xyz
-from spareopt.evaluation import lead_months
+from spareopt.timing import lead_time_months
 from spareopt.forecast import FORECASTERS, forecast
 from spareopt.history import _clean, demand_matrix
 from spareopt.io import read_table, write_table
@@ -301,7 +301,7 @@ def main() -> None:
              lambda: implied_service(spareopt.reorder_point(mad, lead, ssq), spareopt.max_stock(mad, lead, cycle, ssq),
                                      mean, variance, lead, cycle), "compute")
     holdout = np.ascontiguousarray(q[:, -12:])
-    run.time("replay: 12 months, every series", lambda: replay(holdout, rop, top, lead_months=lead_months(lead)),
+    run.time("replay: 12 months, every series", lambda: replay(holdout, rop, top, lead_time_months=lead_time_months(lead)),
              "compute")
     peer_series = min(PEER_SERIES, n_series)
     sf_rows = _statsforecast_peer(run, q[:peer_series], forecasts, peer_series)

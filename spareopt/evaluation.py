@@ -30,8 +30,9 @@ from .policy.rules import DECISIONS
 from .policy.seed import CEIL_TOLERANCE, DAYS_PER_MONTH
 from .replay import replay
 from .supersession import Supersessions
+from .timing import lead_time_months
 
-__all__ = ["evaluate", "format_totals", "lead_months", "plot_totals", "EVALUATION_POLICIES", "SERIES_COLUMNS",
+__all__ = ["evaluate", "format_totals", "plot_totals", "EVALUATION_POLICIES", "SERIES_COLUMNS",
            "TOTALS_COLUMNS"]
 
 EVALUATION_POLICIES = ("seed", "traditional", "service-level", "current", "optimized")
@@ -40,7 +41,7 @@ quantity, then value), the service-level policy, the master's own reorder point 
 that fill the most expected demand for the seed plan's investment (:func:`spareopt.optimize`)."""
 
 SERIES_COLUMNS = (
-    "policy", "dealer", "part", "decision", "stocked", "reorder_point", "max_stock", "unit_cost", "lead_months",
+    "policy", "dealer", "part", "decision", "stocked", "reorder_point", "max_stock", "unit_cost", "lead_time_months",
     "demand", "filled", "fill_rate", "hits", "hits_filled", "avg_on_hand", "avg_stock_value", "orders",
     "central_demand",
 )
@@ -146,7 +147,8 @@ def evaluate(
     step(STAGES[3])
     frames, totals, notes = [], [], {}
     lead = train.per_series("lead_time_days", np.float64)
-    lead_in_months = lead_months(lead)
+    lead_in_months = lead_time_months(lead)
+    cycle = train.per_series("order_cycle_days", np.float64)
     pack = train.per_series("pack_size", np.int64)
     cost = train.per_series("unit_cost", np.float64)
     seed = None
@@ -181,7 +183,7 @@ def evaluate(
             rop, top, notes["current"] = _current(train)
             stocked = top > 0
             decision = np.where(stocked, 0, 2).astype(np.int8)
-        result = replay(holdout, rop, top, lead_months=lead_in_months, pack_size=pack, stocked=stocked)
+        result = replay(holdout, rop, top, lead_time_months=lead_in_months, pack_size=pack, stocked=stocked)
         frames.append(_series_frame(train, policy, decision, stocked & (top > 0), rop, top, cost, lead_in_months,
                                     result))
         totals.append(_totals(policy, frames[-1], months))
@@ -195,10 +197,10 @@ def evaluate(
         "holdout": f"{full.matrix.periods[-months]}..{full.matrix.periods[-1]}",
         "holdout_months": months,
         "policies": list(policies),
-        "lead_months": dict(zip(*np.unique(lead_in_months, return_counts=True))) if len(lead_in_months) else {},
+        "lead_time_months": _whole_months(lead_in_months),
+        "review_below_a_month": int((cycle < DAYS_PER_MONTH - CEIL_TOLERANCE).sum()),
         **notes,
     }
-    report["evaluation"]["lead_months"] = {int(k): int(v) for k, v in report["evaluation"]["lead_months"].items()}
     report["evaluation"]["totals"] = {  # for the summary sheet of an XLSX output
         row["policy"]: {k: row[k] for k in ("parts_stocked", "initial_investment", "avg_stock_value", "fill_rate",
                                             "hit_fill_rate", "turns")} for row in totals}
@@ -247,14 +249,10 @@ def optimized_steps(
     return _investment(seed, train.per_series("unit_cost", np.float64)), budget_steps(train, seed)
 
 
-def lead_months(lead_time_days: Any) -> np.ndarray:
-    """Whole months an order takes in the replay: L = max(1, ceil(``lead_time_days`` / D)), D = 365.25 / 12.
-
-    >>> lead_months([0, 7, 30.4375, 31, 56]).tolist()
-    [1, 1, 1, 2, 2]
-    """
-    days = np.asarray(lead_time_days, dtype=np.float64)
-    return np.maximum(1, np.ceil(days / DAYS_PER_MONTH - CEIL_TOLERANCE)).astype(np.int64)
+def _whole_months(months: np.ndarray) -> dict[int, int]:
+    """Series per whole month of lead time, floor(ell): {0: series under a month, 1: one to two months, ...}."""
+    whole, count = np.unique(np.floor(months + CEIL_TOLERANCE).astype(np.int64), return_counts=True)
+    return {int(k): int(v) for k, v in zip(whole, count)}
 
 
 def _check_policies(policies: Sequence[str] | str) -> tuple[str, ...]:
@@ -351,7 +349,7 @@ def _series_frame(run: _Run, policy: str, decision: np.ndarray, stocked: np.ndar
         "reorder_point": rop,
         "max_stock": top,
         "unit_cost": cost,
-        "lead_months": lead,
+        "lead_time_months": lead,
         "demand": result.demand,
         "filled": result.filled,
         "fill_rate": result.fill_rate,

@@ -44,8 +44,8 @@ def partition_function(job: str) -> Any:
     return PARTIAL.get(job, FUNCTIONS[job])
 
 _ADDITIVE = ("series", "dealers", "negative_months", "decisions", "dealer_stock_value_at_max", "reasons",
-             "class_policy", "service.forecast_methods", "service.demand_models", "classes", "evaluation.lead_months",
-             "evaluation.current", "kpi.unit_cost_unknown_rows", "stock.rows_without_history", "order")
+             "class_policy", "service.forecast_methods", "service.demand_models", "classes", "evaluation.lead_time_months",
+             "evaluation.review_below_a_month", "evaluation.current", "kpi.unit_cost_unknown_rows", "stock.rows_without_history", "order")
 """Report entries that count series, dealers or rows: summed over the partitions (with what is under them)."""
 
 _ONCE = ("order.budget",)

@@ -51,7 +51,7 @@ def replay(
     reorder_point: ArrayLike,
     max_stock: ArrayLike,
     *,
-    lead_months: ArrayLike,
+    lead_time_months: ArrayLike,
     pack_size: ArrayLike = 1,
     stocked: ArrayLike = True,
 ) -> Replay:
@@ -66,9 +66,10 @@ def replay(
         Reorder point s, whole units >= 0.
     max_stock : array_like, shape (n_series,) or scalar
         Maximum stock (order-up-to level) S, whole units >= 0.
-    lead_months : array_like, shape (n_series,) or scalar
-        Lead time L, whole months >= 1: an order placed at the end of month t
-        arrives at the start of month t + L.
+    lead_time_months : array_like, shape (n_series,) or scalar
+        Lead time ell >= 0 in months, fractions allowed (``lead_time_days`` / D,
+        :func:`spareopt.timing.lead_time_months`): an order placed at the review
+        at the end of month t arrives ell months later (see Notes).
     pack_size : array_like, shape (n_series,) or scalar
         Order multiple p, whole units >= 1 (1: parts sold singly).
     stocked : array_like of bool, shape (n_series,) or scalar
@@ -87,27 +88,31 @@ def replay(
     ------
     ValueError
         ``demand`` not 2-D, without months, negative or not finite; ``reorder_point``
-        or ``max_stock`` not a whole number >= 0; ``lead_months`` or ``pack_size``
-        not a whole number >= 1; ``stocked`` not True/False; a per-series array
+        or ``max_stock`` not a whole number >= 0; ``lead_time_months`` negative or
+        not finite; ``pack_size`` not a whole number >= 1; ``stocked`` not True/False; a per-series array
         whose shape is not (n_series,).  The message names the argument, the rule
         and the first offending row and value.
 
     Notes
     -----
-    The simulation, per series:
+    The simulation follows the timing model of :mod:`spareopt.timing`, per series:
 
     - Start of the holdout: on hand = ``max_stock``, nothing on order.
+    - An order placed at the review at the end of month t arrives ell months
+      later, at the point a fraction phi = ell - floor(ell) into month
+      t + 1 + floor(ell).  Demand is spread evenly over a month, so that
+      month's first phi x demand is served before the receipt, the rest after.
     - Each month t = 0 ... H-1, in this order:
 
-      1. Receive what is due (orders placed at the end of month t - L arrive at
-         the start of month t).
-      2. Serve demand from on hand: filled = min(demand, on_hand); the rest is
-         lost (a dealer fills it by an emergency order outside the stock).
-      3. End-of-month review: if on_hand + on_order <= reorder_point, order
+      1. Serve the first phi x demand from on hand (0 when ell is whole).
+      2. Receive what is due this month.
+      3. Serve the rest of the demand.  Each part fills min(part, on_hand);
+         what is short is lost (a dealer fills it by an emergency order
+         outside the stock).
+      4. End-of-month review: if on_hand + on_order <= reorder_point, order
          max_stock - (on_hand + on_order), rounded up to a multiple of
-         pack_size (ceil(x / pack) * pack); an order quantity <= 0 is no order.
-         The order arrives at the start of month t + L, L = lead_months of the
-         row (orders due after the holdout are never received).
+         pack_size (ceil(x / pack) * pack); an order quantity <= 0 is no order
+         (orders due after the holdout are never received).
 
     .. math::
 
@@ -121,8 +126,8 @@ def replay(
 
     ``avg_on_hand`` is the mean over the H months of the on hand at the end of
     each month, after serving (and before any receipt of the next month).
-    ``hits_filled`` counts the months with d > 0 and d <= on hand after
-    receiving.  ``orders`` counts every order placed, also those due after the
+    ``hits_filled`` counts the months with d > 0 whose two parts were both
+    filled in full.  ``orders`` counts every order placed, also those due after the
     holdout.
 
     Float noise: the review test and the ceiling treat a value within 1e-9 of
@@ -131,7 +136,7 @@ def replay(
     demand every quantity is exact and this changes nothing.
 
     Cost: one pass over the H months, each a handful of vector operations over
-    all series; the orders in transit live in a (min(max L, H), n_series)
+    all series; the orders in transit live in a (min(max floor(ell) + 1, H), n_series)
     ring indexed by arrival month mod its length.
 
     References
@@ -145,23 +150,31 @@ def replay(
 
     Examples
     --------
-    s = 2, S = 5, L = 1 on demand 3, 0, 4, 1, 6.  Month 0 serves 3 from 5 and
+    s = 2, S = 5, ell = 0 (an order arrives before the next month's demand) on demand 3, 0, 4, 1, 6.  Month 0 serves 3 from 5 and
     orders 3 (position 2 <= 2); month 1 receives them; month 2 serves 4 and
     orders 4; month 3 receives them and serves 1; month 4 serves 4 of 6 and
     orders 5, due after the holdout.  End-of-month stock 2, 5, 1, 4, 0:
 
-    >>> result = replay([[3, 0, 4, 1, 6]], [2], [5], lead_months=1)
+    >>> result = replay([[3, 0, 4, 1, 6]], [2], [5], lead_time_months=0)
     >>> result.filled, result.fill_rate.round(4), result.hits_filled, result.avg_on_hand, result.orders
     (array([12.]), array([0.8571]), array([3]), array([2.4]), array([3]))
     >>> print(result.to_frame().to_string())
        demand  filled  fill_rate  hits  hits_filled  avg_on_hand  orders  central_demand
     0    14.0    12.0   0.857143     4            3          2.4       3             0.0
+
+    The same plan with ell = 0.5: each order arrives halfway through the next
+    month.  Month 0 serves 3 and orders 3; month 1 has no demand and receives
+    them (5 on hand); month 2 serves 4 and orders 4; month 3 serves 0.5 of 1
+    before the receipt and 0.5 after it; month 4 serves 4 of 6:
+
+    >>> replay([[3, 0, 4, 1, 6]], [2], [5], lead_time_months=0.5).filled
+    array([12.])
     """
     q = _demand(demand)
     n, months = q.shape
     s = _per_series("reorder_point", reorder_point, n, least=0)
     top = _per_series("max_stock", max_stock, n, least=0)
-    lead = _per_series("lead_months", lead_months, n, least=1)
+    lead = _lead_time(lead_time_months, n)
     pack = _per_series("pack_size", pack_size, n, least=1)
     shelf = _stocked(stocked, n)
 
@@ -171,9 +184,14 @@ def replay(
     s = s + CEIL_TOLERANCE  # the review test with the float-noise tolerance
     one_pack = bool(np.all(pack == 1))
 
-    # Orders in transit: slot (t + L) mod K holds what arrives at the start of month t + L.  K = max L suffices
-    # because slot t mod K is emptied in step 1 before step 3 writes; L is capped at H (never received).
-    lead = np.minimum(lead, months).astype(np.intp)
+    # An order of month t arrives in month t + L, L = floor(ell) + 1, a fraction phi into it.  Slot (t + L) mod K
+    # holds it; K = max L suffices because slot t mod K is emptied in step 2 before step 4 writes; L is capped at
+    # H (never received).
+    whole = np.floor(lead + CEIL_TOLERANCE)
+    phi = np.maximum(lead - whole, 0.0)  # the share of the arrival month's demand served before the receipt
+    split = bool(np.any(phi > 0))
+    phi = np.broadcast_to(phi, (n,))
+    lead = np.minimum(whole + 1, months).astype(np.intp)
     ring = int(lead.max()) if lead.size else 1
     one_lead = lead.size <= 1 or bool(np.all(lead == lead.flat[0]))
     if one_lead:
@@ -194,19 +212,29 @@ def replay(
     qty = np.empty(n)
     full = np.empty(n, dtype=bool)
     place = np.empty(n, dtype=bool)
+    before = np.empty(n) if split else None
+    early = np.ones(n, dtype=bool)
     for t in range(months):
-        due = pipe[t % ring]  # 1. receive
+        np.copyto(d, q[:, t])  # one strided read of the column, then contiguous work
+        if split:  # 1. the share of the month before the receipt
+            np.multiply(d, phi, out=before)
+            np.less_equal(before, on_hand, out=early)
+            np.minimum(before, on_hand, out=take)
+            on_hand -= take
+            filled += take
+            d -= before
+        due = pipe[t % ring]  # 2. receive
         on_hand += due
         on_order -= due
         due[:] = 0.0
-        np.copyto(d, q[:, t])  # 2. serve (one strided read of the column, then contiguous work)
-        np.less_equal(d, on_hand, out=full)
+        np.less_equal(d, on_hand, out=full)  # 3. serve the rest
+        full &= early
         served_in_full += full
         np.minimum(d, on_hand, out=take)
         on_hand -= take
         filled += take
         stock += on_hand
-        np.add(on_hand, on_order, out=qty)  # 3. review: qty holds the position, then the order
+        np.add(on_hand, on_order, out=qty)  # 4. review: qty holds the position, then the order
         np.less_equal(qty, s, out=place)
         np.subtract(top, qty, out=qty)
         if one_pack:
@@ -247,7 +275,6 @@ def replay(
 _FIX = {
     "reorder_point": "Round the plan up to whole units (spareopt.policy.ceil_units).",
     "max_stock": "Round the plan up to whole units (spareopt.policy.ceil_units).",
-    "lead_months": "Give the lead time in whole months, at least 1 (round lead_time_days / (365.25 / 12) up).",
     "pack_size": "Use 1 for parts ordered singly.",
 }
 
@@ -289,6 +316,27 @@ def _per_series(name: str, value: ArrayLike, n: int, *, least: int) -> np.ndarra
         rows = np.flatnonzero(bad)
         raise ValueError(f"{rule}; {len(rows):,} of {x.size:,} rows break it "
                          f"(first: row {rows[0]} = {_show(x[rows[0]])}). {_FIX[name]}")
+    return x
+
+
+def _lead_time(value: ArrayLike, n: int) -> np.ndarray:
+    """``lead_time_months`` as float64 of shape (n,) or 0-d, checked finite and >= 0."""
+    x = np.asarray(value)
+    if x.dtype.kind not in "iuf":
+        raise ValueError(f"`lead_time_months` must be a number of months >= 0, got {x.dtype} values; "
+                         "give lead_time_days / (365.25 / 12) (spareopt.timing.lead_time_months)")
+    _check_shape("lead_time_months", x.shape, n)
+    x = x.astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        bad = ~(np.isfinite(x) & (x >= 0))
+    if bad.any():
+        rule = "`lead_time_months` must be finite and >= 0"
+        if x.ndim == 0 or (x.size == 1 and n != 1):
+            raise ValueError(f"{rule}; got {_show(x.flat[0])}. An order placed at a review arrives that many months "
+                             "later (0: before the next month's demand)")
+        rows = np.flatnonzero(bad)
+        raise ValueError(f"{rule}; {len(rows):,} of {x.size:,} rows break it (first: row {rows[0]} = "
+                         f"{_show(x[rows[0]])}). An order placed at a review arrives that many months later")
     return x
 
 

@@ -123,8 +123,12 @@ def report_lines(report: Mapping[str, Any]) -> list[str]:
         e = r["evaluation"]
         lines.append(f"evaluation: trained on {e['train']}, replayed {e['holdout']} ({e['holdout_months']} months); "
                      f"policies {', '.join(e['policies'])}")
-        lines.append("  lead time in the replay: " + ", ".join(f"{k} month(s) {v:,} series"
-                                                            for k, v in e["lead_months"].items()))
+        lines.append("  lead time in the replay: " + ", ".join(
+            f"{'under 1 month' if k == 0 else f'{k} to {k + 1} months'} {v:,} series"
+            for k, v in e["lead_time_months"].items()))
+        if e.get("review_below_a_month"):
+            lines.append(f"  {e['review_below_a_month']:,} series have an order_cycle_days below a month: their plans "
+                         "protect that shorter review, but the replay reviews monthly, so it is harsher than the plan")
         if e.get("current"):
             c = e["current"]
             lines.append(f"  current: {c['series_without_current_levels']:,} series without a reorder_point or "

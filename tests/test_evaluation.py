@@ -13,7 +13,7 @@ import pytest
 from conftest import run_cli
 
 import spareopt
-from spareopt.evaluation import EVALUATION_POLICIES, SERIES_COLUMNS, TOTALS_COLUMNS, lead_months
+from spareopt.evaluation import EVALUATION_POLICIES, SERIES_COLUMNS, TOTALS_COLUMNS
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 PREVIOUS = b"policy,part\nOLD,1\n"
@@ -31,7 +31,7 @@ HOLDOUT = [3, 0, 4, 1, 6]
 
 
 def test_current_policy_golden_trace():
-    """reorder_point 2, max_stock 5, L = 1 month, demand 3, 0, 4, 1, 6 (traced by hand).
+    """reorder_point 2, max_stock 5, L = 0 days (in before the next month), demand 3, 0, 4, 1, 6 (traced by hand).
 
     month 0: on hand 5, serve 3 -> 2; review 2 <= 2: order 3 (arrives month 1)
     month 1: receive 3 -> 5; serve 0; 5 > 2
@@ -40,12 +40,12 @@ def test_current_policy_golden_trace():
     month 4: serve 4 of 6 (2 lost) -> 0; order 5 (after the holdout, never received)
     filled 12 of 14; hits 4, filled completely 3; end-of-month on hand 2, 5, 1, 4, 0 -> 2.4; 3 orders.
     """
-    parts = pd.DataFrame({"part": ["P1"], "unit_cost": [10.0], "lead_time_days": [30], "reorder_point": [2],
+    parts = pd.DataFrame({"part": ["P1"], "unit_cost": [10.0], "lead_time_days": [0], "reorder_point": [2],
                           "max_stock": [5]})
     result = spareopt.evaluate(_sales([4] * 12, HOLDOUT), parts, holdout_months=5, policies=["current"])
     row = result.iloc[0]
     assert list(result.columns) == [c for c in SERIES_COLUMNS if c != "dealer"]
-    assert (row["policy"], row["decision"], row["lead_months"]) == ("current", "dealer", 1)
+    assert (row["policy"], row["decision"], row["lead_time_months"]) == ("current", "dealer", 0)
     assert (row["demand"], row["filled"], row["hits"], row["hits_filled"], row["orders"]) == (14, 12, 4, 3, 3)
     assert row["fill_rate"] == pytest.approx(12 / 14)
     assert row["avg_on_hand"] == pytest.approx(2.4)
@@ -120,8 +120,15 @@ def test_service_level_policy_meets_a_higher_target_with_more_stock(sales, parts
     assert high.attrs["totals"]["filled"].iloc[0] >= low.attrs["totals"]["filled"].iloc[0]
 
 
-def test_lead_months_round_up_with_at_least_one():
-    assert lead_months([0, 1, 30.4375, 30.44, 60.875, 61]).tolist() == [1, 1, 1, 2, 2, 3]
+def test_lead_time_is_replayed_in_fractions_of_a_month():
+    # L = 15.22 days: each order arrives halfway through the next month, so half of that month's demand is
+    # served before it (spareopt.timing); the table says so.
+    parts = pd.DataFrame({"part": ["P1"], "unit_cost": [10.0], "lead_time_days": [365.25 / 24], "reorder_point": [2],
+                          "max_stock": [5]})
+    result = spareopt.evaluate(_sales([4] * 12, HOLDOUT), parts, holdout_months=5, policies=["current"])
+    assert result["lead_time_months"].tolist() == [0.5]
+    assert result["filled"].tolist() == [12.0]  # the doctest of spareopt.replay.replay, traced by hand
+    assert result.attrs["report"]["evaluation"]["lead_time_months"] == {0: 1}
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [

@@ -1,8 +1,9 @@
 """`spareopt.replay`: the (s, S) lost-sales replay of a stocking plan on held-out demand.
 
-Golden cases are traced by hand month by month (start on hand = S; each month 1. receive,
-2. serve, 3. review).  The vectorised replay is checked against a scalar loop that follows the
-docstring's rules word for word, on random plans and demand.
+Golden cases are traced by hand month by month (start on hand = S; each month 1. serve the share of
+the month before an arrival, 2. receive, 3. serve the rest, 4. review).  The vectorised replay is
+checked against a scalar loop that follows the docstring's rules word for word, on random plans and
+demand.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ FIELDS = ("demand", "filled", "fill_rate", "hits", "hits_filled", "avg_on_hand",
 # -- the reference: one series, plain Python, the docstring's rules literally ----------------------------
 
 
-def reference(demand: list[float], s: int, big_s: int, lead: int, pack: int = 1, stocked: bool = True) -> dict:
+def reference(demand: list[float], s: int, big_s: int, lead: float, pack: int = 1, stocked: bool = True) -> dict:
     """Replay one series by the rules as written (no vectorisation, no ring buffer)."""
     months = len(demand)
     if not stocked:
@@ -33,24 +34,31 @@ def reference(demand: list[float], s: int, big_s: int, lead: int, pack: int = 1,
                 "hits": sum(d > 0 for d in demand), "hits_filled": 0, "avg_on_hand": 0.0, "orders": 0,
                 "central_demand": total}
     on_hand = float(big_s)  # start of the holdout: on hand = max_stock, nothing on order
-    arrivals: dict[int, float] = {}  # month -> quantity arriving at its start
+    arrivals: dict[int, float] = {}  # month -> quantity arriving in it, a fraction phi into the month
+    whole = math.floor(lead + 1e-9)
+    phi = max(lead - whole, 0.0)
     filled = 0.0
     hits = hits_filled = orders = 0
     end_stock = []
     for t in range(months):
-        on_hand += arrivals.pop(t, 0.0)  # 1. receive what is due
-        served = min(demand[t], on_hand)  # 2. serve; the rest is lost
-        on_hand -= served
-        filled += served
+        before = demand[t] * phi  # 1. the first phi of the month's demand, before the receipt
+        early = min(before, on_hand)
+        on_hand -= early
+        on_hand += arrivals.pop(t, 0.0)  # 2. receive what is due
+        rest = demand[t] - before  # 3. serve the rest; what is short is lost
+        late = min(rest, on_hand)
+        on_hand -= late
+        filled += early
+        filled += late
         if demand[t] > 0:
             hits += 1
-            hits_filled += served == demand[t]
+            hits_filled += early == before and late == rest
         end_stock.append(on_hand)
         position = on_hand + sum(arrivals.values())  # 3. review
         if position <= s:
             quantity = math.ceil((big_s - position) / pack) * pack
             if quantity > 0:
-                arrivals[t + lead] = arrivals.get(t + lead, 0.0) + quantity  # due after the holdout: never received
+                arrivals[t + whole + 1] = arrivals.get(t + whole + 1, 0.0) + quantity  # due after the holdout: never received
                 orders += 1
     total = float(sum(demand))
     return {"demand": total, "filled": filled, "fill_rate": filled / total if total > 0 else math.nan,
@@ -68,14 +76,14 @@ def assert_matches_reference(result: Replay, expected: list[dict]) -> None:
 
 
 def test_s2_max5_lead1_worked_example():
-    # s = 2, S = 5, L = 1, demand 3 0 4 1 6.       on hand after: receive  serve  | position  order (arrives)
+    # s = 2, S = 5, ell = 0 (arrives before the next month), demand 3 0 4 1 6.       on hand after: receive  serve  | position  order (arrives)
     # month 0: start 5, serve 3                              5        2     | 2 <= 2    5 - 2 = 3 (month 1)
     # month 1: receive 3, demand 0                           5        5     | 5         -
     # month 2: serve 4                                       5        1     | 1 <= 2    5 - 1 = 4 (month 3)
     # month 3: receive 4, serve 1                            5        4     | 4         -
     # month 4: serve 4 of 6, 2 lost                          4        0     | 0 <= 2    5 (month 5: never)
     # filled 3 + 4 + 1 + 4 = 12 of 14; hits 4, in full 3 (months 0, 2, 3); end stock 2 5 1 4 0 -> 12 / 5
-    result = replay(np.array([[3.0, 0, 4, 1, 6]]), 2, 5, lead_months=1)
+    result = replay(np.array([[3.0, 0, 4, 1, 6]]), 2, 5, lead_time_months=0)
     assert result.demand.tolist() == [14.0]
     assert result.filled.tolist() == [12.0]
     assert result.fill_rate.tolist() == [12 / 14]
@@ -87,13 +95,13 @@ def test_s2_max5_lead1_worked_example():
 
 
 def test_pack_size_rounds_the_order_up_and_can_overshoot_max_stock():
-    # s = 3, S = 10, L = 1, pack 4, demand 8 2 5 0.
+    # s = 3, S = 10, ell = 0, pack 4, demand 8 2 5 0.
     # month 0: start 10, serve 8 -> 2;  position 2 <= 3: 10 - 2 = 8 -> ceil(8 / 4) * 4 = 8 (month 1)
     # month 1: receive 8 -> 10, serve 2 -> 8;  position 8 > 3
     # month 2: serve 5 -> 3;  position 3 <= 3: 10 - 3 = 7 -> ceil(7 / 4) * 4 = 8 (month 3)
     # month 3: receive 8 -> 11 (above S: the pack), demand 0 -> 11
     # filled 15 of 15; end stock 2 8 3 11 -> 24 / 4 = 6; 2 orders
-    result = replay([[8, 2, 5, 0]], 3, 10, lead_months=1, pack_size=4)
+    result = replay([[8, 2, 5, 0]], 3, 10, lead_time_months=0, pack_size=4)
     assert result.filled.tolist() == [15.0]
     assert result.fill_rate.tolist() == [1.0]
     assert (result.hits.tolist(), result.hits_filled.tolist()) == ([3], [3])
@@ -102,7 +110,7 @@ def test_pack_size_rounds_the_order_up_and_can_overshoot_max_stock():
 
 
 def test_lead_two_counts_the_order_in_the_pipe():
-    # s = 3, S = 6, L = 2, demand 4 2 3 2 5 0.   on order is part of the position.
+    # s = 3, S = 6, ell = 1, demand 4 2 3 2 5 0.   on order is part of the position.
     # month 0: start 6, serve 4 -> 2;  position 2 <= 3: order 4 (month 2)
     # month 1: serve 2 -> 0;  position 0 + 4 = 4 > 3: no order although the shelf is empty
     # month 2: receive 4 -> 4, serve 3 -> 1;  position 1 <= 3: order 5 (month 4)
@@ -110,7 +118,7 @@ def test_lead_two_counts_the_order_in_the_pipe():
     # month 4: receive 5 -> 5, serve 5 -> 0;  position 0 <= 3: order 6 (month 6: never)
     # month 5: demand 0;  position 0 + 6 = 6 > 3
     # filled 4 + 2 + 3 + 1 + 5 = 15 of 16; hits 5, in full 4; end stock 2 0 1 0 0 0 -> 3 / 6; 3 orders
-    result = replay([[4, 2, 3, 2, 5, 0]], 3, 6, lead_months=2)
+    result = replay([[4, 2, 3, 2, 5, 0]], 3, 6, lead_time_months=1)
     assert result.filled.tolist() == [15.0]
     assert result.fill_rate.tolist() == [15 / 16]
     assert (result.hits.tolist(), result.hits_filled.tolist()) == ([5], [4])
@@ -120,7 +128,7 @@ def test_lead_two_counts_the_order_in_the_pipe():
 
 def test_max_stock_zero_never_stocks():
     # s = 0, S = 0: on hand 0, and S - position = 0 is no order; all demand lost, none of it central
-    result = replay([[1, 0, 2]], 0, 0, lead_months=1)
+    result = replay([[1, 0, 2]], 0, 0, lead_time_months=0)
     assert result.filled.tolist() == [0.0]
     assert result.fill_rate.tolist() == [0.0]
     assert (result.hits.tolist(), result.hits_filled.tolist()) == ([2], [0])
@@ -130,7 +138,7 @@ def test_max_stock_zero_never_stocks():
 
 def test_unstocked_row_goes_to_central_demand():
     # the plan says s = 2, S = 5, but the row holds no dealer stock: no shelf, no orders
-    result = replay([[1, 2, 0], [1, 2, 0]], 2, 5, lead_months=1, stocked=[False, True])
+    result = replay([[1, 2, 0], [1, 2, 0]], 2, 5, lead_time_months=0, stocked=[False, True])
     assert result.demand.tolist() == [3.0, 3.0]
     assert result.filled.tolist() == [0.0, 3.0]
     assert result.central_demand.tolist() == [3.0, 0.0]
@@ -140,7 +148,7 @@ def test_unstocked_row_goes_to_central_demand():
 
 
 def test_zero_demand_gives_nan_fill_rate_and_no_hits():
-    result = replay(np.zeros((2, 4)), [1, 0], [3, 0], lead_months=[1, 3])
+    result = replay(np.zeros((2, 4)), [1, 0], [3, 0], lead_time_months=[0, 2])
     assert np.isnan(result.fill_rate).all()
     assert result.hits.tolist() == [0, 0]
     assert result.hits_filled.tolist() == [0, 0]
@@ -152,17 +160,17 @@ def test_reorder_point_above_max_stock_orders_up_to_max_stock():
     # s = 5 > S = 3: every month with position < 3 orders 3 - position; position 3 orders 3 - 3 = 0, no order
     # month 0: 3 -> serve 1 -> 2, order 1 (month 1); month 1: 3 -> 3 (demand 0), no order; month 2: serve 3 -> 0,
     # order 3 (month 3: never)
-    result = replay([[1, 0, 3]], 5, 3, lead_months=1)
+    result = replay([[1, 0, 3]], 5, 3, lead_time_months=0)
     assert result.orders.tolist() == [2]
     assert result.avg_on_hand.tolist() == [(2 + 3 + 0) / 3]
 
 
 def test_lead_longer_than_holdout_is_never_received():
-    # s = 2, S = 4, L = 12 in a 3-month holdout, demand 2 1 2:
+    # s = 2, S = 4, ell = 11 in a 3-month holdout, demand 2 1 2:
     # month 0: serve 2 -> 2;  position 2 <= 2: order 2 (month 12: never)
     # month 1: serve 1 -> 1;  position 1 + 2 = 3 > 2: the order in the pipe holds back a new one
     # month 2: serve 1 of 2 -> 0;  position 0 + 2 = 2 <= 2: order 4 - 2 = 2 (never)
-    result = replay([[2, 1, 2]], 2, 4, lead_months=12)
+    result = replay([[2, 1, 2]], 2, 4, lead_time_months=11)
     assert result.filled.tolist() == [4.0]
     assert result.orders.tolist() == [2]
     assert result.avg_on_hand.tolist() == [(2 + 1 + 0) / 3]
@@ -171,14 +179,14 @@ def test_lead_longer_than_holdout_is_never_received():
 def test_fractional_demand_float_noise_adds_no_pack():
     # 5 - 0.1 - 0.1 - 0.8 = 4.000000000000001 and 5 - 0.2 - 0.2 - 0.6 = 3.9999999999999996 in float64; both are 4:
     # with s = 4 both order exactly 5 - 4 = 1 in month 2 (not "no order" and not 2), received in month 3
-    result = replay([[0.1, 0.1, 0.8, 0], [0.2, 0.2, 0.6, 0]], 4, 5, lead_months=1)
+    result = replay([[0.1, 0.1, 0.8, 0], [0.2, 0.2, 0.6, 0]], 4, 5, lead_time_months=0)
     assert result.orders.tolist() == [1, 1]
     np.testing.assert_allclose(result.avg_on_hand, [(4.9 + 4.8 + 4 + 5) / 4, (4.8 + 4.6 + 4 + 5) / 4])
     assert result.fill_rate.tolist() == [1.0, 1.0]
 
 
 def test_to_frame_has_one_row_per_series_and_every_field():
-    result = replay([[3, 0, 4, 1, 6], [0, 0, 0, 0, 0]], [2, 1], [5, 2], lead_months=1)
+    result = replay([[3, 0, 4, 1, 6], [0, 0, 0, 0, 0]], [2, 1], [5, 2], lead_time_months=0)
     frame = result.to_frame()
     assert list(frame.columns) == list(FIELDS)
     assert len(frame) == 2
@@ -189,7 +197,7 @@ def test_to_frame_has_one_row_per_series_and_every_field():
 
 
 def test_no_series():
-    result = replay(np.zeros((0, 6)), [], [], lead_months=[], pack_size=[], stocked=np.array([], dtype=bool))
+    result = replay(np.zeros((0, 6)), [], [], lead_time_months=[], pack_size=[], stocked=np.array([], dtype=bool))
     assert all(getattr(result, name).shape == (0,) for name in FIELDS)
 
 
@@ -198,14 +206,14 @@ def test_no_series():
 
 @st.composite
 def plans(draw, max_lead: int = 4):
-    """Whole-number demand with many zeros, s <= S, L in 1..max_lead, pack 1..5, some rows unstocked."""
+    """Whole-number demand with many zeros, s <= S, ell in 0..max_lead - 0.5 (quarters and halves), pack 1..5, some rows unstocked."""
     n = draw(st.integers(1, 8))
     months = draw(st.integers(1, 10))
     size = st.one_of(st.just(0), st.just(0), st.integers(1, 3), st.integers(0, 12))
     demand = [[draw(size) for _ in range(months)] for _ in range(n)]
     top = [draw(st.integers(0, 10)) for _ in range(n)]
     s = [draw(st.integers(0, t)) for t in top]
-    lead = [draw(st.integers(1, max_lead)) for _ in range(n)]
+    lead = [draw(st.integers(0, max_lead - 1)) + draw(st.sampled_from([0.0, 0.0, 0.25, 0.5])) for _ in range(n)]
     pack = [draw(st.integers(1, 5)) for _ in range(n)]
     stocked = [draw(st.booleans() | st.just(True)) for _ in range(n)]
     return demand, s, top, lead, pack, stocked
@@ -213,7 +221,7 @@ def plans(draw, max_lead: int = 4):
 
 def run(plan) -> Replay:
     demand, s, top, lead, pack, stocked = plan
-    return replay(np.array(demand, dtype=np.float64), np.array(s), np.array(top), lead_months=np.array(lead),
+    return replay(np.array(demand, dtype=np.float64), np.array(s), np.array(top), lead_time_months=np.array(lead),
                   pack_size=np.array(pack), stocked=np.array(stocked))
 
 
@@ -234,14 +242,14 @@ def test_vectorised_equals_reference_loop_with_leads_beyond_the_holdout(plan):
 
 
 @FAST
-@given(plans(), st.integers(1, 4), st.integers(1, 4), st.integers(1, 4))
+@given(plans(), st.integers(0, 3), st.integers(1, 4), st.integers(1, 4))
 def test_scalars_broadcast_like_full_arrays(plan, lead, pack, s_extra):
     demand, _, top, _, _, _ = plan
     n = len(demand)
     q = np.array(demand, dtype=np.float64)
     top = np.array(top) + s_extra
-    scalar = replay(q, s_extra, top, lead_months=lead, pack_size=pack, stocked=True)
-    full = replay(q, np.full(n, s_extra), top, lead_months=np.full(n, lead), pack_size=np.full(n, pack),
+    scalar = replay(q, s_extra, top, lead_time_months=lead, pack_size=pack, stocked=True)
+    full = replay(q, np.full(n, s_extra), top, lead_time_months=np.full(n, lead), pack_size=np.full(n, pack),
                   stocked=np.ones(n, dtype=bool))
     for name in FIELDS:
         np.testing.assert_array_equal(getattr(scalar, name), getattr(full, name), err_msg=name)
@@ -330,18 +338,18 @@ def test_a_prefix_of_the_holdout_replays_the_same_months(plan, cut):
 # -- bad input -------------------------------------------------------------------------------------------
 
 
-GOOD = {"demand": np.ones((4, 3)), "reorder_point": 1, "max_stock": 2, "lead_months": 1}
+GOOD = {"demand": np.ones((4, 3)), "reorder_point": 1, "max_stock": 2, "lead_time_months": 0}
 
 
 @pytest.mark.parametrize(
     "change, message",
     [
-        ({"lead_months": [1, 0, 2, 0]},
-         "`lead_months` must be a whole number >= 1; 2 of 4 rows break it (first: row 1 = 0). Give the lead time "
-         "in whole months, at least 1"),
-        ({"lead_months": 0}, "`lead_months` must be a whole number >= 1; got 0."),
-        ({"lead_months": [1, 1.5, 1, 1]}, "`lead_months` must be a whole number >= 1; 1 of 4 rows break it "
-                                          "(first: row 1 = 1.5)"),
+        ({"lead_time_months": [1, -1, 2, -0.5]},
+         "`lead_time_months` must be finite and >= 0; 2 of 4 rows break it (first: row 1 = -1). An order placed at "
+         "a review arrives that many months later"),
+        ({"lead_time_months": -1}, "`lead_time_months` must be finite and >= 0; got -1."),
+        ({"lead_time_months": [1, np.nan, 1, 1]}, "`lead_time_months` must be finite and >= 0; 1 of 4 rows break it "
+                                                  "(first: row 1 = nan)"),
         ({"pack_size": 2.5}, "`pack_size` must be a whole number >= 1; got 2.5. Use 1 for parts ordered singly."),
         ({"pack_size": [1, 1, 1, 0]}, "`pack_size` must be a whole number >= 1; 1 of 4 rows break it "
                                       "(first: row 3 = 0)"),
@@ -363,7 +371,8 @@ GOOD = {"demand": np.ones((4, 3)), "reorder_point": 1, "max_stock": 2, "lead_mon
         ({"stocked": [True, False, 2, True]}, "`stocked` must be True or False (dealer stock or not); 1 of 4 rows "
                                               "break it (first: row 2 = 2)"),
         ({"stocked": "yes"}, "`stocked` must be True or False (dealer stock or not); got 'yes'"),
-        ({"lead_months": ["1", "2", "1", "1"]}, "`lead_months` must be a whole number >= 1, got <U1 values"),
+        ({"lead_time_months": ["1", "2", "1", "1"]}, "`lead_time_months` must be a number of months >= 0, got <U1 "
+                                                     "values"),
     ],
 )
 def test_bad_input_names_argument_rule_row_and_value(change, message):
@@ -373,5 +382,5 @@ def test_bad_input_names_argument_rule_row_and_value(change, message):
 
 
 def test_integer_zero_one_stocked_is_accepted():
-    result = replay(np.ones((2, 2)), 1, 2, lead_months=1, stocked=[0, 1])
+    result = replay(np.ones((2, 2)), 1, 2, lead_time_months=0, stocked=[0, 1])
     assert result.central_demand.tolist() == [2.0, 0.0]

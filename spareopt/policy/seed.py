@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["DAYS_PER_MONTH", "ssq", "reorder_point", "max_stock", "ceil_units"]
+from ..timing import DAYS_PER_MONTH
 
-DAYS_PER_MONTH = 365.25 / 12
-"""Days in a month wherever days turn into months (DOMAIN.md)."""
+__all__ = ["DAYS_PER_MONTH", "ssq", "reorder_point", "max_stock", "ceil_units"]
 
 CEIL_TOLERANCE = 1e-9
 """A quantity within this of a whole number is that whole number (no ceiling of float noise)."""

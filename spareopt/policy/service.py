@@ -72,6 +72,7 @@ from numpy.typing import ArrayLike
 from scipy import special  # the distributions' functions themselves: scipy.stats costs 1.5 s to import
 
 from ..errors import ConfigError
+from ..timing import protection_months, review_months
 from .seed import DAYS_PER_MONTH, ceil_units
 
 __all__ = [
@@ -643,8 +644,8 @@ def _demand_args(forecast: ArrayLike, variance: ArrayLike, lead_time_days: Array
 
 
 def _protection(f: np.ndarray, v: np.ndarray, lead: np.ndarray, cycle: np.ndarray) -> ProtectionDemand:
-    months = (lead + cycle) / DAYS_PER_MONTH
-    review = cycle / DAYS_PER_MONTH
+    months = protection_months(lead, cycle)
+    review = review_months(cycle)
     return ProtectionDemand(f * months, v * months, f * review, v * review)
 
 
