@@ -125,6 +125,10 @@ def report_lines(report: Mapping[str, Any]) -> list[str]:
                      f"policies {', '.join(e['policies'])}")
         lines.append("  lead time in the replay: " + ", ".join(f"{k} month(s) {v:,} series"
                                                             for k, v in e["lead_months"].items()))
+        for policy, c in (e.get("calibration") or {}).items():
+            rates = [("-" if v is None else f"{v:.1%}") for v in (c["promised_fill_rate"], c["achieved_fill_rate"])]
+            lines.append(f"  {policy}: promised fill rate {rates[0]}, achieved {rates[1]} on its stocked series "
+                         f"({c['verdict']})")
         if e.get("current"):
             c = e["current"]
             lines.append(f"  current: {c['series_without_current_levels']:,} series without a reorder_point or "
