@@ -17,10 +17,11 @@ from spareopt.columns import parse_column_option
 from spareopt.engine import ENGINES
 from spareopt.engine import UsageError as EngineUsageError
 from spareopt.engine import run as run_job
+from spareopt.calibration import plot_calibration
 from spareopt.evaluation import format_totals, plot_totals
 from spareopt.forecast import FORECASTERS
 from spareopt.frontier import BUDGET_SCOPES, curve_table, plot_curve
-from spareopt.io import FORMATS, check_figure_path, write_figure, write_table
+from spareopt.io import FORMATS, check_figure_path, check_table_path, write_figure, write_table
 from spareopt.operations import OPERATIONS_STAGES, plot_kpi
 from spareopt.phaseout import LAST_BUY_STAGES
 from spareopt.pipeline import STAGES
@@ -315,14 +316,21 @@ def forecast(history: str, parts: str | None, config: str | None, as_of: str | N
               help="Policy to replay, repeatable or comma-separated: seed, traditional, service-level, optimized "
                    "(the seed's investment spent where it fills the most expected demand), current "
                    "(the master's reorder_point and max_stock). Default: seed.")
+@click.option("--budget", type=float, metavar="B", help="Stock value (sum of max_stock x unit_cost) the optimized "
+              "policy spends. Default: the seed plan's investment.")
 @click.option("--totals", metavar="FILE", help="Also write the per-policy totals to FILE (.csv .xlsx .parquet .json).")
+@click.option("--calibration", metavar="FILE", help="Also write the calibration table, promised against achieved fill "
+              "rate by policy and class, to FILE (.csv .xlsx .parquet .json).")
 @click.option("--plot", metavar="FILE.png", help="Draw the fill rate against the stock value of every policy.")
+@click.option("--calibration-plot", metavar="FILE.png", help="Draw the reliability plot: promised against achieved "
+              "fill rate, one marker per policy and class.")
 @output_options
 @engine_options
 def evaluate(history: str, parts: str | None, config: str | None, as_of: str | None, columns: dict[str, str],
              encoding: str | None, supersessions: str | None, show_superseded: str | None, holdout_months: int,
-             policies: tuple[str, ...] | None, totals: str | None, plot: str | None, output: str | None,
-             fmt: str | None, quiet: bool, engine: str, scheduler: str | None, workers: int | None, partitions: int | None, ) -> None:
+             policies: tuple[str, ...] | None, budget: float | None, totals: str | None, calibration: str | None,
+             plot: str | None, calibration_plot: str | None, output: str | None, fmt: str | None, quiet: bool,
+             engine: str, scheduler: str | None, workers: int | None, partitions: int | None) -> None:
     """Replay the last months of real history against each policy's plan (HISTORY; - reads CSV from stdin).
 
     Each policy is computed on the history up to the last training month, then
@@ -331,10 +339,18 @@ def evaluate(history: str, parts: str | None, config: str | None, as_of: str | N
     stock value. --as-of is the last training month (default: the last month
     of the history less --holdout-months). The per-policy totals (fill rate,
     hit fill rate, average stock value, turns, parts stocked, initial
-    investment) print to stdout as a table; -o writes the per-series table with
-    a policy column (dealer, part, decision, stocked, reorder_point, max_stock,
-    demand, filled, fill_rate, hits, hits_filled, avg_on_hand, avg_stock_value,
-    orders, central_demand).
+    investment, and the fill rate the plans promised) print to stdout as a
+    table; -o writes the per-series table with a policy column (dealer, part,
+    abc_class, pattern, decision, stocked, reorder_point, max_stock, target,
+    promised_fill_rate, promised_csl, expected_demand, demand, filled,
+    fill_rate, hits, hits_filled, months_in_stock, avg_on_hand,
+    avg_stock_value, orders, central_demand).
+
+    --calibration writes promised against achieved fill rate per policy, over
+    the stocked series, for all of them and by ABC class and demand pattern,
+    with a verdict (holds within 3 points, over-promises, under-promises) and
+    a note when the holdout demand strayed from the forecast. --budget B makes
+    the optimized policy spend B instead of the seed plan's investment.
 
     The replay, each month: receive what is due; serve demand from on hand
     (the rest is lost); if on hand + on order <= reorder_point, order up to
@@ -345,22 +361,33 @@ def evaluate(history: str, parts: str | None, config: str | None, as_of: str | N
     Example:
       spareopt evaluate sales.csv --parts parts.csv --policy seed,traditional,service-level --plot fill.png
       spareopt evaluate sales.csv --parts parts.csv --holdout-months 6 --policy current -o replay.csv
+      spareopt evaluate sales.csv --parts parts.csv --policy seed,optimized --budget 50000 --calibration cal.csv --calibration-plot cal.png
     """
     how = _engine(engine, scheduler, workers, partitions)
-    if plot:
-        check_figure_path(plot)
+    policies = policies or ("seed",)
+    if budget is not None and "optimized" not in policies:
+        raise click.UsageError(f"--budget is what the optimized policy spends; add --policy optimized (policies: "
+                               f"{', '.join(policies)})")
+    for figure_path in (plot, calibration_plot):
+        if figure_path:
+            check_figure_path(figure_path)
+    calibration_format = None if calibration is None else check_table_path(calibration, "--calibration")
     with _Progress(len(STAGES) + 1, quiet) as progress:
-        table = run_job("evaluate", history, parts, config, as_of, holdout_months=holdout_months,
-                        policies=policies or ("seed",), columns=columns, encoding=encoding,
-                        supersessions=supersessions, progress=progress, **how)
+        table = run_job("evaluate", history, parts, config, as_of, holdout_months=holdout_months, policies=policies,
+                        budget=budget, columns=columns, encoding=encoding, supersessions=supersessions,
+                        progress=progress, **how)
         progress("write the output")
         figure = None if plot is None else plot_totals(table.attrs["totals"])
+        reliability = None if calibration_plot is None else plot_calibration(table.attrs["calibration"])
         if output:
             _save(table, output, fmt)
         if totals:
             write_table(table.attrs["totals"], totals)
-        if figure is not None:
-            write_figure(figure, plot)
+        if calibration:
+            write_table(table.attrs["calibration"], calibration, format=calibration_format)
+        for drawn, path in ((figure, plot), (reliability, calibration_plot)):
+            if drawn is not None:
+                write_figure(drawn, path)
     click.echo(format_totals(table.attrs["totals"]))
     _superseded(table, show_superseded)
     _tell(table, output, quiet)

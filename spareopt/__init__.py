@@ -7,6 +7,7 @@ read -> clean -> demand matrix -> classify -> forecast -> policy -> must-stock l
 >>> table = spareopt.must_stock("sales.csv", parts="parts.csv")  # doctest: +SKIP
 """
 
+from .calibration import calibration_table
 from .classify import abc
 from .config import Config, PartDefaults, load_config
 from .errors import ConfigError, InfeasibleError, InputError, SpareoptError
@@ -41,6 +42,7 @@ __all__ = [
     "Stock",
     "__version__",
     "abc",
+    "calibration_table",
     "classes",
     "dead_stock",
     "demand_matrix",

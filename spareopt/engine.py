@@ -498,6 +498,8 @@ def run(
         raise UsageError(f"the {engine} engine runs {', '.join(ENGINE_JOBS)}; {job!r} needs the whole network in "
                          "memory: use --engine local")
     function = jobs.FUNCTIONS[job]
+    if job == "evaluate" and engine != "local":  # a bad budget fails before the scan, as it does locally
+        evaluation._check_budget(options.get("budget"), evaluation._check_policies(options.get("policies", ("seed",))))
     if engine == "local":
         return function(history, parts, config, as_of, columns=columns, encoding=encoding, progress=progress,
                         **options)
@@ -546,7 +548,7 @@ def run(
             step("the network budget")
             ladders = executor.map(_in_network, plan, evaluation.optimized_steps, dataset, network, cfg, master, as_of,
                                    {**options, "columns": columns})
-            budget, spent, taken = jobs.spend(ladders)
+            budget, spent, taken = jobs.spend(ladders, options.get("budget"))
             plan = [dataclasses.replace(p, taken=t) for p, t in zip(plan, taken)]
             network = dataclasses.replace(network, budget=(budget, spent, None))
         step(f"{job} on {len(plan)} dealer set(s)")

@@ -19,21 +19,25 @@ import numpy as np
 import pandas as pd
 
 from ._sort import group_codes, rank_in_group, rank_within_groups
+from .calibration import calibration_summary, calibration_table
+from .classify.pattern import PATTERNS
 from .config import Config, load_config
 from .errors import ConfigError, InputError
 from .frontier import budget_steps, optimized_levels
 from .history import MIN_HISTORY_MONTHS, DemandMatrix, History
 from .io import new_figure
-from .pipeline import _NETWORK, STAGES, Source, _Counts, _decide, _load, _report, _Run, _text
+from .parts import ATTRIBUTES
+from .pipeline import _NETWORK, STAGES, TARGET_KINDS, Source, _Counts, _decide, _load, _Plan, _report, _Run, _text
 from .policy.budget import Steps
 from .policy.rules import DECISIONS
 from .policy.seed import CEIL_TOLERANCE, DAYS_PER_MONTH
+from .policy.service import implied_service
 from .replay import replay
 from .supersession import Supersessions
 from .timing import lead_time_months
 
-__all__ = ["evaluate", "format_totals", "plot_totals", "EVALUATION_POLICIES", "SERIES_COLUMNS",
-           "TOTALS_COLUMNS"]
+__all__ = ["evaluate", "calibration_table", "format_totals", "plot_totals", "EVALUATION_POLICIES",
+           "SERIES_COLUMNS", "TOTALS_COLUMNS"]
 
 EVALUATION_POLICIES = ("seed", "traditional", "service-level", "current", "optimized")
 """Policies :func:`evaluate` compares: the seed's SSQ plan, the seed's old practice (top parts by half-year
@@ -41,15 +45,17 @@ quantity, then value), the service-level policy, the master's own reorder point 
 that fill the most expected demand for the seed plan's investment (:func:`spareopt.optimize`)."""
 
 SERIES_COLUMNS = (
-    "policy", "dealer", "part", "decision", "stocked", "reorder_point", "max_stock", "unit_cost", "lead_time_months",
-    "demand", "filled", "fill_rate", "hits", "hits_filled", "avg_on_hand", "avg_stock_value", "orders",
-    "central_demand",
+    "policy", "dealer", "part", "abc_class", "pattern", "decision", "stocked", "reorder_point", "max_stock",
+    "unit_cost", "lead_time_months", "target_kind", "target", "promised_fill_rate", "promised_csl", "expected_demand",
+    "demand", "filled", "fill_rate", "hits", "hits_filled", "months_in_stock", "avg_on_hand", "avg_stock_value",
+    "orders", "central_demand",
 )
-"""Columns of the per-series replay table (``dealer`` only when the history has one)."""
+"""Columns of the per-series replay table (``dealer`` only when the history has one): the plan, what it promised
+(``target_kind`` .. ``expected_demand``) and what the holdout achieved (``demand`` ..)."""
 
 TOTALS_COLUMNS = (
-    "policy", "parts_stocked", "initial_investment", "avg_stock_value", "demand", "filled", "fill_rate", "hits",
-    "hits_filled", "hit_fill_rate", "turns", "orders", "central_demand",
+    "policy", "parts_stocked", "initial_investment", "avg_stock_value", "demand", "filled", "promised_fill_rate",
+    "fill_rate", "hits", "hits_filled", "hit_fill_rate", "turns", "orders", "central_demand",
 )
 """Columns of the per-policy totals (``attrs["totals"]`` of :func:`evaluate`)."""
 
@@ -62,6 +68,7 @@ def evaluate(
     *,
     holdout_months: int = 12,
     policies: Sequence[str] = ("seed",),
+    budget: float | None = None,
     columns: Mapping[str, str] | None = None,
     encoding: str | None = None,
     supersessions: Source | Supersessions | None = None,
@@ -81,13 +88,19 @@ def evaluate(
         H, the months replayed (default 12).
     policies : sequence of str
         Any of :data:`EVALUATION_POLICIES`, each once.
+    budget : float, optional
+        B, the stock value (sum of ``max_stock`` x ``unit_cost``) the ``optimized``
+        policy spends; default: the seed plan's investment.  Needs ``optimized``
+        among the policies.
 
     Returns
     -------
     DataFrame
         One row per policy and series (dealer x part), columns :data:`SERIES_COLUMNS`.
-        ``attrs["totals"]`` holds one row per policy (:data:`TOTALS_COLUMNS`) and
-        ``attrs["report"]`` the run report.
+        ``attrs["totals"]`` holds one row per policy (:data:`TOTALS_COLUMNS`),
+        ``attrs["calibration"]`` the promised against achieved service by policy and
+        class (:func:`spareopt.calibration.calibration_table`) and ``attrs["report"]``
+        the run report.
 
     Raises
     ------
@@ -97,7 +110,8 @@ def evaluate(
         ``reorder_point`` and ``max_stock``, and every error of :func:`spareopt.must_stock`.
     ConfigError
         An unknown policy, a holdout that is not a whole number >= 1, a config key
-        out of range (a service target outside (0, 1), an alpha outside (0, 1]).
+        out of range (a service target outside (0, 1), an alpha outside (0, 1]), a
+        negative or non-finite ``budget``, or a ``budget`` without ``optimized``.
 
     Notes
     -----
@@ -114,6 +128,13 @@ def evaluate(
     on hand x ``unit_cost``; ``turns`` = filled value per year / average stock value;
     ``parts_stocked`` = series holding dealer stock (``max_stock`` > 0);
     ``initial_investment`` = sum of ``max_stock`` x ``unit_cost`` over them.
+
+    What each plan promised, per stocked series (NaN where the dealer holds no
+    stock): ``promised_fill_rate`` and ``promised_csl``, the service its levels
+    imply under the demand model (:func:`spareopt.policy.implied_service`; for
+    ``optimized`` the optimiser's expected fill rate), and ``expected_demand`` =
+    H x the monthly forecast.  Achieved: ``fill_rate`` and ``months_in_stock`` =
+    H - (``hits`` - ``hits_filled``), the months whose demand was all filled.
 
     ``traditional`` is the seed's old practice: each dealer ranks its parts by the
     half-year quantity, then by its value, and stocks as many top parts as ``seed``
@@ -143,6 +164,7 @@ def evaluate(
     step = progress or (lambda stage: None)
     policies = _check_policies(policies)
     months = _check_holdout(holdout_months)
+    budget = _check_budget(budget, policies)
     full, train, holdout = _training(history, parts, config, as_of, months, columns, encoding, supersessions, step)
     step(STAGES[3])
     frames, totals, notes = [], [], {}
@@ -153,8 +175,9 @@ def evaluate(
     cost = train.per_series("unit_cost", np.float64)
     seed = None
     for policy in policies:
-        if policy in ("seed", "traditional", "optimized") and seed is None:
+        if seed is None and policy != "service-level":  # current's promise, too, is valued on its demand model
             seed = _decide(train, "seed")
+        plan, fill = seed, None
         if policy == "seed":
             decision, rop, top = seed.decision, seed.reorder_point, seed.max_stock
             stocked = decision == 0
@@ -169,26 +192,29 @@ def evaluate(
         elif policy == "optimized":  # the seed's investment, spent where it fills the most expected demand
             network = _NETWORK.get()
             if network is not None and network.budget is not None:  # the network's marginal analysis, done
-                budget, spent, taken = network.budget
-                levels = optimized_levels(train, seed, budget, taken=taken)
+                spend, spent, taken = network.budget
+                levels = optimized_levels(train, seed, spend, taken=taken)
             else:
-                budget = float(np.nansum(_investment(seed, cost)))
-                levels = optimized_levels(train, seed, budget)
+                spend = float(np.nansum(_investment(seed, cost))) if budget is None else budget
+                levels = optimized_levels(train, seed, spend)
                 spent = levels.spent
-            rop, top = levels.reorder_point, levels.max_stock
+            rop, top, fill = levels.reorder_point, levels.max_stock, levels.fill
             stocked = top > 0
             decision = np.where(stocked, 0, 2).astype(np.int8)
-            notes["optimized"] = {"budget": budget, "spent": spent}
+            notes["optimized"] = {"budget": spend, "spent": spent,
+                                  "budget_from": "seed_investment" if budget is None else "budget"}
         else:
             rop, top, notes["current"] = _current(train)
             stocked = top > 0
             decision = np.where(stocked, 0, 2).astype(np.int8)
+        promise = _promise(train, plan, policy, rop, top, stocked & (top > 0), months, fill)
         result = replay(holdout, rop, top, lead_time_months=lead_in_months, pack_size=pack, stocked=stocked)
         frames.append(_series_frame(train, policy, decision, stocked & (top > 0), rop, top, cost, lead_in_months,
-                                    result))
+                                    result, promise, months))
         totals.append(_totals(policy, frames[-1], months))
     table = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     table.attrs["totals"] = pd.DataFrame(totals, columns=list(TOTALS_COLUMNS))
+    table.attrs["calibration"] = calibration_table(table, holdout_months=months)
     keys = train.matrix.keys
     report = _report(train, None, _Counts(None, None, len(keys["dealer"].cat.categories) if train.matrix.has_dealer
                                           else None, len(keys["part"].cat.categories), None))
@@ -202,10 +228,15 @@ def evaluate(
         **notes,
     }
     report["evaluation"]["totals"] = {  # for the summary sheet of an XLSX output
-        row["policy"]: {k: row[k] for k in ("parts_stocked", "initial_investment", "avg_stock_value", "fill_rate",
-                                            "hit_fill_rate", "turns")} for row in totals}
+        row["policy"]: {k: row[k] for k in TOTALS_SUMMARY} for row in totals}
+    report["evaluation"]["calibration"] = calibration_summary(table.attrs["calibration"])
     table.attrs["report"] = report
     return table
+
+
+TOTALS_SUMMARY = ("parts_stocked", "initial_investment", "avg_stock_value", "promised_fill_rate", "fill_rate",
+                  "hit_fill_rate", "turns")
+"""The totals a run report carries (the summary sheet of an XLSX output)."""
 
 
 def _training(history: Source | History, parts: Source | None, config: Any, as_of: Any, months: int,
@@ -265,6 +296,20 @@ def _check_policies(policies: Sequence[str] | str) -> tuple[str, ...]:
     if len(set(policies)) < len(policies):
         raise ConfigError(f"policies must each be named once, got {', '.join(policies)}")
     return policies
+
+
+def _check_budget(budget: Any, policies: Sequence[str]) -> float | None:
+    """The ``optimized`` policy's budget: None (the seed plan's investment) or a finite number >= 0."""
+    if budget is None:
+        return None
+    if isinstance(budget, bool) or not isinstance(budget, (int, float, np.integer, np.floating)) or \
+            not np.isfinite(budget) or budget < 0:
+        raise ConfigError(f"budget must be a finite stock value >= 0 (sum of max_stock x unit_cost), got {budget!r}; "
+                          "give e.g. --budget 50000, or leave it out to spend the seed plan's investment")
+    if "optimized" not in policies:
+        raise ConfigError(f"budget is what the optimized policy spends, but the policies are {', '.join(policies)}; "
+                          "add optimized (--policy optimized) or leave the budget out")
+    return float(budget)
 
 
 def _check_holdout(holdout_months: Any) -> int:
@@ -336,25 +381,79 @@ def _current(run: _Run) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     return np.where(missing, 0.0, rop), np.where(missing, 0.0, top), note
 
 
+@dataclasses.dataclass(frozen=True)
+class _Promise:
+    """What one policy's plan promised for every series (NaN where the dealer holds no stock)."""
+
+    plan: _Plan  # the plan whose demand model (and classes) values the levels
+    target_kind: np.ndarray  # int8 into TARGET_KINDS, len(TARGET_KINDS) = none (every policy but service-level)
+    target: np.ndarray
+    fill_rate: np.ndarray
+    csl: np.ndarray
+    expected_demand: np.ndarray  # units over the holdout: H x the monthly forecast
+
+
+def _promise(run: _Run, plan: _Plan, policy: str, rop: np.ndarray, top: np.ndarray, stocked: np.ndarray,
+             months: int, fill: np.ndarray | None = None) -> _Promise:
+    """The fill rate and CSL that ``policy``'s levels imply under ``plan``'s demand model, and its targets.
+
+    seed, traditional (the seed's levels) and service-level: the plan's own implied service; optimized:
+    the optimiser's expected fill rate (``fill``) and the CSL of its levels; current: the service the
+    master's levels imply (s and S taken down to whole units; NaN where S < s, no (s, S) plan).
+    """
+    n = len(rop)
+    if policy in ("seed", "traditional", "service-level"):
+        csl, implied = plan.implied_csl, plan.implied_fill_rate
+    else:
+        s, big_s = np.floor(rop + CEIL_TOLERANCE), np.floor(top + CEIL_TOLERANCE)
+        valid = big_s >= s
+        cfg = run.cfg
+        service = implied_service(np.where(valid, s, 0.0), np.where(valid, big_s, 0.0), plan.demand.forecast,
+                                  plan.demand.variance, run.per_series("lead_time_days", np.float64),
+                                  run.per_series("order_cycle_days", np.float64),
+                                  normal_min_mean=cfg.normal_min_mean, overdispersion_min=cfg.overdispersion_min)
+        csl = np.where(valid, service.implied_csl, np.nan)
+        implied = np.where(valid, service.implied_fill_rate, np.nan) if fill is None else fill
+    has_target = policy == "service-level" and plan.target is not None
+    return _Promise(
+        plan,
+        plan.target_kind if has_target else np.full(n, len(TARGET_KINDS), dtype=np.int8),
+        plan.target if has_target else np.full(n, np.nan),
+        np.where(stocked, implied, np.nan),
+        np.where(stocked, csl, np.nan),
+        plan.demand.forecast * months,
+    )
+
+
 def _series_frame(run: _Run, policy: str, decision: np.ndarray, stocked: np.ndarray, rop: np.ndarray,
-                  top: np.ndarray, cost: np.ndarray, lead: np.ndarray, result: Any) -> pd.DataFrame:
+                  top: np.ndarray, cost: np.ndarray, lead: np.ndarray, result: Any, promise: _Promise,
+                  months: int) -> pd.DataFrame:
     keys = run.matrix.keys
+    plan = promise.plan
     out: dict[str, Any] = {"policy": _text(np.zeros(len(decision), np.int8), [policy])}
     if run.dealer is not None:
         out["dealer"] = _text(run.dealer, keys["dealer"].cat.categories)
     out["part"] = _text(run.part_code, keys["part"].cat.categories)
     out.update({
+        "abc_class": _text(np.searchsorted(ATTRIBUTES, plan.abc_class), ATTRIBUTES),
+        "pattern": _text(plan.pattern, PATTERNS),
         "decision": _text(decision, DECISIONS),
         "stocked": stocked,
         "reorder_point": rop,
         "max_stock": top,
         "unit_cost": cost,
         "lead_time_months": lead,
+        "target_kind": _text(promise.target_kind, [*TARGET_KINDS, None]),
+        "target": promise.target,
+        "promised_fill_rate": promise.fill_rate,
+        "promised_csl": promise.csl,
+        "expected_demand": promise.expected_demand,
         "demand": result.demand,
         "filled": result.filled,
         "fill_rate": result.fill_rate,
         "hits": result.hits,
         "hits_filled": result.hits_filled,
+        "months_in_stock": months - (result.hits - result.hits_filled),
         "avg_on_hand": result.avg_on_hand,
         "avg_stock_value": result.avg_on_hand * cost,
         "orders": result.orders,
@@ -369,6 +468,11 @@ def _totals(policy: str, frame: pd.DataFrame, months: int) -> dict[str, Any]:
     stocked = frame["stocked"].to_numpy()
     known = bool(np.isfinite(cost).any())
     demand, filled = float(frame["demand"].sum()), float(frame["filled"].sum())
+    promised = frame["promised_fill_rate"].to_numpy(dtype=np.float64)
+    expected = frame["expected_demand"].to_numpy(dtype=np.float64)
+    promised_rows = stocked & np.isfinite(promised) & np.isfinite(expected)
+    weight = float(expected[promised_rows].sum())
+    promised_fill = float((promised[promised_rows] * expected[promised_rows]).sum()) / weight if weight > 0 else np.nan
     hits, hits_filled = int(frame["hits"].sum()), int(frame["hits_filled"].sum())
     stock_value = float(np.nansum(frame["avg_stock_value"].to_numpy())) if known else np.nan
     filled_value = float(np.nansum(frame["filled"].to_numpy() * cost)) * 12 / months if known else np.nan
@@ -380,6 +484,7 @@ def _totals(policy: str, frame: pd.DataFrame, months: int) -> dict[str, Any]:
         "avg_stock_value": stock_value,
         "demand": demand,
         "filled": filled,
+        "promised_fill_rate": promised_fill,
         "fill_rate": filled / demand if demand > 0 else np.nan,
         "hits": hits,
         "hits_filled": hits_filled,
@@ -425,17 +530,21 @@ def plot_totals(totals: pd.DataFrame, *, title: str | None = None) -> Any:
 def format_totals(totals: pd.DataFrame) -> str:
     """The per-policy totals as an aligned text table for a terminal (rates in %, values rounded).
 
+    ``promised_fill_%`` is what the plan's levels promise on the stocked series, ``fill_rate_%``
+    what the holdout achieved on every series.
+
     >>> print(format_totals(pd.DataFrame([{"policy": "seed", "parts_stocked": 3, "initial_investment": 1200.0,
-    ...     "avg_stock_value": 800.0, "demand": 100.0, "filled": 90.0, "fill_rate": 0.9, "hits": 10,
-    ...     "hits_filled": 8, "hit_fill_rate": 0.8, "turns": 1.5, "orders": 4, "central_demand": 0.0}])))
-    policy  parts_stocked initial_investment avg_stock_value fill_rate_% hit_fill_rate_% turns demand filled  orders central_demand
-      seed              3              1,200             800        90.0            80.0  1.50    100     90       4              0
+    ...     "avg_stock_value": 800.0, "demand": 100.0, "filled": 90.0, "promised_fill_rate": 0.95, "fill_rate": 0.9,
+    ...     "hits": 10, "hits_filled": 8, "hit_fill_rate": 0.8, "turns": 1.5, "orders": 4, "central_demand": 0.0}])))
+    policy  parts_stocked initial_investment avg_stock_value promised_fill_% fill_rate_% hit_fill_rate_% turns demand filled  orders central_demand
+      seed              3              1,200             800            95.0        90.0            80.0  1.50    100     90       4              0
     """
     out = pd.DataFrame({
         "policy": totals["policy"],
         "parts_stocked": totals["parts_stocked"],
         "initial_investment": totals["initial_investment"].round(0),
         "avg_stock_value": totals["avg_stock_value"].round(0),
+        "promised_fill_%": (totals["promised_fill_rate"] * 100).round(1),
         "fill_rate_%": (totals["fill_rate"] * 100).round(1),
         "hit_fill_rate_%": (totals["hit_fill_rate"] * 100).round(1),
         "turns": totals["turns"].round(2),
@@ -445,6 +554,7 @@ def format_totals(totals: pd.DataFrame) -> str:
         "central_demand": totals["central_demand"].round(0),
     })
     formats = {"parts_stocked": "{:,}".format, "orders": "{:,}".format, "initial_investment": "{:,.0f}".format, "avg_stock_value": "{:,.0f}".format,
-               "fill_rate_%": "{:.1f}".format, "hit_fill_rate_%": "{:.1f}".format, "turns": "{:.2f}".format,
+               "promised_fill_%": "{:.1f}".format, "fill_rate_%": "{:.1f}".format,
+               "hit_fill_rate_%": "{:.1f}".format, "turns": "{:.2f}".format,
                "demand": "{:,.0f}".format, "filled": "{:,.0f}".format, "central_demand": "{:,.0f}".format}
     return out.to_string(index=False, formatters=formats, na_rep="-")

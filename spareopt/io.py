@@ -532,6 +532,16 @@ def write_figure(figure: Any, path: str | PathLike[str]) -> None:
         figure.savefig(fh, format=fmt, dpi=150)
 
 
+def check_table_path(path: str | PathLike[str], option: str) -> str:
+    """The table format of a side output's ``path`` (``option`` names it in the message): its suffix must be one of
+    .csv .xlsx .parquet .json; an :class:`InputError` before the run otherwise, so nothing is written."""
+    fmt = Path(path).suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise InputError(f"cannot write {option} {path}: name a .csv, .xlsx, .parquet or .json file, "
+                         f"e.g. {Path(path).stem or 'table'}.csv")
+    return fmt
+
+
 def check_figure_path(path: str | PathLike[str]) -> str:
     """The figure format of ``path`` from its suffix; an :class:`InputError` when it has none we write."""
     fmt = Path(path).suffix.lower().lstrip(".")

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .evaluation import _totals, evaluate
+from .calibration import calibration_summary, calibration_table
+from .evaluation import TOTALS_COLUMNS, TOTALS_SUMMARY, _totals, evaluate
 from .operations import (
     _check_stock_dealers,
     _dead_stock_shelf,
@@ -52,13 +53,15 @@ _ONCE = ("order.budget",)
 """Entries under an additive one that are settings, not counts."""
 
 
-def spend(ladders: Sequence[tuple[np.ndarray, Steps]]) -> tuple[float, float, list[np.ndarray]]:
-    """evaluate's ``optimized`` budget on the whole network: the seed's investment, spent by marginal analysis
-    on every dealer set's steps at once (the local engine's arrays, concatenated in dealer order).
+def spend(ladders: Sequence[tuple[np.ndarray, Steps]], budget: float | None = None
+          ) -> tuple[float, float, list[np.ndarray]]:
+    """evaluate's ``optimized`` budget on the whole network: ``budget`` (default: the seed's investment), spent by
+    marginal analysis on every dealer set's steps at once (the local engine's arrays, concatenated in dealer order).
 
     Returns the budget, what was spent, and each set's taken steps.
     """
-    budget = float(np.nansum(np.concatenate([terms for terms, _ in ladders])))
+    if budget is None:
+        budget = float(np.nansum(np.concatenate([terms for terms, _ in ladders])))
     sets = [steps for _, steps in ladders]
     # each set's rows after the sets before: greedy_steps reads a row as an identity, step_order a step's position
     offset = np.cumsum([0] + [int(s.row.max()) + 1 if len(s) else 0 for s in sets])
@@ -103,12 +106,10 @@ def merge(job: str, tables: Sequence[Any], network: Any, stock: Stock | None,
         months = report["evaluation"]["holdout_months"]
         totals = [_totals(p, table[rank[np.argsort(rank, kind="stable")] == i].reset_index(drop=True), months)
                   for i, p in enumerate(policies)]
-        from .evaluation import TOTALS_COLUMNS
-
         table.attrs["totals"] = pd.DataFrame(totals, columns=list(TOTALS_COLUMNS))
-        report["evaluation"]["totals"] = {
-            row["policy"]: {k: row[k] for k in ("parts_stocked", "initial_investment", "avg_stock_value",
-                                                "fill_rate", "hit_fill_rate", "turns")} for row in totals}
+        table.attrs["calibration"] = calibration_table(table, holdout_months=months)
+        report["evaluation"]["totals"] = {row["policy"]: {k: row[k] for k in TOTALS_SUMMARY} for row in totals}
+        report["evaluation"]["calibration"] = calibration_summary(table.attrs["calibration"])
     elif job == "order":
         table.attrs["totals"] = _concat([t.attrs["totals"] for t in tables])
     if stock is not None:  # the stock was re-keyed to the leading parts once, for the whole network

@@ -129,6 +129,10 @@ def report_lines(report: Mapping[str, Any]) -> list[str]:
         if e.get("review_below_a_month"):
             lines.append(f"  {e['review_below_a_month']:,} series have an order_cycle_days below a month: their plans "
                          "protect that shorter review, but the replay reviews monthly, so it is harsher than the plan")
+        for policy, c in (e.get("calibration") or {}).items():
+            rates = [("-" if v is None else f"{v:.1%}") for v in (c["promised_fill_rate"], c["achieved_fill_rate"])]
+            lines.append(f"  {policy}: promised fill rate {rates[0]}, achieved {rates[1]} on its stocked series "
+                         f"({c['verdict']})")
         if e.get("current"):
             c = e["current"]
             lines.append(f"  current: {c['series_without_current_levels']:,} series without a reorder_point or "

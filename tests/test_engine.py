@@ -76,7 +76,7 @@ def options(job: str, net: dict[str, object]) -> dict[str, object]:
 
 def assert_same(local: pd.DataFrame, other: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(local, other, check_exact=True)
-    for key in ("totals", "parts", "sums", "by_class", "aging", "transfers"):
+    for key in ("totals", "calibration", "parts", "sums", "by_class", "aging", "transfers"):
         if key in local.attrs:
             pd.testing.assert_frame_equal(local.attrs[key].reset_index(drop=True),
                                           other.attrs[key].reset_index(drop=True), check_exact=True)
@@ -198,6 +198,23 @@ def test_stream_as_of_before_the_history_is_the_local_error(network: dict[str, o
     with pytest.raises(InputError) as streamed:
         run("must-stock", network["history"], as_of="2019-01", engine="stream")
     assert str(streamed.value) == str(local.value)
+
+
+def test_stream_evaluate_spends_the_given_budget_as_local(network: dict[str, object]) -> None:
+    """evaluate's budget: one marginal analysis over every dealer set spends B, as the local engine does."""
+    opts = {"holdout_months": 6, "policies": ("seed", "optimized"), "budget": 5000.0}
+    local = run("evaluate", network["history"], network["parts"], engine="local", **opts)
+    streamed = run("evaluate", network["history"], network["parts"], engine="stream", partitions=4, **opts)
+    assert_same(local, streamed)
+    notes = streamed.attrs["report"]["evaluation"]["optimized"]
+    assert (notes["budget"], notes["budget_from"]) == (5000.0, "budget")
+    assert streamed.attrs["totals"].set_index("policy").loc["optimized", "initial_investment"] == pytest.approx(
+        notes["spent"])
+    assert 4500 < notes["spent"] <= 5000
+    for budget, policies in ((-1.0, ("optimized",)), (10.0, ("seed",))):
+        with pytest.raises(spareopt.ConfigError, match="budget"):
+            run("evaluate", network["history"], network["parts"], engine="stream", holdout_months=6,
+                policies=policies, budget=budget)
 
 
 @pytest.mark.parametrize("history, message", [

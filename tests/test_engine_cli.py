@@ -25,6 +25,7 @@ def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     ("must-stock", []),
     ("classify", []),
     ("evaluate", ["--holdout-months", "6", "--policy", "seed,traditional,optimized"]),
+    ("evaluate", ["--holdout-months", "6", "--policy", "seed,optimized", "--budget", "3000"]),
     ("order", ["--stock", "stock.csv"]),
     ("dead-stock", ["--stock", "stock.csv"]),
     ("kpi", ["--stock", "stock.csv"]),

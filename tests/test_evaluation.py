@@ -174,8 +174,9 @@ def test_cli_prints_the_totals_and_writes_every_output(files):
                  "--totals", "totals.csv", "--plot", "fill.png", "-q")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["policy", "parts_stocked", "initial_investment", "avg_stock_value", "fill_rate_%",
-                                "hit_fill_rate_%", "turns", "demand", "filled", "orders", "central_demand"]
+    assert lines[0].split() == ["policy", "parts_stocked", "initial_investment", "avg_stock_value",
+                                "promised_fill_%", "fill_rate_%", "hit_fill_rate_%", "turns", "demand", "filled",
+                                "orders", "central_demand"]
     assert [line.split()[0] for line in lines[1:]] == list(EVALUATION_POLICIES)
     replayed = pd.read_csv("replay.csv", dtype={"part": str})
     assert list(replayed.columns) == list(SERIES_COLUMNS)

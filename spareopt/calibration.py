@@ -1,0 +1,258 @@
+"""Promised against achieved: the calibration of every service figure a plan shows a planner.
+
+read -> clean -> demand matrix -> plan -> replay the holdout -> **calibration table**
+
+Every number spareopt shows is a promise: a fill-rate or CSL target, the implied service
+of a plan, the expected fill of the optimiser.  :func:`spareopt.evaluate` replays real
+held-out demand against each plan and records, per series, what the plan promised
+(``promised_fill_rate``, ``promised_csl``, ``expected_demand``) beside what the shelf did
+(``filled``, ``demand``, ``months_in_stock``).  :func:`calibration_table` sums those
+columns per policy and class (a reliability table), so a planner sees where the promises
+hold and where, and why, they do not.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .classify.pattern import PATTERNS
+from .errors import ConfigError
+from .io import new_figure
+from .parts import ATTRIBUTES
+
+__all__ = ["calibration_table", "plot_calibration", "CALIBRATION_COLUMNS", "CALIBRATION_GROUPS", "FILL_TOLERANCE",
+           "DEMAND_RATIO_BAND"]
+
+CALIBRATION_COLUMNS = (
+    "policy", "group", "class", "series", "demand", "expected_demand", "promised_fill_rate", "achieved_fill_rate",
+    "fill_gap", "promised_csl", "achieved_in_stock", "verdict", "note",
+)
+"""Columns of :func:`calibration_table`."""
+
+CALIBRATION_GROUPS = ("all", "abc_class", "pattern")
+"""How the stocked series are grouped: all of them, by ABC value class, by demand pattern (SBC)."""
+
+FILL_TOLERANCE = 0.03
+"""A promise holds when the achieved fill rate is within 3 points of the promised one."""
+
+DEMAND_RATIO_BAND = (0.67, 1.5)
+"""Holdout demand ÷ the plan's expected demand outside this band is named in the ``note`` column."""
+
+VERDICTS = ("holds", "over-promises", "under-promises", "no demand", "no forecast")
+"""``verdict`` texts: within the tolerance, achieved below or above it; no holdout demand (nothing to achieve) or
+no expected demand (nothing promised)."""
+
+_CLASS_ORDER = {name: i for i, name in enumerate(("all", *ATTRIBUTES, *PATTERNS))}
+_SUMS = ("series", "demand", "expected_demand", "promised_units", "promised_weight", "filled", "csl_sum", "csl_n",
+         "months_in_stock")
+
+
+def calibration_table(series_table: pd.DataFrame, *, holdout_months: int | None = None) -> pd.DataFrame:
+    """Promised against achieved service of every policy, over the series it stocks, by class.
+
+    Parameters
+    ----------
+    series_table : DataFrame
+        :func:`spareopt.evaluate`'s per-series table: ``policy``, ``stocked``,
+        ``abc_class``, ``pattern``, ``expected_demand`` (units over the holdout),
+        ``promised_fill_rate``, ``promised_csl``, ``demand``, ``filled``
+        (units) and ``months_in_stock``.
+    holdout_months : int, optional
+        H, the months replayed; default: the run report's
+        (``attrs["report"]["evaluation"]["holdout_months"]``).
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`CALIBRATION_COLUMNS`, one row per policy (in the table's
+        order) x group (:data:`CALIBRATION_GROUPS`) x class present among the
+        stocked series; every policy has its ``all`` row (``series`` 0 when it
+        stocks nothing).
+
+    Raises
+    ------
+    ConfigError
+        No ``holdout_months`` given and none in the table's report.
+
+    Notes
+    -----
+    Over the stocked rows i of a class (``stocked`` True), with e_i the plan's
+    expected demand over the holdout (H x the monthly forecast), p_i the
+    promised fill rate, d_i and y_i the holdout demand and the units filled:
+
+    * ``promised_fill_rate`` = Σ p_i e_i / Σ e_i (the plan's own expected fill;
+      rows without a promise, NaN, are left out of both sums);
+    * ``achieved_fill_rate`` = Σ y_i / Σ d_i; ``fill_gap`` = achieved - promised;
+    * ``promised_csl`` = the mean of the rows' ``promised_csl``;
+    * ``achieved_in_stock`` = Σ ``months_in_stock`` / (series x H): the share
+      of series-months without a stock-out (a month without demand is in stock);
+    * ``verdict``: ``holds`` when |gap| <= :data:`FILL_TOLERANCE` (0.03),
+      ``over-promises`` when achieved < promised - 0.03, ``under-promises``
+      when achieved > promised + 0.03; ``no demand`` or ``no forecast`` when
+      either sum is 0;
+    * ``note``: ``demand 1.8x the forecast`` when Σ d_i / Σ e_i is outside
+      :data:`DEMAND_RATIO_BAND`: the demand moved, the plan did not see it.
+
+    Examples
+    --------
+    Two stocked series of one policy: A promised 0.9 on 10 expected units and
+    filled 9 of 10; B promised 0.5 on 10 and filled 2 of 6. Promised
+    (0.9 x 10 + 0.5 x 10) / 20 = 0.70, achieved 11 / 16 = 0.6875: within 3 points, the promise holds.
+
+    >>> table = pd.DataFrame({"policy": "seed", "stocked": True, "abc_class": ["A", "B"],
+    ...     "pattern": "smooth", "expected_demand": [10.0, 10.0], "promised_fill_rate": [0.9, 0.5],
+    ...     "promised_csl": [0.8, 0.4], "demand": [10.0, 6.0], "filled": [9.0, 2.0], "months_in_stock": [4, 2]})
+    >>> all_row = calibration_table(table, holdout_months=5).iloc[0]
+    >>> float(all_row["promised_fill_rate"]), float(all_row["achieved_fill_rate"]), all_row["verdict"]
+    (0.7, 0.6875, 'holds')
+    """
+    months = _holdout_months(series_table, holdout_months)
+    policies = pd.unique(series_table["policy"].to_numpy(dtype=object))
+    stocked = series_table["stocked"].to_numpy(dtype=bool)
+    rows = series_table[stocked]
+    promised = rows["promised_fill_rate"].to_numpy(dtype=np.float64)
+    expected = rows["expected_demand"].to_numpy(dtype=np.float64)
+    csl = rows["promised_csl"].to_numpy(dtype=np.float64)
+    known = np.isfinite(promised) & np.isfinite(expected)
+    terms = pd.DataFrame({
+        "series": np.ones(len(rows), dtype=np.int64),
+        "demand": rows["demand"].to_numpy(dtype=np.float64),
+        "expected_demand": expected,
+        "promised_units": np.where(known, promised * np.where(known, expected, 0.0), 0.0),
+        "promised_weight": np.where(known, expected, 0.0),
+        "filled": rows["filled"].to_numpy(dtype=np.float64),
+        "csl_sum": np.where(np.isfinite(csl), csl, 0.0),
+        "csl_n": np.isfinite(csl).astype(np.int64),
+        "months_in_stock": rows["months_in_stock"].to_numpy(dtype=np.float64),
+    })
+    policy = rows["policy"].to_numpy(dtype=object)
+    parts = []
+    for group in CALIBRATION_GROUPS:  # three groupings of the same sums, never a loop over series
+        label = np.full(len(rows), "all", dtype=object) if group == "all" else rows[group].to_numpy(dtype=object)
+        sums = terms.groupby([policy, label], sort=False).sum()
+        if group == "all":  # every policy has its all row, also one that stocks nothing
+            sums = sums.reindex(pd.MultiIndex.from_arrays([policies, np.full(len(policies), "all", dtype=object)]),
+                                fill_value=0)
+        sums.index = sums.index.set_names(["policy", "class"])
+        parts.append(sums.reset_index().assign(group=group))
+    sums = pd.concat(parts, ignore_index=True)
+    classes = sums["class"].astype(str)
+    order = np.lexsort((classes.to_numpy(), classes.map(_CLASS_ORDER).fillna(len(_CLASS_ORDER)).to_numpy(),
+                        pd.Index(CALIBRATION_GROUPS).get_indexer(sums["group"]),
+                        pd.Index(policies).get_indexer(sums["policy"])))
+    sums = sums.iloc[order]
+    return _finish(sums.reset_index(drop=True), months)
+
+
+def _holdout_months(table: pd.DataFrame, months: int | None) -> int:
+    if months is None:
+        months = ((table.attrs.get("report") or {}).get("evaluation") or {}).get("holdout_months")
+    if months is None or isinstance(months, bool) or not float(months).is_integer() or months < 1:
+        raise ConfigError(f"holdout_months must be a whole number >= 1 (the months replayed), got {months!r}; pass "
+                          "calibration_table(table, holdout_months=H), or give it evaluate's table")
+    return int(months)
+
+
+def _finish(sums: pd.DataFrame, months: int) -> pd.DataFrame:
+    """The ratios, the verdict and the note from the summed columns (vectorised over the table's rows)."""
+    demand, expected = sums["demand"].to_numpy(np.float64), sums["expected_demand"].to_numpy(np.float64)
+    weight, series = sums["promised_weight"].to_numpy(np.float64), sums["series"].to_numpy(np.int64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        promised = np.where(weight > 0, sums["promised_units"].to_numpy(np.float64) / weight, np.nan)
+        achieved = np.where(demand > 0, sums["filled"].to_numpy(np.float64) / demand, np.nan)
+        csl_n = sums["csl_n"].to_numpy(np.int64)
+        csl = np.where(csl_n > 0, sums["csl_sum"].to_numpy(np.float64) / csl_n, np.nan)
+        in_stock = np.where(series > 0, sums["months_in_stock"].to_numpy(np.float64) / (series * months), np.nan)
+        ratio = demand / expected
+    gap = achieved - promised
+    tolerance = FILL_TOLERANCE + 1e-9  # a gap of 0.03 written in decimals holds
+    verdict = np.select(
+        [demand <= 0, ~np.isfinite(promised), np.abs(gap) <= tolerance, gap < 0],
+        ["no demand", "no forecast", "holds", "over-promises"], "under-promises")
+    low, high = DEMAND_RATIO_BAND
+    moved = (expected > 0) & ((ratio < low) | (ratio > high))
+    note = np.where(moved, pd.Series(ratio).map("demand {:.1f}x the forecast".format).to_numpy(dtype=object), "")
+    note = np.where((expected <= 0) & (demand > 0), pd.Series(demand).map(
+        "demand {:,.0f} units, none forecast".format).to_numpy(dtype=object), note)
+    out = pd.DataFrame({
+        "policy": sums["policy"].to_numpy(dtype=object),
+        "group": sums["group"].to_numpy(dtype=object),
+        "class": sums["class"].to_numpy(dtype=object),
+        "series": series,
+        "demand": demand,
+        "expected_demand": expected,
+        "promised_fill_rate": promised,
+        "achieved_fill_rate": achieved,
+        "fill_gap": gap,
+        "promised_csl": csl,
+        "achieved_in_stock": in_stock,
+        "verdict": verdict.astype(object),
+        "note": note.astype(object),
+    })
+    return out
+
+
+def calibration_summary(calibration: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Each policy's overall promise (its ``all`` row), for the run report."""
+    rows = calibration[calibration["group"] == "all"]
+    return {row["policy"]: {"promised_fill_rate": _number(row["promised_fill_rate"]),
+                            "achieved_fill_rate": _number(row["achieved_fill_rate"]),
+                            "verdict": row["verdict"]}
+            for row in rows.to_dict("records")}
+
+
+def _number(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
+
+
+def plot_calibration(calibration: pd.DataFrame, *, title: str | None = None) -> Any:
+    """The reliability plot: promised fill rate (x) against achieved (y), one marker per policy x class.
+
+    The diagonal is a promise kept; the shaded band is :data:`FILL_TOLERANCE` either side
+    of it.  A colour per policy, a marker shape per group (all, ABC class, pattern).
+    Needs matplotlib (``pip install 'spareopt[plot]'``).
+
+    Raises
+    ------
+    ConfigError
+        matplotlib is not installed.
+    """
+    fig = new_figure(figsize=(7.5, 6.0), layout="constrained")
+    ax = fig.add_subplot()
+    line = np.array([0.0, 100.0])
+    band = FILL_TOLERANCE * 100
+    ax.fill_between(line, line - band, line + band, color="0.85", zorder=1,
+                    label=f"promise kept (within {band:g} points)")
+    ax.plot(line, line, color="0.4", linewidth=1, zorder=2)
+    markers = dict(zip(CALIBRATION_GROUPS, "o^s"))
+    colours = [f"C{i}" for i in range(10)]
+    points = calibration[np.isfinite(calibration["promised_fill_rate"].to_numpy(np.float64))
+                         & np.isfinite(calibration["achieved_fill_rate"].to_numpy(np.float64))]
+    policies = pd.unique(calibration["policy"].to_numpy(dtype=object))
+    for i, policy in enumerate(policies):  # a handful of policies x groups: one scatter call each
+        for group in CALIBRATION_GROUPS:
+            rows = points[(points["policy"] == policy).to_numpy() & (points["group"] == group).to_numpy()]
+            if rows.empty:
+                continue
+            x = rows["promised_fill_rate"].to_numpy(np.float64) * 100
+            y = rows["achieved_fill_rate"].to_numpy(np.float64) * 100
+            size = max(25, (110 if group == "all" else 60) - 15 * i)  # policies that coincide stay visible
+            ax.scatter(x, y, s=size, marker=markers[group], color=colours[i % len(colours)], edgecolor="black",
+                       linewidth=0.5, zorder=3, label=f"{policy}, {group}" if group == "all" else None)
+            if group != "all":
+                for cls, px, py in zip(rows["class"], x, y):  # class labels: a few per policy
+                    ax.annotate(str(cls), (px, py), textcoords="offset points", xytext=(4, 3), fontsize="x-small")
+    for group in CALIBRATION_GROUPS[1:]:  # the shapes' legend entries
+        ax.scatter([], [], marker=markers[group], color="white", edgecolor="black", label=f"by {group}")
+    ax.set_xlim(0, 100)
+    ax.set_ylim(0, 100)
+    ax.set_aspect("equal")
+    ax.set_xlabel("promised fill rate, % (the plan's demand model)")
+    ax.set_ylabel("achieved fill rate, % (the holdout replay)")
+    ax.set_title(title or "Promised against achieved fill rate, stocked series")
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="upper left", fontsize="small")
+    return fig
