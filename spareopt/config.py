@@ -37,6 +37,7 @@ from .classify.multi import DEFAULT_JOINT_TABLE as JOINT_TABLE
 from .classify.multi import MC_METHODS
 from .errors import ConfigError
 from .forecast.intermittent import AUTO_METHODS, FORECASTERS
+from .forecast.lead_time import LEAD_TIME_DEMAND_MODELS
 from .policy.class_policy import ClassPolicyRule, check_class_policy
 from .policy.decline import DISTRIBUTIONS
 
@@ -164,6 +165,14 @@ class Config:
     target instead of service_level."""
     dispersion_window_months: int = 24
     """Months up to as_of over which the variance of monthly demand (the demand model's dispersion) is measured."""
+    lead_time_demand: str = "auto"
+    """The demand over L/T + O/C and its uncertainty: monthly_variance (the variance of monthly demand),
+    forecast_error (the MSE of one-step forecasts), empirical (the series' own sums over the protection interval),
+    poisson_gamma (each rate shrunk towards similar parts, with its uncertainty), or auto (per demand pattern, the
+    model and variance scale that a backtest on the history finds calibrated at the least stock)."""
+    backtest_months: int = 12
+    """lead_time_demand = "auto": months at the end of the history replayed to calibrate the models (the rolling
+    origin is as_of less this many months); 0 turns the backtest off (poisson_gamma, unscaled)."""
     normal_min_mean: float = 10.0
     """Demand model: a normal distribution when the mean demand over L/T + O/C is at least this (a fast mover)."""
     overdispersion_min: float = 1.1
@@ -285,7 +294,9 @@ class Config:
         for name in ("service_level", "fill_rate"):
             value = getattr(self, name)
             _check(value is None or 0 < value < 1, name, value, "must be in (0, 1), e.g. 0.95")
-        for name, least in (("sma_months", 1), ("dispersion_window_months", 2)):
+        _check(self.lead_time_demand in LEAD_TIME_DEMAND_MODELS, "lead_time_demand", self.lead_time_demand,
+               f"must be one of {', '.join(LEAD_TIME_DEMAND_MODELS)}")
+        for name, least in (("sma_months", 1), ("dispersion_window_months", 2), ("backtest_months", 0)):
             value = getattr(self, name)
             _check(float(value).is_integer() and value >= least, name, value, f"must be a whole number >= {least}")
             object.__setattr__(self, name, int(value))
@@ -429,7 +440,8 @@ def _coerce(f: dataclasses.Field, value: Any, name: str, where: str) -> Any:
 
 
 _NOT_NUMBERS = {"defaults", "abc_basis", "abc_cutoff", "mc_method", "criteria", "weights", "mc_joint_table",
-                "cycle_band_edges", "class_policy", "policy", "forecast_method", "auto_methods", "distribution"}
+                "cycle_band_edges", "class_policy", "policy", "forecast_method", "auto_methods", "distribution",
+                "lead_time_demand"}
 
 POLICIES = ("seed", "service-level")
 """Stock-level policies of the must-stock list (config ``policy``, ``--policy``)."""

@@ -36,7 +36,9 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import math
+import operator
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -47,6 +49,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .backtest import DemandInputs, choose, demand_inputs
 from .columns import HISTORY_COLUMNS, resolve_columns
 from .config import Config, load_config
 from .errors import ConfigError, InputError
@@ -344,6 +347,7 @@ class Network:
     mc: tuple[Any, dict[str, Any]] | None = None
     resolution: Resolution | None = None  # supersessions in force at as_of, applied to each set's lines
     budget: tuple[float, float, np.ndarray | None] | None = None  # evaluate's optimized: budget, spent, set's steps
+    demand: DemandInputs | None = None  # the lead-time demand model's priors and backtest, from the whole network
 
     @property
     def as_of(self) -> pd.Period:
@@ -544,6 +548,9 @@ def run(
             sums = _fold(executor.map(_partition_sums, plan, dataset, network, cfg, needs_price, job == "classify"),
                          len(network.parts))
             network = _with_sums(network, sums, master, cfg, dataset)
+        if job in DEMAND_JOBS:
+            network = _network_demand(executor, plan, job, dataset, network, cfg, master, as_of,
+                                      {**options, "columns": columns}, step)
         if job == "evaluate" and "optimized" in (options.get("policies") or ()):
             step("the network budget")
             ladders = executor.map(_in_network, plan, evaluation.optimized_steps, dataset, network, cfg, master, as_of,
@@ -563,6 +570,34 @@ def run(
         "scan_pieces": len(dataset.pieces),
     }
     return table
+
+
+DEMAND_JOBS = ("must-stock", "evaluate", "order", "dead-stock", "kpi")
+"""The jobs that plan stock levels, and so need the network's lead-time demand model."""
+
+
+def _network_demand(executor: Any, plan: Sequence[Partition], job: str, dataset: _Dataset, network: Network,
+                    cfg: Config, master: PartsMaster | None, as_of: Any, options: Mapping[str, Any],
+                    step: Callable[[str], None]) -> Network:
+    """The network with the lead-time demand model's priors (one pass: every set's sums, added) and, for
+    ``lead_time_demand = "auto"``, its backtest (a second pass with the priors set), as the local engine fits
+    them on the whole matrix."""
+    from . import jobs
+
+    if cfg.lead_time_demand not in ("poisson_gamma", "auto"):
+        return network
+    step("the demand model: priors")
+    function = jobs.demand_function(job)
+    sums = executor.map(_in_network, plan, function, dataset, network, cfg, master, as_of,
+                        {**options, "stage": "sums"})
+    inputs = demand_inputs(functools.reduce(operator.add, sums))
+    network = dataclasses.replace(network, demand=inputs)
+    if cfg.lead_time_demand == "auto" and inputs.origin_prior is not None:
+        step("the demand model: backtest")
+        parts = executor.map(_in_network, plan, function, dataset, network, cfg, master, as_of,
+                             {**options, "stage": "backtest"})
+        network = dataclasses.replace(network, demand=dataclasses.replace(inputs, calibration=choose(sum(parts))))
+    return network
 
 
 def _end(scan: _Scan, job: str, as_of: Any, options: Mapping[str, Any]) -> int:

@@ -27,6 +27,7 @@ from .frontier import budget_steps, optimized_levels
 from .history import MIN_HISTORY_MONTHS, DemandMatrix, History
 from .io import new_figure
 from .parts import ATTRIBUTES
+from .pipeline import demand_part as pipeline_demand_part
 from .pipeline import _NETWORK, STAGES, TARGET_KINDS, Source, _Counts, _decide, _load, _Plan, _report, _Run, _text
 from .policy.budget import Steps
 from .policy.rules import DECISIONS
@@ -278,6 +279,27 @@ def optimized_steps(
                             progress or (lambda stage: None))
     seed = _decide(train, "seed")
     return _investment(seed, train.per_series("unit_cost", np.float64)), budget_steps(train, seed)
+
+
+def demand_part(
+    history: Source | History,
+    parts: Source | None = None,
+    config: Config | Mapping[str, Any] | str | PathLike[str] | None = None,
+    as_of: str | pd.Period | None = None,
+    *,
+    stage: str,
+    holdout_months: int = 12,
+    columns: Mapping[str, str] | None = None,
+    encoding: str | None = None,
+    supersessions: Source | Supersessions | None = None,
+    **_: Any,
+) -> Any:
+    """:func:`spareopt.pipeline.demand_part` on the training months of :func:`evaluate` (the engines' network
+    pass of the lead-time demand model)."""
+    months = _check_holdout(holdout_months)
+    _, train, _ = _training(history, parts, config, as_of, months, columns, encoding, supersessions,
+                            lambda stage: None)
+    return pipeline_demand_part(train, stage)
 
 
 def _whole_months(months: np.ndarray) -> dict[int, int]:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from .calibration import calibration_summary, calibration_table
 from .evaluation import TOTALS_COLUMNS, TOTALS_SUMMARY, _totals, evaluate
+from .evaluation import demand_part as evaluation_demand_part
 from .operations import (
     _check_stock_dealers,
     _dead_stock_shelf,
@@ -27,7 +28,7 @@ from .operations import (
     order,
     settle_dead_stock,
 )
-from .pipeline import classes, must_stock
+from .pipeline import classes, must_stock, must_stock_demand_part
 from .policy.budget import Steps, greedy_steps, step_order
 from .stock import Stock
 
@@ -40,13 +41,19 @@ PARTIAL = {"dead-stock": _dead_stock_shelf}
 each dealer set's shelf, then the network's transfers)."""
 
 
+def demand_function(job: str) -> Any:
+    """What one partition runs for the network's lead-time demand model (:func:`spareopt.pipeline.demand_part`)."""
+    return evaluation_demand_part if job == "evaluate" else must_stock_demand_part
+
+
 def partition_function(job: str) -> Any:
     """What one partition runs for ``job``."""
     return PARTIAL.get(job, FUNCTIONS[job])
 
 _ADDITIVE = ("series", "dealers", "negative_months", "decisions", "dealer_stock_value_at_max", "reasons",
-             "class_policy", "service.forecast_methods", "service.demand_models", "classes", "evaluation.lead_time_months",
-             "evaluation.review_below_a_month", "evaluation.current", "kpi.unit_cost_unknown_rows", "stock.rows_without_history", "order")
+             "class_policy", "service.forecast_methods", "service.demand_models", "service.lead_time_demand_models",
+             "classes", "evaluation.lead_time_months", "evaluation.review_below_a_month", "evaluation.current",
+             "kpi.unit_cost_unknown_rows", "stock.rows_without_history", "order")
 """Report entries that count series, dealers or rows: summed over the partitions (with what is under them)."""
 
 _ONCE = ("order.budget",)

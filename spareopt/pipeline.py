@@ -31,6 +31,7 @@ from .policy import DECISIONS, REASONS, max_stock, reorder_point, ssq, stocking_
 from .policy.class_policy import all_class_codes, class_code_index, match_class_policy
 from .policy.rules import DECISION_CODE_OF_REASON, reason_code
 from .policy.service import DEMAND_MODELS, implied_service, reorder_point_for
+from .backtest import Calibration, backtest_sums, demand_sums, lead_time_demand, series_keys
 from .supersession import (
     SUPERSESSION_COLUMNS,
     Resolution,
@@ -667,21 +668,46 @@ TARGET_KINDS = ("csl", "fill_rate")
 
 @dataclass(frozen=True)
 class _DemandModel:
-    forecast: np.ndarray  # units/month
-    method: np.ndarray  # int8 into methods
+    forecast: np.ndarray  # units/month: the mean of the lead-time demand model
+    method: np.ndarray  # int8 into methods: the forecaster, or poisson_gamma
     methods: tuple[str, ...]
-    variance: np.ndarray  # units^2/month, of monthly demand over the dispersion window
+    variance: np.ndarray  # units^2/month, such that the demand over P months has variance v P
+    model: np.ndarray  # int8 into models: the lead-time demand model of each series
+    models: tuple[str, ...]
+    scale: np.ndarray  # the variance scale of the backtest (1 without one)
+    calibration: Calibration | None
 
 
-def _demand_model(run: _Run, pattern: np.ndarray) -> _DemandModel:
-    """The forecast (config ``forecast_method``) and the variance of monthly demand of every series."""
+def _demand_model(run: _Run, pattern: np.ndarray, rule: np.ndarray) -> _DemandModel:
+    """The lead-time demand model of every series (config ``lead_time_demand``, :mod:`spareopt.backtest`)."""
     cfg, q = run.cfg, run.matrix.values
     method = cfg.forecast_method
     if method == "auto":
-        value, chosen, methods = auto(q, pattern, table=cfg.auto_methods, **cfg.forecast_params)
+        _, chosen, methods = auto(q[:, -1:], pattern, table=cfg.auto_methods, **cfg.forecast_params)  # codes only
     else:
-        value, chosen, methods = forecast(q, method, **cfg.forecast_params), np.zeros(len(q), np.int8), (method,)
-    return _DemandModel(value, chosen, tuple(methods), monthly_variance(run.matrix.last(cfg.dispersion_window_months)))
+        chosen, methods = np.zeros(len(q), np.int8), (method,)
+    network = _NETWORK.get()
+    demand, models, calibration = lead_time_demand(
+        q, pattern.astype(np.int64), inputs=None if network is None else network.demand, **_demand_args(run, rule))
+    methods = (*methods, "poisson_gamma")
+    pooled = np.asarray(models)[demand.model] == "poisson_gamma"
+    chosen = np.where(pooled, len(methods) - 1, chosen).astype(np.int8)
+    return _DemandModel(demand.forecast, chosen, methods, demand.variance, demand.model, models, demand.scale,
+                        calibration)
+
+
+def _demand_args(run: _Run, rule: np.ndarray) -> dict[str, Any]:
+    """What the lead-time demand model reads of every series (:func:`spareopt.backtest.lead_time_demand`)."""
+    kind, target = _targets(run.cfg, rule)
+    keys = run.matrix.keys
+    return {
+        "keys": series_keys(keys["dealer"].cat.categories if run.dealer is not None else None, run.dealer,
+                            keys["part"].cat.categories, run.part_code),
+        "lead_time_days": run.per_series("lead_time_days", np.float64),
+        "order_cycle_days": run.per_series("order_cycle_days", np.float64), "target": target, "kind": kind,
+        "unit_cost": run.per_series("unit_cost", np.float64), "attribute": run.per_series("attribute", "<U1"),
+        "cfg": run.cfg,
+    }
 
 
 def monthly_variance(demand: np.ndarray) -> np.ndarray:
@@ -719,10 +745,8 @@ def _decide(run: _Run, policy: str | None = None) -> _Plan:
     ssq_ = ssq(mad_, cycle, lead, ssq_divisor=cfg.ssq_divisor)
     cost = run.per_series("unit_cost", np.float64)
     attribute = run.per_series("attribute", "<U1")
-    abc_value, abc_class, basis = _abc(run, cost)
-    code = class_code_index(abc_class, attribute, cycle + lead, cfg.cycle_band_edges)
-    pattern = demand_pattern(matrix.last(cfg.pattern_window_months), adi_cutoff=cfg.adi_cutoff,
-                             cv2_cutoff=cfg.cv2_cutoff).code
+    abc_value, abc_class, basis, code, rule = _class_rule(run, cost, attribute, lead, cycle)
+    pattern = _pattern(run)
 
     high_value = _high_value_cost(cfg, master, fields["unit_cost"].to_numpy())
     reason = reason_code(
@@ -731,7 +755,6 @@ def _decide(run: _Run, policy: str | None = None) -> _Plan:
         low_volume_max=cfg.low_volume_max, central_ssq_min=cfg.central_ssq_min,
     )
     decision = DECISION_CODE_OF_REASON[reason]
-    rule = match_class_policy(code, cfg.class_policy, cfg.cycle_band_edges)
     if cfg.class_policy:
         rule_decision = np.array([-1 if r.decision is None else DECISIONS.index(r.decision)
                                   for r in cfg.class_policy] + [-1], dtype=np.int8)[rule]
@@ -740,7 +763,7 @@ def _decide(run: _Run, policy: str | None = None) -> _Plan:
         reason = np.where(overridden, np.int8(len(REASONS)), reason).astype(np.int8)
     priority = stocking_priority(decision == 0, ssq_, mad_, group=dealer, order=part_code)
 
-    demand = _demand_model(run, pattern)
+    demand = _demand_model(run, pattern, rule)
     service = {"normal_min_mean": cfg.normal_min_mean, "overdispersion_min": cfg.overdispersion_min}
     target_kind = target = None
     if policy == "seed":
@@ -759,6 +782,61 @@ def _decide(run: _Run, policy: str | None = None) -> _Plan:
     csl, fill, model = implied_service(rop, top, demand.forecast, demand.variance, lead, cycle, **service)
     return _Plan(policy, decision, reason, rule, priority, mad_, hyq, ssq_, rop, top, cost, attribute, abc_class,
                  basis, code, pattern, high_value, demand, target_kind, target, csl, fill, model)
+
+
+def _pattern(run: _Run) -> np.ndarray:
+    cfg = run.cfg
+    return demand_pattern(run.matrix.last(cfg.pattern_window_months), adi_cutoff=cfg.adi_cutoff,
+                          cv2_cutoff=cfg.cv2_cutoff).code
+
+
+def _class_rule(run: _Run, cost: np.ndarray, attribute: np.ndarray, lead: np.ndarray,
+                cycle: np.ndarray) -> tuple[np.ndarray, np.ndarray, str, np.ndarray, np.ndarray]:
+    """ABC value, class and basis, the three-in-one class code and the class policy row of every series."""
+    abc_value, abc_class, basis = _abc(run, cost)
+    code = class_code_index(abc_class, attribute, cycle + lead, run.cfg.cycle_band_edges)
+    return abc_value, abc_class, basis, code, match_class_policy(code, run.cfg.class_policy, run.cfg.cycle_band_edges)
+
+
+DEMAND_STAGES = ("sums", "backtest")
+"""The network passes of the lead-time demand model on the stream and dask engines (:func:`demand_part`)."""
+
+
+def demand_part(run: _Run, stage: str) -> Any:
+    """One dealer set's share of the network's lead-time demand inputs (the stream and dask engines).
+
+    ``stage`` ``"sums"``: its :class:`spareopt.backtest.DemandSums` (the priors' sums); ``"backtest"``: its
+    :func:`spareopt.backtest.backtest_sums`, with the network's priors set.  The engines add them over the
+    dealer sets, so that every set plans with the model the local engine fits on the whole network.
+    """
+    cost = run.per_series("unit_cost", np.float64)
+    attribute = run.per_series("attribute", "<U1")
+    lead = run.per_series("lead_time_days", np.float64)
+    cycle = run.per_series("order_cycle_days", np.float64)
+    rule = _class_rule(run, cost, attribute, lead, cycle)[4]
+    pattern = _pattern(run).astype(np.int64)
+    if stage == "sums":
+        return demand_sums(run.matrix.values, pattern, attribute, run.cfg)
+    return backtest_sums(run.matrix.values, inputs=_NETWORK.get().demand, **_demand_args(run, rule))
+
+
+def must_stock_demand_part(
+    history: Source | History,
+    parts: Source | PartsMaster | None = None,
+    config: Config | Mapping[str, Any] | str | PathLike[str] | None = None,
+    as_of: str | pd.Period | None = None,
+    *,
+    stage: str,
+    columns: Mapping[str, str] | None = None,
+    encoding: str | None = None,
+    supersessions: Source | Supersessions | None = None,
+    **_: Any,
+) -> Any:
+    """:func:`demand_part` on the run of ``must_stock`` (and of ``order``, ``dead_stock`` and ``kpi``)."""
+    load = {k: v for k, v in (columns or {}).items() if k not in ("on_hand", "on_order", "reserved")} or None
+    run = _load(history, parts, load_config(config), as_of, load, encoding, lambda stage: None,
+                supersessions=supersessions)
+    return demand_part(run, stage)
 
 
 def _targets(cfg: Config, rule: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -845,6 +923,16 @@ def _service_report(cfg: Config, plan: _Plan, stocked: np.ndarray, months: int) 
         "forecast_methods": dict(zip(demand.methods, np.bincount(demand.method, minlength=len(demand.methods))
                                      .tolist())),
         "dispersion_window_months": min(cfg.dispersion_window_months, months),
+        "lead_time_demand": cfg.lead_time_demand,
+        "lead_time_demand_models": dict(zip(demand.models, np.bincount(demand.model, minlength=len(demand.models))
+                                            .tolist())),
+        "backtest": None if demand.calibration is None else {
+            "months": cfg.backtest_months,
+            "patterns": {row["pattern"]: {k: row[k] for k in ("model", "scale", "series", "promised_fill_rate",
+                                                             "achieved_fill_rate")}
+                         for row in demand.calibration.table[demand.calibration.table["chosen"]]
+                         .to_dict("records")},
+        },
         "demand_models": dict(zip(DEMAND_MODELS, np.bincount(plan.model[stocked], minlength=len(DEMAND_MODELS))
                                   .tolist())),
         "target": None if plan.target is None else f"{cfg.service_target[0]} {cfg.service_target[1]:g}",

@@ -264,9 +264,20 @@ def _service_lines(service: Mapping[str, Any] | None) -> list[str]:
         return []
     s = service
     methods = ", ".join(f"{k} {v:,}" for k, v in s["forecast_methods"].items() if v)
+    ltd = s.get("lead_time_demand", "monthly_variance")
+    used = ", ".join(f"{k} {v:,}" for k, v in s.get("lead_time_demand_models", {}).items() if v)
     lines = [f"policy {s['policy']}" + (f", target {s['target']} by default" if s.get("target") else "")
-             + f"; demand model: forecast {s['forecast_method']} ({methods}), variance of monthly demand over "
-             f"{s['dispersion_window_months']} months"]
+             + f"; demand model: forecast {s['forecast_method']} ({methods}), lead-time demand {ltd}"
+             + (f" ({used})" if used else "") + f" over a {s['dispersion_window_months']}-month window"]
+    if ltd == "auto":
+        bt = s.get("backtest")
+        if bt is None:
+            lines.append("  backtest: the history is too short (backtest_months + 6 months); each pattern takes "
+                         "its default model, unscaled")
+        else:
+            lines.append(f"  backtest over the last {bt['months']} months: " + "; ".join(
+                f"{p} {r['model']} x{r['scale']:g} (promised {r['promised_fill_rate']:.3f}, achieved "
+                f"{r['achieved_fill_rate']:.3f}, {r['series']:,} series)" for p, r in bt["patterns"].items()))
     models = ", ".join(f"{k} {v:,}" for k, v in s["demand_models"].items() if v)
     if s.get("implied_csl_mean") is not None:
         fill = s.get("implied_fill_rate")

@@ -245,7 +245,7 @@ def test_cli_calibration_end_to_end_on_the_bundled_example(tmp_path, monkeypatch
     assert list(cal.columns) == list(CALIBRATION_COLUMNS)
     assert cal.loc[cal["group"] == "all", "policy"].tolist() == ["seed", "service-level", "optimized"]
     assert set(cal["group"]) == {"all", "abc_class", "pattern"}
-    assert set(cal["verdict"]) <= {"holds", "over-promises", "under-promises"}
+    assert set(cal["verdict"]) <= {"holds", "over-promises", "under-promises", "no demand"}
     assert Path("cal.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

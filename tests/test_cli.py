@@ -145,8 +145,8 @@ BAD = {
                            "mc_method, criteria, weights, mc_a, mc_b, mc_lambda, mc_min_weight, mc_joint_table, "
                            "cycle_band_edges, class_policy, policy, forecast_method, alpha, alpha_d, alpha_p, "
                            "sma_months, auto_methods, service_level, fill_rate, dispersion_window_months, "
-                           "normal_min_mean, overdispersion_min, fit_months, holding_rate, distribution, dispersion, "
-                           "transfer_days, defaults"),
+                           "lead_time_demand, backtest_months, normal_min_mean, overdispersion_min, fit_months, "
+                           "holding_rate, distribution, dispersion, transfer_days, defaults"),
 }
 
 
@@ -261,7 +261,10 @@ def test_run_report_names_columns_encoding_master_and_decisions(files):
         "decisions: dealer 11, central 1, none 8",
         "reasons: direct_supply 3, high_value_assembly 3, low_volume 2, low_ssq 1, stock 11",
         "dealer stock value at max_stock: 15,051.00",
-        "policy seed; demand model: forecast auto (croston 14, sba 6), variance of monthly demand over 8 months",
+        "policy seed; demand model: forecast auto (croston 14, poisson_gamma 6), lead-time demand auto "
+        "(monthly_variance 14, poisson_gamma 6) over a 8-month window",
+        "  backtest: the history is too short (backtest_months + 6 months); each pattern takes its default model, "
+        "unscaled",
         "  dealer rows: poisson 7, negative_binomial 1, normal 3; implied service: mean CSL 0.999, fill rate 1.000 "
         "(weighted by forecast)",
     ]

@@ -73,10 +73,12 @@ def test_a_default_fill_rate_target_replaces_the_csl():
 def test_auto_forecast_picks_by_pattern_and_reaches_the_policy():
     sales = _steady({"GASKET": 0.0})
     sales.loc[0, "quantity"] = 3  # one sale of 3, then 11 zeros: Croston 3.0, TSB 3 x 0.9^11 (dead part)
-    row = spareopt.must_stock(sales, config={"forecast_method": "tsb"}, policy="service-level").iloc[0]
+    own = {"lead_time_demand": "monthly_variance"}  # the forecaster's mean (auto pools a slow mover's rate)
+    row = spareopt.must_stock(sales, config={**own, "forecast_method": "tsb"}, policy="service-level").iloc[0]
     q = np.array([[3.0] + [0.0] * 11])
     assert row["forecast"] == pytest.approx(tsb(q)[0]) and row["forecast"] < 1
-    assert spareopt.must_stock(sales, config={"forecast_method": "croston"}).loc[0, "forecast"] == croston(q)[0] == 3
+    assert spareopt.must_stock(sales, config={**own, "forecast_method": "croston"}).loc[0, "forecast"] == \
+        croston(q)[0] == 3
 
 
 def test_service_level_properties_on_a_network(sales, parts_master):

@@ -1,0 +1,465 @@
+r"""Calibrate the lead-time demand models on the history itself: a rolling-origin backtest.
+
+read -> demand matrix -> **as_of less ``backtest_months``: fit every lead-time demand model, plan every
+series for its target, replay the months after -> per demand pattern, the model and variance scale whose
+promised fill the replay delivers, at the least stock** -> the demand model of the plan
+
+A service target is a promise, and the promise holds only when the demand model's uncertainty is the
+uncertainty the series really show.  Spare-parts demand is lumpy and drifts, so no model is right
+everywhere.  :func:`calibrate` asks the planner's own history which model to trust for each demand
+pattern, and how much to widen (or narrow) its variance: it moves the forecast origin back
+``backtest_months``, plans with each model and each scale, replays the held-back months with the
+replay of :func:`spareopt.replay.replay` (the same timing model, :mod:`spareopt.timing`), and keeps, per
+pattern, the smallest scale whose achieved fill reaches the fill the plan promised; among the
+models so calibrated, the one that needs the least stock.  This is the rolling-origin evaluation
+of statsforecast's ``cross_validation``, with one origin and a service score, vectorised over the
+matrix; the principle is Gneiting, Balabdaoui & Raftery's (2007): maximise the sharpness of a
+predictive distribution subject to its calibration.
+
+References
+----------
+Gneiting, T., Balabdaoui, F. & Raftery, A. E. (2007). Probabilistic forecasts, calibration and
+sharpness. *JRSS B* 69(2):243-268.
+
+Tashman, L. J. (2000). Out-of-sample tests of forecasting accuracy: an analysis and review. *IJF*
+16(4):437-450: rolling-origin evaluation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .classify.pattern import PATTERNS, demand_pattern
+from .forecast.intermittent import auto, forecast
+from .forecast.lead_time import GammaPrior, forecast_error_variance, lead_time_sums, posterior
+from .policy.service import implied_service, reorder_point_for
+from .replay import replay
+from .timing import lead_time_months, protection_months
+
+__all__ = ["AUTO_CANDIDATES", "SCALES", "Calibration", "DemandInputs", "DemandSums", "LeadTimeDemand",
+           "backtest_sums", "calibrate", "choose", "demand_inputs", "demand_sums", "lead_time_demand", "series_keys"]
+
+AUTO_CANDIDATES = ("monthly_variance", "empirical", "poisson_gamma")
+"""The models ``lead_time_demand = "auto"`` chooses among, per demand pattern."""
+
+SCALES = (0.5, 0.7, 1.0, 1.4, 2.0, 2.8, 4.0, 5.6, 8.0, 11.0, 16.0, 22.0, 32.0)
+"""Variance scales the backtest tries, smallest first."""
+
+MAX_BACKTEST_SERIES = 100_000
+"""The backtest replays at most about this many series (an even sample by a hash of dealer and part)."""
+
+CALIBRATION_TOLERANCE = 0.01
+"""A pattern is calibrated when its achieved fill is at least the promised fill less this."""
+
+MIN_GROUP_SERIES = 30
+"""A pattern x attribute group with fewer series takes its pattern's prior."""
+
+_SIX_MONTHS = 6
+_ATTRIBUTES = np.array(["A", "B", "C"])
+_N_GROUPS = len(PATTERNS) * len(_ATTRIBUTES)
+_SUMS = ("weight", "promised", "filled", "demand", "stock", "series")  # the backtest's sums, in this order
+
+
+@dataclass(frozen=True, eq=False)
+class LeadTimeDemand:
+    """The demand model of every series: monthly mean f and variance v, over P months f P and v P."""
+
+    forecast: np.ndarray
+    """f, units/month."""
+    variance: np.ndarray
+    """v, units^2/month, such that the demand over the protection interval P has variance v P."""
+    model: np.ndarray
+    """Code of each series' model, a position in the ``models`` it was chosen from (int8)."""
+    scale: np.ndarray
+    """The variance scale applied (1 without a backtest)."""
+
+
+@dataclass(frozen=True, eq=False)
+class Calibration:
+    """What the backtest chose for each demand pattern (:func:`choose`)."""
+
+    model: np.ndarray
+    """Per pattern (a position in :data:`PATTERNS`), the chosen model's position in the candidates (int8)."""
+    scale: np.ndarray
+    """Per pattern, the variance scale."""
+    calibrated: np.ndarray
+    """Per pattern, whether some scale made the promise hold in the backtest (bool)."""
+    table: pd.DataFrame
+    """One row per pattern and candidate model at its chosen scale: ``pattern``, ``model``, ``scale``,
+    ``series``, ``demand``, ``promised_fill_rate``, ``achieved_fill_rate``, ``stock_value``, ``chosen``."""
+
+
+@dataclass(frozen=True, eq=False)
+class DemandSums:
+    """What the lead-time demand models need from the whole network, as sums over its series (additive: the
+    stream and dask engines add the dealer sets' sums, :func:`demand_sums`)."""
+
+    groups: np.ndarray
+    """(pattern x attribute, 3): series, sum of k and of k^2 over the window up to as_of (k: units)."""
+    origin_groups: np.ndarray | None
+    """The same at the backtest's origin (None: no backtest)."""
+    wake: np.ndarray
+    """(3,): series without a sale in the window before the last ``backtest_months``, and the sums of k and k^2
+    of what they sold in those months."""
+    eligible: int
+    """Series with a sale in the 6 months before the origin: the backtest's population."""
+    months: int
+    """n, months in the window."""
+    origin_months: int
+    wake_months: int
+
+    def __add__(self, other: DemandSums) -> DemandSums:
+        origin = None if self.origin_groups is None else self.origin_groups + other.origin_groups
+        return DemandSums(self.groups + other.groups, origin, self.wake + other.wake, self.eligible + other.eligible,
+                          self.months, self.origin_months, self.wake_months)
+
+
+@dataclass(frozen=True, eq=False)
+class DemandInputs:
+    """The network-level inputs of the lead-time demand model (:func:`demand_inputs`)."""
+
+    prior: GammaPrior
+    """Per pattern x attribute group, the gamma prior at as_of."""
+    origin_prior: GammaPrior | None
+    """The same at the backtest's origin."""
+    wake: tuple[float, float] | None
+    """The gamma prior (a, b) of the rate of parts without a sale in the window, or None."""
+    fraction: float
+    """The share of the eligible series the backtest replays."""
+    calibration: Calibration | None = None
+
+
+def _round(x: np.ndarray) -> np.ndarray:
+    """x to 30 significant bits, so that sums added in another order (the engines' dealer sets) give the same
+    prior bit for bit."""
+    mantissa, exponent = np.frexp(np.asarray(x, dtype=np.float64))
+    return np.ldexp(np.round(mantissa * (1 << 30)) / (1 << 30), exponent)
+
+
+def _prior_from(sums: np.ndarray, months: int) -> GammaPrior:
+    """The method-of-moments gamma prior (:func:`spareopt.forecast.lead_time.gamma_prior`) of each group from its
+    sums; a pattern x attribute group of fewer than :data:`MIN_GROUP_SERIES` series takes its pattern's."""
+    by_pattern = sums.reshape(len(PATTERNS), len(_ATTRIBUTES), 3).sum(axis=1)
+    small = sums[:, 0] < MIN_GROUP_SERIES
+    return _moments_prior(np.where(small[:, None], np.repeat(by_pattern, len(_ATTRIBUTES), axis=0), sums), months)
+
+
+def _moments_prior(use: np.ndarray, months: int) -> GammaPrior:
+    """Gamma(a, b) from rows of (series, sum of k, sum of k^2) over ``months`` months each (method of moments)."""
+    count, k, k2 = use[:, 0], use[:, 1], use[:, 2]
+    n = float(months)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        m = k / (count * n)
+        var = np.where(count > 1, (k2 / (n * n) - count * m * m) / (count - 1), 0.0)
+        noise = k / (count * n * n)
+        v = np.maximum(var - noise, _PRIOR_MIN_CV2 * m * m)
+        a = np.where(m > 0, m * m / v, 0.0)
+        b = np.where(m > 0, m / v, 1.0)
+    return GammaPrior(_round(np.nan_to_num(a)), _round(np.where(np.isfinite(b), b, 1.0)))
+
+
+_PRIOR_MIN_CV2 = 0.01
+
+
+def _group_code(pattern: np.ndarray, attribute: np.ndarray | None) -> np.ndarray:
+    attr = np.ones(len(pattern), np.int64) if attribute is None else np.searchsorted(_ATTRIBUTES, attribute)
+    return pattern.astype(np.int64) * len(_ATTRIBUTES) + np.minimum(attr, len(_ATTRIBUTES) - 1)
+
+
+def _group_sums(window: np.ndarray, code: np.ndarray) -> np.ndarray:
+    k = window.sum(axis=1)
+    return np.stack([np.bincount(code, minlength=_N_GROUPS).astype(np.float64),
+                     np.bincount(code, weights=k, minlength=_N_GROUPS),
+                     np.bincount(code, weights=k * k, minlength=_N_GROUPS)], axis=1)
+
+
+def _window(demand: np.ndarray, months: int) -> np.ndarray:
+    return demand[:, max(0, demand.shape[1] - months):]
+
+
+def _pattern(demand: np.ndarray, cfg: Any) -> np.ndarray:
+    return demand_pattern(_window(demand, cfg.pattern_window_months), adi_cutoff=cfg.adi_cutoff,
+                          cv2_cutoff=cfg.cv2_cutoff).code.astype(np.int64)
+
+
+def demand_sums(demand: np.ndarray, pattern: np.ndarray, attribute: np.ndarray | None, cfg: Any) -> DemandSums:
+    """The sums of :class:`DemandSums` over these series (one dealer set, or the whole network)."""
+    months = demand.shape[1]
+    window = cfg.dispersion_window_months
+    horizon = int(cfg.backtest_months)
+    groups = _group_sums(_window(demand, window), _group_code(pattern, attribute))
+    origin, eligible, origin_months = None, 0, 0
+    if horizon >= 1 and months - horizon >= _SIX_MONTHS:
+        train = demand[:, :months - horizon]
+        origin = _group_sums(_window(train, window), _group_code(_pattern(train, cfg), attribute))
+        eligible = int((train[:, -_SIX_MONTHS:].sum(axis=1) > 0).sum())
+        origin_months = _window(train, window).shape[1]
+    wake_horizon = horizon or 12
+    wake, wake_months = np.zeros(3), 0
+    if months >= wake_horizon + 2:
+        before = demand[:, max(0, months - wake_horizon - window):months - wake_horizon]
+        after = demand[~(before > 0).any(axis=1), months - wake_horizon:].sum(axis=1)
+        wake, wake_months = np.array([float(after.size), after.sum(), (after * after).sum()]), wake_horizon
+    return DemandSums(groups, origin, wake, eligible, _window(demand, window).shape[1], origin_months, wake_months)
+
+
+def demand_inputs(sums: DemandSums) -> DemandInputs:
+    """The priors, and the backtest's sample share, from the network's :class:`DemandSums`."""
+    wake = None
+    if sums.wake_months and sums.wake[0] > 0 and sums.wake[1] > 0:
+        prior = _moments_prior(np.array([sums.wake]), sums.wake_months)
+        wake = (float(prior.shape[0]), float(prior.rate[0]))
+    origin = None if sums.origin_groups is None else _prior_from(sums.origin_groups, sums.origin_months)
+    fraction = 1.0 if sums.eligible <= MAX_BACKTEST_SERIES else MAX_BACKTEST_SERIES / sums.eligible
+    return DemandInputs(_prior_from(sums.groups, sums.months), origin, wake, fraction)
+
+
+def _fit(demand: np.ndarray, model: str, *, pattern: np.ndarray, code: np.ndarray, prior: GammaPrior | None,
+         protection: np.ndarray, cfg: Any, wake: tuple[float, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """f and v of one model on ``demand`` (the months up to the forecast origin)."""
+    window = cfg.dispersion_window_months
+    if model == "poisson_gamma":
+        pooled = posterior(_window(demand, window), GammaPrior(prior.shape[code], prior.rate[code]))
+        mean, rate_var, var = pooled.mean, pooled.rate_variance, pooled.variance
+        silent = pattern == PATTERNS.index("no_demand")
+        if wake is not None and silent.any():  # no sale in the window: the rate such parts showed
+            a, b = wake
+            mean, var, rate_var = (np.where(silent, x, y) for x, y in ((a / b, mean), (a / b, var),
+                                                                        (a / (b * b), rate_var)))
+        return mean, var + rate_var * protection
+    f = _point_forecast(demand, pattern, cfg)
+    if model == "monthly_variance":
+        q = _window(demand, window)
+        v = q.var(axis=1, ddof=1) if q.shape[1] > 1 else np.zeros(len(q))
+    elif model == "forecast_error":
+        v = _forecast_error(demand, pattern, cfg)
+    elif model == "empirical":
+        v = _empirical(demand, protection, window)
+    else:  # pragma: no cover - checked by the config
+        raise ValueError(f"unknown lead-time demand model {model!r}")
+    return f, v
+
+
+def _point_forecast(demand: np.ndarray, pattern: np.ndarray, cfg: Any) -> np.ndarray:
+    if cfg.forecast_method == "auto":
+        return auto(demand, pattern, table=cfg.auto_methods, **cfg.forecast_params)[0]
+    return forecast(demand, cfg.forecast_method, **cfg.forecast_params)
+
+
+def _forecast_error(demand: np.ndarray, pattern: np.ndarray, cfg: Any) -> np.ndarray:
+    """The MSE of each series' own forecaster (``auto``: its pattern's)."""
+    if cfg.forecast_method != "auto":
+        return forecast_error_variance(demand, cfg.forecast_method, window_months=cfg.dispersion_window_months,
+                                       **_params(cfg.forecast_method, cfg))
+    out = np.zeros(len(demand))
+    method_of = np.array([cfg.auto_methods[p] for p in PATTERNS], dtype=object)[pattern]
+    for method in np.unique(method_of):  # a handful of methods, each over all its series
+        rows = np.flatnonzero(method_of == method)
+        out[rows] = forecast_error_variance(demand[rows], method, window_months=cfg.dispersion_window_months,
+                                            **_params(method, cfg))
+    return out
+
+
+def _params(method: str, cfg: Any) -> dict[str, Any]:
+    from .forecast.intermittent import FORECAST_PARAMS
+
+    return {k: v for k, v in cfg.forecast_params.items() if k in FORECAST_PARAMS[method]}
+
+
+def _empirical(demand: np.ndarray, protection: np.ndarray, window: int) -> np.ndarray:
+    """v = Var(sums of round(P) months) / round(P): the series' own spread over the protection interval."""
+    whole = np.maximum(np.rint(protection), 1).astype(np.int64)
+    out = np.zeros(len(demand))
+    for months in np.unique(whole):  # a few protection lengths, each over all its series
+        rows = np.flatnonzero(whole == months)
+        sums = lead_time_sums(demand[rows], int(months), window_months=window)
+        if sums.shape[1] > 1:
+            out[rows] = sums.var(axis=1, ddof=1) / months
+    return out
+
+
+def _without_backtest(models: tuple[str, ...]) -> np.ndarray:
+    """Per pattern, the model used when the backtest cannot choose: the pooled Poisson-gamma for the slow
+    patterns (intermittent, lumpy, no_demand), whose few sales say little alone, and the variance of monthly
+    demand for the fast ones (smooth, erratic), whose own history is long enough."""
+    fast = ("smooth", "erratic")
+    pick = ["monthly_variance" if p in fast else "poisson_gamma" for p in PATTERNS]
+    return np.array([models.index(m) if m in models else 0 for m in pick], dtype=np.int8)
+
+
+def _plan(f: np.ndarray, v: np.ndarray, target: np.ndarray, kind: np.ndarray, lead: np.ndarray,
+          cycle: np.ndarray, service: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Levels for each row's target (kind 0 CSL, 1 fill rate) and the fill rate they promise."""
+    rop = np.zeros(len(f), np.int64)
+    top = np.zeros(len(f), np.int64)
+    for k, name in enumerate(("csl", "fill_rate")):
+        rows = np.flatnonzero(kind == k)
+        if rows.size:
+            rop[rows], top[rows], _ = reorder_point_for(target[rows], f[rows], v[rows], lead[rows], cycle[rows],
+                                                        kind=name, **service)
+    promised = implied_service(rop, top, f, v, lead, cycle, **service).implied_fill_rate
+    return rop, top, promised
+
+
+def _sample(keys: np.ndarray, fraction: float) -> np.ndarray:
+    """An even, reproducible sample: series whose key hash falls below ``fraction`` (the same series whichever
+    dealer set they are read in)."""
+    if fraction >= 1:
+        return np.ones(len(keys), dtype=bool)
+    return keys < np.uint64(fraction * 2.0**64)
+
+
+def backtest_sums(demand: np.ndarray, *, keys: np.ndarray, lead_time_days: np.ndarray, order_cycle_days: np.ndarray,
+                  target: np.ndarray, kind: np.ndarray, unit_cost: np.ndarray, attribute: np.ndarray | None, cfg: Any,
+                  inputs: DemandInputs, models: tuple[str, ...] = AUTO_CANDIDATES) -> np.ndarray:
+    """The backtest's sums over these series: (models, scales, patterns, 6) of :data:`_SUMS` (additive).
+
+    ``keys``: a uint64 hash of each series' dealer and part (:func:`series_keys`), which picks the sample.
+    """
+    months = demand.shape[1]
+    horizon = int(cfg.backtest_months)
+    out = np.zeros((len(models), len(SCALES), len(PATTERNS), len(_SUMS)))
+    train, held = demand[:, :months - horizon], demand[:, months - horizon:]
+    rows = np.flatnonzero((train[:, -_SIX_MONTHS:].sum(axis=1) > 0) & _sample(keys, inputs.fraction))
+    if rows.size == 0:
+        return out
+    train, held = train[rows], held[rows]
+    lead, cycle = lead_time_days[rows], order_cycle_days[rows]
+    ell, protection = lead_time_months(lead), protection_months(lead, cycle)
+    goal, how, cost = target[rows], kind[rows], np.nan_to_num(unit_cost[rows], nan=1.0)
+    pattern = _pattern(train, cfg)
+    code = _group_code(pattern, None if attribute is None else attribute[rows])
+    service = {"normal_min_mean": cfg.normal_min_mean, "overdispersion_min": cfg.overdispersion_min}
+    n_pat = len(PATTERNS)
+    for m, name in enumerate(models):
+        f, v = _fit(train, name, pattern=pattern, code=code, prior=inputs.origin_prior, protection=protection,
+                    cfg=cfg)
+        live = np.flatnonzero(f > 0)
+        g = pattern[live]
+        for c, scale in enumerate(SCALES):
+            rop, top, promised = _plan(f[live], scale * v[live], goal[live], how[live], lead[live], cycle[live],
+                                       service)
+            result = replay(held[live], rop, top, lead_time_months=ell[live])
+            for j, weights in enumerate((f[live], f[live] * promised, result.filled, result.demand,
+                                         top * cost[live], None)):
+                out[m, c, :, j] = np.bincount(g, weights=weights, minlength=n_pat)
+    return out
+
+
+def choose(sums: np.ndarray, models: tuple[str, ...] = AUTO_CANDIDATES) -> Calibration:
+    r"""Per demand pattern, the model and scale whose promise the backtest's replay delivers, at the least stock.
+
+    Notes
+    -----
+    For pattern g, model m and scale c (:data:`SCALES`), from the backtest's sums:
+
+    .. math::  \text{promised} = \frac{\sum_i f_i \, \text{fill}_i(s_i, S_i)}{\sum_i f_i}, \qquad
+               \text{achieved} = \frac{\sum_i \text{filled}_i}{\sum_i \text{demand}_i}.
+
+    c_gm is the smallest scale with achieved >= promised - 0.01 (else the scale that comes closest); the
+    model of g is the calibrated one with the least stock value, sum S_i x unit_cost_i (else the closest).
+    A pattern without series in the backtest takes its default (:func:`_without_backtest`).
+    """
+    weight, prom, got, dem, stock, count = np.moveaxis(sums, -1, 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        promised = np.where(weight > 0, prom / weight, 1.0)
+        achieved = np.where(dem > 0, got / dem, 1.0)
+    gap = achieved - promised
+    ok = (gap >= -CALIBRATION_TOLERANCE) & (count > 0)
+    n_pat = len(PATTERNS)
+    first_ok = np.argmax(ok, axis=1)  # (models, patterns): the smallest calibrated scale
+    closest = np.argmax(gap, axis=1)
+    pick = np.where(ok.any(axis=1), first_ok, closest)
+    m_idx, p_idx = np.meshgrid(np.arange(len(models)), np.arange(n_pat), indexing="ij")
+    value = stock[m_idx, pick, p_idx]
+    fits = ok.any(axis=1)
+    seen = count[:, 0, :] > 0
+    model = _without_backtest(models)
+    for p in range(n_pat):  # five patterns
+        if fits[:, p].any():
+            model[p] = int(np.argmin(np.where(fits[:, p], value[:, p], np.inf)))
+        elif seen[:, p].any():
+            model[p] = int(np.argmax(np.where(seen[:, p], gap[np.arange(len(models)), pick[:, p], p], -np.inf)))
+    scale = np.where(seen.any(axis=0), np.array(SCALES)[pick[model, np.arange(n_pat)]], 1.0)
+    rows = [(PATTERNS[p], models[m], SCALES[pick[m, p]], int(count[m, pick[m, p], p]), float(dem[m, pick[m, p], p]),
+             float(promised[m, pick[m, p], p]), float(achieved[m, pick[m, p], p]), float(value[m, p]), m == model[p])
+            for p in range(n_pat) for m in range(len(models)) if seen[m, p]]
+    table = pd.DataFrame(rows, columns=["pattern", "model", "scale", "series", "demand", "promised_fill_rate",
+                                        "achieved_fill_rate", "stock_value", "chosen"])
+    return Calibration(model, scale, fits[model, np.arange(n_pat)], table)
+
+
+def series_keys(dealer_names: np.ndarray | None, dealer: np.ndarray | None, part_names: np.ndarray,
+                part: np.ndarray) -> np.ndarray:
+    """A uint64 hash of each series' dealer and part names (the same in every dealer set)."""
+    key = pd.util.hash_array(np.asarray(part_names, dtype=object))[part]
+    if dealer is not None:
+        key = key ^ (pd.util.hash_array(np.asarray(dealer_names, dtype=object))[dealer]
+                     * np.uint64(0x9E3779B97F4A7C15))
+    return pd.util.hash_array(key)  # mixed again, so the low and high bits are both even
+
+
+def calibrate(demand: np.ndarray, *, keys: np.ndarray, lead_time_days: np.ndarray, order_cycle_days: np.ndarray,
+              target: np.ndarray, kind: np.ndarray, unit_cost: np.ndarray, attribute: np.ndarray | None,
+              cfg: Any, inputs: DemandInputs) -> Calibration | None:
+    """:func:`backtest_sums` then :func:`choose` on one set of series; None without a backtest (the history is
+    shorter than ``backtest_months`` + 6 months, or ``backtest_months`` = 0)."""
+    if inputs.origin_prior is None:
+        return None
+    return choose(backtest_sums(demand, keys=keys, lead_time_days=lead_time_days, order_cycle_days=order_cycle_days,
+                                target=target, kind=kind, unit_cost=unit_cost, attribute=attribute, cfg=cfg,
+                                inputs=inputs))
+
+
+def lead_time_demand(
+    demand: np.ndarray,
+    pattern: np.ndarray,
+    *,
+    keys: np.ndarray,
+    lead_time_days: np.ndarray,
+    order_cycle_days: np.ndarray,
+    target: np.ndarray,
+    kind: np.ndarray,
+    unit_cost: np.ndarray,
+    attribute: np.ndarray | None,
+    cfg: Any,
+    inputs: DemandInputs | None = None,
+) -> tuple[LeadTimeDemand, tuple[str, ...], Calibration | None]:
+    """The demand model of every series under config ``lead_time_demand`` (``auto``: calibrated by the backtest).
+
+    ``inputs``: the network's priors and backtest (the engines); None computes them from these series.
+    Returns the model, the names its codes refer to, and the backtest (None when there was none).
+    """
+    choice = cfg.lead_time_demand
+    if inputs is None:
+        inputs = demand_inputs(demand_sums(demand, pattern, attribute, cfg))
+        if choice == "auto":
+            inputs = dataclasses.replace(inputs, calibration=calibrate(
+                demand, keys=keys, lead_time_days=lead_time_days, order_cycle_days=order_cycle_days, target=target,
+                kind=kind, unit_cost=unit_cost, attribute=attribute, cfg=cfg, inputs=inputs))
+    protection = protection_months(lead_time_days, order_cycle_days)
+    code = _group_code(pattern, attribute)
+    fit = {"pattern": pattern, "code": code, "prior": inputs.prior, "protection": protection, "cfg": cfg,
+           "wake": inputs.wake}
+    if choice != "auto":
+        f, v = _fit(demand, choice, **fit)
+        return LeadTimeDemand(f, v, np.zeros(len(f), np.int8), np.ones(len(f))), (choice,), None
+    calibration = inputs.calibration
+    if calibration is None:  # too little history to backtest: each pattern's default model, unscaled
+        model, scale = _without_backtest(AUTO_CANDIDATES)[pattern], np.ones(len(demand))
+    else:
+        model, scale = calibration.model[pattern], calibration.scale[pattern]
+    f = np.zeros(len(demand))
+    v = np.zeros(len(demand))
+    for m, name in enumerate(AUTO_CANDIDATES):  # three models, each over all its series
+        rows = np.flatnonzero(model == m)
+        if rows.size:
+            f[rows], v[rows] = _fit(demand[rows], name, **{k: (x[rows] if isinstance(x, np.ndarray) else x)
+                                                          for k, x in fit.items()}, )
+    return LeadTimeDemand(f, v * scale, model.astype(np.int8), scale), AUTO_CANDIDATES, calibration

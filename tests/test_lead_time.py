@@ -1,0 +1,162 @@
+"""`spareopt.forecast.lead_time` and `spareopt.backtest`: the demand over the protection interval and its
+uncertainty, and the backtest that calibrates it.
+
+Golden cases: the Poisson-gamma predictive against its closed form (and a numerical integral of the
+mixture), the one-step forecast error hand-computed on a short series, and the empirical lead-time
+demand of a tiny series counted by hand.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import integrate, stats
+
+import spareopt
+from spareopt.backtest import (
+    AUTO_CANDIDATES,
+    SCALES,
+    choose,
+    demand_inputs,
+    demand_sums,
+    lead_time_demand,
+    series_keys,
+)
+from spareopt.config import Config
+from spareopt.errors import ConfigError
+from spareopt.forecast.lead_time import (
+    forecast_error_variance,
+    gamma_prior,
+    lead_time_sums,
+    poisson_gamma,
+    poisson_gamma_predictive,
+)
+
+FAST = settings(max_examples=40, deadline=None)
+
+
+# -- golden ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("k", "n", "a", "b", "p"),
+                         [(3, 10, 1.0, 2.0, 2.0), (0, 24, 0.4, 8.0, 1.33), (17, 12, 2.5, 1.0, 3.0)])
+def test_poisson_gamma_predictive_is_the_negative_binomial_of_the_mixture(k, n, a, b, p):
+    # Gamma(a + k, b + n) posterior, Poisson(rate x P) demand: NB(r = a + k, p = (b + n) / (b + n + P)).
+    mean, variance = poisson_gamma_predictive(k, n, a, b, p)
+    nb = stats.nbinom(a + k, (b + n) / (b + n + p))
+    assert float(mean) == pytest.approx(nb.mean(), rel=1e-12)
+    assert float(variance) == pytest.approx(nb.var(), rel=1e-12)
+    posterior = stats.gamma(a + k, scale=1 / (b + n))
+    for x in range(6):  # the pmf as the integral of Poisson(x; lambda P) over the posterior
+        mixed, _ = integrate.quad(lambda lam: stats.poisson.pmf(x, lam * p) * posterior.pdf(lam), 0, np.inf)
+        assert nb.pmf(x) == pytest.approx(mixed, rel=1e-7)
+
+
+def test_forecast_error_variance_by_hand_on_a_short_series():
+    # ses, alpha 0.5, on 2, 4, 0, 6: level 2 forecasts month 2 (error 4 - 2 = 2); level 0.5 x 4 + 0.5 x 2 = 3
+    # forecasts month 3 (error -3); level 0.5 x 0 + 0.5 x 3 = 1.5 forecasts month 4 (error 4.5).
+    # MSE = (4 + 9 + 20.25) / 3 = 11.0833.
+    mse = forecast_error_variance([[2.0, 4.0, 0.0, 6.0]], "ses", window_months=3, alpha=0.5)
+    assert mse.tolist() == pytest.approx([33.25 / 3], abs=1e-12)
+
+
+def test_empirical_lead_time_demand_counted_by_hand():
+    # 1, 0, 3, 0, 2: the 2-month runs 1, 3, 3, 2 and the 3-month runs 4, 3, 5.
+    assert lead_time_sums([[1, 0, 3, 0, 2]], 2).tolist() == [[1.0, 3.0, 3.0, 2.0]]
+    assert lead_time_sums([[1, 0, 3, 0, 2]], 3).tolist() == [[4.0, 3.0, 5.0]]
+    assert lead_time_sums([[1, 0, 3, 0, 2]], 2, window_months=3).tolist() == [[3.0, 2.0]]  # 3, 0, 2
+
+
+def test_gamma_prior_method_of_moments_by_hand():
+    # Rates 0.5, 1, 1.5 over 4 months: m = 1, Var(r) = 0.25, Poisson noise mean(r / 4) = 0.25, so V is floored at
+    # 0.01 m^2 (a group no more scattered than Poisson noise): a = 100, b = 100.
+    prior = gamma_prior([2, 4, 6], 4, [0, 0, 0])
+    assert prior.shape.tolist() == pytest.approx([100.0] * 3) and prior.rate.tolist() == pytest.approx([100.0] * 3)
+
+
+def test_a_part_without_a_sale_gets_its_groups_small_rate_not_zero():
+    pooled = poisson_gamma([[1, 1, 1, 1], [0, 0, 0, 0], [0, 0, 0, 0]], [0, 0, 1], window_months=4)
+    assert pooled.mean[1] > 0  # pooled with a part that sells
+    assert pooled.mean[2] == 0  # a group that never sold: no demand, no stock
+    mean, variance = pooled.over(2.0)
+    assert (variance >= mean).all()  # parameter uncertainty on top of Poisson
+
+
+# -- properties ------------------------------------------------------------------------------------------------
+
+
+def _network(seed: int, n: int = 60, months: int = 30) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    rate = rng.gamma(0.6, 1.0, size=(n, 1))
+    q = rng.poisson(rate * rng.choice([0, 1], p=[0.6, 0.4], size=(n, months))).astype(np.float64)
+    q[: n // 6] = 0.0  # parts that never sell
+    return q
+
+
+def _args(q: np.ndarray, cfg: Config) -> dict:
+    n = len(q)
+    return {"keys": series_keys(None, None, np.array([f"P{i:03d}" for i in range(n)], dtype=object), np.arange(n)),
+            "lead_time_days": np.full(n, 20.0), "order_cycle_days": np.full(n, 30.4375), "target": np.full(n, 0.9),
+            "kind": np.ones(n, np.int8), "unit_cost": np.full(n, 2.0), "attribute": np.full(n, "B"), "cfg": cfg}
+
+
+@FAST
+@given(st.integers(0, 10_000), st.sampled_from(["monthly_variance", "forecast_error", "empirical", "poisson_gamma",
+                                                "auto"]))
+def test_the_vectorised_models_equal_a_loop_of_one_series_calls(seed, model):
+    cfg = Config(lead_time_demand=model, dispersion_window_months=12, backtest_months=6)
+    q = _network(seed)
+    args = _args(q, cfg)
+    from spareopt.classify.pattern import demand_pattern
+
+    pattern = demand_pattern(q[:, -24:]).code.astype(np.int64)
+    inputs = demand_inputs(demand_sums(q, pattern, args["attribute"], cfg))
+    whole, _, calibration = lead_time_demand(q, pattern, **args)
+    if calibration is not None:
+        import dataclasses
+
+        inputs = dataclasses.replace(inputs, calibration=calibration)
+    for i in range(0, len(q), 7):  # one series at a time, with the network's priors and backtest
+        one = {k: (v[i:i + 1] if isinstance(v, np.ndarray) else v) for k, v in args.items()}
+        alone, _, _ = lead_time_demand(q[i:i + 1], pattern[i:i + 1], inputs=inputs, **one)
+        assert alone.forecast[0] == whole.forecast[i] and alone.variance[0] == whole.variance[i]
+
+
+def test_zero_demand_everywhere_gives_zero_stock():
+    sales = pd.DataFrame({"part": np.repeat(["A", "B"], 30), "period": list(pd.period_range("2022-01", periods=30,
+                                                                                              freq="M").astype(str)) * 2,
+                          "quantity": 0})
+    for model in ("auto", "poisson_gamma", "monthly_variance"):
+        table = spareopt.must_stock(sales, config={"lead_time_demand": model}, policy="service-level")
+        assert (table["reorder_point"] == 0).all() and (table["max_stock"] == 0).all()
+
+
+def test_unknown_model_is_a_config_error():
+    with pytest.raises(ConfigError, match="config key lead_time_demand must be one of monthly_variance, "
+                                          "forecast_error, empirical, poisson_gamma, auto, got 'bootstrap'"):
+        Config(lead_time_demand="bootstrap")
+
+
+# -- the backtest's choice -------------------------------------------------------------------------------------
+
+
+def test_choose_takes_the_calibrated_model_with_the_least_stock():
+    # Sums (weight, promised, filled, demand, stock, series) for pattern intermittent (2) only:
+    # monthly_variance reaches its promise 0.9 at scale index 3, empirical never (0.7 at best),
+    # poisson_gamma at scale index 1 with less stock: poisson_gamma x SCALES[1].
+    sums = np.zeros((3, len(SCALES), 5, 6))
+    for m, (calibrated_at, stock) in enumerate([(3, 500.0), (None, 100.0), (1, 300.0)]):
+        for c in range(len(SCALES)):
+            good = calibrated_at is not None and c >= calibrated_at
+            sums[m, c, 2] = [10.0, 9.0, 90.0 if good else 70.0, 100.0, stock + c, 5]
+    picked = choose(sums)
+    assert AUTO_CANDIDATES[picked.model[2]] == "poisson_gamma" and picked.scale[2] == SCALES[1]
+    assert picked.calibrated[2]
+    row = picked.table[(picked.table["pattern"] == "intermittent") & picked.table["chosen"]].iloc[0]
+    assert (row["model"], row["promised_fill_rate"], row["achieved_fill_rate"]) == ("poisson_gamma", 0.9, 0.9)
+    # patterns without series keep their defaults: smooth monthly_variance, no_demand poisson_gamma
+    assert AUTO_CANDIDATES[picked.model[0]] == "monthly_variance"
+    assert AUTO_CANDIDATES[picked.model[4]] == "poisson_gamma" and picked.scale[4] == 1.0
