@@ -43,7 +43,8 @@ from .replay import replay
 from .timing import lead_time_months, protection_months
 
 __all__ = ["AUTO_CANDIDATES", "SCALES", "Calibration", "DemandInputs", "DemandSums", "LeadTimeDemand",
-           "backtest_sums", "calibrate", "choose", "demand_inputs", "demand_sums", "lead_time_demand", "series_keys"]
+           "backtest_sums", "calibrate", "choose", "demand_inputs", "demand_sums", "lead_time_demand",
+           "network_quantity", "series_keys"]
 
 AUTO_CANDIDATES = ("monthly_variance", "empirical", "poisson_gamma")
 """The models ``lead_time_demand = "auto"`` chooses among, per demand pattern."""
@@ -113,11 +114,15 @@ class DemandSums:
     """n, months in the window."""
     origin_months: int
     wake_months: int
+    part_half_year: np.ndarray | None = None
+    """Per part (the network's part codes), units sold in the last 6 months over every dealer: the quantity the
+    seed's rule 4 reads with ``low_volume_basis = "network"``."""
 
     def __add__(self, other: DemandSums) -> DemandSums:
         origin = None if self.origin_groups is None else self.origin_groups + other.origin_groups
+        parts = None if self.part_half_year is None else self.part_half_year + other.part_half_year
         return DemandSums(self.groups + other.groups, origin, self.wake + other.wake, self.eligible + other.eligible,
-                          self.months, self.origin_months, self.wake_months)
+                          self.months, self.origin_months, self.wake_months, parts)
 
 
 @dataclass(frozen=True, eq=False)
@@ -133,6 +138,8 @@ class DemandInputs:
     fraction: float
     """The share of the eligible series the backtest replays."""
     calibration: Calibration | None = None
+    part_half_year: np.ndarray | None = None
+    """Per part, the network's half-year quantity (:attr:`DemandSums.part_half_year`), rounded as the priors."""
 
 
 def _round(x: np.ndarray) -> np.ndarray:
@@ -217,7 +224,14 @@ def demand_inputs(sums: DemandSums) -> DemandInputs:
         wake = (float(prior.shape[0]), float(prior.rate[0]))
     origin = None if sums.origin_groups is None else _prior_from(sums.origin_groups, sums.origin_months)
     fraction = 1.0 if sums.eligible <= MAX_BACKTEST_SERIES else MAX_BACKTEST_SERIES / sums.eligible
-    return DemandInputs(_prior_from(sums.groups, sums.months), origin, wake, fraction)
+    parts = None if sums.part_half_year is None else network_quantity(sums.part_half_year)
+    return DemandInputs(_prior_from(sums.groups, sums.months), origin, wake, fraction, part_half_year=parts)
+
+
+def network_quantity(per_part: np.ndarray) -> np.ndarray:
+    """A per-part network sum rounded to 30 significant bits (:func:`_round`): the same whichever order the
+    dealer sets were added in."""
+    return _round(per_part)
 
 
 def _fit(demand: np.ndarray, model: str, *, pattern: np.ndarray, code: np.ndarray, prior: GammaPrior | None,

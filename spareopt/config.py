@@ -87,6 +87,10 @@ class Config:
     """Rule 4: half_year_quantity at or below this is not stocked (the seed's switch: 12)."""
     central_ssq_min: float = 1.0
     """Rule 5: SSQ below this is kept at the central transit warehouse."""
+    low_volume_basis: str = "network"
+    """What rule 4 reads when the history has dealers: "network", the part's half-year quantity over every dealer
+    (the seed's table is a network's), or "series", each dealer's own (the seed read literally: at a dealer, most
+    parts sell under 12 a half year)."""
     abc_basis: str = "value"
     """What ABC ranks: "value" (unit_cost x quantity), "quantity", or "hits" (months with
     demand; order lines when the history has one row per order line, i.e. a date column)."""
@@ -294,6 +298,8 @@ class Config:
         for name in ("service_level", "fill_rate"):
             value = getattr(self, name)
             _check(value is None or 0 < value < 1, name, value, "must be in (0, 1), e.g. 0.95")
+        _check(self.low_volume_basis in ("network", "series"), "low_volume_basis", self.low_volume_basis,
+               "must be network or series")
         _check(self.lead_time_demand in LEAD_TIME_DEMAND_MODELS, "lead_time_demand", self.lead_time_demand,
                f"must be one of {', '.join(LEAD_TIME_DEMAND_MODELS)}")
         for name, least in (("sma_months", 1), ("dispersion_window_months", 2), ("backtest_months", 0)):
@@ -441,7 +447,7 @@ def _coerce(f: dataclasses.Field, value: Any, name: str, where: str) -> Any:
 
 _NOT_NUMBERS = {"defaults", "abc_basis", "abc_cutoff", "mc_method", "criteria", "weights", "mc_joint_table",
                 "cycle_band_edges", "class_policy", "policy", "forecast_method", "auto_methods", "distribution",
-                "lead_time_demand"}
+                "lead_time_demand", "low_volume_basis"}
 
 POLICIES = ("seed", "service-level")
 """Stock-level policies of the must-stock list (config ``policy``, ``--policy``)."""

@@ -31,7 +31,7 @@ from .policy import DECISIONS, REASONS, max_stock, reorder_point, ssq, stocking_
 from .policy.class_policy import all_class_codes, class_code_index, match_class_policy
 from .policy.rules import DECISION_CODE_OF_REASON, reason_code
 from .policy.service import DEMAND_MODELS, implied_service, reorder_point_for
-from .backtest import Calibration, backtest_sums, demand_sums, lead_time_demand, series_keys
+from .backtest import Calibration, backtest_sums, demand_sums, lead_time_demand, network_quantity, series_keys
 from .supersession import (
     SUPERSESSION_COLUMNS,
     Resolution,
@@ -753,6 +753,7 @@ def _decide(run: _Run, policy: str | None = None) -> _Plan:
         order_cycle_days=cycle, lead_time_days=lead, attribute=attribute,
         unit_cost=cost, half_year_quantity=hyq, ssq=ssq_, high_value_cost=high_value,
         low_volume_max=cfg.low_volume_max, central_ssq_min=cfg.central_ssq_min,
+        volume_quantity=_volume_quantity(run, hyq),
     )
     decision = DECISION_CODE_OF_REASON[reason]
     if cfg.class_policy:
@@ -782,6 +783,18 @@ def _decide(run: _Run, policy: str | None = None) -> _Plan:
     csl, fill, model = implied_service(rop, top, demand.forecast, demand.variance, lead, cycle, **service)
     return _Plan(policy, decision, reason, rule, priority, mad_, hyq, ssq_, rop, top, cost, attribute, abc_class,
                  basis, code, pattern, high_value, demand, target_kind, target, csl, fill, model)
+
+
+def _volume_quantity(run: _Run, hyq: np.ndarray) -> np.ndarray | None:
+    """The half-year quantity rule 4 reads: the part's over the whole network (config ``low_volume_basis``
+    ``network``, with dealers), else None (each series' own)."""
+    if run.dealer is None or run.cfg.low_volume_basis != "network":
+        return None
+    network = _NETWORK.get()
+    if network is not None and network.demand is not None and network.demand.part_half_year is not None:
+        return network.demand.part_half_year[run.part_code]
+    n_parts = len(run.matrix.keys["part"].cat.categories)
+    return network_quantity(np.bincount(run.part_code, weights=hyq, minlength=n_parts))[run.part_code]
 
 
 def _pattern(run: _Run) -> np.ndarray:
@@ -816,7 +829,10 @@ def demand_part(run: _Run, stage: str) -> Any:
     rule = _class_rule(run, cost, attribute, lead, cycle)[4]
     pattern = _pattern(run).astype(np.int64)
     if stage == "sums":
-        return demand_sums(run.matrix.values, pattern, attribute, run.cfg)
+        sums = demand_sums(run.matrix.values, pattern, attribute, run.cfg)
+        n_parts = len(run.matrix.keys["part"].cat.categories)
+        return dataclasses.replace(sums, part_half_year=np.bincount(
+            run.part_code, weights=half_year_quantity(run.matrix.values), minlength=n_parts))
     return backtest_sums(run.matrix.values, inputs=_NETWORK.get().demand, **_demand_args(run, rule))
 
 
@@ -904,12 +920,23 @@ def _plan(run: _Run, policy: str | None = None, *, free_matrix: bool = False) ->
     report = _report(run, plan.basis, counts)
     report["high_value_cost"] = plan.high_value
     report["reasons"] = dict(zip(reasons, counts.reasons.tolist()))
+    report["stocking"] = stocking_sums(plan.half_year_quantity, decision, reason, reasons)
     if cfg.class_policy:
         used = np.bincount(rule[rule >= 0], minlength=len(cfg.class_policy))
         report["class_policy"] = {r.match: int(n) for r, n in zip(cfg.class_policy, used)}
     report["service"] = _service_report(cfg, plan, stocked, len(matrix.periods))
     table.attrs["report"] = report
     return table
+
+
+def stocking_sums(half_year: np.ndarray, decision: np.ndarray, reason: np.ndarray,
+                  reasons: Sequence[str]) -> dict[str, Any]:
+    """The last half year's units by decision and by reason (sums: the engines add them over dealer sets)."""
+    return {
+        "half_year_quantity": dict(zip(DECISIONS, np.bincount(decision, weights=half_year,
+                                                              minlength=len(DECISIONS)).tolist())),
+        "by_reason": dict(zip(reasons, np.bincount(reason, weights=half_year, minlength=len(reasons)).tolist())),
+    }
 
 
 def _service_report(cfg: Config, plan: _Plan, stocked: np.ndarray, months: int) -> dict[str, Any]:

@@ -14,6 +14,46 @@ from typing import Any
 __all__ = ["report_lines", "summary_items"]
 
 
+STOCKING_WARNING_SHARE = 0.05
+"""A plan whose dealer rows hold less than this share of the last half year's demand is warned about."""
+
+RULE_KEYS = {
+    "direct_supply": "lead_time_days and order_cycle_days (O/C + L/T = 0 is supplied at once; give the master's "
+                     "real supply cycle, or [defaults])",
+    "high_value_assembly": "high_value_cost",
+    "no_demand": "as_of (these series sold nothing in the last 6 months)",
+    "low_volume": "low_volume_max (and low_volume_basis)",
+    "low_ssq": "central_ssq_min",
+    "class_policy": "the [[class_policy]] rows' decision",
+}
+"""The config key that changes what each rule removes."""
+
+
+def stocking_warning(stocking: Mapping[str, Any] | None) -> str | None:
+    """A warning when the dealer rows hold under :data:`STOCKING_WARNING_SHARE` of the half year's demand,
+    naming the rule that removed the most and the key that changes it; None otherwise.
+
+    >>> print(stocking_warning({"half_year_quantity": {"dealer": 2.0, "central": 8.0, "none": 90.0},
+    ...                         "by_reason": {"low_volume": 70.0, "low_ssq": 8.0, "no_demand": 0.0, "stock": 2.0}}))
+    the dealers stock 2.0% of the last half year's demand (2 of 100 units); rule low_volume removed the most (70 units, 70.0%): see config key low_volume_max (and low_volume_basis)
+    """
+    if not stocking:
+        return None
+    by_decision = stocking["half_year_quantity"]
+    total = sum(by_decision.values())
+    dealer = by_decision.get("dealer", 0.0)
+    if total <= 0 or dealer / total >= STOCKING_WARNING_SHARE:
+        return None
+    removed = {k: v for k, v in stocking["by_reason"].items() if k != "stock" and v > 0}
+    text = (f"the dealers stock {dealer / total:.1%} of the last half year's demand ({dealer:,.0f} of {total:,.0f} "
+            "units)")
+    if removed:
+        rule = max(removed, key=removed.get)
+        text += (f"; rule {rule} removed the most ({removed[rule]:,.0f} units, {removed[rule] / total:.1%}): see "
+                 f"config key {RULE_KEYS.get(rule, rule)}")
+    return text
+
+
 def report_lines(report: Mapping[str, Any]) -> list[str]:
     """The run report as short lines for stderr."""
     r = report
@@ -90,6 +130,9 @@ def report_lines(report: Mapping[str, Any]) -> list[str]:
     if r.get("decisions"):
         lines.append("decisions: " + ", ".join(f"{k} {v:,}" for k, v in r["decisions"].items()))
         lines.append("reasons: " + ", ".join(f"{k} {v:,}" for k, v in r["reasons"].items() if v))
+        warning = stocking_warning(r.get("stocking"))
+        if warning:
+            lines.append(f"warning: {warning}")
     if r.get("class_policy"):
         lines.append("class policy rows used: " + ", ".join(f"{k} {v:,}" for k, v in r["class_policy"].items()))
     if r.get("dealer_stock_value_at_max") is not None:

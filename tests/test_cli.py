@@ -139,7 +139,8 @@ BAD = {
                          "unknown encoding 'klingon' for sales.csv; try utf-8, gbk or gb18030"),
     "config_unknown_key": ({"bad.toml": "abc_a = 0.7\nbogus = 1\n"}, ["sales.csv", "--config", "bad.toml"],
                            "unknown config key bogus in bad.toml; known keys: ssq_divisor, abc_window_months, abc_a, "
-                           "abc_b, high_value_cost, low_volume_max, central_ssq_min, abc_basis, abc_cutoff, "
+                           "abc_b, high_value_cost, low_volume_max, central_ssq_min, low_volume_basis, abc_basis, "
+                           "abc_cutoff, "
                            "abc_count_a, abc_count_b, xyz_x, xyz_y, fsn_fast_months, fsn_slow_months, phase_in_hits, "
                            "phase_in_months, phase_out_months, adi_cutoff, cv2_cutoff, pattern_window_months, "
                            "mc_method, criteria, weights, mc_a, mc_b, mc_lambda, mc_min_weight, mc_joint_table, "
@@ -258,14 +259,14 @@ def test_run_report_names_columns_encoding_master_and_decisions(files):
         "parts master parts.csv: 0 parts in the history are not in it and took the defaults",
         "  defaults used for: pack_size 7 parts",
         "ABC by value over 8 months",
-        "decisions: dealer 11, central 1, none 8",
-        "reasons: direct_supply 3, high_value_assembly 3, low_volume 2, low_ssq 1, stock 11",
-        "dealer stock value at max_stock: 15,051.00",
+        "decisions: dealer 13, central 1, none 6",
+        "reasons: direct_supply 3, high_value_assembly 3, low_ssq 1, stock 13",
+        "dealer stock value at max_stock: 15,147.00",
         "policy seed; demand model: forecast auto (croston 14, poisson_gamma 6), lead-time demand auto "
         "(monthly_variance 14, poisson_gamma 6) over a 8-month window",
         "  backtest: the history is too short (backtest_months + 6 months); each pattern takes its default model, "
         "unscaled",
-        "  dealer rows: poisson 7, negative_binomial 1, normal 3; implied service: mean CSL 0.999, fill rate 1.000 "
+        "  dealer rows: poisson 9, negative_binomial 1, normal 3; implied service: mean CSL 0.999, fill rate 1.000 "
         "(weighted by forecast)",
     ]
 
@@ -317,7 +318,7 @@ def test_output_format_from_suffix_or_format(files, sales, parts_master, args, f
     elif fmt == "json":
         records = json.loads(out.read_text(encoding="utf-8"))
         assert len(records) == 20 and list(records[0]) == list(spareopt.OUTPUT_COLUMNS)
-        assert records[0]["part"] == "00123" and records[3]["priority"] is None
+        assert records[0]["part"] == "00123" and next(r for r in records if r["decision"] != "dealer")["priority"] is None
     else:
         book = openpyxl.load_workbook(out)
         assert book.sheetnames == ["summary", "D01", "D02", "D03"]
@@ -341,11 +342,11 @@ def test_xlsx_output_is_what_a_planner_opens(files, sales, parts_master):
     assert book["D01"]["L2"].value == 83  # numbers stay numbers
     summary = dict(book["summary"].iter_rows(min_row=2, values_only=True))
     assert summary["as_of"] == "2024-08"
-    assert (summary["decision: dealer"], summary["decision: central"], summary["decision: none"]) == (11, 1, 8)
-    assert (summary["reason: direct_supply"], summary["reason: low_ssq"], summary["reason: stock"]) == (3, 1, 11)
+    assert (summary["decision: dealer"], summary["decision: central"], summary["decision: none"]) == (13, 1, 6)
+    assert (summary["reason: direct_supply"], summary["reason: low_ssq"], summary["reason: stock"]) == (3, 1, 13)
     assert (summary["return lines netted"], summary["negative months counted as 0"]) == (2, 1)
     assert summary["rows ignored: after as_of"] == 0
-    assert summary["dealer stock value at max_stock"] == 15051
+    assert summary["dealer stock value at max_stock"] == 15147
 
 
 def test_xlsx_without_dealer_column_has_one_network_sheet(files, sales):
@@ -379,10 +380,10 @@ def test_only_stocked_keeps_dealer_and_central_rows(files):
     assert result.exit_code == 0
     kept = pd.read_csv(io.StringIO(result.stdout), dtype=str)
     assert sorted(set(kept["decision"])) == ["central", "dealer"]
-    assert len(kept) == 12
+    assert len(kept) == 14
     pd.testing.assert_frame_equal(kept, full[full["decision"] != "none"].reset_index(drop=True))
     assert kept["part"].iloc[0] == "00123"  # leading zeros survive the CSV
-    assert "decisions: dealer 11, central 1, none 8" in result.stderr.splitlines()  # the report counts all
+    assert "decisions: dealer 13, central 1, none 6" in result.stderr.splitlines()  # the report counts all
 
 
 def test_formulas_are_neutralised_in_csv_and_xlsx_not_parquet(files, parts_master):

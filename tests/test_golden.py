@@ -25,6 +25,7 @@ import pandas as pd
 import pytest
 
 import spareopt
+import spareopt.report
 from spareopt.policy import ceil_units
 
 FLOAT_COLUMNS = ["mad", "ssq"]
@@ -397,9 +398,30 @@ def three_dealer_expected() -> pd.DataFrame:
     return expected_frame(THREE_DEALER_COLUMNS, rows)
 
 
+SEED_PER_DEALER = {"low_volume_basis": "series"}
+"""The seed's rules read literally at each dealer (rule 4 on the dealer's own half-year quantity)."""
+
+
+def test_network_volume_rule_reads_the_parts_network_quantity():
+    # Two dealers each sell 8 reversing-light switches in the half year: 8 <= 12 at each dealer, but 16 > 12 in
+    # the network.  MAD = (1 + 2 + ... + 6) x 8/6 / 21 = 1.333 (8 units spread 1.333 a month); O/C 30, L/T 30:
+    # SSQ = 1.333 x 60 / 6 = 13.3 >= 1, so the network basis stocks it at both, the dealer basis at neither.
+    months = [f"2024-{m:02d}" for m in range(1, 7)]
+    history = pd.DataFrame([(d, "SW1", m, 8 / 6) for d in ("D01", "D02") for m in months],
+                           columns=["dealer", "part", "period", "quantity"])
+    master = pd.DataFrame({"part": ["SW1"], "lead_time_days": [30], "order_cycle_days": [30], "attribute": ["B"]})
+    network = spareopt.must_stock(history, parts=master)
+    dealer = spareopt.must_stock(history, parts=master, config=SEED_PER_DEALER)
+    assert network["reason"].tolist() == ["stock", "stock"]
+    assert dealer["reason"].tolist() == ["low_volume", "low_volume"]
+    assert network.attrs["report"]["stocking"]["half_year_quantity"]["dealer"] == pytest.approx(16.0)
+    assert "warning: the dealers stock 0.0% of the last half year's demand (0 of 16 units); rule low_volume " \
+           "removed the most" in "\n".join(spareopt.report.report_lines(dealer.attrs["report"]))
+
+
 def test_three_dealer_network_per_dealer_abc_and_priority():
     history = three_dealer_history()
-    table = spareopt.must_stock(history, parts=THREE_DEALER_MASTER, as_of="2024-07")
+    table = spareopt.must_stock(history, parts=THREE_DEALER_MASTER, as_of="2024-07", config=SEED_PER_DEALER)
     assert_table(table, three_dealer_expected())
 
     report = table.attrs["report"]
@@ -426,7 +448,7 @@ def test_three_dealer_network_per_dealer_abc_and_priority():
 def test_three_dealer_network_default_as_of_uses_the_last_month():
     # Without as_of the last month is 2024-08: nothing is ignored, the matrix has 8 months and
     # D03 x C300 (4 units in 2024-08) becomes a series: 11 rows.
-    table = spareopt.must_stock(three_dealer_history(), parts=THREE_DEALER_MASTER)
+    table = spareopt.must_stock(three_dealer_history(), parts=THREE_DEALER_MASTER, config=SEED_PER_DEALER)
     report = table.attrs["report"]
     assert report["as_of"] == "2024-08"
     assert report["rows_after_as_of"] == 0

@@ -96,17 +96,23 @@ def decide(
 
 def reason_code(*, order_cycle_days: ArrayLike, lead_time_days: ArrayLike, attribute: ArrayLike,
                 unit_cost: ArrayLike, half_year_quantity: ArrayLike, ssq: ArrayLike, high_value_cost: float,
-                low_volume_max: float = 12.0, central_ssq_min: float = 1.0) -> np.ndarray:
-    """:func:`decide` as int8 codes into :data:`REASONS` (no string per row)."""
+                low_volume_max: float = 12.0, central_ssq_min: float = 1.0,
+                volume_quantity: ArrayLike | None = None) -> np.ndarray:
+    """:func:`decide` as int8 codes into :data:`REASONS` (no string per row).
+
+    ``volume_quantity``: the half-year quantity rule 4 (``low_volume_max``) reads, e.g. the part's over the
+    whole network (config ``low_volume_basis``); default the series' own ``half_year_quantity``.
+    """
     cycle = np.asarray(order_cycle_days, dtype=np.float64) + np.asarray(lead_time_days, dtype=np.float64)
     cost = np.asarray(unit_cost, dtype=np.float64)
     hyq = np.asarray(half_year_quantity, dtype=np.float64)
+    volume = hyq if volume_quantity is None else np.asarray(volume_quantity, dtype=np.float64)
     with np.errstate(invalid="ignore"):
         conditions = [
             cycle == 0,
             (np.asarray(attribute) == "C") & (cost >= high_value_cost),
             hyq <= 0,
-            hyq <= low_volume_max,
+            volume <= low_volume_max,
             np.asarray(ssq, dtype=np.float64) < central_ssq_min,
         ]
     return np.select(conditions, np.arange(len(conditions), dtype=np.int8), default=np.int8(len(conditions)))
