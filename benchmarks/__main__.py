@@ -526,13 +526,13 @@ def _statsforecast_peer(run: Run, q: np.ndarray, ours: dict[str, np.ndarray], n:
 def catalogue_steps(f: np.ndarray, v: np.ndarray, lead: np.ndarray, cycle: np.ndarray, cost: np.ndarray) -> Any:
     """The budget steps of the first PEER_BUDGET_ROWS rows with demand and a price (the pulp peer's sample)."""
     from spareopt.policy.budget import service_steps
-    from spareopt.policy.service import _lead, _model_codes, _order_quantity, _protection
+    from spareopt.policy.service import _model_codes, _order_quantity, _protection, _undershoot
 
     rows = np.flatnonzero((f > 0) & np.isfinite(cost) & (cost > 0))[:PEER_BUDGET_ROWS]
     f, v, lead, cycle, cost = f[rows], v[rows], lead[rows], cycle[rows], cost[rows]
     mu, var, mu_r, _ = _protection(f, v, lead, cycle)
     return service_steps(12 * f, mu, var, _model_codes(mu, var, 10.0, 1.1), _order_quantity(f, mu_r).astype(float),
-                         *_lead(f, v, lead), mu_r, cost)
+                         _undershoot(f, v, mu_r), cost)
 
 
 def _budget_peer(run: Run, steps: Any) -> dict[str, Any]:
