@@ -25,16 +25,24 @@ from .history import History
 from .io import new_figure
 from .parts import PartsMaster
 from .pipeline import STAGES, Source, _Counts, _decide, _load, _override, _Plan, _report, _Run, _targets, _text
-from .policy.budget import Steps, efficient_curve, greedy_steps, integer_steps, service_steps, step_order
+from .policy.budget import (
+    Steps,
+    efficient_curve,
+    greedy_steps,
+    integer_steps,
+    pool_steps,
+    service_steps,
+    step_order,
+)
 from .policy.class_policy import ClassPolicyRule
 from .policy.metric import MetricPlan, metric_backorders, metric_steps
 from .policy.seed import DAYS_PER_MONTH
 from .policy.service import (
     _fill_rate,
+    _lead,
     _model_codes,
     _order_quantity,
     _protection,
-    _undershoot,
     implied_service,
     reorder_point_for,
 )
@@ -136,8 +144,10 @@ def optimize(
     Notes
     -----
     Every row runs an (R, s, S) plan with S = s + Q, Q = ceil(mu_R) (the service-level policy's).
-    Its expected fill rate at reorder point s is fill(s) = max(0, 1 - E[(X - s)+] / (Q + E[U]))
-    over the demand X of L/T + O/C, and the expected units filled a year D fill(s), D = 12 x the
+    Its expected fill rate at reorder point s is the policy's implied fill rate
+    (:func:`spareopt.policy.implied_service`), fill(s) = mu_R / (mu_R + short(s)) with the shortage
+    per review short(s) = mean over k = s + 1..S of E[(X - k)+] - E[(X_L - k)+], X the demand of
+    L/T + O/C and X_L of L/T alone; the expected units filled a year are D fill(s), D = 12 x the
     monthly forecast.  Marginal analysis (:func:`spareopt.policy.budget.greedy_steps`) maximises
     sum D fill(s) subject to sum unit_cost x S <= budget; ``stock_level`` is S, 0 for a row left
     unstocked, and ``location`` is ``dealer``.  The curve's points are the efficient points of the
@@ -175,7 +185,8 @@ def optimize(
                               max_volume=max_volume)
     table = _table(run, levels)
     total = float(levels.demand.sum())
-    value, fill = efficient_curve(levels.steps, total, order=levels.order)
+    curve = levels.steps if max_volume is None else pool_steps(levels.steps)  # pulp took from every level
+    value, fill = efficient_curve(curve, total, order=levels.order)
     table.attrs["curve"] = pd.DataFrame({"stock_value": value, "expected_fill_rate": fill})
     markers = _markers(run, plan, levels)
     table.attrs["markers"] = markers
@@ -214,26 +225,29 @@ class _Ladder:
     var: np.ndarray
     code: np.ndarray  # demand model
     quantity: np.ndarray  # Q
-    undershoot: np.ndarray  # E[U]
+    lead_mean: np.ndarray  # demand over L alone
+    lead_var: np.ndarray
+    review_mean: np.ndarray  # mu_R, demand over R
     demand: np.ndarray  # units a year
     cost: np.ndarray  # unit cost (NaN: unknown, no steps)
     excluded: np.ndarray  # rows without steps: no unit cost, or kept off the shelf by the class policy
 
 
-def _ladder(run: _Run, plan: _Plan, class_minimums: bool = False) -> _Ladder:
+def _ladder(run: _Run, plan: _Plan, class_minimums: bool = False, pooled: bool = True) -> _Ladder:
     f, v = plan.demand.forecast, plan.demand.variance
-    mu, var, mu_r, _ = _protection(f, v, run.per_series("lead_time_days", np.float64),
-                                   run.per_series("order_cycle_days", np.float64))
+    lead = run.per_series("lead_time_days", np.float64)
+    mu, var, mu_r, _ = _protection(f, v, lead, run.per_series("order_cycle_days", np.float64))
     code = _model_codes(mu, var, run.cfg.normal_min_mean, run.cfg.overdispersion_min)
     quantity = _order_quantity(f, mu_r).astype(np.float64)
-    undershoot = _undershoot(f, v, mu_r)
+    mu_l, var_l = _lead(f, v, lead)
     demand = 12.0 * f
     cost = run.per_series("unit_cost", np.float64)
     excluded = np.isnan(cost)  # no price, no place in a budget: left unstocked, and counted
     if class_minimums:
         excluded |= _excluded_by_class(run.cfg.class_policy, plan.rule)
-    steps = service_steps(np.where(excluded, 0.0, demand), mu, var, code, quantity, undershoot, np.nan_to_num(cost))
-    return _Ladder(steps, mu, var, code, quantity, undershoot, demand, cost, excluded)
+    steps = service_steps(np.where(excluded, 0.0, demand), mu, var, code, quantity, mu_l, var_l, mu_r,
+                          np.nan_to_num(cost), pooled=pooled)
+    return _Ladder(steps, mu, var, code, quantity, mu_l, var_l, mu_r, demand, cost, excluded)
 
 
 def budget_steps(run: _Run, plan: _Plan) -> Steps:
@@ -250,7 +264,7 @@ def optimized_levels(run: _Run, plan: _Plan, budget: float, *, budget_per: str =
     ``taken``: the steps (:func:`budget_steps`) a network budget took, when the marginal analysis ran on the
     whole network's steps elsewhere (the stream and dask engines); then only the levels are computed here.
     """
-    ladder = _ladder(run, plan, class_minimums)
+    ladder = _ladder(run, plan, class_minimums, pooled=max_volume is None or taken is not None)  # pulp: every level
     steps, cost, quantity = ladder.steps, ladder.cost, ladder.quantity
     forced = None
     group = run.dealer if budget_per == "dealer" and run.dealer is not None else None
@@ -265,8 +279,8 @@ def optimized_levels(run: _Run, plan: _Plan, budget: float, *, budget_per: str =
         taken = np.asarray(taken, dtype=bool)
     elif max_volume is not None:
         volume = _unit_volume(run, ladder.demand)
-        units = steps.cost / np.where(cost[steps.row] > 0, cost[steps.row], 1.0)
-        units = np.where(cost[steps.row] > 0, units, np.where(steps.first, quantity[steps.row] + steps.level, 1.0))
+        before = np.r_[-1, steps.level[:-1]]  # the level before the step (a pooled step holds several units)
+        units = np.where(steps.first, quantity[steps.row] + steps.level, steps.level - before)
         capacities = [(steps.cost, float(budget)), (volume[steps.row] * units, float(max_volume))]
         taken = integer_steps(steps, capacities)
         if forced is not None and not taken[forced].all():
@@ -279,7 +293,7 @@ def optimized_levels(run: _Run, plan: _Plan, budget: float, *, budget_per: str =
     stocked = s >= 0
     top = np.where(stocked, s + quantity.astype(np.int64), 0)
     fill = np.where(stocked, _fill_rate(np.maximum(s, 0).astype(np.float64), quantity, ladder.mu, ladder.var,
-                                        ladder.code, ladder.undershoot), 0.0)
+                                        ladder.code, ladder.lead_mean, ladder.lead_var, ladder.review_mean), 0.0)
     demand = ladder.demand
     fill = np.where(demand > 0, fill, 0.0)
     return _Levels(np.maximum(s, 0), top, fill, demand, cost, steps, taken, float(steps.cost[taken].sum()),

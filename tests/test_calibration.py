@@ -185,16 +185,24 @@ def test_evaluate_calibration_all_row_is_the_totals_over_stocked_rows(rows):
 def test_current_promise_is_the_poisson_service_of_the_masters_levels():
     """The master's (s, S) = (2, 5) for 12 months of 4 units: forecast 4, variance 0, L = 30 days, R = 7.
 
-    mu = 4 x 37 / 30.4375 = 4.8624 (Poisson: variance / mean 0 <= 1.1), mu_R = 4 x 7 / 30.4375 = 0.9199,
-    E[U] = mu_R / 2 = 0.4600; CSL = P(X <= 2) = 0.1367; ESPRC = mu P(X >= 2) - 2 P(X >= 3) = 2.9155;
-    fill = 1 - 2.9155 / (3 + 0.4600) = 0.1574. The holdout 3, 0, 4, 1, 6 runs short in one month of five.
+    Poisson over P = 37 / 30.4375 months (mu_P = 4.8624) and over L alone (mu_L = 3.9425); mu_R = 0.9199.
+    CSL = P(X_P <= 2) = 0.1367.  With B(y) = sum over k >= y of E[(X - k)+] (the second-order loss):
+    B_P(3) = 5.0359, B_P(6) = 0.8446, B_L(3) = 2.7520, B_L(6) = 0.3090, so the shortage per review is
+    (5.0359 - 0.8446 - 2.7520 + 0.3090) / 3 = 0.5828 and the lost-sales fill mu_R / (mu_R + 0.5828) = 0.6122.
+    The holdout 3, 0, 4, 1, 6 runs short in one month of five.
     """
-    mu, mu_r = 4 * 37 / D, 4 * 7 / D
-    pmf = [math.exp(-mu) * mu ** k / math.factorial(k) for k in range(3)]
-    csl = sum(pmf)
-    esprc = mu * (1 - pmf[0] - pmf[1]) - 2 * (1 - csl)
-    fill = 1 - esprc / (3 + mu_r / 2)
-    assert (round(csl, 4), round(fill, 4)) == (0.1367, 0.1574)
+    mu, mu_l, mu_r = 4 * 37 / D, 4 * 30 / D, 4 * 7 / D
+
+    def pmf(x: int, m: float) -> float:
+        return math.exp(-m + x * math.log(m) - math.lgamma(x + 1))
+
+    def second_order(y: int, m: float) -> float:  # sum over k >= y of E[(X - k)+] = E[(X - y)(X - y + 1) / 2]
+        return sum(0.5 * (x - y) * (x - y + 1) * pmf(x, m) for x in range(y, 120))
+
+    csl = sum(pmf(k, mu) for k in range(3))
+    short = (second_order(3, mu) - second_order(6, mu) - second_order(3, mu_l) + second_order(6, mu_l)) / 3
+    fill = mu_r / (mu_r + short)
+    assert (round(csl, 4), round(short, 4), round(fill, 4)) == (0.1367, 0.5828, 0.6122)
     parts = pd.DataFrame({"part": ["P1"], "unit_cost": [10.0], "lead_time_days": [30], "reorder_point": [2],
                           "max_stock": [5]})
     table = spareopt.evaluate(_sales([4] * 12, [3, 0, 4, 1, 6]), parts, holdout_months=5,

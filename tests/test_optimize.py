@@ -19,19 +19,23 @@ from hypothesis import strategies as st
 import spareopt
 from spareopt import InfeasibleError
 from spareopt.policy.budget import efficient_curve, greedy_steps, integer_steps, service_steps
-from spareopt.policy.service import _fill_rate
+from spareopt.policy.service import implied_service
 
-# a tiny catalogue: Poisson demand over L + R, Q = 1, E[U] = 1
-DEMAND = np.array([24.0, 12.0, 6.0])  # units a year
-MEAN = np.array([2.0, 1.0, 0.5])  # over L + R
+MONTH = 365.25 / 12
+
+# a tiny catalogue: Poisson demand of 1, 0.5 and 0.25 a month, L = R = one month, so Q = 1 and, over L + R, L and R,
+# the means 2 f, f and f
+RATE = np.array([1.0, 0.5, 0.25])  # units a month
+DEMAND = 12 * RATE  # units a year
+MEAN = 2 * RATE  # over L + R
 COST = np.array([3.0, 5.0, 2.0])
 
 
 def _fill(row: int, s: int) -> float:
+    """The policy's implied fill rate of (s, s + 1): what the optimizer must value a level at."""
     if s < 0:
         return 0.0
-    return float(_fill_rate(np.array([float(s)]), np.array([1.0]), MEAN[[row]], MEAN[[row]], np.array([0], np.int8),
-                            np.array([1.0]))[0])
+    return float(implied_service([s], [s + 1], RATE[row], RATE[row], MONTH, MONTH).implied_fill_rate[0])
 
 
 def _enumerate(budget: float, top: int = 7) -> float:
@@ -44,14 +48,25 @@ def _enumerate(budget: float, top: int = 7) -> float:
     return best
 
 
-def _steps():
-    return service_steps(DEMAND, MEAN, MEAN, np.zeros(3, np.int8), np.ones(3), np.ones(3), COST)
+def _steps(pooled: bool = True):
+    return service_steps(DEMAND, MEAN, MEAN, np.zeros(3, np.int8), np.ones(3), RATE, RATE, RATE, COST, pooled=pooled)
 
 
 def test_golden_fill_rates_by_hand():
-    """Poisson(2), Q = 1, E[U] = 1: loss(0) = 2, loss(1) = 1 + e^-2, so fill(0) = 0 and fill(1) = 1 - (1 + e^-2)/2."""
-    assert _fill(0, 0) == 0.0
-    assert _fill(0, 1) == pytest.approx(1 - (1 + np.exp(-2)) / 2)
+    """X_{L+R} ~ Poisson(2), X_L ~ Poisson(1), mu_R = 1, Q = 1:
+    fill(s) = 1 / (1 + E[(X_{L+R} - s - 1)+] - E[(X_L - s - 1)+]).
+
+    s = 0: E[(X_{L+R} - 1)+] = 2 - 1 + e^-2 and E[(X_L - 1)+] = e^-1, so fill(0) = 1 / (2 + e^-2 - e^-1) = 0.56578;
+    s = 1: E[(X_{L+R} - 2)+] = 2 - 2 + 2 e^-2 + 2 e^-2 = 4 e^-2 and E[(X_L - 2)+] = 1 - 2 + 2 e^-1 + e^-1 = 3 e^-1 - 1,
+    so fill(1) = 1 / (2 + 4 e^-2 - 3 e^-1) = 0.69555.  The steps' cumulative gains are D fill(s), D = 12.
+    """
+    e = np.exp
+    assert _fill(0, 0) == pytest.approx(1 / (2 + e(-2) - e(-1)), rel=1e-12)
+    assert _fill(0, 1) == pytest.approx(1 / (2 + 4 * e(-2) - 3 * e(-1)), rel=1e-12)
+    assert (_fill(0, 0), _fill(0, 1)) == pytest.approx((0.56578, 0.69555), abs=1e-5)
+    steps = _steps()
+    mine = steps.row == 0
+    assert np.cumsum(steps.gain[mine]) == pytest.approx(12 * np.array([_fill(0, s) for s in steps.level[mine]]))
 
 
 @pytest.mark.parametrize("budget", [0.0, 5.0, 9.0, 14.0, 20.0, 31.0])
@@ -63,8 +78,9 @@ def test_tiny_budget_case_against_enumeration(budget):
     best = _enumerate(budget)
     assert gain <= best + 1e-9  # never better than the optimum ...
     assert gain >= best - steps.gain.max() - 1e-9  # ... and within one step of it
-    exact = integer_steps(steps, [(steps.cost, budget)]) if len(steps) else np.zeros(0, bool)
-    assert steps.gain[exact].sum() == pytest.approx(best, abs=1e-9)  # pulp finds the enumeration's optimum
+    every = _steps(pooled=False)  # one step per level: the integer programme needs no concave envelope
+    exact = integer_steps(every, [(every.cost, budget)])
+    assert every.gain[exact].sum() == pytest.approx(best, abs=1e-9)  # pulp finds the enumeration's optimum
 
 
 def test_every_efficient_point_is_optimal():
@@ -82,8 +98,9 @@ def test_greedy_against_pulp_on_random_instances(seed):
     n = 5
     mean = rng.uniform(0.1, 3.0, n)
     lumpy = rng.random(n) < 0.5  # negative binomial rows, variance 2.5 x the mean
-    steps = service_steps(12 * mean, mean, np.where(lumpy, 2.5, 1.0) * mean, lumpy.astype(np.int8), np.ones(n),
-                          np.ones(n), rng.uniform(1, 20, n))
+    var = np.where(lumpy, 2.5, 1.0) * mean
+    steps = service_steps(12 * mean, mean, var, lumpy.astype(np.int8), np.ones(n), mean / 2, var / 2, mean / 2,
+                          rng.uniform(1, 20, n))
     budget = float(rng.uniform(0.1, 0.6) * steps.cost.sum())
     greedy = steps.gain[greedy_steps(steps, budget)].sum()
     exact = steps.gain[integer_steps(steps, [(steps.cost, budget)])].sum()
@@ -95,8 +112,8 @@ def test_greedy_against_pulp_on_random_instances(seed):
        st.floats(0, 200))
 def test_fill_never_falls_as_the_budget_rises_and_the_budget_holds(rows, b1, b2):
     mean, cost = (np.array(c) for c in zip(*rows))
-    steps = service_steps(12 * mean, mean, mean, np.zeros(len(mean), np.int8), np.ones(len(mean)), np.ones(len(mean)),
-                          cost)
+    steps = service_steps(12 * mean, mean, mean, np.zeros(len(mean), np.int8), np.ones(len(mean)), mean / 2, mean / 2,
+                          mean / 2, cost)
     low, high = sorted((b1, b2))
     a, b = greedy_steps(steps, low), greedy_steps(steps, high)
     assert steps.cost[a].sum() <= low + 1e-9 and steps.cost[b].sum() <= high + 1e-9
@@ -108,8 +125,6 @@ def test_fill_never_falls_as_the_budget_rises_and_the_budget_holds(rows, b1, b2)
 
 
 # -- the pipeline ---------------------------------------------------------------------------------
-
-MONTH = 365.25 / 12
 
 
 def _history() -> pd.DataFrame:
@@ -206,23 +221,42 @@ def test_cli_infeasible_minimums_exit_1_and_keep_the_output(files):
     assert run_cli("optimize", "sales.csv").exit_code == 2  # --budget is required
 
 
-def test_walked_fill_rates_equal_the_closed_forms():
-    """service_steps walks each row's levels (pmf running sums); the closed forms of service.loss must agree."""
-    from spareopt.policy.budget import _fill_by_levels
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([0.0, 0.05, 0.3, 1.0, 4.0, 15.0, 40.0]), st.sampled_from([0.5, 1.0, 3.0]),
+                          st.sampled_from([0.0, 10.0, 30.0, 56.0, 120.0]), st.sampled_from([0.0, 7.0, 30.0, 61.0]),
+                          st.floats(0.5, 30.0)), min_size=1, max_size=6))
+def test_steps_value_every_level_at_the_policy_fill_rate(rows):
+    """The steps of all rows at once equal a loop of one-series implied_service calls: a row's cumulative gain up to a
+    step is D fill(s) at the step's level, and after the pooling every row's gain per cost falls."""
+    from spareopt.policy.service import _lead, _model_codes, _order_quantity, _protection
 
-    rng = np.random.default_rng(5)
-    n = 60
-    mu = rng.uniform(0.05, 25.0, n)
-    code = rng.integers(0, 3, n).astype(np.int8)
-    var = np.where(code == 1, mu * rng.uniform(1.2, 4.0, n), mu * rng.uniform(0.5, 2.0, n))
-    q, eu = np.ceil(rng.uniform(1, 5, n)), rng.uniform(0.5, 3.0, n)
-    count = np.full(n, 40)
-    row = np.repeat(np.arange(n), count)
-    start = np.cumsum(count) - count
-    level = np.arange(row.size) - start[row]
-    walked = _fill_by_levels(row, level, start, q, mu, var, code, eu)
-    closed = _fill_rate(level.astype(float), q[row], mu[row], var[row], code[row], eu[row])
-    assert np.allclose(walked, closed, atol=1e-9)
+    f, ratio, lead, cycle, cost = (np.array(c) for c in zip(*rows))
+    v = f * ratio
+    mu, var, mu_r, _ = _protection(f, v, lead, cycle)
+    quantity = _order_quantity(f, mu_r).astype(np.float64)
+    steps = service_steps(12 * f, mu, var, _model_codes(mu, var, 10.0, 1.1), quantity, *_lead(f, v, lead), mu_r, cost)
+    for i in range(len(f)):
+        mine = steps.row == i
+        if mu[i] == 0:  # no demand, or none over L + R = 0: nothing to stock for
+            assert not mine.any()
+            continue
+        level = steps.level[mine]
+        alone = implied_service(level, level + quantity[i], f[i], v[i], lead[i], cycle[i]).implied_fill_rate
+        assert np.cumsum(steps.gain[mine]) == pytest.approx(12 * f[i] * alone, rel=1e-9, abs=1e-9)
+        first_cost = cost[i] * (quantity[i] + level[0])
+        assert steps.cost[mine] == pytest.approx(np.r_[first_cost, cost[i] * np.diff(level)])
+        ratios = steps.gain[mine] / steps.cost[mine]
+        assert np.all(np.diff(ratios) <= 1e-12 * ratios[0])
+        assert steps.first[mine].tolist() == [True] + [False] * (mine.sum() - 1)
+
+
+def test_rising_gains_are_pooled_into_one_step():
+    """Poisson 1 a month, L = R = one month (service_steps' example): the gains of s = 1 and s = 2 are 1.56 and 1.70
+    a unit; the second pays more, so the two are one step of 2 units, and the greedy never takes s = 2 before s = 1."""
+    steps = service_steps([12.0], [2.0], [2.0], [0], [1], [1.0], [1.0], [1.0], [1.0])
+    assert steps.level[:3].tolist() == [0, 2, 3]
+    assert steps.cost[:3].tolist() == [1.0, 2.0, 1.0]
+    assert steps.gain[1] == pytest.approx(12 * (_fill(0, 2) - _fill(0, 0)))
 
 
 # -- two echelons (METRIC) --------------------------------------------------------------------------

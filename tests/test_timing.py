@@ -42,16 +42,17 @@ def test_the_plan_protects_lead_time_plus_review():
 
 @settings(max_examples=50, deadline=None)
 @given(st.floats(0.3, 3.0), st.sampled_from([0.0, 0.25, 0.5, 1.0, 1.5]))
-def test_monthly_poisson_replay_fills_at_least_the_backorder_fill_it_was_planned_for(rate, ell):
-    # A whole network of one Poisson part, planned for a 0.9 fill rate over ell + 1 months and replayed with the
-    # same ell over 20 years: lost sales fill at least what the (cautious) backorder formula promised, less noise.
+def test_monthly_poisson_replay_delivers_the_fill_the_plan_promised(rate, ell):
+    # One Poisson part on 200 shelves, planned for a 0.9 fill rate over ell + 1 months and replayed with the same
+    # ell for 20 years: the policy and the replay share one timing model, so the promise holds (within 3.5 points:
+    # the replay spreads a month's demand evenly, so a fraction of a unit can wait on the shelf).
     rng = np.random.default_rng(7)
     demand = rng.poisson(rate, size=(200, 240)).astype(np.float64)
     lead = ell * DAYS_PER_MONTH
     s, big_s, _ = reorder_point_for(0.9, [rate], [rate], lead, DAYS_PER_MONTH, kind="fill_rate")
     promised = implied_service(s, big_s, [rate], [rate], lead, DAYS_PER_MONTH).implied_fill_rate[0]
     result = replay(demand, s[0], big_s[0], lead_time_months=ell)
-    assert result.filled.sum() / result.demand.sum() >= promised - 0.02
+    assert abs(result.filled.sum() / result.demand.sum() - promised) <= 0.035
 
 
 @pytest.mark.parametrize("days", [0.0, 7.0, 30.4375, 56.0, 365.25])

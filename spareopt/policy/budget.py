@@ -2,16 +2,20 @@ r"""The best stock levels for a budget: every row's fill-rate curve, and margina
 
 Each dealer x part row runs the (R, s, S) plan of :mod:`spareopt.policy.service`: order quantity
 Q = ceil(mu_R) (at least 1 when there is demand), S = s + Q.  Its fill rate at reorder point s is
+the implied fill rate of :func:`spareopt.policy.service.implied_service`, the policy's own model,
 
-.. math:: \text{fill}(s) = \max\!\left(0,\; 1 - \frac{E[(X_{L+R} - s)^+]}{Q + E[U]}\right),
+.. math::
+
+    \text{fill}(s) = \frac{\mu_R}{\mu_R + \text{short}(s)}, \qquad
+    \text{short}(s) = \frac{1}{Q} \sum_{k=s+1}^{s+Q} \left(E[(X_{L+R} - k)^+] - E[(X_L - k)^+]\right),
 
 and the expected units filled per year are D fill(s), D = 12 f the yearly demand.  Raising s by one
-unit costs ``unit_cost`` and fills D P(X > s) / (Q + E[U]) more units a year: the gains fall as s
-rises (the loss function is convex), so the objective is concave in s.  The first step, from "not
-stocked" (S = 0) to s = 0 (S = Q), costs Q units at once; where the fill rate is clipped at 0 the
-first steps gain nothing.  :func:`service_steps` therefore merges the first steps into one bundle
-while the next step's gain per unit of cost beats the bundle's: the concave envelope of the
-curve from the origin.  After it, every row's steps fall in gain per cost.
+unit costs ``unit_cost``; the first step, from "not stocked" (S = 0) to s = 0 (S = Q), costs Q units
+at once.  The gains are not always falling: with a lead time, short(s) first falls slowly (the
+units below the lead-time demand are gone before the order arrives), then fast, then slowly again.
+:func:`service_steps` therefore pools a row's adjacent steps wherever the later one pays more per
+unit of cost (pool adjacent violators): the concave envelope of the row's curve from the origin.
+After it, every row's steps fall in gain per cost.
 
 :func:`greedy_steps` then sorts every step of the catalogue by gain per cost, once, and takes them
 while they fit the budget (per dealer or for the network): Fox's (1966) marginal analysis, the
@@ -30,6 +34,9 @@ Sherbrooke, C. C. (1968), "METRIC: A Multi-Echelon Technique for Recoverable Ite
 Kluwer, chapter 2.
 
 Silver, Pyke & Peterson (1998), chapter 7: the fill rate of an (s, Q) system.
+
+Barlow, R. E., Bartholomew, D. J., Bremner, J. M. & Brunk, H. D. (1972), *Statistical Inference under Order
+Restrictions*, Wiley: pool adjacent violators.
 """
 
 from __future__ import annotations
@@ -39,9 +46,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .service import NEGATIVE_BINOMIAL, NORMAL, POISSON, _cdf, _loss, _nb_params, _smallest
+from .service import _cdf, _fill_rate, _smallest
 
-__all__ = ["Steps", "efficient_curve", "greedy_steps", "integer_steps", "service_steps", "step_order"]
+__all__ = ["Steps", "efficient_curve", "greedy_steps", "integer_steps", "pool_steps", "service_steps", "step_order"]
 
 _TAIL = 1e-6
 """Steps stop once P(X > s) <= this: the next unit would fill almost nothing."""
@@ -67,8 +74,12 @@ def service_steps(
     variance: ArrayLike,
     model: ArrayLike,
     quantity: ArrayLike,
-    undershoot: ArrayLike,
+    lead_mean: ArrayLike,
+    lead_variance: ArrayLike,
+    review_mean: ArrayLike,
     unit_cost: ArrayLike,
+    *,
+    pooled: bool = True,
 ) -> Steps:
     """Every row's steps of stock, from not stocked up to the level where one more unit fills almost nothing.
 
@@ -78,30 +89,49 @@ def service_steps(
         D, units a year (0: the row never gets stock).
     mean, variance, model : array_like, shape (n,)
         Demand over L + R and its model code (:func:`spareopt.policy.service.demand_model`).
-    quantity, undershoot : array_like, shape (n,)
-        Q (whole units, >= 1 where D > 0) and E[U] of the (R, s, S) plan.
+    quantity : array_like, shape (n,)
+        Q, whole units (>= 1 where D > 0), of the (R, s, S) plan.
+    lead_mean, lead_variance : array_like, shape (n,)
+        Mean f L / D and variance v L / D of the demand over the lead time alone, units and units^2.
+    review_mean : array_like, shape (n,)
+        mu_R = f R / D, the mean demand of one review period, units.
     unit_cost : array_like, shape (n,)
         Cost of one unit (> 0).
+    pooled : bool
+        Pool the steps whose gain per cost rises (below), as :func:`greedy_steps` and
+        :func:`efficient_curve` need; False keeps one step per level, for :func:`integer_steps`,
+        whose order constraints need no concavity.
 
     Returns
     -------
     Steps
 
+    Notes
+    -----
+    fill(s) is the implied fill rate of :func:`spareopt.policy.service.implied_service`, computed
+    in closed form for every level of every row at once (one call on the flat arrays of all steps).
+    The steps are then pooled into blocks wherever a row's gain per cost rises (pool adjacent
+    violators: the concave envelope of the row's curve, from the origin), so that every row's
+    steps fall in gain per cost.
+
     Examples
     --------
-    Poisson(2) over L + R, Q = 1, E[U] = 1, 24 units a year at cost 1.  The fill rates at
-    s = 0, 1, 2, 3 are 0, 0.4323, 0.7293, 0.8910 (loss 2, 1.1353, 0.5413, 0.2180), so the steps
-    gain 0, 10.38, 7.13, 3.88 units a year for 1 each.  The bundle starts at s = 0 (gain 0), takes
-    s = 1 (5.19 a unit on average) and s = 2 (7.13 > 5.19; now 17.50 for 3, 5.83 a unit), and
-    stops before s = 3 (3.88 < 5.83):
+    Poisson demand of 1 a month, L = R = one month: X_{L+R} ~ Poisson(2), X_L ~ Poisson(1),
+    mu_R = 1, Q = 1, 12 units a year at cost 1.  fill(s) = 1 / (1 + E[(X_{L+R} - s - 1)+] -
+    E[(X_L - s - 1)+]): at s = 0, 1, 2, 3 the shortages are 1.1353 - 0.3679 = 0.7675,
+    0.5413 - 0.1036 = 0.4377, 0.2180 - 0.0233 = 0.1947 and 0.0751 - 0.0043 = 0.0708, so fill(s)
+    = 0.5658, 0.6956, 0.8370, 0.9339 and the steps gain 6.79 (S = 1, cost 1), then 1.56, 1.70,
+    1.16 units a year for 1 each.  The third pays more than the second, so the two pool into one
+    step to s = 2 (cost 2, 3.26, 1.63 a unit), and the gains per cost fall from there:
 
-    >>> steps = service_steps([24.0], [2.0], [2.0], [0], [1], [1.0], [1.0])
-    >>> steps.level[:3].tolist(), steps.cost[:2].tolist(), steps.gain[:2].round(2).tolist()
-    ([2, 3, 4], [3.0, 1.0], [17.5, 3.88])
+    >>> steps = service_steps([12.0], [2.0], [2.0], [0], [1], [1.0], [1.0], [1.0], [1.0])
+    >>> steps.level[:3].tolist(), steps.cost[:3].tolist(), steps.gain[:3].round(2).tolist()
+    ([0, 2, 3], [1.0, 2.0, 1.0], [6.79, 3.26, 1.16])
     """
-    d, mu, var = (np.asarray(x, dtype=np.float64) for x in (demand, mean, variance))
+    d, mu, var, mu_l, var_l, mu_r = (np.asarray(x, dtype=np.float64)
+                                     for x in (demand, mean, variance, lead_mean, lead_variance, review_mean))
     code = np.asarray(model).astype(np.int8)
-    q, eu, c = (np.asarray(x, dtype=np.float64) for x in (quantity, undershoot, unit_cost))
+    q, c = (np.asarray(x, dtype=np.float64) for x in (quantity, unit_cost))
     live = np.flatnonzero((d > 0) & (mu > 0))
     top = np.zeros(len(d), dtype=np.int64)
     if live.size:  # the last level worth a step: P(X > s) <= _TAIL
@@ -111,69 +141,44 @@ def service_steps(
     row = np.repeat(np.arange(len(d)), count)
     start = np.cumsum(count) - count
     level = np.arange(row.size) - start[row]
-    fill = _fill_by_levels(row, level, start, q, mu, var, code, eu)
+    fill = _fill_rate(level.astype(np.float64), q[row], mu[row], var[row], code[row], mu_l[row], var_l[row], mu_r[row])
     previous = np.where(level > 0, np.r_[0.0, fill[:-1]], 0.0)
     gain = d[row] * (fill - previous)
     cost = np.where(level == 0, c[row] * q[row], c[row])
-    # the concave envelope from the origin: merge the next step into the bundle while it pays more
-    bundle = start[count > 0]
-    merged = np.zeros(row.size, dtype=bool)
-    b_cost, b_gain = cost[bundle].copy(), gain[bundle].copy()
-    nxt = bundle + 1
-    end = start[count > 0] + count[count > 0]
-    active = np.flatnonzero(nxt < end)
-    while active.size:
-        i = nxt[active]
-        better = (gain[i] * b_cost[active] > b_gain[active] * cost[i]) | (b_gain[active] <= 0)
-        take = active[better]
-        j = nxt[take]
-        merged[j] = True
-        b_cost[take] += cost[j]
-        b_gain[take] += gain[j]
-        nxt[take] += 1
-        active = take[nxt[take] < end[take]]
-    cost[bundle], gain[bundle] = b_cost, b_gain
-    level[bundle] = level[nxt - 1]
-    keep = ~merged
-    first = np.zeros(row.size, dtype=bool)
-    first[bundle] = True
-    return Steps(row[keep], level[keep], cost[keep], gain[keep], first[keep])
+    steps = Steps(row, level, cost, gain, level == 0)
+    return pool_steps(steps) if pooled else steps
 
 
-def _fill_by_levels(row: np.ndarray, level: np.ndarray, start: np.ndarray, q: np.ndarray, mu: np.ndarray,
-                    var: np.ndarray, code: np.ndarray, eu: np.ndarray) -> np.ndarray:
-    """fill(s) at every step: levels 0, 1, ... of each row, laid out row after row.
+def pool_steps(steps: Steps) -> Steps:
+    """Pool adjacent steps of a row while the later one pays more per cost: the concave envelope of each row.
 
-    Poisson and negative binomial rows walk their levels: the pmf in closed form (log-gamma), its
-    running sum within the row gives P(X > s), and loss(s) = mu - sum_{k<s} P(X > k) (loss(0) = mu,
-    loss(s + 1) = loss(s) - P(X > s)); no incomplete beta or gamma per step.  Normal rows use the
-    closed-form loss of :func:`spareopt.policy.service.loss`.
+    Every round merges each block into the one before it (same row) when its gain per cost is higher;
+    merging adjacent violators in any order ends at the one envelope (the isotonic regression of the
+    ratios, weighted by cost).  A block keeps the level of its last step; the row's first block holds
+    its first step.  Steps laid out row after row, levels rising, as :func:`service_steps` makes them.
+
+    >>> flat = Steps(np.array([0, 0, 0]), np.array([0, 1, 2]), np.ones(3), np.array([3.0, 1.0, 2.0]),
+    ...              np.array([True, False, False]))
+    >>> pooled = pool_steps(flat)
+    >>> pooled.level.tolist(), pooled.cost.tolist(), pooled.gain.tolist()
+    ([0, 2], [1.0, 2.0], [3.0, 3.0])
     """
-    from scipy import special
-
-    m, v, c = mu[row], var[row], code[row]
-    k = level.astype(np.float64)
-    logp = np.full(len(row), -np.inf)
-    pois = (c == POISSON) & (m > 0)
-    logp[pois] = -m[pois] + k[pois] * np.log(m[pois]) - special.gammaln(k[pois] + 1)
-    nb = c == NEGATIVE_BINOMIAL
-    if nb.any():
-        n, p = _nb_params(m[nb], v[nb])
-        logp[nb] = (special.gammaln(k[nb] + n) - special.gammaln(n) - special.gammaln(k[nb] + 1) + n * np.log(p)
-                    + k[nb] * np.log1p(-p))
-    total = np.cumsum(np.exp(logp))
-    first = start[row]
-    cdf = total - np.r_[0.0, total][first]  # the running sum within the row
-    sf = np.maximum(1.0 - cdf, 0.0)
-    done = np.cumsum(sf)
-    before = done - sf - np.r_[0.0, done][first]  # sum of P(X > k) over the row's levels below s
-    loss = np.maximum(m - before, 0.0)
-    normal = c == NORMAL
-    if normal.any():
-        loss[normal] = _loss(k[normal], m[normal], v[normal], c[normal])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rate = 1.0 - loss / (q[row] + eu[row])
-    return np.where(loss > 0, np.clip(rate, 0.0, 1.0), 1.0)
+    row, level, cost, gain = steps.row, steps.level, steps.cost, steps.gain
+    head = np.ones(row.size, dtype=bool)  # the step starts a block
+    while row.size:
+        starts = np.flatnonzero(head)
+        b_cost, b_gain = np.add.reduceat(cost, starts), np.add.reduceat(gain, starts)
+        later = starts[1:]
+        rises = (row[later] == row[starts[:-1]]) & (b_gain[1:] * b_cost[:-1] > b_gain[:-1] * b_cost[1:])
+        if not rises.any():
+            break
+        head[later[rises]] = False
+    starts = np.flatnonzero(head)
+    if not row.size:
+        return Steps(row, level, cost, gain, np.zeros(0, dtype=bool))
+    last = np.r_[starts[1:], row.size] - 1
+    first = np.r_[True, row[starts[1:]] != row[starts[:-1]]]
+    return Steps(row[starts], level[last], np.add.reduceat(cost, starts), np.add.reduceat(gain, starts), first)
 
 
 def greedy_steps(steps: Steps, budget: float, *, group: ArrayLike | None = None,
@@ -199,13 +204,14 @@ def greedy_steps(steps: Steps, budget: float, *, group: ArrayLike | None = None,
     Notes
     -----
     One sort of all steps (gain / cost descending, then row, then level); a row's steps stay in
-    their order because their ratios fall.  Each round takes, per group, the prefix that fits, then
-    drops the steps that cost more than what is left, and the steps of rows whose first step was
-    not taken; rounds end when nothing is left.
+    their order because their ratios fall (:func:`pool_steps`).  Each round takes, per group, the
+    prefix that fits, then drops the steps that cost more than what is left, and the steps of a row
+    above one that was dropped; rounds end when nothing is left.
 
     Examples
     --------
-    >>> steps = service_steps([24.0, 6.0], [2.0, 0.5], [2.0, 0.5], [0, 0], [1, 1], [1.0, 1.0], [1.0, 1.0])
+    >>> steps = service_steps([12.0, 3.0], [2.0, 0.5], [2.0, 0.5], [0, 0], [1, 1], [1.0, 0.25], [1.0, 0.25],
+    ...                       [1.0, 0.25], [1.0, 1.0])
     >>> taken = greedy_steps(steps, 3.0)
     >>> float(steps.cost[taken].sum()) <= 3.0
     True
@@ -235,11 +241,12 @@ def greedy_steps(steps: Steps, budget: float, *, group: ArrayLike | None = None,
         taken[rest[fits]] = True
         np.subtract.at(left, gi[fits], ci[fits])
         rest = rest[~fits]
-        # what costs more than is left never fits; a row whose first step goes loses its other steps
+        # what costs more than is left never fits; a row loses the steps above one that goes (a pooled step of
+        # several units, or its first step)
         affordable = steps.cost[rest] <= left[g[rest]] * (1 + 1e-12) + 1e-9
-        gone = np.zeros(rows, dtype=bool)
-        gone[steps.row[rest[~affordable & steps.first[rest]]]] = True
-        rest = rest[affordable & ~gone[steps.row[rest]]]
+        cut = np.full(rows, np.iinfo(np.int64).max)
+        np.minimum.at(cut, steps.row[rest[~affordable]], steps.level[rest[~affordable]])
+        rest = rest[affordable & (steps.level[rest] < cut[steps.row[rest]])]
     return taken
 
 
@@ -274,8 +281,8 @@ def efficient_curve(steps: Steps, total_demand: float, *, points: int = 200,
     along the cumulative sums of the steps in gain-per-cost order (every one an efficient point),
     from 0 to the plan that stocks every step.
 
-    >>> steps = service_steps([24.0], [2.0], [2.0], [0], [1], [1.0], [1.0])
-    >>> value, fill = efficient_curve(steps, 24.0, points=3)
+    >>> steps = service_steps([12.0], [2.0], [2.0], [0], [1], [1.0], [1.0], [1.0], [1.0])
+    >>> value, fill = efficient_curve(steps, 12.0, points=3)
     >>> float(value[0]), float(fill[0]), bool(fill[-1] > 0.99)
     (0.0, 0.0, True)
     """
@@ -293,8 +300,8 @@ def integer_steps(steps: Steps, capacities: list[tuple[np.ndarray, float]], *,
     ``capacities`` are (weight per step, capacity) pairs, e.g. (steps.cost, budget) and the
     shelf volume.  Small instances only: one variable per step.
 
-    >>> steps = service_steps([24.0], [2.0], [2.0], [0], [1], [1.0], [1.0])
-    >>> integer_steps(steps, [(steps.cost, 4.0)]).tolist()[:3]
+    >>> steps = service_steps([12.0], [2.0], [2.0], [0], [1], [1.0], [1.0], [1.0], [1.0])
+    >>> integer_steps(steps, [(steps.cost, 3.0)]).tolist()[:3]
     [True, True, False]
     """
     import pulp
