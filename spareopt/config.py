@@ -167,6 +167,11 @@ class Config:
     fill_rate: float | None = None
     """Fill rate target, in (0, 1): the share of demand filled from the shelf. When set, it is the default
     target instead of service_level."""
+    fill_rate_scope: str = "part"
+    """A fill_rate target is met by each "part" alone (a slow mover's fill jumps past the target in whole units,
+    so a class over-delivers a low target), or by "class": each dealer's series of one class policy row together,
+    the least stock that fills that share of their expected demand (it leans on the parts the model finds cheapest
+    to fill, so it needs a model calibrated part by part: see the README's results before choosing it)."""
     dispersion_window_months: int = 24
     """Months up to as_of over which the variance of monthly demand (the demand model's dispersion) is measured."""
     lead_time_demand: str = "auto"
@@ -298,6 +303,8 @@ class Config:
         for name in ("service_level", "fill_rate"):
             value = getattr(self, name)
             _check(value is None or 0 < value < 1, name, value, "must be in (0, 1), e.g. 0.95")
+        _check(self.fill_rate_scope in ("class", "part"), "fill_rate_scope", self.fill_rate_scope,
+               "must be class or part")
         _check(self.low_volume_basis in ("network", "series"), "low_volume_basis", self.low_volume_basis,
                "must be network or series")
         _check(self.lead_time_demand in LEAD_TIME_DEMAND_MODELS, "lead_time_demand", self.lead_time_demand,
@@ -447,7 +454,7 @@ def _coerce(f: dataclasses.Field, value: Any, name: str, where: str) -> Any:
 
 _NOT_NUMBERS = {"defaults", "abc_basis", "abc_cutoff", "mc_method", "criteria", "weights", "mc_joint_table",
                 "cycle_band_edges", "class_policy", "policy", "forecast_method", "auto_methods", "distribution",
-                "lead_time_demand", "low_volume_basis"}
+                "lead_time_demand", "low_volume_basis", "fill_rate_scope"}
 
 POLICIES = ("seed", "service-level")
 """Stock-level policies of the must-stock list (config ``policy``, ``--policy``)."""

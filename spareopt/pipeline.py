@@ -28,6 +28,7 @@ from .history import DemandMatrix, History, _as_of_ordinal, demand_matrix, load_
 from .io import Table
 from .parts import ATTRIBUTES, PartsMaster, load_parts, part_fields
 from .policy import DECISIONS, REASONS, max_stock, reorder_point, ssq, stocking_priority
+from .policy.budget import fill_target_levels
 from .policy.class_policy import all_class_codes, class_code_index, match_class_policy
 from .policy.rules import DECISION_CODE_OF_REASON, reason_code
 from .policy.service import DEMAND_MODELS, implied_service, reorder_point_for
@@ -772,12 +773,21 @@ def _decide(run: _Run, policy: str | None = None) -> _Plan:
     elif policy == "service-level":
         target_kind, target = _targets(cfg, rule)
         rop, top = np.zeros(len(q), np.int64), np.zeros(len(q), np.int64)
+        together = (target_kind == TARGET_KINDS.index("fill_rate")) & (decision == 0) & (
+            cfg.fill_rate_scope == "class")
         for k, kind in enumerate(TARGET_KINDS):
-            rows = np.flatnonzero(target_kind == k)
+            rows = np.flatnonzero((target_kind == k) & ~together)
             if len(rows):
                 rop[rows], top[rows], _ = reorder_point_for(
                     target[rows], demand.forecast[rows], demand.variance[rows], lead[rows], cycle[rows], kind=kind,
                     **service)
+        rows = np.flatnonzero(together)
+        if len(rows):  # each dealer's class together: the least stock that fills the target share of its demand
+            group = rule[rows].astype(np.int64) + 1 + (0 if dealer is None else
+                                                       dealer[rows].astype(np.int64) * (len(cfg.class_policy) + 1))
+            rop[rows], top[rows] = fill_target_levels(
+                demand.forecast[rows], demand.variance[rows], lead[rows], cycle[rows], target[rows], group,
+                cost[rows], **service)
     else:
         raise ConfigError(f"policy must be one of {', '.join(POLICIES)}; got {policy!r}")
     csl, fill, model = implied_service(rop, top, demand.forecast, demand.variance, lead, cycle, **service)

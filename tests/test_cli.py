@@ -145,7 +145,8 @@ BAD = {
                            "phase_in_months, phase_out_months, adi_cutoff, cv2_cutoff, pattern_window_months, "
                            "mc_method, criteria, weights, mc_a, mc_b, mc_lambda, mc_min_weight, mc_joint_table, "
                            "cycle_band_edges, class_policy, policy, forecast_method, alpha, alpha_d, alpha_p, "
-                           "sma_months, auto_methods, service_level, fill_rate, dispersion_window_months, "
+                           "sma_months, auto_methods, service_level, fill_rate, fill_rate_scope, "
+                           "dispersion_window_months, "
                            "lead_time_demand, backtest_months, normal_min_mean, overdispersion_min, fit_months, "
                            "holding_rate, distribution, dispersion, transfer_days, defaults"),
 }

@@ -167,3 +167,21 @@ def test_cli_bad_settings_exit_1_and_write_nothing(files, args, message):
 def test_cli_unknown_method_or_policy_is_a_usage_error(files, args):
     result = run(*args)
     assert result.exit_code == 2
+
+
+def test_class_scope_fills_the_class_target_with_less_stock_than_each_part_alone():
+    # A steady part (3 a month) and a slow one (one unit every 6 months), one class, a 0.9 fill-rate target:
+    # together the class reaches 0.9 of its expected units with less stock than each part held to 0.9.
+    sales = _steady({"FAST": 3.0, "SLOW": 0.0}, months=24)
+    sales.loc[(sales["part"] == "SLOW") & sales["period"].isin(["2024-03", "2024-09", "2025-03", "2025-09"]),
+              "quantity"] = 1
+    config = {**SETUP, "fill_rate": 0.9, "lead_time_demand": "monthly_variance", "low_volume_max": 0,
+              "central_ssq_min": 0}
+    alone = spareopt.must_stock(sales, config=config, policy="service-level").set_index("part")
+    together = spareopt.must_stock(sales, config={**config, "fill_rate_scope": "class"},
+                                   policy="service-level").set_index("part")
+    weight = together["forecast"]
+    assert (together["implied_fill_rate"] * weight).sum() / weight.sum() >= 0.9
+    assert together["max_stock"].sum() <= alone["max_stock"].sum()
+    assert (alone["implied_fill_rate"] >= 0.9).all()
+    assert (together["max_stock"] >= 1).all()  # every stocked part keeps its first step
