@@ -39,6 +39,13 @@ greedy against pulp's optimum on a 200-row sample.  Issue 9: ``must_stock`` on t
 and on the ``dask`` engine with a LocalCluster of 1 and then 2 workers (started outside the timed
 run; its workers' peak memory read from their ``VmHWM``), each table checked equal to the local
 one; and the end-to-end CLI with ``--engine stream`` next to the local one (Parquet sizes only).
+Issue 20: the lead-time demand model's priors, fits and backtest, on the same matrix as the other compute
+stages (CSL 0.95 for every series): the network's gamma priors (``demand_sums`` + ``demand_inputs``); the
+``poisson_gamma``, ``forecast_error`` and ``empirical`` fits (``lead_time_demand`` given those priors, as the
+engines give them); ``lead_time_demand = "auto"`` whole, as a plan pays it (the priors, the backtest of 3
+models x 13 variance scales on at most 100k sampled series, and the chosen fits); and the levels of the
+auto model.  Peer: statsforecast's ``cross_validation`` (CrostonSBA, h = 12, one window) on the first 10k
+series, its per-series time against the backtest's, its forecasts at the origin compared with our sba.
 """
 
 from __future__ import annotations
@@ -79,6 +86,8 @@ CARPARTS = ROOT.parent / "shared" / "data" / "carparts" / "carparts_long.csv"
 SIZES = {"small": (50, 2_000), "medium": (500, 25_000), "large": (2_000, 60_000)}
 MONTHS = 36
 PEER_SERIES = 100_000
+PEER_CV_SERIES = 10_000
+"""Series of the statsforecast ``cross_validation`` peer of the backtest (one fit per series and window)."""
 MC_PARTS = {"small": 10_000, "medium": 100_000, "large": 100_000, "carparts": 100_000}
 """Parts in the Ramanathan stage (the issue's target: 100k parts)."""
 PEER_LP_PARTS = 50
@@ -236,7 +245,7 @@ def main() -> None:
     repeat = args.repeat or (1 if args.size == "large" else 3)
     history_path, parts_path = dataset(args.size, args.quiet)
     is_csv = history_path.suffix == ".csv"
-    run = Run(repeat, args.quiet, steps=19 + len(FORECASTERS) + 3 + 4 + 9 + 3 + 4 + (0 if is_csv else 4))
+    run = Run(repeat, args.quiet, steps=19 + len(FORECASTERS) + 3 + 4 + 9 + 3 + 4 + 7 + (0 if is_csv else 4))
     import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
@@ -289,7 +298,8 @@ def main() -> None:
     window = matrix.last(12)
     run.time("classify: xyz (cv over 12 months)", lambda: xyz(window), "compute")
     run.time("classify: fsn + phase flags", lambda: fsn(q), "compute")
-    run.time("classify: demand pattern (ADI, CV2, 24 months)", lambda: demand_pattern(matrix.last(24)), "compute")
+    pattern = run.time("classify: demand pattern (ADI, CV2, 24 months)", lambda: demand_pattern(matrix.last(24)),
+                       "compute").code
     forecasts = {}
     for method in FORECASTERS:
         forecasts[method] = run.time(f"forecast: {method}", lambda m=method: forecast(q, m), "compute")
@@ -300,11 +310,15 @@ def main() -> None:
     run.time("service-level: implied CSL + fill rate of the seed plan",
              lambda: implied_service(spareopt.reorder_point(mad, lead, ssq), spareopt.max_stock(mad, lead, cycle, ssq),
                                      mean, variance, lead, cycle), "compute")
+    lead_time = _lead_time_stages(run, matrix, q, pattern, lead, cycle, cost, attribute)
     holdout = np.ascontiguousarray(q[:, -12:])
     run.time("replay: 12 months, every series", lambda: replay(holdout, rop, top, lead_time_months=lead_time_months(lead)),
              "compute")
     peer_series = min(PEER_SERIES, n_series)
-    sf_rows = _statsforecast_peer(run, q[:peer_series], forecasts, peer_series)
+    cv_series = min(PEER_CV_SERIES, n_series)
+    sf_rows = [SF_MISSING] if _statsforecast() is None else [
+        *_statsforecast_peer(run, q[:peer_series], forecasts, peer_series),
+        _cross_validation_peer(run, q[:cv_series], lead_time)]
     last_buy = last_buy_matrix(q, part_code, LAST_BUY_PARTS)
     desk_stock = stock_snapshot(matrix, mad)
     budget_steps = catalogue_steps(mean, variance, lead, cycle, cost)
@@ -390,6 +404,7 @@ def main() -> None:
         del history
     run.done()
     report(args.size, history_path, n_lines, n_series, repeat, run.rows, last_buy_checks, desk, opt, engines)
+    print(_lead_time_line(run.rows, lead_time))
     for line in sf_rows:
         print(line)
     peer_row = next((name, seconds) for name, seconds, floor, _ in run.rows if floor == "peer-lp")
@@ -494,18 +509,32 @@ def _report_engines(rows: list[tuple[str, float, str, float]], engines: dict[str
           f"{t[one] / t[stream]:.2f}x (the clusters' start-up not timed)")
 
 
-def _statsforecast_peer(run: Run, q: np.ndarray, ours: dict[str, np.ndarray], n: int) -> list[str]:
-    """statsforecast 2.1.1 on the same n series: one model at a time, its per-series loop; the values compared."""
+SF_MISSING = "peer: statsforecast is not installed (pip install 'spareopt[peers]'); its stages are skipped"
+
+
+def _statsforecast() -> Any:
+    """The statsforecast module (the ``peers`` extra), or None when it is not installed: its stages are skipped."""
     try:
         import statsforecast
-        from statsforecast import StatsForecast
-        from statsforecast.models import TSB, CrostonClassic, CrostonSBA, SimpleExponentialSmoothing
     except ImportError:
-        return ["peer: statsforecast is not installed (pip install 'spareopt[test]'); its stages are skipped"]
+        return None
+    return statsforecast
+
+
+def _long_frame(q: np.ndarray, ds: Any) -> pd.DataFrame:
+    """The series of q in statsforecast's long format: ``unique_id`` (the row), ``ds`` (``ds`` a month), ``y``."""
+    n, months = q.shape
+    return pd.DataFrame({"unique_id": np.repeat(np.arange(n), months), "ds": np.tile(ds, n), "y": q.reshape(-1)})
+
+
+def _statsforecast_peer(run: Run, q: np.ndarray, ours: dict[str, np.ndarray], n: int) -> list[str]:
+    """statsforecast 2.1.1 on the same n series: one model at a time, its per-series loop; the values compared."""
+    import statsforecast
+    from statsforecast import StatsForecast
+    from statsforecast.models import TSB, CrostonClassic, CrostonSBA, SimpleExponentialSmoothing
+
     months = q.shape[1]
-    frame = pd.DataFrame({"unique_id": np.repeat(np.arange(n), months),
-                          "ds": np.tile(pd.date_range("2020-01-01", periods=months, freq="MS"), n),
-                          "y": q.reshape(-1)})
+    frame = _long_frame(q, pd.date_range("2020-01-01", periods=months, freq="MS"))
     models = {"croston": CrostonClassic(), "sba": CrostonSBA(), "tsb": TSB(alpha_d=0.1, alpha_p=0.1),
               "ses": SimpleExponentialSmoothing(alpha=0.1)}
     lines = []
@@ -523,16 +552,94 @@ def _statsforecast_peer(run: Run, q: np.ndarray, ours: dict[str, np.ndarray], n:
     return lines
 
 
+def _lead_time_stages(run: Run, matrix: Any, q: np.ndarray, pattern: np.ndarray, lead: np.ndarray,
+                      cycle: np.ndarray, cost: np.ndarray, attribute: np.ndarray) -> dict[str, Any]:
+    """Issue 20: the lead-time demand model on every series, CSL 0.95 (kind 0) for each, its arguments built as
+    ``spareopt.pipeline._demand_args`` builds them; the priors, three fits, ``auto`` whole, the auto levels."""
+    from spareopt.backtest import (AUTO_CANDIDATES, MAX_BACKTEST_SERIES, SCALES, _sample, demand_inputs, demand_sums,
+                                   lead_time_demand, series_keys)
+
+    n = len(q)
+    keys = matrix.keys
+    dealer = keys["dealer"].cat.codes.to_numpy() if matrix.has_dealer else None
+    args = {"keys": series_keys(keys["dealer"].cat.categories if dealer is not None else None, dealer,
+                                keys["part"].cat.categories, keys["part"].cat.codes.to_numpy()),
+            "lead_time_days": lead, "order_cycle_days": cycle, "target": np.full(n, 0.95),
+            "kind": np.zeros(n, np.int8), "unit_cost": cost, "attribute": attribute}
+    pattern = pattern.astype(np.int64)
+    auto_cfg = spareopt.Config(lead_time_demand="auto")
+    inputs = run.time("lead-time demand: priors (demand_sums + demand_inputs)",
+                      lambda: demand_inputs(demand_sums(q, pattern, attribute, auto_cfg)), "compute")
+    for model in ("poisson_gamma", "forecast_error", "empirical"):  # given the priors, as the engines fit
+        cfg = spareopt.Config(lead_time_demand=model)
+        run.time(f"lead-time demand: {model} fit",
+                 lambda c=cfg: lead_time_demand(q, pattern, cfg=c, inputs=inputs, **args), "compute")
+    backtest = (f"lead-time demand: backtest (auto, {len(AUTO_CANDIDATES)} models x {len(SCALES)} scales, "
+                f"<= {MAX_BACKTEST_SERIES // 1000}k series)")
+    auto, _, calibration = run.time(backtest, lambda: lead_time_demand(q, pattern, cfg=auto_cfg, **args), "compute")
+    run.time("service-level: calibrated levels (auto model, CSL 0.95)",
+             lambda: reorder_point_for(0.95, auto.forecast, auto.variance, lead, cycle), "compute")
+    horizon = auto_cfg.backtest_months
+    replayed = int(((q[:, -horizon - 6:-horizon].sum(axis=1) > 0) & _sample(args["keys"], inputs.fraction)).sum())
+    return {"backtest": backtest, "series": n, "replayed": replayed, "calibration": calibration,
+            "horizon": horizon}
+
+
+def _lead_time_line(rows: list[tuple[str, float, str, float]], lt: dict[str, Any]) -> str:
+    """Issue 20's summary: the lead-time demand stages against the compute floor and must_stock, and what auto chose."""
+    from spareopt.backtest import AUTO_CANDIDATES
+    from spareopt.classify.pattern import PATTERNS
+
+    t = {name: seconds for name, seconds, _, _ in rows}
+    floor, plan, backtest = t["floor: matrix.sum()"], t["must_stock() from the file"], t[lt["backtest"]]
+    fits = ", ".join(f"{m} {t[f'lead-time demand: {m} fit']:.2f} s"
+                     for m in ("poisson_gamma", "forecast_error", "empirical"))
+    cal = lt["calibration"]
+    chose = "no backtest" if cal is None else ", ".join(
+        f"{p} {AUTO_CANDIDATES[m]} x{s:g}{'' if ok else ' (uncalibrated)'}"
+        for p, m, s, ok in zip(PATTERNS, cal.model, cal.scale, cal.calibrated))
+    return (f"lead-time demand on {lt['series']:,} series: priors "
+            f"{t['lead-time demand: priors (demand_sums + demand_inputs)']:.2f} s, fits {fits}; auto (priors, "
+            f"backtest replaying {lt['replayed']:,} series x {lt['horizon']} months, fits) {backtest:.2f} s = "
+            f"{backtest / floor:,.0f}x compute floor, {backtest / plan:.2f}x must_stock() from the file "
+            f"({plan:.2f} s, auto included); auto chose: {chose}")
+
+
+def _cross_validation_peer(run: Run, q: np.ndarray, lt: dict[str, Any]) -> str:
+    """statsforecast's ``cross_validation`` (CrostonSBA, h = the backtest's months, one window) on the first series:
+    the rolling-origin evaluation the backtest vectorises; per series against the backtest, values at the origin."""
+    import statsforecast
+    from statsforecast import StatsForecast
+    from statsforecast.models import CrostonSBA
+
+    n, months = q.shape
+    h = lt["horizon"]
+    frame = _long_frame(q, np.arange(months))
+    fc = run.time(f"peer: statsforecast cross_validation CrostonSBA ({n:,} series, 1 window)",
+                  lambda: StatsForecast(models=[CrostonSBA()], freq=1, n_jobs=1).cross_validation(
+                      df=frame, h=h, n_windows=1), "peer-sf", repeat=1)
+    peer_t = run.rows[-1][1]
+    theirs = fc[fc["ds"] == months - h].sort_values("unique_id")["CrostonSBA"].to_numpy(dtype=np.float64)
+    diff = float(np.max(np.abs(theirs - forecast(q[:, :months - h], "sba"))))
+    ours_t = next(s for name, s, _, _ in run.rows if name == lt["backtest"])
+    ours, peer = ours_t / lt["series"], peer_t / n
+    return (f"peer: statsforecast {statsforecast.__version__} cross_validation CrostonSBA (h={h}, 1 window) on {n:,} "
+            f"series {peer_t:.2f} s, {peer * 1000:.3f} ms a series; spareopt's backtest (auto whole: priors, every "
+            f"model x scale replayed, fits) {ours * 1000:.4f} ms a series of the matrix ({ours / peer:.2f}x the peer's "
+            f"per series), {ours_t / max(lt['replayed'], 1) * 1000:.4f} ms a series replayed; "
+            f"CrostonSBA at the origin vs our sba: max |difference| {diff:.1e}")
+
+
 def catalogue_steps(f: np.ndarray, v: np.ndarray, lead: np.ndarray, cycle: np.ndarray, cost: np.ndarray) -> Any:
     """The budget steps of the first PEER_BUDGET_ROWS rows with demand and a price (the pulp peer's sample)."""
     from spareopt.policy.budget import service_steps
-    from spareopt.policy.service import _model_codes, _order_quantity, _protection, _undershoot
+    from spareopt.policy.service import _lead, _model_codes, _order_quantity, _protection
 
     rows = np.flatnonzero((f > 0) & np.isfinite(cost) & (cost > 0))[:PEER_BUDGET_ROWS]
     f, v, lead, cycle, cost = f[rows], v[rows], lead[rows], cycle[rows], cost[rows]
     mu, var, mu_r, _ = _protection(f, v, lead, cycle)
     return service_steps(12 * f, mu, var, _model_codes(mu, var, 10.0, 1.1), _order_quantity(f, mu_r).astype(float),
-                         _undershoot(f, v, mu_r), cost)
+                         *_lead(f, v, lead), mu_r, cost)
 
 
 def _budget_peer(run: Run, steps: Any) -> dict[str, Any]:
