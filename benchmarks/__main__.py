@@ -43,7 +43,7 @@ Issue 20: the lead-time demand model's priors, fits and backtest, on the same ma
 stages (CSL 0.95 for every series): the network's gamma priors (``demand_sums`` + ``demand_inputs``); the
 ``poisson_gamma``, ``forecast_error`` and ``empirical`` fits (``lead_time_demand`` given those priors, as the
 engines give them); ``lead_time_demand = "auto"`` whole, as a plan pays it (the priors, the backtest of 3
-models x 13 variance scales on at most 100k sampled series, and the chosen fits); and the levels of the
+models x 13 variance scales on at most 30k sampled series, and the chosen fits); and the levels of the
 auto model.  Peer: statsforecast's ``cross_validation`` (CrostonSBA, h = 12, one window) on the first 10k
 series, its per-series time against the backtest's, its forecasts at the origin compared with our sba.
 """

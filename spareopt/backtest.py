@@ -52,7 +52,7 @@ AUTO_CANDIDATES = ("monthly_variance", "empirical", "poisson_gamma")
 SCALES = (0.5, 0.7, 1.0, 1.4, 2.0, 2.8, 4.0, 5.6, 8.0, 11.0, 16.0, 22.0, 32.0)
 """Variance scales the backtest tries, smallest first."""
 
-MAX_BACKTEST_SERIES = 100_000
+MAX_BACKTEST_SERIES = 30_000
 """The backtest replays at most about this many series (an even sample by a hash of dealer and part)."""
 
 CALIBRATION_TOLERANCE = 0.01
