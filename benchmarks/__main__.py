@@ -556,8 +556,8 @@ def _lead_time_stages(run: Run, matrix: Any, q: np.ndarray, pattern: np.ndarray,
                       cycle: np.ndarray, cost: np.ndarray, attribute: np.ndarray) -> dict[str, Any]:
     """Issue 20: the lead-time demand model on every series, CSL 0.95 (kind 0) for each, its arguments built as
     ``spareopt.pipeline._demand_args`` builds them; the priors, three fits, ``auto`` whole, the auto levels."""
-    from spareopt.backtest import (AUTO_CANDIDATES, MAX_BACKTEST_SERIES, SCALES, _sample, demand_inputs, demand_sums,
-                                   lead_time_demand, series_keys)
+    from spareopt.backtest import (AUTO_CANDIDATES, MAX_BACKTEST_SERIES, SCALES, demand_inputs, demand_sums,
+                                   lead_time_demand, sample_mask, series_keys)
 
     n = len(q)
     keys = matrix.keys
@@ -580,7 +580,7 @@ def _lead_time_stages(run: Run, matrix: Any, q: np.ndarray, pattern: np.ndarray,
     run.time("service-level: calibrated levels (auto model, CSL 0.95)",
              lambda: reorder_point_for(0.95, auto.forecast, auto.variance, lead, cycle), "compute")
     horizon = auto_cfg.backtest_months
-    replayed = int(((q[:, -horizon - 6:-horizon].sum(axis=1) > 0) & _sample(args["keys"], inputs.fraction)).sum())
+    replayed = int(((q[:, -horizon - 6:-horizon].sum(axis=1) > 0) & sample_mask(args["keys"], inputs.fraction)).sum())
     return {"backtest": backtest, "series": n, "replayed": replayed, "calibration": calibration,
             "horizon": horizon}
 

@@ -44,7 +44,7 @@ from .timing import lead_time_months, protection_months
 
 __all__ = ["AUTO_CANDIDATES", "SCALES", "Calibration", "DemandInputs", "DemandSums", "LeadTimeDemand",
            "backtest_sums", "calibrate", "choose", "demand_inputs", "demand_sums", "lead_time_demand",
-           "network_quantity", "series_keys"]
+           "network_quantity", "sample_mask", "series_keys"]
 
 AUTO_CANDIDATES = ("monthly_variance", "empirical", "poisson_gamma")
 """The models ``lead_time_demand = "auto"`` chooses among, per demand pattern."""
@@ -321,7 +321,7 @@ def _plan(f: np.ndarray, v: np.ndarray, target: np.ndarray, kind: np.ndarray, le
     return rop, top, promised
 
 
-def _sample(keys: np.ndarray, fraction: float) -> np.ndarray:
+def sample_mask(keys: np.ndarray, fraction: float) -> np.ndarray:
     """An even, reproducible sample: series whose key hash falls below ``fraction`` (the same series whichever
     dealer set they are read in)."""
     if fraction >= 1:
@@ -340,7 +340,7 @@ def backtest_sums(demand: np.ndarray, *, keys: np.ndarray, lead_time_days: np.nd
     horizon = int(cfg.backtest_months)
     out = np.zeros((len(models), len(SCALES), len(PATTERNS), len(_SUMS)))
     train, held = demand[:, :months - horizon], demand[:, months - horizon:]
-    rows = np.flatnonzero((train[:, -_SIX_MONTHS:].sum(axis=1) > 0) & _sample(keys, inputs.fraction))
+    rows = np.flatnonzero((train[:, -_SIX_MONTHS:].sum(axis=1) > 0) & sample_mask(keys, inputs.fraction))
     if rows.size == 0:
         return out
     train, held = train[rows], held[rows]
