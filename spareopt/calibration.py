@@ -23,8 +23,14 @@ from .errors import ConfigError
 from .io import new_figure
 from .parts import ATTRIBUTES
 
-__all__ = ["calibration_table", "plot_calibration", "CALIBRATION_COLUMNS", "CALIBRATION_GROUPS", "FILL_TOLERANCE",
-           "DEMAND_RATIO_BAND"]
+__all__ = [
+    "CALIBRATION_COLUMNS",
+    "CALIBRATION_GROUPS",
+    "DEMAND_RATIO_BAND",
+    "FILL_TOLERANCE",
+    "calibration_table",
+    "plot_calibration",
+]
 
 CALIBRATION_COLUMNS = (
     "policy", "group", "class", "series", "demand", "expected_demand", "promised_fill_rate", "achieved_fill_rate",

@@ -27,8 +27,8 @@ from .frontier import budget_steps, optimized_levels
 from .history import MIN_HISTORY_MONTHS, DemandMatrix, History
 from .io import new_figure
 from .parts import ATTRIBUTES
-from .pipeline import demand_part as pipeline_demand_part
 from .pipeline import _NETWORK, STAGES, TARGET_KINDS, Source, _Counts, _decide, _load, _Plan, _report, _Run, _text
+from .pipeline import demand_part as pipeline_demand_part
 from .policy.budget import Steps
 from .policy.rules import DECISIONS
 from .policy.seed import CEIL_TOLERANCE, DAYS_PER_MONTH

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .backtest import Calibration, backtest_sums, demand_sums, lead_time_demand, network_quantity, series_keys
 from .classify import abc
 from .classify.multi import multi_criteria_abc
 from .classify.pattern import FSN_CLASSES, PATTERNS, XYZ_CLASSES, demand_pattern, fsn, xyz
@@ -32,7 +33,6 @@ from .policy.budget import fill_target_levels
 from .policy.class_policy import all_class_codes, class_code_index, match_class_policy
 from .policy.rules import DECISION_CODE_OF_REASON, reason_code
 from .policy.service import DEMAND_MODELS, implied_service, reorder_point_for
-from .backtest import Calibration, backtest_sums, demand_sums, lead_time_demand, network_quantity, series_keys
 from .supersession import (
     SUPERSESSION_COLUMNS,
     Resolution,

@@ -41,7 +41,6 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-
 __all__ = ["DAYS_PER_MONTH", "lead_time_months", "protection_months", "review_months"]
 
 DAYS_PER_MONTH = 365.25 / 12

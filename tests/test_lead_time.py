@@ -51,7 +51,7 @@ def test_poisson_gamma_predictive_is_the_negative_binomial_of_the_mixture(k, n, 
     assert float(variance) == pytest.approx(nb.var(), rel=1e-12)
     posterior = stats.gamma(a + k, scale=1 / (b + n))
     for x in range(6):  # the pmf as the integral of Poisson(x; lambda P) over the posterior
-        mixed, _ = integrate.quad(lambda lam: stats.poisson.pmf(x, lam * p) * posterior.pdf(lam), 0, np.inf)
+        mixed, _ = integrate.quad(lambda lam, x=x: stats.poisson.pmf(x, lam * p) * posterior.pdf(lam), 0, np.inf)
         assert nb.pmf(x) == pytest.approx(mixed, rel=1e-7)
 
 
@@ -176,3 +176,9 @@ def test_achieved_fill_does_not_fall_as_the_target_rises():
         stock.append(stocked["max_stock"].sum())
     assert achieved == sorted(achieved) and stock == sorted(stock)
     assert achieved[0] >= 0.77 and achieved[-1] >= 0.96  # and each near its target on this sample
+
+
+def test_poisson_gamma_on_a_single_month_has_no_spread_to_measure():
+    # one month of history: the dispersion d is 1 (no sample variance), the rate is still pooled
+    pooled = poisson_gamma([[2.0], [0.0]], [0, 0], window_months=24)
+    assert pooled.variance.tolist() == pooled.mean.tolist() and pooled.mean[1] > 0

@@ -247,7 +247,7 @@ def posterior(window: np.ndarray, prior: GammaPrior) -> PoissonGamma:
     mean = post_a / post_b
     ybar = k / n
     with np.errstate(invalid="ignore", divide="ignore"):
-        spread = window.var(axis=1, ddof=1) / ybar if n > 1 else np.zeros(len(q))
+        spread = window.var(axis=1, ddof=1) / ybar if n > 1 else np.zeros(len(window))
     d = np.where(ybar > 0, np.maximum(spread, 1.0), 1.0)
     return PoissonGamma(mean, mean * d, post_a / (post_b * post_b))
 
