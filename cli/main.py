@@ -352,10 +352,11 @@ def evaluate(history: str, parts: str | None, config: str | None, as_of: str | N
     a note when the holdout demand strayed from the forecast. --budget B makes
     the optimized policy spend B instead of the seed plan's investment.
 
-    The replay, each month: receive what is due; serve demand from on hand
-    (the rest is lost); if on hand + on order <= reorder_point, order up to
-    max_stock in packs, arriving max(1, ceil(lead_time_days / 30.44)) months
-    later. Rows kept centrally or ordered on demand hold no dealer stock.
+    The replay, each month: serve the share of the month's demand that comes
+    before an order due that month, receive it, serve the rest from on hand (what
+    is short is lost); if on hand + on order <= reorder_point, order up to
+    max_stock in packs, arriving lead_time_days / 30.44 months later, fractions
+    kept. Rows kept centrally or ordered on demand hold no dealer stock.
 
     \b
     Example:

@@ -117,10 +117,12 @@ def evaluate(
     Notes
     -----
     The replay (:func:`spareopt.replay.replay`): on hand starts at ``max_stock``
-    with nothing on order; each month receives what is due, serves demand from on
-    hand (the rest is lost), then reviews: when on hand + on order <=
-    ``reorder_point``, it orders ``max_stock`` - (on hand + on order), rounded up to
-    ``pack_size``, arriving L = max(1, ceil(``lead_time_days`` / D)) months later.
+    with nothing on order; each month serves the share of its demand that comes
+    before an order due that month, receives it, serves the rest from on hand (what
+    is short is lost), then reviews: when on hand + on order <= ``reorder_point``,
+    it orders ``max_stock`` - (on hand + on order), rounded up to ``pack_size``,
+    arriving ``lead_time_days`` / D months later, fractions kept (the timing model
+    of :mod:`spareopt.timing`).
     Rows whose decision is ``none`` or ``central`` hold no dealer stock; their
     demand is ``central_demand``.
 
