@@ -48,7 +48,8 @@ that fill the most expected demand for the seed plan's investment (:func:`spareo
 SERIES_COLUMNS = (
     "policy", "dealer", "part", "abc_class", "pattern", "decision", "stocked", "reorder_point", "max_stock",
     "unit_cost", "lead_time_months", "target_kind", "target", "promised_fill_rate", "promised_csl", "expected_demand",
-    "demand", "filled", "fill_rate", "hits", "hits_filled", "months_in_stock", "avg_on_hand", "avg_stock_value",
+    "demand", "demand_above_history", "filled", "fill_rate", "hits", "hits_filled", "months_in_stock", "avg_on_hand",
+    "avg_stock_value",
     "orders", "central_demand",
 )
 """Columns of the per-series replay table (``dealer`` only when the history has one): the plan, what it promised
@@ -176,6 +177,7 @@ def evaluate(
     cycle = train.per_series("order_cycle_days", np.float64)
     pack = train.per_series("pack_size", np.int64)
     cost = train.per_series("unit_cost", np.float64)
+    above = demand_above_history(train.matrix.values, holdout)
     seed = None
     for policy in policies:
         if seed is None and policy != "service-level":  # current's promise, too, is valued on its demand model
@@ -213,7 +215,7 @@ def evaluate(
         promise = _promise(train, plan, policy, rop, top, stocked & (top > 0), months, fill)
         result = replay(holdout, rop, top, lead_time_months=lead_in_months, pack_size=pack, stocked=stocked)
         frames.append(_series_frame(train, policy, decision, stocked & (top > 0), rop, top, cost, lead_in_months,
-                                    result, promise, months))
+                                    result, promise, months, above))
         totals.append(_totals(policy, frames[-1], months))
     table = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     table.attrs["totals"] = pd.DataFrame(totals, columns=list(TOTALS_COLUMNS))
@@ -449,9 +451,22 @@ def _promise(run: _Run, plan: _Plan, policy: str, rop: np.ndarray, top: np.ndarr
     )
 
 
+def demand_above_history(train: np.ndarray, holdout: np.ndarray) -> np.ndarray:
+    """Per series, the holdout units above the largest month of its training history: sum_t (d_t - max k)+.
+
+    No demand model built on the history can promise those units at a high service: they are what a planner
+    reads when a target is missed for a reason of the data (a maintenance withdrawal larger than any before).
+
+    >>> demand_above_history(np.array([[1.0, 3.0, 0.0]]), np.array([[5.0, 2.0, 4.0]])).tolist()
+    [3.0]
+    """
+    peak = train.max(axis=1, initial=0.0) if train.shape[1] else np.zeros(len(train))
+    return np.maximum(holdout - peak[:, None], 0.0).sum(axis=1)
+
+
 def _series_frame(run: _Run, policy: str, decision: np.ndarray, stocked: np.ndarray, rop: np.ndarray,
                   top: np.ndarray, cost: np.ndarray, lead: np.ndarray, result: Any, promise: _Promise,
-                  months: int) -> pd.DataFrame:
+                  months: int, above: np.ndarray) -> pd.DataFrame:
     keys = run.matrix.keys
     plan = promise.plan
     out: dict[str, Any] = {"policy": _text(np.zeros(len(decision), np.int8), [policy])}
@@ -473,6 +488,7 @@ def _series_frame(run: _Run, policy: str, decision: np.ndarray, stocked: np.ndar
         "promised_csl": promise.csl,
         "expected_demand": promise.expected_demand,
         "demand": result.demand,
+        "demand_above_history": above,
         "filled": result.filled,
         "fill_rate": result.fill_rate,
         "hits": result.hits,

@@ -174,8 +174,11 @@ def report_lines(report: Mapping[str, Any]) -> list[str]:
                          "protect that shorter review, but the replay reviews monthly, so it is harsher than the plan")
         for policy, c in (e.get("calibration") or {}).items():
             rates = [("-" if v is None else f"{v:.1%}") for v in (c["promised_fill_rate"], c["achieved_fill_rate"])]
-            lines.append(f"  {policy}: promised fill rate {rates[0]}, achieved {rates[1]} on its stocked series "
-                         f"({c['verdict']})")
+            line = (f"  {policy}: promised fill rate {rates[0]}, achieved {rates[1]} on its stocked series "
+                    f"({c['verdict']})")
+            if c.get("target_fill_rate") is not None:
+                line += f"; target {c['target_fill_rate']:.1%} ({c['target_verdict']})"
+            lines.append(line + (f": {c['note']}" if c.get("note") else ""))
         if e.get("current"):
             c = e["current"]
             lines.append(f"  current: {c['series_without_current_levels']:,} series without a reorder_point or "
