@@ -324,6 +324,14 @@ def _service_lines(service: Mapping[str, Any] | None) -> list[str]:
             lines.append(f"  backtest over the last {bt['months']} months: " + "; ".join(
                 f"{p} {r['model']} x{r['scale']:g} (promised {r['promised_fill_rate']:.3f}, achieved "
                 f"{r['achieved_fill_rate']:.3f}, {r['series']:,} series)" for p, r in bt["patterns"].items()))
+            if bt.get("obsolescence"):
+                lines.append("  backtest, series whose demand had stopped: " + "; ".join(
+                    f"{p} {r['stopped']:,} series, {r['demand']:,.0f} units came; error of the forecast "
+                    f"{r['error_none']:,.0f} as it was, {r['error_tsb']:,.0f} with TSB's: {r['chosen']}"
+                    for p, r in bt["obsolescence"].items()))
+    if s.get("declined_series"):
+        lines.append(f"  obsolescence {s.get('obsolescence')}: {s['declined_series']:,} series whose demand stopped "
+                     "forecast by TSB (forecast_method tsb)")
     models = ", ".join(f"{k} {v:,}" for k, v in s["demand_models"].items() if v)
     if s.get("implied_csl_mean") is not None:
         fill = s.get("implied_fill_rate")
