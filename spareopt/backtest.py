@@ -489,7 +489,10 @@ def backtest_sums(demand: np.ndarray, *, keys: np.ndarray, lead_time_days: np.nd
     train, held = train[rows], held[rows]
     lead, cycle = lead_time_days[rows], order_cycle_days[rows]
     ell, protection = lead_time_months(lead), protection_months(lead, cycle)
-    goal, how, cost = target[rows], kind[rows], np.nan_to_num(unit_cost[rows], nan=1.0)
+    # every series is planned for a fill rate of its target's value, whatever its kind: a CSL target met on a
+    # wider variance can need less stock (the negative binomial's mass at 0 grows), which would make the least
+    # stock reward the widest model; for a fill rate more variance always costs stock
+    goal, how, cost = target[rows], np.ones(rows.size, np.int8), np.nan_to_num(unit_cost[rows], nan=1.0)
     pattern = _pattern(train, cfg)
     code = _group_code(pattern, None if attribute is None else attribute[rows])
     service = {"normal_min_mean": cfg.normal_min_mean, "overdispersion_min": cfg.overdispersion_min}

@@ -254,3 +254,18 @@ def test_obsolescence_on_the_bundled_example_reports_what_it_found():
 def test_unknown_obsolescence_is_a_config_error():
     with pytest.raises(ConfigError, match="config key obsolescence must be one of auto, none, tsb, got 'decay'"):
         Config(obsolescence="decay")
+
+
+def test_the_backtest_calibrates_csl_targets_as_fill_rates_of_the_same_value():
+    # A CSL target met on a wider variance can need less stock (the negative binomial's mass at 0 grows), so the
+    # backtest plans every series for a fill rate: CSL 0.9 and fill rate 0.9 calibrate the same model.
+    cfg = Config(dispersion_window_months=12, backtest_months=6)
+    q = _network(7)
+    from spareopt.classify.pattern import demand_pattern
+
+    pattern = demand_pattern(q[:, -24:]).code.astype(np.int64)
+    args = _args(q, cfg)
+    as_fill, _, fill_cal = lead_time_demand(q, pattern, **args)
+    as_csl, _, csl_cal = lead_time_demand(q, pattern, **{**args, "kind": np.zeros(len(q), np.int8)})
+    assert fill_cal is not None and csl_cal is not None
+    assert (as_fill.variance == as_csl.variance).all() and (fill_cal.scale == csl_cal.scale).all()
