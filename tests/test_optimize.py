@@ -292,6 +292,24 @@ def test_pooling_the_rows_that_changed_equals_pooling_every_row(rows):
         assert getattr(got, name).tolist() == getattr(want, name).tolist(), name
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.floats(0.0, 1.2), st.booleans())
+def test_one_budget_takes_the_steps_of_one_group(seed, share, force):
+    """greedy_steps without groups (the network's budget, a path of its own) takes what one group of every row takes."""
+    rng = np.random.default_rng(seed)
+    n = 12
+    mean = rng.uniform(0.05, 4.0, n)
+    lumpy = rng.random(n) < 0.5
+    var = np.where(lumpy, 4.0, 1.0) * mean
+    steps = service_steps(12 * mean, mean, var, lumpy.astype(np.int8), np.ones(n), mean / 2, var / 2, mean / 2,
+                          rng.uniform(1, 20, n))
+    forced = (steps.first & (rng.random(len(steps)) < 0.3)) if force else None
+    budget = float(share * steps.cost.sum())
+    one = greedy_steps(steps, budget, forced=forced)
+    assert one.tolist() == greedy_steps(steps, budget, group=np.zeros(n, np.int64), forced=forced).tolist()
+    assert steps.cost[one].sum() <= max(budget, steps.cost[forced].sum() if force else 0.0) + 1e-9
+
+
 def test_steps_made_block_by_block_equal_one_block(monkeypatch):
     """service_steps makes and pools its steps a block of rows at a time: the blocks change nothing."""
     rng = np.random.default_rng(3)

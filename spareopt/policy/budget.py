@@ -260,10 +260,11 @@ def greedy_steps(steps: Steps, budget: float, *, group: ArrayLike | None = None,
     taken = np.zeros(n, dtype=bool)
     if n == 0:
         return taken
-    g = np.zeros(n, dtype=np.int64) if group is None else np.asarray(group, dtype=np.int64)[steps.row]
     order = step_order(steps) if order is None else order
-    if group is not None:
-        order = order[np.argsort(g[order], kind="stable")]
+    if group is None:
+        return _greedy_one_budget(steps, float(budget), forced, order, taken)
+    g = np.asarray(group, dtype=np.int64)[steps.row]
+    order = order[np.argsort(g[order], kind="stable")]
     left = np.full(int(g.max()) + 1, float(budget))
     if forced is not None:
         must = np.asarray(forced, dtype=bool)
@@ -284,6 +285,31 @@ def greedy_steps(steps: Steps, budget: float, *, group: ArrayLike | None = None,
         # what costs more than is left never fits; a row loses the steps above one that goes (a pooled step of
         # several units, or its first step)
         affordable = steps.cost[rest] <= left[g[rest]] * (1 + 1e-12) + 1e-9
+        cut = np.full(rows, np.iinfo(np.int64).max)
+        np.minimum.at(cut, steps.row[rest[~affordable]], steps.level[rest[~affordable]])
+        rest = rest[affordable & (steps.level[rest] < cut[steps.row[rest]])]
+    return taken
+
+
+def _greedy_one_budget(steps: Steps, budget: float, forced: ArrayLike | None, order: np.ndarray,
+                       taken: np.ndarray) -> np.ndarray:
+    """greedy_steps for one budget (the network's): the rounds of the groups' version, with no per-group arrays."""
+    left = np.array([budget])
+    if forced is not None:
+        must = np.asarray(forced, dtype=bool)
+        taken[must] = True
+        np.subtract.at(left, np.zeros(int(must.sum()), dtype=np.intp), steps.cost[must])  # in order, as one by one
+        order = order[~must[order]]
+    rows = int(steps.row.max()) + 1
+    rest = order
+    while rest.size:
+        cost = steps.cost[rest]
+        fits = np.cumsum(cost) <= left[0] * (1 + 1e-12) + 1e-9
+        k = fits.size if fits.all() else int(fits.argmin())  # the prefix that fits
+        taken[rest[:k]] = True
+        np.subtract.at(left, np.zeros(k, dtype=np.intp), cost[:k])
+        rest = rest[k:]
+        affordable = cost[k:] <= left[0] * (1 + 1e-12) + 1e-9
         cut = np.full(rows, np.iinfo(np.int64).max)
         np.minimum.at(cut, steps.row[rest[~affordable]], steps.level[rest[~affordable]])
         rest = rest[affordable & (steps.level[rest] < cut[steps.row[rest]])]
