@@ -124,13 +124,12 @@ def service_steps(
 
     Poisson and negative binomial rows walk their levels together, one vector step per level: the
     pmf by Panjer's (1981) recursion p(k) = (a + b / k) p(k - 1), the cdf and the loss difference
-    by running sums,
-    with no incomplete gamma or beta function per step (normal rows keep the closed form).  The walk
-    agrees with the closed form to about 1e-11.  The rows go ``_BLOCK_ROWS`` (131,072) at a time, each
-    block's steps made and pooled before the next, so that memory holds one block's levels, not the
-    catalogue's.  The steps are pooled into blocks wherever a row's gain per cost rises (pool adjacent
-    violators: the concave envelope of the row's curve, from the origin), so that every row's
-    steps fall in gain per cost.
+    by running sums, with no incomplete gamma or beta function per step (normal rows keep the
+    closed form).  The walk agrees with the closed form to about 1e-11.  The rows go
+    ``_BLOCK_ROWS`` (131,072) at a time, each block's steps made and pooled before the next, so
+    that memory holds one block's levels, not the catalogue's.  The steps are pooled into blocks
+    wherever a row's gain per cost rises (pool adjacent violators: the concave envelope of the
+    row's curve, from the origin), so that every row's steps fall in gain per cost.
 
     Examples
     --------
