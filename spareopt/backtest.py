@@ -195,8 +195,17 @@ def _pattern(demand: np.ndarray, cfg: Any) -> np.ndarray:
                           cv2_cutoff=cfg.cv2_cutoff).code.astype(np.int64)
 
 
-def demand_sums(demand: np.ndarray, pattern: np.ndarray, attribute: np.ndarray | None, cfg: Any) -> DemandSums:
-    """The sums of :class:`DemandSums` over these series (one dealer set, or the whole network)."""
+def demand_sums(demand: np.ndarray, pattern: np.ndarray, attribute: np.ndarray | None, cfg: Any, *,
+                new: np.ndarray | None = None) -> DemandSums:
+    """The sums of :class:`DemandSums` over these series (one dealer set, or the whole network).
+
+    ``new``: the rows of parts listed without any sale (a planner's ``min_stock``,
+    :func:`spareopt.history.with_parts`); they say nothing of similar parts' rates and are left out.
+    """
+    if new is not None and new.any():
+        keep = ~new
+        demand, pattern = demand[keep], pattern[keep]
+        attribute = None if attribute is None else attribute[keep]
     months = demand.shape[1]
     window = cfg.dispersion_window_months
     horizon = int(cfg.backtest_months)
@@ -235,13 +244,19 @@ def network_quantity(per_part: np.ndarray) -> np.ndarray:
 
 
 def _fit(demand: np.ndarray, model: str, *, pattern: np.ndarray, code: np.ndarray, prior: GammaPrior | None,
-         protection: np.ndarray, cfg: Any, wake: tuple[float, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """f and v of one model on ``demand`` (the months up to the forecast origin)."""
+         protection: np.ndarray, cfg: Any, wake: tuple[float, float] | None = None,
+         new: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """f and v of one model on ``demand`` (the months up to the forecast origin).
+
+    ``new``: rows of parts never sold (:func:`demand_sums`); poisson_gamma gives them no rate of their own.
+    """
     window = cfg.dispersion_window_months
     if model == "poisson_gamma":
         pooled = posterior(_window(demand, window), GammaPrior(prior.shape[code], prior.rate[code]))
         mean, rate_var, var = pooled.mean, pooled.rate_variance, pooled.variance
         silent = pattern == PATTERNS.index("no_demand")
+        if new is not None:  # the wake's rate is that of parts sold before; a new part has none
+            silent &= ~new
         if wake is not None and silent.any():  # no sale in the window: the rate such parts showed
             a, b = wake
             mean, var, rate_var = (np.where(silent, x, y) for x, y in ((a / b, mean), (a / b, var),
@@ -444,15 +459,17 @@ def lead_time_demand(
     attribute: np.ndarray | None,
     cfg: Any,
     inputs: DemandInputs | None = None,
+    new: np.ndarray | None = None,
 ) -> tuple[LeadTimeDemand, tuple[str, ...], Calibration | None]:
     """The demand model of every series under config ``lead_time_demand`` (``auto``: calibrated by the backtest).
 
     ``inputs``: the network's priors and backtest (the engines); None computes them from these series.
+    ``new``: the rows of parts never sold (:func:`demand_sums`).
     Returns the model, the names its codes refer to, and the backtest (None when there was none).
     """
     choice = cfg.lead_time_demand
     if inputs is None:
-        inputs = demand_inputs(demand_sums(demand, pattern, attribute, cfg))
+        inputs = demand_inputs(demand_sums(demand, pattern, attribute, cfg, new=new))
         if choice == "auto":
             inputs = dataclasses.replace(inputs, calibration=calibrate(
                 demand, keys=keys, lead_time_days=lead_time_days, order_cycle_days=order_cycle_days, target=target,
@@ -460,7 +477,7 @@ def lead_time_demand(
     protection = protection_months(lead_time_days, order_cycle_days)
     code = _group_code(pattern, attribute)
     fit = {"pattern": pattern, "code": code, "prior": inputs.prior, "protection": protection, "cfg": cfg,
-           "wake": inputs.wake}
+           "wake": inputs.wake, "new": new}
     if choice != "auto":
         f, v = _fit(demand, choice, **fit)
         return LeadTimeDemand(f, v, np.zeros(len(f), np.int8), np.ones(len(f))), (choice,), None

@@ -115,6 +115,24 @@ def test_stream_equals_local_row_for_row(network: dict[str, object], job: str, a
     assert_same(local, streamed)
 
 
+@pytest.mark.parametrize("job", engine.ENGINE_JOBS)
+@pytest.mark.parametrize("as_of", [None, "2022-09"])
+def test_min_stock_on_the_engines_equals_local(network: dict[str, object], tmp_path: pytest.TempPathFactory,
+                                               job: str, as_of: str | None) -> None:
+    """A planner's floor on sold parts and on P040..P044, which no dealer sold: the same rows on every engine."""
+    parts = pd.read_csv(network["parts"])
+    parts["min_stock"] = [2 if p % 7 == 0 or p >= 40 else None for p in range(len(parts))]
+    path = tmp_path / "parts_min_stock.csv"
+    parts.to_csv(path, index=False)
+    opts = options(job, network)
+    local = run(job, network["history"], path, None, as_of, engine="local", **opts)
+    streamed = run(job, network["history"], path, None, as_of, engine="stream", partitions=4, **opts)
+    assert_same(local, streamed)
+    if job == "must-stock":
+        assert set(local.loc[local["part"] >= "P040", "reason"]) == {"min_stock"}
+        assert local.attrs["report"]["new_parts"] == 5
+
+
 SUPERSESSIONS = pd.DataFrame({
     "old_part": ["P001", "P002", "P005", "P005", "P010", "P030"],
     "new_part": ["P002", "P041", "P006", "P007", "P011", "P031"],  # P041 never sold: a new leading part
