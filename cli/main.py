@@ -177,9 +177,11 @@ def must_stock(history: str, parts: str | None, config: str | None, as_of: str |
     the demand model, for either policy. A parts master's min_stock column is the
     planner's floor: the plan holds reorder_point >= min_stock - 1 and max_stock
     >= min_stock (reason min_stock where only the floor stocks a row), and a part
-    with a floor and no sales is listed at every dealer. The run report goes to
-    stderr; on a terminal, a progress bar shows while a run takes more than a
-    second (--quiet hides both).
+    with a floor and no sales is listed at every dealer. An installed_base
+    column (units of the part's vehicles in the field) gives the pooled demand
+    model a failure-rate prior where it predicts demand, and its new parts a
+    small rate. The run report goes to stderr; on a terminal, a progress bar
+    shows while a run takes more than a second (--quiet hides both).
 
     \b
     Example:

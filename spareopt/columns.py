@@ -42,6 +42,7 @@ PARTS_COLUMNS: dict[str, tuple[str, ...]] = {
     "reorder_point": ("reorder_point", "rop", "reorder_level", "再订货点", "订货点"),
     "max_stock": ("max_stock", "max_stock_level", "maximum_stock", "最大库存", "最高库存"),
     "min_stock": ("min_stock", "minimum_stock", "min_stock_qty", "stock_floor", "最低库存", "最低库存量", "最小库存"),
+    "installed_base": ("installed_base", "vehicles_in_field", "units_in_field", "保有量", "车辆保有量", "在用数量"),
     "status": ("status", "part_status", "状态", "配件状态", "零件状态"),
     "end_of_production": ("end_of_production", "eop", "eop_date", "停产日期", "停产时间", "停产月份"),
     "unit_volume": ("unit_volume", "volume", "体积", "单件体积"),

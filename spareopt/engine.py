@@ -49,7 +49,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .backtest import DemandInputs, choose, demand_inputs
+from .backtest import DemandInputs, choose, demand_inputs, installed_base
 from .columns import HISTORY_COLUMNS, resolve_columns
 from .config import Config, load_config
 from .errors import ConfigError, InputError
@@ -593,7 +593,7 @@ def _network_demand(executor: Any, plan: Sequence[Partition], job: str, dataset:
     function = jobs.demand_function(job)
     sums = executor.map(_in_network, plan, function, dataset, network, cfg, master, as_of,
                         {**options, "stage": "sums"})
-    inputs = demand_inputs(functools.reduce(operator.add, sums))
+    inputs = demand_inputs(functools.reduce(operator.add, sums), installed_base(network.fields))
     network = dataclasses.replace(network, demand=inputs)
     if cfg.lead_time_demand == "auto" and inputs.origin_prior is not None:
         step("the demand model: backtest")

@@ -40,6 +40,7 @@ from .pipeline import (
     _report,
     _Run,
     _text,
+    installed_base_report,
 )
 from .pipeline import demand_part as pipeline_demand_part
 from .policy.budget import Steps
@@ -264,6 +265,7 @@ def evaluate(
     }
     if with_floor:
         report["evaluation"]["min_stock"] = floor_notes
+    report["installed_base"] = installed_base_report(train, plan)
     report["evaluation"]["totals"] = {  # for the summary sheet of an XLSX output
         row["policy"]: {k: row[k] for k in TOTALS_SUMMARY} for row in totals}
     report["evaluation"]["calibration"] = calibration_summary(table.attrs["calibration"])

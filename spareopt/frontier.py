@@ -25,7 +25,20 @@ from .errors import ConfigError, InfeasibleError, InputError, format_examples
 from .history import History
 from .io import new_figure
 from .parts import PartsMaster
-from .pipeline import STAGES, Source, _Counts, _decide, _load, _override, _Plan, _report, _Run, _targets, _text
+from .pipeline import (
+    STAGES,
+    Source,
+    _Counts,
+    _decide,
+    _load,
+    _override,
+    _Plan,
+    _report,
+    _Run,
+    _targets,
+    _text,
+    installed_base_report,
+)
 from .policy.budget import (
     Steps,
     efficient_curve,
@@ -308,6 +321,7 @@ def optimize(
         "min_stock": _floor_report(plan, levels) if (plan.min_stock > 0).any() else None,
         "markers": {row["policy"]: (row["stock_value"], row["expected_fill_rate"]) for _, row in markers.iterrows()},
     }
+    report["installed_base"] = installed_base_report(run, plan, levels.max_stock > 0)
     table.attrs["report"] = report
     return table
 

@@ -56,7 +56,8 @@ _ADDITIVE = ("series", "dealers", "negative_months", "decisions", "dealer_stock_
              "class_policy", "service.forecast_methods", "service.demand_models", "service.lead_time_demand_models",
              "classes", "evaluation.lead_time_months", "evaluation.review_below_a_month", "evaluation.current",
              "kpi.unit_cost_unknown_rows", "stock.rows_without_history", "order", "stocking", "min_stock",
-             "evaluation.min_stock", "evaluation.optimized.min_stock_bought_first")
+             "evaluation.min_stock", "evaluation.optimized.min_stock_bought_first", "installed_base.series_with_prior",
+             "installed_base.new_part_rows", "installed_base.new_part_rows_stocked")
 """Report entries that count series, dealers or rows: summed over the partitions (with what is under them)."""
 
 _ONCE = ("order.budget",)

@@ -36,11 +36,12 @@ ATTRIBUTES = ("A", "B", "C")
 
 NUMERIC_FIELDS = ("unit_cost", "lead_time_days", "order_cycle_days", "pack_size", "min_order_qty", "commonality",
                   "criticality", "reorder_point", "max_stock", "unit_volume", "shortage_cost", "salvage_value",
-                  "min_stock")
+                  "min_stock", "installed_base")
 """Numeric master columns; ``reorder_point`` and ``max_stock`` are the planner's current settings (the
 ``current`` policy of :func:`spareopt.evaluate`); ``unit_volume``, ``shortage_cost`` and ``salvage_value``
 serve the last buy (:func:`spareopt.last_buy`); ``min_stock`` is the planner's floor of every plan
-(:func:`spareopt.policy.min_stock_levels`)."""
+(:func:`spareopt.policy.min_stock_levels`); ``installed_base``, the units of the part's vehicles in the field,
+gives the demand model a failure-rate prior (:class:`spareopt.backtest.InstalledBase`)."""
 
 DISCONTINUED = ("discontinued", "obsolete", "停产", "已停产", "停售", "淘汰")
 """``status`` values (trimmed, lower-cased) that mark a part as discontinued: its last buy is due."""
@@ -104,6 +105,7 @@ def load_parts(
                  "not stocked" if column in ("reorder_point", "max_stock") else
                  "unknown" if column in ("unit_volume", "shortage_cost") else
                  "no floor" if column == "min_stock" else
+                 "unknown" if column == "installed_base" else
                  "0" if column in ("salvage_value", "min_order_qty") else "default")
         value = _numbers(table.column(header), column, header, check, allow_empty=True,
                          fix=f"correct the {column} (blank = {blank})")
@@ -184,7 +186,7 @@ def part_fields(
     frame : DataFrame
         One row per part: ``description`` (if the master has it), ``unit_cost``
         (NaN = unknown), ``lead_time_days``, ``order_cycle_days``, ``pack_size``,
-        ``min_stock`` (the planner's floor, 0 = none), ``attribute``.
+        ``min_stock`` (the planner's floor, 0 = none), ``installed_base`` (NaN = unknown), ``attribute``.
     report : dict
         ``parts_not_in_master`` (count and first parts), ``master_parts_without_history``
         (listed in the master, never sold up to as_of: not in the output) and, per
@@ -221,6 +223,8 @@ def part_fields(
     out["pack_size"] = out["pack_size"].astype(np.int64)
     floor = source["min_stock"].to_numpy(dtype=np.float64) if "min_stock" in source else np.zeros(len(index))
     out["min_stock"] = np.nan_to_num(floor, nan=0.0)  # blank: no floor
+    out["installed_base"] = (source["installed_base"].to_numpy(dtype=np.float64) if "installed_base" in source
+                             else np.full(len(index), np.nan))  # blank: unknown
     attribute = source["attribute"].to_numpy(dtype=object) if "attribute" in source else np.full(len(index), None)
     missing_attribute = pd.isna(attribute)
     defaulted["attribute"] = int(missing_attribute.sum())
@@ -238,11 +242,13 @@ def part_fields(
 
 
 def new_parts(master: PartsMaster | None, sold: Sequence[str] | np.ndarray | pd.Index) -> np.ndarray:
-    """The parts a plan lists without any sales: the master's parts with a ``min_stock`` > 0 that ``sold`` lacks.
+    """The parts a plan lists without any sales: the master's parts with a ``min_stock`` > 0 or an
+    ``installed_base`` > 0 that ``sold`` lacks.
 
-    A planner who gives a new part a floor wants it on the shelf before its first sale; the
-    planning jobs (:func:`spareopt.must_stock`, :func:`spareopt.evaluate`, :func:`spareopt.optimize`,
-    the parts desk) give each such part a row of zero demand at every dealer of the run.
+    A planner who gives a new part a floor wants it on the shelf before its first sale, and a part
+    with vehicles in the field may fail before it first sells; the planning jobs
+    (:func:`spareopt.must_stock`, :func:`spareopt.evaluate`, :func:`spareopt.optimize`, the parts
+    desk) give each such part a row of zero demand at every dealer of the run.
 
     Parameters
     ----------
@@ -261,10 +267,11 @@ def new_parts(master: PartsMaster | None, sold: Sequence[str] | np.ndarray | pd.
     >>> new_parts(master, ["P1"]).tolist()
     ['P3']
     """
-    if master is None or "min_stock" not in master.frame:
+    columns = [c for c in ("min_stock", "installed_base") if master is not None and c in master.frame]
+    if not columns:
         return np.empty(0, dtype=object)
     frame = master.frame
-    wanted = frame["min_stock"].to_numpy(dtype=np.float64) > 0
+    wanted = np.logical_or.reduce([frame[c].to_numpy(dtype=np.float64) > 0 for c in columns])
     names = pd.Index(frame.index.to_numpy(dtype=object)[wanted], dtype=object)
     missing = names[~names.isin(np.asarray(sold, dtype=object))]
     return np.sort(missing.to_numpy(dtype=object).astype(str)).astype(object)

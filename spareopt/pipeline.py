@@ -16,7 +16,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .backtest import Calibration, backtest_sums, demand_sums, lead_time_demand, network_quantity, series_keys
+from .backtest import (
+    Calibration,
+    FailureRate,
+    backtest_sums,
+    demand_sums,
+    installed_base,
+    lead_time_demand,
+    network_quantity,
+    series_keys,
+)
 from .classify import abc
 from .classify.multi import multi_criteria_abc
 from .classify.pattern import FSN_CLASSES, PATTERNS, XYZ_CLASSES, demand_pattern, fsn, xyz
@@ -629,9 +638,10 @@ def _load(history: Source | History, parts: Source | PartsMaster | None, cfg: Co
 
 
 def _new_parts(hist: History, matrix: DemandMatrix, master: PartsMaster | None, holdout_months: int) -> np.ndarray:
-    """The master's new parts: a ``min_stock``, and no history line up to as_of less ``holdout_months``."""
+    """The master's new parts: a ``min_stock`` or an ``installed_base``, and no history line up to as_of less
+    ``holdout_months``."""
     sold = matrix.keys["part"].cat.categories
-    if holdout_months and master is not None and "min_stock" in master.frame:  # the parts sold in training
+    if holdout_months and master is not None and {"min_stock", "installed_base"} & set(master.frame):  # training
         early = hist.lines["month"] <= int(matrix.periods[-1].ordinal) - holdout_months
         sold = np.asarray(hist.names["part"], dtype=object)[np.unique(hist.lines["part"][early])]
     return new_parts(master, sold)
@@ -722,6 +732,8 @@ class _DemandModel:
     models: tuple[str, ...]
     scale: np.ndarray  # the variance scale of the backtest (1 without one)
     calibration: Calibration | None
+    informed: np.ndarray | None = None  # bool: the prior came from the installed base (None: no installed base)
+    failure_rate: FailureRate | None = None
 
 
 def _demand_model(run: _Run, pattern: np.ndarray, rule: np.ndarray) -> _DemandModel:
@@ -735,12 +747,41 @@ def _demand_model(run: _Run, pattern: np.ndarray, rule: np.ndarray) -> _DemandMo
     network = _NETWORK.get()
     demand, models, calibration = lead_time_demand(
         q, pattern.astype(np.int64), inputs=None if network is None else network.demand,
-        new=None if run.new_part is None else run.new_series, **_demand_args(run, rule))
+        new=None if run.new_part is None else run.new_series, base=_installed_base(run), **_demand_args(run, rule))
     methods = (*methods, "poisson_gamma")
     pooled = np.asarray(models)[demand.model] == "poisson_gamma"
     chosen = np.where(pooled, len(methods) - 1, chosen).astype(np.int8)
     return _DemandModel(demand.forecast, chosen, methods, demand.variance, demand.model, models, demand.scale,
-                        calibration)
+                        calibration, demand.informed, demand.failure_rate)
+
+
+def _installed_base(run: _Run) -> Any:
+    """The parts' installed base with the series' part and dealer codes (None without one)."""
+    return installed_base(run.fields, run.part_code, run.dealer)
+
+
+def installed_base_report(run: _Run, plan: _Plan, stocked: np.ndarray | None = None) -> dict[str, Any] | None:
+    """The failure rate fitted on the installed base and the series whose demand model used it (None without the
+    master column).  ``stocked``: the rows a policy stocks (default: the plan's dealer rows).  Counts are sums over
+    the series (the engines add them); the rate is the network's."""
+    if run.master is None or "installed_base" not in run.master.frame:
+        return None
+    demand = plan.demand
+    rate = demand.failure_rate
+    informed = np.zeros(len(plan.decision), dtype=bool) if demand.informed is None else demand.informed
+    known = np.isfinite(run.fields["installed_base"].to_numpy(dtype=np.float64))
+    return {
+        "parts_with_installed_base": int(known.sum()),
+        "failure_rate": None if rate is None else dict(zip(ATTRIBUTES, rate.rate.tolist())),
+        "failure_rate_own": None if rate is None else dict(zip(ATTRIBUTES, rate.own.tolist())),
+        "failure_rate_overall": None if rate is None else rate.overall,
+        "parts_fitted": None if rate is None else dict(zip(ATTRIBUTES, rate.parts.tolist())),
+        "dispersion": None if rate is None or not np.isfinite(rate.dispersion) else rate.dispersion,
+        "series_with_prior": int(informed.sum()),
+        "new_part_rows": int((informed & run.new_series).sum()),
+        "new_part_rows_stocked": int((informed & run.new_series & (plan.decision == 0 if stocked is None
+                                                                    else stocked)).sum()),
+    }
 
 
 def _demand_args(run: _Run, rule: np.ndarray) -> dict[str, Any]:
@@ -894,7 +935,7 @@ def demand_part(run: _Run, stage: str) -> Any:
     pattern = _pattern(run).astype(np.int64)
     if stage == "sums":
         sums = demand_sums(run.matrix.values, pattern, attribute, run.cfg,
-                           new=None if run.new_part is None else run.new_series)
+                           new=None if run.new_part is None else run.new_series, base=_installed_base(run))
         n_parts = len(run.matrix.keys["part"].cat.categories)
         return dataclasses.replace(sums, part_half_year=np.bincount(
             run.part_code, weights=half_year_quantity(run.matrix.values), minlength=n_parts))
@@ -992,6 +1033,7 @@ def _plan(run: _Run, policy: str | None = None, *, free_matrix: bool = False) ->
         report["class_policy"] = {r.match: int(n) for r, n in zip(cfg.class_policy, used)}
     report["service"] = _service_report(cfg, plan, stocked, len(matrix.periods))
     report["min_stock"] = min_stock_report(run, plan) if _has_min_stock(run) else None
+    report["installed_base"] = installed_base_report(run, plan)
     table.attrs["report"] = report
     return table
 
@@ -1013,7 +1055,7 @@ def min_stock_report(run: _Run, plan: _Plan) -> dict[str, Any]:
         "rows": int((plan.min_stock > 0).sum()),
         "rows_stocked_by_floor": int(by_floor.sum()),
         "rows_raised": int(plan.floor_raised.sum()),
-        "new_part_rows": int(run.new_series.sum()),
+        "new_part_rows": int((by_floor & run.new_series).sum()),
         "units_added": int(added.sum()),
         "stock_value_added": float(np.nansum(added * cost)),
         "units_added_without_unit_cost": int(added[np.isnan(cost)].sum()),

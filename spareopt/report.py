@@ -96,8 +96,8 @@ def report_lines(report: Mapping[str, Any]) -> list[str]:
         lines.append(f"parts master {r['parts_master']}: {r['parts_not_in_master']:,} parts in the history are not in "
                      f"it and took the defaults" + _first(r.get("parts_not_in_master_first")))
     if r.get("new_parts"):
-        lines.append(f"  {r['new_parts']:,} parts of the master have no sales up to as_of but a min_stock: listed "
-                     "with zero demand at every dealer" + _first(r.get("new_parts_first")))
+        lines.append(f"  {r['new_parts']:,} parts of the master have no sales up to as_of but a min_stock or an "
+                     "installed_base: listed with zero demand at every dealer" + _first(r.get("new_parts_first")))
     if r.get("master_parts_without_history"):
         lines.append(f"  {r['master_parts_without_history']:,} parts of the master have no sales up to as_of "
                      "and are not listed")
@@ -141,6 +141,7 @@ def report_lines(report: Mapping[str, Any]) -> list[str]:
     if r.get("dealer_stock_value_at_max") is not None:
         lines.append(f"dealer stock value at max_stock: {r['dealer_stock_value_at_max']:,.2f}")
     lines += _min_stock_lines(r.get("min_stock"))
+    lines += _installed_base_lines(r.get("installed_base"))
     lines += _service_lines(r.get("service"))
     if r.get("forecast"):
         f = r["forecast"]
@@ -211,6 +212,22 @@ def _min_stock_lines(floor: Mapping[str, Any] | None) -> list[str]:
             f"rows the policy would not ({floor['new_part_rows']:,} of new parts) and raised "
             f"{floor['rows_raised']:,}, adding {floor['units_added']:,} units at max_stock, stock value "
             f"{floor['stock_value_added']:,.2f}" + (f" ({unknown:,} units without a unit_cost)" if unknown else "")]
+
+
+def _installed_base_lines(base: Mapping[str, Any] | None) -> list[str]:
+    """The failure rate fitted on the installed base, and where the demand model used it."""
+    if not base:
+        return []
+    if base.get("failure_rate") is None:
+        return [(f"installed_base: {base['parts_with_installed_base']:,} parts have one, but none of them sold in "
+                 "the window: no failure rate fitted, the demand model is the one without it")]
+    rates = ", ".join(f"{g} {r:.3g}" + ("" if base["failure_rate_own"][g] else " (overall)")
+                      for g, r in base["failure_rate"].items())
+    fitted = sum(base["parts_fitted"].values())
+    spread = f", spread c2 {base['dispersion']:.3g}" if base.get("dispersion") is not None else ""
+    return [(f"installed_base: failure rate per unit in the field a month {rates}, fitted on {fitted:,} parts with "
+             f"both{spread}; it set the prior of {base['series_with_prior']:,} series ({base['new_part_rows']:,} rows "
+             f"of parts never sold, {base['new_part_rows_stocked']:,} of them stocked)")]
 
 
 def _supersession_lines(sup: Mapping[str, Any] | None) -> list[str]:
@@ -384,6 +401,12 @@ def summary_items(report: Mapping[str, Any]) -> dict[str, Any]:
         items["new parts listed for their min_stock"] = r["new_parts"]
     for name, value in (r.get("min_stock") or {}).items():
         items[f"min_stock: {name}"] = value
+    for name, value in (r.get("installed_base") or {}).items():
+        if isinstance(value, dict):
+            for group, number in value.items():
+                items[f"installed_base: {name} {group}"] = number
+        else:
+            items[f"installed_base: {name}"] = value
     for field, count in (r.get("defaulted") or {}).items():
         items[f"defaulted: {field}"] = count
     if r.get("abc_basis") is not None:

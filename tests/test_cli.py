@@ -130,7 +130,7 @@ BAD = {
                             "--column foo=...: `foo` is not a column spareopt reads; use one of dealer, part, date, "
                             "period, quantity, unit_price, description, unit_cost, lead_time_days, order_cycle_days, "
                             "attribute, pack_size, min_order_qty, commonality, criticality, reorder_point, max_stock, "
-                            "min_stock, status, end_of_production, unit_volume, shortage_cost, salvage_value, replaced_by, "
+                            "min_stock, installed_base, status, end_of_production, unit_volume, shortage_cost, salvage_value, replaced_by, "
                             "old_part, new_part, factor, effective, split"),
     "column_header_not_in_file": ({}, ["sales.csv", "--column", "part=零件代码"],
                                   "--column part=零件代码: no header '零件代码' in sales.csv (headers: 'dealer', "

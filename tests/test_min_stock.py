@@ -93,8 +93,8 @@ def test_must_stock_golden_with_a_floor_and_a_new_part():
     assert report["reasons"]["min_stock"] == 3
     assert report["dealer_stock_value_at_max"] == 20 * 10 + 2 * 50 + 3 * 100 + 9 * 5 + 3 * 100
     lines = report_lines(report)
-    assert ("  1 parts of the master have no sales up to as_of but a min_stock: listed with zero demand at every "
-            "dealer (first: N)") in lines
+    assert ("  1 parts of the master have no sales up to as_of but a min_stock or an installed_base: listed with zero "
+            "demand at every dealer (first: N)") in lines
     assert ("min_stock: 4 rows have a planner's floor; it stocked 3 rows the policy would not (2 of new parts) and "
             "raised 1, adding 11 units at max_stock, stock value 730.00") in lines
 
@@ -263,8 +263,8 @@ def test_cli_must_stock_with_a_floor_and_a_new_part(cli_files, parts_master):
     b200 = table[table["part"] == "B200"]
     assert (b200["max_stock"] >= 4).all() and (b200["reorder_point"] >= 3).all()
     assert (b200["decision"] == "dealer").all()
-    assert ("  1 parts of the master have no sales up to as_of but a min_stock: listed with zero demand at every "
-            "dealer (first: N900)") in result.stderr.splitlines()
+    assert ("  1 parts of the master have no sales up to as_of but a min_stock or an installed_base: listed with zero "
+            "demand at every dealer (first: N900)") in result.stderr.splitlines()
     assert any(line.startswith("min_stock: 6 rows have a planner's floor; it stocked ")
                for line in result.stderr.splitlines())
 
