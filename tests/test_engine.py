@@ -346,6 +346,24 @@ def test_dask_equals_local_row_for_row(network: dict[str, object], cluster: obje
     assert_same(local, on_dask)
 
 
+@pytest.mark.parametrize("job", ["must-stock", "evaluate"])
+def test_dask_with_a_floor_and_an_installed_base_equals_local(network: dict[str, object], cluster: object,
+                                                              tmp_path: pytest.TempPathFactory, job: str) -> None:
+    frame = network["frame"]
+    units = frame[frame["quantity"] > 0].groupby("part")["quantity"].sum()
+    parts = pd.read_csv(network["parts"])
+    parts["min_stock"] = [1 if p % 6 == 0 or p >= 43 else None for p in range(len(parts))]
+    parts["installed_base"] = [None if p % 5 == 0 else round(20 * units.get(f"P{p:03d}", 25.0))
+                               for p in range(len(parts))]
+    path = tmp_path / "parts_floor_base.csv"
+    parts.to_csv(path, index=False)
+    opts = options(job, network)
+    local = run(job, network["history"], path, {"lead_time_demand": "poisson_gamma"}, None, engine="local", **opts)
+    on_dask = run(job, network["history"], path, {"lead_time_demand": "poisson_gamma"}, None, engine="dask",
+                  scheduler=cluster.scheduler_address, partitions=3, **opts)
+    assert_same(local, on_dask)
+
+
 def test_dask_with_supersessions_equals_local(network: dict[str, object], cluster: object,
                                              tmp_path: pytest.TempPathFactory) -> None:
     sup = tmp_path / "supersessions.csv"
