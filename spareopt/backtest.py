@@ -36,19 +36,45 @@ import numpy as np
 import pandas as pd
 
 from .classify.pattern import PATTERNS, demand_pattern
-from .forecast.intermittent import auto, forecast
-from .forecast.lead_time import GammaPrior, forecast_error_variance, lead_time_sums, posterior
+from .forecast.intermittent import auto, forecast, tsb
+from .forecast.lead_time import OBSOLESCENCE, GammaPrior, forecast_error_variance, lead_time_sums, posterior
 from .policy.service import implied_service, reorder_point_for
 from .replay import replay
 from .timing import lead_time_months, protection_months
 
-__all__ = ["AUTO_CANDIDATES", "SCALES", "Calibration", "DemandInputs", "DemandSums", "FailureRate", "InstalledBase",
-           "LeadTimeDemand", "backtest_sums", "calibrate", "choose", "demand_inputs", "demand_sums", "failure_rate",
-           "installed_base", "installed_base_mean", "lead_time_demand", "network_quantity", "sample_mask",
-           "series_keys"]
+__all__ = [
+    "AUTO_CANDIDATES",
+    "OBSOLESCENCE",
+    "SCALES",
+    "STOPPED_ALPHA",
+    "Calibration",
+    "DemandInputs",
+    "DemandSums",
+    "FailureRate",
+    "InstalledBase",
+    "LeadTimeDemand",
+    "Obsolescence",
+    "backtest_sums",
+    "calibrate",
+    "choose",
+    "demand_inputs",
+    "demand_sums",
+    "failure_rate",
+    "installed_base",
+    "installed_base_mean",
+    "lead_time_demand",
+    "network_quantity",
+    "obsolescence",
+    "sample_mask",
+    "series_keys",
+    "stopped",
+]
 
 AUTO_CANDIDATES = ("monthly_variance", "empirical", "poisson_gamma")
 """The models ``lead_time_demand = "auto"`` chooses among, per demand pattern."""
+
+STOPPED_ALPHA = 0.05
+"""A series has stopped when a gap as long as its months since the last sale had less than this probability."""
 
 SCALES = (0.5, 0.7, 1.0, 1.4, 2.0, 2.8, 4.0, 5.6, 8.0, 11.0, 16.0, 22.0, 32.0)
 """Variance scales the backtest tries, smallest first."""
@@ -80,6 +106,8 @@ class LeadTimeDemand:
     """Code of each series' model, a position in the ``models`` it was chosen from (int8)."""
     scale: np.ndarray
     """The variance scale applied (1 without a backtest)."""
+    declined: np.ndarray | None = None
+    """The series whose demand stopped and whose forecast TSB's lowered (``obsolescence``; bool)."""
     informed: np.ndarray | None = None
     """bool per series: its poisson_gamma prior came from the installed base (None: no installed base)."""
     failure_rate: FailureRate | None = None
@@ -152,6 +180,8 @@ class Calibration:
     table: pd.DataFrame
     """One row per pattern and candidate model at its chosen scale: ``pattern``, ``model``, ``scale``,
     ``series``, ``demand``, ``promised_fill_rate``, ``achieved_fill_rate``, ``stock_value``, ``chosen``."""
+    obsolescence: Obsolescence | None = None
+    """What the backtest found for the stopped series (``obsolescence = "auto"``)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -178,13 +208,19 @@ class DemandSums:
     part_window: np.ndarray | None = None
     """Per part, units sold over the window by every dealer: the failure rate's numerator (with an installed
     base only)."""
+    decline: np.ndarray | None = None
+    """(2, patterns, 4) at the backtest's origin, for ``obsolescence`` none and tsb: the stopped series, their
+    absolute error sum |H f - y| over the held-back months, their forecast H f and their demand y (None: no
+    backtest)."""
 
     def __add__(self, other: DemandSums) -> DemandSums:
         origin = None if self.origin_groups is None else self.origin_groups + other.origin_groups
         parts = None if self.part_half_year is None else self.part_half_year + other.part_half_year
         window = None if self.part_window is None else self.part_window + other.part_window
+        decline = None if self.decline is None else self.decline + other.decline
         return DemandSums(self.groups + other.groups, origin, self.wake + other.wake, self.eligible + other.eligible,
-                          self.months, self.origin_months, self.wake_months, parts, window)
+                          self.months, self.origin_months, self.wake_months, parts, part_window=window,
+                          decline=decline)
 
 
 @dataclass(frozen=True, eq=False)
@@ -204,6 +240,19 @@ class DemandInputs:
     """Per part, the network's half-year quantity (:attr:`DemandSums.part_half_year`), rounded as the priors."""
     failure_rate: FailureRate | None = None
     """The installed base's failure rate (:func:`demand_inputs` with an installed base), or None."""
+    obsolescence: Obsolescence | None = None
+    """What the backtest found for the stopped series of each pattern (None: no backtest)."""
+
+
+@dataclass(frozen=True, eq=False)
+class Obsolescence:
+    """Per demand pattern, whether a stopped series takes the TSB forecast (:func:`obsolescence`)."""
+
+    tsb: np.ndarray
+    """Per pattern (a position in :data:`PATTERNS`), True: the TSB forecast where lower (bool)."""
+    table: pd.DataFrame
+    """Per pattern and option (none, tsb): ``pattern``, ``obsolescence``, ``stopped`` (series), ``error`` (Σ |H f - y|
+    over the stopped series), ``forecast`` (Σ H f), ``demand`` (Σ y), ``chosen``."""
 
 
 def _round(x: np.ndarray) -> np.ndarray:
@@ -279,12 +328,14 @@ def demand_sums(demand: np.ndarray, pattern: np.ndarray, attribute: np.ndarray |
     window = cfg.dispersion_window_months
     horizon = int(cfg.backtest_months)
     groups = _group_sums(_window(demand, window), _group_code(pattern, attribute))
-    origin, eligible, origin_months = None, 0, 0
+    origin, eligible, origin_months, decline = None, 0, 0, None
     if horizon >= 1 and months - horizon >= _SIX_MONTHS:
         train = demand[:, :months - horizon]
-        origin = _group_sums(_window(train, window), _group_code(_pattern(train, cfg), attribute))
+        origin_pattern = _pattern(train, cfg)
+        origin = _group_sums(_window(train, window), _group_code(origin_pattern, attribute))
         eligible = int((train[:, -_SIX_MONTHS:].sum(axis=1) > 0).sum())
         origin_months = _window(train, window).shape[1]
+        decline = _decline_sums(train, demand[:, months - horizon:], origin_pattern, cfg)
     wake_horizon = horizon or 12
     wake, wake_months = np.zeros(3), 0
     if months >= wake_horizon + 2:
@@ -292,7 +343,7 @@ def demand_sums(demand: np.ndarray, pattern: np.ndarray, attribute: np.ndarray |
         after = demand[~(before > 0).any(axis=1), months - wake_horizon:].sum(axis=1)
         wake, wake_months = np.array([float(after.size), after.sum(), (after * after).sum()]), wake_horizon
     return DemandSums(groups, origin, wake, eligible, _window(demand, window).shape[1], origin_months, wake_months,
-                      part_window=part_window)
+                      part_window=part_window, decline=decline)
 
 
 def demand_inputs(sums: DemandSums, base: InstalledBase | None = None) -> DemandInputs:
@@ -306,8 +357,9 @@ def demand_inputs(sums: DemandSums, base: InstalledBase | None = None) -> Demand
     fraction = 1.0 if sums.eligible <= MAX_BACKTEST_SERIES else MAX_BACKTEST_SERIES / sums.eligible
     parts = None if sums.part_half_year is None else network_quantity(sums.part_half_year)
     rate = None if base is None or sums.part_window is None else failure_rate(sums, base)
+    decline = None if sums.decline is None else obsolescence(sums.decline)
     return DemandInputs(_prior_from(sums.groups, sums.months), origin, wake, fraction, part_half_year=parts,
-                        failure_rate=rate)
+                        failure_rate=rate, obsolescence=decline)
 
 
 def failure_rate(sums: DemandSums, base: InstalledBase) -> FailureRate | None:
@@ -425,6 +477,80 @@ def installed_base_mean(base: InstalledBase, rate: FailureRate, demand: np.ndarr
     return per_part[base.part] * share
 
 
+def stopped(demand: np.ndarray, window_months: int) -> np.ndarray:
+    r"""Whether each series' demand has stopped: its months since the last sale are too many for its own history.
+
+    Over the last ``window_months`` months, with h months with demand before a final run of z months without,
+    the chance of a month with demand is estimated as p = (h + 1/2) / (n - z + 1) over the n - z months up to
+    the last sale (shrunk from h / (n - z), so that a part sold every month may still miss one), and
+
+    .. math::  \text{stopped} \iff z \ge 1 \text{ and } (1 - p)^z < \alpha = 0.05 \;(:data:`STOPPED_ALPHA`):
+
+    a gap that long would happen less than 1 time in 20 if the part still sold as before.  A series without a
+    sale in the window is not tested (it has no history to test against; :mod:`spareopt.forecast.lead_time`
+    gives it the rate that such parts showed).  The geometric gap is the run test of demand occurrence behind
+    Teunter, Syntetos & Babai (2011), whose TSB forecast decays the same probability month by month.
+
+    >>> stopped(np.array([[1, 1, 1, 1, 1, 1, 0, 0], [0, 1, 0, 0, 1, 0, 0, 0], [0] * 8]), 8).tolist()
+    [True, False, False]
+
+    The first part sold in 6 months out of 6, then not for 2: p = 6.5 / 7, (1 - p)^2 = 0.005.  The second sold
+    in 2 of 5 months, then not for 3: p = 2.5 / 6, (1 - p)^3 = 0.20.
+    """
+    q = _window(demand, window_months)
+    n = q.shape[1]
+    hit = q > 0
+    sold = hit.any(axis=1)
+    gap = np.where(sold, np.argmax(hit[:, ::-1], axis=1), n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = (hit.sum(axis=1) + 0.5) / (n - gap + 1.0)
+        return sold & (gap >= 1) & (gap * np.log1p(-np.minimum(p, 1.0)) < np.log(STOPPED_ALPHA))
+
+
+def _tsb(demand: np.ndarray, cfg: Any) -> np.ndarray:
+    return tsb(demand, **{k: v for k, v in cfg.forecast_params.items() if k in ("alpha_d", "alpha_p")})
+
+
+def _declined(demand: np.ndarray, f: np.ndarray, cfg: Any) -> np.ndarray:
+    """Each series' forecast under ``obsolescence = "tsb"``: TSB's where the series stopped and TSB's is lower."""
+    out = f.copy()
+    rows = np.flatnonzero(stopped(demand, cfg.dispersion_window_months))
+    if rows.size:
+        out[rows] = np.minimum(f[rows], _tsb(demand[rows], cfg))
+    return out
+
+
+def _decline_sums(train: np.ndarray, held: np.ndarray, pattern: np.ndarray, cfg: Any) -> np.ndarray:
+    """:attr:`DemandSums.decline` of these series: the stopped series' forecasts at the origin, none and tsb,
+    against the held-back months."""
+    out = np.zeros((2, len(PATTERNS), 4))
+    rows = np.flatnonzero(stopped(train, cfg.dispersion_window_months))
+    if rows.size == 0:
+        return out
+    horizon = held.shape[1]
+    f = _point_forecast(train[rows], pattern[rows], cfg)
+    y = held[rows].sum(axis=1)
+    g = pattern[rows]
+    for k, forecast_k in enumerate((f, np.minimum(f, _tsb(train[rows], cfg)))):
+        for j, weights in enumerate((None, np.abs(horizon * forecast_k - y), horizon * forecast_k, y)):
+            out[k, :, j] = np.bincount(g, weights=weights, minlength=len(PATTERNS))
+    return out
+
+
+def obsolescence(sums: np.ndarray) -> Obsolescence:
+    """Per demand pattern, ``none`` or ``tsb`` for the stopped series: the one with the smaller absolute error of
+    the held-back months' total (Σ |H f - y| over the pattern's stopped series at the backtest's origin; Tashman
+    2000's rolling origin).  A pattern without stopped series, or a tie, takes ``tsb``: a part whose demand
+    stopped does not keep its old forecast unless the backtest shows that it should."""
+    count, error, fc, dem = np.moveaxis(sums, -1, 0)
+    tsb_wins = error[1] <= error[0]
+    rows = [(PATTERNS[p], name, int(count[k, p]), float(error[k, p]), float(fc[k, p]), float(dem[k, p]),
+             bool(tsb_wins[p]) == (k == 1))
+            for p in range(len(PATTERNS)) for k, name in enumerate(OBSOLESCENCE[1:]) if count[k, p] > 0]
+    table = pd.DataFrame(rows, columns=["pattern", "obsolescence", "stopped", "error", "forecast", "demand", "chosen"])
+    return Obsolescence(tsb_wins, table)
+
+
 def network_quantity(per_part: np.ndarray) -> np.ndarray:
     """A per-part network sum rounded to 30 significant bits (:func:`_round`): the same whichever order the
     dealer sets were added in."""
@@ -433,8 +559,31 @@ def network_quantity(per_part: np.ndarray) -> np.ndarray:
 
 def _fit(demand: np.ndarray, model: str, *, pattern: np.ndarray, code: np.ndarray, prior: GammaPrior | None,
          protection: np.ndarray, cfg: Any, wake: tuple[float, float] | None = None,
-         new: np.ndarray | None = None, base_mean: np.ndarray | None = None,
-         base_shape: float = 0.0, base_max_shape: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
+         decline: np.ndarray | None = None, new: np.ndarray | None = None, base_mean: np.ndarray | None = None,
+         base_shape: float = 0.0, base_max_shape: float = np.inf) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """f and v of one model on ``demand`` (the months up to the forecast origin), and the series whose f TSB lowered.
+
+    ``decline``: the series whose forecast, if their demand stopped, is TSB's where lower (``obsolescence``); the
+    variance is scaled with the mean (a thinned demand process: v f'/f).  ``new``, ``base_mean``, ``base_shape``
+    and ``base_max_shape``: as for :func:`_fit_model`.
+    """
+    f, v = _fit_model(demand, model, pattern=pattern, code=code, prior=prior, protection=protection, cfg=cfg,
+                      wake=wake, new=new, base_mean=base_mean, base_shape=base_shape, base_max_shape=base_max_shape)
+    lowered = np.zeros(len(f), dtype=bool)
+    rows = np.flatnonzero(decline & (f > 0)) if decline is not None else np.zeros(0, np.int64)
+    if rows.size:
+        f, v = f.copy(), v.copy()
+        lower = _declined(demand[rows], f[rows], cfg)
+        v[rows] *= lower / f[rows]
+        lowered[rows] = lower < f[rows]
+        f[rows] = lower
+    return f, v, lowered
+
+
+def _fit_model(demand: np.ndarray, model: str, *, pattern: np.ndarray, code: np.ndarray, prior: GammaPrior | None,
+               protection: np.ndarray, cfg: Any, wake: tuple[float, float] | None = None,
+               new: np.ndarray | None = None, base_mean: np.ndarray | None = None,
+               base_shape: float = 0.0, base_max_shape: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
     """f and v of one model on ``demand`` (the months up to the forecast origin).
 
     ``new``: rows of parts never sold (:func:`demand_sums`); poisson_gamma gives them no rate of their own.
@@ -575,14 +724,18 @@ def backtest_sums(demand: np.ndarray, *, keys: np.ndarray, lead_time_days: np.nd
     train, held = train[rows], held[rows]
     lead, cycle = lead_time_days[rows], order_cycle_days[rows]
     ell, protection = lead_time_months(lead), protection_months(lead, cycle)
-    goal, how, cost = target[rows], kind[rows], np.nan_to_num(unit_cost[rows], nan=1.0)
+    # every series is planned for a fill rate of its target's value, whatever its kind: a CSL target met on a
+    # wider variance can need less stock (the negative binomial's mass at 0 grows), which would make the least
+    # stock reward the widest model; for a fill rate more variance always costs stock
+    goal, how, cost = target[rows], np.ones(rows.size, np.int8), np.nan_to_num(unit_cost[rows], nan=1.0)
     pattern = _pattern(train, cfg)
     code = _group_code(pattern, None if attribute is None else attribute[rows])
     service = {"normal_min_mean": cfg.normal_min_mean, "overdispersion_min": cfg.overdispersion_min}
     n_pat = len(PATTERNS)
+    decline = _decline_mask(cfg, inputs, pattern)
     for m, name in enumerate(models):
-        f, v = _fit(train, name, pattern=pattern, code=code, prior=inputs.origin_prior, protection=protection,
-                    cfg=cfg)
+        f, v, _ = _fit(train, name, pattern=pattern, code=code, prior=inputs.origin_prior, protection=protection,
+                       cfg=cfg, decline=decline)
         live = np.flatnonzero(f > 0)
         g = pattern[live]
         for c, scale in enumerate(SCALES):
@@ -593,6 +746,15 @@ def backtest_sums(demand: np.ndarray, *, keys: np.ndarray, lead_time_days: np.nd
                                          top * cost[live], None)):
                 out[m, c, :, j] = np.bincount(g, weights=weights, minlength=n_pat)
     return out
+
+
+def _decline_mask(cfg: Any, inputs: DemandInputs, pattern: np.ndarray) -> np.ndarray:
+    """Per series, whether ``obsolescence`` gives a stopped series TSB's forecast (auto: the backtest's choice for
+    its pattern; without a backtest, tsb)."""
+    choice = getattr(cfg, "obsolescence", "auto")
+    if choice == "auto" and inputs.obsolescence is not None:
+        return inputs.obsolescence.tsb[pattern]
+    return np.full(len(pattern), choice != "none")
 
 
 def choose(sums: np.ndarray, models: tuple[str, ...] = AUTO_CANDIDATES) -> Calibration:
@@ -694,7 +856,7 @@ def lead_time_demand(
     protection = protection_months(lead_time_days, order_cycle_days)
     code = _group_code(pattern, attribute)
     fit = {"pattern": pattern, "code": code, "prior": inputs.prior, "protection": protection, "cfg": cfg,
-           "wake": inputs.wake, "new": new}
+           "wake": inputs.wake, "decline": _decline_mask(cfg, inputs, pattern), "new": new}
     rate = inputs.failure_rate if base is not None else None
     if rate is not None:
         fit["base_mean"] = installed_base_mean(base, rate, demand, cfg.dispersion_window_months)
@@ -702,9 +864,10 @@ def lead_time_demand(
         fit["base_max_shape"] = 1.0 / rate.dispersion if np.isfinite(rate.dispersion) else np.inf
         informed = _informed(inputs.prior.shape[code], fit["base_mean"], rate.shape, fit["base_max_shape"])
     if choice != "auto":
-        f, v = _fit(demand, choice, **fit)
+        f, v, lowered = _fit(demand, choice, **fit)
         used = None if rate is None else informed & (choice == "poisson_gamma")
-        return LeadTimeDemand(f, v, np.zeros(len(f), np.int8), np.ones(len(f)), used, rate), (choice,), None
+        return LeadTimeDemand(f, v, np.zeros(len(f), np.int8), np.ones(len(f)), lowered, informed=used,
+                              failure_rate=rate), (choice,), None
     calibration = inputs.calibration
     if calibration is None:  # too little history to backtest: each pattern's default model, unscaled
         model, scale = _without_backtest(AUTO_CANDIDATES)[pattern], np.ones(len(demand))
@@ -712,10 +875,14 @@ def lead_time_demand(
         model, scale = calibration.model[pattern], calibration.scale[pattern]
     f = np.zeros(len(demand))
     v = np.zeros(len(demand))
+    lowered = np.zeros(len(demand), dtype=bool)
     for m, name in enumerate(AUTO_CANDIDATES):  # three models, each over all its series
         rows = np.flatnonzero(model == m)
         if rows.size:
-            f[rows], v[rows] = _fit(demand[rows], name, **{k: (x[rows] if isinstance(x, np.ndarray) else x)
+            f[rows], v[rows], lowered[rows] = _fit(demand[rows], name, **{k: (x[rows] if isinstance(x, np.ndarray) else x)
                                                           for k, x in fit.items()}, )
+    if calibration is not None:
+        calibration = dataclasses.replace(calibration, obsolescence=inputs.obsolescence)
     used = None if rate is None else informed & (model == AUTO_CANDIDATES.index("poisson_gamma"))
-    return LeadTimeDemand(f, v * scale, model.astype(np.int8), scale, used, rate), AUTO_CANDIDATES, calibration
+    return LeadTimeDemand(f, v * scale, model.astype(np.int8), scale, lowered, informed=used,
+                          failure_rate=rate), AUTO_CANDIDATES, calibration

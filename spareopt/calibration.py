@@ -26,15 +26,18 @@ from .parts import ATTRIBUTES
 __all__ = [
     "CALIBRATION_COLUMNS",
     "CALIBRATION_GROUPS",
+    "ABOVE_HISTORY_SHARE",
     "DEMAND_RATIO_BAND",
     "FILL_TOLERANCE",
+    "TARGET_VERDICTS",
     "calibration_table",
     "plot_calibration",
 ]
 
 CALIBRATION_COLUMNS = (
-    "policy", "group", "class", "series", "demand", "expected_demand", "promised_fill_rate", "achieved_fill_rate",
-    "fill_gap", "promised_csl", "achieved_in_stock", "verdict", "note",
+    "policy", "group", "class", "series", "demand", "expected_demand", "target_fill_rate", "promised_fill_rate",
+    "achieved_fill_rate", "fill_gap", "target_gap", "promised_csl", "achieved_in_stock", "demand_above_history",
+    "verdict", "target_verdict", "note",
 )
 """Columns of :func:`calibration_table`."""
 
@@ -47,13 +50,20 @@ FILL_TOLERANCE = 0.03
 DEMAND_RATIO_BAND = (0.67, 1.5)
 """Holdout demand ÷ the plan's expected demand outside this band is named in the ``note`` column."""
 
+ABOVE_HISTORY_SHARE = 0.10
+"""A class missing its target names the share of its demand above the series' history from this share up."""
+
+TARGET_VERDICTS = ("meets", "above target", "below target", "")
+"""``target_verdict`` texts: achieved within :data:`FILL_TOLERANCE` of the fill-rate target, above or below it; empty
+where the class has no fill-rate target (every policy but ``service-level`` with ``fill_rate`` set) or no demand."""
+
 VERDICTS = ("holds", "over-promises", "under-promises", "no demand", "no forecast")
 """``verdict`` texts: within the tolerance, achieved below or above it; no holdout demand (nothing to achieve) or
 no expected demand (nothing promised)."""
 
 _CLASS_ORDER = {name: i for i, name in enumerate(("all", *ATTRIBUTES, *PATTERNS))}
 _SUMS = ("series", "demand", "expected_demand", "promised_units", "promised_weight", "filled", "csl_sum", "csl_n",
-         "months_in_stock")
+         "months_in_stock", "target_units", "target_weight", "demand_above_history")
 
 
 def calibration_table(series_table: pd.DataFrame, *, holdout_months: int | None = None) -> pd.DataFrame:
@@ -65,7 +75,9 @@ def calibration_table(series_table: pd.DataFrame, *, holdout_months: int | None 
         :func:`spareopt.evaluate`'s per-series table: ``policy``, ``stocked``,
         ``abc_class``, ``pattern``, ``expected_demand`` (units over the holdout),
         ``promised_fill_rate``, ``promised_csl``, ``demand``, ``filled``
-        (units) and ``months_in_stock``.
+        (units) and ``months_in_stock``; optionally ``target_kind`` and
+        ``target`` (the service-level policy's target) and
+        ``demand_above_history`` (units).
     holdout_months : int, optional
         H, the months replayed; default: the run report's
         (``attrs["report"]["evaluation"]["holdout_months"]``).
@@ -100,8 +112,18 @@ def calibration_table(series_table: pd.DataFrame, *, holdout_months: int | None 
       ``over-promises`` when achieved < promised - 0.03, ``under-promises``
       when achieved > promised + 0.03; ``no demand`` or ``no forecast`` when
       either sum is 0;
+    * ``target_fill_rate`` = Σ t_i e_i / Σ e_i over the rows with a fill-rate
+      target t_i; ``target_gap`` = achieved - target; ``target_verdict``:
+      ``meets`` within 0.03, else ``above target`` or ``below target``;
+    * ``demand_above_history`` = Σ_i Σ_t (d_it - max_k k_ik)+, the holdout
+      units above the largest training month of each series;
     * ``note``: ``demand 1.8x the forecast`` when Σ d_i / Σ e_i is outside
       :data:`DEMAND_RATIO_BAND`: the demand moved, the plan did not see it.
+      Where the target is missed, the reason the data gives: ``whole units``
+      when the promise itself is over the target by more than 0.03 (the least
+      whole stock that meets each part's target fills more, as promised), or
+      the share of the demand above the series' history when it is at least
+      :data:`ABOVE_HISTORY_SHARE` (no model of the history promises it).
 
     Examples
     --------
@@ -126,6 +148,8 @@ def calibration_table(series_table: pd.DataFrame, *, holdout_months: int | None 
     expected = rows["expected_demand"].to_numpy(dtype=np.float64)
     csl = rows["promised_csl"].to_numpy(dtype=np.float64)
     known = np.isfinite(promised) & np.isfinite(expected)
+    target = _optional(rows, "target", np.nan)
+    aims = known & np.isfinite(target) & (_optional(rows, "target_kind", None) == "fill_rate")
     terms = pd.DataFrame({
         "series": np.ones(len(rows), dtype=np.int64),
         "demand": rows["demand"].to_numpy(dtype=np.float64),
@@ -136,6 +160,9 @@ def calibration_table(series_table: pd.DataFrame, *, holdout_months: int | None 
         "csl_sum": np.where(np.isfinite(csl), csl, 0.0),
         "csl_n": np.isfinite(csl).astype(np.int64),
         "months_in_stock": rows["months_in_stock"].to_numpy(dtype=np.float64),
+        "target_units": np.where(aims, target * np.where(known, expected, 0.0), 0.0),
+        "target_weight": np.where(aims, expected, 0.0),
+        "demand_above_history": _optional(rows, "demand_above_history", 0.0),
     })
     policy = rows["policy"].to_numpy(dtype=object)
     parts = []
@@ -154,6 +181,13 @@ def calibration_table(series_table: pd.DataFrame, *, holdout_months: int | None 
                         pd.Index(policies).get_indexer(sums["policy"])))
     sums = sums.iloc[order]
     return _finish(sums.reset_index(drop=True), months)
+
+
+def _optional(rows: pd.DataFrame, column: str, default: Any) -> np.ndarray:
+    """A column of the series table that older or hand-made tables may lack (then ``default`` everywhere)."""
+    if column in rows:
+        return rows[column].to_numpy(dtype=object if default is None else np.float64)
+    return np.full(len(rows), default, dtype=object if default is None else np.float64)
 
 
 def _holdout_months(table: pd.DataFrame, months: int | None) -> int:
@@ -186,6 +220,22 @@ def _finish(sums: pd.DataFrame, months: int) -> pd.DataFrame:
     note = np.where(moved, pd.Series(ratio).map("demand {:.1f}x the forecast".format).to_numpy(dtype=object), "")
     note = np.where((expected <= 0) & (demand > 0), pd.Series(demand).map(
         "demand {:,.0f} units, none forecast".format).to_numpy(dtype=object), note)
+    target_weight = sums["target_weight"].to_numpy(np.float64)
+    above = sums["demand_above_history"].to_numpy(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        target = np.where(target_weight > 0, sums["target_units"].to_numpy(np.float64) / target_weight, np.nan)
+        above_share = np.where(demand > 0, above / demand, 0.0)
+    target_gap = achieved - target
+    aimed = np.isfinite(target_gap)
+    target_verdict = np.select([~aimed, np.abs(target_gap) <= tolerance, target_gap > 0],
+                               ["", "meets", "above target"], "below target")
+    whole_units = aimed & (target_gap > tolerance) & (promised - target > tolerance)
+    lumps = aimed & (target_gap < -tolerance) & (above_share >= ABOVE_HISTORY_SHARE)
+    reason = np.where(whole_units, [f"whole units: the least stock that meets each part's target promises {p:.1%}"
+                                    for p in np.where(whole_units, promised, 0.0)], "")
+    reason = np.where(lumps, [f"{a:.0%} of the demand ({u:,.0f} units) came above the largest month of its "
+                              "series' history" for a, u in zip(above_share, above)], reason)
+    note = np.array(["; ".join(t for t in pair if t) for pair in zip(note, reason)], dtype=object)
     out = pd.DataFrame({
         "policy": sums["policy"].to_numpy(dtype=object),
         "group": sums["group"].to_numpy(dtype=object),
@@ -193,13 +243,17 @@ def _finish(sums: pd.DataFrame, months: int) -> pd.DataFrame:
         "series": series,
         "demand": demand,
         "expected_demand": expected,
+        "target_fill_rate": target,
         "promised_fill_rate": promised,
         "achieved_fill_rate": achieved,
         "fill_gap": gap,
+        "target_gap": target_gap,
         "promised_csl": csl,
         "achieved_in_stock": in_stock,
+        "demand_above_history": above,
         "verdict": verdict.astype(object),
-        "note": note.astype(object),
+        "target_verdict": target_verdict.astype(object),
+        "note": note,
     })
     return out
 
@@ -209,7 +263,9 @@ def calibration_summary(calibration: pd.DataFrame) -> dict[str, dict[str, Any]]:
     rows = calibration[calibration["group"] == "all"]
     return {row["policy"]: {"promised_fill_rate": _number(row["promised_fill_rate"]),
                             "achieved_fill_rate": _number(row["achieved_fill_rate"]),
-                            "verdict": row["verdict"]}
+                            "verdict": row["verdict"],
+                            "target_fill_rate": _number(row["target_fill_rate"]),
+                            "target_verdict": row["target_verdict"], "note": row["note"]}
             for row in rows.to_dict("records")}
 
 

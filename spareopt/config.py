@@ -37,7 +37,7 @@ from .classify.multi import DEFAULT_JOINT_TABLE as JOINT_TABLE
 from .classify.multi import MC_METHODS
 from .errors import ConfigError
 from .forecast.intermittent import AUTO_METHODS, FORECASTERS
-from .forecast.lead_time import LEAD_TIME_DEMAND_MODELS
+from .forecast.lead_time import LEAD_TIME_DEMAND_MODELS, OBSOLESCENCE
 from .policy.class_policy import ClassPolicyRule, check_class_policy
 from .policy.decline import DISTRIBUTIONS
 
@@ -179,6 +179,11 @@ class Config:
     forecast_error (the MSE of one-step forecasts), empirical (the series' own sums over the protection interval),
     poisson_gamma (each rate shrunk towards similar parts, with its uncertainty), or auto (per demand pattern, the
     model and variance scale that a backtest on the history finds calibrated at the least stock)."""
+    obsolescence: str = "auto"
+    """A series whose demand has stopped (a gap since its last sale that its own history makes unlikely): none
+    (its forecast as it is), tsb (Teunter-Syntetos-Babai's forecast, which decays in every month without demand,
+    where lower), or auto (per demand pattern, whichever the backtest's held-back months found more accurate;
+    tsb without a backtest)."""
     backtest_months: int = 12
     """lead_time_demand = "auto": months at the end of the history replayed to calibrate the models (the rolling
     origin is as_of less this many months); 0 turns the backtest off (poisson_gamma, unscaled)."""
@@ -309,6 +314,8 @@ class Config:
                "must be network or series")
         _check(self.lead_time_demand in LEAD_TIME_DEMAND_MODELS, "lead_time_demand", self.lead_time_demand,
                f"must be one of {', '.join(LEAD_TIME_DEMAND_MODELS)}")
+        _check(self.obsolescence in OBSOLESCENCE, "obsolescence", self.obsolescence,
+               f"must be one of {', '.join(OBSOLESCENCE)}")
         for name, least in (("sma_months", 1), ("dispersion_window_months", 2), ("backtest_months", 0)):
             value = getattr(self, name)
             _check(float(value).is_integer() and value >= least, name, value, f"must be a whole number >= {least}")
@@ -454,7 +461,7 @@ def _coerce(f: dataclasses.Field, value: Any, name: str, where: str) -> Any:
 
 _NOT_NUMBERS = {"defaults", "abc_basis", "abc_cutoff", "mc_method", "criteria", "weights", "mc_joint_table",
                 "cycle_band_edges", "class_policy", "policy", "forecast_method", "auto_methods", "distribution",
-                "lead_time_demand", "low_volume_basis", "fill_rate_scope"}
+                "lead_time_demand", "low_volume_basis", "fill_rate_scope", "obsolescence"}
 
 POLICIES = ("seed", "service-level")
 """Stock-level policies of the must-stock list (config ``policy``, ``--policy``)."""

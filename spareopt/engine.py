@@ -587,7 +587,8 @@ def _network_demand(executor: Any, plan: Sequence[Partition], job: str, dataset:
     them on the whole matrix."""
     from . import jobs
 
-    if cfg.lead_time_demand not in ("poisson_gamma", "auto") and cfg.low_volume_basis != "network":
+    if (cfg.lead_time_demand not in ("poisson_gamma", "auto") and cfg.low_volume_basis != "network"
+            and cfg.obsolescence != "auto"):  # nothing the network decides: each set fits alone as the local engine
         return network
     step("the demand model: priors")
     function = jobs.demand_function(job)

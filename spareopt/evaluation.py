@@ -63,8 +63,8 @@ that fill the most expected demand for the seed plan's investment (:func:`spareo
 SERIES_COLUMNS = (
     "policy", "dealer", "part", "abc_class", "pattern", "decision", "stocked", "reorder_point", "max_stock",
     "min_stock", "min_stock_only", "unit_cost", "lead_time_months", "target_kind", "target", "promised_fill_rate",
-    "promised_csl", "expected_demand", "demand", "filled", "fill_rate", "hits", "hits_filled", "months_in_stock",
-    "avg_on_hand", "avg_stock_value", "orders", "central_demand",
+    "promised_csl", "expected_demand", "demand", "demand_above_history", "filled", "fill_rate", "hits", "hits_filled",
+    "months_in_stock", "avg_on_hand", "avg_stock_value", "orders", "central_demand",
 )
 """Columns of the per-series replay table (``dealer`` only when the history has one; ``min_stock`` and
 ``min_stock_only`` when the parts master has a ``min_stock``): the plan, what it promised (``target_kind`` ..
@@ -193,6 +193,7 @@ def evaluate(
     cycle = train.per_series("order_cycle_days", np.float64)
     pack = train.per_series("pack_size", np.int64)
     cost = train.per_series("unit_cost", np.float64)
+    above = demand_above_history(train.matrix.values, holdout)
     seed = None
     floor = train.per_series("min_stock", np.float64)
     floor_reason = PLAN_REASONS.index(MIN_STOCK_REASON)
@@ -241,7 +242,7 @@ def evaluate(
         result = replay(holdout, rop, top, lead_time_months=lead_in_months, pack_size=pack, stocked=stocked)
         held = stocked & (top > 0)
         frames.append(_series_frame(train, policy, decision, held, rop, top, cost, lead_in_months,
-                                    result, promise, months, (floor, held & floor_only) if with_floor else None))
+                                    result, promise, months, above, (floor, held & floor_only) if with_floor else None))
         totals.append(_totals(policy, frames[-1], months))
         if with_floor:
             only = held & floor_only
@@ -489,9 +490,22 @@ def _promise(run: _Run, plan: _Plan, policy: str, rop: np.ndarray, top: np.ndarr
     )
 
 
+def demand_above_history(train: np.ndarray, holdout: np.ndarray) -> np.ndarray:
+    """Per series, the holdout units above the largest month of its training history: sum_t (d_t - max k)+.
+
+    No demand model built on the history can promise those units at a high service: they are what a planner
+    reads when a target is missed for a reason of the data (a maintenance withdrawal larger than any before).
+
+    >>> demand_above_history(np.array([[1.0, 3.0, 0.0]]), np.array([[5.0, 2.0, 4.0]])).tolist()
+    [3.0]
+    """
+    peak = train.max(axis=1, initial=0.0) if train.shape[1] else np.zeros(len(train))
+    return np.maximum(holdout - peak[:, None], 0.0).sum(axis=1)
+
+
 def _series_frame(run: _Run, policy: str, decision: np.ndarray, stocked: np.ndarray, rop: np.ndarray,
                   top: np.ndarray, cost: np.ndarray, lead: np.ndarray, result: Any, promise: _Promise,
-                  months: int, floor: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
+                  months: int, above: np.ndarray, floor: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
     """``floor``: the planner's min_stock of every row, and the rows held only for it (their columns)."""
     keys = run.matrix.keys
     plan = promise.plan
@@ -515,6 +529,7 @@ def _series_frame(run: _Run, policy: str, decision: np.ndarray, stocked: np.ndar
         "promised_csl": promise.csl,
         "expected_demand": promise.expected_demand,
         "demand": result.demand,
+        "demand_above_history": above,
         "filled": result.filled,
         "fill_rate": result.fill_rate,
         "hits": result.hits,

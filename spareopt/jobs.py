@@ -54,6 +54,7 @@ def partition_function(job: str) -> Any:
 
 _ADDITIVE = ("series", "dealers", "negative_months", "decisions", "dealer_stock_value_at_max", "reasons",
              "class_policy", "service.forecast_methods", "service.demand_models", "service.lead_time_demand_models",
+             "service.declined_series",
              "classes", "evaluation.lead_time_months", "evaluation.review_below_a_month", "evaluation.current",
              "kpi.unit_cost_unknown_rows", "stock.rows_without_history", "order", "stocking", "min_stock",
              "evaluation.min_stock", "evaluation.optimized.min_stock_bought_first", "installed_base.series_with_prior",

@@ -732,6 +732,7 @@ class _DemandModel:
     models: tuple[str, ...]
     scale: np.ndarray  # the variance scale of the backtest (1 without one)
     calibration: Calibration | None
+    declined: int = 0  # series whose demand stopped and whose forecast TSB lowered (config obsolescence)
     informed: np.ndarray | None = None  # bool: the prior came from the installed base (None: no installed base)
     failure_rate: FailureRate | None = None
 
@@ -751,8 +752,13 @@ def _demand_model(run: _Run, pattern: np.ndarray, rule: np.ndarray) -> _DemandMo
     methods = (*methods, "poisson_gamma")
     pooled = np.asarray(models)[demand.model] == "poisson_gamma"
     chosen = np.where(pooled, len(methods) - 1, chosen).astype(np.int8)
+    if demand.declined is not None and demand.declined.any():  # stopped series forecast by TSB (obsolescence)
+        if "tsb" not in methods:
+            methods = (*methods, "tsb")
+        chosen = np.where(demand.declined, methods.index("tsb"), chosen).astype(np.int8)
     return _DemandModel(demand.forecast, chosen, methods, demand.variance, demand.model, models, demand.scale,
-                        calibration, demand.informed, demand.failure_rate)
+                        calibration, 0 if demand.declined is None else int(demand.declined.sum()), demand.informed,
+                        demand.failure_rate)
 
 
 def _installed_base(run: _Run) -> Any:
@@ -1086,8 +1092,11 @@ def _service_report(cfg: Config, plan: _Plan, stocked: np.ndarray, months: int) 
         "lead_time_demand": cfg.lead_time_demand,
         "lead_time_demand_models": dict(zip(demand.models, np.bincount(demand.model, minlength=len(demand.models))
                                             .tolist())),
+        "obsolescence": cfg.obsolescence,
+        "declined_series": demand.declined,
         "backtest": None if demand.calibration is None else {
             "months": cfg.backtest_months,
+            "obsolescence": _obsolescence_report(demand.calibration),
             "patterns": {row["pattern"]: {k: row[k] for k in ("model", "scale", "series", "promised_fill_rate",
                                                              "achieved_fill_rate")}
                          for row in demand.calibration.table[demand.calibration.table["chosen"]]
@@ -1099,6 +1108,20 @@ def _service_report(cfg: Config, plan: _Plan, stocked: np.ndarray, months: int) 
         "implied_csl_mean": float(plan.implied_csl[stocked].mean()) if stocked.any() else None,
         "implied_fill_rate": float((plan.implied_fill_rate[stocked] * expected).sum() / total) if total > 0 else None,
     }
+
+
+def _obsolescence_report(calibration: Calibration) -> dict[str, Any] | None:
+    """Per pattern, the backtest's stopped series and the error of their forecasts with and without TSB's."""
+    found = calibration.obsolescence
+    if found is None:
+        return None
+    out: dict[str, Any] = {}
+    for row in found.table.to_dict("records"):  # at most 2 rows a pattern
+        entry = out.setdefault(row["pattern"], {"stopped": row["stopped"], "demand": row["demand"]})
+        entry[f"error_{row['obsolescence']}"] = row["error"]
+        if row["chosen"]:
+            entry["chosen"] = row["obsolescence"]
+    return out
 
 
 def _abc(run: _Run, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]:

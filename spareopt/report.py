@@ -185,8 +185,11 @@ def report_lines(report: Mapping[str, Any]) -> list[str]:
                          "protect that shorter review, but the replay reviews monthly, so it is harsher than the plan")
         for policy, c in (e.get("calibration") or {}).items():
             rates = [("-" if v is None else f"{v:.1%}") for v in (c["promised_fill_rate"], c["achieved_fill_rate"])]
-            lines.append(f"  {policy}: promised fill rate {rates[0]}, achieved {rates[1]} on its stocked series "
-                         f"({c['verdict']})")
+            line = (f"  {policy}: promised fill rate {rates[0]}, achieved {rates[1]} on its stocked series "
+                    f"({c['verdict']})")
+            if c.get("target_fill_rate") is not None:
+                line += f"; target {c['target_fill_rate']:.1%} ({c['target_verdict']})"
+            lines.append(line + (f": {c['note']}" if c.get("note") else ""))
         for policy, f in (e.get("min_stock") or {}).items():
             if f["rows_only_for_min_stock"]:
                 lines.append(f"  {policy}: {f['rows_only_for_min_stock']:,} rows held only for the planner's "
@@ -367,6 +370,14 @@ def _service_lines(service: Mapping[str, Any] | None) -> list[str]:
             lines.append(f"  backtest over the last {bt['months']} months: " + "; ".join(
                 f"{p} {r['model']} x{r['scale']:g} (promised {r['promised_fill_rate']:.3f}, achieved "
                 f"{r['achieved_fill_rate']:.3f}, {r['series']:,} series)" for p, r in bt["patterns"].items()))
+            if bt.get("obsolescence"):
+                lines.append("  backtest, series whose demand had stopped: " + "; ".join(
+                    f"{p} {r['stopped']:,} series, {r['demand']:,.0f} units came; error of the forecast "
+                    f"{r['error_none']:,.0f} as it was, {r['error_tsb']:,.0f} with TSB's: {r['chosen']}"
+                    for p, r in bt["obsolescence"].items()))
+    if s.get("declined_series"):
+        lines.append(f"  obsolescence {s.get('obsolescence')}: {s['declined_series']:,} series whose demand stopped "
+                     "forecast by TSB (forecast_method tsb)")
     models = ", ".join(f"{k} {v:,}" for k, v in s["demand_models"].items() if v)
     if s.get("implied_csl_mean") is not None:
         fill = s.get("implied_fill_rate")

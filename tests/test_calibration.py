@@ -219,7 +219,8 @@ def test_current_promise_is_the_poisson_service_of_the_masters_levels():
     assert (row["promised_fill_rate"], row["achieved_fill_rate"]) == (pytest.approx(fill), 12 / 14)
     assert row["verdict"] == "under-promises" and row["achieved_in_stock"] == 4 / 5
     assert table.attrs["report"]["evaluation"]["calibration"]["current"] == {
-        "promised_fill_rate": pytest.approx(fill), "achieved_fill_rate": 12 / 14, "verdict": "under-promises"}
+        "promised_fill_rate": pytest.approx(fill), "achieved_fill_rate": 12 / 14, "verdict": "under-promises",
+        "target_fill_rate": None, "target_verdict": "", "note": ""}
 
 
 def test_seed_promise_is_the_must_stock_lists_implied_service(sales, parts_master):
@@ -322,3 +323,50 @@ def test_carparts_every_part_service_level_calibration():
     assert cal.loc[("all", "all"), "promised_fill_rate"] == pytest.approx(totals["promised_fill_rate"], rel=1e-12)
     assert set(cal.loc["pattern"].index) <= {"smooth", "erratic", "intermittent", "lumpy"}
     assert cal.loc["abc_class", "series"].sum() == len(stocked)
+
+
+def test_calibration_target_columns_name_the_reason_a_target_is_missed():
+    """The service-level policy's fill-rate targets against what it achieved, by hand.
+
+    Two classes of one policy, H = 12, target 0.80 on every row:
+    A (whole units): promised (0.90 x 10 + 0.86 x 10) / 20 = 0.88, achieved 17.6 / 20 = 0.88: above the target by
+      8 points because the promise is (the least whole stock that meets 0.80 promises 0.88).
+    B (lumps): promised 0.80, achieved 12 / 20 = 0.60: below the target; 6 of its 20 units came above the largest
+      training month (30 %, over the 10 % threshold).
+    all: target 0.80, promised (17.6 + 8) / 30, achieved 29.6 / 40.
+    A row without a target (the seed policy) gets no target verdict.
+    """
+    table = _series(
+        policy=["service-level"] * 3 + ["seed"],
+        stocked=[True, True, True, True],
+        abc_class=["A", "A", "B", "A"],
+        pattern=["smooth", "smooth", "lumpy", "smooth"],
+        target_kind=["fill_rate", "fill_rate", "fill_rate", None],
+        target=[0.80, 0.80, 0.80, np.nan],
+        expected_demand=[10.0, 10.0, 10.0, 10.0],
+        promised_fill_rate=[0.90, 0.86, 0.80, 0.9],
+        promised_csl=[0.9, 0.9, 0.9, 0.9],
+        demand=[10.0, 10.0, 20.0, 10.0],
+        demand_above_history=[0.0, 0.0, 6.0, 0.0],
+        filled=[9.0, 8.6, 12.0, 9.0],
+        months_in_stock=[12, 12, 8, 12],
+    )
+    cal = calibration_table(table, holdout_months=12).set_index(["policy", "class"])
+    a, b, every = cal.loc[("service-level", "A")], cal.loc[("service-level", "B")], cal.loc[("service-level", "all")]
+    assert a["target_fill_rate"] == pytest.approx(0.80) and a["target_gap"] == pytest.approx(0.08)
+    assert a["target_verdict"] == "above target" and a["verdict"] == "holds"
+    assert "whole units" in a["note"] and "88.0%" in a["note"]
+    assert b["target_verdict"] == "below target" and b["demand_above_history"] == 6.0
+    assert "30% of the demand (6 units) came above the largest month" in b["note"]
+    assert every["target_fill_rate"] == pytest.approx(0.80)
+    assert every["achieved_fill_rate"] == pytest.approx(29.6 / 40)
+    seed = cal.loc[("seed", "all")]
+    assert np.isnan(seed["target_fill_rate"]) and seed["target_verdict"] == ""
+
+
+def test_demand_above_history_counts_units_over_the_training_peak():
+    from spareopt.evaluation import demand_above_history
+
+    train = np.array([[1.0, 3.0, 0.0], [0.0, 0.0, 0.0], [5.0, 5.0, 5.0]])
+    holdout = np.array([[5.0, 2.0, 4.0], [1.0, 0.0, 2.0], [5.0, 4.0, 6.0]])
+    assert demand_above_history(train, holdout).tolist() == [3.0, 3.0, 1.0]

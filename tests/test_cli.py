@@ -147,7 +147,7 @@ BAD = {
                            "cycle_band_edges, class_policy, policy, forecast_method, alpha, alpha_d, alpha_p, "
                            "sma_months, auto_methods, service_level, fill_rate, fill_rate_scope, "
                            "dispersion_window_months, "
-                           "lead_time_demand, backtest_months, normal_min_mean, overdispersion_min, fit_months, "
+                           "lead_time_demand, obsolescence, backtest_months, normal_min_mean, overdispersion_min, fit_months, "
                            "holding_rate, distribution, dispersion, transfer_days, defaults"),
 }
 

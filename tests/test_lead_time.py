@@ -182,3 +182,90 @@ def test_poisson_gamma_on_a_single_month_has_no_spread_to_measure():
     # one month of history: the dispersion d is 1 (no sample variance), the rate is still pooled
     pooled = poisson_gamma([[2.0], [0.0]], [0, 0], window_months=24)
     assert pooled.variance.tolist() == pooled.mean.tolist() and pooled.mean[1] > 0
+
+
+# -- obsolescence: a part whose demand stopped --------------------------------------------------------------
+
+
+def test_stopped_is_the_geometric_gap_test_by_hand():
+    from spareopt.backtest import stopped
+
+    q = np.array([
+        [2, 1, 3, 1, 2, 1, 1, 2, 1, 1, 0, 0],  # 10 of 10 months, then 2 empty: p = 10.5 / 11, (1 - p)^2 = 0.002
+        [0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0],  # 2 of 7, then 5 empty: p = 2.5 / 8, (1 - p)^5 = 0.153
+        [0, 0, 1, 0, 1, 0, 1, 1, 0, 0, 0, 0],  # 4 of 8, then 4 empty: p = 4.5 / 9 = 0.5, 0.5^4 = 0.0625
+        [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],  # sold last month: no gap
+        [0] * 12,                                # never sold in the window: not tested
+    ], dtype=float)
+    assert stopped(q, 12).tolist() == [True, False, False, False, False]
+    # the window counts: over the last 6 months the second part sold once in 1 month, then 5 empty months:
+    # p = 1.5 / 2 = 0.75, 0.25^5 = 0.001
+    assert stopped(q, 6).tolist() == [True, True, True, False, False]
+
+
+def test_a_stopped_series_takes_tsbs_lower_forecast_and_a_scaled_variance():
+    from spareopt.forecast.intermittent import tsb
+
+    q = np.array([[2, 1, 3, 1, 2, 1, 1, 2, 1, 1] + [0] * 8] * 2 + [[1.0] * 18], dtype=float)
+    q[1, -1] = 1.0  # the second sold last month: not stopped
+    pattern = np.zeros(3, np.int64)
+    args = {**_args(q, Config()), "order_cycle_days": np.full(3, 30.4375)}
+    kept, _, _ = lead_time_demand(q, pattern, **{**args, "cfg": Config(lead_time_demand="monthly_variance",
+                                                                      obsolescence="none")})
+    cut, _, _ = lead_time_demand(q, pattern, **{**args, "cfg": Config(lead_time_demand="monthly_variance",
+                                                                     obsolescence="tsb")})
+    assert cut.forecast[0] == pytest.approx(float(tsb(q[0])))
+    assert cut.forecast[0] < kept.forecast[0]
+    assert cut.variance[0] == pytest.approx(kept.variance[0] * cut.forecast[0] / kept.forecast[0])
+    assert cut.declined.tolist() == [True, False, False]
+    assert (cut.forecast[1:] == kept.forecast[1:]).all() and (cut.variance[1:] == kept.variance[1:]).all()
+
+
+def test_the_backtest_keeps_the_forecast_with_the_smaller_error_per_pattern():
+    from spareopt.backtest import obsolescence
+
+    # (none, tsb) x patterns x (stopped, |H f - y|, H f, y): intermittent (2) 10 stopped series whose TSB
+    # forecast errs less (40 against 90); lumpy (3) where it errs more (50 against 30); smooth none stopped.
+    sums = np.zeros((2, 5, 4))
+    sums[:, 2] = [[10, 90.0, 100.0, 12.0], [10, 40.0, 45.0, 12.0]]
+    sums[:, 3] = [[4, 30.0, 20.0, 30.0], [4, 50.0, 5.0, 30.0]]
+    found = obsolescence(sums)
+    assert found.tsb.tolist() == [True, True, True, False, True]  # no stopped series: tsb
+    chosen = found.table[found.table["chosen"]].set_index("pattern")["obsolescence"].to_dict()
+    assert chosen == {"intermittent": "tsb", "lumpy": "none"}
+
+
+def test_obsolescence_on_the_bundled_example_reports_what_it_found():
+    root = __import__("pathlib").Path(__file__).resolve().parents[1] / "examples"
+    table = spareopt.must_stock(root / "carparts_sample.csv", root / "parts_master.csv", policy="service-level")
+    service = table.attrs["report"]["service"]
+    declined = (table["forecast_method"] == "tsb").sum()
+    assert service["obsolescence"] == "auto" and service["declined_series"] == declined > 0
+    found = service["backtest"]["obsolescence"]  # the sample's stopped series: TSB erred less in the backtest
+    assert found["intermittent"]["chosen"] == "tsb"
+    assert found["intermittent"]["error_tsb"] < found["intermittent"]["error_none"]
+    off = spareopt.must_stock(root / "carparts_sample.csv", root / "parts_master.csv", policy="service-level",
+                              config={"obsolescence": "none"})
+    assert off.attrs["report"]["service"]["declined_series"] == 0
+    # the TSB forecast is never above the forecast it replaced
+    assert (table["forecast"] <= off["forecast"] + 1e-12).all()
+
+
+def test_unknown_obsolescence_is_a_config_error():
+    with pytest.raises(ConfigError, match="config key obsolescence must be one of auto, none, tsb, got 'decay'"):
+        Config(obsolescence="decay")
+
+
+def test_the_backtest_calibrates_csl_targets_as_fill_rates_of_the_same_value():
+    # A CSL target met on a wider variance can need less stock (the negative binomial's mass at 0 grows), so the
+    # backtest plans every series for a fill rate: CSL 0.9 and fill rate 0.9 calibrate the same model.
+    cfg = Config(dispersion_window_months=12, backtest_months=6)
+    q = _network(7)
+    from spareopt.classify.pattern import demand_pattern
+
+    pattern = demand_pattern(q[:, -24:]).code.astype(np.int64)
+    args = _args(q, cfg)
+    as_fill, _, fill_cal = lead_time_demand(q, pattern, **args)
+    as_csl, _, csl_cal = lead_time_demand(q, pattern, **{**args, "kind": np.zeros(len(q), np.int8)})
+    assert fill_cal is not None and csl_cal is not None
+    assert (as_fill.variance == as_csl.variance).all() and (fill_cal.scale == csl_cal.scale).all()

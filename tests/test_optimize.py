@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 import spareopt
 from spareopt import InfeasibleError
-from spareopt.policy.budget import efficient_curve, greedy_steps, integer_steps, service_steps
+from spareopt.policy import budget as budget_kernel
+from spareopt.policy.budget import Steps, efficient_curve, greedy_steps, integer_steps, pool_steps, service_steps
 from spareopt.policy.service import implied_service
 
 MONTH = 365.25 / 12
@@ -257,6 +258,74 @@ def test_rising_gains_are_pooled_into_one_step():
     assert steps.level[:3].tolist() == [0, 2, 3]
     assert steps.cost[:3].tolist() == [1.0, 2.0, 1.0]
     assert steps.gain[1] == pytest.approx(12 * (_fill(0, 2) - _fill(0, 0)))
+
+
+def _pool_every_row_every_round(steps: Steps) -> Steps:
+    """Pool adjacent violators with every block of every row compared in every round (pool_steps before it looked
+    only at the rows that changed)."""
+    row, level, cost, gain = steps.row, steps.level, steps.cost, steps.gain
+    head = np.ones(row.size, dtype=bool)
+    while True:
+        starts = np.flatnonzero(head)
+        b_cost, b_gain = np.add.reduceat(cost, starts), np.add.reduceat(gain, starts)
+        later = starts[1:]
+        rises = (row[later] == row[starts[:-1]]) & (b_gain[1:] * b_cost[:-1] > b_gain[:-1] * b_cost[1:])
+        if not rises.any():
+            break
+        head[later[rises]] = False
+    starts = np.flatnonzero(head)
+    last = np.r_[starts[1:], row.size] - 1
+    first = np.r_[True, row[starts[1:]] != row[starts[:-1]]]
+    return Steps(row[starts], level[last], np.add.reduceat(cost, starts), np.add.reduceat(gain, starts), first)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.integers(1, 4).map(float), st.floats(0.0, 10.0)), min_size=1, max_size=12),
+                min_size=1, max_size=8))
+def test_pooling_the_rows_that_changed_equals_pooling_every_row(rows):
+    row = np.repeat(np.arange(len(rows)), [len(r) for r in rows])
+    level = np.concatenate([np.arange(len(r)) for r in rows])
+    cost, gain = (np.array([x[k] for r in rows for x in r]) for k in (0, 1))
+    steps = Steps(row, level, cost, gain, level == 0)
+    got, want = pool_steps(steps), _pool_every_row_every_round(steps)
+    for name in ("row", "level", "cost", "gain", "first"):
+        assert getattr(got, name).tolist() == getattr(want, name).tolist(), name
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.floats(0.0, 1.2), st.booleans())
+def test_one_budget_takes_the_steps_of_one_group(seed, share, force):
+    """greedy_steps without groups (the network's budget, a path of its own) takes what one group of every row takes."""
+    rng = np.random.default_rng(seed)
+    n = 12
+    mean = rng.uniform(0.05, 4.0, n)
+    lumpy = rng.random(n) < 0.5
+    var = np.where(lumpy, 4.0, 1.0) * mean
+    steps = service_steps(12 * mean, mean, var, lumpy.astype(np.int8), np.ones(n), mean / 2, var / 2, mean / 2,
+                          rng.uniform(1, 20, n))
+    forced = (steps.first & (rng.random(len(steps)) < 0.3)) if force else None
+    budget = float(share * steps.cost.sum())
+    one = greedy_steps(steps, budget, forced=forced)
+    assert one.tolist() == greedy_steps(steps, budget, group=np.zeros(n, np.int64), forced=forced).tolist()
+    assert steps.cost[one].sum() <= max(budget, steps.cost[forced].sum() if force else 0.0) + 1e-9
+
+
+def test_steps_made_block_by_block_equal_one_block(monkeypatch):
+    """service_steps makes and pools its steps a block of rows at a time: the blocks change nothing."""
+    rng = np.random.default_rng(3)
+    n = 9
+    mean = rng.uniform(0.05, 4.0, n)
+    lumpy = rng.random(n) < 0.5
+    var = np.where(lumpy, 4.0, 1.0) * mean
+    args = (12 * mean, mean, var, lumpy.astype(np.int8), np.ones(n), mean / 2, var / 2, mean / 2,
+            rng.uniform(1, 20, n))
+    whole = {pooled: service_steps(*args, pooled=pooled) for pooled in (True, False)}
+    monkeypatch.setattr(budget_kernel, "_BLOCK_ROWS", 2)
+    for pooled in (True, False):
+        blocks = service_steps(*args, pooled=pooled)
+        for name in ("row", "level", "cost", "gain", "first"):
+            assert getattr(blocks, name).tolist() == getattr(whole[pooled], name).tolist(), name
+    assert len(service_steps(*(np.zeros(n),) + args[1:])) == 0  # no demand, no steps
 
 
 # -- two echelons (METRIC) --------------------------------------------------------------------------

@@ -8,6 +8,7 @@ and the closed-form loss equals a brute-force sum or integral.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -27,6 +28,7 @@ from spareopt.policy.service import (
     POISSON,
     cdf,
     demand_model,
+    fill_rate_levels,
     implied_service,
     loss,
     protection_demand,
@@ -332,6 +334,113 @@ def test_second_order_loss_differences_are_the_loss(dist, s):
         assert b[0] == pytest.approx(_brute_second_loss(s, mu, var, code), rel=1e-7, abs=1e-10)
 
 
+def test_loss_recurrences_equal_the_closed_forms():
+    """The running sums the level walks use, against the closed forms: for whole-unit X,
+    L(y + 1) = L(y) - P(X > y) with L(0) = mu, and B(y + 1) = B(y) - L(y) with B(0) = (sigma^2 + mu^2 + mu) / 2."""
+    y = np.arange(0, 120)
+    for mu, var, code in ((0.05, 0.05, POISSON), (2.0, 2.0, POISSON), (40.0, 40.0, POISSON),
+                          (0.3, 2.4, NEGATIVE_BINOMIAL), (4.0, 12.0, NEGATIVE_BINOMIAL), (20.0, 60.0, NEGATIVE_BINOMIAL)):
+        first, second, below = (f(y, mu, var, code) for f in (loss, second_order_loss, cdf))
+        walked = mu - np.r_[0.0, np.cumsum(1.0 - below)[:-1]]
+        assert walked == pytest.approx(first, rel=1e-9, abs=1e-12), (mu, var, code)
+        assert second[1:] == pytest.approx(second[:-1] - first[:-1], rel=1e-9, abs=1e-12), (mu, var, code)
+        assert second[0] == pytest.approx((var + mu * mu + mu) / 2, rel=1e-12)
+
+
+def _grid_rows():
+    """Poisson, NB and normal rows: monthly means 0.05-50, variance / mean 1-8, L 0-2 months, R one month (or none),
+    Q 1-5, as (Q, mu, sigma^2, code, mu_L, sigma_L^2, mu_R) over the protection interval, the lead time and R."""
+    rows = []
+    for code, rate, ratio, lead, quantity, cycle in itertools.product(
+            (POISSON, NEGATIVE_BINOMIAL, NORMAL), (0.05, 0.2, 1.0, 3.0, 10.0, 50.0), (1.0, 1.5, 3.0, 8.0),
+            (0.0, 0.25, 1.0, 2.0), (1, 2, 3, 5), (1.0, 0.0)):
+        if (code == POISSON) != (ratio == 1.0) or lead + cycle == 0:
+            continue
+        var = rate * ratio
+        rows.append((quantity, rate * (lead + cycle), var * (lead + cycle), code, rate * lead, var * lead,
+                     rate * cycle))
+    return [np.array(c) for c in zip(*rows)]
+
+
+def test_level_walk_equals_the_closed_form_at_every_level():
+    """fill_rate_levels (the walk) against the closed form of implied_service at every level of every row, and its
+    last level against the closed-form tail search: the smallest s with P(X_{L+R} <= s) >= 1 - 1e-6."""
+    from spareopt.policy.service import _fill_rate
+
+    quantity, mu, var, code, mu_l, var_l, mu_r = _grid_rows()
+    levels = fill_rate_levels(quantity, mu, var, code, mu_l, var_l, mu_r)
+    r, s = levels.row, levels.reorder_point
+    closed = _fill_rate(s.astype(np.float64), quantity[r].astype(np.float64), mu[r], var[r], code[r].astype(np.int8),
+                        mu_l[r], var_l[r], mu_r[r])
+    assert levels.fill_rate == pytest.approx(closed, rel=1e-9)
+    assert set(np.unique(code[r])) == {POISSON, NEGATIVE_BINOMIAL, NORMAL}
+    assert np.all(np.diff(r) >= 0) and np.all(s[np.r_[True, np.diff(r) > 0]] == 0)  # series after series, from 0
+    last = np.r_[np.diff(r) > 0, True]
+    assert r[last].tolist() == list(range(len(mu)))
+    top = s[last]
+    assert np.all(cdf(top, mu, var, code) >= 1 - 1e-6)
+    assert np.all((top == 0) | (cdf(np.maximum(top - 1, 0), mu, var, code) < 1 - 1e-6))
+
+
+def test_level_walk_golden_and_its_frame():
+    """service_steps' example: Poisson 1 a month, L = R = one month, Q = 1: fill(0..3) = 0.5658, 0.6956, 0.8370,
+    0.9339; with a 5 % tail the levels end at s = 5 (P(Poisson(2) <= 4) = 0.9473 < 0.95 <= 0.9834)."""
+    levels = fill_rate_levels([1], [2.0], [2.0], [POISSON], [1.0], [1.0], [1.0], tail=0.05)
+    assert levels.reorder_point.tolist() == [0, 1, 2, 3, 4, 5]
+    assert levels.fill_rate[:4] == pytest.approx([0.5658, 0.6956, 0.8370, 0.9339], abs=5e-5)
+    e = math.exp
+    assert levels.fill_rate[0] == pytest.approx(1 / (2 + e(-2) - e(-1)), rel=1e-12)
+    assert levels.to_frame().columns.tolist() == ["row", "reorder_point", "fill_rate"]
+    empty = fill_rate_levels([1, 1], [0.0, 0.0], [0.0, 0.0], [POISSON, POISSON], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0])
+    assert len(empty.row) == 0
+
+
+def test_level_walk_far_from_zero_takes_the_pmf_in_log_form():
+    """Poisson(800) and a near-Poisson NB: p(0) = e^-800 underflows, so the walk starts in log-gamma form."""
+    from spareopt.policy.service import _fill_rate
+
+    quantity, mu, var, code = np.array([3, 1]), np.array([800.0, 900.0]), np.array([800.0, 990.0]), np.array([0, 1])
+    mu_l, var_l, mu_r = mu / 2, var / 2, mu / 2
+    levels = fill_rate_levels(quantity, mu, var, code, mu_l, var_l, mu_r)
+    r = levels.row
+    closed = _fill_rate(levels.reorder_point.astype(np.float64), quantity[r].astype(np.float64), mu[r], var[r],
+                        code[r].astype(np.int8), mu_l[r], var_l[r], mu_r[r])
+    assert levels.fill_rate == pytest.approx(closed, rel=1e-9)
+    assert levels.fill_rate[-1] > 0.999
+
+
+def test_fill_rate_search_by_the_walk_equals_the_closed_form_bisection():
+    """reorder_point_for(kind="fill_rate") walks the Poisson and NB levels; the closed-form bisection on the same rows
+    chooses the same s for every target."""
+    from spareopt.policy.service import (
+        _fill_rate,
+        _lead,
+        _model_codes,
+        _normal_guess,
+        _order_quantity,
+        _protection,
+        _smallest,
+    )
+
+    rate = np.array([0.0, 0.02, 0.1, 0.4, 1.0, 2.5, 6.0, 30.0])
+    f, ratio, lead, cycle = (x.ravel() for x in np.meshgrid(rate, [1.0, 2.0, 8.0, 40.0], [0.0, 10.0, 30.0, 61.0],
+                                                              [0.0, 1.0, 7.0, 30.0]))
+    v = f * ratio
+    mu, var, mu_r, _ = _protection(f, v, lead, cycle)
+    code = _model_codes(mu, var, 10.0, 1.1)
+    mu_l, var_l = _lead(f, v, lead)
+    quantity = _order_quantity(f, mu_r).astype(np.float64)
+    for target in (0.5, 0.9, 0.95, 0.99, 0.999):
+        s = reorder_point_for(target, f, v, lead, cycle, kind="fill_rate").reorder_point
+
+        def meets(rows, x, target=target):
+            return _fill_rate(x, quantity[rows], mu[rows], var[rows], code[rows], mu_l[rows], var_l[rows],
+                              mu_r[rows]) >= target
+
+        bisected = _smallest(meets, _normal_guess(np.full(f.size, target), mu, var))
+        assert s.tolist() == bisected.tolist(), target
+
+
 def test_normal_without_variance_is_deterministic():
     assert cdf([39, 40], 40.0, 0.0, NORMAL).tolist() == [0.0, 1.0]
     assert loss([35, 40, 45], 40.0, 0.0, NORMAL).tolist() == [5.0, 0.0, 0.0]
@@ -516,6 +625,17 @@ def test_bad_plans_are_value_errors():
         implied_service([1.5], [2], [1.0], 1.0, 10, 10)
     with pytest.raises(ValueError, match=r"`lead_time_days` must be finite and >= 0"):
         implied_service([1], [2], [1.0], 1.0, float("inf"), 10)
+
+
+def test_bad_level_walk_arguments():
+    with pytest.raises(ConfigError, match=r"tail must be in \(0, 1\)"):
+        fill_rate_levels([1], [2.0], [2.0], [POISSON], [1.0], [1.0], [1.0], tail=0.0)
+    with pytest.raises(ValueError, match="`quantity` must be whole units"):
+        fill_rate_levels([1.5], [2.0], [2.0], [POISSON], [1.0], [1.0], [1.0])
+    with pytest.raises(ValueError, match="a negative binomial row needs variance > mean > 0"):
+        fill_rate_levels([1], [2.0], [2.0], [NEGATIVE_BINOMIAL], [1.0], [1.0], [1.0])
+    with pytest.raises(ValueError, match="`review_mean` must be finite and >= 0"):
+        fill_rate_levels([1], [2.0], [2.0], [POISSON], [1.0], [1.0], [-1.0])
 
 
 def test_bad_distribution_arguments_are_value_errors():

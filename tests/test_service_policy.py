@@ -77,8 +77,11 @@ def test_auto_forecast_picks_by_pattern_and_reaches_the_policy():
     row = spareopt.must_stock(sales, config={**own, "forecast_method": "tsb"}, policy="service-level").iloc[0]
     q = np.array([[3.0] + [0.0] * 11])
     assert row["forecast"] == pytest.approx(tsb(q)[0]) and row["forecast"] < 1
-    assert spareopt.must_stock(sales, config={**own, "forecast_method": "croston"}).loc[0, "forecast"] == \
-        croston(q)[0] == 3
+    assert spareopt.must_stock(sales, config={**own, "forecast_method": "croston", "obsolescence": "none"}).loc[
+        0, "forecast"] == croston(q)[0] == 3
+    # by default the dead part's Croston forecast is not kept: 11 empty months after 1 of 1 stopped it (TSB's)
+    dead = spareopt.must_stock(sales, config={**own, "forecast_method": "croston"}).iloc[0]
+    assert dead["forecast"] == pytest.approx(tsb(q)[0]) and dead["forecast_method"] == "tsb"
 
 
 def test_service_level_properties_on_a_network(sales, parts_master):

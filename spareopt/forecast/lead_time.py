@@ -55,6 +55,7 @@ from .intermittent import forecast
 
 __all__ = [
     "LEAD_TIME_DEMAND_MODELS",
+    "OBSOLESCENCE",
     "GammaPrior",
     "PoissonGamma",
     "forecast_error_variance",
@@ -67,6 +68,12 @@ __all__ = [
 
 LEAD_TIME_DEMAND_MODELS = ("monthly_variance", "forecast_error", "empirical", "poisson_gamma", "auto")
 """Models of the demand over the protection interval (config ``lead_time_demand``)."""
+
+OBSOLESCENCE = ("auto", "none", "tsb")
+"""Config ``obsolescence``: what a series whose demand has stopped (:func:`spareopt.backtest.stopped`) forecasts.
+``none``: its forecast as it is; ``tsb``: Teunter-Syntetos-Babai's, which decays in every month without demand,
+where lower; ``auto``: per demand pattern, whichever the backtest's held-back months found more accurate
+(:func:`spareopt.backtest.obsolescence`)."""
 
 _PRIOR_MIN_CV2 = 0.01
 """The gamma prior's squared coefficient of variation is at least this: a group whose rates scatter no more

@@ -46,8 +46,9 @@ normal at a dealer with a long supply cycle and Poisson at one with a short one.
 
 Codes are int8 positions into :data:`DEMAND_MODELS`, so no string is made per
 series.  Every function is vectorised over all series: scipy's distributions
-are called once per model on that model's rows, and the searches loop over
-iterations (at most about 64), never over series.
+are called once per model on that model's rows, the searches loop over
+iterations (at most about 64), and the level walks of the fill rate
+(:func:`fill_rate_levels`) over stock levels, never over series.
 
 References
 ----------
@@ -73,7 +74,7 @@ from scipy import special  # the distributions' functions themselves: scipy.stat
 
 from ..errors import ConfigError
 from ..timing import lead_time_months, protection_months, review_months
-from .seed import DAYS_PER_MONTH, ceil_units
+from .seed import ceil_units
 
 __all__ = [
     "DEMAND_MODELS",
@@ -82,10 +83,12 @@ __all__ = [
     "POISSON",
     "SERVICE_KINDS",
     "ImpliedService",
+    "LevelFill",
     "ProtectionDemand",
     "ServicePolicy",
     "cdf",
     "demand_model",
+    "fill_rate_levels",
     "implied_service",
     "loss",
     "protection_demand",
@@ -104,6 +107,18 @@ SERVICE_KINDS = ("csl", "fill_rate")
 
 _MAX_STEPS = 64
 """Bound on the iterations of a vectorised search (each doubles a step or halves an interval)."""
+
+_CDF_BAND = 1e-10
+"""The level walks' P(X <= s) is a running sum: within this of a cut-off, the closed form decides."""
+
+_FILL_BAND = 1e-8
+"""Likewise for the walks' fill rate against a target (its running sums of losses, over mu_R)."""
+
+_MAX_LEVELS = 10**7
+"""Bound on the levels of a walk (a plan of ten million units is no plan)."""
+
+_LOG_TINY = -600.0
+"""A walk whose p(0) = exp(log p(0)) is below exp(this) takes its pmf in log-gamma form (no underflow)."""
 
 
 # -- results ---------------------------------------------------------------------------------------
@@ -161,6 +176,18 @@ class ImpliedService(_Result):
     """Fill rate, the share of demand met from the shelf, in [0, 1] (float64)."""
     demand_model: np.ndarray
     """Code of the demand model over L + R, a position in :data:`DEMAND_MODELS` (int8)."""
+
+
+@dataclass(frozen=True, eq=False)
+class LevelFill(_Result):
+    """The fill rate of every reorder point of every series, up to its demand's tail (:func:`fill_rate_levels`)."""
+
+    row: np.ndarray
+    """Position of the series in the arguments (int64): series after series, in their order."""
+    reorder_point: np.ndarray
+    """s = 0, 1, ..., the series' last level (int64), rising within a series."""
+    fill_rate: np.ndarray
+    """Implied fill rate of the plan (s, s + Q), in [0, 1] (float64)."""
 
 
 # -- demand ----------------------------------------------------------------------------------------
@@ -520,10 +547,16 @@ def reorder_point_for(
     term falls as k rises, X_{L+R} being X_L plus the review period's demand), so
     the smallest s is well defined.
 
-    Both searches are vectorised: a normal-approximation first guess, then
-    doubling steps until each series has a failing and a passing level, then
-    bisection, each iteration one vector call per demand model over the
-    unresolved series.  The result is exact for the functions :func:`cdf` and
+    Both searches are vectorised.  The CSL, and the fill rate of normal
+    demand, take a normal-approximation first guess, then doubling steps until
+    each series has a failing and a passing level, then bisection, each
+    iteration one vector call per demand model over the unresolved series.  The
+    fill rate of Poisson and negative binomial demand walks the levels s = 0,
+    1, ... of all those series together, one vector step per level, by the
+    running sums of :func:`fill_rate_levels`, and each series stops at its first
+    level that meets the target; where the walk's fill rate is within 1e-8 of
+    the target (the walk agrees with the closed form to about 1e-11), the
+    closed form decides.  The result is exact for the functions :func:`cdf` and
     :func:`implied_service` compute: the target holds at s and fails at s - 1.
     A series without demand gets s = S = 0.
 
@@ -557,14 +590,24 @@ def reorder_point_for(
     if kind == "csl":
         def meets(rows: np.ndarray, s: np.ndarray) -> np.ndarray:
             return _cdf(s, mu[rows], var[rows], code[rows]) >= goal[rows]
+
+        s = _smallest(meets, _normal_guess(goal, mu, var))
     else:
         mu_l, var_l = _lead(f, v, lead)
+        q = quantity.astype(np.float64)
+        s = np.zeros(f.size, dtype=np.int64)
+        walk = np.flatnonzero(code != NORMAL)  # Poisson and NB: up the levels, to the first that meets the target
+        if walk.size:
+            s[walk], _ = _walk(q[walk], mu[walk], var[walk], code[walk], mu_l[walk], var_l[walk], mu_r[walk],
+                               goal=goal[walk])
+        normal = np.flatnonzero(code == NORMAL)
+        if normal.size:
+            m, sd2, c, ml, vl, mr, g, qn = (x[normal] for x in (mu, var, code, mu_l, var_l, mu_r, goal, q))
 
-        def meets(rows: np.ndarray, s: np.ndarray) -> np.ndarray:
-            return _fill_rate(s, quantity[rows].astype(np.float64), mu[rows], var[rows], code[rows], mu_l[rows],
-                              var_l[rows], mu_r[rows]) >= goal[rows]
+            def meets(rows: np.ndarray, s: np.ndarray) -> np.ndarray:
+                return _fill_rate(s, qn[rows], m[rows], sd2[rows], c[rows], ml[rows], vl[rows], mr[rows]) >= g[rows]
 
-    s = _smallest(meets, _normal_guess(goal, mu, var))
+            s[normal] = _smallest(meets, _normal_guess(g, m, sd2))
     return ServicePolicy(s.reshape(shape), (s + quantity).reshape(shape), code.reshape(shape))
 
 
@@ -714,6 +757,118 @@ def implied_service(
     csl = np.where(empty, 0.0, np.where(f == 0, 1.0, csl))
     fill = np.where(empty, 0.0, np.where(f == 0, 1.0, fill))
     return ImpliedService(csl.reshape(shape), fill.reshape(shape), code.reshape(shape))
+
+
+def fill_rate_levels(
+    quantity: ArrayLike,
+    mean: ArrayLike,
+    variance: ArrayLike,
+    model: ArrayLike,
+    lead_mean: ArrayLike,
+    lead_variance: ArrayLike,
+    review_mean: ArrayLike,
+    *,
+    tail: float = 1e-6,
+) -> LevelFill:
+    r"""The implied fill rate of every reorder point s = 0, 1, ... of every series, up to its demand's tail.
+
+    Parameters
+    ----------
+    quantity : array_like, shape (n,)
+        Q, whole units, of the (R, s, S) plan, S = s + Q (below 1 counts as 1).
+    mean, variance, model : array_like, shape (n,)
+        mu and sigma^2 of the demand X_{L+R} over the protection interval, units and units^2, and its
+        model code (:func:`demand_model`).
+    lead_mean, lead_variance : array_like, shape (n,)
+        Mean f L / D and variance v L / D of the demand X_L over the lead time alone, units and units^2.
+    review_mean : array_like, shape (n,)
+        mu_R = f R / D, the mean demand of one review period, units (0: continuous review).
+    tail : float
+        A series' levels end at the smallest s with P(X_{L+R} <= s) >= 1 - tail, in (0, 1): the level
+        where one more unit would fill almost nothing.
+
+    Returns
+    -------
+    LevelFill
+        ``row``, ``reorder_point`` and ``fill_rate`` of every level, series after series, levels rising.
+        A series with mean 0 has no levels.
+
+    Raises
+    ------
+    ValueError
+        Q not whole; a mean or variance negative or not finite; an unknown model code; a negative
+        binomial row whose variance is not above its mean.
+    ConfigError
+        ``tail`` outside (0, 1).
+
+    Notes
+    -----
+    fill(s) is the implied fill rate of :func:`implied_service`, mu_R / (mu_R + short(s)), with
+
+    .. math::
+
+        Q \, \text{short}(s) = B_{L+R}(s + 1) - B_{L+R}(S + 1) - B_L(s + 1) + B_L(S + 1)
+            = \sum_{k=s+1}^{s+Q} \left(L_{L+R}(k) - L_L(k)\right),
+
+    L(k) = E[(X - k)^+] the first-order loss and B the second-order loss (:func:`second_order_loss`,
+    B(k) - B(k + 1) = L(k)); with R = 0, Q short(s) / mu_R becomes L_L(s) - L_L(S) = sum over
+    k = s..S - 1 of P(X_L > k).
+
+    Poisson and negative binomial series walk their levels k = 0, 1, ... together, one vector step
+    per level over the series still walking, each series leaving once past its last level.  The
+    pmf comes from Panjer's recursion for the (a, b, 0) class, and the cdf and the loss from running
+    sums:
+
+    .. math::
+
+        p(k) = \left(a + \frac{b}{k}\right) p(k - 1), \qquad F(k) = F(k - 1) + p(k), \qquad
+        L(k + 1) = L(k) - (1 - F(k)), \quad L(0) = \mu,
+
+    Poisson(mu): a = 0, b = mu, p(0) = e^{-mu}; negative binomial NB(n, p) (:func:`cdf`):
+    a = 1 - p, b = (n - 1)(1 - p), p(0) = p^n (a series whose p(0) underflows takes its pmf in
+    log-gamma form).  The walk keeps the difference d(k) = L_{L+R}(k) - L_L(k) itself,
+    d(k + 1) = d(k) - (F_L(k) - F_{L+R}(k)), d(0) = mu - mu_L (two running losses would cancel when
+    R is short next to L), and Q short(s) is the sum of the last Q differences, so no incomplete
+    gamma or beta function is called per level.  The fill rates agree with the closed form of
+    :func:`implied_service` to about 1e-11 (2.7e-11 at most over the 36 million levels of the
+    medium benchmark's network); where the running P(X <= s) falls within 1e-10 of the tail's
+    cut-off, the closed form :func:`cdf` decides, so the last level is the closed form's.  Normal
+    series keep the closed form (its continuity-corrected B is an integral, not a sum of losses),
+    evaluated at every level at once.
+
+    References
+    ----------
+    Panjer, H. H. (1981), "Recursive evaluation of a family of compound distributions", *ASTIN
+    Bulletin* 12(1), 22-26: p(k) = (a + b / k) p(k - 1).
+
+    Klugman, S. A., Panjer, H. H. & Willmot, G. E. (2012), *Loss Models: From Data to Decisions*,
+    4th ed., Wiley, section 6.5: the (a, b, 0) class (Poisson, negative binomial, binomial).
+
+    Zipkin, P. H. (2000), *Foundations of Inventory Management*, McGraw-Hill, section 6.2: the
+    loss functions of a discrete demand as running sums of its complementary cdf.
+
+    Examples
+    --------
+    Poisson demand of 1 a month, L = R = one month: X_{L+R} ~ Poisson(2), X_L ~ Poisson(1),
+    mu_R = 1, Q = 1.  fill(0) = 1 / (1 + E[(X_{L+R} - 1)+] - E[(X_L - 1)+]) = 1 / (1 + 1.1353 -
+    0.3679) = 0.5658, then 0.6956, 0.8370, 0.9339; with a 5 % tail the levels end at s = 5, the
+    first with P(X_{L+R} <= s) >= 0.95 (P(X_{L+R} <= 4) = 0.9473, P(X_{L+R} <= 5) = 0.9834):
+
+    >>> levels = fill_rate_levels([1], [2.0], [2.0], [0], [1.0], [1.0], [1.0], tail=0.05)
+    >>> levels.reorder_point.tolist(), levels.fill_rate.round(4).tolist()
+    ([0, 1, 2, 3, 4, 5], [0.5658, 0.6956, 0.837, 0.9339, 0.9787, 0.9942])
+    """
+    if not 0 < tail < 1:  # NaN fails
+        raise ConfigError(f"tail must be in (0, 1), the probability of demand above a series' last level; "
+                          f"got {tail!r} (default 1e-6)")
+    q = _whole("quantity", quantity)
+    _, mu, var, code = _distribution_args(0, mean, variance, model)
+    mu_l, var_l, mu_r = (_nonnegative(name, x) for name, x in (("lead_mean", lead_mean),
+                                                                 ("lead_variance", lead_variance),
+                                                                 ("review_mean", review_mean)))
+    q, mu, var, code, mu_l, var_l, mu_r = (np.broadcast_to(x, np.broadcast_shapes(
+        q.shape, mu.shape, mu_l.shape, var_l.shape, mu_r.shape)).ravel() for x in (q, mu, var, code, mu_l, var_l, mu_r))
+    return _levels(q, mu, var, code.astype(np.int8), mu_l, var_l, mu_r, 1.0 - tail)
 
 
 # -- internals (flat float64 arrays, already checked) -----------------------------------------------
@@ -883,6 +1038,162 @@ def _second_loss(y: np.ndarray, mu: np.ndarray, var: np.ndarray, code: np.ndarra
         g2 = 0.5 * ((var[rows] + d * d) * special.ndtr(-z) - d * sd * np.exp(-0.5 * zc * zc) / np.sqrt(2.0 * np.pi))
         out[rows] = np.where(sd > 0, g2, 0.5 * np.maximum(-d, 0.0) ** 2)
     return np.maximum(out, 0.0)  # float noise far in the tail
+
+
+def _levels(q: np.ndarray, mu: np.ndarray, var: np.ndarray, code: np.ndarray, mu_l: np.ndarray, var_l: np.ndarray,
+            mu_r: np.ndarray, cut: float) -> LevelFill:
+    """fill_rate_levels on checked flat arrays; ``cut`` = 1 - tail."""
+    n = mu.size
+    top = np.full(n, -1, dtype=np.int64)  # the last level; -1: no levels (no demand)
+    walk = np.flatnonzero((mu > 0) & (code != NORMAL))
+    chunks: list[tuple[int, np.ndarray, np.ndarray]] = []
+    if walk.size:
+        top[walk], chunks = _walk(q[walk], mu[walk], var[walk], code[walk], mu_l[walk], var_l[walk], mu_r[walk],
+                                  cut=cut)
+    normal = np.flatnonzero((mu > 0) & (code == NORMAL))
+    if normal.size:  # the closed form, as cdf() at every level: the smallest s past the cut
+        m, v, c = mu[normal], var[normal], code[normal]
+        top[normal] = _smallest(lambda rows, s: _cdf(s, m[rows], v[rows], c[rows]) >= cut,
+                                np.ceil(m + 5 * np.sqrt(v)).astype(np.int64))
+    count = top + 1
+    start = np.cumsum(count) - count
+    row = np.repeat(np.arange(n), count)
+    level = np.arange(row.size) - start[row]
+    fill = np.empty(row.size, dtype=np.float64)
+    if walk.size:
+        first = start[walk]
+        lag = (np.maximum(q[walk], 1.0) - 1.0 + (mu_r[walk] > 0)).astype(np.int64)  # fill(s) comes at level s + lag
+        for y, rows, values in chunks:
+            fill[first[rows] + (y - lag[rows])] = values
+    if normal.size:
+        steps = np.flatnonzero(code[row] == NORMAL)
+        r, s = row[steps], level[steps].astype(np.float64)
+        fill[steps] = _fill_rate(s, q[r], mu[r], var[r], code[r], mu_l[r], var_l[r], mu_r[r])
+    return LevelFill(row, level, fill)
+
+
+def _panjer(mu: np.ndarray, var: np.ndarray, code: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Poisson or NB(n, p) as p(k + 1) = p(k) (alpha + beta k) / (k + 1) (Panjer's a = beta, b = alpha - beta),
+    and log p(0): Poisson alpha = mu, beta = 0, log p(0) = -mu; NB alpha = n (1 - p), beta = 1 - p, n log p."""
+    alpha, beta, log0 = mu.copy(), np.zeros(mu.size), -mu
+    nb = np.flatnonzero(code == NEGATIVE_BINOMIAL)
+    if nb.size:
+        n, p = _nb_params(mu[nb], var[nb])
+        beta[nb] = 1.0 - p
+        alpha[nb] = n * beta[nb]
+        log0[nb] = n * np.log(p)
+    return alpha, beta, log0
+
+
+def _log_pmf(k: float, mu: np.ndarray, var: np.ndarray, code: np.ndarray) -> np.ndarray:
+    """log P(X = k), Poisson or negative binomial, in log-gamma form (for the walks whose p(0) underflows)."""
+    out = -mu + k * np.log(mu) - special.gammaln(k + 1.0)  # Poisson (mu > 0 where p(0) underflows)
+    nb = np.flatnonzero(code == NEGATIVE_BINOMIAL)
+    if nb.size:
+        n, p = _nb_params(mu[nb], var[nb])
+        out[nb] = special.gammaln(k + n) - special.gammaln(n) - special.gammaln(k + 1.0) + n * np.log(p) + k * np.log1p(-p)
+    return out
+
+
+def _walk(quantity: np.ndarray, mu: np.ndarray, var: np.ndarray, code: np.ndarray, mu_l: np.ndarray,
+          var_l: np.ndarray, mu_r: np.ndarray, *, cut: float | None = None,
+          goal: np.ndarray | None = None) -> tuple[np.ndarray, list[tuple[int, np.ndarray, np.ndarray]]]:
+    """The fill rate of the plans (s, s + Q) of Poisson and NB rows, by walking their levels (fill_rate_levels' Notes).
+
+    One vector step per level k = 0, 1, ... over the rows still walking: p(k) by Panjer's recursion and F(k) by a
+    running sum, for X_{L+R} and X_L, and the loss difference d(k) = L_{L+R}(k) - L_L(k) by its own running sum;
+    fill(s) once the window of Q differences k = s + 1..s + Q is known (R = 0: P(X_L > k), k = s..s + Q - 1), at
+    level k = s + lag.
+
+    ``cut``: a row walks up to its last level, the smallest s with P(X_{L+R} <= s) >= cut; returns that level per
+    row, and the fills as chunks (level k, rows, fill(k - lag)) of the rows with k - lag >= 0.
+    ``goal``: a row stops at the smallest s with fill(s) >= goal; returns s per row and no chunks.
+    Where a running value falls within a band of its cut-off or goal, the closed form decides.
+    """
+    n = mu.size
+    q = np.maximum(quantity, 1.0)
+    periodic = mu_r > 0
+    width = int(q.max(initial=1.0))  # a ring of the last Q differences, when some Q > 1
+    code_l = _lead_codes(code, mu_l, var_l)
+    a_p, b_p, log0_p = _panjer(mu, var, code)
+    a_l, b_l, log0_l = _panjer(mu_l, var_l, code_l)
+    tiny = [(name, log0 < _LOG_TINY, m, v, c) for name, log0, m, v, c in (("p_p", log0_p, mu, var, code),
+                                                                         ("p_l", log0_l, mu_l, var_l, code_l))]
+    tiny = [(name, rows, m, v, c) for name, rows, m, v, c in tiny if rows.any()]  # p(0) underflows: log-gamma form
+    found = np.full(n, -1, dtype=np.int64)  # the last level (cut) or the chosen s (goal), per row
+    live = {  # per row still walking, compacted together as rows leave
+        "idx": np.arange(n, dtype=np.int32 if n < 2**31 else np.int64), "q": q, "qi": q.astype(np.int64),
+        "lag": (q - 1.0 + periodic).astype(np.int64), "per": np.where(periodic, mu_r, 1.0), "periodic": periodic,
+        "a_p": a_p, "b_p": b_p, "a_l": a_l, "b_l": b_l, "p_p": np.exp(log0_p), "p_l": np.exp(log0_l),
+        "c_p": np.zeros(n), "c_l": np.zeros(n), "g": np.zeros(n), "d": mu - mu_l, "w": np.zeros(n),
+        "top": np.full(n, -1, dtype=np.int64),
+    }
+    for name, rows, m, v, c in tiny:
+        live[name][rows] = np.exp(_log_pmf(0.0, m[rows], v[rows], c[rows]))
+        live["tiny_" + name] = rows
+    if goal is not None:
+        live["goal"] = goal
+    if width > 1:
+        live["ring"] = np.zeros((n, width))
+    chunks: list[tuple[int, np.ndarray, np.ndarray]] = []
+    alive = np.ones(n, dtype=bool)  # rows not yet done (the done ones leave at the next compaction)
+    k = 0
+    while True:
+        idx, q, lag, top = live["idx"], live["q"], live["lag"], live["top"]
+        c_p, c_l = live["c_p"], live["c_l"]
+        c_p += live["p_p"]  # F(k)
+        c_l += live["p_l"]
+        live["g"] += live["p_l"] - live["p_p"]  # F_L(k) - F_{L+R}(k) = P(X_{L+R} > k) - P(X_L > k)
+        d = np.where(live["periodic"], live["d"], 1.0 - c_l)  # L_{L+R}(k) - L_L(k), or P(X_L > k)
+        if width > 1:  # the window of the last Q differences: exact for Q = 1, a running sum above
+            ring = live["ring"]
+            old = ring[np.arange(idx.size), (k - live["qi"]) % width]  # the difference at k - Q, leaving the window
+            ring[:, k % width] = d
+            live["w"] = np.where(q == 1.0, d, live["w"] + d - old)
+        else:
+            live["w"] = d
+        ratio = np.maximum(live["w"] / q, 0.0) / live["per"]  # short(s) / mu_R
+        fill = np.where(ratio > 0, 1.0 / (1.0 + ratio), 1.0)
+        s = k - lag  # the level whose fill is known now
+        ready = alive & (s >= 0)
+        if cut is not None:
+            new = alive & (top < 0)
+            hit = new & (c_p >= cut)
+            near = np.flatnonzero(new & (np.abs(c_p - cut) <= _CDF_BAND))
+            if near.size:
+                r = idx[near]
+                hit[near] = _cdf(np.full(near.size, float(k)), mu[r], var[r], code[r]) >= cut
+            top[hit] = k
+            chunks.append((k, idx[ready], fill[ready]))
+            done = ready & (s == top)
+        else:
+            g = live["goal"]
+            done = ready & (fill >= g)
+            near = np.flatnonzero(ready & (np.abs(fill - g) <= _FILL_BAND))
+            if near.size:
+                r = idx[near]
+                done[near] = _fill_rate(s[near].astype(np.float64), quantity[r], mu[r], var[r], code[r], mu_l[r],
+                                        var_l[r], mu_r[r]) >= g[near]
+        found[idx[done]] = s[done]
+        alive &= ~done
+        left = int(np.count_nonzero(alive))
+        if left == 0:
+            return found, chunks
+        live["d"] -= live["g"]  # d(k + 1) = d(k) - (F_L(k) - F_{L+R}(k))
+        step = 1.0 / (k + 1.0)
+        live["p_p"] *= (live["a_p"] + live["b_p"] * k) * step  # p(k + 1) = p(k) (alpha + beta k) / (k + 1)
+        live["p_l"] *= (live["a_l"] + live["b_l"] * k) * step
+        k += 1
+        for name, _, m, v, c in tiny:
+            rows = np.flatnonzero(live["tiny_" + name])
+            if rows.size:
+                r = idx[rows]
+                live[name][rows] = np.exp(_log_pmf(float(k), m[r], v[r], c[r]))
+        if k > _MAX_LEVELS:
+            raise RuntimeError(f"the walk of the stock levels passed {_MAX_LEVELS:,} levels")  # pragma: no cover
+        if left < 0.75 * alive.size:  # let the done rows go
+            live = {key: value[alive] for key, value in live.items()}
+            alive = np.ones(left, dtype=bool)
 
 
 def _normal_guess(goal: np.ndarray, mu: np.ndarray, var: np.ndarray) -> np.ndarray:
