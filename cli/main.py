@@ -171,11 +171,17 @@ def must_stock(history: str, parts: str | None, config: str | None, as_of: str |
 
     Output columns: dealer, part, description, abc_class, attribute, class_code,
     pattern, unit_cost, half_year_quantity, mad, ssq, reorder_point, max_stock,
-    forecast_method, forecast, demand_model, target_kind, target, implied_csl,
-    implied_fill_rate, decision, reason, policy_rule, priority. implied_csl and
-    implied_fill_rate are the service the row's levels give under the demand
-    model, for either policy. The run report goes to stderr; on a terminal, a
-    progress bar shows while a run takes more than a second (--quiet hides both).
+    min_stock, forecast_method, forecast, demand_model, target_kind, target,
+    implied_csl, implied_fill_rate, decision, reason, policy_rule, priority.
+    implied_csl and implied_fill_rate are the service the row's levels give under
+    the demand model, for either policy. A parts master's min_stock column is the
+    planner's floor: the plan holds reorder_point >= min_stock - 1 and max_stock
+    >= min_stock (reason min_stock where only the floor stocks a row), and a part
+    with a floor and no sales is listed at every dealer. An installed_base
+    column (units of the part's vehicles in the field) gives the pooled demand
+    model a failure-rate prior where it predicts demand, and its new parts a
+    small rate. The run report goes to stderr; on a terminal, a progress bar
+    shows while a run takes more than a second (--quiet hides both).
 
     \b
     Example:
@@ -350,7 +356,10 @@ def evaluate(history: str, parts: str | None, config: str | None, as_of: str | N
     the stocked series, for all of them and by ABC class and demand pattern,
     with a verdict (holds within 3 points, over-promises, under-promises) and
     a note when the holdout demand strayed from the forecast. --budget B makes
-    the optimized policy spend B instead of the seed plan's investment.
+    the optimized policy spend B instead of the seed plan's investment. A parts
+    master's min_stock (the planner's floor) is held by every policy but
+    current; the rows held only for it (column min_stock_only) are left out of
+    the calibration, and optimized buys the floor first out of its budget.
 
     The replay, each month: serve the share of the month's demand that comes
     before an order due that month, receive it, serve the rest from on hand (what
@@ -502,7 +511,8 @@ def optimize_command(history: str, parts: str | None, config: str | None, as_of:
     unit of money fills the most expected demand, on the whole catalogue at once.
     The stock-to-service curve gives the best expected fill rate for every budget;
     the seed plan (and the master's current reorder_point and max_stock) are
-    marked on it.
+    marked on it. A parts master's min_stock (the planner's floor) is bought
+    first out of the budget, and the rest is optimised.
 
     Output columns: dealer, part, description, stock_level, reorder_point,
     unit_cost, stock_value, expected_demand (units a year), expected_filled,

@@ -50,6 +50,8 @@ __all__ = [
     "Calibration",
     "DemandInputs",
     "DemandSums",
+    "FailureRate",
+    "InstalledBase",
     "LeadTimeDemand",
     "Obsolescence",
     "backtest_sums",
@@ -57,6 +59,9 @@ __all__ = [
     "choose",
     "demand_inputs",
     "demand_sums",
+    "failure_rate",
+    "installed_base",
+    "installed_base_mean",
     "lead_time_demand",
     "network_quantity",
     "obsolescence",
@@ -103,6 +108,63 @@ class LeadTimeDemand:
     """The variance scale applied (1 without a backtest)."""
     declined: np.ndarray | None = None
     """The series whose demand stopped and whose forecast TSB's lowered (``obsolescence``; bool)."""
+    informed: np.ndarray | None = None
+    """bool per series: its poisson_gamma prior came from the installed base (None: no installed base)."""
+    failure_rate: FailureRate | None = None
+    """The failure rate fitted on the installed base (None: none fitted)."""
+
+
+@dataclass(frozen=True, eq=False)
+class InstalledBase:
+    """The parts' installed base: units of the vehicles (or equipment) that carry each part, in the field.
+
+    The parts master's ``installed_base`` column; :func:`installed_base` builds it from the part fields.
+    """
+
+    units: np.ndarray
+    """Per part (the demand matrix's part codes), units in the field; NaN: unknown."""
+    attribute: np.ndarray
+    """Per part, the three-in-one attribute A, B or C (its failure-rate group)."""
+    part: np.ndarray | None = None
+    """Per series, its part code (None: only the network's inputs are wanted)."""
+    dealer: np.ndarray | None = None
+    """Per series, its dealer code (None: no dealers, one site or the network's total)."""
+
+
+def installed_base(fields: pd.DataFrame, part: np.ndarray | None = None,
+                   dealer: np.ndarray | None = None) -> InstalledBase | None:
+    """The :class:`InstalledBase` of the part fields (:func:`spareopt.parts.part_fields`); None when no part has
+    an installed base > 0 (then every result is the one without the column)."""
+    if "installed_base" not in fields:
+        return None
+    units = fields["installed_base"].to_numpy(dtype=np.float64)
+    if not (units > 0).any():
+        return None
+    return InstalledBase(units, fields["attribute"].to_numpy(dtype="<U1"), part, dealer)
+
+
+@dataclass(frozen=True, eq=False)
+class FailureRate:
+    """Demand per unit in the field and month, fitted on the parts that have both an installed base and demand."""
+
+    rate: np.ndarray
+    """(3,): the rate r of attribute A, B and C: its own, or the overall rate where it has too few parts."""
+    own: np.ndarray
+    """(3,) bool: the attribute's own rate (at least :data:`MIN_GROUP_SERIES` parts), not the overall one."""
+    overall: float
+    """r over every attribute."""
+    parts: np.ndarray
+    """(3,) int: the parts the rate was fitted on, per attribute."""
+    window_demand: float
+    """The network's demand over the window, units: the denominator of a dealer's share."""
+    shape: float
+    """The gamma shape of the prior pooled over every series: the coefficient of variation kept where a group
+    prior has none (a group without any sale)."""
+    dispersion: float
+    """c^2, the squared coefficient of variation of a part's rate about r x IB that the fitted parts show beyond
+    Poisson noise (NaN: fewer than two parts).  A series takes the installed base's prior only where c^2 is at
+    most its group prior's squared coefficient of variation 1 / a: where the base predicts its rate at least as
+    well as the group does."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -143,6 +205,9 @@ class DemandSums:
     part_half_year: np.ndarray | None = None
     """Per part (the network's part codes), units sold in the last 6 months over every dealer: the quantity the
     seed's rule 4 reads with ``low_volume_basis = "network"``."""
+    part_window: np.ndarray | None = None
+    """Per part, units sold over the window by every dealer: the failure rate's numerator (with an installed
+    base only)."""
     decline: np.ndarray | None = None
     """(2, patterns, 4) at the backtest's origin, for ``obsolescence`` none and tsb: the stopped series, their
     absolute error sum |H f - y| over the held-back months, their forecast H f and their demand y (None: no
@@ -151,9 +216,11 @@ class DemandSums:
     def __add__(self, other: DemandSums) -> DemandSums:
         origin = None if self.origin_groups is None else self.origin_groups + other.origin_groups
         parts = None if self.part_half_year is None else self.part_half_year + other.part_half_year
+        window = None if self.part_window is None else self.part_window + other.part_window
         decline = None if self.decline is None else self.decline + other.decline
         return DemandSums(self.groups + other.groups, origin, self.wake + other.wake, self.eligible + other.eligible,
-                          self.months, self.origin_months, self.wake_months, parts, decline)
+                          self.months, self.origin_months, self.wake_months, parts, part_window=window,
+                          decline=decline)
 
 
 @dataclass(frozen=True, eq=False)
@@ -171,6 +238,8 @@ class DemandInputs:
     calibration: Calibration | None = None
     part_half_year: np.ndarray | None = None
     """Per part, the network's half-year quantity (:attr:`DemandSums.part_half_year`), rounded as the priors."""
+    failure_rate: FailureRate | None = None
+    """The installed base's failure rate (:func:`demand_inputs` with an installed base), or None."""
     obsolescence: Obsolescence | None = None
     """What the backtest found for the stopped series of each pattern (None: no backtest)."""
 
@@ -239,8 +308,22 @@ def _pattern(demand: np.ndarray, cfg: Any) -> np.ndarray:
                           cv2_cutoff=cfg.cv2_cutoff).code.astype(np.int64)
 
 
-def demand_sums(demand: np.ndarray, pattern: np.ndarray, attribute: np.ndarray | None, cfg: Any) -> DemandSums:
-    """The sums of :class:`DemandSums` over these series (one dealer set, or the whole network)."""
+def demand_sums(demand: np.ndarray, pattern: np.ndarray, attribute: np.ndarray | None, cfg: Any, *,
+                new: np.ndarray | None = None, base: InstalledBase | None = None) -> DemandSums:
+    """The sums of :class:`DemandSums` over these series (one dealer set, or the whole network).
+
+    ``new``: the rows of parts listed without any sale (a planner's ``min_stock``, an installed base;
+    :func:`spareopt.history.with_parts`); they say nothing of similar parts' rates and are left out.
+    ``base``: with the series' part codes, the per-part window sums of the failure rate are added.
+    """
+    part = None if base is None else base.part
+    if new is not None and new.any():
+        keep = ~new
+        demand, pattern = demand[keep], pattern[keep]
+        attribute = None if attribute is None else attribute[keep]
+        part = None if part is None else part[keep]
+    part_window = None if part is None else np.bincount(
+        part, weights=_window(demand, cfg.dispersion_window_months).sum(axis=1), minlength=len(base.units))
     months = demand.shape[1]
     window = cfg.dispersion_window_months
     horizon = int(cfg.backtest_months)
@@ -260,11 +343,12 @@ def demand_sums(demand: np.ndarray, pattern: np.ndarray, attribute: np.ndarray |
         after = demand[~(before > 0).any(axis=1), months - wake_horizon:].sum(axis=1)
         wake, wake_months = np.array([float(after.size), after.sum(), (after * after).sum()]), wake_horizon
     return DemandSums(groups, origin, wake, eligible, _window(demand, window).shape[1], origin_months, wake_months,
-                      decline=decline)
+                      part_window=part_window, decline=decline)
 
 
-def demand_inputs(sums: DemandSums) -> DemandInputs:
-    """The priors, and the backtest's sample share, from the network's :class:`DemandSums`."""
+def demand_inputs(sums: DemandSums, base: InstalledBase | None = None) -> DemandInputs:
+    """The priors, and the backtest's sample share, from the network's :class:`DemandSums`; with ``base``, the
+    installed base's failure rate (:func:`failure_rate`)."""
     wake = None
     if sums.wake_months and sums.wake[0] > 0 and sums.wake[1] > 0:
         prior = _moments_prior(np.array([sums.wake]), sums.wake_months)
@@ -272,9 +356,125 @@ def demand_inputs(sums: DemandSums) -> DemandInputs:
     origin = None if sums.origin_groups is None else _prior_from(sums.origin_groups, sums.origin_months)
     fraction = 1.0 if sums.eligible <= MAX_BACKTEST_SERIES else MAX_BACKTEST_SERIES / sums.eligible
     parts = None if sums.part_half_year is None else network_quantity(sums.part_half_year)
+    rate = None if base is None or sums.part_window is None else failure_rate(sums, base)
     decline = None if sums.decline is None else obsolescence(sums.decline)
     return DemandInputs(_prior_from(sums.groups, sums.months), origin, wake, fraction, part_half_year=parts,
-                        obsolescence=decline)
+                        failure_rate=rate, obsolescence=decline)
+
+
+def failure_rate(sums: DemandSums, base: InstalledBase) -> FailureRate | None:
+    r"""Demand per unit in the field and month, per attribute, on the parts that have an installed base and demand.
+
+    Parameters
+    ----------
+    sums : DemandSums
+        The network's sums, with ``part_window`` W_p (units sold over the n-month window, every dealer).
+    base : InstalledBase
+        IB_p and the attribute of every part.
+
+    Returns
+    -------
+    FailureRate or None
+        None when no part has both an installed base > 0 and demand in the window.
+
+    Notes
+    -----
+    Over the parts p of attribute g with IB_p > 0 and W_p > 0 (W_p rounded as the priors, so that
+    every engine fits the same rate):
+
+    .. math::  r_g = \frac{\sum_p W_p}{n \sum_p \mathrm{IB}_p},
+
+    the installed-base method of spare-parts demand: demand is the fleet in the field times a failure
+    (replacement) rate per unit and period (Dekker, Pinçe, Zuidwijk & Jalil 2013, section 4.1;
+    Jalil, Zuidwijk, Fleischmann & van Nunen 2011).  An attribute with fewer than
+    :data:`MIN_GROUP_SERIES` such parts takes the rate of all of them together.
+
+    How well the installed base predicts a part's demand is fitted too, by the method of moments of
+    :func:`spareopt.forecast.lead_time.gamma_prior`: with theta_p = W_p / (n r_g IB_p), whose mean is
+    about 1 and whose Poisson noise is theta_p / (n r_g IB_p),
+
+    .. math::  c^2 = \max\left(\widehat{\mathrm{Var}}(\theta) - \overline{\theta / (n r \mathrm{IB})},
+               \; 0.01\right),
+
+    A series takes the installed base's prior mean only where c^2 <= 1 / a, its group prior's squared
+    coefficient of variation: where the installed base predicts a part's rate at least as well as
+    the part's group does.  Where it explains demand poorly (counts of installations of very
+    different use), the group prior stays.
+
+    References
+    ----------
+    Dekker, R., Pinçe, Ç., Zuidwijk, R. & Jalil, M. N. (2013). On the use of installed base information for
+    spare parts logistics: a review of ideas and industry practice. *IJPE* 143(2):536-545.
+
+    Jalil, M. N., Zuidwijk, R. A., Fleischmann, M. & van Nunen, J. A. E. E. (2011). Spare parts logistics and
+    installed base information. *JORS* 62(3):442-457.
+
+    Examples
+    --------
+    Three B parts over 10 months: 20 units sold on 100 vehicles, 6 on 50, and a part with no installed base:
+    r = (20 + 6) / (10 x (100 + 50)) = 0.01733 a vehicle a month.
+
+    >>> sums = DemandSums(np.zeros((_N_GROUPS, 3)), None, np.zeros(3), 0, 10, 0, 0, part_window=np.array([20.0, 6, 9]))
+    >>> rate = failure_rate(sums, InstalledBase(np.array([100.0, 50, np.nan]), np.array(["B", "B", "B"])))
+    >>> round(rate.overall, 5), rate.parts.tolist()
+    (0.01733, [0, 2, 0])
+    """
+    window = network_quantity(sums.part_window)
+    units = base.units
+    use = np.isfinite(units) & (units > 0) & (window > 0)
+    if not use.any():
+        return None
+    group = np.minimum(np.searchsorted(_ATTRIBUTES, base.attribute), len(_ATTRIBUTES) - 1)[use]
+    demand = np.bincount(group, weights=window[use], minlength=len(_ATTRIBUTES))
+    exposure = np.bincount(group, weights=units[use] * sums.months, minlength=len(_ATTRIBUTES))
+    parts = np.bincount(group, minlength=len(_ATTRIBUTES))
+    overall = float(demand.sum() / exposure.sum())
+    own = parts >= MIN_GROUP_SERIES
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(own, demand / exposure, overall)
+    pooled = _moments_prior(sums.groups.sum(axis=0)[None, :], sums.months)
+    expected = sums.months * rate[group] * units[use]  # n r IB: each fitted part's expected units
+    theta = window[use] / expected
+    dispersion = np.nan
+    if theta.size > 1:
+        dispersion = float(_round(np.array([max(theta.var(ddof=1) - (theta / expected).mean(), _PRIOR_MIN_CV2)]))[0])
+    return FailureRate(rate, own, overall, parts, float(window.sum()), float(pooled.shape[0]), dispersion)
+
+
+def installed_base_mean(base: InstalledBase, rate: FailureRate, demand: np.ndarray, months: int) -> np.ndarray:
+    r"""The prior mean of every series' monthly rate from its part's installed base: mu = r_g IB_p s_d.
+
+    Parameters
+    ----------
+    base : InstalledBase
+        With the series' ``part`` (and ``dealer``) codes.
+    rate : FailureRate
+        :func:`failure_rate` on the network.
+    demand : ndarray, shape (n_series, n_months)
+        The series' demand, for the dealers' shares.
+    months : int
+        The window (``dispersion_window_months``).
+
+    Returns
+    -------
+    ndarray, shape (n_series,)
+        mu in units a month; 0 where the part has no installed base (or it is 0).
+
+    Notes
+    -----
+    The part's network rate r_g IB_p is split over the dealers in proportion to each dealer's
+    share of the network's demand over the window, s_d = (demand of dealer d) / (network demand)
+    (s_d = 1 without dealers, or with one).  A dealer without any sale in the window has s_d = 0, and
+    its series keep their group's prior.
+    """
+    units = np.nan_to_num(base.units, nan=0.0)
+    group = np.minimum(np.searchsorted(_ATTRIBUTES, base.attribute), len(_ATTRIBUTES) - 1)
+    per_part = rate.rate[group] * units
+    share = 1.0
+    if base.dealer is not None and rate.window_demand > 0:
+        dealer_demand = _round(np.bincount(base.dealer, weights=_window(demand, months).sum(axis=1)))
+        share = np.minimum(dealer_demand / rate.window_demand, 1.0)[base.dealer]
+    return per_part[base.part] * share
 
 
 def stopped(demand: np.ndarray, window_months: int) -> np.ndarray:
@@ -359,14 +559,16 @@ def network_quantity(per_part: np.ndarray) -> np.ndarray:
 
 def _fit(demand: np.ndarray, model: str, *, pattern: np.ndarray, code: np.ndarray, prior: GammaPrior | None,
          protection: np.ndarray, cfg: Any, wake: tuple[float, float] | None = None,
-         decline: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+         decline: np.ndarray | None = None, new: np.ndarray | None = None, base_mean: np.ndarray | None = None,
+         base_shape: float = 0.0, base_max_shape: float = np.inf) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """f and v of one model on ``demand`` (the months up to the forecast origin), and the series whose f TSB lowered.
 
     ``decline``: the series whose forecast, if their demand stopped, is TSB's where lower (``obsolescence``); the
-    variance is scaled with the mean (a thinned demand process: v f'/f).
+    variance is scaled with the mean (a thinned demand process: v f'/f).  ``new``, ``base_mean``, ``base_shape``
+    and ``base_max_shape``: as for :func:`_fit_model`.
     """
     f, v = _fit_model(demand, model, pattern=pattern, code=code, prior=prior, protection=protection, cfg=cfg,
-                      wake=wake)
+                      wake=wake, new=new, base_mean=base_mean, base_shape=base_shape, base_max_shape=base_max_shape)
     lowered = np.zeros(len(f), dtype=bool)
     rows = np.flatnonzero(decline & (f > 0)) if decline is not None else np.zeros(0, np.int64)
     if rows.size:
@@ -379,16 +581,39 @@ def _fit(demand: np.ndarray, model: str, *, pattern: np.ndarray, code: np.ndarra
 
 
 def _fit_model(demand: np.ndarray, model: str, *, pattern: np.ndarray, code: np.ndarray, prior: GammaPrior | None,
-               protection: np.ndarray, cfg: Any, wake: tuple[float, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+               protection: np.ndarray, cfg: Any, wake: tuple[float, float] | None = None,
+               new: np.ndarray | None = None, base_mean: np.ndarray | None = None,
+               base_shape: float = 0.0, base_max_shape: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
+    """f and v of one model on ``demand`` (the months up to the forecast origin).
+
+    ``new``: rows of parts never sold (:func:`demand_sums`); poisson_gamma gives them no rate of their own.
+    ``base_mean``: poisson_gamma's prior mean from the installed base (:func:`installed_base_mean`), with the
+    group prior's shape a (``base_shape`` where the group has none), so the coefficient of variation is kept:
+    Gamma(a, a / mu), where a <= ``base_max_shape`` (1 / c^2 of :class:`FailureRate`: the base predicts the
+    rate at least as well as the group).  A new part's rate is that prior alone: it has no months of its own.
+    """
     window = cfg.dispersion_window_months
     if model == "poisson_gamma":
-        pooled = posterior(_window(demand, window), GammaPrior(prior.shape[code], prior.rate[code]))
+        shape, rate = prior.shape[code], prior.rate[code]
+        informed = _informed(shape, base_mean, base_shape, base_max_shape)
+        if informed is not None:
+            shape = np.where(informed & ~(shape > 0), base_shape, shape)
+            rate = np.where(informed, shape / np.where(informed, base_mean, 1.0), rate)
+        pooled = posterior(_window(demand, window), GammaPrior(shape, rate))
         mean, rate_var, var = pooled.mean, pooled.rate_variance, pooled.variance
         silent = pattern == PATTERNS.index("no_demand")
+        if new is not None:  # the wake's rate is that of parts sold before; a new part has none
+            silent &= ~new
+        if informed is not None:  # the installed base says more than the wake of other parts
+            silent &= ~informed
         if wake is not None and silent.any():  # no sale in the window: the rate such parts showed
             a, b = wake
             mean, var, rate_var = (np.where(silent, x, y) for x, y in ((a / b, mean), (a / b, var),
                                                                         (a / (b * b), rate_var)))
+        if informed is not None and new is not None:  # never sold: the prior predictive, no month observed
+            fresh = informed & new
+            mean, var, rate_var = (np.where(fresh, x, y) for x, y in (
+                (shape / rate, mean), (shape / rate, var), (shape / (rate * rate), rate_var)))
         return mean, var + rate_var * protection
     f = _point_forecast(demand, pattern, cfg)
     if model == "monthly_variance":
@@ -401,6 +626,16 @@ def _fit_model(demand: np.ndarray, model: str, *, pattern: np.ndarray, code: np.
     else:  # pragma: no cover - checked by the config
         raise ValueError(f"unknown lead-time demand model {model!r}")
     return f, v
+
+
+def _informed(shape: np.ndarray, base_mean: np.ndarray | None, base_shape: float,
+              base_max_shape: float = np.inf) -> np.ndarray | None:
+    """The series whose poisson_gamma prior comes from the installed base: mu > 0, and a group shape to keep that
+    is no surer than the base's own fit (a <= 1 / c^2)."""
+    if base_mean is None:
+        return None
+    group = np.where(shape > 0, shape, base_shape)
+    return (base_mean > 0) & (group > 0) & (group <= base_max_shape)
 
 
 def _point_forecast(demand: np.ndarray, pattern: np.ndarray, cfg: Any) -> np.ndarray:
@@ -600,15 +835,20 @@ def lead_time_demand(
     attribute: np.ndarray | None,
     cfg: Any,
     inputs: DemandInputs | None = None,
+    new: np.ndarray | None = None,
+    base: InstalledBase | None = None,
 ) -> tuple[LeadTimeDemand, tuple[str, ...], Calibration | None]:
     """The demand model of every series under config ``lead_time_demand`` (``auto``: calibrated by the backtest).
 
     ``inputs``: the network's priors and backtest (the engines); None computes them from these series.
+    ``new``: the rows of parts never sold (:func:`demand_sums`).  ``base``: the parts' installed base, with
+    the series' part and dealer codes: poisson_gamma's prior mean is then the failure rate's
+    (:func:`installed_base_mean`) where the part has one.
     Returns the model, the names its codes refer to, and the backtest (None when there was none).
     """
     choice = cfg.lead_time_demand
     if inputs is None:
-        inputs = demand_inputs(demand_sums(demand, pattern, attribute, cfg))
+        inputs = demand_inputs(demand_sums(demand, pattern, attribute, cfg, new=new, base=base), base)
         if choice == "auto":
             inputs = dataclasses.replace(inputs, calibration=calibrate(
                 demand, keys=keys, lead_time_days=lead_time_days, order_cycle_days=order_cycle_days, target=target,
@@ -616,10 +856,18 @@ def lead_time_demand(
     protection = protection_months(lead_time_days, order_cycle_days)
     code = _group_code(pattern, attribute)
     fit = {"pattern": pattern, "code": code, "prior": inputs.prior, "protection": protection, "cfg": cfg,
-           "wake": inputs.wake, "decline": _decline_mask(cfg, inputs, pattern)}
+           "wake": inputs.wake, "decline": _decline_mask(cfg, inputs, pattern), "new": new}
+    rate = inputs.failure_rate if base is not None else None
+    if rate is not None:
+        fit["base_mean"] = installed_base_mean(base, rate, demand, cfg.dispersion_window_months)
+        fit["base_shape"] = rate.shape
+        fit["base_max_shape"] = 1.0 / rate.dispersion if np.isfinite(rate.dispersion) else np.inf
+        informed = _informed(inputs.prior.shape[code], fit["base_mean"], rate.shape, fit["base_max_shape"])
     if choice != "auto":
         f, v, lowered = _fit(demand, choice, **fit)
-        return LeadTimeDemand(f, v, np.zeros(len(f), np.int8), np.ones(len(f)), lowered), (choice,), None
+        used = None if rate is None else informed & (choice == "poisson_gamma")
+        return LeadTimeDemand(f, v, np.zeros(len(f), np.int8), np.ones(len(f)), lowered, informed=used,
+                              failure_rate=rate), (choice,), None
     calibration = inputs.calibration
     if calibration is None:  # too little history to backtest: each pattern's default model, unscaled
         model, scale = _without_backtest(AUTO_CANDIDATES)[pattern], np.ones(len(demand))
@@ -635,4 +883,6 @@ def lead_time_demand(
                                                           for k, x in fit.items()}, )
     if calibration is not None:
         calibration = dataclasses.replace(calibration, obsolescence=inputs.obsolescence)
-    return LeadTimeDemand(f, v * scale, model.astype(np.int8), scale, lowered), AUTO_CANDIDATES, calibration
+    used = None if rate is None else informed & (model == AUTO_CANDIDATES.index("poisson_gamma"))
+    return LeadTimeDemand(f, v * scale, model.astype(np.int8), scale, lowered, informed=used,
+                          failure_rate=rate), AUTO_CANDIDATES, calibration

@@ -88,7 +88,8 @@ def calibration_table(series_table: pd.DataFrame, *, holdout_months: int | None 
         Columns :data:`CALIBRATION_COLUMNS`, one row per policy (in the table's
         order) x group (:data:`CALIBRATION_GROUPS`) x class present among the
         stocked series; every policy has its ``all`` row (``series`` 0 when it
-        stocks nothing).
+        stocks nothing).  Rows held only for a planner's ``min_stock``
+        (``min_stock_only`` True) made no promise of service and are left out.
 
     Raises
     ------
@@ -140,6 +141,8 @@ def calibration_table(series_table: pd.DataFrame, *, holdout_months: int | None 
     months = _holdout_months(series_table, holdout_months)
     policies = pd.unique(series_table["policy"].to_numpy(dtype=object))
     stocked = series_table["stocked"].to_numpy(dtype=bool)
+    if "min_stock_only" in series_table:  # the planner's floor, not the policy, holds them: no promise
+        stocked = stocked & ~series_table["min_stock_only"].to_numpy(dtype=bool)
     rows = series_table[stocked]
     promised = rows["promised_fill_rate"].to_numpy(dtype=np.float64)
     expected = rows["expected_demand"].to_numpy(dtype=np.float64)

@@ -49,13 +49,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .backtest import DemandInputs, choose, demand_inputs
+from .backtest import DemandInputs, choose, demand_inputs, installed_base
 from .columns import HISTORY_COLUMNS, resolve_columns
 from .config import Config, load_config
 from .errors import ConfigError, InputError
 from .history import DemandMatrix, History, _as_of_ordinal, _clean, _identifier_text, check_months, demand_matrix
 from .io import Table
-from .parts import PartsMaster, load_parts, part_fields
+from .parts import PartsMaster, load_parts, new_parts, part_fields
 from .pipeline import (
     _NETWORK,
     _average_price,
@@ -348,6 +348,7 @@ class Network:
     resolution: Resolution | None = None  # supersessions in force at as_of, applied to each set's lines
     budget: tuple[float, float, np.ndarray | None] | None = None  # evaluate's optimized: budget, spent, set's steps
     demand: DemandInputs | None = None  # the lead-time demand model's priors and backtest, from the whole network
+    new_part: np.ndarray | None = None  # bool per part: listed for its min_stock without any sale (planning jobs)
 
     @property
     def as_of(self) -> pd.Period:
@@ -535,7 +536,9 @@ def run(
         resolution = None
         if table is not None:
             resolution, master = _resolution(master, table, end)
-        network = _network(dataset, scan, end, master, cfg, dealers, resolution)
+        new_before = None if job not in DEMAND_JOBS else end - (int(options.get("holdout_months", 12))
+                                                                  if job == "evaluate" else 0)
+        network = _network(dataset, scan, end, master, cfg, dealers, resolution, new_before=new_before)
         superseded = None
         if stock is not None:
             jobs.check_stock(stock, network, dataset.source)
@@ -591,7 +594,7 @@ def _network_demand(executor: Any, plan: Sequence[Partition], job: str, dataset:
     function = jobs.demand_function(job)
     sums = executor.map(_in_network, plan, function, dataset, network, cfg, master, as_of,
                         {**options, "stage": "sums"})
-    inputs = demand_inputs(functools.reduce(operator.add, sums))
+    inputs = demand_inputs(functools.reduce(operator.add, sums), installed_base(network.fields))
     network = dataclasses.replace(network, demand=inputs)
     if cfg.lead_time_demand == "auto" and inputs.origin_prior is not None:
         step("the demand model: backtest")
@@ -611,7 +614,9 @@ def _end(scan: _Scan, job: str, as_of: Any, options: Mapping[str, Any]) -> int:
 
 
 def _network(dataset: _Dataset, scan: _Scan, end: int, master: PartsMaster | None, cfg: Config,
-             dealers: pd.DataFrame, resolution: Resolution | None) -> Network:
+             dealers: pd.DataFrame, resolution: Resolution | None, *, new_before: int | None = None) -> Network:
+    """The network's months, parts and part fields; ``new_before``: a planning job's last training month, with the
+    master's new parts (:func:`spareopt.parts.new_parts`: no line up to it), as the local engine lists them."""
     months = np.arange(len(scan.month_lines)) + scan.month_first
     used = scan.month_lines[months <= end]
     start = int(months[np.flatnonzero(scan.month_lines)[0]]) if used.any() else end + 1
@@ -633,9 +638,14 @@ def _network(dataset: _Dataset, scan: _Scan, end: int, master: PartsMaster | Non
         copies = remap.count[pd.Index(scanned.index.to_numpy(dtype=object), dtype=object).get_indexer(late.index)] - 1
         after += int((copies * late.to_numpy()).sum())
     parts = pd.Index(np.unique(names[first <= end].astype(str)).astype(object), dtype=object)
+    added = () if new_before is None else new_parts(master, names[first <= new_before])
+    new_part = None
+    if len(added):
+        parts = pd.Index(np.union1d(parts.to_numpy(dtype=str), added.astype(str)).astype(object), dtype=object)
+        new_part = parts.isin(added)
     fields, parts_report = part_fields(parts.to_numpy(dtype=object), master, cfg)
     return Network(start, end, parts, pd.Index(dealers.index.to_numpy(dtype=object), dtype=object), fields,
-                   parts_report, report, after, resolution=resolution)
+                   parts_report, report, after, resolution=resolution, new_part=new_part)
 
 
 def _partition_history(dataset: _Dataset, partition: Partition, network: Network) -> History:

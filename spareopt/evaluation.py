@@ -23,13 +23,28 @@ from .calibration import calibration_summary, calibration_table
 from .classify.pattern import PATTERNS
 from .config import Config, load_config
 from .errors import ConfigError, InputError
-from .frontier import budget_steps, optimized_levels
+from .frontier import FloorSteps, budget_steps, optimized_levels
 from .history import MIN_HISTORY_MONTHS, DemandMatrix, History
 from .io import new_figure
 from .parts import ATTRIBUTES
-from .pipeline import _NETWORK, STAGES, TARGET_KINDS, Source, _Counts, _decide, _load, _Plan, _report, _Run, _text
+from .pipeline import (
+    _NETWORK,
+    PLAN_REASONS,
+    STAGES,
+    TARGET_KINDS,
+    Source,
+    _Counts,
+    _decide,
+    _load,
+    _Plan,
+    _report,
+    _Run,
+    _text,
+    installed_base_report,
+)
 from .pipeline import demand_part as pipeline_demand_part
 from .policy.budget import Steps
+from .policy.floor import MIN_STOCK_REASON
 from .policy.rules import DECISIONS
 from .policy.seed import CEIL_TOLERANCE, DAYS_PER_MONTH
 from .policy.service import implied_service
@@ -47,13 +62,13 @@ that fill the most expected demand for the seed plan's investment (:func:`spareo
 
 SERIES_COLUMNS = (
     "policy", "dealer", "part", "abc_class", "pattern", "decision", "stocked", "reorder_point", "max_stock",
-    "unit_cost", "lead_time_months", "target_kind", "target", "promised_fill_rate", "promised_csl", "expected_demand",
-    "demand", "demand_above_history", "filled", "fill_rate", "hits", "hits_filled", "months_in_stock", "avg_on_hand",
-    "avg_stock_value",
-    "orders", "central_demand",
+    "min_stock", "min_stock_only", "unit_cost", "lead_time_months", "target_kind", "target", "promised_fill_rate",
+    "promised_csl", "expected_demand", "demand", "demand_above_history", "filled", "fill_rate", "hits", "hits_filled",
+    "months_in_stock", "avg_on_hand", "avg_stock_value", "orders", "central_demand",
 )
-"""Columns of the per-series replay table (``dealer`` only when the history has one): the plan, what it promised
-(``target_kind`` .. ``expected_demand``) and what the holdout achieved (``demand`` ..)."""
+"""Columns of the per-series replay table (``dealer`` only when the history has one; ``min_stock`` and
+``min_stock_only`` when the parts master has a ``min_stock``): the plan, what it promised (``target_kind`` ..
+``expected_demand``) and what the holdout achieved (``demand`` ..)."""
 
 TOTALS_COLUMNS = (
     "policy", "parts_stocked", "initial_investment", "avg_stock_value", "demand", "filled", "promised_fill_rate",
@@ -171,7 +186,8 @@ def evaluate(
     budget = _check_budget(budget, policies)
     full, train, holdout = _training(history, parts, config, as_of, months, columns, encoding, supersessions, step)
     step(STAGES[3])
-    frames, totals, notes = [], [], {}
+    frames, totals, notes, floor_notes = [], [], {}, {}
+    with_floor = train.master is not None and "min_stock" in train.master.frame
     lead = train.per_series("lead_time_days", np.float64)
     lead_in_months = lead_time_months(lead)
     cycle = train.per_series("order_cycle_days", np.float64)
@@ -179,6 +195,8 @@ def evaluate(
     cost = train.per_series("unit_cost", np.float64)
     above = demand_above_history(train.matrix.values, holdout)
     seed = None
+    floor = train.per_series("min_stock", np.float64)
+    floor_reason = PLAN_REASONS.index(MIN_STOCK_REASON)
     for policy in policies:
         if seed is None and policy != "service-level":  # current's promise, too, is valued on its demand model
             seed = _decide(train, "seed")
@@ -186,14 +204,18 @@ def evaluate(
         if policy == "seed":
             decision, rop, top = seed.decision, seed.reorder_point, seed.max_stock
             stocked = decision == 0
-        elif policy == "traditional":
+            floor_only = seed.reason == floor_reason
+        elif policy == "traditional":  # its top parts, and the planner's floor
             decision, rop, top = seed.decision, seed.reorder_point, seed.max_stock
-            stocked = _traditional(train, seed, cost)
+            ranked = _traditional(train, seed, cost)
+            stocked = ranked | (floor > 0)
+            floor_only = stocked & ~ranked
             decision = np.where(stocked, 0, np.where(decision == 0, 2, decision)).astype(np.int8)
         elif policy == "service-level":
             plan = _decide(train, "service-level")
             decision, rop, top = plan.decision, plan.reorder_point, plan.max_stock
             stocked = decision == 0
+            floor_only = plan.reason == floor_reason
         elif policy == "optimized":  # the seed's investment, spent where it fills the most expected demand
             network = _NETWORK.get()
             if network is not None and network.budget is not None:  # the network's marginal analysis, done
@@ -205,18 +227,28 @@ def evaluate(
                 spent = levels.spent
             rop, top, fill = levels.reorder_point, levels.max_stock, levels.fill
             stocked = top > 0
+            floor_only = levels.floor_only
             decision = np.where(stocked, 0, 2).astype(np.int8)
             notes["optimized"] = {"budget": spend, "spent": spent,
                                   "budget_from": "seed_investment" if budget is None else "budget"}
-        else:
+            if (floor > 0).any():
+                notes["optimized"]["min_stock_bought_first"] = levels.floor.cost
+        else:  # the master's own levels, as the company runs them: no floor added
             rop, top, notes["current"] = _current(train)
             stocked = top > 0
+            floor_only = np.zeros(len(top), dtype=bool)
             decision = np.where(stocked, 0, 2).astype(np.int8)
         promise = _promise(train, plan, policy, rop, top, stocked & (top > 0), months, fill)
         result = replay(holdout, rop, top, lead_time_months=lead_in_months, pack_size=pack, stocked=stocked)
-        frames.append(_series_frame(train, policy, decision, stocked & (top > 0), rop, top, cost, lead_in_months,
-                                    result, promise, months, above))
+        held = stocked & (top > 0)
+        frames.append(_series_frame(train, policy, decision, held, rop, top, cost, lead_in_months,
+                                    result, promise, months, above, (floor, held & floor_only) if with_floor else None))
         totals.append(_totals(policy, frames[-1], months))
+        if with_floor:
+            only = held & floor_only
+            floor_notes[policy] = {"rows_only_for_min_stock": int(only.sum()),
+                                   "demand": float(result.demand[only].sum()),
+                                   "filled": float(result.filled[only].sum())}
     table = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     table.attrs["totals"] = pd.DataFrame(totals, columns=list(TOTALS_COLUMNS))
     table.attrs["calibration"] = calibration_table(table, holdout_months=months)
@@ -232,6 +264,9 @@ def evaluate(
         "review_below_a_month": int((cycle < DAYS_PER_MONTH - CEIL_TOLERANCE).sum()),
         **notes,
     }
+    if with_floor:
+        report["evaluation"]["min_stock"] = floor_notes
+    report["installed_base"] = installed_base_report(train, plan)
     report["evaluation"]["totals"] = {  # for the summary sheet of an XLSX output
         row["policy"]: {k: row[k] for k in TOTALS_SUMMARY} for row in totals}
     report["evaluation"]["calibration"] = calibration_summary(table.attrs["calibration"])
@@ -249,7 +284,8 @@ def _training(history: Source | History, parts: Source | None, config: Any, as_o
               step: Callable[[str], None]) -> tuple[_Run, _Run, np.ndarray]:
     """The whole run up to as_of + the holdout, its training run and the holdout demand."""
     end = None if as_of is None else pd.Period(str(as_of), freq="M") + months
-    full = _load(history, parts, load_config(config), end, columns, encoding, step, supersessions=supersessions)
+    full = _load(history, parts, load_config(config), end, columns, encoding, step, supersessions=supersessions,
+                 plan_new=True, holdout_months=months)
     return (full, *_split(full, months, as_of))
 
 
@@ -271,8 +307,9 @@ def optimized_steps(
     supersessions: Source | Supersessions | None = None,
     progress: Callable[[str], None] | None = None,
     **_: Any,
-) -> tuple[np.ndarray, Steps]:
-    """The ``optimized`` policy's inputs on some dealers: the seed investment's terms and the budget steps.
+) -> tuple[np.ndarray, Steps, FloorSteps]:
+    """The ``optimized`` policy's inputs on some dealers: the seed investment's terms, the budget steps and what
+    the planner's floor buys first (:func:`spareopt.frontier.floor_steps`).
 
     The stream and dask engines run this on each dealer set, spend the network's budget on all the
     steps at once (:func:`spareopt.policy.budget.greedy_steps`), then run :func:`evaluate` with each
@@ -282,7 +319,7 @@ def optimized_steps(
     _, train, _ = _training(history, parts, config, as_of, months, columns, encoding, supersessions,
                             progress or (lambda stage: None))
     seed = _decide(train, "seed")
-    return _investment(seed, train.per_series("unit_cost", np.float64)), budget_steps(train, seed)
+    return (_investment(seed, train.per_series("unit_cost", np.float64)), *budget_steps(train, seed))
 
 
 def demand_part(
@@ -373,7 +410,8 @@ def _split(run: _Run, months: int, as_of: Any, option: str = "--holdout-months")
 
 
 def _traditional(run: _Run, seed: Any, cost: np.ndarray) -> np.ndarray:
-    """The seed's old practice: per dealer, the top parts by half-year quantity, then value, as many as seed stocks."""
+    """The seed's old practice: per dealer, the top parts by half-year quantity, then value, as many as the seed's
+    rules stock (not counting the rows stocked only for the planner's min_stock)."""
     n = len(seed.decision)
     g = group_codes(run.dealer, n)
     hyq = seed.half_year_quantity
@@ -381,7 +419,8 @@ def _traditional(run: _Run, seed: Any, cost: np.ndarray) -> np.ndarray:
     order = rank_within_groups(g, [hyq, value], run.part_code)
     rank = np.empty(n, dtype=np.int64)
     rank[order] = rank_in_group(g[order])
-    quota = np.bincount(g, weights=(seed.decision == 0), minlength=int(g.max(initial=-1)) + 1)
+    by_rules = (seed.decision == 0) & (seed.reason != PLAN_REASONS.index(MIN_STOCK_REASON))
+    quota = np.bincount(g, weights=by_rules, minlength=int(g.max(initial=-1)) + 1)
     return rank <= quota[g]
 
 
@@ -466,7 +505,8 @@ def demand_above_history(train: np.ndarray, holdout: np.ndarray) -> np.ndarray:
 
 def _series_frame(run: _Run, policy: str, decision: np.ndarray, stocked: np.ndarray, rop: np.ndarray,
                   top: np.ndarray, cost: np.ndarray, lead: np.ndarray, result: Any, promise: _Promise,
-                  months: int, above: np.ndarray) -> pd.DataFrame:
+                  months: int, above: np.ndarray, floor: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
+    """``floor``: the planner's min_stock of every row, and the rows held only for it (their columns)."""
     keys = run.matrix.keys
     plan = promise.plan
     out: dict[str, Any] = {"policy": _text(np.zeros(len(decision), np.int8), [policy])}
@@ -480,6 +520,7 @@ def _series_frame(run: _Run, policy: str, decision: np.ndarray, stocked: np.ndar
         "stocked": stocked,
         "reorder_point": rop,
         "max_stock": top,
+        **({} if floor is None else {"min_stock": floor[0].astype(np.int64), "min_stock_only": floor[1]}),
         "unit_cost": cost,
         "lead_time_months": lead,
         "target_kind": _text(promise.target_kind, [*TARGET_KINDS, None]),

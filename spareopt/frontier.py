@@ -11,6 +11,7 @@ budget at once (:mod:`spareopt.policy.budget`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from os import PathLike
@@ -24,7 +25,20 @@ from .errors import ConfigError, InfeasibleError, InputError, format_examples
 from .history import History
 from .io import new_figure
 from .parts import PartsMaster
-from .pipeline import STAGES, Source, _Counts, _decide, _load, _override, _Plan, _report, _Run, _targets, _text
+from .pipeline import (
+    STAGES,
+    Source,
+    _Counts,
+    _decide,
+    _load,
+    _override,
+    _Plan,
+    _report,
+    _Run,
+    _targets,
+    _text,
+    installed_base_report,
+)
 from .policy.budget import (
     Steps,
     efficient_curve,
@@ -35,6 +49,7 @@ from .policy.budget import (
     step_order,
 )
 from .policy.class_policy import ClassPolicyRule
+from .policy.floor import min_stock_levels
 from .policy.metric import MetricPlan, metric_backorders, metric_steps
 from .policy.seed import DAYS_PER_MONTH
 from .policy.service import (
@@ -48,7 +63,8 @@ from .policy.service import (
 )
 from .supersession import Supersessions
 
-__all__ = ["BUDGET_SCOPES", "CURVE_COLUMNS", "OPTIMIZE_COLUMNS", "curve_table", "optimize", "plot_curve"]
+__all__ = ["BUDGET_SCOPES", "CURVE_COLUMNS", "OPTIMIZE_COLUMNS", "FloorSteps", "check_floor_budget", "curve_table",
+           "floor_steps", "optimize", "plot_curve"]
 
 OPTIMIZE_COLUMNS = (
     "dealer", "part", "description", "stock_level", "reorder_point", "unit_cost", "stock_value", "expected_demand",
@@ -77,6 +93,105 @@ class _Levels:
     spent: float
     no_cost: int
     order: np.ndarray | None  # rows with demand and no unit_cost: left unstocked
+    floor: FloorSteps  # what the planner's min_stock bought first
+    floor_only: np.ndarray  # bool, rows stocked only for the floor (no step of their own bought)
+
+
+@dataclass(frozen=True)
+class FloorSteps:
+    """What a planner's ``min_stock`` buys first out of a budget (:func:`floor_steps`)."""
+
+    forced: np.ndarray
+    """bool per step: the steps up to the floor's reorder point m - 1."""
+    units: np.ndarray
+    """int64 per series: the floor's units beyond its steps (all m of a row without steps)."""
+    outside: np.ndarray
+    """float per series: what those units cost (a unit without a unit_cost counts 0)."""
+    row_cost: np.ndarray
+    """float per series: what the forced steps and those units cost."""
+
+    @property
+    def cost(self) -> float:
+        """The floor's whole cost (an exact sum: the same in any order of the series)."""
+        return math.fsum(self.row_cost)
+
+    @property
+    def outside_cost(self) -> float:
+        """The cost of its units beyond the steps (an exact sum)."""
+        return math.fsum(self.outside)
+
+
+def floor_steps(steps: Steps, quantity: np.ndarray, min_stock: np.ndarray, unit_cost: np.ndarray) -> FloorSteps:
+    r"""The steps and units a planner's floor m takes before the marginal analysis spends the rest.
+
+    Parameters
+    ----------
+    steps : Steps
+        Every row's steps (:func:`spareopt.policy.budget.service_steps`).
+    quantity : ndarray, shape (n,)
+        Q of every row: a step to reorder point s gives S = s + Q.
+    min_stock : ndarray, shape (n,)
+        m of every row, 0 = no floor.
+    unit_cost : ndarray, shape (n,)
+        NaN: unknown (its units are held, and count 0 in the budget).
+
+    Returns
+    -------
+    FloorSteps
+
+    Notes
+    -----
+    The floor needs s >= m - 1 and S >= m (:func:`spareopt.policy.min_stock_levels`).  A row's steps
+    reach s = m - 1 through every step whose level before it is below m - 1 (the first step from
+    "not stocked" included): those are forced.  Where the steps end lower (a row without demand
+    has none), the floor's units beyond S_f (the forced steps' S, 0 without any) are bought as they
+    are: max(m - S_f, 0) units at ``unit_cost``.
+
+    Examples
+    --------
+    A row of Poisson demand 1 a month with a floor of 3: the steps to s = 0, 2 are forced (s = 2 = m - 1,
+    S = 3); a row without demand and a floor of 2 takes its 2 units outside the steps:
+
+    >>> from spareopt.policy.budget import service_steps
+    >>> steps = service_steps([12.0, 0.0], [2.0, 0.0], [2.0, 0.0], [0, 0], [1, 0], [1.0, 0.0], [1.0, 0.0],
+    ...                       [1.0, 0.0], [1.0, 5.0])
+    >>> floor = floor_steps(steps, np.array([1, 0]), np.array([3.0, 2.0]), np.array([1.0, 5.0]))
+    >>> steps.level[floor.forced].tolist(), floor.units.tolist(), floor.row_cost.tolist()
+    ([0, 2], [0, 2], [3.0, 10.0])
+    """
+    m = np.nan_to_num(np.asarray(min_stock, dtype=np.float64)).astype(np.int64)
+    n = len(m)
+    before = np.where(steps.first, -1, np.r_[-1, steps.level[:-1]])  # the row's level before each step
+    forced = (m[steps.row] > 0) & (before < m[steps.row] - 1)
+    s = np.full(n, -1, dtype=np.int64)
+    np.maximum.at(s, steps.row[forced], steps.level[forced])
+    top = np.where(s >= 0, s + np.asarray(quantity).astype(np.int64), 0)
+    units = np.where(m > 0, np.maximum(m - top, 0), 0)
+    outside = np.nan_to_num(np.asarray(unit_cost, dtype=np.float64) * units)
+    row_cost = np.bincount(steps.row[forced], weights=steps.cost[forced], minlength=n) + outside
+    return FloorSteps(forced, units, outside, row_cost)
+
+
+def check_floor_budget(budget: float, row_cost: np.ndarray, names: np.ndarray | None = None,
+                       group: np.ndarray | None = None, group_names: Any = None) -> None:
+    """Raise :class:`InfeasibleError` when the planner's floor costs more than the budget (of some group).
+
+    ``names``: the part of every row, for the message; ``group``: the dealer of every row (a budget per dealer).
+    """
+    g = np.zeros(len(row_cost), dtype=np.int64) if group is None else np.asarray(group, dtype=np.int64)
+    need = np.bincount(g, weights=row_cost, minlength=int(g.max(initial=0)) + 1)
+    over = np.flatnonzero(need > budget * (1 + 1e-12) + 1e-9)
+    if not over.size:
+        return
+    worst = over[np.argmax(need[over])]
+    rows = np.flatnonzero((g == worst) & (row_cost > 0))
+    rows = rows[np.argsort(-row_cost[rows], kind="stable")]
+    examples = [f"{names[r]!r} {row_cost[r]:,.2f}" for r in rows[:5]] if names is not None else []
+    where = "" if group is None else f" at dealer {group_names[worst]!r}"
+    raise InfeasibleError(f"the budget {budget:,.2f} cannot cover the planner's min_stock{where}: it costs "
+                          f"{need[worst]:,.2f} over {len(rows):,} row(s)"
+                          + (f" (first: {format_examples(examples, len(rows))})" if examples else "")
+                          + ". Raise the budget, or lower the min_stock of those parts in the parts master")
 
 
 def optimize(
@@ -176,10 +291,14 @@ def optimize(
     if echelons == 2 and (budget_per != "network" or max_volume is not None or class_minimums):
         raise ConfigError("two echelons take one network budget, without max_volume or class minimums")
     cfg = _override(load_config(config), transfer_days=transfer_days)
-    run = _load(history, parts, cfg, as_of, columns, encoding, step, supersessions=supersessions)
+    run = _load(history, parts, cfg, as_of, columns, encoding, step, supersessions=supersessions, plan_new=True)
     step(STAGES[3])
     plan = _decide(run, "seed")
     if echelons == 2:
+        if (plan.min_stock > 0).any():
+            raise ConfigError(f"two echelons do not take a planner's min_stock yet ({int((plan.min_stock > 0).sum()):,} "
+                              "rows have one); optimise the dealers alone (echelons = 1), which buys the floor first, "
+                              "or drop the min_stock column")
         return _two_echelons(run, plan, float(budget))
     levels = optimized_levels(run, plan, budget, budget_per=budget_per, class_minimums=class_minimums,
                               max_volume=max_volume)
@@ -199,10 +318,19 @@ def optimize(
         "class_minimums": class_minimums, "rows_stocked": int((levels.max_stock > 0).sum()),
         "expected_fill_rate": float((levels.fill * levels.demand).sum() / total) if total > 0 else None,
         "expected_demand": total, "steps": len(levels.steps), "rows_without_unit_cost": levels.no_cost,
+        "min_stock": _floor_report(plan, levels) if (plan.min_stock > 0).any() else None,
         "markers": {row["policy"]: (row["stock_value"], row["expected_fill_rate"]) for _, row in markers.iterrows()},
     }
+    report["installed_base"] = installed_base_report(run, plan, levels.max_stock > 0)
     table.attrs["report"] = report
     return table
+
+
+def _floor_report(plan: _Plan, levels: _Levels) -> dict[str, Any]:
+    """The planner's floor in an optimised plan: bought first, out of the budget."""
+    floor = levels.floor
+    return {"rows": int((plan.min_stock > 0).sum()), "rows_stocked_by_floor": int(levels.floor_only.sum()),
+            "stock_value": floor.cost, "units_without_unit_cost": int(floor.units[np.isnan(levels.cost)].sum())}
 
 
 def _check_budget(budget: Any, budget_per: str, max_volume: Any) -> None:
@@ -250,10 +378,11 @@ def _ladder(run: _Run, plan: _Plan, class_minimums: bool = False, pooled: bool =
     return _Ladder(steps, mu, var, code, quantity, mu_l, var_l, mu_r, demand, cost, excluded)
 
 
-def budget_steps(run: _Run, plan: _Plan) -> Steps:
+def budget_steps(run: _Run, plan: _Plan) -> tuple[Steps, FloorSteps]:
     """The steps of every series of ``run`` that :func:`optimized_levels` spends a network budget on
-    (``row``: the series), before the marginal analysis."""
-    return _ladder(run, plan).steps
+    (``row``: the series), before the marginal analysis, and what the planner's floor buys first of them."""
+    ladder = _ladder(run, plan)
+    return ladder.steps, floor_steps(ladder.steps, ladder.quantity, plan.min_stock, ladder.cost)
 
 
 def optimized_levels(run: _Run, plan: _Plan, budget: float, *, budget_per: str = "network",
@@ -263,17 +392,30 @@ def optimized_levels(run: _Run, plan: _Plan, budget: float, *, budget_per: str =
 
     ``taken``: the steps (:func:`budget_steps`) a network budget took, when the marginal analysis ran on the
     whole network's steps elsewhere (the stream and dask engines); then only the levels are computed here.
+
+    A planner's ``min_stock`` is bought first (:func:`floor_steps`): its steps are forced and its units beyond
+    them come off the budget, then the marginal analysis spends what is left; the levels are raised to the
+    floor at the end (:func:`spareopt.policy.min_stock_levels`).
     """
     ladder = _ladder(run, plan, class_minimums, pooled=max_volume is None or taken is not None)  # pulp: every level
     steps, cost, quantity = ladder.steps, ladder.cost, ladder.quantity
+    m = plan.min_stock
+    floor = floor_steps(steps, quantity, m, cost)
     forced = None
     group = run.dealer if budget_per == "dealer" and run.dealer is not None else None
+    reserved = None
+    if taken is None and (m > 0).any():
+        names = np.asarray(run.matrix.keys["part"].cat.categories, dtype=object)[run.part_code]
+        check_floor_budget(budget, floor.row_cost, names, group,
+                           None if group is None else run.matrix.keys["dealer"].cat.categories)
+        reserved = floor.outside_cost if group is None else np.bincount(
+            group, weights=floor.outside, minlength=int(group.max(initial=0)) + 1)
     if class_minimums:
         f, v = plan.demand.forecast, plan.demand.variance
-        floor = _class_floor(run, plan, f, v, run.per_series("lead_time_days", np.float64),
-                             run.per_series("order_cycle_days", np.float64), ladder.excluded)
-        forced = (floor[steps.row] >= 0) & (steps.first | (steps.level <= floor[steps.row]))
-        _check_minimums(run, steps, forced, budget, group)
+        floor_rop = _class_floor(run, plan, f, v, run.per_series("lead_time_days", np.float64),
+                                 run.per_series("order_cycle_days", np.float64), ladder.excluded)
+        forced = (floor_rop[steps.row] >= 0) & (steps.first | (steps.level <= floor_rop[steps.row]))
+        _check_minimums(run, steps, forced | floor.forced, budget, group, reserved)
     order = None
     if taken is not None:
         taken = np.asarray(taken, dtype=bool)
@@ -281,23 +423,32 @@ def optimized_levels(run: _Run, plan: _Plan, budget: float, *, budget_per: str =
         volume = _unit_volume(run, ladder.demand)
         before = np.r_[-1, steps.level[:-1]]  # the level before the step (a pooled step holds several units)
         units = np.where(steps.first, quantity[steps.row] + steps.level, steps.level - before)
-        capacities = [(steps.cost, float(budget)), (volume[steps.row] * units, float(max_volume))]
-        taken = integer_steps(steps, capacities)
+        spare = 0.0 if reserved is None else float(np.sum(reserved))
+        capacities = [(steps.cost, float(budget) - spare),
+                      (volume[steps.row] * units, float(max_volume) - float((volume * floor.units).sum()))]
+        taken = integer_steps(steps, capacities, forced=floor.forced if floor.forced.any() else None)
         if forced is not None and not taken[forced].all():
             raise InfeasibleError("the class minimums do not fit the shelf (max_volume) together with the budget")
     else:
         order = step_order(steps)
-        taken = greedy_steps(steps, float(budget), group=group, forced=forced, order=order)
+        must = floor.forced if forced is None else forced | floor.forced
+        taken = greedy_steps(steps, float(budget), group=group, forced=must if must.any() else None, order=order,
+                             reserved=reserved)
     s = np.full(len(cost), -1, dtype=np.int64)
     np.maximum.at(s, steps.row[taken], steps.level[taken])
     stocked = s >= 0
     top = np.where(stocked, s + quantity.astype(np.int64), 0)
-    fill = np.where(stocked, _fill_rate(np.maximum(s, 0).astype(np.float64), quantity, ladder.mu, ladder.var,
-                                        ladder.code, ladder.lead_mean, ladder.lead_var, ladder.review_mean), 0.0)
+    rop, top = min_stock_levels(np.maximum(s, 0), top, m)
+    held = stocked | (m > 0)
+    fill = np.where(held, _fill_rate(rop.astype(np.float64), quantity, ladder.mu, ladder.var, ladder.code,
+                                     ladder.lead_mean, ladder.lead_var, ladder.review_mean), 0.0)
     demand = ladder.demand
     fill = np.where(demand > 0, fill, 0.0)
-    return _Levels(np.maximum(s, 0), top, fill, demand, cost, steps, taken, float(steps.cost[taken].sum()),
-                   int((np.isnan(cost) & (demand > 0)).sum()), order)
+    own = np.zeros(len(cost), dtype=bool)  # rows that bought a step beyond the floor's
+    own[steps.row[taken & ~floor.forced]] = True
+    spent = float(steps.cost[taken].sum()) + floor.outside_cost
+    return _Levels(rop, top, fill, demand, cost, steps, taken, spent, int((np.isnan(cost) & (demand > 0)).sum()),
+                   order, floor, (m > 0) & ~own)
 
 
 def _excluded_by_class(rules: tuple[ClassPolicyRule, ...], rule: np.ndarray) -> np.ndarray:
@@ -324,9 +475,15 @@ def _class_floor(run: _Run, plan: _Plan, f: np.ndarray, v: np.ndarray, lead: np.
     return floor
 
 
-def _check_minimums(run: _Run, steps: Steps, forced: np.ndarray, budget: float, group: np.ndarray | None) -> None:
+def _check_minimums(run: _Run, steps: Steps, forced: np.ndarray, budget: float, group: np.ndarray | None,
+                    reserved: Any = None) -> None:
+    """The class minimums (and a planner's floor: its forced steps, and ``reserved``, its cost outside the steps per
+    group) must fit the budget."""
     g = np.zeros(len(steps), dtype=np.int64) if group is None else np.asarray(group, dtype=np.int64)[steps.row]
-    need = np.bincount(g[forced], weights=steps.cost[forced], minlength=int(g.max(initial=0)) + 1)
+    size = max(int(g.max(initial=0)), 0 if group is None else int(np.max(group, initial=0))) + 1
+    need = np.bincount(g[forced], weights=steps.cost[forced], minlength=size)
+    if reserved is not None:
+        need = need + np.resize(np.asarray(reserved, dtype=np.float64), size)
     over = np.flatnonzero(need > budget * (1 + 1e-12) + 1e-9)
     if not over.size:
         return
@@ -336,7 +493,8 @@ def _check_minimums(run: _Run, steps: Steps, forced: np.ndarray, budget: float, 
     names = np.asarray(run.matrix.keys["part"].cat.categories, dtype=object)[run.part_code[per_row.index]]
     examples = [f"{p!r} {c:,.2f}" for p, c in zip(names[:5], per_row.to_numpy()[:5])]
     where = "" if group is None else f" at dealer {run.matrix.keys['dealer'].cat.categories[worst]!r}"
-    raise InfeasibleError(f"the budget {budget:,.2f} cannot meet the class minimums{where}: they cost "
+    also = "" if reserved is None else " with the planner's min_stock"
+    raise InfeasibleError(f"the budget {budget:,.2f} cannot meet the class minimums{also}{where}: they cost "
                           f"{need[worst]:,.2f} over {len(per_row):,} row(s) (first: "
                           f"{format_examples(examples, len(per_row))}). Raise the budget, or lower the class "
                           "policy's service targets")

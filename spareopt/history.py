@@ -23,7 +23,8 @@ from .columns import HISTORY_COLUMNS, resolve_columns
 from .errors import InputError, format_examples
 from .io import Table, read_stdin, read_table
 
-__all__ = ["History", "DemandMatrix", "load_history", "demand_matrix", "parse_month", "MIN_HISTORY_MONTHS"]
+__all__ = ["History", "DemandMatrix", "load_history", "demand_matrix", "parse_month", "with_parts",
+           "MIN_HISTORY_MONTHS"]
 
 MIN_HISTORY_MONTHS = 6
 """The seed's MAD weighs the last 6 months, so a run needs at least 6."""
@@ -599,6 +600,72 @@ def demand_matrix(history: History, *, as_of: str | pd.Period | None = None, cou
         keys["part"] = _categorical(series_ids, part_names)
     periods = pd.PeriodIndex.from_ordinals(np.arange(start, end + 1), freq="M")
     return DemandMatrix(values, pd.DataFrame(keys), periods, negative_months, after, line_counts, priced)
+
+
+def with_parts(matrix: DemandMatrix, parts: Any) -> DemandMatrix:
+    """The matrix with a row of zero demand for each of ``parts`` at every dealer that lacks one (one row without
+    dealers).
+
+    Parts a plan must list before their first sale (a planner's ``min_stock``,
+    :func:`spareopt.parts.new_parts`): their rows join the others in (dealer, part) order, and
+    their part numbers join the categories, sorted.  Rows they have already (a sale after the
+    training months of :func:`spareopt.evaluate`) are kept as they are.
+
+    Examples
+    --------
+    >>> lines = pd.DataFrame({"dealer": ["D1", "D2"], "part": ["P1", "P1"], "period": ["2024-01", "2024-06"],
+    ...                       "quantity": [2, 3]})
+    >>> wide = with_parts(demand_matrix(load_history(lines)), ["P0"])
+    >>> wide.keys.astype(str).agg("/".join, axis=1).tolist(), wide.values[:, -1].tolist()
+    (['D1/P0', 'D1/P1', 'D2/P0', 'D2/P1'], [0.0, 0.0, 0.0, 3.0])
+    """
+    names = np.asarray(parts, dtype=object)
+    if not len(names):
+        return matrix
+    part = matrix.keys["part"].cat
+    known = np.asarray(part.categories, dtype=object)
+    every = pd.Index(np.union1d(known.astype(str), names.astype(str)).astype(object), dtype=object)
+    old_part = every.get_indexer(known)[part.codes.to_numpy()].astype(np.int64)
+    new_part = np.sort(every.get_indexer(names).astype(np.int64))
+    old_dealer = new_dealer = None
+    if matrix.has_dealer:
+        dealer = matrix.keys["dealer"].cat
+        old_dealer = dealer.codes.to_numpy().astype(np.int64)
+        new_dealer = np.repeat(np.arange(len(dealer.categories), dtype=np.int64), len(new_part))
+        new_part = np.tile(new_part, len(dealer.categories))
+        old_key = old_dealer * len(every) + old_part
+        new_key = new_dealer * len(every) + new_part
+    else:
+        old_key, new_key = old_part, new_part
+    # the rows are sorted by key already: a new key is missing where the search does not land on it
+    at = np.minimum(np.searchsorted(old_key, new_key), max(len(old_key) - 1, 0))
+    missing = np.flatnonzero(old_key[at] != new_key) if len(old_key) else np.arange(len(new_key))
+    key = np.concatenate([old_key, new_key[missing]])
+    order = np.argsort(key, kind="stable")
+    position = np.empty(len(key), dtype=np.int64)
+    position[order] = np.arange(len(key))
+    old = position[:len(old_key)]
+    keys: dict[str, Any] = {}
+    if matrix.has_dealer:
+        codes = np.concatenate([old_dealer, new_dealer[missing]])[order]
+        keys["dealer"] = pd.Categorical.from_codes(codes, categories=matrix.keys["dealer"].cat.categories,
+                                                   validate=False)
+    keys["part"] = pd.Categorical.from_codes(np.concatenate([old_part, new_part[missing]])[order], categories=every,
+                                             validate=False)
+
+    def grown(array: np.ndarray, axis: int = 0) -> np.ndarray:
+        shape = list(array.shape)
+        shape[axis] = len(key)
+        out = np.zeros(shape, dtype=array.dtype)
+        if axis == 0:
+            out[old] = array
+        else:
+            out[:, old] = array
+        return out
+
+    return DemandMatrix(grown(matrix.values), pd.DataFrame(keys), matrix.periods, matrix.negative_months,
+                        matrix.rows_after_as_of, None if matrix.lines is None else grown(matrix.lines),
+                        None if matrix.priced is None else grown(matrix.priced, axis=1))
 
 
 def check_months(first: int, start: int | None, end: int, source: str, *, any_used: bool = True) -> None:

@@ -9,6 +9,7 @@ from the merged table.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -18,6 +19,7 @@ import pandas as pd
 from .calibration import calibration_summary, calibration_table
 from .evaluation import TOTALS_COLUMNS, TOTALS_SUMMARY, _totals, evaluate
 from .evaluation import demand_part as evaluation_demand_part
+from .frontier import FloorSteps, check_floor_budget
 from .operations import (
     _check_stock_dealers,
     _dead_stock_shelf,
@@ -54,29 +56,37 @@ _ADDITIVE = ("series", "dealers", "negative_months", "decisions", "dealer_stock_
              "class_policy", "service.forecast_methods", "service.demand_models", "service.lead_time_demand_models",
              "service.declined_series",
              "classes", "evaluation.lead_time_months", "evaluation.review_below_a_month", "evaluation.current",
-             "kpi.unit_cost_unknown_rows", "stock.rows_without_history", "order", "stocking")
+             "kpi.unit_cost_unknown_rows", "stock.rows_without_history", "order", "stocking", "min_stock",
+             "evaluation.min_stock", "evaluation.optimized.min_stock_bought_first", "installed_base.series_with_prior",
+             "installed_base.new_part_rows", "installed_base.new_part_rows_stocked")
 """Report entries that count series, dealers or rows: summed over the partitions (with what is under them)."""
 
 _ONCE = ("order.budget",)
 """Entries under an additive one that are settings, not counts."""
 
 
-def spend(ladders: Sequence[tuple[np.ndarray, Steps]], budget: float | None = None
+def spend(ladders: Sequence[tuple[np.ndarray, Steps, FloorSteps]], budget: float | None = None
           ) -> tuple[float, float, list[np.ndarray]]:
     """evaluate's ``optimized`` budget on the whole network: ``budget`` (default: the seed's investment), spent by
     marginal analysis on every dealer set's steps at once (the local engine's arrays, concatenated in dealer order).
 
+    The planner's ``min_stock`` is bought first (:func:`spareopt.frontier.floor_steps`), as the local engine buys it.
     Returns the budget, what was spent, and each set's taken steps.
     """
     if budget is None:
-        budget = float(np.nansum(np.concatenate([terms for terms, _ in ladders])))
-    sets = [steps for _, steps in ladders]
+        budget = float(np.nansum(np.concatenate([terms for terms, _, _ in ladders])))
+    sets = [steps for _, steps, _ in ladders]
     # each set's rows after the sets before: greedy_steps reads a row as an identity, step_order a step's position
     offset = np.cumsum([0] + [int(s.row.max()) + 1 if len(s) else 0 for s in sets])
     steps = Steps(np.concatenate([s.row + o for s, o in zip(sets, offset)]),
                   *(np.concatenate([getattr(s, name) for s in sets]) for name in ("level", "cost", "gain", "first")))
-    taken = greedy_steps(steps, budget, order=step_order(steps))
-    return budget, float(steps.cost[taken].sum()), np.split(taken, np.cumsum([len(s) for s in sets])[:-1])
+    forced = np.concatenate([floor.forced for _, _, floor in ladders])
+    check_floor_budget(budget, np.concatenate([floor.row_cost for _, _, floor in ladders]))
+    outside = math.fsum(np.concatenate([floor.outside for _, _, floor in ladders]))  # exact: the local engine's sum
+    floored = bool(forced.any()) or outside > 0
+    taken = greedy_steps(steps, budget, order=step_order(steps), forced=forced if forced.any() else None,
+                         reserved=outside if floored else None)
+    return budget, float(steps.cost[taken].sum()) + outside, np.split(taken, np.cumsum([len(s) for s in sets])[:-1])
 
 
 def stock_of(stock: Stock, dealers: Sequence[str]) -> Stock:

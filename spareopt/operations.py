@@ -142,7 +142,8 @@ def _position(history: Source | History, parts: Source | PartsMaster | None, sto
     load_columns = {k: v for k, v in (columns or {}).items() if k not in stock_columns} or None
     snapshot = stock if isinstance(stock, Stock) else load_stock(stock, columns=stock_columns or None,
                                                                  encoding=encoding)
-    run = _load(history, parts, cfg, as_of, load_columns, encoding, step, supersessions=supersessions)
+    run = _load(history, parts, cfg, as_of, load_columns, encoding, step, supersessions=supersessions,
+                plan_new=True)
     step(OPERATIONS_STAGES[3])
     superseded = None
     if run.resolution is not None and _NETWORK.get() is None:  # old part numbers' stock counts toward the leading

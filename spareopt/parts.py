@@ -29,16 +29,19 @@ from .history import (
 )
 from .io import Table, read_table
 
-__all__ = ["ATTRIBUTES", "DISCONTINUED", "NUMERIC_FIELDS", "PartsMaster", "load_parts", "part_fields"]
+__all__ = ["ATTRIBUTES", "DISCONTINUED", "NUMERIC_FIELDS", "PartsMaster", "load_parts", "new_parts", "part_fields"]
 
 ATTRIBUTES = ("A", "B", "C")
 """Three-in-one attribute: A wear/consumable, B common, C high-value assembly (the seed)."""
 
 NUMERIC_FIELDS = ("unit_cost", "lead_time_days", "order_cycle_days", "pack_size", "min_order_qty", "commonality",
-                  "criticality", "reorder_point", "max_stock", "unit_volume", "shortage_cost", "salvage_value")
+                  "criticality", "reorder_point", "max_stock", "unit_volume", "shortage_cost", "salvage_value",
+                  "min_stock", "installed_base")
 """Numeric master columns; ``reorder_point`` and ``max_stock`` are the planner's current settings (the
 ``current`` policy of :func:`spareopt.evaluate`); ``unit_volume``, ``shortage_cost`` and ``salvage_value``
-serve the last buy (:func:`spareopt.last_buy`)."""
+serve the last buy (:func:`spareopt.last_buy`); ``min_stock`` is the planner's floor of every plan
+(:func:`spareopt.policy.min_stock_levels`); ``installed_base``, the units of the part's vehicles in the field,
+gives the demand model a failure-rate prior (:class:`spareopt.backtest.InstalledBase`)."""
 
 DISCONTINUED = ("discontinued", "obsolete", "停产", "已停产", "停售", "淘汰")
 """``status`` values (trimmed, lower-cased) that mark a part as discontinued: its last buy is due."""
@@ -101,12 +104,18 @@ def load_parts(
         blank = ("the least important value" if column in ("commonality", "criticality") else
                  "not stocked" if column in ("reorder_point", "max_stock") else
                  "unknown" if column in ("unit_volume", "shortage_cost") else
+                 "no floor" if column == "min_stock" else
+                 "unknown" if column == "installed_base" else
                  "0" if column in ("salvage_value", "min_order_qty") else "default")
         value = _numbers(table.column(header), column, header, check, allow_empty=True,
                          fix=f"correct the {column} (blank = {blank})")
         if column == "pack_size":
             bad = ~np.isnan(value) & ((value < 1) | (np.mod(value, 1) != 0))
             rule, fix = "must be a whole number >= 1", "correct the pack size (blank = default)"
+        elif column == "min_stock":
+            bad = ~np.isnan(value) & ((value < 0) | (np.mod(value, 1) != 0))
+            rule, fix = ("must be a whole number of units >= 0 (the planner's floor)",
+                         "correct the min_stock (blank = no floor)")
         else:
             bad = value < 0
             rule, fix = "must be >= 0", f"correct the {column} (blank = {blank})"
@@ -176,8 +185,8 @@ def part_fields(
     -------
     frame : DataFrame
         One row per part: ``description`` (if the master has it), ``unit_cost``
-        (NaN = unknown), ``lead_time_days``, ``order_cycle_days``, ``attribute``,
-        ``pack_size``.
+        (NaN = unknown), ``lead_time_days``, ``order_cycle_days``, ``pack_size``,
+        ``min_stock`` (the planner's floor, 0 = none), ``installed_base`` (NaN = unknown), ``attribute``.
     report : dict
         ``parts_not_in_master`` (count and first parts), ``master_parts_without_history``
         (listed in the master, never sold up to as_of: not in the output) and, per
@@ -212,6 +221,10 @@ def part_fields(
         defaulted[column] = int(missing.sum())
         out[column] = np.where(missing, float(getattr(defaults, column)), value)
     out["pack_size"] = out["pack_size"].astype(np.int64)
+    floor = source["min_stock"].to_numpy(dtype=np.float64) if "min_stock" in source else np.zeros(len(index))
+    out["min_stock"] = np.nan_to_num(floor, nan=0.0)  # blank: no floor
+    out["installed_base"] = (source["installed_base"].to_numpy(dtype=np.float64) if "installed_base" in source
+                             else np.full(len(index), np.nan))  # blank: unknown
     attribute = source["attribute"].to_numpy(dtype=object) if "attribute" in source else np.full(len(index), None)
     missing_attribute = pd.isna(attribute)
     defaulted["attribute"] = int(missing_attribute.sum())
@@ -226,3 +239,39 @@ def part_fields(
         "defaulted": defaulted,
     }
     return out, report
+
+
+def new_parts(master: PartsMaster | None, sold: Sequence[str] | np.ndarray | pd.Index) -> np.ndarray:
+    """The parts a plan lists without any sales: the master's parts with a ``min_stock`` > 0 or an
+    ``installed_base`` > 0 that ``sold`` lacks.
+
+    A planner who gives a new part a floor wants it on the shelf before its first sale, and a part
+    with vehicles in the field may fail before it first sells; the planning jobs
+    (:func:`spareopt.must_stock`, :func:`spareopt.evaluate`, :func:`spareopt.optimize`, the parts
+    desk) give each such part a row of zero demand at every dealer of the run.
+
+    Parameters
+    ----------
+    master : PartsMaster or None
+    sold : sequence of str
+        The parts of the demand matrix (sold up to as_of).
+
+    Returns
+    -------
+    ndarray of object (str), sorted
+        Empty without a master or without the column.
+
+    Examples
+    --------
+    >>> master = load_parts(pd.DataFrame({"part": ["P1", "P2", "P3"], "min_stock": [2, 0, 1]}))
+    >>> new_parts(master, ["P1"]).tolist()
+    ['P3']
+    """
+    columns = [c for c in ("min_stock", "installed_base") if master is not None and c in master.frame]
+    if not columns:
+        return np.empty(0, dtype=object)
+    frame = master.frame
+    wanted = np.logical_or.reduce([frame[c].to_numpy(dtype=np.float64) > 0 for c in columns])
+    names = pd.Index(frame.index.to_numpy(dtype=object)[wanted], dtype=object)
+    missing = names[~names.isin(np.asarray(sold, dtype=object))]
+    return np.sort(missing.to_numpy(dtype=object).astype(str)).astype(object)

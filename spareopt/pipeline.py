@@ -16,7 +16,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .backtest import Calibration, backtest_sums, demand_sums, lead_time_demand, network_quantity, series_keys
+from .backtest import (
+    Calibration,
+    FailureRate,
+    backtest_sums,
+    demand_sums,
+    installed_base,
+    lead_time_demand,
+    network_quantity,
+    series_keys,
+)
 from .classify import abc
 from .classify.multi import multi_criteria_abc
 from .classify.pattern import FSN_CLASSES, PATTERNS, XYZ_CLASSES, demand_pattern, fsn, xyz
@@ -25,10 +34,19 @@ from .config import POLICIES, Config, load_config
 from .errors import ConfigError, InputError
 from .forecast import half_year_quantity, mad
 from .forecast.intermittent import FORECAST_PARAMS, FORECASTERS, auto, forecast
-from .history import DemandMatrix, History, _as_of_ordinal, demand_matrix, load_history
+from .history import DemandMatrix, History, _as_of_ordinal, demand_matrix, load_history, with_parts
 from .io import Table
-from .parts import ATTRIBUTES, PartsMaster, load_parts, part_fields
-from .policy import DECISIONS, REASONS, max_stock, reorder_point, ssq, stocking_priority
+from .parts import ATTRIBUTES, PartsMaster, load_parts, new_parts, part_fields
+from .policy import (
+    DECISIONS,
+    MIN_STOCK_REASON,
+    REASONS,
+    max_stock,
+    min_stock_levels,
+    reorder_point,
+    ssq,
+    stocking_priority,
+)
 from .policy.budget import fill_target_levels
 from .policy.class_policy import all_class_codes, class_code_index, match_class_policy
 from .policy.rules import DECISION_CODE_OF_REASON, reason_code
@@ -47,15 +65,20 @@ from .supersession import (
 CLASS_POLICY_REASON = "class_policy"
 """The reason of a decision set by a row of the class policy table (its ``match`` is in ``policy_rule``)."""
 
+PLAN_REASONS = (*REASONS, CLASS_POLICY_REASON, MIN_STOCK_REASON)
+"""Every ``reason`` of a plan: the seed's rules, a class policy row, the planner's ``min_stock``."""
+
 __all__ = ["must_stock", "classes", "forecasts", "OUTPUT_COLUMNS", "CLASS_COLUMNS", "FORECAST_COLUMNS", "STAGES"]
 
 OUTPUT_COLUMNS = (
     "dealer", "part", "description", "abc_class", "attribute", "class_code", "pattern", "unit_cost",
-    "half_year_quantity", "mad", "ssq", "reorder_point", "max_stock", "forecast_method", "forecast", "demand_model",
-    "target_kind", "target", "implied_csl", "implied_fill_rate", "decision", "reason", "policy_rule", "priority",
+    "half_year_quantity", "mad", "ssq", "reorder_point", "max_stock", "min_stock", "forecast_method", "forecast",
+    "demand_model", "target_kind", "target", "implied_csl", "implied_fill_rate", "decision", "reason", "policy_rule",
+    "priority",
 )
-"""Columns of the must-stock list, in order (``dealer`` and ``description`` only when known; ``target_kind``
-and ``target`` empty under the seed policy)."""
+"""Columns of the must-stock list, in order (``dealer``, ``description`` and ``min_stock`` only when known: a
+dealer column, the master's descriptions and floors; ``target_kind`` and ``target`` empty under the seed
+policy)."""
 
 _NETWORK: ContextVar[Any] = ContextVar("spareopt_network", default=None)
 """The network a partition belongs to, set by :mod:`spareopt.engine` while it runs a job on one
@@ -158,7 +181,7 @@ def must_stock(
     """
     step = progress or (lambda stage: None)
     cfg = _override(load_config(config), policy=policy)
-    run = _load(history, parts, cfg, as_of, columns, encoding, step, supersessions=supersessions)
+    run = _load(history, parts, cfg, as_of, columns, encoding, step, supersessions=supersessions, plan_new=True)
     step(STAGES[3])
     table = _plan(run, free_matrix=True)
     del run
@@ -546,6 +569,7 @@ class _Run:
     parts_report: dict[str, Any]
     order_lines: bool
     resolution: Resolution | None = None
+    new_part: np.ndarray | None = None  # bool per part code: listed for its min_stock, never sold (None: none)
 
     @functools.cached_property
     def part_code(self) -> np.ndarray:
@@ -558,11 +582,24 @@ class _Run:
     def per_series(self, column: str, dtype: Any = None) -> np.ndarray:
         return self.fields[column].to_numpy(dtype=dtype)[self.part_code]
 
+    @functools.cached_property
+    def new_series(self) -> np.ndarray:
+        """Which series are rows of a new part (:func:`spareopt.parts.new_parts`): zero demand, no history."""
+        if self.new_part is None:
+            return np.zeros(len(self.part_code), dtype=bool)
+        return self.new_part[self.part_code]
+
 
 def _load(history: Source | History, parts: Source | PartsMaster | None, cfg: Config, as_of: str | pd.Period | None,
           columns: Mapping[str, str] | None, encoding: str | None, step: Callable[[str], None],
-          numeric: tuple[str, ...] = (), supersessions: Source | Supersessions | None = None) -> _Run:
-    """Read the history and the parts master (and supersessions), build the demand matrix and the part fields."""
+          numeric: tuple[str, ...] = (), supersessions: Source | Supersessions | None = None,
+          plan_new: bool = False, holdout_months: int = 0) -> _Run:
+    """Read the history and the parts master (and supersessions), build the demand matrix and the part fields.
+
+    ``plan_new``: a planning job; the master's new parts (:func:`spareopt.parts.new_parts`: a ``min_stock``, no
+    history line up to as_of less ``holdout_months``, evaluate's training months) get rows of zero demand at every
+    dealer (:func:`spareopt.history.with_parts`).
+    """
     _check_column_names(columns)
     table = None
     if supersessions is not None and not isinstance(supersessions, Supersessions):  # a bad file fails first
@@ -584,15 +621,30 @@ def _load(history: Source | History, parts: Source | PartsMaster | None, cfg: Co
     if network is not None:  # one dealer set of a network: the network's months, parts and fields
         matrix = network.recode(demand_matrix(hist, as_of=network.as_of, count_lines=count_lines,
                                               start=network.start))
+        if network.new_part is not None:
+            matrix = with_parts(matrix, network.parts[network.new_part])
         return _Run(matrix, network.history_report, master, cfg, network.fields, network.parts_report, order_lines,
-                    resolution)
+                    resolution, network.new_part)
     matrix = demand_matrix(hist, as_of=as_of, count_lines=count_lines, price="unit_price" in hist.lines)
+    added = _new_parts(hist, matrix, master, holdout_months) if plan_new else ()
+    matrix = with_parts(matrix, added)
     price = _history_price(matrix)
     history_report = {**hist.report, "last_period": str(pd.Period(ordinal=int(hist.lines["month"].max()), freq="M"))}
     del hist  # the lines are summed into the matrix: free them before the plan (when we read them)
     part_names = matrix.keys["part"].cat.categories
     fields, parts_report = part_fields(np.asarray(part_names, dtype=object), master, cfg, history_price=price)
-    return _Run(matrix, history_report, master, cfg, fields, parts_report, order_lines, resolution)
+    new_part = pd.Index(np.asarray(part_names, dtype=object), dtype=object).isin(added) if len(added) else None
+    return _Run(matrix, history_report, master, cfg, fields, parts_report, order_lines, resolution, new_part)
+
+
+def _new_parts(hist: History, matrix: DemandMatrix, master: PartsMaster | None, holdout_months: int) -> np.ndarray:
+    """The master's new parts: a ``min_stock`` or an ``installed_base``, and no history line up to as_of less
+    ``holdout_months``."""
+    sold = matrix.keys["part"].cat.categories
+    if holdout_months and master is not None and {"min_stock", "installed_base"} & set(master.frame):  # training
+        early = hist.lines["month"] <= int(matrix.periods[-1].ordinal) - holdout_months
+        sold = np.asarray(hist.names["part"], dtype=object)[np.unique(hist.lines["part"][early])]
+    return new_parts(master, sold)
 
 
 def _only(columns: Mapping[str, str] | None, spec: Mapping[str, Any]) -> dict[str, str] | None:
@@ -661,6 +713,9 @@ class _Plan:
     implied_csl: np.ndarray
     implied_fill_rate: np.ndarray
     model: np.ndarray  # int8 into DEMAND_MODELS
+    min_stock: np.ndarray  # the planner's floor m of every series (0: none)
+    floor_raised: np.ndarray  # bool, a row the policy stocks whose s or S the floor raised
+    floor_units: np.ndarray  # int64, the dealer stock (max_stock) the floor added: S' - S, or S' where it stocks
 
 
 TARGET_KINDS = ("csl", "fill_rate")
@@ -678,6 +733,8 @@ class _DemandModel:
     scale: np.ndarray  # the variance scale of the backtest (1 without one)
     calibration: Calibration | None
     declined: int = 0  # series whose demand stopped and whose forecast TSB lowered (config obsolescence)
+    informed: np.ndarray | None = None  # bool: the prior came from the installed base (None: no installed base)
+    failure_rate: FailureRate | None = None
 
 
 def _demand_model(run: _Run, pattern: np.ndarray, rule: np.ndarray) -> _DemandModel:
@@ -690,7 +747,8 @@ def _demand_model(run: _Run, pattern: np.ndarray, rule: np.ndarray) -> _DemandMo
         chosen, methods = np.zeros(len(q), np.int8), (method,)
     network = _NETWORK.get()
     demand, models, calibration = lead_time_demand(
-        q, pattern.astype(np.int64), inputs=None if network is None else network.demand, **_demand_args(run, rule))
+        q, pattern.astype(np.int64), inputs=None if network is None else network.demand,
+        new=None if run.new_part is None else run.new_series, base=_installed_base(run), **_demand_args(run, rule))
     methods = (*methods, "poisson_gamma")
     pooled = np.asarray(models)[demand.model] == "poisson_gamma"
     chosen = np.where(pooled, len(methods) - 1, chosen).astype(np.int8)
@@ -699,7 +757,37 @@ def _demand_model(run: _Run, pattern: np.ndarray, rule: np.ndarray) -> _DemandMo
             methods = (*methods, "tsb")
         chosen = np.where(demand.declined, methods.index("tsb"), chosen).astype(np.int8)
     return _DemandModel(demand.forecast, chosen, methods, demand.variance, demand.model, models, demand.scale,
-                        calibration, 0 if demand.declined is None else int(demand.declined.sum()))
+                        calibration, 0 if demand.declined is None else int(demand.declined.sum()), demand.informed,
+                        demand.failure_rate)
+
+
+def _installed_base(run: _Run) -> Any:
+    """The parts' installed base with the series' part and dealer codes (None without one)."""
+    return installed_base(run.fields, run.part_code, run.dealer)
+
+
+def installed_base_report(run: _Run, plan: _Plan, stocked: np.ndarray | None = None) -> dict[str, Any] | None:
+    """The failure rate fitted on the installed base and the series whose demand model used it (None without the
+    master column).  ``stocked``: the rows a policy stocks (default: the plan's dealer rows).  Counts are sums over
+    the series (the engines add them); the rate is the network's."""
+    if run.master is None or "installed_base" not in run.master.frame:
+        return None
+    demand = plan.demand
+    rate = demand.failure_rate
+    informed = np.zeros(len(plan.decision), dtype=bool) if demand.informed is None else demand.informed
+    known = np.isfinite(run.fields["installed_base"].to_numpy(dtype=np.float64))
+    return {
+        "parts_with_installed_base": int(known.sum()),
+        "failure_rate": None if rate is None else dict(zip(ATTRIBUTES, rate.rate.tolist())),
+        "failure_rate_own": None if rate is None else dict(zip(ATTRIBUTES, rate.own.tolist())),
+        "failure_rate_overall": None if rate is None else rate.overall,
+        "parts_fitted": None if rate is None else dict(zip(ATTRIBUTES, rate.parts.tolist())),
+        "dispersion": None if rate is None or not np.isfinite(rate.dispersion) else rate.dispersion,
+        "series_with_prior": int(informed.sum()),
+        "new_part_rows": int((informed & run.new_series).sum()),
+        "new_part_rows_stocked": int((informed & run.new_series & (plan.decision == 0 if stocked is None
+                                                                    else stocked)).sum()),
+    }
 
 
 def _demand_args(run: _Run, rule: np.ndarray) -> dict[str, Any]:
@@ -767,8 +855,12 @@ def _decide(run: _Run, policy: str | None = None) -> _Plan:
                                   for r in cfg.class_policy] + [-1], dtype=np.int8)[rule]
         overridden = rule_decision >= 0
         decision = np.where(overridden, rule_decision, decision).astype(np.int8)
-        reason = np.where(overridden, np.int8(len(REASONS)), reason).astype(np.int8)
-    priority = stocking_priority(decision == 0, ssq_, mad_, group=dealer, order=part_code)
+        reason = np.where(overridden, np.int8(PLAN_REASONS.index(CLASS_POLICY_REASON)), reason).astype(np.int8)
+    floor = run.per_series("min_stock", np.float64)
+    by_floor = (floor > 0) & (decision != 0)  # the planner's floor stocks what the rules would not
+    final_decision = np.where(by_floor, np.int8(0), decision).astype(np.int8)
+    reason = np.where(by_floor, np.int8(PLAN_REASONS.index(MIN_STOCK_REASON)), reason).astype(np.int8)
+    priority = stocking_priority(final_decision == 0, ssq_, mad_, group=dealer, order=part_code)
 
     demand = _demand_model(run, pattern, rule)
     service = {"normal_min_mean": cfg.normal_min_mean, "overdispersion_min": cfg.overdispersion_min}
@@ -795,9 +887,13 @@ def _decide(run: _Run, policy: str | None = None) -> _Plan:
                 cost[rows], **service)
     else:
         raise ConfigError(f"policy must be one of {', '.join(POLICIES)}; got {policy!r}")
+    planned_rop, planned_top = rop, top
+    rop, top = min_stock_levels(rop, top, floor)
+    raised = (decision == 0) & ((rop > planned_rop) | (top > planned_top))  # a stocked row, raised by the floor
+    added = np.where(final_decision == 0, top, 0) - np.where(decision == 0, planned_top, 0)
     csl, fill, model = implied_service(rop, top, demand.forecast, demand.variance, lead, cycle, **service)
-    return _Plan(policy, decision, reason, rule, priority, mad_, hyq, ssq_, rop, top, cost, attribute, abc_class,
-                 basis, code, pattern, high_value, demand, target_kind, target, csl, fill, model)
+    return _Plan(policy, final_decision, reason, rule, priority, mad_, hyq, ssq_, rop, top, cost, attribute, abc_class,
+                 basis, code, pattern, high_value, demand, target_kind, target, csl, fill, model, floor, raised, added)
 
 
 def _volume_quantity(run: _Run, hyq: np.ndarray) -> np.ndarray | None:
@@ -844,7 +940,8 @@ def demand_part(run: _Run, stage: str) -> Any:
     rule = _class_rule(run, cost, attribute, lead, cycle)[4]
     pattern = _pattern(run).astype(np.int64)
     if stage == "sums":
-        sums = demand_sums(run.matrix.values, pattern, attribute, run.cfg)
+        sums = demand_sums(run.matrix.values, pattern, attribute, run.cfg,
+                           new=None if run.new_part is None else run.new_series, base=_installed_base(run))
         n_parts = len(run.matrix.keys["part"].cat.categories)
         return dataclasses.replace(sums, part_half_year=np.bincount(
             run.part_code, weights=half_year_quantity(run.matrix.values), minlength=n_parts))
@@ -866,7 +963,7 @@ def must_stock_demand_part(
     """:func:`demand_part` on the run of ``must_stock`` (and of ``order``, ``dead_stock`` and ``kpi``)."""
     load = {k: v for k, v in (columns or {}).items() if k not in ("on_hand", "on_order", "reserved")} or None
     run = _load(history, parts, load_config(config), as_of, load, encoding, lambda stage: None,
-                supersessions=supersessions)
+                supersessions=supersessions, plan_new=True)
     return demand_part(run, stage)
 
 
@@ -898,7 +995,7 @@ def _plan(run: _Run, policy: str | None = None, *, free_matrix: bool = False) ->
     out["part"] = _text(part_code[order], part_names)
     if "description" in fields:
         out["description"] = _text(part_code[order], fields["description"].to_numpy(dtype=object))
-    reasons = [*REASONS, CLASS_POLICY_REASON]
+    reasons = list(PLAN_REASONS)
     no_target = plan.target is None
     out.update({
         "abc_class": _text(np.searchsorted(ATTRIBUTES, plan.abc_class[order]), ATTRIBUTES),
@@ -911,6 +1008,7 @@ def _plan(run: _Run, policy: str | None = None, *, free_matrix: bool = False) ->
         "ssq": plan.ssq[order],
         "reorder_point": plan.reorder_point[order],
         "max_stock": plan.max_stock[order],
+        **({"min_stock": plan.min_stock[order].astype(np.int64)} if _has_min_stock(run) else {}),
         "forecast_method": _text(plan.demand.method[order], plan.demand.methods),
         "forecast": plan.demand.forecast[order],
         "demand_model": _text(plan.model[order], DEMAND_MODELS),
@@ -940,8 +1038,34 @@ def _plan(run: _Run, policy: str | None = None, *, free_matrix: bool = False) ->
         used = np.bincount(rule[rule >= 0], minlength=len(cfg.class_policy))
         report["class_policy"] = {r.match: int(n) for r, n in zip(cfg.class_policy, used)}
     report["service"] = _service_report(cfg, plan, stocked, len(matrix.periods))
+    report["min_stock"] = min_stock_report(run, plan) if _has_min_stock(run) else None
+    report["installed_base"] = installed_base_report(run, plan)
     table.attrs["report"] = report
     return table
+
+
+def _has_min_stock(run: _Run) -> bool:
+    """Whether the parts master has a ``min_stock`` column (the plan then shows and reports the floor)."""
+    return run.master is not None and "min_stock" in run.master.frame
+
+
+def min_stock_report(run: _Run, plan: _Plan) -> dict[str, Any]:
+    """What the planner's floor did to a plan: the rows it stocked or raised, and the units and value it added.
+
+    Counts and sums only (the engines add them over the dealer sets).
+    """
+    by_floor = plan.reason == PLAN_REASONS.index(MIN_STOCK_REASON)
+    added = plan.floor_units
+    cost = plan.cost
+    return {
+        "rows": int((plan.min_stock > 0).sum()),
+        "rows_stocked_by_floor": int(by_floor.sum()),
+        "rows_raised": int(plan.floor_raised.sum()),
+        "new_part_rows": int((by_floor & run.new_series).sum()),
+        "units_added": int(added.sum()),
+        "stock_value_added": float(np.nansum(added * cost)),
+        "units_added_without_unit_cost": int(added[np.isnan(cost)].sum()),
+    }
 
 
 def stocking_sums(half_year: np.ndarray, decision: np.ndarray, reason: np.ndarray,
@@ -1133,6 +1257,9 @@ def _report(run: _Run, basis: str, counts: _Counts) -> dict[str, Any]:
         "parts_not_in_master": parts_report["parts_not_in_master"],
         "parts_not_in_master_first": parts_report["parts_not_in_master_first"],
         "master_parts_without_history": parts_report["master_parts_without_history"],
+        "new_parts": 0 if run.new_part is None else int(run.new_part.sum()),
+        "new_parts_first": [] if run.new_part is None else [str(p) for p in np.asarray(
+            matrix.keys["part"].cat.categories, dtype=object)[run.new_part][:5]],
         "defaulted": parts_report["defaulted"],
         "unit_cost_from_history": parts_report["unit_cost_from_history"],
         "unit_cost_unknown": parts_report["unit_cost_unknown"],

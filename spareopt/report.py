@@ -44,7 +44,7 @@ def stocking_warning(stocking: Mapping[str, Any] | None) -> str | None:
     dealer = by_decision.get("dealer", 0.0)
     if total <= 0 or dealer / total >= STOCKING_WARNING_SHARE:
         return None
-    removed = {k: v for k, v in stocking["by_reason"].items() if k != "stock" and v > 0}
+    removed = {k: v for k, v in stocking["by_reason"].items() if k not in ("stock", "min_stock") and v > 0}
     text = (f"the dealers stock {dealer / total:.1%} of the last half year's demand ({dealer:,.0f} of {total:,.0f} "
             "units)")
     if removed:
@@ -95,6 +95,9 @@ def report_lines(report: Mapping[str, Any]) -> list[str]:
     if r.get("parts_master"):
         lines.append(f"parts master {r['parts_master']}: {r['parts_not_in_master']:,} parts in the history are not in "
                      f"it and took the defaults" + _first(r.get("parts_not_in_master_first")))
+    if r.get("new_parts"):
+        lines.append(f"  {r['new_parts']:,} parts of the master have no sales up to as_of but a min_stock or an "
+                     "installed_base: listed with zero demand at every dealer" + _first(r.get("new_parts_first")))
     if r.get("master_parts_without_history"):
         lines.append(f"  {r['master_parts_without_history']:,} parts of the master have no sales up to as_of "
                      "and are not listed")
@@ -137,6 +140,8 @@ def report_lines(report: Mapping[str, Any]) -> list[str]:
         lines.append("class policy rows used: " + ", ".join(f"{k} {v:,}" for k, v in r["class_policy"].items()))
     if r.get("dealer_stock_value_at_max") is not None:
         lines.append(f"dealer stock value at max_stock: {r['dealer_stock_value_at_max']:,.2f}")
+    lines += _min_stock_lines(r.get("min_stock"))
+    lines += _installed_base_lines(r.get("installed_base"))
     lines += _service_lines(r.get("service"))
     if r.get("forecast"):
         f = r["forecast"]
@@ -162,6 +167,12 @@ def report_lines(report: Mapping[str, Any]) -> list[str]:
                              f"{row['expected_backorders']:,.2f}, fill rate {row['expected_fill_rate']:.3f}")
         if o.get("rows_without_unit_cost"):
             lines.append(f"  {o['rows_without_unit_cost']:,} rows with demand have no unit_cost and are not stocked")
+        if o.get("min_stock"):
+            f = o["min_stock"]
+            lines.append(f"  min_stock: the planner's floor of {f['rows']:,} rows was bought first, for "
+                         f"{f['stock_value']:,.2f} of the budget; the rest was optimised ({f['rows_stocked_by_floor']:,} "
+                         "rows hold only the floor)" + (f"; {f['units_without_unit_cost']:,} floor units have no "
+                                                        "unit_cost" if f.get("units_without_unit_cost") else ""))
     if r.get("evaluation"):
         e = r["evaluation"]
         lines.append(f"evaluation: trained on {e['train']}, replayed {e['holdout']} ({e['holdout_months']} months); "
@@ -179,12 +190,47 @@ def report_lines(report: Mapping[str, Any]) -> list[str]:
             if c.get("target_fill_rate") is not None:
                 line += f"; target {c['target_fill_rate']:.1%} ({c['target_verdict']})"
             lines.append(line + (f": {c['note']}" if c.get("note") else ""))
+        for policy, f in (e.get("min_stock") or {}).items():
+            if f["rows_only_for_min_stock"]:
+                lines.append(f"  {policy}: {f['rows_only_for_min_stock']:,} rows held only for the planner's "
+                             f"min_stock (holdout demand {f['demand']:,.0f} units, {f['filled']:,.0f} filled) are "
+                             "left out of the calibration: the policy promised them nothing")
+        if e.get("optimized", {}).get("min_stock_bought_first"):
+            lines.append(f"  optimized: the planner's min_stock was bought first, for "
+                         f"{e['optimized']['min_stock_bought_first']:,.2f} of the budget")
         if e.get("current"):
             c = e["current"]
             lines.append(f"  current: {c['series_without_current_levels']:,} series without a reorder_point or "
                          f"max_stock in the master hold no stock; {c['series_max_below_reorder_point']:,} have "
                          "max_stock < reorder_point")
     return lines
+
+
+def _min_stock_lines(floor: Mapping[str, Any] | None) -> list[str]:
+    """What the planner's min_stock did to the plan (must-stock; the optimizer's is in its own lines)."""
+    if not floor or not floor.get("rows"):
+        return []
+    unknown = floor.get("units_added_without_unit_cost")
+    return [f"min_stock: {floor['rows']:,} rows have a planner's floor; it stocked {floor['rows_stocked_by_floor']:,} "
+            f"rows the policy would not ({floor['new_part_rows']:,} of new parts) and raised "
+            f"{floor['rows_raised']:,}, adding {floor['units_added']:,} units at max_stock, stock value "
+            f"{floor['stock_value_added']:,.2f}" + (f" ({unknown:,} units without a unit_cost)" if unknown else "")]
+
+
+def _installed_base_lines(base: Mapping[str, Any] | None) -> list[str]:
+    """The failure rate fitted on the installed base, and where the demand model used it."""
+    if not base:
+        return []
+    if base.get("failure_rate") is None:
+        return [(f"installed_base: {base['parts_with_installed_base']:,} parts have one, but none of them sold in "
+                 "the window: no failure rate fitted, the demand model is the one without it")]
+    rates = ", ".join(f"{g} {r:.3g}" + ("" if base["failure_rate_own"][g] else " (overall)")
+                      for g, r in base["failure_rate"].items())
+    fitted = sum(base["parts_fitted"].values())
+    spread = f", spread c2 {base['dispersion']:.3g}" if base.get("dispersion") is not None else ""
+    return [(f"installed_base: failure rate per unit in the field a month {rates}, fitted on {fitted:,} parts with "
+             f"both{spread}; it set the prior of {base['series_with_prior']:,} series ({base['new_part_rows']:,} rows "
+             f"of parts never sold, {base['new_part_rows_stocked']:,} of them stocked)")]
 
 
 def _supersession_lines(sup: Mapping[str, Any] | None) -> list[str]:
@@ -362,6 +408,16 @@ def summary_items(report: Mapping[str, Any]) -> dict[str, Any]:
         "parts not in master (defaulted)": r.get("parts_not_in_master"),
         "master parts without sales (not listed)": r.get("master_parts_without_history"),
     }
+    if r.get("new_parts"):
+        items["new parts listed for their min_stock"] = r["new_parts"]
+    for name, value in (r.get("min_stock") or {}).items():
+        items[f"min_stock: {name}"] = value
+    for name, value in (r.get("installed_base") or {}).items():
+        if isinstance(value, dict):
+            for group, number in value.items():
+                items[f"installed_base: {name} {group}"] = number
+        else:
+            items[f"installed_base: {name}"] = value
     for field, count in (r.get("defaulted") or {}).items():
         items[f"defaulted: {field}"] = count
     if r.get("abc_basis") is not None:

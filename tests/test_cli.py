@@ -130,7 +130,7 @@ BAD = {
                             "--column foo=...: `foo` is not a column spareopt reads; use one of dealer, part, date, "
                             "period, quantity, unit_price, description, unit_cost, lead_time_days, order_cycle_days, "
                             "attribute, pack_size, min_order_qty, commonality, criticality, reorder_point, max_stock, "
-                            "status, end_of_production, unit_volume, shortage_cost, salvage_value, replaced_by, "
+                            "min_stock, installed_base, status, end_of_production, unit_volume, shortage_cost, salvage_value, replaced_by, "
                             "old_part, new_part, factor, effective, split"),
     "column_header_not_in_file": ({}, ["sales.csv", "--column", "part=零件代码"],
                                   "--column part=零件代码: no header '零件代码' in sales.csv (headers: 'dealer', "
@@ -318,7 +318,7 @@ def test_output_format_from_suffix_or_format(files, sales, parts_master, args, f
         assert_same_table(expected, pd.read_parquet(out))
     elif fmt == "json":
         records = json.loads(out.read_text(encoding="utf-8"))
-        assert len(records) == 20 and list(records[0]) == list(spareopt.OUTPUT_COLUMNS)
+        assert len(records) == 20 and list(records[0]) == [c for c in spareopt.OUTPUT_COLUMNS if c != "min_stock"]
         assert records[0]["part"] == "00123" and next(r for r in records if r["decision"] != "dealer")["priority"] is None
     else:
         book = openpyxl.load_workbook(out)
@@ -334,7 +334,7 @@ def test_xlsx_output_is_what_a_planner_opens(files, sales, parts_master):
     for dealer in ("D01", "D02", "D03"):
         sheet = book[dealer]
         rows = list(sheet.iter_rows(values_only=True))
-        assert rows[0] == spareopt.OUTPUT_COLUMNS
+        assert rows[0] == tuple(c for c in spareopt.OUTPUT_COLUMNS if c != "min_stock")
         mine = expected[expected["dealer"] == dealer]
         assert [r[1] for r in rows[1:]] == mine["part"].tolist()
         assert sheet.freeze_panes == "A2"
@@ -356,7 +356,7 @@ def test_xlsx_without_dealer_column_has_one_network_sheet(files, sales):
     book = openpyxl.load_workbook("out.xlsx")
     assert book.sheetnames == ["summary", "network"]
     header = next(book["network"].iter_rows(values_only=True))
-    assert header == tuple(c for c in spareopt.OUTPUT_COLUMNS if c not in ("dealer", "description"))
+    assert header == tuple(c for c in spareopt.OUTPUT_COLUMNS if c not in ("dealer", "description", "min_stock"))
     assert book["network"].freeze_panes == "A2"
     assert book["network"].auto_filter.ref == "A1:V8"
     assert dict(book["summary"].iter_rows(min_row=2, values_only=True))["dealers"] == "(no dealer column)"
@@ -372,7 +372,8 @@ def test_output_columns_in_order(files, sales, history, parts, dropped):
     sales.drop(columns="dealer").to_csv("network.csv", index=False)
     result = run("must-stock", history, *parts)
     assert result.exit_code == 0
-    assert result.stdout.splitlines()[0].split(",") == [c for c in spareopt.OUTPUT_COLUMNS if c not in dropped]
+    assert result.stdout.splitlines()[0].split(",") == [c for c in spareopt.OUTPUT_COLUMNS
+                                                        if c not in (*dropped, "min_stock")]
 
 
 def test_only_stocked_keeps_dealer_and_central_rows(files):
@@ -510,7 +511,7 @@ def test_demo(tmp_path, monkeypatch):
     result = run("demo")
     assert result.exit_code == 0
     table = pd.read_csv(io.StringIO(result.stdout), dtype={"part": str})
-    assert list(table.columns) == [c for c in spareopt.OUTPUT_COLUMNS if c != "dealer"]
+    assert list(table.columns) == [c for c in spareopt.OUTPUT_COLUMNS if c not in ("dealer", "min_stock")]
     assert len(table) == int(result.stderr.split("series ")[1].split(" ")[0])
     assert set(table["decision"]) == {"dealer", "central", "none"}
     assert result.stderr.startswith("read ")
@@ -561,7 +562,7 @@ def test_console_script_reads_stdin(files, sales):
                           input=sales.to_csv(index=False).encode("utf-8-sig"), capture_output=True, timeout=60)
     assert proc.returncode == 0, proc.stderr.decode()
     lines = proc.stdout.decode("utf-8").splitlines()
-    assert lines[0] == ",".join(spareopt.OUTPUT_COLUMNS[:2] + spareopt.OUTPUT_COLUMNS[3:])
+    assert lines[0] == ",".join(c for c in spareopt.OUTPUT_COLUMNS if c not in ("description", "min_stock"))
     assert lines[1] == ("D01,E500,B,B,BB2,smooth,3.2,312,52.42857143,122.3333333,135,147,croston,51.1181892,normal,"
                         ",,1,1,dealer,stock,,1")  # cost
     assert "D01,00123,A,B,AB2,smooth,12.5,194," in proc.stdout.decode("utf-8")  # leading zeros survive
@@ -620,7 +621,7 @@ def test_carparts_real_data(tmp_path):
     assert "series 2,674 (2,674 parts), months 51 (1998-01..2002-03), as_of 2002-03" in lines
     table = pd.read_parquet(tmp_path / "carparts.parquet")
     assert len(table) == 2674
-    assert list(table.columns) == [c for c in spareopt.OUTPUT_COLUMNS if c not in ("dealer", "description")]
+    assert list(table.columns) == [c for c in spareopt.OUTPUT_COLUMNS if c not in ("dealer", "description", "min_stock")]
 
 
 # -- progress and --quiet -----------------------------------------------------------------------------

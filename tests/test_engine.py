@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -113,6 +115,46 @@ def test_stream_equals_local_row_for_row(network: dict[str, object], job: str, a
     streamed = run(job, network["history"], network["parts"], None, as_of, engine="stream", partitions=4, **opts)
     assert streamed.attrs["report"]["engine"]["partitions"] == 4
     assert_same(local, streamed)
+
+
+def same_with_column(network: dict[str, object], folder: Path, job: str, column: str, values: list[object],
+                     config: dict[str, str] | None, as_of: str | None) -> pd.DataFrame:
+    """The network's parts master with one more column: the stream engine's table equals the local one's."""
+    parts = pd.read_csv(network["parts"])
+    parts[column] = values
+    path = folder / f"parts_{column}.csv"
+    parts.to_csv(path, index=False)
+    opts = options(job, network)
+    local = run(job, network["history"], path, config, as_of, engine="local", **opts)
+    streamed = run(job, network["history"], path, config, as_of, engine="stream", partitions=4, **opts)
+    assert_same(local, streamed)
+    return local
+
+
+@pytest.mark.parametrize("job", engine.ENGINE_JOBS)
+@pytest.mark.parametrize("as_of", [None, "2022-09"])
+def test_min_stock_on_the_engines_equals_local(network: dict[str, object], tmp_path: pytest.TempPathFactory,
+                                               job: str, as_of: str | None) -> None:
+    """A planner's floor on sold parts and on P040..P044, which no dealer sold: the same rows on every engine."""
+    floor = [2 if p % 7 == 0 or p >= 40 else None for p in range(45)]
+    local = same_with_column(network, tmp_path, job, "min_stock", floor, None, as_of)
+    if job == "must-stock":
+        assert set(local.loc[local["part"] >= "P040", "reason"]) == {"min_stock"}
+        assert local.attrs["report"]["new_parts"] == 5
+
+
+@pytest.mark.parametrize(("job", "config"), [(job, None) for job in engine.ENGINE_JOBS]
+                         + [(job, {"lead_time_demand": "poisson_gamma"}) for job in ("must-stock", "evaluate")])
+def test_installed_base_on_the_engines_equals_local(network: dict[str, object], tmp_path: pytest.TempPathFactory,
+                                                    job: str, config: dict[str, str] | None) -> None:
+    """A failure rate fitted on the network's sums, the dealers' shares, and P040..P044 (never sold) with a base."""
+    frame = network["frame"]
+    units = frame[frame["quantity"] > 0].groupby("part")["quantity"].sum()  # a base that predicts the demand
+    base = [None if p % 5 == 0 else round(20 * units.get(f"P{p:03d}", 25.0)) for p in range(45)]
+    local = same_with_column(network, tmp_path, job, "installed_base", base, config, None)
+    if job == "must-stock" and config:
+        report = local.attrs["report"]["installed_base"]
+        assert report["series_with_prior"] > 100 and report["new_part_rows"] == 4 * 12  # P041..P044 x 12 dealers
 
 
 SUPERSESSIONS = pd.DataFrame({
@@ -301,6 +343,24 @@ def test_dask_equals_local_row_for_row(network: dict[str, object], cluster: obje
     on_dask = run(job, network["history"], network["parts"], None, "2022-12", engine="dask",
                   scheduler=cluster.scheduler_address, partitions=3, **opts)
     assert on_dask.attrs["report"]["engine"]["scheduler"] == cluster.scheduler_address
+    assert_same(local, on_dask)
+
+
+@pytest.mark.parametrize("job", ["must-stock", "evaluate"])
+def test_dask_with_a_floor_and_an_installed_base_equals_local(network: dict[str, object], cluster: object,
+                                                              tmp_path: pytest.TempPathFactory, job: str) -> None:
+    frame = network["frame"]
+    units = frame[frame["quantity"] > 0].groupby("part")["quantity"].sum()
+    parts = pd.read_csv(network["parts"])
+    parts["min_stock"] = [1 if p % 6 == 0 or p >= 43 else None for p in range(len(parts))]
+    parts["installed_base"] = [None if p % 5 == 0 else round(20 * units.get(f"P{p:03d}", 25.0))
+                               for p in range(len(parts))]
+    path = tmp_path / "parts_floor_base.csv"
+    parts.to_csv(path, index=False)
+    opts = options(job, network)
+    local = run(job, network["history"], path, {"lead_time_demand": "poisson_gamma"}, None, engine="local", **opts)
+    on_dask = run(job, network["history"], path, {"lead_time_demand": "poisson_gamma"}, None, engine="dask",
+                  scheduler=cluster.scheduler_address, partitions=3, **opts)
     assert_same(local, on_dask)
 
 

@@ -44,7 +44,7 @@ def test_current_policy_golden_trace():
                           "max_stock": [5]})
     result = spareopt.evaluate(_sales([4] * 12, HOLDOUT), parts, holdout_months=5, policies=["current"])
     row = result.iloc[0]
-    assert list(result.columns) == [c for c in SERIES_COLUMNS if c != "dealer"]
+    assert list(result.columns) == [c for c in SERIES_COLUMNS if c not in ("dealer", "min_stock", "min_stock_only")]
     assert (row["policy"], row["decision"], row["lead_time_months"]) == ("current", "dealer", 0)
     assert (row["demand"], row["filled"], row["hits"], row["hits_filled"], row["orders"]) == (14, 12, 4, 3, 3)
     assert row["fill_rate"] == pytest.approx(12 / 14)
@@ -179,7 +179,7 @@ def test_cli_prints_the_totals_and_writes_every_output(files):
                                 "orders", "central_demand"]
     assert [line.split()[0] for line in lines[1:]] == list(EVALUATION_POLICIES)
     replayed = pd.read_csv("replay.csv", dtype={"part": str})
-    assert list(replayed.columns) == list(SERIES_COLUMNS)
+    assert list(replayed.columns) == [c for c in SERIES_COLUMNS if c not in ("min_stock", "min_stock_only")]
     assert replayed["policy"].unique().tolist() == list(EVALUATION_POLICIES)
     totals = pd.read_csv("totals.csv")
     assert list(totals.columns) == list(TOTALS_COLUMNS)

@@ -224,7 +224,7 @@ def test_seed_13_parts_network_default_p95_high_value_cost():
     assert report["parts_not_in_master"] == 0
     assert report["decisions"] == {"dealer": 5, "central": 2, "none": 6}
     assert report["reasons"] == {"direct_supply": 3, "high_value_assembly": 1, "no_demand": 1, "low_volume": 1,
-                                 "low_ssq": 2, "stock": 5, "class_policy": 0}
+                                 "low_ssq": 2, "stock": 5, "class_policy": 0, "min_stock": 0}
     # stock value at max_stock of the dealer rows:
     # 27 x 170 + 15 x 30 + 15 x 20 + 9 x 40 + 9 x 25 = 4590 + 450 + 300 + 360 + 225 = 5925
     assert report["dealer_stock_value_at_max"] == pytest.approx(5925.0, rel=1e-12)

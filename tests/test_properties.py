@@ -349,3 +349,59 @@ def test_priority_is_a_permutation_per_dealer_and_follows_ssq(case):
             parts = rows.loc[rows["decision"] == decision, "part"].tolist()
             assert parts == sorted(parts)
     assert table["dealer"].tolist() == sorted(table["dealer"])
+
+
+# -- a planner's floor (issue 20: "zero demand everywhere gives zero stock, except a planner's min_stock") -------
+
+floors = st.lists(st.sampled_from([0, 0, 1, 2, 5]), min_size=len(PART_POOL) + 1, max_size=len(PART_POOL) + 1)
+
+
+def _with_floor(master: pd.DataFrame, floor: list[int]) -> pd.DataFrame:
+    """The master with a min_stock per part (0: none), and a new part "N1" that no dealer sold."""
+    new = pd.DataFrame({"part": ["N1"], "unit_cost": [20.0], "lead_time_days": [7], "order_cycle_days": [7],
+                        "attribute": ["B"]})
+    out = pd.concat([master, new], ignore_index=True)
+    out["min_stock"] = floor[:len(out)]
+    return out
+
+
+@PIPELINE
+@given(case=sales(dealers=True, every_series_from_month_zero=True, zero_demand=True), floor=floors,
+       policy=st.sampled_from(["seed", "service-level"]))
+def test_zero_demand_gives_zero_stock_except_the_planners_floor(case, floor, policy):
+    history, master, as_of = case
+    master = _with_floor(master, floor)
+    table = spareopt.must_stock(history, parts=master, config={"high_value_cost": HIGH_VALUE_COST}, as_of=as_of,
+                                policy=policy)
+    m = table["part"].map(master.set_index("part")["min_stock"]).to_numpy()
+    assert (table["forecast"] == 0).all()
+    # the floor's rows hold exactly the floor: s = m - 1, S = m; every other row holds nothing
+    assert (table["max_stock"].to_numpy() == m).all()
+    assert (table["reorder_point"].to_numpy() == np.maximum(m - 1, 0)).all()
+    assert ((table["decision"] == "dealer").to_numpy() == (m > 0)).all()
+    assert ((table["reason"] == "min_stock").to_numpy() == (m > 0)).all()
+    assert (table["part"] == "N1").sum() == (history["dealer"].nunique() if floor[len(master) - 1] > 0 else 0)
+
+
+@PIPELINE
+@given(case=sales(dealers=True), floor=floors, policy=st.sampled_from(["seed", "service-level"]))
+def test_the_floor_never_lowers_a_level(case, floor, policy):
+    history, master, as_of = case
+    floored = _with_floor(master, floor)
+    config = {"high_value_cost": HIGH_VALUE_COST}
+    before = spareopt.must_stock(history, parts=master, config=config, as_of=as_of, policy=policy)
+    after = spareopt.must_stock(history, parts=floored, config=config, as_of=as_of, policy=policy)
+    keys = ["dealer", "part"]
+    both = before.merge(after, on=keys, suffixes=("", "_floor"), validate="one_to_one")
+    assert len(both) == len(before)  # every row stays; only the new parts' rows are added
+    new = set(floored.loc[floored["min_stock"] > 0, "part"]) - set(before["part"])
+    assert set(after["part"]) - set(before["part"]) == new
+    assert len(after) == len(before) + len(new) * history["dealer"].nunique()
+    m = both["min_stock"].to_numpy()
+    for level in ("reorder_point", "max_stock"):
+        assert (both[f"{level}_floor"] >= both[level]).all()
+        assert (both.loc[m == 0, f"{level}_floor"] == both.loc[m == 0, level]).all()
+    assert (both["max_stock_floor"].to_numpy() >= m).all()
+    assert (both["reorder_point_floor"].to_numpy() >= m - 1).all()
+    assert (both.loc[m > 0, "decision_floor"] == "dealer").all()
+    assert (both.loc[m == 0, "decision_floor"] == both.loc[m == 0, "decision"]).all()

@@ -221,7 +221,8 @@ def pool_steps(steps: Steps) -> Steps:
 
 
 def greedy_steps(steps: Steps, budget: float, *, group: ArrayLike | None = None,
-                 forced: ArrayLike | None = None, order: np.ndarray | None = None) -> np.ndarray:
+                 forced: ArrayLike | None = None, order: np.ndarray | None = None,
+                 reserved: ArrayLike | None = None) -> np.ndarray:
     """Which steps marginal analysis takes: by gain per cost, while they fit each group's budget.
 
     Parameters
@@ -235,6 +236,9 @@ def greedy_steps(steps: Steps, budget: float, *, group: ArrayLike | None = None,
         Steps taken whatever they cost (a class minimum); their cost comes off the budget first.
     order : ndarray, optional
         The network's step order (:func:`step_order`), when it is at hand already.
+    reserved : array_like, optional
+        Cost already spent in each group (one value per group code, or a scalar for the network) on
+        stock outside the steps, e.g. a planner's ``min_stock`` on rows without demand.
 
     Returns
     -------
@@ -261,10 +265,14 @@ def greedy_steps(steps: Steps, budget: float, *, group: ArrayLike | None = None,
         return taken
     order = step_order(steps) if order is None else order
     if group is None:
-        return _greedy_one_budget(steps, float(budget), forced, order, taken)
+        spent = 0.0 if reserved is None else float(np.sum(reserved))
+        return _greedy_one_budget(steps, float(budget) - spent, forced, order, taken)
     g = np.asarray(group, dtype=np.int64)[steps.row]
     order = order[np.argsort(g[order], kind="stable")]
     left = np.full(int(g.max()) + 1, float(budget))
+    if reserved is not None:
+        spent = np.asarray(reserved, dtype=np.float64).reshape(-1)
+        left -= spent[:len(left)] if spent.size > 1 else spent
     if forced is not None:
         must = np.asarray(forced, dtype=bool)
         taken[must] = True
@@ -359,11 +367,12 @@ def efficient_curve(steps: Steps, total_demand: float, *, points: int = 200,
 
 
 def integer_steps(steps: Steps, capacities: list[tuple[np.ndarray, float]], *,
-                  time_limit: float | None = None) -> np.ndarray:
+                  time_limit: float | None = None, forced: ArrayLike | None = None) -> np.ndarray:
     """The exact optimum with pulp (CBC): a binary per step, a row's steps in order, every capacity met.
 
     ``capacities`` are (weight per step, capacity) pairs, e.g. (steps.cost, budget) and the
-    shelf volume.  Small instances only: one variable per step.
+    shelf volume; ``forced`` steps are taken whatever they gain (a planner's floor).  Small
+    instances only: one variable per step.
 
     >>> steps = service_steps([12.0], [2.0], [2.0], [0], [1], [1.0], [1.0], [1.0], [1.0])
     >>> integer_steps(steps, [(steps.cost, 3.0)]).tolist()[:3]
@@ -382,6 +391,8 @@ def integer_steps(steps: Steps, capacities: list[tuple[np.ndarray, float]], *,
     follows = np.flatnonzero(~steps.first)  # a unit step needs the step before it (same row, sorted by level)
     for i in follows.tolist():
         problem += x[i] <= x[i - 1]
+    for i in ([] if forced is None else np.flatnonzero(np.asarray(forced, dtype=bool)).tolist()):
+        problem += x[i] == 1
     status = solve(problem, cbc(time_limit))
     if status != pulp.LpStatusOptimal:
         raise InfeasibleError(f"the integer programme of the stock levels ended {pulp.LpStatus[status]!r}")
