@@ -848,17 +848,17 @@ def report(size: str, path: Path, n_lines: int, n_series: int, repeat: int,
     lb_floor = next((seconds for name, seconds, floor, _ in rows if floor == "lb-floor"), None)
     matrix_gb = n_series * MONTHS * 8 / 1e9 if size != "carparts" else n_series * 51 * 8 / 1e9
     print(f"size {size}: {path.name}, {n_lines:,} lines, {n_series:,} series; best of {repeat}")
-    print(f"{'stage':<64}{'seconds':>10}{'ratio':>12}{'peak RSS GB':>13}")
+    print(f"{'stage':<64}{'seconds':>10}{'ratio':>14}{'peak RSS GB':>13}")
     for name, seconds, floor, peak in rows:
         if floor == "io":
             ratio = f"{seconds / io_floor:.2f}x io"
         elif floor == "compute":
-            ratio = f"{seconds / compute_floor:.1f}x sum"
+            ratio = f"{seconds / compute_floor:,.1f}x sum"
         elif floor == "lb" and lb_floor:
-            ratio = f"{seconds / lb_floor:.1f}x sum"
+            ratio = f"{seconds / lb_floor:,.1f}x sum"
         else:
             ratio = ""
-        print(f"{name:<64}{seconds:>10.4f}{ratio:>12}{peak:>13.2f}")
+        print(f"{name:<64} {seconds:>9.4f} {ratio:>13}{peak:>13.2f}")
     compute = sum(t[k] for k in ("abc", "mad", "ssq + reorder_point + max_stock", "must-stock rules + priority"))
     peak = next(p for name, _, _, p in rows if name.startswith("end-to-end CLI"))
     e2e = t["must_stock() from the file"] + t["write (parquet)"]
