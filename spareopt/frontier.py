@@ -50,7 +50,7 @@ from .policy.budget import (
 )
 from .policy.class_policy import ClassPolicyRule
 from .policy.floor import min_stock_levels
-from .policy.metric import MetricPlan, metric_backorders, metric_steps
+from .policy.metric import MetricPlan, metric_backorders, metric_curves, metric_dealer_stock
 from .policy.seed import DAYS_PER_MONTH
 from .policy.service import (
     _fill_rate,
@@ -613,22 +613,18 @@ def _two_echelons(run: _Run, plan: _Plan, budget: float) -> pd.DataFrame:
     rate = np.where(np.isnan(cost_part[part]), 0.0, plan.demand.forecast / DAYS_PER_MONTH)  # units a day
     lead = run.fields["lead_time_days"].to_numpy(dtype=np.float64)
     transfer = cfg.transfer_days
-    ms = metric_steps(part, rate, lead, transfer, np.nan_to_num(cost_part))
-    order = step_order(ms.steps)
-    taken = greedy_steps(ms.steps, budget, order=order)
-    unit_taken = taken[ms.unit_block]
-    central = np.bincount(ms.unit_part[unit_taken & (ms.unit_where < 0)], minlength=n_parts).astype(np.float64)
-    dealer = np.bincount(ms.unit_where[unit_taken & (ms.unit_where >= 0)], minlength=len(part)).astype(np.float64)
+    c = np.nan_to_num(cost_part)
+    central, dealer, steps = _metric_plan(part, rate, lead, transfer, c, budget, central=True)
     result = metric_backorders(part, rate, dealer, central, lead, transfer)
     # the comparisons: the same budget with every unit at the dealers, and the seed's own plan
-    flat = metric_steps(part, rate, lead, transfer, np.nan_to_num(cost_part), central=False)
-    flat_taken = greedy_steps(flat.steps, budget)
-    flat_units = np.bincount(flat.unit_where[flat_taken[flat.unit_block] & (flat.unit_where >= 0)],
-                             minlength=len(part)).astype(np.float64)
+    _, flat_units, _ = _metric_plan(part, rate, lead, transfer, c, budget, central=False)
     at_dealers = metric_backorders(part, rate, flat_units, np.zeros(n_parts), lead, transfer)
+    if at_dealers.dealer_backorders.sum() < result.dealer_backorders.sum():
+        # a budget between two efficient points of a part's envelope can leave a plan short of the
+        # dealers-only one: never return worse than S_0 = 0 everywhere, which is a plan too
+        central, dealer, result = np.zeros(n_parts), flat_units, at_dealers
     seed_stock = np.where(plan.decision == 0, plan.max_stock, 0).astype(np.float64)
     seed = metric_backorders(part, rate, seed_stock, np.zeros(n_parts), lead, transfer)
-    c = np.nan_to_num(cost_part)
     demand = rate * 365.25
     comparison = pd.DataFrame({
         "plan": ["two echelons (optimized)", "all stock at dealers (optimized)", "seed rules"],
@@ -647,14 +643,32 @@ def _two_echelons(run: _Run, plan: _Plan, budget: float) -> pd.DataFrame:
                                               else None, n_parts, None))
     report["optimize"] = {
         "budget": budget, "budget_per": "network", "spent": float(comparison["stock_value"].iloc[0]),
-        "method": "METRIC (greedy)", "echelons": 2, "transfer_days": transfer,
+        "method": "METRIC (Sherbrooke's convex envelope over central levels)", "echelons": 2, "transfer_days": transfer,
         "rows_stocked": int((dealer > 0).sum()), "central_parts": int((central > 0).sum()),
         "expected_fill_rate": comparison["expected_fill_rate"].iloc[0], "expected_demand": float(demand.sum()),
-        "steps": len(ms.steps), "rows_without_unit_cost": int(np.isnan(cost_part[part]).sum()),
+        "steps": steps, "rows_without_unit_cost": int(np.isnan(cost_part[part]).sum()),
         "comparison": comparison.to_dict("records"), "markers": {},
     }
     table.attrs["report"] = report
     return table
+
+
+def _metric_plan(part: np.ndarray, rate: np.ndarray, lead: np.ndarray, transfer: float, cost: np.ndarray,
+                 budget: float, *, central: bool) -> tuple[np.ndarray, np.ndarray, int]:
+    """The central and dealer stock that marginal analysis on the parts' METRIC envelopes buys with the budget."""
+    curves = metric_curves(part, rate, lead, transfer, cost, central=central)
+    taken = greedy_steps(curves.steps, budget, order=step_order(curves.steps))
+    n_parts = len(lead)
+    # each part's plan is the point of its last step taken (a part's steps are taken as a prefix)
+    point = np.full(n_parts, -1)
+    np.maximum.at(point, curves.steps.row[taken], curves.step_point[taken])
+    has = point >= 0
+    s0 = np.zeros(n_parts)
+    units = np.zeros(n_parts, dtype=np.int64)
+    s0[has] = curves.point_central[point[has]]
+    units[has] = curves.point_units[point[has]]
+    dealer = metric_dealer_stock(part, rate, lead, transfer, s0, units)
+    return s0, dealer, len(curves.steps)
 
 
 def _weighted(rate: np.ndarray, weight: np.ndarray) -> float:
