@@ -574,7 +574,13 @@ def curve_table(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def plot_curve(table: pd.DataFrame, *, title: str | None = None) -> Any:
-    """The stock-to-service curve with the seed, current and optimised plans marked (a matplotlib Figure)."""
+    """The stock-to-service curve with the seed, current and optimised plans marked (a matplotlib Figure).
+
+    With two echelons: the expected backorders against the stock value, of the two-echelon plans and of
+    the plans with all stock at the dealers, with the comparison's three plans marked.
+    """
+    if "echelon_curves" in table.attrs:
+        return _plot_echelons(table, title)
     curve, markers = table.attrs["curve"], table.attrs["markers"]
     fig = new_figure(figsize=(7.5, 4.8), layout="constrained")
     ax = fig.add_subplot()
@@ -591,6 +597,26 @@ def plot_curve(table: pd.DataFrame, *, title: str | None = None) -> Any:
     ax.set_title(title or "stock-to-service curve")
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small", loc="lower right")
+    return fig
+
+
+def _plot_echelons(table: pd.DataFrame, title: str | None) -> Any:
+    curves, comparison = table.attrs["echelon_curves"], table.attrs["comparison"]
+    fig = new_figure(figsize=(7.5, 4.8), layout="constrained")
+    ax = fig.add_subplot()
+    for name, color in (("two echelons", "tab:blue"), ("all stock at dealers", "tab:orange")):
+        curve = curves[curves["plan"] == name]
+        ax.plot(curve["stock_value"], curve["expected_backorders"], color=color, label=f"{name}: best for each budget")
+    for (_, row), marker in zip(comparison.iterrows(), "o^s"):
+        ax.plot(row["stock_value"], row["expected_backorders"], marker, markersize=8,
+                label=f"{row['plan']}: {row['expected_backorders']:,.2f} backorders at {row['stock_value']:,.0f}")
+    ax.set_xlim(0, max(2.0 * float(comparison["stock_value"].max()), 1.0))  # the tail only adds decimals
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("stock value")
+    ax.set_ylabel("expected dealer backorders")
+    ax.set_title(title or "two echelons: stock-to-backorders curves")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small", loc="upper right")
     return fig
 
 
@@ -614,10 +640,10 @@ def _two_echelons(run: _Run, plan: _Plan, budget: float) -> pd.DataFrame:
     lead = run.fields["lead_time_days"].to_numpy(dtype=np.float64)
     transfer = cfg.transfer_days
     c = np.nan_to_num(cost_part)
-    central, dealer, steps = _metric_plan(part, rate, lead, transfer, c, budget, central=True)
+    central, dealer, steps, curve = _metric_plan(part, rate, lead, transfer, c, budget, central=True)
     result = metric_backorders(part, rate, dealer, central, lead, transfer)
     # the comparisons: the same budget with every unit at the dealers, and the seed's own plan
-    _, flat_units, _ = _metric_plan(part, rate, lead, transfer, c, budget, central=False)
+    _, flat_units, _, flat_curve = _metric_plan(part, rate, lead, transfer, c, budget, central=False)
     at_dealers = metric_backorders(part, rate, flat_units, np.zeros(n_parts), lead, transfer)
     if at_dealers.dealer_backorders.sum() < result.dealer_backorders.sum():
         # a budget between two efficient points of a part's envelope can leave a plan short of the
@@ -639,6 +665,8 @@ def _two_echelons(run: _Run, plan: _Plan, budget: float) -> pd.DataFrame:
     table.attrs["comparison"] = comparison
     table.attrs["curve"] = pd.DataFrame(columns=list(CURVE_COLUMNS))
     table.attrs["markers"] = pd.DataFrame(columns=["policy", "stock_value", "expected_fill_rate"])
+    table.attrs["echelon_curves"] = pd.concat([curve.assign(plan="two echelons"),
+                                               flat_curve.assign(plan="all stock at dealers")], ignore_index=True)
     report = _report(run, plan.basis, _Counts(None, None, len(keys["dealer"].cat.categories) if run.dealer is not None
                                               else None, n_parts, None))
     report["optimize"] = {
@@ -654,10 +682,15 @@ def _two_echelons(run: _Run, plan: _Plan, budget: float) -> pd.DataFrame:
 
 
 def _metric_plan(part: np.ndarray, rate: np.ndarray, lead: np.ndarray, transfer: float, cost: np.ndarray,
-                 budget: float, *, central: bool) -> tuple[np.ndarray, np.ndarray, int]:
-    """The central and dealer stock that marginal analysis on the parts' METRIC envelopes buys with the budget."""
+                 budget: float, *, central: bool) -> tuple[np.ndarray, np.ndarray, int, pd.DataFrame]:
+    """The central and dealer stock that marginal analysis on the parts' METRIC envelopes buys with the budget,
+    and the network's curve (stock value, expected backorders) along the envelopes' steps."""
     curves = metric_curves(part, rate, lead, transfer, cost, central=central)
-    taken = greedy_steps(curves.steps, budget, order=step_order(curves.steps))
+    order = step_order(curves.steps)
+    taken = greedy_steps(curves.steps, budget, order=order)
+    start = float(curves.point_backorders[curves.point_units == 0].sum())  # no stock anywhere
+    value, gained = efficient_curve(curves.steps, 1.0, order=order)
+    curve = pd.DataFrame({"stock_value": value, "expected_backorders": np.maximum(start - gained, 0.0)})
     n_parts = len(lead)
     # each part's plan is the point of its last step taken (a part's steps are taken as a prefix)
     point = np.full(n_parts, -1)
@@ -668,7 +701,7 @@ def _metric_plan(part: np.ndarray, rate: np.ndarray, lead: np.ndarray, transfer:
     s0[has] = curves.point_central[point[has]]
     units[has] = curves.point_units[point[has]]
     dealer = metric_dealer_stock(part, rate, lead, transfer, s0, units)
-    return s0, dealer, len(curves.steps)
+    return s0, dealer, len(curves.steps), curve
 
 
 def _weighted(rate: np.ndarray, weight: np.ndarray) -> float:
