@@ -496,7 +496,8 @@ def last_buy(history: str, parts: str | None, config: str | None, as_of: str | N
 @click.option("--curve", metavar="FILE", help="Also write the stock-to-service curve (stock_value, "
               "expected_fill_rate) and the plans on it to FILE; with --echelons 2, the comparison of plans.")
 @click.option("--plot", metavar="FILE.png", help="Draw the stock-to-service curve with the seed, current and "
-              "optimised plans on it.")
+              "optimised plans on it; with --echelons 2, the expected backorders of the two-echelon and the "
+              "dealers-only plans against the stock value, with the seed's plan.")
 @output_options
 def optimize_command(history: str, parts: str | None, config: str | None, as_of: str | None,
                      columns: dict[str, str], encoding: str | None, supersessions: str | None,
@@ -528,9 +529,6 @@ def optimize_command(history: str, parts: str | None, config: str | None, as_of:
       spareopt optimize sales.csv --parts parts.csv --budget 20000 --budget-per dealer --class-minimums --curve curve.csv
       spareopt optimize sales.csv --parts parts.csv --budget 500000 --echelons 2 --transfer-days 3 -o network.xlsx
     """
-    if plot and echelons == 2:
-        raise click.UsageError("--plot draws the one-echelon curve; with --echelons 2 use --curve FILE for the "
-                               "comparison of plans")
     if plot:
         check_figure_path(plot)
     with _Progress(len(STAGES) + 1, quiet) as progress:

@@ -50,7 +50,7 @@ from .policy.budget import (
 )
 from .policy.class_policy import ClassPolicyRule
 from .policy.floor import min_stock_levels
-from .policy.metric import MetricPlan, metric_backorders, metric_steps
+from .policy.metric import MetricPlan, metric_backorders, metric_curves, metric_dealer_stock
 from .policy.seed import DAYS_PER_MONTH
 from .policy.service import (
     _fill_rate,
@@ -574,7 +574,13 @@ def curve_table(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def plot_curve(table: pd.DataFrame, *, title: str | None = None) -> Any:
-    """The stock-to-service curve with the seed, current and optimised plans marked (a matplotlib Figure)."""
+    """The stock-to-service curve with the seed, current and optimised plans marked (a matplotlib Figure).
+
+    With two echelons: the expected backorders against the stock value, of the two-echelon plans and of
+    the plans with all stock at the dealers, with the comparison's three plans marked.
+    """
+    if "echelon_curves" in table.attrs:
+        return _plot_echelons(table, title)
     curve, markers = table.attrs["curve"], table.attrs["markers"]
     fig = new_figure(figsize=(7.5, 4.8), layout="constrained")
     ax = fig.add_subplot()
@@ -591,6 +597,26 @@ def plot_curve(table: pd.DataFrame, *, title: str | None = None) -> Any:
     ax.set_title(title or "stock-to-service curve")
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small", loc="lower right")
+    return fig
+
+
+def _plot_echelons(table: pd.DataFrame, title: str | None) -> Any:
+    curves, comparison = table.attrs["echelon_curves"], table.attrs["comparison"]
+    fig = new_figure(figsize=(7.5, 4.8), layout="constrained")
+    ax = fig.add_subplot()
+    for name, color in (("two echelons", "tab:blue"), ("all stock at dealers", "tab:orange")):
+        curve = curves[curves["plan"] == name]
+        ax.plot(curve["stock_value"], curve["expected_backorders"], color=color, label=f"{name}: best for each budget")
+    for (_, row), marker in zip(comparison.iterrows(), "o^s"):
+        ax.plot(row["stock_value"], row["expected_backorders"], marker, markersize=8,
+                label=f"{row['plan']}: {row['expected_backorders']:,.2f} backorders at {row['stock_value']:,.0f}")
+    ax.set_xlim(0, max(2.0 * float(comparison["stock_value"].max()), 1.0))  # the tail only adds decimals
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("stock value")
+    ax.set_ylabel("expected dealer backorders")
+    ax.set_title(title or "two echelons: stock-to-backorders curves")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small", loc="upper right")
     return fig
 
 
@@ -613,22 +639,18 @@ def _two_echelons(run: _Run, plan: _Plan, budget: float) -> pd.DataFrame:
     rate = np.where(np.isnan(cost_part[part]), 0.0, plan.demand.forecast / DAYS_PER_MONTH)  # units a day
     lead = run.fields["lead_time_days"].to_numpy(dtype=np.float64)
     transfer = cfg.transfer_days
-    ms = metric_steps(part, rate, lead, transfer, np.nan_to_num(cost_part))
-    order = step_order(ms.steps)
-    taken = greedy_steps(ms.steps, budget, order=order)
-    unit_taken = taken[ms.unit_block]
-    central = np.bincount(ms.unit_part[unit_taken & (ms.unit_where < 0)], minlength=n_parts).astype(np.float64)
-    dealer = np.bincount(ms.unit_where[unit_taken & (ms.unit_where >= 0)], minlength=len(part)).astype(np.float64)
+    c = np.nan_to_num(cost_part)
+    central, dealer, steps, curve = _metric_plan(part, rate, lead, transfer, c, budget, central=True)
     result = metric_backorders(part, rate, dealer, central, lead, transfer)
     # the comparisons: the same budget with every unit at the dealers, and the seed's own plan
-    flat = metric_steps(part, rate, lead, transfer, np.nan_to_num(cost_part), central=False)
-    flat_taken = greedy_steps(flat.steps, budget)
-    flat_units = np.bincount(flat.unit_where[flat_taken[flat.unit_block] & (flat.unit_where >= 0)],
-                             minlength=len(part)).astype(np.float64)
+    _, flat_units, _, flat_curve = _metric_plan(part, rate, lead, transfer, c, budget, central=False)
     at_dealers = metric_backorders(part, rate, flat_units, np.zeros(n_parts), lead, transfer)
+    if at_dealers.dealer_backorders.sum() < result.dealer_backorders.sum():
+        # a budget between two efficient points of a part's envelope can leave a plan short of the
+        # dealers-only one: never return worse than S_0 = 0 everywhere, which is a plan too
+        central, dealer, result = np.zeros(n_parts), flat_units, at_dealers
     seed_stock = np.where(plan.decision == 0, plan.max_stock, 0).astype(np.float64)
     seed = metric_backorders(part, rate, seed_stock, np.zeros(n_parts), lead, transfer)
-    c = np.nan_to_num(cost_part)
     demand = rate * 365.25
     comparison = pd.DataFrame({
         "plan": ["two echelons (optimized)", "all stock at dealers (optimized)", "seed rules"],
@@ -643,18 +665,43 @@ def _two_echelons(run: _Run, plan: _Plan, budget: float) -> pd.DataFrame:
     table.attrs["comparison"] = comparison
     table.attrs["curve"] = pd.DataFrame(columns=list(CURVE_COLUMNS))
     table.attrs["markers"] = pd.DataFrame(columns=["policy", "stock_value", "expected_fill_rate"])
+    table.attrs["echelon_curves"] = pd.concat([curve.assign(plan="two echelons"),
+                                               flat_curve.assign(plan="all stock at dealers")], ignore_index=True)
     report = _report(run, plan.basis, _Counts(None, None, len(keys["dealer"].cat.categories) if run.dealer is not None
                                               else None, n_parts, None))
     report["optimize"] = {
         "budget": budget, "budget_per": "network", "spent": float(comparison["stock_value"].iloc[0]),
-        "method": "METRIC (greedy)", "echelons": 2, "transfer_days": transfer,
+        "method": "METRIC (Sherbrooke's convex envelope over central levels)", "echelons": 2, "transfer_days": transfer,
         "rows_stocked": int((dealer > 0).sum()), "central_parts": int((central > 0).sum()),
         "expected_fill_rate": comparison["expected_fill_rate"].iloc[0], "expected_demand": float(demand.sum()),
-        "steps": len(ms.steps), "rows_without_unit_cost": int(np.isnan(cost_part[part]).sum()),
+        "steps": steps, "rows_without_unit_cost": int(np.isnan(cost_part[part]).sum()),
         "comparison": comparison.to_dict("records"), "markers": {},
     }
     table.attrs["report"] = report
     return table
+
+
+def _metric_plan(part: np.ndarray, rate: np.ndarray, lead: np.ndarray, transfer: float, cost: np.ndarray,
+                 budget: float, *, central: bool) -> tuple[np.ndarray, np.ndarray, int, pd.DataFrame]:
+    """The central and dealer stock that marginal analysis on the parts' METRIC envelopes buys with the budget,
+    and the network's curve (stock value, expected backorders) along the envelopes' steps."""
+    curves = metric_curves(part, rate, lead, transfer, cost, central=central)
+    order = step_order(curves.steps)
+    taken = greedy_steps(curves.steps, budget, order=order)
+    start = float(curves.point_backorders[curves.point_units == 0].sum())  # no stock anywhere
+    value, gained = efficient_curve(curves.steps, 1.0, order=order)
+    curve = pd.DataFrame({"stock_value": value, "expected_backorders": np.maximum(start - gained, 0.0)})
+    n_parts = len(lead)
+    # each part's plan is the point of its last step taken (a part's steps are taken as a prefix)
+    point = np.full(n_parts, -1)
+    np.maximum.at(point, curves.steps.row[taken], curves.step_point[taken])
+    has = point >= 0
+    s0 = np.zeros(n_parts)
+    units = np.zeros(n_parts, dtype=np.int64)
+    s0[has] = curves.point_central[point[has]]
+    units[has] = curves.point_units[point[has]]
+    dealer = metric_dealer_stock(part, rate, lead, transfer, s0, units)
+    return s0, dealer, len(curves.steps), curve
 
 
 def _weighted(rate: np.ndarray, weight: np.ndarray) -> float:

@@ -14,7 +14,7 @@ import pytest
 
 import spareopt
 from spareopt import Config, ConfigError, InputError, SpareoptError
-from spareopt.policy import DAYS_PER_MONTH, ceil_units, decide, stocking_priority
+from spareopt.policy import DAYS_PER_MONTH, ceil_units, decide, ssq, stocking_priority
 
 D = 365.25 / 12  # 30.4375 days per month
 
@@ -298,6 +298,18 @@ def test_stocking_priority_ties_by_mad_then_order():
     # without order: input position
     result = stocking_priority(["dealer"] * 4, [12.0] * 4, [3.0, 6.0, 6.0, 6.0])
     assert result.tolist() == [4, 1, 2, 3]
+
+
+def test_stocking_priority_exact_ssq_tie_goes_by_mad():
+    # SSQ = 15/21 x (0 + 64) / 6 and 160/21 x (0 + 6) / 6 are both 160/21 exactly; floating point gives
+    # 7.6190476190476195 and 7.619047619047618, so sorting the floats put the smaller MAD first
+    mad = np.array([15.0, 160.0]) / 21
+    safety = ssq(mad, 0, [64, 6])
+    assert safety[0] != safety[1] and safety == pytest.approx([160 / 21] * 2, rel=1e-15)
+    assert stocking_priority(["dealer"] * 2, safety, mad).tolist() == [2, 1]
+    assert stocking_priority(["dealer"] * 2, safety[::-1], mad[::-1]).tolist() == [1, 2]
+    # a real difference above the tolerance still goes first, whatever the MAD
+    assert stocking_priority(["dealer"] * 2, [160 / 21 + 1e-6, 160 / 21], mad).tolist() == [1, 2]
 
 
 def test_stocking_priority_restarts_in_each_group():

@@ -387,4 +387,12 @@ def test_optimize_two_echelons_from_python_and_the_cli(files):
     assert result.exit_code == 0, result.output
     assert "two echelons (optimized): stock value" in result.output
     assert len(pd.read_csv("plans.csv")) == 3
+    result = run_cli("optimize", "sales.csv", "--parts", "parts.csv", "--budget", "300", "--echelons", "2",
+                     "--plot", "network.png", "-o", "network.csv")
+    assert result.exit_code == 0, result.output
+    assert Path("network.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    curves = table.attrs["echelon_curves"]
+    assert set(curves["plan"]) == {"two echelons", "all stock at dealers"}
+    for _, curve in curves.groupby("plan"):
+        assert (np.diff(curve["stock_value"]) >= 0).all() and (np.diff(curve["expected_backorders"]) <= 1e-9).all()
     assert run_cli("optimize", "sales.csv", "--budget", "1", "--echelons", "3").exit_code == 2

@@ -18,10 +18,14 @@ approximates the dealer's pipeline as Poisson with that mean:
     X_j \sim \text{Poisson}\big(\lambda_j (T_j + \text{EBO}_0(S_0) / \lambda_0)\big), \qquad
     \text{EBO}_j = E[(X_j - S_j)^+], \qquad \text{fill}_j = P(X_j \le S_j - 1).
 
-:func:`metric_backorders` evaluates any plan; :func:`metric_steps` builds, for every part at
-once, the marginal-analysis sequence of its units (each next unit goes where it removes the most
-dealer backorders: to the central warehouse, or to one dealer), ready for the budget allocation
-of :func:`spareopt.policy.budget.greedy_steps`.
+:func:`metric_backorders` evaluates any plan.  :func:`metric_curves` optimises, for every part at
+once, by Sherbrooke's method: for each central level S_0 the dealers are allocated by marginal
+analysis (optimal, the dealers' EBO being separable and convex in each S_j once S_0 is fixed), the
+best plan for every total of units is the best over S_0, and the lower convex envelope of these
+points gives the steps for the budget allocation of :func:`spareopt.policy.budget.greedy_steps`.
+:func:`metric_dealer_stock` turns a part's chosen (S_0, total) back into its dealers' stock.
+:func:`metric_steps` is the older one-unit-at-a-time marginal analysis; it is not optimal, because
+central stock's effect on the dealers is not convex in S_0 (Sherbrooke 2004, section 3.3).
 
 References
 ----------
@@ -31,7 +35,9 @@ Sherbrooke, C. C. (1968), "METRIC: A Multi-Echelon Technique for Recoverable Ite
 Palm, C. (1938), "Analysis of the Erlang traffic formulae for busy-signal arrangements",
 *Ericsson Technics* 4, 39-58.
 
-Sherbrooke, C. C. (2004), *Optimal Inventory Modeling of Systems*, 2nd ed., Kluwer, chapter 5.
+Sherbrooke, C. C. (2004), *Optimal Inventory Modeling of Systems*, 2nd ed., Kluwer, chapter 3
+(METRIC's optimisation: one dealer allocation per central level and the convex envelope over them;
+the worked example of 5 bases) and chapter 5.
 """
 
 from __future__ import annotations
@@ -45,7 +51,7 @@ from scipy import special
 from .budget import Steps
 from .service import POISSON, _cdf, _loss
 
-__all__ = ["MetricPlan", "metric_backorders", "metric_steps"]
+__all__ = ["MetricCurves", "MetricPlan", "metric_backorders", "metric_curves", "metric_dealer_stock", "metric_steps"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -255,3 +261,266 @@ def metric_steps(
         level = np.arange(n_blocks) - first_at[np.cumsum(b_first) - 1] + 1  # units of the part so far
     steps = Steps(b_part, level, b_units * cost[b_part], b_gain, b_first)
     return MetricSteps(steps, unit_part, unit_where, block)
+
+
+@dataclass(frozen=True, eq=False)
+class MetricCurves:
+    """Every part's best two-echelon plan for each total of units, and the steps of their convex envelopes.
+
+    The points are flat arrays grouped by part, by total ascending: the total 0 up to the total where
+    the part's expected backorders are least (more units would remove less than ``tail`` each).
+    """
+
+    point_part: np.ndarray
+    """The part of each point."""
+    point_units: np.ndarray
+    """x: the part's total units, central + dealers."""
+    point_central: np.ndarray
+    """S_0 of the best plan with that total (the dealers take the other x - S_0 by marginal analysis)."""
+    point_backorders: np.ndarray
+    """The least expected dealer backorders sum_j EBO_j with that total."""
+    point_efficient: np.ndarray
+    """The point is a vertex of the part's lower convex envelope (an efficient point)."""
+    steps: Steps
+    """One unit each along the envelope, for :func:`spareopt.policy.budget.greedy_steps` (row = part,
+    level = the total once taken, gain = the envelope's backorders removed by that unit)."""
+    step_point: np.ndarray
+    """The point of each step's total: the plan a part gets when its last step taken is that one."""
+
+
+def _dealer_units(p: np.ndarray, lam: np.ndarray, t: np.ndarray, rows: np.ndarray, delay: np.ndarray,
+                  tail: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The dealers' units of the given rows at the given central wait, by part then gain descending.
+
+    A dealer's unit S + 1 removes P(X_j > S) backorders; a row's units stop where that falls below
+    ``tail``.  Returns the pipeline mean of each row, and the row and gain of every unit.
+    """
+    mean = lam[rows] * (t[rows] + delay[p[rows]])
+    count = np.zeros(len(rows), dtype=np.int64)
+    alive = np.flatnonzero(mean > 0)
+    level = 0
+    while alive.size:
+        keep = special.pdtrc(level, mean[alive]) >= tail
+        alive = alive[keep]
+        count[alive] += 1
+        level += 1
+    unit_at = np.repeat(np.arange(len(rows)), count)
+    start = np.cumsum(count) - count
+    unit_level = np.arange(len(unit_at)) - start[unit_at]
+    gain = special.pdtrc(unit_level, mean[unit_at])
+    lay = np.lexsort((-gain, p[rows][unit_at]))
+    return mean, rows[unit_at[lay]], gain[lay]
+
+
+def _lower_hull(group: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Which points (grouped, x ascending, y falling) are vertices of their group's lower convex envelope.
+
+    Passes drop every point whose next unit gains as much per unit as its last, (y_i - y_{i+1}) /
+    (x_{i+1} - x_i) >= (y_{i-1} - y_i) / (x_i - x_{i-1}) (on or above the chord of its two neighbours),
+    until none is left; a dropped point lies above a chord of points of the set, so it is no vertex,
+    and what remains is convex.  The gains are computed as the steps compute them, so the steps' gains
+    strictly fall within a part, in floating point too.
+    """
+    keep = np.arange(len(x))
+    while keep.size >= 3:
+        g, xk, yk = group[keep], x[keep], y[keep]
+        inner = (g[1:-1] == g[:-2]) & (g[1:-1] == g[2:])
+        before = (yk[:-2] - yk[1:-1]) / (xk[1:-1] - xk[:-2])
+        after = (yk[1:-1] - yk[2:]) / (xk[2:] - xk[1:-1])
+        bad = inner & (after >= before)
+        if not bad.any():
+            break
+        mask = np.ones(keep.size, dtype=bool)
+        mask[1:-1] = ~bad
+        keep = keep[mask]
+    vertex = np.zeros(len(x), dtype=bool)
+    vertex[keep] = True
+    return vertex
+
+
+def metric_curves(
+    part: ArrayLike,
+    dealer_rate: ArrayLike,
+    central_lead_days: ArrayLike,
+    transfer_days: ArrayLike,
+    unit_cost: ArrayLike,
+    *,
+    tail: float = 1e-4,
+    central: bool = True,
+) -> MetricCurves:
+    r"""Every part's optimal two-echelon plans and their convex envelope, all parts at once (Sherbrooke).
+
+    Parameters
+    ----------
+    part, dealer_rate, central_lead_days, transfer_days
+        As for :func:`metric_backorders` (``central_lead_days`` per part, any time unit matching
+        ``dealer_rate``).
+    unit_cost : array_like, shape (k,)
+        c, the cost of one unit of each part, central or dealer (> 0).
+    tail : float
+        A dealer's units stop where the next removes less than this many backorders; the central
+        levels stop at the first S_0 with EBO_0(S_0) < ``tail``.
+    central : bool
+        False: S_0 = 0 only (the "all stock at dealers" comparison).
+
+    Returns
+    -------
+    MetricCurves
+
+    Notes
+    -----
+    For a fixed S_0 the dealers' backorders :math:`\sum_j \text{EBO}_j(S_j \mid S_0)` are separable
+    and convex in each S_j, so marginal analysis (each next unit to the dealer whose
+    :math:`P(X_j > S_j)` is largest) gives the least backorders for every number n of dealer units:
+
+    .. math:: B(x) = \min_{S_0 \le x} \Big[\sum_j \lambda_j (T_j + \text{EBO}_0(S_0)/\lambda_0)
+              - G_{S_0}(x - S_0)\Big],
+
+    with :math:`G_{S_0}(n)` the sum of the n largest dealer gains at S_0, is then the optimum for
+    every total x of the part's units (Sherbrooke 2004, section 3.3).  B is not convex in x (central
+    stock's effect is not), so the budget is spent on its lower convex envelope: one step per unit,
+    each gaining the envelope's slope, so a part's gains per cost fall and marginal analysis across
+    parts is exact at the envelope's vertices.  A part whose last step taken lands between two
+    vertices gets the plan of B at its total, the optimum for that total.
+
+    The loop runs over central levels (S_0 = 0, 1, ... up to the part's bound), each one vector
+    operation over the dealer rows of the parts still going; the best plan per (part, total) is kept
+    in one flat array.
+
+    References
+    ----------
+    Sherbrooke, C. C. (2004), *Optimal Inventory Modeling of Systems*, 2nd ed., Kluwer, section 3.3.
+
+    Examples
+    --------
+    Sherbrooke's chapter-3 example: 5 bases of 18.56 units a year each, 0.0125 year from the depot,
+    whose lead time is 0.02531 year.  With 7 units the optimum is 2 at the depot and 1 at each base,
+    0.3269 backorders (the one-unit-at-a-time greedy gave 3; 1,1,1,1,0 and 0.4662).
+
+    >>> c = metric_curves([0] * 5, [18.56] * 5, [0.02531], 0.0125, [1.0])
+    >>> i = int(np.flatnonzero(c.point_units == 7)[0])
+    >>> int(c.point_central[i]), round(float(c.point_backorders[i]), 4)
+    (2, 0.3269)
+    >>> metric_dealer_stock([0] * 5, [18.56] * 5, [0.02531], 0.0125, [2], [7]).tolist()
+    [1.0, 1.0, 1.0, 1.0, 1.0]
+    """
+    p = np.asarray(part, dtype=np.int64)
+    lam = np.asarray(dealer_rate, dtype=np.float64)
+    t0 = np.asarray(central_lead_days, dtype=np.float64)
+    t = np.broadcast_to(np.asarray(transfer_days, dtype=np.float64), lam.shape)
+    cost = np.asarray(unit_cost, dtype=np.float64)
+    k = len(t0)
+    lam0 = np.bincount(p, weights=lam, minlength=k)
+    has = lam0 > 0
+    # the central bound: the first S_0 whose EBO_0 is below the tail (parts without demand: none)
+    bound = np.zeros(k, dtype=np.int64)
+    going = np.flatnonzero(has)
+    level = 0
+    while going.size:
+        ebo0 = _poisson_loss(np.full(going.size, float(level)), lam0[going] * t0[going])
+        going = going[ebo0 >= tail]
+        if not central:
+            break
+        level += 1
+        bound[going] = level
+    rows = np.argsort(p, kind="stable")
+    rows = rows[has[p[rows]]]
+    # S_0 = 0 first: it has the most dealer units, so it sizes each part's points (0 .. N(0) + bound)
+    _, delay = _central(lam0, t0, np.zeros(k))
+    mean, unit_row, gain = _dealer_units(p, lam, t, rows, delay, tail)
+    n0 = np.bincount(p[unit_row], minlength=k)
+    size = np.where(has, n0 + bound + 1, 0)
+    offset = np.cumsum(size) - size
+    best = np.full(int(size.sum()), np.inf)
+    best_central = np.zeros(len(best), dtype=np.int64)
+    for s0 in range(int(bound.max()) + 1 if has.any() else 0):
+        if s0 > 0:
+            rows = rows[bound[p[rows]] >= s0]
+            _, delay = _central(lam0, t0, np.full(k, float(s0)))
+            mean, unit_row, gain = _dealer_units(p, lam, t, rows, delay, tail)
+        parts = np.unique(p[rows])
+        start_ebo = np.bincount(p[rows], weights=mean, minlength=k)  # no dealer stock: EBO_j(0) = m_j
+        up = p[unit_row]
+        first = np.r_[True, up[1:] != up[:-1]] if up.size else np.zeros(0, bool)
+        total = np.cumsum(gain)
+        before = (total - gain)[first][np.cumsum(first) - 1] if up.size else total
+        rank = np.arange(len(up)) - np.flatnonzero(first)[np.cumsum(first) - 1] + 1 if up.size else up
+        at = np.r_[offset[parts] + s0, offset[up] + s0 + rank]
+        value = np.r_[start_ebo[parts], start_ebo[up] - (total - before)]
+        better = value < best[at]
+        best[at[better]] = value[better]
+        best_central[at[better]] = s0
+    # the points: each part's totals up to its least backorders
+    point_part = np.repeat(np.arange(k), size)
+    point_units = np.arange(len(best)) - offset[point_part]
+    filled = np.isfinite(best)
+    least = np.full(k, np.inf)
+    np.minimum.at(least, point_part[filled], best[filled])
+    last = np.full(k, len(best))
+    hit = np.flatnonzero(filled & (best <= least[point_part]))
+    np.minimum.at(last, point_part[hit], hit)  # the first total reaching the least
+    keep = filled & (np.arange(len(best)) <= last[point_part])
+    point_part, point_units = point_part[keep], point_units[keep]
+    point_central, point_backorders = best_central[keep], best[keep]
+    vertex = _lower_hull(point_part, point_units.astype(np.float64), point_backorders)
+    # the steps: every unit between two vertices gains the segment's slope
+    v = np.flatnonzero(vertex)
+    seg = np.flatnonzero(point_part[v][1:] == point_part[v][:-1])  # segment from v[seg] to v[seg + 1]
+    width = point_units[v[seg + 1]] - point_units[v[seg]]
+    slope = (point_backorders[v[seg]] - point_backorders[v[seg + 1]]) / width
+    step_point = np.repeat(v[seg], width) + np.arange(int(width.sum())) \
+        - np.repeat(np.cumsum(width) - width, width) + 1
+    step_gain = np.repeat(slope, width)
+    useful = step_gain >= tail  # the envelope's gains fall, so this drops each part's last steps
+    step_point, step_gain = step_point[useful], step_gain[useful]
+    step_row = point_part[step_point]
+    step_first = np.r_[True, step_row[1:] != step_row[:-1]] if step_row.size else np.zeros(0, bool)
+    steps = Steps(step_row, point_units[step_point].astype(np.int64), cost[step_row], step_gain, step_first)
+    return MetricCurves(point_part, point_units, point_central, point_backorders, vertex, steps, step_point)
+
+
+def metric_dealer_stock(
+    part: ArrayLike,
+    dealer_rate: ArrayLike,
+    central_lead_days: ArrayLike,
+    transfer_days: ArrayLike,
+    central_stock: ArrayLike,
+    total_units: ArrayLike,
+    *,
+    tail: float = 1e-4,
+) -> np.ndarray:
+    """The dealers' stock of every part's plan with S_0 central units and a total of x units.
+
+    The x - S_0 dealer units go by marginal analysis at S_0's wait, as in :func:`metric_curves`
+    (give it that function's points' ``point_central`` and ``point_units``).
+
+    Parameters
+    ----------
+    part, dealer_rate, central_lead_days, transfer_days
+        As for :func:`metric_backorders`.
+    central_stock, total_units : array_like of int, shape (k,)
+        S_0 and x per part (x >= S_0).
+    tail : float
+        As for :func:`metric_curves`.
+
+    Returns
+    -------
+    ndarray, shape (n,)
+        S_j per dealer row.
+    """
+    p = np.asarray(part, dtype=np.int64)
+    lam = np.asarray(dealer_rate, dtype=np.float64)
+    t0 = np.asarray(central_lead_days, dtype=np.float64)
+    t = np.broadcast_to(np.asarray(transfer_days, dtype=np.float64), lam.shape)
+    s0 = np.asarray(central_stock, dtype=np.float64)
+    want = np.asarray(total_units, dtype=np.int64) - s0.astype(np.int64)
+    k = len(t0)
+    lam0 = np.bincount(p, weights=lam, minlength=k)
+    rows = np.argsort(p, kind="stable")
+    rows = rows[(lam0 > 0)[p[rows]] & (want > 0)[p[rows]]]
+    _, delay = _central(lam0, t0, s0)
+    _, unit_row, _ = _dealer_units(p, lam, t, rows, delay, tail)
+    up = p[unit_row]
+    first = np.r_[True, up[1:] != up[:-1]] if up.size else np.zeros(0, bool)
+    rank = np.arange(len(up)) - np.flatnonzero(first)[np.cumsum(first) - 1] if up.size else up
+    return np.bincount(unit_row[rank < want[up]], minlength=len(lam)).astype(np.float64)

@@ -6,6 +6,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .._sort import group_codes, rank_in_group, rank_within_groups
+from .seed import CEIL_TOLERANCE
 
 __all__ = ["DECISIONS", "REASONS", "decide", "stocking_priority"]
 
@@ -132,6 +133,10 @@ def stocking_priority(
     rank).  Rows that are not ``dealer`` get 0 (no priority).  The seed ranks the
     parts it keeps by SSQ: "以安全库存值高低对必备储备件的优先级进行制定".
 
+    SSQs within the ceilings' float tolerance (``CEIL_TOLERANCE``, 1e-9) of each other
+    are a tie: 15/21 x 64 / 6 and 160/21 x 6 / 6 are both 160/21 exactly, but come out
+    of floating point as 7.6190476190476195 and 7.619047619047618, and MAD decides.
+
     Examples
     --------
     >>> stocking_priority(["dealer", "none", "dealer"], [2.0, 9.0, 5.0], [1.0, 1.0, 1.0]).tolist()
@@ -143,8 +148,22 @@ def stocking_priority(
     g = group_codes(group, n)
     o = np.arange(n) if order is None else np.asarray(order)
     rows = np.flatnonzero(stocked)
-    idx = rows[rank_within_groups(g[rows], [np.asarray(ssq, dtype=np.float64)[rows],
+    idx = rows[rank_within_groups(g[rows], [_tie_classes(np.asarray(ssq, dtype=np.float64)[rows]),
                                             np.asarray(mad, dtype=np.float64)[rows]], o[rows])]
     out = np.zeros(n, dtype=np.int64)
     out[idx] = rank_in_group(g[idx])
+    return out
+
+
+def _tie_classes(value: np.ndarray) -> np.ndarray:
+    """The values' ranks (float, ascending) where values within ``CEIL_TOLERANCE`` of their neighbour share one.
+
+    NaN stays NaN.
+    """
+    ordered = np.sort(value)  # NaN last
+    known = ~np.isnan(ordered)
+    new = np.r_[True, np.diff(ordered) > CEIL_TOLERANCE] & known
+    rank = np.cumsum(new).astype(np.float64)
+    out = rank[np.searchsorted(ordered, value)]
+    out[np.isnan(value)] = np.nan
     return out

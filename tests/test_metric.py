@@ -1,0 +1,156 @@
+"""Two echelons (spareopt.policy.metric): Sherbrooke's optimisation against exhaustive enumeration."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from spareopt.policy.budget import greedy_steps, step_order
+from spareopt.policy.metric import metric_backorders, metric_curves, metric_dealer_stock
+
+TAIL = 1e-4
+
+
+def _splits(total: int, bins: int) -> np.ndarray:
+    """Every way of putting ``total`` units in ``bins`` places (rows)."""
+    out = [np.array(c) for c in itertools.combinations_with_replacement(range(bins), total)]
+    return np.array([np.bincount(c, minlength=bins) for c in out]) if total else np.zeros((1, bins), np.int64)
+
+
+def _enumerated(rate: np.ndarray, lead: float, transfer: np.ndarray, most: int) -> np.ndarray:
+    """The least dealer backorders of one part for every total 0..most, over every (S_0; S_1..S_n) split."""
+    n = len(rate)
+    best = []
+    for total in range(most + 1):
+        plans = _splits(total, n + 1)  # column 0 is S_0
+        k = len(plans)
+        part = np.repeat(np.arange(k), n)
+        ebo = metric_backorders(part, np.tile(rate, k), plans[:, 1:].ravel(), plans[:, 0], np.full(k, lead),
+                                np.tile(transfer, k)).dealer_backorders
+        best.append(np.bincount(part, weights=ebo, minlength=k).min())
+    return np.array(best)
+
+
+# Sherbrooke (2004), Optimal Inventory Modeling of Systems, chapter 3: 5 identical bases of demand 23.2 a
+# year, repaired at the base with chance 0.2 in 0.01 year, else ordered from the depot (order-and-ship 0.01
+# year, depot turnaround 0.02531 year).  A base's pipeline 23.2 (0.2 x 0.01 + 0.8 (0.01 + delay)) is
+# 18.56 (0.0125 + delay): a dealer of 18.56 a year, 0.0125 year from the central warehouse.
+SHERBROOKE_RATE = np.full(5, 18.56)
+SHERBROOKE_LEAD = 0.02531
+SHERBROOKE_TRANSFER = np.full(5, 0.0125)
+# total units: (S_0, EBO) at the optimum, as the book's table gives them
+SHERBROOKE_OPTIMUM = {6: (1, 0.5743), 7: (2, 0.3269), 12: (2, 0.0393), 13: (3, 0.0197)}
+
+
+def test_sherbrooke_chapter_3_five_bases_optimum_at_every_total():
+    curves = metric_curves([0] * 5, SHERBROOKE_RATE, [SHERBROOKE_LEAD], SHERBROOKE_TRANSFER, [1.0])
+    enumerated = _enumerated(SHERBROOKE_RATE, SHERBROOKE_LEAD, SHERBROOKE_TRANSFER, 16)
+    assert curves.point_units[:17].tolist() == list(range(17))
+    assert curves.point_backorders[:17] == pytest.approx(enumerated, rel=1e-9, abs=1e-12)
+    for total, (central, ebo) in SHERBROOKE_OPTIMUM.items():
+        assert curves.point_central[total] == central
+        assert curves.point_backorders[total] == pytest.approx(ebo, abs=5e-5)
+        assert curves.point_efficient[total]  # the book's four plans are vertices of the envelope
+        dealers = metric_dealer_stock([0] * 5, SHERBROOKE_RATE, [SHERBROOKE_LEAD], SHERBROOKE_TRANSFER, [central],
+                                      [total])
+        assert dealers.sum() == total - central and dealers.max() - dealers.min() <= 1
+        plan = metric_backorders([0] * 5, SHERBROOKE_RATE, dealers, [central], [SHERBROOKE_LEAD], SHERBROOKE_TRANSFER)
+        assert plan.dealer_backorders.sum() == pytest.approx(curves.point_backorders[total], rel=1e-9)
+    # the budget at 1 a unit buys the optimum at every total (one part: every total is a plan of its own)
+    for total in range(1, 17):
+        taken = greedy_steps(curves.steps, float(total))
+        assert curves.steps.level[taken].max() == total
+
+
+def _network(draw_parts, draw_dealers, rng):
+    rates, leads, transfers, costs = [], [], [], []
+    for _ in range(draw_parts):
+        n = int(draw_dealers[len(rates)])
+        rates.append(rng.uniform(0.002, 0.1, n))
+        leads.append(rng.uniform(3.0, 40.0))
+        transfers.append(rng.uniform(0.5, 10.0, n))
+        costs.append(float(rng.integers(1, 4)))
+    return rates, leads, transfers, costs
+
+
+def _network_points(curves, n_parts: int):
+    """The network's curve, the steps in marginal-analysis order: each prefix's cost, backorders removed, every
+    part's total, and whether every part is at a vertex of its envelope (an efficient point of the network)."""
+    order = step_order(curves.steps)
+    spent = np.cumsum(curves.steps.cost[order])
+    gained = np.cumsum(curves.steps.gain[order])
+    totals = np.zeros((len(order), n_parts), dtype=np.int64)
+    vertex = np.zeros((len(order), n_parts), dtype=bool)
+    now = np.zeros(n_parts, dtype=np.int64)
+    at = np.ones(n_parts, dtype=bool)
+    for j, s in enumerate(order):
+        row = curves.steps.row[s]
+        now[row] = curves.steps.level[s]
+        at[row] = curves.point_efficient[curves.step_point[s]]
+        totals[j], vertex[j] = now, at
+    return spent, gained, totals, vertex.all(axis=1)
+
+
+def _part_ebo(curves, part: int, total: int) -> float:
+    return float(curves.point_backorders[(curves.point_part == part) & (curves.point_units == total)][0])
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.integers(1, 3), st.lists(st.integers(2, 4), min_size=3, max_size=3), st.integers(0, 2**32 - 1))
+def test_metric_curves_equal_enumeration_on_small_networks(n_parts, n_dealers, seed):
+    """Random small networks: every part's best plan per total equals enumeration; at every efficient point
+    of the network's curve (each part at a vertex) the backorders equal the enumerated optimum for its cost,
+    and between them the budget's plan is within one step of it."""
+    rates, leads, transfers, costs = _network(n_parts, n_dealers, np.random.default_rng(seed))
+    most = 8
+    part = np.concatenate([np.full(len(r), i) for i, r in enumerate(rates)])
+    curves = metric_curves(part, np.concatenate(rates), leads, np.concatenate(transfers), costs)
+    enumerated = [_enumerated(r, lead, t, most) for r, lead, t in zip(rates, leads, transfers)]
+    for i in range(n_parts):
+        mine = curves.point_part == i
+        units, ebo = curves.point_units[mine], curves.point_backorders[mine]
+        upto = units <= most
+        # the curve stops where more units remove less than the tail; beyond it the enumeration still finds crumbs
+        assert ebo[upto] == pytest.approx(enumerated[i][units[upto]], rel=1e-9, abs=TAIL * most)
+        assert (np.diff(curves.steps.gain[curves.steps.row == i]) <= 0).all()  # the envelope's gains fall
+    spent, gained, totals, efficient = _network_points(curves, n_parts)
+    start = sum(e[0] for e in enumerated)
+    limit = most * min(costs)  # no plan within this cost has more than `most` units of a part
+    biggest = curves.steps.gain.max() if len(curves.steps) else 0.0
+    for j in np.flatnonzero(spent <= limit):
+        best = min(sum(enumerated[i][x[i]] for i in range(n_parts))
+                   for x in itertools.product(range(most + 1), repeat=n_parts)
+                   if sum(costs[i] * x[i] for i in range(n_parts)) <= spent[j] + 1e-9)
+        if efficient[j]:
+            assert start - gained[j] == pytest.approx(best, rel=1e-9, abs=TAIL * most * n_parts)
+        plan = sum(_part_ebo(curves, i, totals[j, i]) for i in range(n_parts))
+        assert best - 1e-9 <= plan <= best + biggest * max(costs) / min(costs) + TAIL * most * n_parts
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(1, 3), st.lists(st.integers(2, 4), min_size=3, max_size=3), st.integers(0, 2**32 - 1))
+def test_two_echelons_never_worse_than_the_dealers_alone(n_parts, n_dealers, seed):
+    """S_0 = 0 is one of the curves under the envelope: each part's best per total is at most the dealers-only
+    one, and at every efficient point the network's backorders are at most the dealers-only greedy's."""
+    rates, leads, transfers, costs = _network(n_parts, n_dealers, np.random.default_rng(seed))
+    part = np.concatenate([np.full(len(r), i) for i, r in enumerate(rates)])
+    args = (part, np.concatenate(rates), leads, np.concatenate(transfers), costs)
+    both, flat = metric_curves(*args), metric_curves(*args, central=False)
+    assert (flat.point_central == 0).all()
+    for i in range(n_parts):
+        a = both.point_backorders[both.point_part == i]
+        b = flat.point_backorders[flat.point_part == i]
+        n = min(len(a), len(b))
+        assert (a[:n] <= b[:n] + 1e-12).all()
+    spent, _, totals, efficient = _network_points(both, n_parts)
+    for j in np.flatnonzero(efficient):
+        flat_taken = greedy_steps(flat.steps, float(spent[j]))
+        flat_totals = np.zeros(n_parts, dtype=np.int64)
+        np.maximum.at(flat_totals, flat.steps.row[flat_taken], flat.steps.level[flat_taken])
+        ours = sum(_part_ebo(both, i, totals[j, i]) for i in range(n_parts))
+        theirs = sum(_part_ebo(flat, i, flat_totals[i]) for i in range(n_parts))
+        assert ours <= theirs + 1e-9
