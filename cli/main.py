@@ -15,7 +15,6 @@ import click
 import spareopt
 from spareopt.columns import parse_column_option
 from spareopt.engine import ENGINES
-from spareopt.engine import UsageError as EngineUsageError
 from spareopt.engine import run as run_job
 from spareopt.calibration import plot_calibration
 from spareopt.evaluation import format_totals, plot_totals
@@ -25,6 +24,7 @@ from spareopt.io import FORMATS, check_figure_path, check_table_path, write_figu
 from spareopt.operations import OPERATIONS_STAGES, plot_kpi
 from spareopt.phaseout import LAST_BUY_STAGES
 from spareopt.pipeline import STAGES
+from spareopt.policy.metric import OBJECTIVES
 from spareopt.report import report_lines, summary_items
 from spareopt.supersession import superseded_mapping
 
@@ -32,12 +32,12 @@ _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 class _Group(click.Group):
-    """Turns every :class:`spareopt.SpareoptError` into ``Error: ...`` and exit code 1."""
+    """Turns every :class:`spareopt.SpareoptError` into ``Error: ...`` and exit code 1 (2 for a usage error)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except EngineUsageError as exc:  # an engine option that does not fit the input: a usage error
+        except spareopt.UsageError as exc:  # options that do not fit together or the input: a usage error
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(2)
         except spareopt.SpareoptError as exc:
@@ -489,20 +489,25 @@ def last_buy(history: str, parts: str | None, config: str | None, as_of: str | N
 @click.option("--max-volume", type=float, metavar="V", help="Shelf capacity: sum of unit_volume x stock_level "
               "(master column unit_volume). Solved as an integer programme (pulp): for small catalogues.")
 @click.option("--echelons", type=click.IntRange(1, 2), default=1, show_default=True,
-              help="2: the central transit warehouse and the dealers together, one network budget, minimising the "
-                   "dealers' expected backorders (Sherbrooke's METRIC).")
+              help="2: the central transit warehouse and the dealers together, one network budget (Sherbrooke's "
+                   "METRIC).")
 @click.option("--transfer-days", type=float, metavar="D", help="--echelons 2: days from the central warehouse to a "
               "dealer. Default: config transfer_days (2).")
+@click.option("--objective", type=click.Choice(OBJECTIVES), help="--echelons 2: what the plan minimises. fill: the "
+              "demand missed at the dealers' shelves (the highest expected fill rate); backorders: the dealers' "
+              "expected backorders (Sherbrooke's measure: the fewest units waiting, central stock first). Default: "
+              "config objective (fill).")
 @click.option("--curve", metavar="FILE", help="Also write the stock-to-service curve (stock_value, "
               "expected_fill_rate) and the plans on it to FILE; with --echelons 2, the comparison of plans.")
 @click.option("--plot", metavar="FILE.png", help="Draw the stock-to-service curve with the seed, current and "
-              "optimised plans on it; with --echelons 2, the expected backorders of the two-echelon and the "
-              "dealers-only plans against the stock value, with the seed's plan.")
+              "optimised plans on it; with --echelons 2, the expected fill rate (or backorders) of the two-echelon "
+              "and the dealers-only plans against the stock value, with the seed's plan.")
 @output_options
 def optimize_command(history: str, parts: str | None, config: str | None, as_of: str | None,
                      columns: dict[str, str], encoding: str | None, supersessions: str | None,
                      show_superseded: str | None, budget: float, budget_per: str, class_minimums: bool,
-                     max_volume: float | None, echelons: int, transfer_days: float | None, curve: str | None,
+                     max_volume: float | None, echelons: int, transfer_days: float | None, objective: str | None,
+                     curve: str | None,
                      plot: str | None, output: str | None, fmt: str | None, quiet: bool) -> None:
     """The stock levels that fill the most expected demand for a budget (HISTORY; - reads CSV from stdin).
 
@@ -521,7 +526,10 @@ def optimize_command(history: str, parts: str | None, config: str | None, as_of:
     then its dealer rows (dealer, part, description, location, stock_level,
     unit_cost, stock_value, expected_demand, expected_backorders,
     expected_fill_rate), compared in the report with the same budget all at the
-    dealers and with the seed's rules.
+    dealers and with the seed's rules: fill rate, backorders and the mean wait.
+    The plan meets the most demand from the dealers' shelves (--objective fill)
+    or leaves the fewest units waiting (--objective backorders), and is never
+    worse by its objective than the same budget all at the dealers.
 
     \b
     Example:
@@ -534,7 +542,7 @@ def optimize_command(history: str, parts: str | None, config: str | None, as_of:
     with _Progress(len(STAGES) + 1, quiet) as progress:
         table = spareopt.optimize(history, parts, config, as_of, budget=budget, budget_per=budget_per,
                                   class_minimums=class_minimums, max_volume=max_volume, echelons=echelons,
-                                  transfer_days=transfer_days, columns=columns,
+                                  transfer_days=transfer_days, objective=objective, columns=columns,
                                   encoding=encoding, supersessions=supersessions, progress=progress)
         progress("write the output")
         figure = None if plot is None else plot_curve(table)

@@ -10,7 +10,7 @@ read -> clean -> demand matrix -> classify -> forecast -> policy -> must-stock l
 from .calibration import calibration_table
 from .classify import abc
 from .config import Config, PartDefaults, load_config
-from .errors import ConfigError, InfeasibleError, InputError, SpareoptError
+from .errors import ConfigError, InfeasibleError, InputError, SpareoptError, UsageError
 from .evaluation import evaluate
 from .forecast import half_year_quantity, mad
 from .history import DemandMatrix, History, demand_matrix, load_history
@@ -40,6 +40,7 @@ __all__ = [
     "PartsMaster",
     "SpareoptError",
     "Stock",
+    "UsageError",
     "__version__",
     "abc",
     "calibration_table",

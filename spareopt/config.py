@@ -40,6 +40,7 @@ from .forecast.intermittent import AUTO_METHODS, FORECASTERS
 from .forecast.lead_time import LEAD_TIME_DEMAND_MODELS, OBSOLESCENCE
 from .policy.class_policy import ClassPolicyRule, check_class_policy
 from .policy.decline import DISTRIBUTIONS
+from .policy.metric import OBJECTIVES
 
 __all__ = ["Config", "PartDefaults", "load_config"]
 
@@ -204,6 +205,9 @@ class Config:
     part from the fit (the demand's scatter around the fitted decline, plus the error of the fit itself)."""
     transfer_days: float = 2.0
     """Two echelons (optimize --echelons 2): days from the central transit warehouse to a dealer."""
+    objective: str = "fill"
+    """Two echelons: what the plan minimises, "fill" (the demand missed at the dealers' shelves: the most demand
+    met at once) or "backorders" (the dealers' expected backorders, Sherbrooke's measure: the fewest units waiting)."""
     defaults: PartDefaults = field(default_factory=PartDefaults)
 
     def __post_init__(self) -> None:
@@ -316,6 +320,7 @@ class Config:
                f"must be one of {', '.join(LEAD_TIME_DEMAND_MODELS)}")
         _check(self.obsolescence in OBSOLESCENCE, "obsolescence", self.obsolescence,
                f"must be one of {', '.join(OBSOLESCENCE)}")
+        _check(self.objective in OBJECTIVES, "objective", self.objective, f"must be one of {', '.join(OBJECTIVES)}")
         for name, least in (("sma_months", 1), ("dispersion_window_months", 2), ("backtest_months", 0)):
             value = getattr(self, name)
             _check(float(value).is_integer() and value >= least, name, value, f"must be a whole number >= {least}")
@@ -461,7 +466,7 @@ def _coerce(f: dataclasses.Field, value: Any, name: str, where: str) -> Any:
 
 _NOT_NUMBERS = {"defaults", "abc_basis", "abc_cutoff", "mc_method", "criteria", "weights", "mc_joint_table",
                 "cycle_band_edges", "class_policy", "policy", "forecast_method", "auto_methods", "distribution",
-                "lead_time_demand", "low_volume_basis", "fill_rate_scope", "obsolescence"}
+                "lead_time_demand", "low_volume_basis", "fill_rate_scope", "obsolescence", "objective"}
 
 POLICIES = ("seed", "service-level")
 """Stock-level policies of the must-stock list (config ``policy``, ``--policy``)."""

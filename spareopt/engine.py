@@ -52,7 +52,7 @@ import pandas as pd
 from .backtest import DemandInputs, choose, demand_inputs, installed_base
 from .columns import HISTORY_COLUMNS, resolve_columns
 from .config import Config, load_config
-from .errors import ConfigError, InputError
+from .errors import ConfigError, InputError, UsageError
 from .history import DemandMatrix, History, _as_of_ordinal, _clean, _identifier_text, check_months, demand_matrix
 from .io import Table
 from .parts import PartsMaster, load_parts, new_parts, part_fields
@@ -94,10 +94,6 @@ PIECE_ROWS = 4_000_000
 
 PARTITION_LINES = 8_000_000
 """Default lines per partition (about 0.6 GB of peak memory per task at 36-60 months)."""
-
-
-class UsageError(ConfigError):
-    """An engine option that does not fit the input (the CLI exits 2)."""
 
 
 # -- the Parquet history, in pieces ------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The small tree of errors that spareopt raises.
 
 The CLI catches :class:`SpareoptError` in one place, prints ``Error: <message>``
-on stderr and exits with status 1.  Library users catch the same classes.
+on stderr and exits with status 1 (2 for a :class:`UsageError`).  Library users catch the same classes.
 Every message names what was wrong (file, row, column, value) and how to fix it.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["SpareoptError", "InputError", "ConfigError", "InfeasibleError", "format_examples"]
+__all__ = ["SpareoptError", "InputError", "ConfigError", "UsageError", "InfeasibleError", "format_examples"]
 
 
 class SpareoptError(Exception):
@@ -22,6 +22,10 @@ class InputError(SpareoptError, ValueError):
 
 class ConfigError(SpareoptError, ValueError):
     """A configuration key or value that is unknown or out of range."""
+
+
+class UsageError(ConfigError):
+    """Options that do not fit together, or an option that does not fit the input (the CLI exits 2)."""
 
 
 class InfeasibleError(SpareoptError):

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .config import Config, load_config
-from .errors import ConfigError, InfeasibleError, InputError, format_examples
+from .errors import ConfigError, InfeasibleError, InputError, UsageError, format_examples
 from .history import History
 from .io import new_figure
 from .parts import PartsMaster
@@ -206,6 +206,7 @@ def optimize(
     max_volume: float | None = None,
     echelons: int = 1,
     transfer_days: float | None = None,
+    objective: str | None = None,
     columns: Mapping[str, str] | None = None,
     encoding: str | None = None,
     supersessions: Source | Supersessions | None = None,
@@ -232,10 +233,16 @@ def optimize(
         With it, the levels come from an integer programme (pulp) instead of the greedy.
     echelons : {1, 2}
         2: the central transit warehouse and the dealers, optimised jointly under one network
-        budget to minimise the dealers' expected backorders (Sherbrooke's METRIC,
-        :mod:`spareopt.policy.metric`); one extra row per part has ``location`` = ``central``.
+        budget (Sherbrooke's METRIC, :mod:`spareopt.policy.metric`); one extra row per part has
+        ``location`` = ``central``.
     transfer_days : float, optional
         Two echelons: days from the central warehouse to a dealer (config ``transfer_days``, 2).
+    objective : {"fill", "backorders"}, optional
+        Two echelons: what the plan minimises (config ``objective``, ``fill``).  ``fill``: the
+        demand missed at the dealers' shelves, so the highest expected fill rate, the measure of one
+        echelon; central stock is bought where it raises the dealers' fill.  ``backorders``: the
+        dealers' expected backorders (Sherbrooke's measure), the fewest units waiting, which at a
+        small budget can put every unit at the central warehouse and fill nothing from a shelf.
 
     Returns
     -------
@@ -289,8 +296,11 @@ def optimize(
     if echelons not in (1, 2):
         raise ConfigError(f"echelons must be 1 (dealers) or 2 (central transit warehouse + dealers); got {echelons!r}")
     if echelons == 2 and (budget_per != "network" or max_volume is not None or class_minimums):
-        raise ConfigError("two echelons take one network budget, without max_volume or class minimums")
-    cfg = _override(load_config(config), transfer_days=transfer_days)
+        raise UsageError("two echelons take one network budget, without max_volume or class minimums")
+    cfg = _override(load_config(config), transfer_days=transfer_days, objective=objective)
+    if echelons == 1 and cfg.objective != "fill":
+        raise UsageError(f"objective {cfg.objective} is for two echelons (echelons = 2); one echelon maximises the "
+                          "expected fill rate")
     run = _load(history, parts, cfg, as_of, columns, encoding, step, supersessions=supersessions, plan_new=True)
     step(STAGES[3])
     plan = _decide(run, "seed")
@@ -576,8 +586,9 @@ def curve_table(table: pd.DataFrame) -> pd.DataFrame:
 def plot_curve(table: pd.DataFrame, *, title: str | None = None) -> Any:
     """The stock-to-service curve with the seed, current and optimised plans marked (a matplotlib Figure).
 
-    With two echelons: the expected backorders against the stock value, of the two-echelon plans and of
-    the plans with all stock at the dealers, with the comparison's three plans marked.
+    With two echelons: the expected fill rate at the dealers (objective ``fill``) or the expected
+    backorders (``backorders``) against the stock value, of the two-echelon plans and of the plans with
+    all stock at the dealers, with the comparison's three plans marked.
     """
     if "echelon_curves" in table.attrs:
         return _plot_echelons(table, title)
@@ -602,21 +613,26 @@ def plot_curve(table: pd.DataFrame, *, title: str | None = None) -> Any:
 
 def _plot_echelons(table: pd.DataFrame, title: str | None) -> Any:
     curves, comparison = table.attrs["echelon_curves"], table.attrs["comparison"]
+    fill = "expected_fill_rate" in curves
     fig = new_figure(figsize=(7.5, 4.8), layout="constrained")
     ax = fig.add_subplot()
     for name, color in (("two echelons", "tab:blue"), ("all stock at dealers", "tab:orange")):
         curve = curves[curves["plan"] == name]
-        ax.plot(curve["stock_value"], curve["expected_backorders"], color=color, label=f"{name}: best for each budget")
+        y = curve["expected_fill_rate"] * 100 if fill else curve["expected_backorders"]
+        ax.plot(curve["stock_value"], y, color=color, label=f"{name}: best for each budget")
     for (_, row), marker in zip(comparison.iterrows(), "o^s"):
-        ax.plot(row["stock_value"], row["expected_backorders"], marker, markersize=8,
-                label=f"{row['plan']}: {row['expected_backorders']:,.2f} backorders at {row['stock_value']:,.0f}")
+        label = (f"{row['plan']}: fill {row['expected_fill_rate']:.1%}, wait {row['expected_wait_days']:,.1f} days"
+                 if fill else f"{row['plan']}: {row['expected_backorders']:,.2f} backorders")
+        ax.plot(row["stock_value"], row["expected_fill_rate"] * 100 if fill else row["expected_backorders"], marker,
+                markersize=8, label=f"{label} at {row['stock_value']:,.0f}")
     ax.set_xlim(0, max(2.0 * float(comparison["stock_value"].max()), 1.0))  # the tail only adds decimals
     ax.set_ylim(bottom=0)
     ax.set_xlabel("stock value")
-    ax.set_ylabel("expected dealer backorders")
-    ax.set_title(title or "two echelons: stock-to-backorders curves")
+    ax.set_ylabel("expected unit fill rate at the dealers (%)" if fill else "expected dealer backorders")
+    ax.set_title(title or ("two echelons: stock-to-service curves" if fill else
+                           "two echelons: stock-to-backorders curves"))
     ax.grid(alpha=0.3)
-    ax.legend(fontsize="small", loc="upper right")
+    ax.legend(fontsize="small", loc="lower right" if fill else "upper right")
     return fig
 
 
@@ -630,8 +646,9 @@ METRIC_COLUMNS = (
 
 
 def _two_echelons(run: _Run, plan: _Plan, budget: float) -> pd.DataFrame:
-    """Central warehouse + dealers under one budget, minimising the dealers' expected backorders (METRIC)."""
+    """Central warehouse + dealers under one budget, by the config's ``objective`` (METRIC, Sherbrooke's method)."""
     cfg = run.cfg
+    objective = cfg.objective
     keys = run.matrix.keys
     n_parts = len(keys["part"].cat.categories)
     part = run.part_code.astype(np.int64)
@@ -640,26 +657,30 @@ def _two_echelons(run: _Run, plan: _Plan, budget: float) -> pd.DataFrame:
     lead = run.fields["lead_time_days"].to_numpy(dtype=np.float64)
     transfer = cfg.transfer_days
     c = np.nan_to_num(cost_part)
-    central, dealer, steps, curve = _metric_plan(part, rate, lead, transfer, c, budget, central=True)
+    args = (part, rate, lead, transfer, c, budget)
+    central, dealer, steps, curve = _metric_plan(*args, central=True, objective=objective)
     result = metric_backorders(part, rate, dealer, central, lead, transfer)
     # the comparisons: the same budget with every unit at the dealers, and the seed's own plan
-    _, flat_units, _, flat_curve = _metric_plan(part, rate, lead, transfer, c, budget, central=False)
+    _, flat_units, _, flat_curve = _metric_plan(*args, central=False, objective=objective)
     at_dealers = metric_backorders(part, rate, flat_units, np.zeros(n_parts), lead, transfer)
-    if at_dealers.dealer_backorders.sum() < result.dealer_backorders.sum():
+    if _objective(at_dealers, rate, objective) < _objective(result, rate, objective):
         # a budget between two efficient points of a part's envelope can leave a plan short of the
         # dealers-only one: never return worse than S_0 = 0 everywhere, which is a plan too
         central, dealer, result = np.zeros(n_parts), flat_units, at_dealers
     seed_stock = np.where(plan.decision == 0, plan.max_stock, 0).astype(np.float64)
     seed = metric_backorders(part, rate, seed_stock, np.zeros(n_parts), lead, transfer)
     demand = rate * 365.25
+    plans = (result, at_dealers, seed)
     comparison = pd.DataFrame({
         "plan": ["two echelons (optimized)", "all stock at dealers (optimized)", "seed rules"],
         "stock_value": [float((c * central).sum() + (c[part] * dealer).sum()), float((c[part] * flat_units).sum()),
                         float((c[part] * seed_stock).sum())],
         "central_stock_value": [float((c * central).sum()), 0.0, 0.0],
-        "expected_backorders": [float(result.dealer_backorders.sum()), float(at_dealers.dealer_backorders.sum()),
-                                float(seed.dealer_backorders.sum())],
-        "expected_fill_rate": [_weighted(r.dealer_fill_rate, demand) for r in (result, at_dealers, seed)],
+        "expected_backorders": [float(r.dealer_backorders.sum()) for r in plans],
+        "expected_fill_rate": [_weighted(r.dealer_fill_rate, demand) for r in plans],
+        # Little's law: the mean wait of a unit of demand, backorders / demand rate (0 when met from the shelf)
+        "expected_wait_days": [float(r.dealer_backorders.sum() / rate.sum()) if rate.sum() > 0 else float("nan")
+                               for r in plans],
     })
     table = _metric_table(run, part, central, dealer, result, c, demand)
     table.attrs["comparison"] = comparison
@@ -671,7 +692,8 @@ def _two_echelons(run: _Run, plan: _Plan, budget: float) -> pd.DataFrame:
                                               else None, n_parts, None))
     report["optimize"] = {
         "budget": budget, "budget_per": "network", "spent": float(comparison["stock_value"].iloc[0]),
-        "method": "METRIC (Sherbrooke's convex envelope over central levels)", "echelons": 2, "transfer_days": transfer,
+        "method": f"METRIC (Sherbrooke's convex envelope over central levels), objective {objective}", "echelons": 2,
+        "objective": objective, "transfer_days": transfer,
         "rows_stocked": int((dealer > 0).sum()), "central_parts": int((central > 0).sum()),
         "expected_fill_rate": comparison["expected_fill_rate"].iloc[0], "expected_demand": float(demand.sum()),
         "steps": steps, "rows_without_unit_cost": int(np.isnan(cost_part[part]).sum()),
@@ -681,16 +703,29 @@ def _two_echelons(run: _Run, plan: _Plan, budget: float) -> pd.DataFrame:
     return table
 
 
+def _objective(plan: MetricPlan, rate: np.ndarray, objective: str) -> float:
+    """What the two-echelon plan minimises: the dealers' backorders, or their demand a day missed at the shelf."""
+    if objective == "backorders":
+        return float(plan.dealer_backorders.sum())
+    return float((rate * (1.0 - plan.dealer_fill_rate)).sum())
+
+
 def _metric_plan(part: np.ndarray, rate: np.ndarray, lead: np.ndarray, transfer: float, cost: np.ndarray,
-                 budget: float, *, central: bool) -> tuple[np.ndarray, np.ndarray, int, pd.DataFrame]:
+                 budget: float, *, central: bool, objective: str) -> tuple[np.ndarray, np.ndarray, int, pd.DataFrame]:
     """The central and dealer stock that marginal analysis on the parts' METRIC envelopes buys with the budget,
-    and the network's curve (stock value, expected backorders) along the envelopes' steps."""
-    curves = metric_curves(part, rate, lead, transfer, cost, central=central)
+    and the network's curve along the envelopes' steps: stock value against the expected backorders
+    (objective ``backorders``) or the expected fill rate (``fill``)."""
+    curves = metric_curves(part, rate, lead, transfer, cost, central=central, objective=objective)
     order = step_order(curves.steps)
     taken = greedy_steps(curves.steps, budget, order=order)
-    start = float(curves.point_backorders[curves.point_units == 0].sum())  # no stock anywhere
+    start = float(curves.point_value[curves.point_units == 0].sum())  # no stock anywhere
     value, gained = efficient_curve(curves.steps, 1.0, order=order)
-    curve = pd.DataFrame({"stock_value": value, "expected_backorders": np.maximum(start - gained, 0.0)})
+    left = np.maximum(start - gained, 0.0)
+    if objective == "fill":
+        demand = float(rate.sum())
+        curve = pd.DataFrame({"stock_value": value, "expected_fill_rate": 1.0 - left / demand if demand > 0 else left})
+    else:
+        curve = pd.DataFrame({"stock_value": value, "expected_backorders": left})
     n_parts = len(lead)
     # each part's plan is the point of its last step taken (a part's steps are taken as a prefix)
     point = np.full(n_parts, -1)
@@ -700,7 +735,7 @@ def _metric_plan(part: np.ndarray, rate: np.ndarray, lead: np.ndarray, transfer:
     units = np.zeros(n_parts, dtype=np.int64)
     s0[has] = curves.point_central[point[has]]
     units[has] = curves.point_units[point[has]]
-    dealer = metric_dealer_stock(part, rate, lead, transfer, s0, units)
+    dealer = metric_dealer_stock(part, rate, lead, transfer, s0, units, objective=objective)
     return s0, dealer, len(curves.steps), curve
 
 

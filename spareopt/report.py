@@ -159,12 +159,13 @@ def report_lines(report: Mapping[str, Any]) -> list[str]:
         for name, (value, rate) in o["markers"].items():
             lines.append(f"  {name}: stock value {value:,.2f}, expected fill rate {rate:.3f}")
         if o.get("echelons") == 2:
-            lines.append(f"  two echelons, transfer {o['transfer_days']:g} days; {o['central_parts']:,} parts held "
-                         "centrally too")
+            lines.append(f"  two echelons, objective {o['objective']}, transfer {o['transfer_days']:g} days; "
+                         f"{o['central_parts']:,} parts held centrally too")
             for row in o["comparison"]:
                 lines.append(f"  {row['plan']}: stock value {row['stock_value']:,.2f} (central "
-                             f"{row['central_stock_value']:,.2f}), expected dealer backorders "
-                             f"{row['expected_backorders']:,.2f}, fill rate {row['expected_fill_rate']:.3f}")
+                             f"{row['central_stock_value']:,.2f}), fill rate {row['expected_fill_rate']:.3f}, "
+                             f"expected dealer backorders {row['expected_backorders']:,.2f} (a unit of demand waits "
+                             f"{row['expected_wait_days']:,.2f} days on average)")
         if o.get("rows_without_unit_cost"):
             lines.append(f"  {o['rows_without_unit_cost']:,} rows with demand have no unit_cost and are not stocked")
         if o.get("min_stock"):

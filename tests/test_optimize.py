@@ -355,24 +355,6 @@ def test_golden_metric_two_dealers_one_central_warehouse():
     assert plan.dealer_fill_rate.tolist() == pytest.approx([np.exp(-pipe[0]), np.exp(-pipe[1]) * (1 + pipe[1])])
 
 
-def test_metric_marginal_analysis_against_enumeration():
-    """Two dealers and a central warehouse, 1 a unit: the greedy is within one step of the best plan."""
-    from spareopt.policy.metric import metric_backorders, metric_steps
-
-    rate, lead, transfer = np.array([0.05, 0.15]), np.array([40.0]), 3.0
-    ms = metric_steps([0, 0], rate, lead, transfer, [1.0])
-    for budget in (2.0, 4.0, 7.0, 10.0):
-        taken = greedy_steps(ms.steps, budget)
-        units = taken[ms.unit_block]
-        s0 = float((units & (ms.unit_where < 0)).sum())
-        s = np.bincount(ms.unit_where[units & (ms.unit_where >= 0)], minlength=2).astype(float)
-        assert s0 + s.sum() <= budget
-        ours = metric_backorders([0, 0], rate, s, [s0], lead, transfer).dealer_backorders.sum()
-        best = min(metric_backorders([0, 0], rate, [a, b], [c], lead, transfer).dealer_backorders.sum()
-                   for a in range(11) for b in range(11) for c in range(11) if a + b + c <= budget)
-        assert best - 1e-9 <= ours <= best + ms.steps.gain.max()
-
-
 def test_optimize_two_echelons_from_python_and_the_cli(files):
     table = spareopt.optimize(_history(), _master(), budget=300.0, echelons=2, transfer_days=3)
     assert table["stock_value"].sum() <= 300.0 + 1e-9
@@ -393,6 +375,44 @@ def test_optimize_two_echelons_from_python_and_the_cli(files):
     assert Path("network.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     curves = table.attrs["echelon_curves"]
     assert set(curves["plan"]) == {"two echelons", "all stock at dealers"}
+    for _, curve in curves.groupby("plan"):  # the default objective, fill: the fill rate rises with the stock
+        assert (np.diff(curve["stock_value"]) >= 0).all() and (np.diff(curve["expected_fill_rate"]) >= -1e-12).all()
+    assert comparison.loc["two echelons (optimized)", "expected_fill_rate"] >= \
+        comparison.loc["all stock at dealers (optimized)", "expected_fill_rate"] - 1e-12
+    assert table.attrs["report"]["optimize"]["objective"] == "fill"
+    assert run_cli("optimize", "sales.csv", "--budget", "1", "--echelons", "3").exit_code == 2
+
+
+def test_optimize_two_echelons_objective_backorders(files):
+    """--objective backorders: the fewest expected backorders, never more than the same budget at the dealers alone;
+    the fill objective's plan meets at least the dealers-only fill; each objective wins on its own measure."""
+    plans = {objective: spareopt.optimize(_history(), _master(), budget=300.0, echelons=2, objective=objective)
+             for objective in ("fill", "backorders")}
+    ours = {k: t.attrs["comparison"].set_index("plan").loc["two echelons (optimized)"] for k, t in plans.items()}
+    flat = plans["backorders"].attrs["comparison"].set_index("plan").loc["all stock at dealers (optimized)"]
+    assert ours["backorders"]["expected_backorders"] <= flat["expected_backorders"] + 1e-9
+    assert ours["backorders"]["expected_backorders"] <= ours["fill"]["expected_backorders"] + 1e-9
+    assert ours["fill"]["expected_fill_rate"] >= ours["backorders"]["expected_fill_rate"] - 1e-12
+    wait = ours["backorders"]["expected_wait_days"]  # Little's law: backorders / demand a day
+    demand = plans["backorders"].query("location == 'dealer'")["expected_demand"].sum() / 365.25
+    assert wait == pytest.approx(ours["backorders"]["expected_backorders"] / demand)
+    curves = plans["backorders"].attrs["echelon_curves"]
     for _, curve in curves.groupby("plan"):
         assert (np.diff(curve["stock_value"]) >= 0).all() and (np.diff(curve["expected_backorders"]) <= 1e-9).all()
-    assert run_cli("optimize", "sales.csv", "--budget", "1", "--echelons", "3").exit_code == 2
+    result = run_cli("optimize", "sales.csv", "--parts", "parts.csv", "--budget", "300", "--echelons", "2",
+                     "--objective", "backorders", "--plot", "network.png", "-o", "network.csv")
+    assert result.exit_code == 0, result.output
+    assert "two echelons, objective backorders" in result.output and "waits" in result.output
+    assert Path("network.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_optimize_objective_errors(files):
+    """An objective that does not exist, or backorders with one echelon: a usage error, nothing written."""
+    result = run_cli("optimize", "sales.csv", "--budget", "300", "--echelons", "2", "--objective", "cheapest",
+                     "-o", "out.csv")
+    assert result.exit_code == 2 and "cheapest" in result.output and not Path("out.csv").exists()
+    result = run_cli("optimize", "sales.csv", "--budget", "300", "--objective", "backorders", "-o", "out.csv")
+    assert result.exit_code == 2 and "two echelons" in result.output and not Path("out.csv").exists()
+    assert "Traceback" not in result.output
+    with pytest.raises(spareopt.ConfigError, match="objective must be one of fill, backorders"):
+        spareopt.optimize(_history(), _master(), {"objective": "Cheapest"}, budget=1.0, echelons=2)

@@ -20,12 +20,22 @@ approximates the dealer's pipeline as Poisson with that mean:
 
 :func:`metric_backorders` evaluates any plan.  :func:`metric_curves` optimises, for every part at
 once, by Sherbrooke's method: for each central level S_0 the dealers are allocated by marginal
-analysis (optimal, the dealers' EBO being separable and convex in each S_j once S_0 is fixed), the
-best plan for every total of units is the best over S_0, and the lower convex envelope of these
-points gives the steps for the budget allocation of :func:`spareopt.policy.budget.greedy_steps`.
-:func:`metric_dealer_stock` turns a part's chosen (S_0, total) back into its dealers' stock.
-:func:`metric_steps` is the older one-unit-at-a-time marginal analysis; it is not optimal, because
-central stock's effect on the dealers is not convex in S_0 (Sherbrooke 2004, section 3.3).
+analysis, the best plan for every total of units is the best over S_0, and the lower convex
+envelope of these points gives the steps for the budget allocation of
+:func:`spareopt.policy.budget.greedy_steps`.  :func:`metric_dealer_stock` turns a part's chosen
+(S_0, total) back into its dealers' stock.
+
+Two objectives (config ``objective``).  ``backorders`` minimises the dealers' expected backorders
+sum_j EBO_j, Sherbrooke's measure: separable and convex in each S_j once S_0 is fixed, so the
+dealers' marginal analysis is exact.  ``fill`` minimises the demand missed at the dealers' shelves,
+sum_j lambda_j P(X_j >= S_j): the fill rate a planner promises, the measure of the one-echelon
+optimizer.  Central stock cannot fill a dealer's shelf by itself (it shortens the dealers' waits),
+so at a small budget the backorder optimum can hold every unit centrally and fill nothing from a
+shelf; the fill optimum buys central stock only where it raises the dealers' fill.  Both keep S_0 = 0
+among their candidates, so neither is worse by its own measure than the same budget at the dealers
+alone.  Placing one unit at a time by the largest gain is not optimal, because central stock's
+effect on the dealers is not convex in S_0 (Sherbrooke 2004, section 3.3): that was spareopt's method
+before issue 21.
 
 References
 ----------
@@ -48,10 +58,11 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import special
 
-from .budget import Steps
+from ..errors import ConfigError
+from .budget import Steps, pool_steps
 from .service import POISSON, _cdf, _loss
 
-__all__ = ["MetricCurves", "MetricPlan", "metric_backorders", "metric_curves", "metric_dealer_stock", "metric_steps"]
+__all__ = ["OBJECTIVES", "MetricCurves", "MetricPlan", "metric_backorders", "metric_curves", "metric_dealer_stock"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -135,141 +146,15 @@ def _poisson_loss(s: np.ndarray, mean: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class MetricSteps:
-    """Every part's units in marginal-analysis order: where each goes and what it removes."""
-
-    steps: Steps
-    """Blocks of units for :func:`spareopt.policy.budget.greedy_steps` (row = part)."""
-    unit_part: np.ndarray
-    """The part of every single unit, in each part's order."""
-    unit_where: np.ndarray
-    """Where each unit goes: -1 the central warehouse, else the dealer row."""
-    unit_block: np.ndarray
-    """The block (step) of each unit."""
-
-
-def metric_steps(
-    part: ArrayLike,
-    dealer_rate: ArrayLike,
-    central_lead_days: ArrayLike,
-    transfer_days: ArrayLike,
-    unit_cost: ArrayLike,
-    *,
-    tail: float = 1e-4,
-    max_units: int = 10_000,
-    central: bool = True,
-) -> MetricSteps:
-    r"""The marginal-analysis sequence of every part's units, central or dealer, all parts at once.
-
-    Parameters
-    ----------
-    part, dealer_rate, central_lead_days, transfer_days
-        As for :func:`metric_backorders` (``central_lead_days`` per part).
-    unit_cost : array_like, shape (k,)
-        Cost of one unit of each part (> 0).
-    tail : float
-        A part stops once its next unit removes less than this many backorders.
-    max_units : int
-        Bound on the units of one part.
-    central : bool
-        False: every unit goes to a dealer (the "all stock at dealers" comparison).
-
-    Returns
-    -------
-    MetricSteps
-
-    Notes
-    -----
-    Starting from no stock, each pass gives every part its next unit where it removes the most
-    expected dealer backorders: the central warehouse (it shortens every dealer's wait) or a
-    dealer, whose next unit removes P(X_j > S_j) (Sherbrooke's METRIC marginal analysis).  When a
-    dealer unit wins, every dealer of the part whose next unit beats the central unit gets it in
-    the same pass (the central unit's gain can only fall as the dealers fill), so a part with
-    many dealers needs about as many passes as its deepest dealer has units.  The loop runs over
-    passes, each one vector operation over the dealer rows of the parts still going.
-    """
-    p = np.asarray(part, dtype=np.int64)
-    lam = np.asarray(dealer_rate, dtype=np.float64)
-    t0 = np.asarray(central_lead_days, dtype=np.float64)
-    t = np.broadcast_to(np.asarray(transfer_days, dtype=np.float64), lam.shape).copy()
-    cost = np.asarray(unit_cost, dtype=np.float64)
-    k = len(t0)
-    lam0 = np.bincount(p, weights=lam, minlength=k)
-    s0 = np.zeros(k)
-    s = np.zeros(len(lam))
-    order = np.argsort(p, kind="stable")  # dealer rows grouped by part
-    units_part, units_where, units_gain = [], [], []
-    active = np.flatnonzero(lam0 > 0)
-    live = np.zeros(k, dtype=bool)
-    rows = order
-    for _ in range(max_units):
-        if active.size == 0:
-            break
-        live[:] = False
-        live[active] = True
-        rows = rows[live[p[rows]]]  # the dealer rows of the parts still going: the set only shrinks
-        pr = p[rows]
-        start = np.flatnonzero(np.r_[True, pr[1:] != pr[:-1]])  # rows are grouped by part: one segment each
-        _, delay = _central(lam0, t0, s0)
-        _, delay_up = _central(lam0, t0, s0 + 1)
-        now = lam[rows] * (t[rows] + delay[pr])
-        up = lam[rows] * (t[rows] + delay_up[pr])
-        level = s[rows]
-        sf_now = special.pdtrc(level, now)  # P(X_j > S_j): the dealer's next unit
-        # E[(X - S)+] = m P(X >= S) - S P(X > S), at the wait of S_0 and of S_0 + 1
-        loss_now = now * np.where(level > 0, special.pdtrc(np.maximum(level - 1, 0), now), 1.0) - level * sf_now
-        loss_up = up * np.where(level > 0, special.pdtrc(np.maximum(level - 1, 0), up), 1.0) \
-            - level * special.pdtrc(level, up)
-        central_gain = np.zeros(k)
-        central_gain[pr[start]] = np.add.reduceat(loss_now - loss_up, start)
-        best = np.full(k, -1.0)
-        best[pr[start]] = np.maximum.reduceat(sf_now, start)
-        go_central = (central_gain[active] > best[active]) if central else np.zeros(len(active), dtype=bool)
-        to_central = active[go_central]
-        # every dealer whose next unit beats its part's central unit gets it in this pass: a dealer unit
-        # cannot raise the central unit's gain, so these units come before the next central one anyway
-        bar = np.full(k, np.inf)
-        bar[active[~go_central]] = central_gain[active[~go_central]] if central else -1.0
-        win = sf_now > bar[pr]
-        winners = rows[win]
-        units_part.append(np.r_[to_central, p[winners]])
-        units_where.append(np.r_[np.full(len(to_central), -1), winners])
-        units_gain.append(np.r_[central_gain[to_central], sf_now[win]])
-        s0[to_central] += 1
-        s[winners] += 1
-        gained = np.zeros(k)
-        gained[to_central] = central_gain[to_central]
-        if win.any():
-            w_start = np.flatnonzero(np.r_[True, pr[win][1:] != pr[win][:-1]])
-            gained[pr[win][w_start]] = np.maximum.reduceat(sf_now[win], w_start)
-        active = active[gained[active] >= tail]
-    unit_part = np.concatenate(units_part) if units_part else np.zeros(0, np.int64)
-    unit_where = np.concatenate(units_where) if units_where else np.zeros(0, np.int64)
-    unit_gain = np.concatenate(units_gain) if units_gain else np.zeros(0)
-    # every part's units by gain, descending: a location's units already fall in gain (a dealer's next unit
-    # removes P(X_j > S_j), smaller as S_j grows and the wait shrinks; a central unit's gain falls as S_0 and
-    # the dealers' stock grow), so any prefix is a plan; lexsort is stable, so ties keep the passes' order
-    lay = np.lexsort((-unit_gain, unit_part))
-    unit_part, unit_where, unit_gain = unit_part[lay], unit_where[lay], unit_gain[lay]
-    block = np.arange(len(unit_part))
-    n_blocks = len(block)
-    b_gain, b_units, b_part = unit_gain, np.ones(n_blocks), unit_part
-    b_first = np.r_[True, b_part[1:] != b_part[:-1]] if n_blocks else np.zeros(0, bool)
-    level = np.zeros(n_blocks, dtype=np.int64)
-    if n_blocks:
-        first_at = np.flatnonzero(b_first)
-        level = np.arange(n_blocks) - first_at[np.cumsum(b_first) - 1] + 1  # units of the part so far
-    steps = Steps(b_part, level, b_units * cost[b_part], b_gain, b_first)
-    return MetricSteps(steps, unit_part, unit_where, block)
-
-
-@dataclass(frozen=True, eq=False)
 class MetricCurves:
     """Every part's best two-echelon plan for each total of units, and the steps of their convex envelopes.
 
     The points are flat arrays grouped by part, by total ascending: the total 0 up to the total where
-    the part's expected backorders are least (more units would remove less than ``tail`` each).
+    the part's objective is least (more units would gain less than ``tail`` each).
     """
+
+    objective: str
+    """What the plans minimise: ``backorders`` or ``fill`` (:func:`metric_curves`)."""
 
     point_part: np.ndarray
     """The part of each point."""
@@ -277,38 +162,57 @@ class MetricCurves:
     """x: the part's total units, central + dealers."""
     point_central: np.ndarray
     """S_0 of the best plan with that total (the dealers take the other x - S_0 by marginal analysis)."""
-    point_backorders: np.ndarray
-    """The least expected dealer backorders sum_j EBO_j with that total."""
+    point_value: np.ndarray
+    """The objective of the best plan with that total, least is best: the expected dealer backorders
+    sum_j EBO_j (``backorders``), or the dealers' demand a day not met from their shelves,
+    sum_j lambda_j P(X_j >= S_j) (``fill``)."""
     point_efficient: np.ndarray
     """The point is a vertex of the part's lower convex envelope (an efficient point)."""
     steps: Steps
     """One unit each along the envelope, for :func:`spareopt.policy.budget.greedy_steps` (row = part,
-    level = the total once taken, gain = the envelope's backorders removed by that unit)."""
+    level = the total once taken, gain = what the envelope's objective falls by with that unit)."""
     step_point: np.ndarray
     """The point of each step's total: the plan a part gets when its last step taken is that one."""
 
 
 def _dealer_units(p: np.ndarray, lam: np.ndarray, t: np.ndarray, rows: np.ndarray, delay: np.ndarray,
-                  tail: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The dealers' units of the given rows at the given central wait, by part then gain descending.
+                  tail: float, objective: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The dealers' units of the given rows at the given central wait, in marginal-analysis order per part.
 
-    A dealer's unit S + 1 removes P(X_j > S) backorders; a row's units stop where that falls below
-    ``tail``.  Returns the pipeline mean of each row, and the row and gain of every unit.
+    ``backorders``: a dealer's unit S + 1 removes P(X_j > S) backorders, falling in S; a row's units
+    stop where that falls below ``tail``.  ``fill``: it meets lambda_j P(X_j = S) more demand a day from
+    the shelf, which rises up to the pipeline's mode, so each row's units are pooled to the concave
+    envelope of its fill (pool adjacent violators, :func:`spareopt.policy.budget.pool_steps`) and
+    ordered by the pooled gain; a row's units stop where its shelf misses less than ``tail`` of its
+    demand, P(X_j >= S) < tail.  Returns the pipeline mean of each row, and the row and true gain of
+    every unit, by part, then ordering gain descending, then level (a row's units stay in order).
     """
     mean = lam[rows] * (t[rows] + delay[p[rows]])
     count = np.zeros(len(rows), dtype=np.int64)
-    alive = np.flatnonzero(mean > 0)
+    fill = objective == "fill"
+    alive = np.flatnonzero(lam[rows] > 0) if fill else np.flatnonzero(mean > 0)
     level = 0
     while alive.size:
-        keep = special.pdtrc(level, mean[alive]) >= tail
+        # backorders: the unit level + 1 removes P(X > level); fill: it is worth taking while P(X >= level) >= tail
+        keep = special.pdtrc(level - 1, mean[alive]) >= tail if fill and level else \
+            (np.ones(alive.size, bool) if fill else special.pdtrc(level, mean[alive]) >= tail)
         alive = alive[keep]
         count[alive] += 1
         level += 1
     unit_at = np.repeat(np.arange(len(rows)), count)
     start = np.cumsum(count) - count
     unit_level = np.arange(len(unit_at)) - start[unit_at]
-    gain = special.pdtrc(unit_level, mean[unit_at])
-    lay = np.lexsort((-gain, p[rows][unit_at]))
+    m = mean[unit_at]
+    if fill:
+        with np.errstate(divide="ignore"):
+            gain = lam[rows][unit_at] * np.exp(special.xlogy(unit_level, m) - m - special.gammaln(unit_level + 1.0))
+        first = unit_level == 0
+        blocks = pool_steps(Steps(unit_at, unit_level, np.ones(len(unit_at)), gain, first))
+        order_gain = np.repeat(blocks.gain / blocks.cost, blocks.cost.astype(np.int64))
+    else:
+        gain = special.pdtrc(unit_level, m)
+        order_gain = gain
+    lay = np.lexsort((unit_level, -order_gain, p[rows][unit_at]))
     return mean, rows[unit_at[lay]], gain[lay]
 
 
@@ -347,6 +251,7 @@ def metric_curves(
     *,
     tail: float = 1e-4,
     central: bool = True,
+    objective: str = "backorders",
 ) -> MetricCurves:
     r"""Every part's optimal two-echelon plans and their convex envelope, all parts at once (Sherbrooke).
 
@@ -358,10 +263,18 @@ def metric_curves(
     unit_cost : array_like, shape (k,)
         c, the cost of one unit of each part, central or dealer (> 0).
     tail : float
-        A dealer's units stop where the next removes less than this many backorders; the central
-        levels stop at the first S_0 with EBO_0(S_0) < ``tail``.
+        A dealer's units stop where the next removes less than this many backorders (``fill``: where
+        its shelf misses less than this share of its demand); the central levels stop at the first
+        S_0 with EBO_0(S_0) < ``tail``; a part's steps stop where one gains less than ``tail``
+        (``fill``: ``tail`` times the part's demand).
     central : bool
         False: S_0 = 0 only (the "all stock at dealers" comparison).
+    objective : {"backorders", "fill"}
+        What the plans minimise.  ``backorders``: the dealers' expected backorders
+        :math:`\sum_j \text{EBO}_j`, Sherbrooke's measure (a unit short waits; central stock shortens
+        every wait).  ``fill``: the demand not met from the dealers' shelves,
+        :math:`\sum_j \lambda_j P(X_j \ge S_j)`, so the most demand met at once, the fill rate a
+        planner promises (central stock counts only as far as it raises the dealers' fill).
 
     Returns
     -------
@@ -377,7 +290,14 @@ def metric_curves(
               - G_{S_0}(x - S_0)\Big],
 
     with :math:`G_{S_0}(n)` the sum of the n largest dealer gains at S_0, is then the optimum for
-    every total x of the part's units (Sherbrooke 2004, section 3.3).  B is not convex in x (central
+    every total x of the part's units (Sherbrooke 2004, section 3.3).
+
+    With ``fill`` the dealer's term is :math:`\lambda_j P(X_j \ge S_j)`, whose gains
+    :math:`\lambda_j P(X_j = S_j)` rise up to the pipeline's mode: each dealer's gains are pooled to
+    their concave envelope (pool adjacent violators) and the units go by the pooled gain.  That is the
+    optimum at the totals where every dealer sits at a vertex of its envelope (the Lagrangian
+    argument of Fox 1966), which includes every vertex of B's envelope below; at the other totals the
+    point is a real plan, its value computed exactly.  B is not convex in x (central
     stock's effect is not), so the budget is spent on its lower convex envelope: one step per unit,
     each gaining the envelope's slope, so a part's gains per cost fall and marginal analysis across
     parts is exact at the envelope's vertices.  A part whose last step taken lands between two
@@ -399,11 +319,12 @@ def metric_curves(
 
     >>> c = metric_curves([0] * 5, [18.56] * 5, [0.02531], 0.0125, [1.0])
     >>> i = int(np.flatnonzero(c.point_units == 7)[0])
-    >>> int(c.point_central[i]), round(float(c.point_backorders[i]), 4)
+    >>> int(c.point_central[i]), round(float(c.point_value[i]), 4)
     (2, 0.3269)
     >>> metric_dealer_stock([0] * 5, [18.56] * 5, [0.02531], 0.0125, [2], [7]).tolist()
     [1.0, 1.0, 1.0, 1.0, 1.0]
     """
+    _check_objective(objective)
     p = np.asarray(part, dtype=np.int64)
     lam = np.asarray(dealer_rate, dtype=np.float64)
     t0 = np.asarray(central_lead_days, dtype=np.float64)
@@ -427,7 +348,7 @@ def metric_curves(
     rows = rows[has[p[rows]]]
     # S_0 = 0 first: it has the most dealer units, so it sizes each part's points (0 .. N(0) + bound)
     _, delay = _central(lam0, t0, np.zeros(k))
-    mean, unit_row, gain = _dealer_units(p, lam, t, rows, delay, tail)
+    mean, unit_row, gain = _dealer_units(p, lam, t, rows, delay, tail, objective)
     n0 = np.bincount(p[unit_row], minlength=k)
     size = np.where(has, n0 + bound + 1, 0)
     offset = np.cumsum(size) - size
@@ -437,20 +358,21 @@ def metric_curves(
         if s0 > 0:
             rows = rows[bound[p[rows]] >= s0]
             _, delay = _central(lam0, t0, np.full(k, float(s0)))
-            mean, unit_row, gain = _dealer_units(p, lam, t, rows, delay, tail)
+            mean, unit_row, gain = _dealer_units(p, lam, t, rows, delay, tail, objective)
         parts = np.unique(p[rows])
-        start_ebo = np.bincount(p[rows], weights=mean, minlength=k)  # no dealer stock: EBO_j(0) = m_j
+        # no dealer stock: EBO_j(0) = m_j, and every unit of demand misses the shelf
+        start = np.bincount(p[rows], weights=lam[rows] if objective == "fill" else mean, minlength=k)
         up = p[unit_row]
         first = np.r_[True, up[1:] != up[:-1]] if up.size else np.zeros(0, bool)
         total = np.cumsum(gain)
         before = (total - gain)[first][np.cumsum(first) - 1] if up.size else total
         rank = np.arange(len(up)) - np.flatnonzero(first)[np.cumsum(first) - 1] + 1 if up.size else up
         at = np.r_[offset[parts] + s0, offset[up] + s0 + rank]
-        value = np.r_[start_ebo[parts], start_ebo[up] - (total - before)]
+        value = np.r_[start[parts], start[up] - (total - before)]
         better = value < best[at]
         best[at[better]] = value[better]
         best_central[at[better]] = s0
-    # the points: each part's totals up to its least backorders
+    # the points: each part's totals up to its least value
     point_part = np.repeat(np.arange(k), size)
     point_units = np.arange(len(best)) - offset[point_part]
     filled = np.isfinite(best)
@@ -461,22 +383,23 @@ def metric_curves(
     np.minimum.at(last, point_part[hit], hit)  # the first total reaching the least
     keep = filled & (np.arange(len(best)) <= last[point_part])
     point_part, point_units = point_part[keep], point_units[keep]
-    point_central, point_backorders = best_central[keep], best[keep]
-    vertex = _lower_hull(point_part, point_units.astype(np.float64), point_backorders)
+    point_central, point_value = best_central[keep], best[keep]
+    vertex = _lower_hull(point_part, point_units.astype(np.float64), point_value)
     # the steps: every unit between two vertices gains the segment's slope
     v = np.flatnonzero(vertex)
     seg = np.flatnonzero(point_part[v][1:] == point_part[v][:-1])  # segment from v[seg] to v[seg + 1]
     width = point_units[v[seg + 1]] - point_units[v[seg]]
-    slope = (point_backorders[v[seg]] - point_backorders[v[seg + 1]]) / width
+    slope = (point_value[v[seg]] - point_value[v[seg + 1]]) / width
     step_point = np.repeat(v[seg], width) + np.arange(int(width.sum())) \
         - np.repeat(np.cumsum(width) - width, width) + 1
     step_gain = np.repeat(slope, width)
-    useful = step_gain >= tail  # the envelope's gains fall, so this drops each part's last steps
+    # the envelope's gains fall, so this drops each part's last steps
+    useful = step_gain >= tail * (lam0[point_part[step_point]] if objective == "fill" else 1.0)
     step_point, step_gain = step_point[useful], step_gain[useful]
     step_row = point_part[step_point]
     step_first = np.r_[True, step_row[1:] != step_row[:-1]] if step_row.size else np.zeros(0, bool)
     steps = Steps(step_row, point_units[step_point].astype(np.int64), cost[step_row], step_gain, step_first)
-    return MetricCurves(point_part, point_units, point_central, point_backorders, vertex, steps, step_point)
+    return MetricCurves(objective, point_part, point_units, point_central, point_value, vertex, steps, step_point)
 
 
 def metric_dealer_stock(
@@ -488,6 +411,7 @@ def metric_dealer_stock(
     total_units: ArrayLike,
     *,
     tail: float = 1e-4,
+    objective: str = "backorders",
 ) -> np.ndarray:
     """The dealers' stock of every part's plan with S_0 central units and a total of x units.
 
@@ -500,14 +424,15 @@ def metric_dealer_stock(
         As for :func:`metric_backorders`.
     central_stock, total_units : array_like of int, shape (k,)
         S_0 and x per part (x >= S_0).
-    tail : float
-        As for :func:`metric_curves`.
+    tail, objective
+        As for :func:`metric_curves` (the same values give the same plans).
 
     Returns
     -------
     ndarray, shape (n,)
         S_j per dealer row.
     """
+    _check_objective(objective)
     p = np.asarray(part, dtype=np.int64)
     lam = np.asarray(dealer_rate, dtype=np.float64)
     t0 = np.asarray(central_lead_days, dtype=np.float64)
@@ -519,8 +444,19 @@ def metric_dealer_stock(
     rows = np.argsort(p, kind="stable")
     rows = rows[(lam0 > 0)[p[rows]] & (want > 0)[p[rows]]]
     _, delay = _central(lam0, t0, s0)
-    _, unit_row, _ = _dealer_units(p, lam, t, rows, delay, tail)
+    _, unit_row, _ = _dealer_units(p, lam, t, rows, delay, tail, objective)
     up = p[unit_row]
     first = np.r_[True, up[1:] != up[:-1]] if up.size else np.zeros(0, bool)
     rank = np.arange(len(up)) - np.flatnonzero(first)[np.cumsum(first) - 1] if up.size else up
     return np.bincount(unit_row[rank < want[up]], minlength=len(lam)).astype(np.float64)
+
+
+OBJECTIVES = ("fill", "backorders")
+"""What a two-echelon plan minimises (config ``objective``): the demand missed at the dealers' shelves, or
+their expected backorders."""
+
+
+def _check_objective(objective: str) -> None:
+    if objective not in OBJECTIVES:
+        raise ConfigError(f"objective must be one of {', '.join(OBJECTIVES)}; got {objective!r}. Use fill for the "
+                          "most demand met from the dealers' shelves, backorders for the least units waiting")
