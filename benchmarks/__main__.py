@@ -369,6 +369,11 @@ def main() -> None:
                    repeat=1)
     opt["metric"] = two.attrs["comparison"].to_dict("records")
     del two
+    replayed = run.time("evaluate(policies=['two-echelon']) from the file (METRIC, day-by-day replay)",
+                        lambda: spareopt.evaluate(history_path, parts_path, policies=["two-echelon"]), "io", repeat=1)
+    opt["metric_replay"] = {**replayed.attrs["totals"].iloc[0].to_dict(),
+                            **replayed.attrs["report"]["evaluation"]["two-echelon"]}
+    del replayed
     opt.update(_budget_peer(run, budget_steps))
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / "out.parquet"
@@ -892,7 +897,15 @@ def report(size: str, path: Path, n_lines: int, n_series: int, repeat: int,
         for row in opt.get("metric", []):
             print(f"optimize --echelons 2 ({stage['optimize(echelons=2) from the file']:.2f} s): {row['plan']}: "
                   f"stock value {row['stock_value']:,.0f} (central {row['central_stock_value']:,.0f}), expected "
-                  f"dealer backorders {row['expected_backorders']:,.1f}, fill rate {row['expected_fill_rate']:.3f}")
+                  f"dealer backorders {row['expected_backorders']:,.1f}, fill rate {row['expected_fill_rate']:.3f}, "
+                  f"wait {row['expected_wait_days']:.2f} days")
+        if opt.get("metric_replay"):
+            m = opt["metric_replay"]
+            seconds = stage["evaluate(policies=['two-echelon']) from the file"]
+            print(f"evaluate two-echelon ({seconds:.2f} s): promised fill {m['promised_fill_rate']:.3f} on the stocked "
+                  f"series, network fill {m['fill_rate']:.3f} in the replay; wait {m['promised_wait_days']:.2f} days "
+                  f"expected, "
+                  f"{m['wait_days']:.2f} replayed")
         print(f"optimize peer: on {opt['peer_rows']} rows ({opt['peer_steps']:,} steps) the greedy takes "
               f"{stage['budget: greedy on the sample'] * 1000:.1f} ms and fills {opt['greedy_gain']:,.3f} units a "
               f"year; pulp's optimum {stage['peer: pulp integer programme on the sample']:.2f} s, "

@@ -17,7 +17,7 @@ from spareopt.columns import parse_column_option
 from spareopt.engine import ENGINES
 from spareopt.engine import run as run_job
 from spareopt.calibration import plot_calibration
-from spareopt.evaluation import format_totals, plot_totals
+from spareopt.evaluation import ECHELON_POLICIES, format_totals, plot_totals
 from spareopt.forecast import FORECASTERS
 from spareopt.frontier import BUDGET_SCOPES, curve_table, plot_curve
 from spareopt.io import FORMATS, check_figure_path, check_table_path, write_figure, write_table
@@ -321,9 +321,11 @@ def forecast(history: str, parts: str | None, config: str | None, as_of: str | N
 @click.option("--policy", "policies", multiple=True, callback=_criteria, metavar="NAME",
               help="Policy to replay, repeatable or comma-separated: seed, traditional, service-level, optimized "
                    "(the seed's investment spent where it fills the most expected demand), current "
-                   "(the master's reorder_point and max_stock). Default: seed.")
+                   "(the master's reorder_point and max_stock), two-echelon (the same investment in the central "
+                   "warehouse and the dealers, optimize --echelons 2), two-echelon-dealers (the same method, every "
+                   "unit at the dealers). Default: seed.")
 @click.option("--budget", type=float, metavar="B", help="Stock value (sum of max_stock x unit_cost) the optimized "
-              "policy spends. Default: the seed plan's investment.")
+              "and two-echelon policies spend. Default: the seed plan's investment.")
 @click.option("--totals", metavar="FILE", help="Also write the per-policy totals to FILE (.csv .xlsx .parquet .json).")
 @click.option("--calibration", metavar="FILE", help="Also write the calibration table, promised against achieved fill "
               "rate by policy and class, to FILE (.csv .xlsx .parquet .json).")
@@ -367,16 +369,24 @@ def evaluate(history: str, parts: str | None, config: str | None, as_of: str | N
     max_stock in packs, arriving lead_time_days / 30.44 months later, fractions
     kept. Rows kept centrally or ordered on demand hold no dealer stock.
 
+    The two-echelon policies replay one for one, day by day: each unit of a
+    month's demand comes on a random day of it; a dealer serves it from its
+    shelf or backorders it, and orders it again from the central warehouse,
+    which ships first come, first served from its stock and orders it from the
+    supplier (lead_time_days); a shipment reaches the dealer transfer_days later.
+
     \b
     Example:
       spareopt evaluate sales.csv --parts parts.csv --policy seed,traditional,service-level --plot fill.png
       spareopt evaluate sales.csv --parts parts.csv --holdout-months 6 --policy current -o replay.csv
       spareopt evaluate sales.csv --parts parts.csv --policy seed,optimized --budget 50000 --calibration cal.csv --calibration-plot cal.png
+      spareopt evaluate sales.csv --parts parts.csv --policy two-echelon,two-echelon-dealers --budget 50000
     """
     how = _engine(engine, scheduler, workers, partitions)
     policies = policies or ("seed",)
-    if budget is not None and "optimized" not in policies:
-        raise click.UsageError(f"--budget is what the optimized policy spends; add --policy optimized (policies: "
+    if budget is not None and not set(policies) & {"optimized", *ECHELON_POLICIES}:
+        raise click.UsageError(f"--budget is what the optimized and two-echelon policies spend; add --policy "
+                               f"optimized (policies: "
                                f"{', '.join(policies)})")
     for figure_path in (plot, calibration_plot):
         if figure_path:

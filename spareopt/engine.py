@@ -52,7 +52,7 @@ import pandas as pd
 from .backtest import DemandInputs, choose, demand_inputs, installed_base
 from .columns import HISTORY_COLUMNS, resolve_columns
 from .config import Config, load_config
-from .errors import ConfigError, InputError, UsageError
+from .errors import InputError, UsageError
 from .history import DemandMatrix, History, _as_of_ordinal, _clean, _identifier_text, check_months, demand_matrix
 from .io import Table
 from .parts import PartsMaster, load_parts, new_parts, part_fields
@@ -500,7 +500,11 @@ def run(
                          "memory: use --engine local")
     function = jobs.FUNCTIONS[job]
     if job == "evaluate" and engine != "local":  # a bad budget fails before the scan, as it does locally
-        evaluation._check_budget(options.get("budget"), evaluation._check_policies(options.get("policies", ("seed",))))
+        policies = evaluation._check_policies(options.get("policies", ("seed",)))
+        evaluation._check_budget(options.get("budget"), policies)
+        if set(policies) & set(evaluation.ECHELON_POLICIES):
+            raise UsageError(f"the {engine} engine replays one dealer set at a time; the two-echelon policies share "
+                             "each part's central stock across the network: use --engine local")
     if engine == "local":
         return function(history, parts, config, as_of, columns=columns, encoding=encoding, progress=progress,
                         **options)

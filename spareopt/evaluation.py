@@ -23,7 +23,7 @@ from .calibration import calibration_summary, calibration_table
 from .classify.pattern import PATTERNS
 from .config import Config, load_config
 from .errors import ConfigError, InputError
-from .frontier import FloorSteps, budget_steps, optimized_levels
+from .frontier import FloorSteps, budget_steps, echelon_levels, optimized_levels
 from .history import MIN_HISTORY_MONTHS, DemandMatrix, History
 from .io import new_figure
 from .parts import ATTRIBUTES
@@ -48,17 +48,24 @@ from .policy.floor import MIN_STOCK_REASON
 from .policy.rules import DECISIONS
 from .policy.seed import CEIL_TOLERANCE, DAYS_PER_MONTH
 from .policy.service import implied_service
-from .replay import replay
+from .replay import replay, replay_echelons
 from .supersession import Supersessions
 from .timing import lead_time_months
 
 __all__ = ["evaluate", "calibration_table", "format_totals", "plot_totals", "EVALUATION_POLICIES",
            "SERIES_COLUMNS", "TOTALS_COLUMNS"]
 
-EVALUATION_POLICIES = ("seed", "traditional", "service-level", "current", "optimized")
+EVALUATION_POLICIES = ("seed", "traditional", "service-level", "current", "optimized", "two-echelon",
+                       "two-echelon-dealers")
 """Policies :func:`evaluate` compares: the seed's SSQ plan, the seed's old practice (top parts by half-year
-quantity, then value), the service-level policy, the master's own reorder point and maximum, and the levels
-that fill the most expected demand for the seed plan's investment (:func:`spareopt.optimize`)."""
+quantity, then value), the service-level policy, the master's own reorder point and maximum, the levels
+that fill the most expected demand for the seed plan's investment (:func:`spareopt.optimize`), and for the
+same investment the central warehouse + dealers plan of ``optimize --echelons 2`` (``two-echelon``) and the
+same method's plan with every unit at the dealers (``two-echelon-dealers``), both replayed one for one
+through the central warehouse (:func:`spareopt.replay.replay_echelons`)."""
+
+ECHELON_POLICIES = ("two-echelon", "two-echelon-dealers")
+"""The policies planned by METRIC and replayed through the central warehouse."""
 
 SERIES_COLUMNS = (
     "policy", "dealer", "part", "abc_class", "pattern", "decision", "stocked", "reorder_point", "max_stock",
@@ -106,9 +113,9 @@ def evaluate(
     policies : sequence of str
         Any of :data:`EVALUATION_POLICIES`, each once.
     budget : float, optional
-        B, the stock value (sum of ``max_stock`` x ``unit_cost``) the ``optimized``
-        policy spends; default: the seed plan's investment.  Needs ``optimized``
-        among the policies.
+        B, the stock value (sum of ``max_stock`` x ``unit_cost``, with the central
+        warehouse's) the ``optimized`` and two-echelon policies spend; default: the seed
+        plan's investment.  Needs one of them among the policies.
 
     Returns
     -------
@@ -194,7 +201,9 @@ def evaluate(
     pack = train.per_series("pack_size", np.int64)
     cost = train.per_series("unit_cost", np.float64)
     above = demand_above_history(train.matrix.values, holdout)
-    seed = None
+    seed = alone = None
+    part_cost = train.fields["unit_cost"].to_numpy(dtype=np.float64)  # per part: the central warehouse's
+    part_lead = train.fields["lead_time_days"].to_numpy(dtype=np.float64)
     floor = train.per_series("min_stock", np.float64)
     floor_reason = PLAN_REASONS.index(MIN_STOCK_REASON)
     for policy in policies:
@@ -233,17 +242,40 @@ def evaluate(
                                   "budget_from": "seed_investment" if budget is None else "budget"}
             if (floor > 0).any():
                 notes["optimized"]["min_stock_bought_first"] = levels.floor.cost
+        elif policy in ECHELON_POLICIES:  # METRIC's plan for the same investment, replayed through the central warehouse
+            if (floor > 0).any():
+                raise ConfigError(f"two echelons do not take a planner's min_stock yet ({int((floor > 0).sum()):,} "
+                                  f"rows have one); replay {policy} without the min_stock column, or optimized")
+            spend = float(np.nansum(_investment(seed, cost))) if budget is None else budget
+            if alone is None:
+                alone = echelon_levels(train, seed, spend, central=False)
+            levels = alone if policy == "two-echelon-dealers" else echelon_levels(train, seed, spend, alone=alone)
+            top, fill = levels.dealer, levels.result.dealer_fill_rate
+            rop = np.maximum(top - 1, 0.0)  # one for one: every unit sold is ordered again
+            stocked = top > 0
+            floor_only = np.zeros(len(top), dtype=bool)
+            decision = np.where(stocked, 0, np.where(levels.central[train.part_code] > 0, 1, 2)).astype(np.int8)
+            echelons = replay_echelons(holdout, train.part_code, top, levels.central,
+                                       central_lead_months=lead_time_months(part_lead),
+                                       transfer_months=train.cfg.transfer_days / DAYS_PER_MONTH)
+            central_value = (np.nan_to_num(part_cost) * levels.central, np.nan_to_num(part_cost)
+                             * echelons.central_avg_on_hand)
+            notes[policy] = _echelon_note(levels, echelons, spend, cost, part_cost, train.cfg)
         else:  # the master's own levels, as the company runs them: no floor added
             rop, top, notes["current"] = _current(train)
             stocked = top > 0
             floor_only = np.zeros(len(top), dtype=bool)
             decision = np.where(stocked, 0, 2).astype(np.int8)
         promise = _promise(train, plan, policy, rop, top, stocked & (top > 0), months, fill)
-        result = replay(holdout, rop, top, lead_time_months=lead_in_months, pack_size=pack, stocked=stocked)
+        if policy in ECHELON_POLICIES:
+            result = echelons.dealers
+        else:
+            result = replay(holdout, rop, top, lead_time_months=lead_in_months, pack_size=pack, stocked=stocked)
+            central_value = None
         held = stocked & (top > 0)
         frames.append(_series_frame(train, policy, decision, held, rop, top, cost, lead_in_months,
                                     result, promise, months, above, (floor, held & floor_only) if with_floor else None))
-        totals.append(_totals(policy, frames[-1], months))
+        totals.append(_totals(policy, frames[-1], months, central_value))
         if with_floor:
             only = held & floor_only
             floor_notes[policy] = {"rows_only_for_min_stock": int(only.sum()),
@@ -369,9 +401,9 @@ def _check_budget(budget: Any, policies: Sequence[str]) -> float | None:
             not np.isfinite(budget) or budget < 0:
         raise ConfigError(f"budget must be a finite stock value >= 0 (sum of max_stock x unit_cost), got {budget!r}; "
                           "give e.g. --budget 50000, or leave it out to spend the seed plan's investment")
-    if "optimized" not in policies:
-        raise ConfigError(f"budget is what the optimized policy spends, but the policies are {', '.join(policies)}; "
-                          "add optimized (--policy optimized) or leave the budget out")
+    if not {"optimized", *ECHELON_POLICIES} & set(policies):
+        raise ConfigError(f"budget is what the optimized and two-echelon policies spend, but the policies are "
+                          f"{', '.join(policies)}; add optimized (--policy optimized) or leave the budget out")
     return float(budget)
 
 
@@ -463,12 +495,15 @@ def _promise(run: _Run, plan: _Plan, policy: str, rop: np.ndarray, top: np.ndarr
     """The fill rate and CSL that ``policy``'s levels imply under ``plan``'s demand model, and its targets.
 
     seed, traditional (the seed's levels) and service-level: the plan's own implied service; optimized:
-    the optimiser's expected fill rate (``fill``) and the CSL of its levels; current: the service the
-    master's levels imply (s and S taken down to whole units; NaN where S < s, no (s, S) plan).
+    the optimiser's expected fill rate (``fill``) and the CSL of its levels; the two-echelon policies:
+    METRIC's fill rate (``fill``), no CSL; current: the service the master's levels imply (s and S taken
+    down to whole units; NaN where S < s, no (s, S) plan).
     """
     n = len(rop)
     if policy in ("seed", "traditional", "service-level"):
         csl, implied = plan.implied_csl, plan.implied_fill_rate
+    elif policy in ECHELON_POLICIES:  # METRIC's fill rate; a one-for-one shelf has no review to give a CSL
+        csl, implied = np.full(n, np.nan), fill
     else:
         s, big_s = np.floor(rop + CEIL_TOLERANCE), np.floor(top + CEIL_TOLERANCE)
         valid = big_s >= s
@@ -488,6 +523,24 @@ def _promise(run: _Run, plan: _Plan, policy: str, rop: np.ndarray, top: np.ndarr
         np.where(stocked, csl, np.nan),
         plan.demand.forecast * months,
     )
+
+
+def _echelon_note(levels: Any, echelons: Any, spend: float, cost: np.ndarray, part_cost: np.ndarray,
+                  cfg: Config) -> dict[str, Any]:
+    """What a two-echelon policy's report says: its budget and central stock, and METRIC's wait against the
+    replay's."""
+    rate = levels.rate
+    demand = echelons.dealers.demand
+    waited = np.nansum(echelons.wait_days * demand)
+    central_cost = np.nan_to_num(part_cost)
+    return {
+        "budget": spend, "objective": cfg.objective, "transfer_days": cfg.transfer_days,
+        "spent": float(np.nansum(cost * levels.dealer) + (central_cost * levels.central).sum()),
+        "central_stock_value": float((central_cost * levels.central).sum()),
+        "central_parts": int((levels.central > 0).sum()),
+        "promised_wait_days": float(levels.result.dealer_backorders.sum() / rate.sum()) if rate.sum() > 0 else None,
+        "wait_days": float(waited / demand.sum()) if demand.sum() > 0 else None,
+    }
 
 
 def demand_above_history(train: np.ndarray, holdout: np.ndarray) -> np.ndarray:
@@ -543,8 +596,10 @@ def _series_frame(run: _Run, policy: str, decision: np.ndarray, stocked: np.ndar
     return pd.DataFrame(out)
 
 
-def _totals(policy: str, frame: pd.DataFrame, months: int) -> dict[str, Any]:
-    """One policy's totals over every series."""
+def _totals(policy: str, frame: pd.DataFrame, months: int,
+            central: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, Any]:
+    """One policy's totals over every series; ``central``: the central warehouse's stock value per part, at the
+    start and on average over the holdout (the two-echelon policies), counted in the investment and the stock."""
     cost = frame["unit_cost"].to_numpy()
     stocked = frame["stocked"].to_numpy()
     known = bool(np.isfinite(cost).any())
@@ -555,12 +610,13 @@ def _totals(policy: str, frame: pd.DataFrame, months: int) -> dict[str, Any]:
     weight = float(expected[promised_rows].sum())
     promised_fill = float((promised[promised_rows] * expected[promised_rows]).sum()) / weight if weight > 0 else np.nan
     hits, hits_filled = int(frame["hits"].sum()), int(frame["hits_filled"].sum())
-    stock_value = float(np.nansum(frame["avg_stock_value"].to_numpy())) if known else np.nan
+    start, held = (0.0, 0.0) if central is None else (float(central[0].sum()), float(central[1].sum()))
+    stock_value = float(np.nansum(frame["avg_stock_value"].to_numpy())) + held if known else np.nan
     filled_value = float(np.nansum(frame["filled"].to_numpy() * cost)) * 12 / months if known else np.nan
     return {
         "policy": policy,
         "parts_stocked": int(stocked.sum()),
-        "initial_investment": float(np.nansum(frame["max_stock"].to_numpy()[stocked] * cost[stocked]))
+        "initial_investment": float(np.nansum(frame["max_stock"].to_numpy()[stocked] * cost[stocked])) + start
         if known else np.nan,
         "avg_stock_value": stock_value,
         "demand": demand,

@@ -63,8 +63,8 @@ from .policy.service import (
 )
 from .supersession import Supersessions
 
-__all__ = ["BUDGET_SCOPES", "CURVE_COLUMNS", "OPTIMIZE_COLUMNS", "FloorSteps", "check_floor_budget", "curve_table",
-           "floor_steps", "optimize", "plot_curve"]
+__all__ = ["BUDGET_SCOPES", "CURVE_COLUMNS", "OPTIMIZE_COLUMNS", "EchelonLevels", "FloorSteps", "check_floor_budget",
+           "curve_table", "demand_dispersion", "echelon_levels", "floor_steps", "optimize", "plot_curve"]
 
 OPTIMIZE_COLUMNS = (
     "dealer", "part", "description", "stock_level", "reorder_point", "unit_cost", "stock_value", "expected_demand",
@@ -645,35 +645,72 @@ METRIC_COLUMNS = (
 """Columns of :func:`optimize` with two echelons: a ``central`` row per part, then its dealer rows."""
 
 
-def _two_echelons(run: _Run, plan: _Plan, budget: float) -> pd.DataFrame:
-    """Central warehouse + dealers under one budget, by the config's ``objective`` (METRIC, Sherbrooke's method)."""
+@dataclass(frozen=True, eq=False)
+class EchelonLevels:
+    """A two-echelon plan for a budget (:func:`echelon_levels`)."""
+
+    central: np.ndarray
+    """S_0 per part."""
+    dealer: np.ndarray
+    """S_j per dealer row (the run's series)."""
+    rate: np.ndarray
+    """lambda_j per dealer row, units a day (0 for rows without unit_cost: they take no stock)."""
+    dispersion: np.ndarray
+    """r_j per dealer row, the variance-to-mean ratio of its demand model (:func:`demand_dispersion`)."""
+    result: MetricPlan
+    """What METRIC expects of the plan: the dealers' fill rates and backorders."""
+    curve: pd.DataFrame
+    """The network's curve along the envelopes' steps (:func:`_metric_plan`)."""
+    steps: int
+    """Steps of the envelopes."""
+
+
+def echelon_levels(run: _Run, plan: _Plan, budget: float, *, central: bool = True,
+                   alone: EchelonLevels | None = None) -> EchelonLevels:
+    """The central and dealer stock for a network budget by the config's ``objective`` (Sherbrooke's method on
+    METRIC, :func:`spareopt.policy.metric.metric_curves`); ``central`` False: S_0 = 0 (the dealers alone).
+
+    With ``central``, the plan is never worse by its objective than the dealers-alone plan of the same budget
+    (``alone``, when at hand already): a budget between two efficient points of a part's envelope can leave the
+    network short of it, and then that plan, S_0 = 0 everywhere, is returned.
+    """
     cfg = run.cfg
-    objective = cfg.objective
-    keys = run.matrix.keys
-    n_parts = len(keys["part"].cat.categories)
+    n_parts = len(run.matrix.keys["part"].cat.categories)
     part = run.part_code.astype(np.int64)
     cost_part = run.fields["unit_cost"].to_numpy(dtype=np.float64)
     rate = np.where(np.isnan(cost_part[part]), 0.0, plan.demand.forecast / DAYS_PER_MONTH)  # units a day
     lead = run.fields["lead_time_days"].to_numpy(dtype=np.float64)
-    transfer = cfg.transfer_days
+    ratio = demand_dispersion(plan.demand.forecast, plan.demand.variance)
+    args = (part, rate, lead, cfg.transfer_days, np.nan_to_num(cost_part), budget, ratio)
+    s0, dealer, steps, curve = _metric_plan(*args, central=central, objective=cfg.objective)
+    result = metric_backorders(part, rate, dealer, s0, lead, cfg.transfer_days, ratio)
+    if central:
+        alone = echelon_levels(run, plan, budget, central=False) if alone is None else alone
+        if _objective(alone.result, rate, cfg.objective) < _objective(result, rate, cfg.objective):
+            s0, dealer, result = np.zeros(n_parts), alone.dealer, alone.result
+    return EchelonLevels(s0, dealer, rate, ratio, result, curve, steps)
+
+
+def _two_echelons(run: _Run, plan: _Plan, budget: float) -> pd.DataFrame:
+    """Central warehouse + dealers under one budget, by the config's ``objective`` (METRIC, Sherbrooke's method)."""
+    cfg = run.cfg
+    keys = run.matrix.keys
+    n_parts = len(keys["part"].cat.categories)
+    part = run.part_code.astype(np.int64)
+    cost_part = run.fields["unit_cost"].to_numpy(dtype=np.float64)
+    lead = run.fields["lead_time_days"].to_numpy(dtype=np.float64)
     c = np.nan_to_num(cost_part)
-    args = (part, rate, lead, transfer, c, budget)
-    central, dealer, steps, curve = _metric_plan(*args, central=True, objective=objective)
-    result = metric_backorders(part, rate, dealer, central, lead, transfer)
+    alone = echelon_levels(run, plan, budget, central=False)
+    ours = echelon_levels(run, plan, budget, alone=alone)
+    central, dealer, result, rate = ours.central, ours.dealer, ours.result, ours.rate
     # the comparisons: the same budget with every unit at the dealers, and the seed's own plan
-    _, flat_units, _, flat_curve = _metric_plan(*args, central=False, objective=objective)
-    at_dealers = metric_backorders(part, rate, flat_units, np.zeros(n_parts), lead, transfer)
-    if _objective(at_dealers, rate, objective) < _objective(result, rate, objective):
-        # a budget between two efficient points of a part's envelope can leave a plan short of the
-        # dealers-only one: never return worse than S_0 = 0 everywhere, which is a plan too
-        central, dealer, result = np.zeros(n_parts), flat_units, at_dealers
     seed_stock = np.where(plan.decision == 0, plan.max_stock, 0).astype(np.float64)
-    seed = metric_backorders(part, rate, seed_stock, np.zeros(n_parts), lead, transfer)
+    seed = metric_backorders(part, rate, seed_stock, np.zeros(n_parts), lead, cfg.transfer_days, ours.dispersion)
     demand = rate * 365.25
-    plans = (result, at_dealers, seed)
+    plans = (result, alone.result, seed)
     comparison = pd.DataFrame({
         "plan": ["two echelons (optimized)", "all stock at dealers (optimized)", "seed rules"],
-        "stock_value": [float((c * central).sum() + (c[part] * dealer).sum()), float((c[part] * flat_units).sum()),
+        "stock_value": [float((c * central).sum() + (c[part] * dealer).sum()), float((c[part] * alone.dealer).sum()),
                         float((c[part] * seed_stock).sum())],
         "central_stock_value": [float((c * central).sum()), 0.0, 0.0],
         "expected_backorders": [float(r.dealer_backorders.sum()) for r in plans],
@@ -686,17 +723,17 @@ def _two_echelons(run: _Run, plan: _Plan, budget: float) -> pd.DataFrame:
     table.attrs["comparison"] = comparison
     table.attrs["curve"] = pd.DataFrame(columns=list(CURVE_COLUMNS))
     table.attrs["markers"] = pd.DataFrame(columns=["policy", "stock_value", "expected_fill_rate"])
-    table.attrs["echelon_curves"] = pd.concat([curve.assign(plan="two echelons"),
-                                               flat_curve.assign(plan="all stock at dealers")], ignore_index=True)
+    table.attrs["echelon_curves"] = pd.concat([ours.curve.assign(plan="two echelons"),
+                                               alone.curve.assign(plan="all stock at dealers")], ignore_index=True)
     report = _report(run, plan.basis, _Counts(None, None, len(keys["dealer"].cat.categories) if run.dealer is not None
                                               else None, n_parts, None))
     report["optimize"] = {
         "budget": budget, "budget_per": "network", "spent": float(comparison["stock_value"].iloc[0]),
-        "method": f"METRIC (Sherbrooke's convex envelope over central levels), objective {objective}", "echelons": 2,
-        "objective": objective, "transfer_days": transfer,
+        "method": f"METRIC (Sherbrooke's convex envelope over central levels), objective {cfg.objective}",
+        "echelons": 2, "objective": cfg.objective, "transfer_days": cfg.transfer_days,
         "rows_stocked": int((dealer > 0).sum()), "central_parts": int((central > 0).sum()),
         "expected_fill_rate": comparison["expected_fill_rate"].iloc[0], "expected_demand": float(demand.sum()),
-        "steps": steps, "rows_without_unit_cost": int(np.isnan(cost_part[part]).sum()),
+        "steps": ours.steps, "rows_without_unit_cost": int(np.isnan(cost_part[part]).sum()),
         "comparison": comparison.to_dict("records"), "markers": {},
     }
     table.attrs["report"] = report
@@ -710,12 +747,28 @@ def _objective(plan: MetricPlan, rate: np.ndarray, objective: str) -> float:
     return float((rate * (1.0 - plan.dealer_fill_rate)).sum())
 
 
+def demand_dispersion(forecast: np.ndarray, variance: np.ndarray) -> np.ndarray:
+    """r = variance / forecast of each series' monthly demand model, at least 1 (1: Poisson; 1 without demand).
+
+    The two-echelon plans keep it over every pipeline (:func:`spareopt.policy.metric.metric_backorders`): lumpy
+    demand needs more stock than Poisson's for the same fill, as the one-echelon policy's negative binomial.
+
+    >>> demand_dispersion(np.array([2.0, 2.0, 0.0]), np.array([1.0, 6.0, 0.0])).tolist()
+    [1.0, 3.0, 1.0]
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(forecast > 0, variance / forecast, 1.0)
+    return np.where(np.isfinite(ratio), np.maximum(ratio, 1.0), 1.0)
+
+
 def _metric_plan(part: np.ndarray, rate: np.ndarray, lead: np.ndarray, transfer: float, cost: np.ndarray,
-                 budget: float, *, central: bool, objective: str) -> tuple[np.ndarray, np.ndarray, int, pd.DataFrame]:
+                 budget: float, dispersion: np.ndarray, *, central: bool,
+                 objective: str) -> tuple[np.ndarray, np.ndarray, int, pd.DataFrame]:
     """The central and dealer stock that marginal analysis on the parts' METRIC envelopes buys with the budget,
     and the network's curve along the envelopes' steps: stock value against the expected backorders
     (objective ``backorders``) or the expected fill rate (``fill``)."""
-    curves = metric_curves(part, rate, lead, transfer, cost, central=central, objective=objective)
+    curves = metric_curves(part, rate, lead, transfer, cost, central=central, objective=objective,
+                           dispersion=dispersion)
     order = step_order(curves.steps)
     taken = greedy_steps(curves.steps, budget, order=order)
     start = float(curves.point_value[curves.point_units == 0].sum())  # no stock anywhere
@@ -735,7 +788,8 @@ def _metric_plan(part: np.ndarray, rate: np.ndarray, lead: np.ndarray, transfer:
     units = np.zeros(n_parts, dtype=np.int64)
     s0[has] = curves.point_central[point[has]]
     units[has] = curves.point_units[point[has]]
-    dealer = metric_dealer_stock(part, rate, lead, transfer, s0, units, objective=objective)
+    dealer = metric_dealer_stock(part, rate, lead, transfer, s0, units, objective=objective, dispersion=dispersion,
+                                 limit=curves.dealer_units)
     return s0, dealer, len(curves.steps), curve
 
 

@@ -16,8 +16,9 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from .policy.seed import CEIL_TOLERANCE
+from .timing import DAYS_PER_MONTH
 
-__all__ = ["Replay", "replay"]
+__all__ = ["EchelonReplay", "Replay", "replay", "replay_echelons"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -272,7 +273,202 @@ def replay(
     )
 
 
+@dataclass(frozen=True, eq=False)
+class EchelonReplay:
+    """Outcome of replaying a two-echelon plan on held-out demand (:func:`replay_echelons`)."""
+
+    dealers: Replay
+    """Per dealer row, as :func:`replay` gives it: ``filled`` is the demand met at once from the dealer's shelf."""
+    wait_days: np.ndarray
+    """Per dealer row: the mean wait of a unit of its demand, days (0 for a unit met from the shelf); NaN without
+    demand.  Little's law: the backorders summed over time, divided by the demand."""
+    central_avg_on_hand: np.ndarray
+    """Per part: the central warehouse's mean on hand at the month ends, units."""
+    central_fill_rate: np.ndarray
+    """Per part: the share of the dealers' orders the central warehouse shipped at once; NaN without orders."""
+
+
+def replay_echelons(
+    demand: ArrayLike,
+    part: ArrayLike,
+    dealer_stock: ArrayLike,
+    central_stock: ArrayLike,
+    *,
+    central_lead_months: ArrayLike,
+    transfer_months: float,
+    steps_per_month: int = 30,
+    seed: int | None = 0,
+) -> EchelonReplay:
+    r"""Replay a central warehouse + dealers base-stock plan on held-out monthly demand, every series at once.
+
+    The plan of :func:`spareopt.optimize` with two echelons (Sherbrooke's METRIC): dealer j keeps S_j on
+    its shelf and replaces every unit sold one for one from the central warehouse, which keeps S_0 and
+    replaces every unit it ships one for one from the supplier.
+
+    Parameters
+    ----------
+    demand : array_like, shape (n_series, H)
+        Each dealer row's demand in each of the H held-out months, units >= 0.
+    part : array_like of int, shape (n_series,)
+        The part (0..k-1) of each row: rows of one part share its central stock.
+    dealer_stock : array_like, shape (n_series,)
+        S_j, whole units >= 0.
+    central_stock : array_like, shape (k,)
+        S_0, whole units >= 0.
+    central_lead_months : array_like, shape (k,) or scalar
+        T_0, supplier to the central warehouse, months >= 0 (``lead_time_days`` / D).
+    transfer_months : float
+        T, the central warehouse to a dealer, months >= 0 (``transfer_days`` / D).
+    steps_per_month : int
+        The clock: a month is this many steps (30: about a day each); lead and transfer times are
+        rounded to whole steps, at least one.
+    seed : int or None
+        When within its month each unit of demand comes.  The history gives months only: each whole
+        unit comes at a step drawn uniformly over its month (``numpy.random.default_rng(seed)``), which
+        is exactly a Poisson process's timing when the month's total is Poisson, and the fraction of a
+        unit, if any, evenly.  None: all of a month's demand evenly over its steps (a smoother demand
+        than any real one, which flatters the plan).
+
+    Returns
+    -------
+    EchelonReplay
+
+    Notes
+    -----
+    Demand waits when the shelf is empty (a backorder: the customer's unit comes with the dealer's
+    next receipt), as METRIC assumes.  Each step, in this order:
+
+    1. The dealers receive what is due this step.
+    2. Each dealer meets the step's demand d from its shelf: min(d, on hand)
+       (``filled``); the rest is backordered.  It orders d from the central warehouse.
+    3. The central warehouse ships first come, first served: by step t it has shipped
+       Ship(t) = min(A(t), S_0 + A(t - T_0)) units, A(t) the part's orders so far (each unit comes
+       back from the supplier T_0 after its order), and those are the first Ship(t) units ordered
+       (orders of one step in proportion).  A unit shipped arrives at the dealer T later.
+
+    Start: every shelf at S_j, the central warehouse at S_0, nothing on the way, as :func:`replay`
+    starts at the maximum stock.  ``avg_on_hand`` is the mean of each month's end; ``hits_filled``
+    counts the months with demand met in full from the shelf; ``orders`` the steps with an order.
+
+    References
+    ----------
+    Sherbrooke, C. C. (1968), "METRIC: A Multi-Echelon Technique for Recoverable Item Control",
+    *Operations Research* 16(1), 122-141: the (S - 1, S) policies at both echelons.
+
+    Examples
+    --------
+    One dealer with 1 unit, a central warehouse with 1, one step a month, T_0 = T = 1 month.  Month 0
+    sells 1 from the shelf, which the central unit replaces in month 1.  Month 1 sells 2: one from the
+    shelf, one waits a month (the central warehouse has 1 of the 2 it is asked for), so 2 of 3 units
+    are met at once and the mean wait is 1 month x 30.44 days / 3 units:
+
+    >>> r = replay_echelons([[1, 2]], [0], [1], [1], central_lead_months=1.0, transfer_months=1.0,
+    ...                     steps_per_month=1)
+    >>> r.dealers.filled.tolist(), r.dealers.fill_rate.round(3).tolist(), r.wait_days.round(2).tolist()
+    ([2.0], [0.667], [10.15])
+    """
+    q = _demand(demand)
+    n, months = q.shape
+    p = np.asarray(part, dtype=np.int64).reshape(-1)
+    _check_shape("part", p.shape, n)
+    p = np.broadcast_to(p, (n,))
+    k = int(p.max()) + 1 if n else 0
+    s = np.broadcast_to(_per_series("dealer_stock", dealer_stock, n, least=0), (n,))
+    s0 = np.asarray(central_stock, dtype=np.float64).reshape(-1)
+    if s0.shape != (k,) or not (np.all(np.isfinite(s0)) and np.all(s0 >= 0)):
+        raise ValueError(f"`central_stock` must be whole units >= 0, one per part (shape ({k},)); got shape "
+                         f"{s0.shape}")
+    lead = np.broadcast_to(_lead_time(central_lead_months, k), (k,))
+    if not (np.isfinite(transfer_months) and transfer_months >= 0):
+        raise ValueError(f"`transfer_months` must be finite and >= 0; got {transfer_months!r}")
+    if int(steps_per_month) < 1:
+        raise ValueError(f"`steps_per_month` must be >= 1; got {steps_per_month!r}")
+    per = int(steps_per_month)
+    lead_steps = np.maximum(np.rint(lead * per), 1).astype(np.intp)
+    transfer = max(int(np.rint(transfer_months * per)), 1)
+    # FIFO at the central warehouse, from cumulative sums: by step t it has shipped Ship(t) = min(A(t), S_0 + A(t - T_0))
+    # units (A: the part's orders so far; the supplier returns each unit T_0 steps after its order), and they are the
+    # first Ship(t) units ordered.  A row's share is its own orders up to the step whose A reaches Ship(t), in
+    # proportion within that step.  That step is at most T_0 + 1 back, so a ring of that depth keeps the sums.
+    depth = int(lead_steps.max()) + 2 if k else 2
+    row_sum = np.zeros((depth, n))  # C_j, each row's orders so far, by step mod depth (0 before the start)
+    part_sum = np.zeros((depth, k))  # A, the part's
+    transit = np.zeros((transfer + 1, n))  # units due at the dealers, by step mod (transfer + 1)
+    rows = np.arange(n, dtype=np.intp)
+    parts = np.arange(k, dtype=np.intp)
+
+    net = s.astype(np.float64).copy()  # the dealer's on hand minus its customers' backorders
+    ordered = np.zeros(n)  # C_j now
+    shipped = np.zeros(n)  # what the central warehouse has shipped to each row so far
+    shipped_part = np.zeros(k)
+    filled = np.zeros(n)
+    waiting = np.zeros(n)  # backorders summed over the steps
+    stock = np.zeros(n)
+    central_stock_sum = np.zeros(k)
+    at_once = np.zeros(k)
+    orders = np.zeros(n, dtype=np.int64)
+    short_in_month = np.zeros(n)
+    served_in_full = np.zeros(n, dtype=np.int64)
+    rng = None if seed is None else np.random.default_rng(seed)
+    whole = np.floor(q) if rng is not None else np.zeros_like(q)
+    left = np.zeros(n, dtype=np.int64)  # whole units of the month not placed yet
+    for t in range(months * per):
+        month, within = divmod(t, per)
+        d = (q[:, month] - whole[:, month]) / per  # the fractions, evenly
+        if rng is not None:  # the whole units: step i of the m left gets Binomial(left, 1/m) of them
+            if within == 0:
+                left = whole[:, month].astype(np.int64)
+            units = rng.binomial(left, 1.0 / (per - within)) if within < per - 1 else left
+            left = left - units
+            d = d + units
+        net += transit[t % (transfer + 1)]  # 1. receive
+        transit[t % (transfer + 1)] = 0.0
+        take = np.clip(net, 0.0, None)  # 2. the shelf, then backorders
+        np.minimum(take, d, out=take)
+        filled += take
+        short_in_month += d - take
+        net -= d
+        orders += d > 0
+        ordered += d  # 3. the orders at the central warehouse, and what it ships (FIFO)
+        before = part_sum[(t - 1) % depth].copy()  # A(t - 1)
+        row_sum[t % depth] = ordered
+        total_now = np.bincount(p, weights=ordered, minlength=k)
+        part_sum[t % depth] = total_now
+        returned = part_sum[(t - lead_steps) % depth, parts]  # A(t - T_0); a slot not written yet holds 0
+        ship = np.minimum(total_now, s0 + returned)
+        at_once += np.clip(ship - np.maximum(before, shipped_part), 0.0, None)
+        behind = (part_sum < ship).sum(axis=0)  # steps of the window whose A is below Ship: the earliest ones
+        last = t - depth + 1 + behind  # the first step whose A reaches Ship
+        first = np.where(behind > 0, last - 1, last)
+        a_lo, a_hi = part_sum[first % depth, parts], part_sum[last % depth, parts]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            w = np.where(a_hi > a_lo, (ship - a_lo) / (a_hi - a_lo), 1.0)
+        c_lo, c_hi = row_sum[(first % depth)[p], rows], row_sum[(last % depth)[p], rows]
+        now = c_lo + w[p] * (c_hi - c_lo)
+        transit[(t + transfer) % (transfer + 1)] += now - shipped
+        shipped = now
+        shipped_part = ship
+        waiting += np.clip(-net, 0.0, None)
+        if within == per - 1:  # the month's end
+            stock += np.clip(net, 0.0, None)
+            central_stock_sum += s0 + returned - ship
+            served_in_full += short_in_month <= CEIL_TOLERANCE
+            short_in_month[:] = 0.0
+    total = q.sum(axis=1)
+    hits = np.count_nonzero(q > 0, axis=1).astype(np.int64)
+    asked = np.bincount(p, weights=total, minlength=k)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fill_rate = np.where(total > 0, filled / total, np.nan)
+        wait = np.where(total > 0, waiting * (DAYS_PER_MONTH / per) / total, np.nan)
+        central_fill = np.where(asked > 0, at_once / asked, np.nan)
+    dealers = Replay(demand=total, filled=filled, fill_rate=fill_rate, hits=hits,
+                     hits_filled=served_in_full - (months - hits), avg_on_hand=stock / months, orders=orders,
+                     central_demand=np.where(s > 0, 0.0, total))
+    return EchelonReplay(dealers, wait, central_stock_sum / months, central_fill)
+
+
 _FIX = {
+    "dealer_stock": "Round the plan up to whole units (spareopt.policy.ceil_units).",
     "reorder_point": "Round the plan up to whole units (spareopt.policy.ceil_units).",
     "max_stock": "Round the plan up to whole units (spareopt.policy.ceil_units).",
     "pack_size": "Use 1 for parts ordered singly.",

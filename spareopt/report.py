@@ -199,6 +199,13 @@ def report_lines(report: Mapping[str, Any]) -> list[str]:
         if e.get("optimized", {}).get("min_stock_bought_first"):
             lines.append(f"  optimized: the planner's min_stock was bought first, for "
                          f"{e['optimized']['min_stock_bought_first']:,.2f} of the budget")
+        for policy in ("two-echelon", "two-echelon-dealers"):
+            if e.get(policy):
+                c = e[policy]
+                waits = ("-" if c[k] is None else f"{c[k]:,.1f}" for k in ("promised_wait_days", "wait_days"))
+                lines.append(f"  {policy} (objective {c['objective']}, transfer {c['transfer_days']:g} days): central "
+                             f"stock {c['central_stock_value']:,.2f} in {c['central_parts']:,} parts; a unit of demand "
+                             "waited {1} days on average in the replay, METRIC expected {0}".format(*waits))
         if e.get("current"):
             c = e["current"]
             lines.append(f"  current: {c['series_without_current_levels']:,} series without a reorder_point or "

@@ -269,7 +269,8 @@ def test_cli_calibration_end_to_end_on_the_bundled_example(tmp_path, monkeypatch
     (["--policy", "optimized", "--budget", "inf"],
      "Error: budget must be a finite stock value >= 0 (sum of max_stock x unit_cost), got inf;", 1),
     (["--policy", "seed,service-level", "--budget", "100"],
-     "Error: --budget is what the optimized policy spends; add --policy optimized (policies: seed, service-level)",
+     "Error: --budget is what the optimized and two-echelon policies spend; add --policy optimized (policies: "
+     "seed, service-level)",
      2),
 ])
 def test_cli_bad_calibration_and_budget_options_write_nothing(cli_files, args, message, code):
@@ -292,8 +293,8 @@ def test_cli_budget_is_what_optimized_spends(cli_files):
 
 def test_library_budget_is_checked():
     sales = _sales([4] * 12, [3, 0, 4, 1, 6])
-    with pytest.raises(spareopt.ConfigError, match="budget is what the optimized policy spends, but the policies "
-                                                   "are seed; add optimized"):
+    with pytest.raises(spareopt.ConfigError, match="budget is what the optimized and two-echelon policies spend, but "
+                                                   "the policies are seed; add optimized"):
         spareopt.evaluate(sales, holdout_months=5, budget=100.0)
     with pytest.raises(spareopt.ConfigError, match="budget must be a finite stock value >= 0"):
         spareopt.evaluate(sales, holdout_months=5, policies=["optimized"], budget=float("nan"))

@@ -145,7 +145,8 @@ def test_bad_input_is_an_input_error(kwargs, message):
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"policies": ["best"]}, "unknown policy 'best'; use one of seed, traditional, service-level, current, optimized"),
+    ({"policies": ["best"]}, "unknown policy 'best'; use one of seed, traditional, service-level, current, optimized, "
+                             "two-echelon, two-echelon-dealers"),
     ({"holdout_months": 0}, "holdout_months must be a whole number >= 1, got 0"),
     ({"config": {"service_level": 1.0}}, "config key service_level must be in (0, 1), e.g. 0.95, got 1.0"),
     ({"config": {"alpha": 0.0}}, "config key alpha must be in (0, 1], got 0.0"),
@@ -170,8 +171,9 @@ run = run_cli
 
 def test_cli_prints_the_totals_and_writes_every_output(files):
     result = run("evaluate", "sales.csv", "--parts", "parts.csv", "--holdout-months", "2", "--policy",
-                 "seed,traditional", "--policy", "service-level", "--policy", "current,optimized", "-o", "replay.csv",
-                 "--totals", "totals.csv", "--plot", "fill.png", "-q")
+                 "seed,traditional", "--policy", "service-level", "--policy", "current,optimized", "--policy",
+                 "two-echelon,two-echelon-dealers", "-o", "replay.csv", "--totals", "totals.csv", "--plot", "fill.png",
+                 "-q")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["policy", "parts_stocked", "initial_investment", "avg_stock_value",

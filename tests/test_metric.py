@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import spareopt
 from spareopt.policy.budget import greedy_steps, step_order
-from spareopt.policy.metric import metric_backorders, metric_curves, metric_dealer_stock
+from spareopt.policy.metric import TAILS, metric_backorders, metric_curves, metric_dealer_stock
 
 TAIL = 1e-4
 
@@ -26,7 +26,7 @@ def _splits(total: int, bins: int) -> np.ndarray:
 
 
 def _enumerated(rate: np.ndarray, lead: float, transfer: np.ndarray, most: int,
-                objective: str = "backorders") -> np.ndarray:
+                objective: str = "backorders", dispersion: np.ndarray | float = 1.0) -> np.ndarray:
     """The least objective of one part for every total 0..most, over every (S_0; S_1..S_n) split: the dealers'
     backorders, or (``fill``) their demand missed at the shelf, sum_j lambda_j (1 - fill_j)."""
     n = len(rate)
@@ -36,7 +36,7 @@ def _enumerated(rate: np.ndarray, lead: float, transfer: np.ndarray, most: int,
         k = len(plans)
         part = np.repeat(np.arange(k), n)
         plan = metric_backorders(part, np.tile(rate, k), plans[:, 1:].ravel(), plans[:, 0], np.full(k, lead),
-                                 np.tile(transfer, k))
+                                 np.tile(transfer, k), np.tile(np.broadcast_to(dispersion, rate.shape), k))
         value = plan.dealer_backorders if objective == "backorders" else np.tile(rate, k) * (1 - plan.dealer_fill_rate)
         best.append(np.bincount(part, weights=value, minlength=k).min())
     return np.array(best)
@@ -120,7 +120,7 @@ def test_metric_curves_equal_enumeration_on_small_networks(n_parts, n_dealers, s
     curves = metric_curves(part, np.concatenate(rates), leads, np.concatenate(transfers), costs, objective=objective)
     enumerated = [_enumerated(r, lead, t, most, objective) for r, lead, t in zip(rates, leads, transfers)]
     # the curve stops where more units gain less than the tail; beyond it the enumeration still finds crumbs
-    crumbs = [TAIL * most * (r.sum() if objective == "fill" else 1.0) for r in rates]
+    crumbs = [TAILS[objective] * most * (r.sum() if objective == "fill" else 1.0) for r in rates]
     for i in range(n_parts):
         mine = curves.point_part == i
         units, value, vertex = curves.point_units[mine], curves.point_value[mine], curves.point_efficient[mine]
@@ -207,3 +207,64 @@ def test_two_echelons_on_the_8_dealer_carparts_network(tmp_path, monkeypatch):
     assert "two echelons, objective fill, transfer 2 days" in result.output
     out = pd.read_csv("network.csv", dtype={"part": str})
     assert (out["stock_value"].sum()) <= 5000 + 1e-9 and set(out["location"]) == {"central", "dealer"}
+
+
+# -- lumpy demand: the negative binomial pipelines ---------------------------------------------------------
+
+def test_golden_negative_binomial_pipeline():
+    """One dealer, no central stock: 0.05 units a day, T_0 = 30, T = 2, so the pipeline's mean is m = 1.6; variance
+    3 x 1.6 (r = 3): NB(n = m / (r - 1) = 0.8, p = 1 / r).  P(0) = (1/3)^0.8 = 0.415244, P(1) = 0.8 (2/3) P(0) = 0.221463.
+
+    EBO(2) = m - 2 + 2 P(0) + P(1) = 0.651951.  The shelf misses short(2) = 1 + sum_{x<2} (2 - x) P(x) g(x) with
+    g(x) = (psi(n + x) - psi(n) + ln p) / (r - 1): g(0) = -ln 3 / 2 = -0.549306, g(1) = (1 / 0.8 - ln 3) / 2 = 0.075694,
+    so short = 1 - 0.456192 + 0.016763 = 0.560572 and the fill rate is 0.439428 (Poisson's P(X <= 1) would promise
+    0.524931)."""
+    plan = metric_backorders([0], [0.05], [2], [0], [30.0], 2.0, dispersion=3.0)
+    assert plan.dealer_backorders[0] == pytest.approx(0.651951, abs=1e-6)
+    assert plan.dealer_fill_rate[0] == pytest.approx(0.439428, abs=1e-6)
+    poisson = metric_backorders([0], [0.05], [2], [0], [30.0], 2.0)
+    assert poisson.dealer_fill_rate[0] == pytest.approx(0.524931, abs=1e-6)
+    same = metric_backorders([0], [0.05], [2], [0], [30.0], 2.0, dispersion=1.0)
+    assert same.dealer_fill_rate[0] == poisson.dealer_fill_rate[0]  # r = 1 is Poisson, exactly
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.integers(1, 2), st.lists(st.integers(2, 3), min_size=2, max_size=2), st.integers(0, 2**32 - 1),
+       st.sampled_from(["backorders", "fill"]))
+def test_lumpy_curves_equal_enumeration(n_parts, n_dealers, seed, objective):
+    """With dispersions up to 4, each part's points are real plans no better than enumeration, and equal to it at
+    the envelope's vertices (fill) or at every total (backorders, convex in each dealer's stock)."""
+    rng = np.random.default_rng(seed)
+    rates, leads, transfers, costs = _network(n_parts, n_dealers, rng)
+    ratios = [rng.uniform(1.0, 4.0, len(r)) for r in rates]
+    part = np.concatenate([np.full(len(r), i) for i, r in enumerate(rates)])
+    curves = metric_curves(part, np.concatenate(rates), leads, np.concatenate(transfers), costs, objective=objective,
+                           dispersion=np.concatenate(ratios))
+    most = 6
+    for i in range(n_parts):
+        enumerated = _enumerated(rates[i], leads[i], transfers[i], most, objective, ratios[i])
+        mine = (curves.point_part == i) & (curves.point_units <= most)
+        units, value = curves.point_units[mine], curves.point_value[mine]
+        crumbs = TAILS[objective] * most * (rates[i].sum() if objective == "fill" else 1.0)
+        exact = curves.point_efficient[mine] if objective == "fill" else np.ones(len(units), bool)
+        assert value[exact] == pytest.approx(enumerated[units[exact]], rel=1e-6, abs=crumbs)
+        assert (value >= enumerated[units] - 1e-9).all()
+
+
+def test_blocks_of_parts_give_the_same_curves(monkeypatch):
+    """_dealer_units works through blocks of whole parts (small temporaries): the curves do not depend on them."""
+    import spareopt.policy.metric as metric
+
+    rng = np.random.default_rng(11)
+    part = np.repeat(np.arange(30), 4)
+    args = (part, rng.uniform(0.01, 0.5, 120), rng.uniform(5, 40, 30), 2.0, rng.integers(1, 5, 30).astype(float))
+    ratio = rng.uniform(1, 3, 120)
+    for objective in ("fill", "backorders"):
+        whole = metric_curves(*args, objective=objective, dispersion=ratio)
+        monkeypatch.setattr(metric, "BLOCK_LEVELS", 17)
+        blocked = metric_curves(*args, objective=objective, dispersion=ratio)
+        monkeypatch.undo()
+        for name in ("point_part", "point_units", "point_central", "step_point"):
+            assert np.array_equal(getattr(whole, name), getattr(blocked, name)), name
+        # the running sums start afresh in each block: the values agree to rounding
+        assert blocked.point_value == pytest.approx(whole.point_value, rel=1e-9, abs=1e-10)
