@@ -52,6 +52,7 @@ the worked example of 5 bases) and chapter 5.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,7 +61,7 @@ from scipy import special
 
 from ..errors import ConfigError
 from .budget import Steps, pool_steps
-from .service import NEGATIVE_BINOMIAL, POISSON, _loss, _nb_params, _nbinom_sf, _smallest
+from .service import NEGATIVE_BINOMIAL, POISSON, _loss
 
 __all__ = ["MAX_UNITS", "OBJECTIVES", "TAILS", "WAIT_SHARE", "MetricCurves", "MetricPlan", "central_levels", "metric_backorders", "metric_curves",
            "metric_dealer_stock"]
@@ -170,10 +171,6 @@ MAX_UNITS = 5_000
 _LUMPY = 1e-9
 """A dispersion within this of 1 is Poisson."""
 
-_STEP = 1e-4
-"""The relative step in the pipeline's mean of the central difference of a negative binomial's loss."""
-
-
 def _dispersion(value: ArrayLike, shape: tuple[int, ...]) -> np.ndarray:
     r = np.broadcast_to(np.asarray(value, dtype=np.float64), shape)
     if not np.all(np.isfinite(r) & (r >= 1.0 - _LUMPY)):
@@ -199,36 +196,15 @@ def _pipe_loss(s: ArrayLike, mean: np.ndarray, r: np.ndarray) -> np.ndarray:
     return _loss(s, mean, r * mean, _codes(mean, r))
 
 
-def _pipe_sf(s: np.ndarray, mean: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """P(X > s): the backorders the unit s + 1 removes."""
-    out = special.pdtrc(s, mean)
-    lumpy = _codes(mean, r) == NEGATIVE_BINOMIAL
-    if lumpy.any():
-        n, q = _nb_params(mean[lumpy], r[lumpy] * mean[lumpy])
-        out[lumpy] = _nbinom_sf(s[lumpy], n, q)
-    return out
-
-
 def _exact_short(s: np.ndarray, mean: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """:func:`_pipe_short` in closed form for the negative binomial too (:func:`_ladder`, up to each level)."""
-    out = _pipe_short(s, mean, r)
+    """The share of a unit of demand a shelf of s misses, d E[(X - s)+] / d mean: P(X >= s) for Poisson, the
+    negative binomial's from its ladder (:func:`_ladder`, up to each level)."""
+    out = np.where(s > 0, special.pdtrc(np.maximum(s - 1, 0), mean), 1.0)
     lumpy = np.flatnonzero((_codes(mean, r) == NEGATIVE_BINOMIAL) & (s > 0))
     if lumpy.size:
         level = np.minimum(s[lumpy], MAX_UNITS).astype(np.int64)
         short = _ladder(mean[lumpy], r[lumpy], level, fill=True)
         out[lumpy] = short[np.cumsum(level + 1) - 1]  # each ladder's last level
-    return out
-
-
-def _pipe_short(s: ArrayLike, mean: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """The share of a unit of demand the shelf of s misses, d E[(X - s)+] / d mean: P(X >= s) for Poisson."""
-    s = np.broadcast_to(np.asarray(s, dtype=np.float64), mean.shape)
-    out = np.where(s > 0, special.pdtrc(np.maximum(s - 1, 0), mean), 1.0)
-    lumpy = (_codes(mean, r) == NEGATIVE_BINOMIAL) & (s > 0)
-    if lumpy.any():
-        x, m, rr = s[lumpy], mean[lumpy], r[lumpy]
-        up, down = _pipe_loss(x, m * (1 + _STEP), rr), _pipe_loss(x, m * (1 - _STEP), rr)
-        out[lumpy] = np.clip((up - down) / (2 * _STEP * m), 0.0, 1.0)
     return out
 
 
@@ -291,7 +267,7 @@ def _dealer_units(p: np.ndarray, lam: np.ndarray, t: np.ndarray, r: np.ndarray, 
     edges = np.r_[0, cuts[cuts > 0], rows.size]
     count = np.zeros(len(rows), dtype=np.int64)
     unit_rows, gains = [], []
-    for lo, hi in zip(edges[:-1], edges[1:]):
+    for lo, hi in itertools.pairwise(edges):
         block = slice(lo, hi)
         count[block], unit_row, gain = _dealer_block(p[rows[block]], lam[rows[block]], r[rows[block]], mean[block],
                                                      most[block], tail, fill)
@@ -423,17 +399,26 @@ def _units(mean: np.ndarray, r: np.ndarray, lam: np.ndarray, tail: float, fill: 
         count[alive[done]] = np.minimum(found[done], MAX_UNITS)
         alive, top = alive[~done], np.minimum(2 * top[~done], MAX_UNITS)
     return count
-    m, rr = mean[alive], r[alive]
 
-    def enough(rows: np.ndarray, level: np.ndarray) -> np.ndarray:  # no unit at this level: True from there on
-        level = np.minimum(level, MAX_UNITS)
-        if fill:
-            return (level >= 1) & ((_pipe_short(level, m[rows], rr[rows]) < tail) | (level >= MAX_UNITS))
-        return (_pipe_sf(level, m[rows], rr[rows]) < tail) | (level >= MAX_UNITS)
 
-    guess = np.ceil(m + 3.0 * np.sqrt(rr * m))
-    count[alive] = np.minimum(_smallest(enough, np.minimum(guess, MAX_UNITS)), MAX_UNITS)
-    return count
+def _central_bound(mean: np.ndarray, r: np.ndarray, below: np.ndarray) -> np.ndarray:
+    """The first S_0 with EBO_0(S_0) = mean - sum_{x < S_0} P(X_0 > x) below ``below`` (at most :data:`MAX_UNITS`),
+    from ladders of P(X_0 > x) as :func:`_units` does."""
+    bound = np.zeros(len(mean), dtype=np.int64)
+    alive = np.flatnonzero(mean > 0)
+    top = np.minimum(np.ceil(mean[alive] + 4.0 * np.sqrt(r[alive] * mean[alive])) + 4, MAX_UNITS).astype(np.int64)
+    while alive.size:
+        sf = _ladder(mean[alive], r[alive], top, fill=False)
+        row = np.repeat(np.arange(alive.size), top + 1)
+        first = np.cumsum(top + 1) - (top + 1)
+        ebo = mean[alive][row] - (_segment_cumsum(sf, first) - sf)  # E[(X - S)+] at each level S of the ladder
+        level = np.arange(len(row)) - first[row]
+        high = np.bincount(row, weights=(ebo >= below[alive][row]) & (level <= top[row]),
+                           minlength=alive.size).astype(np.int64)  # the levels still above: the first below is next
+        done = (high <= top) | (top >= MAX_UNITS)
+        bound[alive[done]] = np.minimum(high[done], MAX_UNITS)
+        alive, top = alive[~done], np.minimum(2 * top[~done], MAX_UNITS)
+    return bound
 
 
 def metric_curves(
@@ -539,16 +524,9 @@ def metric_curves(
     bound = np.zeros(k, dtype=np.int64)
     going = np.flatnonzero(has)
     if central and going.size:
-        m0, rr0 = lam0[going] * t0[going], r0[going]
         transfer = np.bincount(p, weights=lam * t, minlength=k)[going] / lam0[going]  # demand-weighted
-        below = np.maximum(tail, WAIT_SHARE * transfer * lam0[going])
-
-        def enough(rows: np.ndarray, level: np.ndarray) -> np.ndarray:
-            level = np.minimum(level, MAX_UNITS)
-            return (_pipe_loss(level, m0[rows], rr0[rows]) < below[rows]) | (level >= MAX_UNITS)
-
-        bound[going] = np.minimum(_smallest(enough, np.minimum(np.ceil(m0 + 3.0 * np.sqrt(rr0 * m0)), MAX_UNITS)),
-                                  MAX_UNITS)
+        bound[going] = _central_bound(lam0[going] * t0[going], r0[going],
+                                      np.maximum(tail, WAIT_SHARE * transfer * lam0[going]))
     rows = np.argsort(p, kind="stable")
     rows = rows[has[p[rows]]]
     # S_0 = 0 first: it has the most dealer units, so it sizes each part's points (0 .. N(0) + bound)
