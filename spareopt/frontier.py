@@ -632,7 +632,7 @@ def _plot_echelons(table: pd.DataFrame, title: str | None) -> Any:
     ax.set_title(title or ("two echelons: stock-to-service curves" if fill else
                            "two echelons: stock-to-backorders curves"))
     ax.grid(alpha=0.3)
-    ax.legend(fontsize="small", loc="lower right" if fill else "upper right")
+    ax.legend(fontsize="small", loc="upper left" if fill else "upper right")  # the curves rise (fall) from there
     return fig
 
 
