@@ -406,6 +406,10 @@ class _Dask:
         return self.client.gather(futures)
 
 
+SCHEDULER_TIMEOUT = "20s"
+"""How long ``--scheduler ADDRESS`` waits for the Dask scheduler to answer (dask's ``Client(timeout=...)``)."""
+
+
 @contextlib.contextmanager
 def _executor(engine: str, scheduler: str | None, workers: int | None) -> Iterator[Any]:
     if engine == "stream":
@@ -417,7 +421,7 @@ def _executor(engine: str, scheduler: str | None, workers: int | None) -> Iterat
         raise UsageError("--engine dask needs dask: pip install 'spareopt[dask]'") from None
     if scheduler:
         try:
-            client = Client(scheduler, timeout="20s")
+            client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
         except OSError as exc:
             raise UsageError(f"no Dask scheduler answers at {scheduler} ({exc}); start one (dask scheduler) or "
                              "leave out --scheduler to run a LocalCluster here") from None

@@ -384,7 +384,9 @@ def test_dask_starts_and_stops_its_own_local_cluster(network: dict[str, object])
     assert not Client._instances or all(c.status == "closed" for c in list(Client._instances))
 
 
-def test_dask_without_a_scheduler_answering_is_a_usage_error(network: dict[str, object]) -> None:
+def test_dask_without_a_scheduler_answering_is_a_usage_error(network: dict[str, object],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("dask.distributed")
+    monkeypatch.setattr(engine, "SCHEDULER_TIMEOUT", "1s")  # nothing listens there: no need to wait 20 s
     with pytest.raises(engine.UsageError, match="no Dask scheduler answers at tcp://127.0.0.1:1"):
         run("must-stock", network["history"], engine="dask", scheduler="tcp://127.0.0.1:1")

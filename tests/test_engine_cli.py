@@ -10,6 +10,8 @@ import pytest
 from conftest import run_cli
 from test_engine import make_history
 
+from spareopt import engine as engines
+
 
 @pytest.fixture
 def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -82,7 +84,9 @@ def test_dask_on_a_local_cluster_writes_the_local_file(files: Path) -> None:
     (["--engine", "dask", "--partitions", "2", "--scheduler", "tcp://127.0.0.1:1"],
      "Error: no Dask scheduler answers at tcp://127.0.0.1:1"),
 ])
-def test_engine_usage_errors_exit_2_and_keep_the_output(files: Path, args: list[str], message: str) -> None:
+def test_engine_usage_errors_exit_2_and_keep_the_output(files: Path, args: list[str], message: str,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engines, "SCHEDULER_TIMEOUT", "1s")  # nothing listens there: no need to wait 20 s
     Path("s.csv").write_text("old_part,new_part\nP001,P002\n")
     Path("out.csv").write_text("previous\n")
     result = run_cli("must-stock", "history.parquet", *args, "-o", "out.csv")
