@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -147,3 +148,23 @@ def cli_files(tmp_path, monkeypatch, sales, parts_master):
     sales.to_csv("sales.csv", index=False)
     parts_master.to_csv("parts.csv", index=False)
     return tmp_path
+
+
+def make_history(rng: np.random.Generator, n_dealers: int = 12, n_parts: int = 40, n_months: int = 30) -> pd.DataFrame:
+    """Order lines in no particular order, with decimal prices and quantities, returns and a few late dealers."""
+    rows = []
+    months = pd.period_range("2021-01", periods=n_months, freq="M")
+    for d in range(n_dealers):  # test data: a loop is fine here
+        sold = rng.choice(n_parts, size=rng.integers(8, n_parts), replace=False)
+        for p in sold:
+            rate = rng.gamma(0.6, 2.0)
+            counts = rng.poisson(rate, n_months)
+            for m in np.flatnonzero(counts):
+                for _ in range(counts[m]):
+                    rows.append((f"D{d:02d}", f"P{p:03d}", months[m].to_timestamp() + pd.Timedelta(days=int(
+                        rng.integers(0, 27))), float(rng.choice([1, 1, 1, 2, 0.5, 3, -1])),
+                        round(float(rng.uniform(3, 400)), 2) if rng.random() > 0.1 else np.nan))
+    frame = pd.DataFrame(rows, columns=["dealer", "part", "date", "quantity", "unit_price"])
+    frame = frame.iloc[rng.permutation(len(frame))].reset_index(drop=True)
+    frame.loc[frame["dealer"] == "D11", "date"] += pd.Timedelta(days=400)  # a dealer partly after as_of
+    return frame

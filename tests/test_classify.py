@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import run_cli as run
 
 import spareopt
 from spareopt.classify import abc
-from test_cli import files, run  # noqa: F401  (the fixture and the CliRunner call of the CLI tests)
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 PREVIOUS = b"dealer,part,abc_class\nOLD,00001,A\n"
@@ -186,7 +186,7 @@ def test_classes_do_not_depend_on_row_order(sales, parts_master):
 # -- the CLI end to end --------------------------------------------------------------------------------
 
 
-def test_cli_classify_writes_the_table_and_the_report(files):
+def test_cli_classify_writes_the_table_and_the_report(cli_files):
     result = run("classify", "sales.csv", "--parts", "parts.csv", "-o", "classes.csv")
     assert result.exit_code == 0, result.output
     table = pd.read_csv("classes.csv", dtype={"part": str})
@@ -196,7 +196,7 @@ def test_cli_classify_writes_the_table_and_the_report(files):
     assert "pattern: " in result.stderr and "wrote 20 rows to classes.csv" in result.stderr
 
 
-def test_cli_classify_options_override_the_config(files):
+def test_cli_classify_options_override_the_config(cli_files):
     Path("c.toml").write_text('mc_method = "ng"\ncriteria = ["hits"]\n')
     result = run("classify", "sales.csv", "--parts", "parts.csv", "--config", "c.toml", "--mc-method", "weighted",
                  "--criteria", "unit_cost", "--criteria", "annual_value:min", "--weights", "3,1", "-q")
@@ -219,7 +219,7 @@ def test_cli_classify_options_override_the_config(files):
     (["--criteria", "unit_cost,annual_value", "--weights", "1,-1"], {},
      "weights must be finite numbers >= 0, got [1.0, -1.0]"),
 ])
-def test_cli_classify_bad_input_exits_1_and_writes_nothing(files, args, extra, message):
+def test_cli_classify_bad_input_exits_1_and_writes_nothing(cli_files, args, extra, message):
     if extra:
         parts = pd.read_csv("parts.csv", dtype={"part": str})
         parts.assign(**extra).to_csv("parts.csv", index=False)
@@ -230,7 +230,7 @@ def test_cli_classify_bad_input_exits_1_and_writes_nothing(files, args, extra, m
     assert not [p for p in Path().iterdir() if p.name.endswith(".tmp")]
 
 
-def test_cli_classify_infeasible_lp_exits_1(files, parts_master):
+def test_cli_classify_infeasible_lp_exits_1(cli_files, parts_master):
     # B200 has the least annual value and the lowest criticality: 0 on both scaled criteria, so no weights make
     # it score >= 1 in Zhou & Fan's bad-index LP
     parts_master.assign(criticality=[1, 0.5, 0.01, 1, 0.5, 0.5, 1]).to_csv("parts.csv", index=False)
@@ -241,7 +241,7 @@ def test_cli_classify_infeasible_lp_exits_1(files, parts_master):
     assert not Path("classes.csv").exists()
 
 
-def test_cli_classify_usage_errors_exit_2(files):
+def test_cli_classify_usage_errors_exit_2(cli_files):
     assert run("classify", "sales.csv", "--mc-method", "topsis").exit_code == 2
     assert run("classify", "sales.csv", "--weights", "a,b").exit_code == 2
 

@@ -7,8 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import run_cli
-from test_engine import make_history
+from conftest import make_history, run_cli
 
 from spareopt import engine as engines
 
