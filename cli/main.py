@@ -14,7 +14,7 @@ import click
 
 import spareopt
 from spareopt.columns import parse_column_option
-from spareopt.engine import ENGINES
+from spareopt.engine import ENGINES, check_engine_options
 from spareopt.engine import run as run_job
 from spareopt.calibration import plot_calibration
 from spareopt.evaluation import ECHELON_POLICIES, format_totals, plot_totals
@@ -105,14 +105,11 @@ def engine_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _engine(engine: str, scheduler: str | None, workers: int | None, partitions: int | None) -> dict[str, Any]:
-    """The engine options, checked against each other."""
-    if scheduler and engine != "dask":
-        raise click.UsageError("--scheduler needs --engine dask")
-    if workers and (engine != "dask" or scheduler):
-        raise click.UsageError("--workers sizes the LocalCluster of --engine dask (a --scheduler's cluster has its "
-                               "own workers)")
-    if partitions and engine == "local":
-        raise click.UsageError("--partitions needs --engine stream or dask")
+    """The engine options, checked against each other by the library (spareopt.engine.check_engine_options)."""
+    try:
+        check_engine_options(engine, scheduler, workers, partitions)
+    except spareopt.UsageError as exc:
+        raise click.UsageError(str(exc)) from None
     return {"engine": engine, "scheduler": scheduler, "workers": workers, "partitions": partitions}
 
 

@@ -79,7 +79,7 @@ from .supersession import (
     load_supersessions,
 )
 
-__all__ = ["ENGINES", "ENGINE_JOBS", "Network", "partition_plan", "run"]
+__all__ = ["ENGINES", "ENGINE_JOBS", "Network", "check_engine_options", "partition_plan", "run"]
 
 ENGINES = ("local", "stream", "dask")
 """``local``: the whole network in memory; ``stream``: one dealer set at a time on this machine;
@@ -433,6 +433,33 @@ def _executor(engine: str, scheduler: str | None, workers: int | None) -> Iterat
         yield _Dask(client)
 
 
+def check_engine_options(engine: str, scheduler: str | None = None, workers: int | None = None,
+                         partitions: int | None = None) -> None:
+    """The engine options checked against each other, for the CLI and Python callers alike.
+
+    Raises
+    ------
+    UsageError
+        ``scheduler`` without the dask engine; ``workers`` without the dask engine's own ``LocalCluster``
+        (a scheduler's cluster has its own workers); ``partitions`` with the local engine.
+
+    Examples
+    --------
+    >>> check_engine_options("stream", partitions=4)
+    >>> check_engine_options("local", partitions=4)
+    Traceback (most recent call last):
+    ...
+    spareopt.errors.UsageError: --partitions needs --engine stream or dask
+    """
+    if scheduler and engine != "dask":
+        raise UsageError("--scheduler needs --engine dask")
+    if workers and (engine != "dask" or scheduler):
+        raise UsageError("--workers sizes the LocalCluster of --engine dask (a --scheduler's cluster has its own "
+                         "workers)")
+    if partitions and engine == "local":
+        raise UsageError("--partitions needs --engine stream or dask")
+
+
 def run(
     job: str,
     history: str | PathLike[str],
@@ -485,7 +512,7 @@ def run(
     UsageError
         A history that is not Parquet or has no dealer column, a job these engines do not
         run (``optimize``, ``last-buy``), no Dask (``pip install 'spareopt[dask]'``) or no
-        scheduler.
+        scheduler, engine options that do not fit together (:func:`check_engine_options`).
     InputError
         Every data error of the local engine, naming the file and row.
 
@@ -497,6 +524,7 @@ def run(
     """
     from . import evaluation, jobs
 
+    check_engine_options(engine, scheduler, workers, partitions)
     if engine not in ENGINES:
         raise UsageError(f"engine must be one of {', '.join(ENGINES)}; got {engine!r}")
     if job not in ENGINE_JOBS:

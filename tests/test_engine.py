@@ -371,3 +371,15 @@ def test_dask_without_a_scheduler_answering_is_a_usage_error(network: dict[str, 
     monkeypatch.setattr(engine, "SCHEDULER_TIMEOUT", "1s")  # nothing listens there: no need to wait 20 s
     with pytest.raises(engine.UsageError, match="no Dask scheduler answers at tcp://127.0.0.1:1"):
         run("must-stock", network["history"], engine="dask", scheduler="tcp://127.0.0.1:1")
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"engine": "stream", "scheduler": "tcp://127.0.0.1:8786"}, "--scheduler needs --engine dask"),
+    ({"engine": "dask", "scheduler": "tcp://127.0.0.1:8786", "workers": 2}, "--workers sizes the LocalCluster"),
+    ({"engine": "local", "partitions": 3}, "--partitions needs --engine stream or dask"),
+])
+def test_engine_option_rules_hold_from_python(network: dict[str, object], options: dict[str, object],
+                                              message: str) -> None:
+    """The option rules are the library's: a Python caller gets the CLI's usage errors, before any reading."""
+    with pytest.raises(engine.UsageError, match=message):
+        run("must-stock", network["history"], **options)
