@@ -17,7 +17,7 @@ from spareopt.columns import parse_column_option
 from spareopt.engine import ENGINES, check_engine_options
 from spareopt.engine import run as run_job
 from spareopt.calibration import plot_calibration
-from spareopt.evaluation import ECHELON_POLICIES, format_totals, plot_totals
+from spareopt.evaluation import format_totals, plot_totals
 from spareopt.forecast import FORECASTERS
 from spareopt.frontier import BUDGET_SCOPES, curve_table, plot_curve
 from spareopt.io import FORMATS, check_figure_path, check_table_path, write_figure, write_table
@@ -381,10 +381,6 @@ def evaluate(history: str, parts: str | None, config: str | None, as_of: str | N
     """
     how = _engine(engine, scheduler, workers, partitions)
     policies = policies or ("seed",)
-    if budget is not None and not set(policies) & {"optimized", *ECHELON_POLICIES}:
-        raise click.UsageError(f"--budget is what the optimized and two-echelon policies spend; add --policy "
-                               f"optimized (policies: "
-                               f"{', '.join(policies)})")
     for figure_path in (plot, calibration_plot):
         if figure_path:
             check_figure_path(figure_path)

@@ -22,7 +22,7 @@ from ._sort import group_codes, rank_in_group, rank_within_groups
 from .calibration import calibration_summary, calibration_table
 from .classify.pattern import PATTERNS
 from .config import Config, load_config
-from .errors import ConfigError, InputError
+from .errors import ConfigError, InputError, UsageError
 from .frontier import FloorSteps, budget_steps, echelon_levels, optimized_levels
 from .history import MIN_HISTORY_MONTHS, DemandMatrix, History
 from .io import new_figure
@@ -402,8 +402,8 @@ def _check_budget(budget: Any, policies: Sequence[str]) -> float | None:
         raise ConfigError(f"budget must be a finite stock value >= 0 (sum of max_stock x unit_cost), got {budget!r}; "
                           "give e.g. --budget 50000, or leave it out to spend the seed plan's investment")
     if not {"optimized", *ECHELON_POLICIES} & set(policies):
-        raise ConfigError(f"budget is what the optimized and two-echelon policies spend, but the policies are "
-                          f"{', '.join(policies)}; add optimized (--policy optimized) or leave the budget out")
+        raise UsageError(f"budget is what the optimized and two-echelon policies spend, but the policies are "
+                         f"{', '.join(policies)}; add optimized (--policy optimized) or leave the budget out")
     return float(budget)
 
 

@@ -269,8 +269,8 @@ def test_cli_calibration_end_to_end_on_the_bundled_example(tmp_path, monkeypatch
     (["--policy", "optimized", "--budget", "inf"],
      "Error: budget must be a finite stock value >= 0 (sum of max_stock x unit_cost), got inf;", 1),
     (["--policy", "seed,service-level", "--budget", "100"],
-     "Error: --budget is what the optimized and two-echelon policies spend; add --policy optimized (policies: "
-     "seed, service-level)",
+     "Error: budget is what the optimized and two-echelon policies spend, but the policies are seed, "
+     "service-level; add optimized (--policy optimized) or leave the budget out",
      2),
 ])
 def test_cli_bad_calibration_and_budget_options_write_nothing(cli_files, args, message, code):
