@@ -133,15 +133,11 @@ def metric_backorders(
     >>> round(float(plan.central_backorders[0]), 4), round(float(plan.central_delay_days[0]), 3)
     (6.0076, 20.025)
     """
-    p = np.asarray(part, dtype=np.int64)
-    lam = np.asarray(dealer_rate, dtype=np.float64)
+    p, lam, t0, t, r, lam0, r0, _ = _network(part, dealer_rate, central_lead_days, transfer_days, dispersion,
+                                             "backorders", None)
     s = np.asarray(dealer_stock, dtype=np.float64)
     s0 = np.asarray(central_stock, dtype=np.float64)
-    t0 = np.asarray(central_lead_days, dtype=np.float64)
-    t = np.broadcast_to(np.asarray(transfer_days, dtype=np.float64), lam.shape)
-    r = _dispersion(dispersion, lam.shape)
-    lam0 = np.bincount(p, weights=lam, minlength=len(s0))
-    ebo0, delay = _central(lam0, t0, s0, _central_dispersion(p, lam, r, lam0))
+    ebo0, delay = _central(lam0, t0, s0, r0)
     pipeline = lam * (t + delay[p])
     ebo = _pipe_loss(s, pipeline, r)
     fill = np.where(pipeline > 0, 1.0 - _exact_short(s, pipeline, r), 1.0)
@@ -507,17 +503,10 @@ def metric_curves(
     >>> metric_dealer_stock([0] * 5, [18.56] * 5, [0.02531], 0.0125, [2], [7]).tolist()
     [1.0, 1.0, 1.0, 1.0, 1.0]
     """
-    _check_objective(objective)
-    tail = TAILS[objective] if tail is None else tail
-    p = np.asarray(part, dtype=np.int64)
-    lam = np.asarray(dealer_rate, dtype=np.float64)
-    t0 = np.asarray(central_lead_days, dtype=np.float64)
-    t = np.broadcast_to(np.asarray(transfer_days, dtype=np.float64), lam.shape)
-    r = _dispersion(dispersion, lam.shape)
+    p, lam, t0, t, r, lam0, r0, tail = _network(part, dealer_rate, central_lead_days, transfer_days, dispersion,
+                                                objective, tail)
     cost = np.asarray(unit_cost, dtype=np.float64)
     k = len(t0)
-    lam0 = np.bincount(p, weights=lam, minlength=k)
-    r0 = _central_dispersion(p, lam, r, lam0)
     has = lam0 > 0
     # the central bound: the first S_0 whose EBO_0 is below the tail, or whose wait EBO_0 / lambda_0 is below
     # WAIT_SHARE of the part's mean transfer time (more central stock would not change its dealers' pipelines)
@@ -633,20 +622,13 @@ def metric_dealer_stock(
     ndarray, shape (n,)
         S_j per dealer row.
     """
-    _check_objective(objective)
-    tail = TAILS[objective] if tail is None else tail
-    p = np.asarray(part, dtype=np.int64)
-    lam = np.asarray(dealer_rate, dtype=np.float64)
-    t0 = np.asarray(central_lead_days, dtype=np.float64)
-    t = np.broadcast_to(np.asarray(transfer_days, dtype=np.float64), lam.shape)
+    p, lam, t0, t, r, lam0, r0, tail = _network(part, dealer_rate, central_lead_days, transfer_days, dispersion,
+                                                objective, tail)
     s0 = np.asarray(central_stock, dtype=np.float64)
     want = np.asarray(total_units, dtype=np.int64) - s0.astype(np.int64)
-    r = _dispersion(dispersion, lam.shape)
-    k = len(t0)
-    lam0 = np.bincount(p, weights=lam, minlength=k)
     rows = np.argsort(p, kind="stable")
     rows = rows[(lam0 > 0)[p[rows]] & (want > 0)[p[rows]]]
-    _, delay = _central(lam0, t0, s0, _central_dispersion(p, lam, r, lam0))
+    _, delay = _central(lam0, t0, s0, r0)
     bound = None if limit is None else np.asarray(limit, dtype=np.int64)[rows]
     _, _, unit_row, _ = _dealer_units(p, lam, t, r, rows, delay, tail, objective, bound)
     up = p[unit_row]
@@ -658,6 +640,20 @@ def metric_dealer_stock(
 OBJECTIVES = ("fill", "backorders")
 """What a two-echelon plan minimises (config ``objective``): the demand missed at the dealers' shelves, or
 their expected backorders."""
+
+
+def _network(part: ArrayLike, dealer_rate: ArrayLike, central_lead_days: ArrayLike, transfer_days: ArrayLike,
+             dispersion: ArrayLike, objective: str, tail: float | None) -> tuple[np.ndarray, ...]:
+    """The network arguments every function here shares, as arrays: part, lambda_j, T_0, T_j, r_j, lambda_0,
+    r_0, and the objective's tail."""
+    _check_objective(objective)
+    p = np.asarray(part, dtype=np.int64)
+    lam = np.asarray(dealer_rate, dtype=np.float64)
+    t0 = np.asarray(central_lead_days, dtype=np.float64)
+    t = np.broadcast_to(np.asarray(transfer_days, dtype=np.float64), lam.shape)
+    r = _dispersion(dispersion, lam.shape)
+    lam0 = np.bincount(p, weights=lam, minlength=len(t0))
+    return p, lam, t0, t, r, lam0, _central_dispersion(p, lam, r, lam0), TAILS[objective] if tail is None else tail
 
 
 def _check_objective(objective: str) -> None:
