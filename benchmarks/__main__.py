@@ -69,16 +69,16 @@ import spareopt
 from spareopt.classify import abc
 from spareopt.classify.multi import multi_criteria_abc
 from spareopt.classify.pattern import demand_pattern, fsn, xyz
-from spareopt.timing import lead_time_months
 from spareopt.forecast import FORECASTERS, forecast
-from spareopt.history import _clean, demand_matrix
+from spareopt.history import clean_lines, demand_matrix
 from spareopt.io import read_table, write_table
-from spareopt.pipeline import monthly_variance
+from spareopt.plan import monthly_variance
 from spareopt.policy import stocking_priority
 from spareopt.policy.rules import DECISION_CODE_OF_REASON, reason_code
 from spareopt.policy.service import implied_service, reorder_point_for
 from spareopt.replay import replay
 from spareopt.synth import make_network
+from spareopt.timing import lead_time_months
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "benchmarks" / "data"
@@ -263,7 +263,7 @@ def main() -> None:
     table = run.time("read (typed, by column)", read, "io")
 
     def validate_and_aggregate() -> Any:
-        return demand_matrix(_clean(table, dict(select_holder["mapping"])))
+        return demand_matrix(clean_lines(table, dict(select_holder["mapping"])))
 
     matrix = run.time("validate + aggregate to matrix", validate_and_aggregate, "compute")
     del table
@@ -439,7 +439,7 @@ def _vm_hwm() -> int:
 def _warm() -> None:
     """Import what a task imports, once per worker, so that a best of 1 does not time the imports."""
     import spareopt.engine
-    import spareopt.jobs  # noqa: F401
+    import spareopt.engine.merge  # noqa: F401
 
 
 def _engine_stages(run: Run, history: Path, parts: Path | None, local_table: Path) -> dict[str, Any]:
@@ -560,9 +560,17 @@ def _statsforecast_peer(run: Run, q: np.ndarray, ours: dict[str, np.ndarray], n:
 def _lead_time_stages(run: Run, matrix: Any, q: np.ndarray, pattern: np.ndarray, lead: np.ndarray,
                       cycle: np.ndarray, cost: np.ndarray, attribute: np.ndarray) -> dict[str, Any]:
     """Issue 20: the lead-time demand model on every series, CSL 0.95 (kind 0) for each, its arguments built as
-    ``spareopt.pipeline._demand_args`` builds them; the priors, three fits, ``auto`` whole, the auto levels."""
-    from spareopt.backtest import (AUTO_CANDIDATES, MAX_BACKTEST_SERIES, SCALES, demand_inputs, demand_sums,
-                                   lead_time_demand, sample_mask, series_keys)
+    ``spareopt.plan`` builds them; the priors, three fits, ``auto`` whole, the auto levels."""
+    from spareopt.backtest import (
+        AUTO_CANDIDATES,
+        MAX_BACKTEST_SERIES,
+        SCALES,
+        demand_inputs,
+        demand_sums,
+        lead_time_demand,
+        sample_mask,
+        series_keys,
+    )
 
     n = len(q)
     keys = matrix.keys
@@ -638,13 +646,13 @@ def _cross_validation_peer(run: Run, q: np.ndarray, lt: dict[str, Any]) -> str:
 def catalogue_steps(f: np.ndarray, v: np.ndarray, lead: np.ndarray, cycle: np.ndarray, cost: np.ndarray) -> Any:
     """The budget steps of the first PEER_BUDGET_ROWS rows with demand and a price (the pulp peer's sample)."""
     from spareopt.policy.budget import service_steps
-    from spareopt.policy.service import _lead, _model_codes, _order_quantity, _protection
+    from spareopt.policy.service import lead_demand, model_codes, protection_arrays, review_quantity
 
     rows = np.flatnonzero((f > 0) & np.isfinite(cost) & (cost > 0))[:PEER_BUDGET_ROWS]
     f, v, lead, cycle, cost = f[rows], v[rows], lead[rows], cycle[rows], cost[rows]
-    mu, var, mu_r, _ = _protection(f, v, lead, cycle)
-    return service_steps(12 * f, mu, var, _model_codes(mu, var, 10.0, 1.1), _order_quantity(f, mu_r).astype(float),
-                         *_lead(f, v, lead), mu_r, cost)
+    mu, var, mu_r, _ = protection_arrays(f, v, lead, cycle)
+    return service_steps(12 * f, mu, var, model_codes(mu, var, 10.0, 1.1), review_quantity(f, mu_r).astype(float),
+                         *lead_demand(f, v, lead), mu_r, cost)
 
 
 def _budget_peer(run: Run, steps: Any) -> dict[str, Any]:

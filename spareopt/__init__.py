@@ -9,17 +9,22 @@ read -> clean -> demand matrix -> classify -> forecast -> policy -> must-stock l
 
 from .calibration import calibration_table
 from .classify import abc
+from .classify.table import CLASS_COLUMNS
 from .config import Config, PartDefaults, load_config
 from .errors import ConfigError, InfeasibleError, InputError, SpareoptError, UsageError
 from .evaluation import evaluate
 from .forecast import half_year_quantity, mad
-from .history import DemandMatrix, History, demand_matrix, load_history
-from .io import read_table, write_table
-from .parts import PartsMaster, load_parts
-from .operations import dead_stock, kpi, order
 from .frontier import optimize
+from .history import DemandMatrix, History, demand_matrix, load_history
+from .inputs import Inputs, load
+from .io import read_table, write_table
+from .jobs.classify import classes
+from .jobs.forecast import FORECAST_COLUMNS, forecasts
+from .jobs.must_stock import must_stock
+from .operations import dead_stock, kpi, order
+from .parts import PartsMaster, load_parts
 from .phaseout import LAST_BUY_COLUMNS, last_buy
-from .pipeline import CLASS_COLUMNS, FORECAST_COLUMNS, OUTPUT_COLUMNS, classes, forecasts, must_stock
+from .plan import OUTPUT_COLUMNS, Plan, plan_stock
 from .policy import max_stock, reorder_point, ssq
 from .stock import Stock, load_stock
 
@@ -32,12 +37,14 @@ __all__ = [
     "History",
     "InfeasibleError",
     "InputError",
+    "Inputs",
     "LAST_BUY_COLUMNS",
     "CLASS_COLUMNS",
     "FORECAST_COLUMNS",
     "OUTPUT_COLUMNS",
     "PartDefaults",
     "PartsMaster",
+    "Plan",
     "SpareoptError",
     "Stock",
     "UsageError",
@@ -52,6 +59,7 @@ __all__ = [
     "half_year_quantity",
     "kpi",
     "last_buy",
+    "load",
     "load_config",
     "load_history",
     "load_parts",
@@ -61,6 +69,7 @@ __all__ = [
     "must_stock",
     "optimize",
     "order",
+    "plan_stock",
     "read_table",
     "reorder_point",
     "ssq",

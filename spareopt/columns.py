@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from .errors import InputError
 
@@ -170,3 +174,19 @@ def resolve_columns(
                 f"Rename it, or map it with --column {one_of[0]}=HEADER"
             )
     return mapping
+
+
+def columns_of(columns: Mapping[str, str] | None, spec: Mapping[str, Any]) -> dict[str, str] | None:
+    """The ``--column`` overrides of one file's own columns."""
+    return {k: v for k, v in (columns or {}).items() if k in spec} or None
+
+
+def text_column(codes: np.ndarray, names: Any) -> pd.Series:
+    """A text column from codes into names (None = missing), decoded by pyarrow (no Python string per row)."""
+    import pyarrow as pa
+
+    dictionary = pa.array(pd.Series(np.asarray(names, dtype=object), dtype=object), type=pa.string(), from_pandas=True)
+    array = pa.DictionaryArray.from_arrays(pa.array(np.asarray(codes, dtype=np.int32)), dictionary)
+    return pd.Series(array.dictionary_decode().to_pandas(types_mapper={pa.string(): pd.StringDtype(
+        "pyarrow", na_value=np.nan)}.get))
+

@@ -515,3 +515,15 @@ def _attribute_docs(cls: type) -> dict[str, str]:
         if isinstance(node, ast.AnnAssign) and isinstance(nxt, ast.Expr) and isinstance(nxt.value, ast.Constant):
             docs[node.target.id] = str(nxt.value.value)  # type: ignore[attr-defined]
     return docs
+
+
+def with_options(cfg: Config, **changes: Any) -> Config:
+    """The config with the keys that a caller (or a CLI option) gave; checked like a config file, named as the option."""
+    changes = {k: v for k, v in changes.items() if v is not None}
+    if not changes:
+        return cfg
+    try:
+        return cfg.replace(**changes)
+    except ConfigError as exc:
+        raise ConfigError(str(exc).replace("config key ", "")) from None
+

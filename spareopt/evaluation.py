@@ -21,28 +21,16 @@ import pandas as pd
 from ._sort import group_codes, rank_in_group, rank_within_groups
 from .calibration import calibration_summary, calibration_table
 from .classify.pattern import PATTERNS
-from .config import Config, load_config
+from .columns import text_column
+from .config import Config
 from .errors import ConfigError, InputError, UsageError
 from .frontier import FloorSteps, budget_steps, echelon_levels, optimized_levels
 from .history import MIN_HISTORY_MONTHS, DemandMatrix, History
+from .inputs import STAGES, Counts, Inputs, Source, job_config, load, run_report
 from .io import new_figure
 from .parts import ATTRIBUTES
-from .pipeline import (
-    _NETWORK,
-    PLAN_REASONS,
-    STAGES,
-    TARGET_KINDS,
-    Source,
-    _Counts,
-    _decide,
-    _load,
-    _Plan,
-    _report,
-    _Run,
-    _text,
-    installed_base_report,
-)
-from .pipeline import demand_part as pipeline_demand_part
+from .plan import PLAN_REASONS, TARGET_KINDS, Plan, decide, installed_base_report
+from .plan import demand_part as plan_demand_part
 from .policy.budget import Steps
 from .policy.floor import MIN_STOCK_REASON
 from .policy.rules import DECISIONS
@@ -208,7 +196,7 @@ def evaluate(
     floor_reason = PLAN_REASONS.index(MIN_STOCK_REASON)
     for policy in policies:
         if seed is None and policy != "service-level":  # current's promise, too, is valued on its demand model
-            seed = _decide(train, "seed")
+            seed = decide(train, "seed")
         plan, fill = seed, None
         if policy == "seed":
             decision, rop, top = seed.decision, seed.reorder_point, seed.max_stock
@@ -221,12 +209,12 @@ def evaluate(
             floor_only = stocked & ~ranked
             decision = np.where(stocked, 0, np.where(decision == 0, 2, decision)).astype(np.int8)
         elif policy == "service-level":
-            plan = _decide(train, "service-level")
+            plan = decide(train, "service-level")
             decision, rop, top = plan.decision, plan.reorder_point, plan.max_stock
             stocked = decision == 0
             floor_only = plan.reason == floor_reason
         elif policy == "optimized":  # the seed's investment, spent where it fills the most expected demand
-            network = _NETWORK.get()
+            network = train.network
             if network is not None and network.budget is not None:  # the network's marginal analysis, done
                 spend, spent, taken = network.budget
                 levels = optimized_levels(train, seed, spend, taken=taken)
@@ -275,7 +263,7 @@ def evaluate(
         held = stocked & (top > 0)
         frames.append(_series_frame(train, policy, decision, held, rop, top, cost, lead_in_months,
                                     result, promise, months, above, (floor, held & floor_only) if with_floor else None))
-        totals.append(_totals(policy, frames[-1], months, central_value))
+        totals.append(policy_totals(policy, frames[-1], months, central_value))
         if with_floor:
             only = held & floor_only
             floor_notes[policy] = {"rows_only_for_min_stock": int(only.sum()),
@@ -285,7 +273,7 @@ def evaluate(
     table.attrs["totals"] = pd.DataFrame(totals, columns=list(TOTALS_COLUMNS))
     table.attrs["calibration"] = calibration_table(table, holdout_months=months)
     keys = train.matrix.keys
-    report = _report(train, None, _Counts(None, None, len(keys["dealer"].cat.categories) if train.matrix.has_dealer
+    report = run_report(train, None, Counts(None, None, len(keys["dealer"].cat.categories) if train.matrix.has_dealer
                                           else None, len(keys["part"].cat.categories), None))
     report["evaluation"] = {
         "train": f"{train.matrix.periods[0]}..{train.matrix.as_of}",
@@ -313,12 +301,12 @@ TOTALS_SUMMARY = ("parts_stocked", "initial_investment", "avg_stock_value", "pro
 
 def _training(history: Source | History, parts: Source | None, config: Any, as_of: Any, months: int,
               columns: Mapping[str, str] | None, encoding: str | None, supersessions: Any,
-              step: Callable[[str], None]) -> tuple[_Run, _Run, np.ndarray]:
+              step: Callable[[str], None]) -> tuple[Inputs, Inputs, np.ndarray]:
     """The whole run up to as_of + the holdout, its training run and the holdout demand."""
     end = None if as_of is None else pd.Period(str(as_of), freq="M") + months
-    full = _load(history, parts, load_config(config), end, columns, encoding, step, supersessions=supersessions,
-                 plan_new=True, holdout_months=months)
-    return (full, *_split(full, months, as_of))
+    full = load(history, parts, job_config(history, config), end, columns=columns, encoding=encoding,
+                supersessions=supersessions, holdout_months=months, progress=step)
+    return (full, *split_holdout(full, months, as_of))
 
 
 def _investment(seed: Any, cost: np.ndarray) -> np.ndarray:
@@ -350,7 +338,7 @@ def optimized_steps(
     months = _check_holdout(holdout_months)
     _, train, _ = _training(history, parts, config, as_of, months, columns, encoding, supersessions,
                             progress or (lambda stage: None))
-    seed = _decide(train, "seed")
+    seed = decide(train, "seed")
     return (_investment(seed, train.per_series("unit_cost", np.float64)), *budget_steps(train, seed))
 
 
@@ -367,12 +355,12 @@ def demand_part(
     supersessions: Source | Supersessions | None = None,
     **_: Any,
 ) -> Any:
-    """:func:`spareopt.pipeline.demand_part` on the training months of :func:`evaluate` (the engines' network
+    """:func:`spareopt.plan.demand_part` on the training months of :func:`evaluate` (the engines' network
     pass of the lead-time demand model)."""
     months = _check_holdout(holdout_months)
     _, train, _ = _training(history, parts, config, as_of, months, columns, encoding, supersessions,
                             lambda stage: None)
-    return pipeline_demand_part(train, stage)
+    return plan_demand_part(train, stage)
 
 
 def _whole_months(months: np.ndarray) -> dict[int, int]:
@@ -414,7 +402,7 @@ def _check_holdout(holdout_months: Any) -> int:
     return int(holdout_months)
 
 
-def _split(run: _Run, months: int, as_of: Any, option: str = "--holdout-months") -> tuple[_Run, np.ndarray]:
+def split_holdout(run: Inputs, months: int, as_of: Any, option: str = "--holdout-months") -> tuple[Inputs, np.ndarray]:
     """The training run (months up to the last training month) and the holdout demand (series x H).
 
     ``option`` names the months in the messages (``--horizon-months`` for a last-buy backtest).
@@ -441,7 +429,7 @@ def _split(run: _Run, months: int, as_of: Any, option: str = "--holdout-months")
     return dataclasses.replace(run, matrix=train), matrix.values[:, train_months:]
 
 
-def _traditional(run: _Run, seed: Any, cost: np.ndarray) -> np.ndarray:
+def _traditional(run: Inputs, seed: Any, cost: np.ndarray) -> np.ndarray:
     """The seed's old practice: per dealer, the top parts by half-year quantity, then value, as many as the seed's
     rules stock (not counting the rows stocked only for the planner's min_stock)."""
     n = len(seed.decision)
@@ -456,7 +444,7 @@ def _traditional(run: _Run, seed: Any, cost: np.ndarray) -> np.ndarray:
     return rank <= quota[g]
 
 
-def _current(run: _Run) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+def _current(run: Inputs) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """The master's own reorder point and maximum, per series; parts without them hold no stock (counted)."""
     master = run.master
     have = [] if master is None else [c for c in ("reorder_point", "max_stock") if c in master.frame]
@@ -482,7 +470,7 @@ def _current(run: _Run) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
 class _Promise:
     """What one policy's plan promised for every series (NaN where the dealer holds no stock)."""
 
-    plan: _Plan  # the plan whose demand model (and classes) values the levels
+    plan: Plan  # the plan whose demand model (and classes) values the levels
     target_kind: np.ndarray  # int8 into TARGET_KINDS, len(TARGET_KINDS) = none (every policy but service-level)
     target: np.ndarray
     fill_rate: np.ndarray
@@ -490,7 +478,7 @@ class _Promise:
     expected_demand: np.ndarray  # units over the holdout: H x the monthly forecast
 
 
-def _promise(run: _Run, plan: _Plan, policy: str, rop: np.ndarray, top: np.ndarray, stocked: np.ndarray,
+def _promise(run: Inputs, plan: Plan, policy: str, rop: np.ndarray, top: np.ndarray, stocked: np.ndarray,
              months: int, fill: np.ndarray | None = None) -> _Promise:
     """The fill rate and CSL that ``policy``'s levels imply under ``plan``'s demand model, and its targets.
 
@@ -556,27 +544,27 @@ def demand_above_history(train: np.ndarray, holdout: np.ndarray) -> np.ndarray:
     return np.maximum(holdout - peak[:, None], 0.0).sum(axis=1)
 
 
-def _series_frame(run: _Run, policy: str, decision: np.ndarray, stocked: np.ndarray, rop: np.ndarray,
+def _series_frame(run: Inputs, policy: str, decision: np.ndarray, stocked: np.ndarray, rop: np.ndarray,
                   top: np.ndarray, cost: np.ndarray, lead: np.ndarray, result: Any, promise: _Promise,
                   months: int, above: np.ndarray, floor: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
     """``floor``: the planner's min_stock of every row, and the rows held only for it (their columns)."""
     keys = run.matrix.keys
     plan = promise.plan
-    out: dict[str, Any] = {"policy": _text(np.zeros(len(decision), np.int8), [policy])}
+    out: dict[str, Any] = {"policy": text_column(np.zeros(len(decision), np.int8), [policy])}
     if run.dealer is not None:
-        out["dealer"] = _text(run.dealer, keys["dealer"].cat.categories)
-    out["part"] = _text(run.part_code, keys["part"].cat.categories)
+        out["dealer"] = text_column(run.dealer, keys["dealer"].cat.categories)
+    out["part"] = text_column(run.part_code, keys["part"].cat.categories)
     out.update({
-        "abc_class": _text(np.searchsorted(ATTRIBUTES, plan.abc_class), ATTRIBUTES),
-        "pattern": _text(plan.pattern, PATTERNS),
-        "decision": _text(decision, DECISIONS),
+        "abc_class": text_column(np.searchsorted(ATTRIBUTES, plan.abc_class), ATTRIBUTES),
+        "pattern": text_column(plan.pattern, PATTERNS),
+        "decision": text_column(decision, DECISIONS),
         "stocked": stocked,
         "reorder_point": rop,
         "max_stock": top,
         **({} if floor is None else {"min_stock": floor[0].astype(np.int64), "min_stock_only": floor[1]}),
         "unit_cost": cost,
         "lead_time_months": lead,
-        "target_kind": _text(promise.target_kind, [*TARGET_KINDS, None]),
+        "target_kind": text_column(promise.target_kind, [*TARGET_KINDS, None]),
         "target": promise.target,
         "promised_fill_rate": promise.fill_rate,
         "promised_csl": promise.csl,
@@ -596,7 +584,7 @@ def _series_frame(run: _Run, policy: str, decision: np.ndarray, stocked: np.ndar
     return pd.DataFrame(out)
 
 
-def _totals(policy: str, frame: pd.DataFrame, months: int,
+def policy_totals(policy: str, frame: pd.DataFrame, months: int,
             central: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, Any]:
     """One policy's totals over every series; ``central``: the central warehouse's stock value per part, at the
     start and on average over the holdout (the two-echelon policies), counted in the investment and the stock."""

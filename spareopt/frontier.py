@@ -20,25 +20,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .config import Config, load_config
+from .columns import text_column
+from .config import Config
 from .errors import ConfigError, InfeasibleError, InputError, UsageError, format_examples
 from .history import History
+from .inputs import STAGES, Counts, Inputs, Source, job_config, load, run_report
 from .io import new_figure
 from .parts import PartsMaster
-from .pipeline import (
-    STAGES,
-    Source,
-    _Counts,
-    _decide,
-    _load,
-    _override,
-    _Plan,
-    _report,
-    _Run,
-    _targets,
-    _text,
-    installed_base_report,
-)
+from .plan import Plan, decide, installed_base_report, targets
 from .policy.budget import (
     Steps,
     efficient_curve,
@@ -53,13 +42,13 @@ from .policy.floor import min_stock_levels
 from .policy.metric import MetricPlan, metric_backorders, metric_curves, metric_dealer_stock
 from .policy.seed import DAYS_PER_MONTH
 from .policy.service import (
-    _fill_rate,
-    _lead,
-    _model_codes,
-    _order_quantity,
-    _protection,
     implied_service,
+    lead_demand,
+    model_codes,
+    plan_fill_rate,
+    protection_arrays,
     reorder_point_for,
+    review_quantity,
 )
 from .supersession import Supersessions
 
@@ -297,13 +286,14 @@ def optimize(
         raise ConfigError(f"echelons must be 1 (dealers) or 2 (central transit warehouse + dealers); got {echelons!r}")
     if echelons == 2 and (budget_per != "network" or max_volume is not None or class_minimums):
         raise UsageError("two echelons take one network budget, without max_volume or class minimums")
-    cfg = _override(load_config(config), transfer_days=transfer_days, objective=objective)
+    cfg = job_config(history, config, transfer_days=transfer_days, objective=objective)
     if echelons == 1 and cfg.objective != "fill":
         raise UsageError(f"objective {cfg.objective} is for two echelons (echelons = 2); one echelon maximises the "
                           "expected fill rate")
-    run = _load(history, parts, cfg, as_of, columns, encoding, step, supersessions=supersessions, plan_new=True)
+    run = load(history, parts, cfg, as_of, columns=columns, encoding=encoding, supersessions=supersessions,
+               progress=step)
     step(STAGES[3])
-    plan = _decide(run, "seed")
+    plan = decide(run, "seed")
     if echelons == 2:
         if (plan.min_stock > 0).any():
             raise ConfigError(f"two echelons do not take a planner's min_stock yet ({int((plan.min_stock > 0).sum()):,} "
@@ -320,7 +310,7 @@ def optimize(
     markers = _markers(run, plan, levels)
     table.attrs["markers"] = markers
     keys = run.matrix.keys
-    report = _report(run, plan.basis, _Counts(None, None, len(keys["dealer"].cat.categories) if run.dealer is not None
+    report = run_report(run, plan.basis, Counts(None, None, len(keys["dealer"].cat.categories) if run.dealer is not None
                                               else None, len(keys["part"].cat.categories), None))
     report["optimize"] = {
         "budget": float(budget), "budget_per": budget_per, "spent": levels.spent,
@@ -336,7 +326,7 @@ def optimize(
     return table
 
 
-def _floor_report(plan: _Plan, levels: _Levels) -> dict[str, Any]:
+def _floor_report(plan: Plan, levels: _Levels) -> dict[str, Any]:
     """The planner's floor in an optimised plan: bought first, out of the budget."""
     floor = levels.floor
     return {"rows": int((plan.min_stock > 0).sum()), "rows_stocked_by_floor": int(levels.floor_only.sum()),
@@ -371,13 +361,13 @@ class _Ladder:
     excluded: np.ndarray  # rows without steps: no unit cost, or kept off the shelf by the class policy
 
 
-def _ladder(run: _Run, plan: _Plan, class_minimums: bool = False, pooled: bool = True) -> _Ladder:
+def _ladder(run: Inputs, plan: Plan, class_minimums: bool = False, pooled: bool = True) -> _Ladder:
     f, v = plan.demand.forecast, plan.demand.variance
     lead = run.per_series("lead_time_days", np.float64)
-    mu, var, mu_r, _ = _protection(f, v, lead, run.per_series("order_cycle_days", np.float64))
-    code = _model_codes(mu, var, run.cfg.normal_min_mean, run.cfg.overdispersion_min)
-    quantity = _order_quantity(f, mu_r).astype(np.float64)
-    mu_l, var_l = _lead(f, v, lead)
+    mu, var, mu_r, _ = protection_arrays(f, v, lead, run.per_series("order_cycle_days", np.float64))
+    code = model_codes(mu, var, run.cfg.normal_min_mean, run.cfg.overdispersion_min)
+    quantity = review_quantity(f, mu_r).astype(np.float64)
+    mu_l, var_l = lead_demand(f, v, lead)
     demand = 12.0 * f
     cost = run.per_series("unit_cost", np.float64)
     excluded = np.isnan(cost)  # no price, no place in a budget: left unstocked, and counted
@@ -388,14 +378,14 @@ def _ladder(run: _Run, plan: _Plan, class_minimums: bool = False, pooled: bool =
     return _Ladder(steps, mu, var, code, quantity, mu_l, var_l, mu_r, demand, cost, excluded)
 
 
-def budget_steps(run: _Run, plan: _Plan) -> tuple[Steps, FloorSteps]:
+def budget_steps(run: Inputs, plan: Plan) -> tuple[Steps, FloorSteps]:
     """The steps of every series of ``run`` that :func:`optimized_levels` spends a network budget on
     (``row``: the series), before the marginal analysis, and what the planner's floor buys first of them."""
     ladder = _ladder(run, plan)
     return ladder.steps, floor_steps(ladder.steps, ladder.quantity, plan.min_stock, ladder.cost)
 
 
-def optimized_levels(run: _Run, plan: _Plan, budget: float, *, budget_per: str = "network",
+def optimized_levels(run: Inputs, plan: Plan, budget: float, *, budget_per: str = "network",
                      class_minimums: bool = False, max_volume: float | None = None,
                      taken: np.ndarray | None = None) -> _Levels:
     """The optimised (s, S) of every series of ``run`` for ``budget`` (shared with ``evaluate``'s ``optimized``).
@@ -450,7 +440,7 @@ def optimized_levels(run: _Run, plan: _Plan, budget: float, *, budget_per: str =
     top = np.where(stocked, s + quantity.astype(np.int64), 0)
     rop, top = min_stock_levels(np.maximum(s, 0), top, m)
     held = stocked | (m > 0)
-    fill = np.where(held, _fill_rate(rop.astype(np.float64), quantity, ladder.mu, ladder.var, ladder.code,
+    fill = np.where(held, plan_fill_rate(rop.astype(np.float64), quantity, ladder.mu, ladder.var, ladder.code,
                                      ladder.lead_mean, ladder.lead_var, ladder.review_mean), 0.0)
     demand = ladder.demand
     fill = np.where(demand > 0, fill, 0.0)
@@ -467,7 +457,7 @@ def _excluded_by_class(rules: tuple[ClassPolicyRule, ...], rule: np.ndarray) -> 
     return off[rule]
 
 
-def _class_floor(run: _Run, plan: _Plan, f: np.ndarray, v: np.ndarray, lead: np.ndarray, cycle: np.ndarray,
+def _class_floor(run: Inputs, plan: Plan, f: np.ndarray, v: np.ndarray, lead: np.ndarray, cycle: np.ndarray,
                  excluded: np.ndarray) -> np.ndarray:
     """The smallest reorder point that meets the row's class target; -1 for rows without one."""
     cfg = run.cfg
@@ -475,7 +465,7 @@ def _class_floor(run: _Run, plan: _Plan, f: np.ndarray, v: np.ndarray, lead: np.
     has = np.array([r.target is not None for r in cfg.class_policy] + [False], dtype=bool)[plan.rule] & ~excluded
     has &= f > 0
     if has.any():
-        kind, target = _targets(cfg, plan.rule)
+        kind, target = targets(cfg, plan.rule)
         for k, name in enumerate(("csl", "fill_rate")):
             rows = np.flatnonzero(has & (kind == k))
             if rows.size:
@@ -485,7 +475,7 @@ def _class_floor(run: _Run, plan: _Plan, f: np.ndarray, v: np.ndarray, lead: np.
     return floor
 
 
-def _check_minimums(run: _Run, steps: Steps, forced: np.ndarray, budget: float, group: np.ndarray | None,
+def _check_minimums(run: Inputs, steps: Steps, forced: np.ndarray, budget: float, group: np.ndarray | None,
                     reserved: Any = None) -> None:
     """The class minimums (and a planner's floor: its forced steps, and ``reserved``, its cost outside the steps per
     group) must fit the budget."""
@@ -510,7 +500,7 @@ def _check_minimums(run: _Run, steps: Steps, forced: np.ndarray, budget: float, 
                           "policy's service targets")
 
 
-def _unit_volume(run: _Run, demand: np.ndarray) -> np.ndarray:
+def _unit_volume(run: Inputs, demand: np.ndarray) -> np.ndarray:
     master = run.master
     names = pd.Index(np.asarray(run.matrix.keys["part"].cat.categories, dtype=object), dtype=object)
     volume = np.full(len(names), np.nan)
@@ -526,28 +516,28 @@ def _unit_volume(run: _Run, demand: np.ndarray) -> np.ndarray:
     return np.nan_to_num(per)
 
 
-def _table(run: _Run, levels: _Levels) -> pd.DataFrame:
+def _table(run: Inputs, levels: _Levels) -> pd.DataFrame:
     keys = run.matrix.keys
     value = levels.cost * levels.max_stock
     group = run.dealer if run.dealer is not None else np.zeros(len(value), dtype=np.int64)
     order = np.lexsort((run.part_code, -np.nan_to_num(value), group))
     out: dict[str, Any] = {}
     if run.dealer is not None:
-        out["dealer"] = _text(run.dealer[order], keys["dealer"].cat.categories)
-    out["part"] = _text(run.part_code[order], keys["part"].cat.categories)
+        out["dealer"] = text_column(run.dealer[order], keys["dealer"].cat.categories)
+    out["part"] = text_column(run.part_code[order], keys["part"].cat.categories)
     if "description" in run.fields:
-        out["description"] = _text(run.part_code[order], run.fields["description"].to_numpy(dtype=object))
+        out["description"] = text_column(run.part_code[order], run.fields["description"].to_numpy(dtype=object))
     out.update({
         "stock_level": levels.max_stock[order], "reorder_point": levels.reorder_point[order],
         "unit_cost": levels.cost[order], "stock_value": np.nan_to_num(value)[order],
         "expected_demand": levels.demand[order], "expected_filled": (levels.demand * levels.fill)[order],
         "expected_fill_rate": np.where(levels.demand > 0, levels.fill, np.nan)[order],
-        "location": _text(np.zeros(len(order), dtype=np.int8), ["dealer"]),
+        "location": text_column(np.zeros(len(order), dtype=np.int8), ["dealer"]),
     })
     return pd.DataFrame(out)
 
 
-def _markers(run: _Run, plan: _Plan, levels: _Levels) -> pd.DataFrame:
+def _markers(run: Inputs, plan: Plan, levels: _Levels) -> pd.DataFrame:
     """The seed, current and optimised plans' stock value and expected fill rate, on the curve's axes."""
     cfg = run.cfg
     total = float(levels.demand.sum())
@@ -665,7 +655,7 @@ class EchelonLevels:
     """Steps of the envelopes."""
 
 
-def echelon_levels(run: _Run, plan: _Plan, budget: float, *, central: bool = True,
+def echelon_levels(run: Inputs, plan: Plan, budget: float, *, central: bool = True,
                    alone: EchelonLevels | None = None) -> EchelonLevels:
     """The central and dealer stock for a network budget by the config's ``objective`` (Sherbrooke's method on
     METRIC, :func:`spareopt.policy.metric.metric_curves`); ``central`` False: S_0 = 0 (the dealers alone).
@@ -691,7 +681,7 @@ def echelon_levels(run: _Run, plan: _Plan, budget: float, *, central: bool = Tru
     return EchelonLevels(s0, dealer, rate, ratio, result, curve, steps)
 
 
-def _two_echelons(run: _Run, plan: _Plan, budget: float) -> pd.DataFrame:
+def _two_echelons(run: Inputs, plan: Plan, budget: float) -> pd.DataFrame:
     """Central warehouse + dealers under one budget, by the config's ``objective`` (METRIC, Sherbrooke's method)."""
     cfg = run.cfg
     keys = run.matrix.keys
@@ -725,7 +715,7 @@ def _two_echelons(run: _Run, plan: _Plan, budget: float) -> pd.DataFrame:
     table.attrs["markers"] = pd.DataFrame(columns=["policy", "stock_value", "expected_fill_rate"])
     table.attrs["echelon_curves"] = pd.concat([ours.curve.assign(plan="two echelons"),
                                                alone.curve.assign(plan="all stock at dealers")], ignore_index=True)
-    report = _report(run, plan.basis, _Counts(None, None, len(keys["dealer"].cat.categories) if run.dealer is not None
+    report = run_report(run, plan.basis, Counts(None, None, len(keys["dealer"].cat.categories) if run.dealer is not None
                                               else None, n_parts, None))
     report["optimize"] = {
         "budget": budget, "budget_per": "network", "spent": float(comparison["stock_value"].iloc[0]),
@@ -798,7 +788,7 @@ def _weighted(rate: np.ndarray, weight: np.ndarray) -> float:
     return float((rate * weight).sum() / total) if total > 0 else float("nan")
 
 
-def _metric_table(run: _Run, part: np.ndarray, central: np.ndarray, dealer: np.ndarray, result: MetricPlan,
+def _metric_table(run: Inputs, part: np.ndarray, central: np.ndarray, dealer: np.ndarray, result: MetricPlan,
                   cost: np.ndarray, demand: np.ndarray) -> pd.DataFrame:
     keys = run.matrix.keys
     n_parts = len(central)
@@ -813,15 +803,15 @@ def _metric_table(run: _Run, part: np.ndarray, central: np.ndarray, dealer: np.n
     out: dict[str, Any] = {}
     if run.dealer is not None:
         d = np.r_[np.full(n_parts, len(dealer_names)), run.dealer[order]][position]
-        out["dealer"] = _text(d, [*dealer_names, "(central)"])
-    out["part"] = _text(codes[position], part_names)
+        out["dealer"] = text_column(d, [*dealer_names, "(central)"])
+    out["part"] = text_column(codes[position], part_names)
     if "description" in run.fields:
-        out["description"] = _text(codes[position], run.fields["description"].to_numpy(dtype=object))
+        out["description"] = text_column(codes[position], run.fields["description"].to_numpy(dtype=object))
     level = np.r_[central, dealer[order]][position]
     c = cost[codes[position]]
     with np.errstate(invalid="ignore"):
         out.update({
-            "location": _text(np.where(is_central, 1, 0).astype(np.int8), ["dealer", "central"]),
+            "location": text_column(np.where(is_central, 1, 0).astype(np.int8), ["dealer", "central"]),
             "stock_level": level.astype(np.int64), "unit_cost": c, "stock_value": level * c,
             "expected_demand": np.r_[central_demand, demand[order]][position],
             "expected_backorders": np.r_[result.central_backorders, result.dealer_backorders[order]][position],

@@ -10,8 +10,8 @@ into one float64 row per series.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from os import PathLike
 from typing import Any
@@ -172,20 +172,20 @@ def load_history(
 
     if isinstance(source, Table):
         select(source.columns)
-        return _clean(source, found)
+        return clean_lines(source, found)
     if isinstance(source, str) and source == "-":
         source = read_stdin()  # read once: an error is reported from a second, exact reading
     table = read_table(source, encoding=encoding, select=select)
     try:
-        return _clean(table, found)
+        return clean_lines(table, found)
     except InputError:
         if table.exact:
             raise
         # the fast reader parsed the cells already; read them again as text to show them as written
-        return _clean(read_table(source, encoding=encoding, select=select, fast=False), found)
+        return clean_lines(read_table(source, encoding=encoding, select=select, fast=False), found)
 
 
-def _clean(table: Table, mapping: dict[str, str]) -> History:
+def clean_lines(table: Table, mapping: dict[str, str]) -> History:
     """Check every cell once and turn the mapped columns into the arrays of a :class:`History`.
 
     Each column is checked on its distinct values where it is text (a dictionary or a
@@ -197,7 +197,7 @@ def _clean(table: Table, mapping: dict[str, str]) -> History:
     n = len(table)
     cells = {canonical: table.column(header) for canonical, header in mapping.items()}
 
-    empty_quantity = _empty_mask(cells["quantity"])
+    empty_quantity = empty_cells(cells["quantity"])
     if empty_quantity is None:  # the usual case: every row has a quantity, and no row is blank
         keep = None
         blank = np.zeros(0, dtype=np.int64)
@@ -206,7 +206,7 @@ def _clean(table: Table, mapping: dict[str, str]) -> History:
         blank_mask = empty_quantity.copy()
         for canonical, column in cells.items():
             if canonical != "quantity":
-                empty = _empty_mask(column)
+                empty = empty_cells(column)
                 blank_mask &= empty if empty is not None else False
         keep = ~empty_quantity
         blank = np.flatnonzero(blank_mask)
@@ -216,19 +216,19 @@ def _clean(table: Table, mapping: dict[str, str]) -> History:
                 raise InputError(f"file {table.source} has a header but no rows (only blank lines); export the data rows too")
             raise InputError(f"{table.source}: no row has a quantity; every cell of the `quantity` column "
                              f"({mapping['quantity']!r}) is empty")
-    check = _Check(table, keep)
+    check = RowCheck(table, keep)
 
     lines: dict[str, np.ndarray] = {}
     names: dict[str, np.ndarray] = {}
     for key in ("dealer", "part"):
         if key in mapping:
-            lines[key], names[key] = _key_codes(cells[key], key, mapping[key], check)
+            lines[key], names[key] = key_codes(cells[key], key, mapping[key], check)
     time_col = "date" if "date" in mapping else "period"
     lines["month"] = _months(cells[time_col], mapping[time_col], check)
-    lines["quantity"] = _numbers(cells["quantity"], "quantity", mapping["quantity"], check, allow_empty=False,
+    lines["quantity"] = number_cells(cells["quantity"], "quantity", mapping["quantity"], check, allow_empty=False,
                                  fix="correct the cells (an empty cell means no record)")
     if "unit_price" in mapping:
-        price = _numbers(cells["unit_price"], "unit_price", mapping["unit_price"], check, allow_empty=True,
+        price = number_cells(cells["unit_price"], "unit_price", mapping["unit_price"], check, allow_empty=True,
                          fix="correct the price (an empty cell means unknown)")
         check.fail(price < 0, "unit_price", mapping["unit_price"], cells["unit_price"], "must be >= 0",
                    "correct the price")
@@ -246,16 +246,16 @@ def _clean(table: Table, mapping: dict[str, str]) -> History:
         "columns_ignored": ignored_columns,
         "rows_read": n,
         "rows_blank": len(blank),
-        "rows_blank_first": [_row_label(r) for r in table.row_labels(blank[:5])],
+        "rows_blank_first": [row_label(r) for r in table.row_labels(blank[:5])],
         "rows_no_quantity": len(no_record),
-        "rows_no_quantity_first": [_row_label(r) for r in table.row_labels(no_record[:5])],
+        "rows_no_quantity_first": [row_label(r) for r in table.row_labels(no_record[:5])],
         "return_lines": int(returns.sum()),
         "return_units": float(-quantity[returns].sum()) + 0.0,  # + 0.0: no "-0.0" without returns
     }
     return History(lines, names, "dealer" in mapping, report)
 
 
-class _Check:
+class RowCheck:
     """Raises :class:`InputError` for the kept rows that break a rule, naming their row numbers."""
 
     def __init__(self, table: Table, keep: np.ndarray | None) -> None:
@@ -280,7 +280,7 @@ def _is_arrow(column: Any) -> bool:
     return not isinstance(column, (pd.Series, pd.Index, np.ndarray))
 
 
-def _empty_mask(column: Any) -> np.ndarray | None:
+def empty_cells(column: Any) -> np.ndarray | None:
     """Which cells are empty (missing, or text of only spaces); None when none is."""
     if _is_arrow(column):
         import pyarrow as pa
@@ -291,7 +291,7 @@ def _empty_mask(column: Any) -> np.ndarray | None:
         if column.null_count == 0 and not is_text and not pa.types.is_floating(kind):
             return None
         if is_text:
-            codes, uniques = _factorize(column)
+            codes, uniques = factorize_cells(column)
             blank = np.append((uniques.astype(str).str.strip() == "").to_numpy(dtype=bool), True)
             empty = blank[codes]  # code -1, a missing cell, is the last
         else:
@@ -301,7 +301,7 @@ def _empty_mask(column: Any) -> np.ndarray | None:
     return empty if empty.any() else None
 
 
-def _factorize(column: Any) -> tuple[np.ndarray, pd.Series]:
+def factorize_cells(column: Any) -> tuple[np.ndarray, pd.Series]:
     """Codes (int32, -1 for a missing cell) into the distinct values (object Series), in one pass."""
     if _is_arrow(column):
         import pyarrow as pa
@@ -371,13 +371,13 @@ def _float64(column: Any) -> np.ndarray:
     return column.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
-def _key_codes(column: Any, name: str, header: str, check: _Check) -> tuple[np.ndarray, np.ndarray]:
+def key_codes(column: Any, name: str, header: str, check: RowCheck) -> tuple[np.ndarray, np.ndarray]:
     """Identifier codes that rank the trimmed identifiers, and those identifiers sorted as text.
 
     Integral numbers lose a trailing ``.0``; two spellings that trim alike are one identifier.
     """
-    codes, uniques = _factorize(column)
-    text = _identifier_text(uniques)
+    codes, uniques = factorize_cells(column)
+    text = identifier_text(uniques)
     empty = np.append(text == "", True)  # code -1, a missing cell, is the last
     if empty[:-1].any() or (len(codes) and codes.min() < 0):
         check.fail(empty[codes], name, header, column, "must not be empty", f"fill in the {name}")
@@ -387,7 +387,7 @@ def _key_codes(column: Any, name: str, header: str, check: _Check) -> tuple[np.n
     return rank.astype(np.int32)[codes], names.astype(object)
 
 
-def _identifier_text(values: pd.Series) -> np.ndarray:
+def identifier_text(values: pd.Series) -> np.ndarray:
     """Distinct identifier cells as trimmed text; integral floats without ``.0``; missing -> ``""``.
 
     Vectorised over the distinct values: a float column keeps ``123`` for ``123.0``.
@@ -408,7 +408,7 @@ def _texts(values: pd.Series) -> pd.Series:
     return values.astype(str).where(values.notna(), "")
 
 
-def _months(column: Any, header: str, check: _Check) -> np.ndarray:
+def _months(column: Any, header: str, check: RowCheck) -> np.ndarray:
     """Monthly ordinals (int32) of a date or period column; see :func:`parse_month`."""
     kind = _kind(column)
     rule = "must be a date (YYYY-MM-DD, YYYY/MM/DD, YYYY-MM or an Excel date)"
@@ -416,30 +416,30 @@ def _months(column: Any, header: str, check: _Check) -> np.ndarray:
     if kind == "period":
         return column.dt.asfreq("M").array.asi8.astype(np.int32)
     if kind == "date":
-        missing = _empty_mask(column)
+        missing = empty_cells(column)
         check.fail(missing, "date", header, column, "must be a date", "fill in the date")
         return _temporal_months(column)
-    codes, uniques = _factorize(column)
+    codes, uniques = factorize_cells(column)
     ordinal, valid = _month_of_text(_texts(uniques).str.strip())
     ordinal, valid = np.append(ordinal, 0), np.append(valid, False)  # code -1, a missing cell, is not a date
     check.fail(~valid[codes], "date", header, column, rule, fix)
     return ordinal[codes]
 
 
-def _blank_months(column: Any, name: str, header: str, check: _Check, fix: str) -> np.ndarray:
+def month_cells(column: Any, name: str, header: str, check: RowCheck, fix: str) -> np.ndarray:
     """Monthly ordinals of an optional month column (``end_of_production``, ``effective``), float64, NaN when blank.
 
     Dates, periods, month texts and numbers such as 202403 (a float column reads 202403, not 202403.0).
     """
-    empty = _empty_mask(column)
+    empty = empty_cells(column)
     blank = np.zeros(len(column), dtype=bool) if empty is None else empty
     kind = _kind(column)
     if kind == "date":
         return np.where(blank, np.nan, _temporal_months(column).astype(np.float64))
     if kind == "period":
         return np.where(blank, np.nan, column.dt.asfreq("M").array.asi8.astype(np.float64))
-    codes, uniques = _factorize(column)
-    ordinal, valid = _month_of_text(pd.Series(_identifier_text(pd.Series(uniques)), dtype=object))
+    codes, uniques = factorize_cells(column)
+    ordinal, valid = _month_of_text(pd.Series(identifier_text(pd.Series(uniques)), dtype=object))
     ordinal, valid = np.append(ordinal, 0), np.append(valid, False)  # code -1: a missing cell
     check.fail(~valid[codes] & ~blank, name, header, column, "must be a month (YYYY-MM, YYYYMM) or a date", fix)
     return np.where(blank, np.nan, ordinal[codes].astype(np.float64))
@@ -474,14 +474,14 @@ def _temporal_months(column: Any) -> np.ndarray:
     return ordinal.fillna(0).to_numpy(dtype=np.int32)
 
 
-def _numbers(column: Any, name: str, header: str, check: _Check, *, allow_empty: bool, fix: str) -> np.ndarray:
+def number_cells(column: Any, name: str, header: str, check: RowCheck, *, allow_empty: bool, fix: str) -> np.ndarray:
     """A numeric column as float64 (NaN for an empty cell); text is parsed on its distinct values."""
     rule = "must be a finite number"
     if _kind(column) == "number":
         number = _float64(column)
         check.fail(np.isinf(number) | (np.isnan(number) & (not allow_empty)), name, header, column, rule, fix)
         return number
-    codes, uniques = _factorize(column)
+    codes, uniques = factorize_cells(column)
     number, empty = _number_of_text(_texts(uniques))
     safe = np.maximum(codes, 0)
     if not len(number):
@@ -542,7 +542,7 @@ def demand_matrix(history: History, *, as_of: str | pd.Period | None = None, cou
     lines = history.lines
     month = lines["month"]
     last = int(month.max())
-    end = last if as_of is None else _as_of_ordinal(as_of)
+    end = last if as_of is None else month_ordinal(as_of)
     after = int(np.count_nonzero(month > end)) if end < last else 0
     used = month <= end if after else None
     if start is None and after < len(month):
@@ -761,7 +761,7 @@ def parse_month(
     values = pd.Series(values).reset_index(drop=True)
     labels = np.arange(len(values)) + 1 if rows is None else np.asarray(rows)
     table = Table(values.to_frame("v"), source, labels)
-    return _months(values, column, _Check(table, None)).astype(np.int64)
+    return _months(values, column, RowCheck(table, None)).astype(np.int64)
 
 
 def _month_of_text(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -819,7 +819,7 @@ def parse_number(
     """
     values = pd.Series(values).reset_index(drop=True)
     table = Table(values.to_frame("v"), source, np.asarray(rows))
-    return _numbers(values, name or column, column, _Check(table, None), allow_empty=allow_empty, fix=fix)
+    return number_cells(values, name or column, column, RowCheck(table, None), allow_empty=allow_empty, fix=fix)
 
 
 def _number_of_text(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -848,7 +848,7 @@ def _is_empty(values: pd.Series) -> np.ndarray:
 
 def _raise_at(where: np.ndarray, name: str, column: str, cells: list[Any], labels: np.ndarray, source: str,
               rule: str, fix: str) -> None:
-    examples = [f"row {_row_label(r)} {_show(v)}" for r, v in zip(labels, cells)]
+    examples = [f"row {row_label(r)} {_show(v)}" for r, v in zip(labels, cells)]
     header = f" (header {column!r})" if column != name else ""
     raise InputError(
         f"{source}: `{name}`{header} {rule}; {len(where):,} row(s) break it "
@@ -856,7 +856,7 @@ def _raise_at(where: np.ndarray, name: str, column: str, cells: list[Any], label
     )
 
 
-def _row_label(row: Any) -> Any:
+def row_label(row: Any) -> Any:
     return int(row) if isinstance(row, (int, np.integer)) else row
 
 
@@ -869,7 +869,7 @@ def _show(value: Any) -> str:
     return "(empty)" if text.strip() == "" else repr(text)
 
 
-def _as_of_ordinal(as_of: str | pd.Period) -> int:
+def month_ordinal(as_of: str | pd.Period) -> int:
     try:
         period = as_of if isinstance(as_of, pd.Period) else pd.Period(str(as_of).strip(), freq="M")
     except (ValueError, TypeError):

@@ -18,12 +18,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .config import Config, load_config
+from .columns import text_column
+from .config import Config
 from .errors import ConfigError, InputError, format_examples
 from .history import History
+from .inputs import STAGES, Counts, Inputs, Source, job_config, load, run_report
 from .io import new_figure
 from .parts import DISCONTINUED, PartsMaster
-from .pipeline import _NETWORK, STAGES, Source, _Counts, _decide, _load, _override, _Plan, _report, _Run, _text
+from .plan import Plan, decide
 from .policy.rules import DECISIONS
 from .policy.seed import CEIL_TOLERANCE
 from .stock import Stock, load_stock
@@ -79,8 +81,8 @@ class _Position:
     series (a part the dealer never sold up to as_of) follow, flagged ``no_history``.
     """
 
-    run: _Run
-    plan: _Plan
+    run: Inputs
+    plan: Plan
     dealer: np.ndarray | None  # int64 codes into dealer_names, per row
     part: np.ndarray  # int64 codes into part_names, per row
     dealer_names: np.ndarray | None
@@ -127,10 +129,10 @@ class _Position:
         """``dealer`` (when known), ``part`` and ``description`` (when the master has one) of ``rows``."""
         out: dict[str, pd.Series] = {}
         if self.dealer is not None:
-            out["dealer"] = _text(self.dealer[rows], self.dealer_names)
-        out["part"] = _text(self.part[rows], self.part_names)
+            out["dealer"] = text_column(self.dealer[rows], self.dealer_names)
+        out["part"] = text_column(self.part[rows], self.part_names)
         if "description" in self.run.fields:
-            out["description"] = _text(np.arange(len(rows)), self.part_field("description", None)[rows])
+            out["description"] = text_column(np.arange(len(rows)), self.part_field("description", None)[rows])
         return out
 
 
@@ -142,20 +144,20 @@ def _position(history: Source | History, parts: Source | PartsMaster | None, sto
     load_columns = {k: v for k, v in (columns or {}).items() if k not in stock_columns} or None
     snapshot = stock if isinstance(stock, Stock) else load_stock(stock, columns=stock_columns or None,
                                                                  encoding=encoding)
-    run = _load(history, parts, cfg, as_of, load_columns, encoding, step, supersessions=supersessions,
-                plan_new=True)
+    run = load(history, parts, cfg, as_of, columns=load_columns, encoding=encoding, supersessions=supersessions,
+               progress=step)
     step(OPERATIONS_STAGES[3])
     superseded = None
-    if run.resolution is not None and _NETWORK.get() is None:  # old part numbers' stock counts toward the leading
+    if run.resolution is not None and run.network is None:  # old part numbers' stock counts toward the leading
         # part, x factor (the stream and dask engines re-key the whole stock once, before the dealer sets)
         snapshot, superseded, _ = apply_to_stock(snapshot, run.resolution)
-    plan = _decide(run, policy)
+    plan = decide(run, policy)
     keys = run.matrix.keys
     part_names = np.asarray(keys["part"].cat.categories, dtype=object)
     dealer_names = np.asarray(keys["dealer"].cat.categories, dtype=object) if run.dealer is not None else None
     frame = snapshot.frame
     source = snapshot.report.get("source")
-    _check_stock_dealers(frame, dealer_names, source, run.history_report.get("source"))
+    check_stock_dealers(frame, dealer_names, source, run.history_report.get("source"))
     # part codes: the history's parts first, then the stock's parts the history never sold
     stock_parts = frame["part"].to_numpy(dtype=object)
     code = pd.Index(part_names, dtype=object).get_indexer(stock_parts)
@@ -190,7 +192,7 @@ def _position(history: Source | History, parts: Source | PartsMaster | None, sto
                      out["reserved"], report)
 
 
-def _check_stock_dealers(frame: pd.DataFrame, dealer_names: np.ndarray | None, stock_source: str | None,
+def check_stock_dealers(frame: pd.DataFrame, dealer_names: np.ndarray | None, stock_source: str | None,
                          history_source: str | None) -> None:
     """The stock file's dealers must be the history's: same column, known codes."""
     has = "dealer" in frame
@@ -343,7 +345,7 @@ def order(
     step = progress or (lambda stage: None)
     if budget is not None and not (isinstance(budget, (int, float)) and 0 <= budget < np.inf):
         raise ConfigError(f"budget must be a finite number >= 0 (per dealer); got {budget!r}")
-    cfg = _override(load_config(config), policy=policy)
+    cfg = job_config(history, config, policy=policy)
     pos = _position(history, parts, stock, cfg, as_of, columns, encoding, step, policy, supersessions)
     plan = pos.plan
     decision = pos.per_row(plan.decision, np.int8(2))
@@ -381,7 +383,7 @@ def order(
         "max_stock": top[rows].astype(np.int64), "pack_size": pack[rows].astype(np.int64),
         "min_order_qty": least[rows], "order_qty": kept[rows], "order_value": np.where(np.isnan(cost[rows]), np.nan,
                                                                                        value[rows]),
-        "priority": priority[rows], "reason": _text(cut[rows].astype(np.int8), ORDER_REASONS),
+        "priority": priority[rows], "reason": text_column(cut[rows].astype(np.int8), ORDER_REASONS),
     })
     table = pd.DataFrame(out)
     table.attrs["totals"] = _order_totals(pos, rows, kept, wanted, cost, cut, budget)
@@ -599,7 +601,7 @@ def dead_stock(
       stream and dask engines run the first per dealer set and the second once, on the rows
       with stock or a need.
     """
-    shelf = _dead_stock_shelf(history, parts, config, as_of, stock=stock, policy=policy, columns=columns,
+    shelf = dead_stock_shelf(history, parts, config, as_of, stock=stock, policy=policy, columns=columns,
                               encoding=encoding, supersessions=supersessions, progress=progress)
     return settle_dead_stock([shelf], shelf.report)
 
@@ -620,14 +622,14 @@ _STOCK_ONLY = np.int64(1) << 62  # key bit of a stock row without a series (they
 _SHELF = 40  # key bits of one shelf's rows: shelves follow one another in dealer order
 
 
-def _dead_stock_shelf(history: Source | History, parts: Source | PartsMaster | None = None, config: Any = None,
+def dead_stock_shelf(history: Source | History, parts: Source | PartsMaster | None = None, config: Any = None,
                       as_of: str | pd.Period | None = None, *, stock: Source | Stock, policy: str | None = None,
                       columns: Mapping[str, str] | None = None, encoding: str | None = None,
                       supersessions: Source | Supersessions | None = None,
                       progress: Callable[[str], None] | None = None) -> _Shelf:
     """The first step of :func:`dead_stock` (its parameters) on the dealers of ``history``: aging, excess and
     need per row."""
-    cfg = _override(load_config(config), policy=policy)
+    cfg = job_config(history, config, policy=policy)
     pos = _position(history, parts, stock, cfg, as_of, columns, encoding, progress or (lambda stage: None), policy,
                     supersessions)
     plan = pos.plan
@@ -653,10 +655,10 @@ def _dead_stock_shelf(history: Source | History, parts: Source | PartsMaster | N
         "on_hand": on_hand[rows], "unit_cost": cost[rows], "stock_value": value[rows],
         "months_since_demand": pd.arrays.IntegerArray(np.nan_to_num(since[rows]).astype(np.int64),
                                                       np.isnan(since[rows])),
-        "aging_bucket": _text(bucket[rows], AGING_BUCKETS),
-        "decision": _text(decision[rows], DECISIONS),
+        "aging_bucket": text_column(bucket[rows], AGING_BUCKETS),
+        "decision": text_column(decision[rows], DECISIONS),
         "max_stock": top[rows].astype(np.int64), "excess_qty": excess[rows], "excess_value": (excess * cost)[rows],
-        "flag": _text(((pos.series < 0) | np.isnan(since))[rows].astype(np.int8), [None, "no_history"]),
+        "flag": text_column(((pos.series < 0) | np.isnan(since))[rows].astype(np.int8), [None, "no_history"]),
         "_key": np.where(pos.series[rows] >= 0, rows, _STOCK_ONLY | rows).astype(np.int64),
         "_need": need[rows], "_discontinued": status.isin(DISCONTINUED).to_numpy(),
     })
@@ -706,8 +708,8 @@ def settle_dead_stock(shelves: Sequence[_Shelf], report: dict[str, Any]) -> pd.D
         dealer[moves] = frame["dealer"].iloc[moves].to_numpy(dtype=object)
     receivers = _receivers(dealer, f, t, q)
     frame = frame.assign(
-        action=_text(action, [None, "transfer", "scrap_review", "return", "hold"]), transfer_qty=sent,
-        transfer_to=_text(np.arange(len(frame)), receivers), return_qty=back, hold_qty=hold, scrap_review_qty=scrap)
+        action=text_column(action, [None, "transfer", "scrap_review", "return", "hold"]), transfer_qty=sent,
+        transfer_to=text_column(np.arange(len(frame)), receivers), return_qty=back, hold_qty=hold, scrap_review_qty=scrap)
     on_hand = frame["on_hand"].to_numpy(np.float64)
     stocked = on_hand > 0
     table = frame[stocked][[c for c in DEAD_STOCK_COLUMNS if c in frame]].reset_index(drop=True)
@@ -767,9 +769,9 @@ def _transfer_table(frame: pd.DataFrame, dealer: np.ndarray, f: np.ndarray, t: n
         len(f), None, dtype=object)
     cost = frame["unit_cost"].to_numpy(np.float64)[f]
     table = pd.DataFrame({
-        "part": _text(np.arange(len(f)), frame["part"].iloc[f].to_numpy(dtype=object)),
-        "description": _text(np.arange(len(f)), description),
-        "from_dealer": _text(np.arange(len(f)), dealer[f]), "to_dealer": _text(np.arange(len(t)), dealer[t]),
+        "part": text_column(np.arange(len(f)), frame["part"].iloc[f].to_numpy(dtype=object)),
+        "description": text_column(np.arange(len(f)), description),
+        "from_dealer": text_column(np.arange(len(f)), dealer[f]), "to_dealer": text_column(np.arange(len(t)), dealer[t]),
         "quantity": q, "unit_cost": cost, "value": q * cost,
     })
     return table.sort_values(["part", "from_dealer", "to_dealer"], kind="stable").reset_index(drop=True)
@@ -823,7 +825,7 @@ def kpi(
       ``dealer``-decision parts with stock on hand.
     """
     step = progress or (lambda stage: None)
-    cfg = _override(load_config(config), policy=policy)
+    cfg = job_config(history, config, policy=policy)
     pos = _position(history, parts, stock, cfg, as_of, columns, encoding, step, policy, supersessions)
     plan = pos.plan
     values = pos.run.matrix.values
@@ -864,8 +866,8 @@ def kpi(
         part_table.update({
             "on_hand": on_hand[rows], "stock_value": (on_hand * cost)[rows], "demand_12m": demand[rows],
             "days_of_supply": np.where(demand[rows] > 0, on_hand[rows] / (demand[rows] / DAYS_PER_YEAR), np.nan),
-            "aging_bucket": _text(bucket[rows], AGING_BUCKETS),
-            "decision": _text(decision[rows], DECISIONS),
+            "aging_bucket": text_column(bucket[rows], AGING_BUCKETS),
+            "decision": text_column(decision[rows], DECISIONS),
         })
     table.attrs["parts"] = pd.DataFrame(part_table)
     report = _ops_report(pos)
@@ -944,7 +946,7 @@ def plot_kpi(table: pd.DataFrame, *, title: str | None = None) -> Any:
 def _ops_report(pos: _Position) -> dict[str, Any]:
     run = pos.run
     keys = run.matrix.keys
-    report = _report(run, pos.plan.basis, _Counts(None, None, len(keys["dealer"].cat.categories)
+    report = run_report(run, pos.plan.basis, Counts(None, None, len(keys["dealer"].cat.categories)
                                                   if run.dealer is not None else None, len(pos.run.fields), None))
     report["policy"] = pos.plan.policy
     report["stock"] = pos.stock_report

@@ -21,11 +21,11 @@ from .columns import PARTS_COLUMNS, resolve_columns
 from .config import Config
 from .errors import InputError, format_examples
 from .history import (
-    _blank_months,
-    _Check,
-    _identifier_text,
-    _key_codes,
-    _numbers,
+    RowCheck,
+    identifier_text,
+    key_codes,
+    month_cells,
+    number_cells,
 )
 from .io import Table, read_table
 
@@ -85,8 +85,8 @@ def load_parts(
     mapping = resolve_columns(table.columns, PARTS_COLUMNS, source=table.source,
                               required=("part",), overrides=columns)
     raw, rows, name = table.frame, table.rows, table.source
-    check = _Check(table, None)
-    codes, names = _key_codes(table.column(mapping["part"]), "part", mapping["part"], check)
+    check = RowCheck(table, None)
+    codes, names = key_codes(table.column(mapping["part"]), "part", mapping["part"], check)
     part = names[codes]
     duplicated = pd.Series(part).duplicated(keep=False).to_numpy()
     if duplicated.any():
@@ -107,7 +107,7 @@ def load_parts(
                  "no floor" if column == "min_stock" else
                  "unknown" if column == "installed_base" else
                  "0" if column in ("salvage_value", "min_order_qty") else "default")
-        value = _numbers(table.column(header), column, header, check, allow_empty=True,
+        value = number_cells(table.column(header), column, header, check, allow_empty=True,
                          fix=f"correct the {column} (blank = {blank})")
         if column == "pack_size":
             bad = ~np.isnan(value) & ((value < 1) | (np.mod(value, 1) != 0))
@@ -130,7 +130,7 @@ def load_parts(
             continue
         if header not in table.columns:
             continue  # the caller names what it asked for and did not get
-        out[header] = _numbers(table.column(header), header, header, check, allow_empty=True,
+        out[header] = number_cells(table.column(header), header, header, check, allow_empty=True,
                                fix=f"correct the {header} (blank = the least important value)")
     if "attribute" in mapping:
         header = mapping["attribute"]
@@ -145,11 +145,11 @@ def load_parts(
         text = raw[header].astype(str).str.strip().str.lower()
         out["status"] = text.where(raw[header].notna() & (text != ""), None).to_numpy(dtype=object)
     if "end_of_production" in mapping:
-        out["end_of_production"] = _blank_months(table.column(mapping["end_of_production"]), "end_of_production",
+        out["end_of_production"] = month_cells(table.column(mapping["end_of_production"]), "end_of_production",
                                                  mapping["end_of_production"], check,
                                                  "correct the cells (blank = still in production)")
     if "replaced_by" in mapping:
-        text = _identifier_text(raw[mapping["replaced_by"]])
+        text = identifier_text(raw[mapping["replaced_by"]])
         out["replaced_by"] = np.where(text == "", None, text).astype(object)
     if "description" in mapping:
         description = raw[mapping["description"]]

@@ -17,25 +17,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .columns import HISTORY_COLUMNS, PARTS_COLUMNS, STOCK_COLUMNS
-from .config import Config, load_config
+from .columns import HISTORY_COLUMNS, PARTS_COLUMNS, STOCK_COLUMNS, text_column
+from .config import Config
 from .errors import ConfigError, InfeasibleError, InputError, format_examples
-from .evaluation import _split
+from .evaluation import split_holdout
 from .history import History
+from .inputs import STAGES, Counts, Inputs, Source, job_config, load, run_report
 from .parts import DISCONTINUED, PartsMaster
-from .pipeline import STAGES, Source, _Counts, _load, _override, _report, _Run, _text
 from .policy.allocate import Allocation, greedy_allocation, integer_allocation
 from .policy.decline import (
     DeclineFit,
-    _horizon_args,
     critical_ratio,
     decline_dispersion,
     fit_decline,
+    horizon_args,
     horizon_demand,
     last_buy_outcome,
     last_buy_quantity,
 )
-from .policy.service import NEGATIVE_BINOMIAL, POISSON, _cdf
+from .policy.service import NEGATIVE_BINOMIAL, POISSON, model_cdf
 from .stock import Stock, load_stock
 from .supersession import Supersessions, apply_to_stock
 
@@ -200,9 +200,9 @@ def last_buy(
     (0.155, 9.93, 14)
     """
     step = progress or (lambda stage: None)
-    cfg = _override(load_config(config), fit_months=fit_months, holding_rate=holding_rate,
+    cfg = job_config(history, config, fit_months=fit_months, holding_rate=holding_rate,
                     distribution=distribution, dispersion=dispersion)
-    h = int(_horizon_args(0.0, 0.0, _whole_months(horizon_months))[2])
+    h = int(horizon_args(0.0, 0.0, _whole_months(horizon_months))[2])
     _check_mode(service_level, shortage_cost)
     if cfg.dispersion is not None and cfg.distribution == "poisson":
         raise ConfigError(f"dispersion {cfg.dispersion:g} applies to the negative binomial only; add --distribution "
@@ -215,12 +215,12 @@ def last_buy(
     _check_stock_overrides(stock_columns, stock)
     if backtest:
         end = None if as_of is None else pd.Period(str(as_of), freq="M") + h
-        full = _load(history, parts, cfg, end, load_columns, encoding, step, numeric=numeric,
-                     supersessions=supersessions)
-        run, future = _split(full, h, as_of, option="--horizon-months")
+        full = load(history, parts, cfg, end, columns=load_columns, encoding=encoding, supersessions=supersessions,
+                    plan_new=False, numeric=numeric, progress=step)
+        run, future = split_holdout(full, h, as_of, option="--horizon-months")
     else:
-        run, future = _load(history, parts, cfg, as_of, load_columns, encoding, step, numeric=numeric,
-                            supersessions=supersessions), None
+        run, future = load(history, parts, cfg, as_of, columns=load_columns, encoding=encoding,
+                           supersessions=supersessions, plan_new=False, numeric=numeric, progress=step), None
     step(LAST_BUY_STAGES[3])
     planned, selection = _planned(run, all_parts)
     network = _network(run.matrix.values, run.part_code, len(run.fields))
@@ -248,7 +248,7 @@ def last_buy(
     cover = np.floor(np.maximum(available + buy, 0.0) + 1e-9)
     outcome = last_buy_outcome(cover, mean, distribution=cfg.distribution, dispersion=phi)
     flags = _flags(sold, fit, available > quantity, buy < np.maximum(np.ceil(quantity - available - 1e-9), 0.0))
-    out: dict[str, Any] = {"part": _text(np.arange(len(planned)), planned)}
+    out: dict[str, Any] = {"part": text_column(np.arange(len(planned)), planned)}
     if "description" in run.fields:
         out["description"] = _described(run, planned, rows)
     out.update({
@@ -268,7 +268,7 @@ def last_buy(
         out.update({"actual_demand": actual, "actual_shortage": np.maximum(actual - cover, 0.0),
                     "actual_leftover": np.maximum(cover - actual, 0.0), "covered": actual <= cover})
     table = pd.DataFrame(out)
-    report = _report(run, None, _Counts(None, None, len(run.matrix.keys["dealer"].cat.categories)
+    report = run_report(run, None, Counts(None, None, len(run.matrix.keys["dealer"].cat.categories)
                                         if run.dealer is not None else None, len(run.fields), None))
     report["master_parts_without_history"] = None  # planned ones are listed; the rest do not matter here
     report["last_buy"] = _last_buy_report(table, run, fit, h, costs, cfg, phi_source, selection, stock_report,
@@ -309,9 +309,9 @@ def _split_columns(columns: Mapping[str, str] | None) -> tuple[dict[str, str] | 
         return None, None
     ours = set(HISTORY_COLUMNS) | set(PARTS_COLUMNS)
     stock_only = set(STOCK_COLUMNS) - ours
-    load = {k: v for k, v in columns.items() if k not in stock_only}
+    read = {k: v for k, v in columns.items() if k not in stock_only}
     stock = {k: v for k, v in columns.items() if k in STOCK_COLUMNS}
-    return load or None, stock or None
+    return read or None, stock or None
 
 
 def _check_stock_overrides(columns: Mapping[str, str] | None, stock: Stock | None) -> None:
@@ -324,7 +324,7 @@ def _check_stock_overrides(columns: Mapping[str, str] | None, stock: Stock | Non
 
 # -- the parts to plan ------------------------------------------------------------------------------
 
-def _planned(run: _Run, all_parts: bool) -> tuple[np.ndarray, dict[str, Any]]:
+def _planned(run: Inputs, all_parts: bool) -> tuple[np.ndarray, dict[str, Any]]:
     """Part numbers to plan, sorted, and how they were chosen."""
     sold_parts = np.asarray(run.fields.index, dtype=object)
     if all_parts:
@@ -370,13 +370,13 @@ def _network(values: np.ndarray, part_code: np.ndarray, n_parts: int) -> np.ndar
     return out
 
 
-def _described(run: _Run, planned: np.ndarray, rows: np.ndarray) -> pd.Series:
+def _described(run: Inputs, planned: np.ndarray, rows: np.ndarray) -> pd.Series:
     text = run.fields["description"].to_numpy(dtype=object)
     value = np.where(rows >= 0, text[np.maximum(rows, 0)], None)
     if run.master is not None and "description" in run.master.frame:
         master = run.master.frame["description"].reindex(pd.Index(planned, dtype=object)).to_numpy(dtype=object)
         value = np.where(rows >= 0, value, master)
-    return _text(np.arange(len(planned)), value)
+    return text_column(np.arange(len(planned)), value)
 
 
 # -- costs ------------------------------------------------------------------------------------------
@@ -394,7 +394,7 @@ class _Costs:
         return "shortage_cost" in self.target
 
 
-def _costs(run: _Run, planned: np.ndarray, rows: np.ndarray, cfg: Config, service_level: float | None,
+def _costs(run: Inputs, planned: np.ndarray, rows: np.ndarray, cfg: Config, service_level: float | None,
            shortage_cost: Any, salvage_value: Any, h: int) -> _Costs:
     """unit_cost of every planned part (master, history price, then default) and the mode's target."""
     master = run.master
@@ -481,7 +481,7 @@ def _stock(stock: Stock | None, planned: np.ndarray) -> tuple[dict[str, np.ndarr
     return {k: frame[k].to_numpy(dtype=np.float64) for k in frame.columns}, {**stock.report, **counts}
 
 
-def _capped(run: _Run, planned: np.ndarray, costs: _Costs, mean: np.ndarray, phi: Any,
+def _capped(run: Inputs, planned: np.ndarray, costs: _Costs, mean: np.ndarray, phi: Any,
             available: np.ndarray, wanted: np.ndarray, budget: float | None,
             max_volume: float | None) -> tuple[np.ndarray, Allocation]:
     """The buys trimmed to the budget and the volume by marginal analysis (or pulp, with both)."""
@@ -521,7 +521,7 @@ def _capped(run: _Run, planned: np.ndarray, costs: _Costs, mean: np.ndarray, phi
 
     def gain(part: np.ndarray, units: np.ndarray) -> np.ndarray:
         level = np.floor(np.maximum(available[part] + units, 0.0) + 1e-9)
-        covered = _cdf(level, mean[part], variance[part], codes[part])  # P(D <= level)
+        covered = model_cdf(level, mean[part], variance[part], codes[part])  # P(D <= level)
         if cost_mode:  # expected cost saved by one more unit: c_u P(D > s) - c_o P(D <= s)
             return under[part] * (1.0 - covered) - over[part] * covered
         return 1.0 - covered  # expected units filled by one more unit: P(D > s)
@@ -546,10 +546,10 @@ def _flags(sold: np.ndarray, fit: DeclineFit, excess: np.ndarray, cut: np.ndarra
         mask |= np.asarray(bit, dtype=np.int64) << i
     distinct, code = np.unique(mask, return_inverse=True)
     names = [";".join(f for i, f in enumerate(FLAGS) if m >> i & 1) or None for m in distinct.tolist()]
-    return _text(code.ravel(), names)
+    return text_column(code.ravel(), names)
 
 
-def _last_buy_report(table: pd.DataFrame, run: _Run, fit: DeclineFit, h: int, costs: _Costs,
+def _last_buy_report(table: pd.DataFrame, run: Inputs, fit: DeclineFit, h: int, costs: _Costs,
                      cfg: Config, phi_source: str, selection: dict[str, Any], stock: dict[str, Any] | None,
                      allocation: Allocation | None, budget: float | None, max_volume: float | None,
                      backtest: bool) -> dict[str, Any]:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from .columns import STOCK_COLUMNS, resolve_columns
 from .errors import InputError
-from .history import _Check, _empty_mask, _key_codes, _numbers
+from .history import RowCheck, empty_cells, key_codes, number_cells
 from .io import Table, read_table
 
 __all__ = ["STOCK_QUANTITIES", "Stock", "load_stock"]
@@ -108,14 +108,14 @@ def load_stock(
                               required=("part", "on_hand"), overrides=columns)
     blank = np.ones(len(table), dtype=bool)  # rows with every mapped cell empty: blank lines, skipped and counted
     for header in mapping.values():
-        empty = _empty_mask(table.column(header))
+        empty = empty_cells(table.column(header))
         blank &= empty if empty is not None else False
     keep = ~blank if blank.any() else None
-    check = _Check(table, keep)
+    check = RowCheck(table, keep)
     keys: dict[str, np.ndarray] = {}
     for name in ("dealer", "part"):
         if name in mapping:
-            codes, names = _key_codes(table.column(mapping[name]), name, mapping[name], check)
+            codes, names = key_codes(table.column(mapping[name]), name, mapping[name], check)
             keys[name] = names[codes]
     out: dict[str, np.ndarray] = {}
     defaulted: dict[str, int] = {}
@@ -125,7 +125,7 @@ def load_stock(
             continue
         header = mapping[name]
         blank_means = "fill in 0 for no stock" if name == "on_hand" else "blank = 0"
-        value = _numbers(table.column(header), name, header, check, allow_empty=name != "on_hand",
+        value = number_cells(table.column(header), name, header, check, allow_empty=name != "on_hand",
                          fix=f"correct the {name} ({blank_means})")
         check.fail(value < 0, name, header, table.column(header), "must be >= 0 (units)",
                    f"correct the {name}; a part owed to customers goes in reserved")

@@ -38,14 +38,14 @@ from .columns import resolve_columns
 from .errors import InputError, format_examples
 from .history import (
     History,
-    _blank_months,
-    _Check,
-    _empty_mask,
-    _factorize,
-    _identifier_text,
-    _key_codes,
-    _numbers,
-    _row_label,
+    RowCheck,
+    empty_cells,
+    factorize_cells,
+    identifier_text,
+    key_codes,
+    month_cells,
+    number_cells,
+    row_label,
 )
 from .io import Table, read_table
 from .stock import STOCK_QUANTITIES, Stock
@@ -208,16 +208,16 @@ def load_supersessions(
 
     blank = np.ones(n, dtype=bool)
     for column in cells.values():
-        empty = _empty_mask(column)
+        empty = empty_cells(column)
         blank &= empty if empty is not None else False
     if blank.all():
         raise InputError(f"file {table.source} has a header but no rows (only blank lines); export the data rows too")
     keep = ~blank if blank.any() else None
-    check = _Check(table, keep)
+    check = RowCheck(table, keep)
 
     part: dict[str, np.ndarray] = {}
     for name in ("old_part", "new_part"):
-        codes, names = _key_codes(cells[name], name, mapping[name], check)
+        codes, names = key_codes(cells[name], name, mapping[name], check)
         part[name] = names[codes]
     same = part["old_part"] == part["new_part"]
     if same.any():
@@ -230,7 +230,7 @@ def load_supersessions(
     factor_blank = np.ones(n, dtype=bool)
     if "factor" in mapping:
         header = mapping["factor"]
-        value = _numbers(cells["factor"], "factor", header, check, allow_empty=True,
+        value = number_cells(cells["factor"], "factor", header, check, allow_empty=True,
                          fix="correct the factor (blank = 1)")
         check.fail(~np.isnan(value) & ~(value > 0), "factor", header, cells["factor"],
                    "must be > 0 (units of the new part that replace one unit of the old part)",
@@ -325,20 +325,20 @@ def supersessions_from_master(master_frame: pd.DataFrame, source_name: str) -> S
 
 def _text_of(values: pd.Series) -> np.ndarray:
     """Identifier cells as trimmed text (``""`` when blank), on the distinct values."""
-    codes, uniques = _factorize(values)
-    text = np.append(_identifier_text(uniques).astype(object), "")  # code -1, a missing cell, is the last
+    codes, uniques = factorize_cells(values)
+    text = np.append(identifier_text(uniques).astype(object), "")  # code -1, a missing cell, is the last
     return text[codes].astype(object)
 
 
-def _effective_months(column: Any, header: str, check: _Check) -> np.ndarray:
+def _effective_months(column: Any, header: str, check: RowCheck) -> np.ndarray:
     """Monthly ordinals of the ``effective`` column, float64 with NaN for a blank cell."""
-    return _blank_months(column, "effective", header, check, "correct the cells (blank = always in force)")
+    return month_cells(column, "effective", header, check, "correct the cells (blank = always in force)")
 
 
-def _split_flags(column: Any, header: str, check: _Check) -> np.ndarray:
+def _split_flags(column: Any, header: str, check: RowCheck) -> np.ndarray:
     """``split`` as bool: :data:`SPLIT_TRUE` is True, :data:`SPLIT_FALSE` (or blank) is False."""
-    codes, uniques = _factorize(column)
-    text = pd.Series(np.append(_identifier_text(uniques).astype(object), ""), dtype=object).str.lower()
+    codes, uniques = factorize_cells(column)
+    text = pd.Series(np.append(identifier_text(uniques).astype(object), ""), dtype=object).str.lower()
     truthy = text.isin(SPLIT_TRUE).to_numpy()
     known = truthy | text.isin(SPLIT_FALSE).to_numpy()
     check.fail(~known[codes], "split", header, column,
@@ -353,7 +353,7 @@ def _check_pairs(frame: pd.DataFrame, source: str) -> None:
     if not twice.any():
         return
     dup = frame[twice]
-    labels = pd.Series([_row_label(r) for r in dup.index], dtype=object)
+    labels = pd.Series([row_label(r) for r in dup.index], dtype=object)
     rows = labels.groupby([dup["old_part"].to_numpy(dtype=object), dup["new_part"].to_numpy(dtype=object)],
                           sort=False).agg(list)
     examples = [f"{old!r} -> {new!r} at {_labels(frame.index.name, r)}" for (old, new), r in rows.items()]
@@ -366,7 +366,7 @@ def _check_pairs(frame: pd.DataFrame, source: str) -> None:
 
 def _labels(kind: str | None, labels: Any) -> str:
     """``rows 2, 3`` or ``row 2``; ``parts 'A', 'B'`` for a parts master's ``replaced_by``."""
-    labels = [_row_label(r) for r in labels]
+    labels = [row_label(r) for r in labels]
     many = "s" if len(labels) != 1 else ""
     if kind == "part":
         return f"part{many} {', '.join(repr(str(p)) for p in labels)}"

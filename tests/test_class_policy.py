@@ -9,12 +9,19 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
+from spareopt_cli.main import main
 
 import spareopt
 from spareopt.errors import ConfigError
-from spareopt.policy.class_policy import (ClassPolicyRule, all_class_codes, check_class_policy, class_code,
-                                          class_code_index, cycle_band, match_class_policy)
-from spareopt_cli.main import main
+from spareopt.policy.class_policy import (
+    ClassPolicyRule,
+    all_class_codes,
+    check_class_policy,
+    class_code,
+    class_code_index,
+    cycle_band,
+    match_class_policy,
+)
 
 
 def test_seed_example_aa1_is_a_high_value_wear_part_with_a_short_cycle():

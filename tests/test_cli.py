@@ -16,10 +16,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from conftest import assert_same_table, run_cli
+from spareopt_cli.main import main
 
 import spareopt
 from spareopt.io import write_table
-from spareopt_cli.main import main
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 PREVIOUS = b"dealer,part,decision\nOLD,00001,dealer\n"
@@ -648,7 +648,7 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(files):
 def test_must_stock_reports_its_stages_in_order(sales, parts_master):
     seen: list[str] = []
     spareopt.must_stock(sales, parts_master, progress=seen.append)
-    assert tuple(seen) == spareopt.pipeline.STAGES
+    assert tuple(seen) == spareopt.inputs.STAGES
 
 
 def test_progress_bar_draws_on_a_terminal_and_erases_itself(monkeypatch):

@@ -12,8 +12,8 @@ from conftest import make_history
 import spareopt
 from spareopt import engine
 from spareopt.engine import run
+from spareopt.engine.merge import merge_reports
 from spareopt.errors import InputError
-from spareopt.jobs import merge_reports
 
 JOB_OPTIONS = {
     "must-stock": {},

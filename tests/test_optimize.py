@@ -229,13 +229,13 @@ def test_cli_infeasible_minimums_exit_1_and_keep_the_output(files):
 def test_steps_value_every_level_at_the_policy_fill_rate(rows):
     """The steps of all rows at once equal a loop of one-series implied_service calls: a row's cumulative gain up to a
     step is D fill(s) at the step's level, and after the pooling every row's gain per cost falls."""
-    from spareopt.policy.service import _lead, _model_codes, _order_quantity, _protection
+    from spareopt.policy.service import lead_demand, model_codes, protection_arrays, review_quantity
 
     f, ratio, lead, cycle, cost = (np.array(c) for c in zip(*rows))
     v = f * ratio
-    mu, var, mu_r, _ = _protection(f, v, lead, cycle)
-    quantity = _order_quantity(f, mu_r).astype(np.float64)
-    steps = service_steps(12 * f, mu, var, _model_codes(mu, var, 10.0, 1.1), quantity, *_lead(f, v, lead), mu_r, cost)
+    mu, var, mu_r, _ = protection_arrays(f, v, lead, cycle)
+    quantity = review_quantity(f, mu_r).astype(np.float64)
+    steps = service_steps(12 * f, mu, var, model_codes(mu, var, 10.0, 1.1), quantity, *lead_demand(f, v, lead), mu_r, cost)
     for i in range(len(f)):
         mine = steps.row == i
         if mu[i] == 0:  # no demand, or none over L + R = 0: nothing to stock for

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -30,8 +31,10 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert test_command in ci
 
 
-def test_python_example_runs(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.chdir(ROOT)
+def test_python_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                             capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")  # the example writes beside its data, not the repo
+    monkeypatch.chdir(tmp_path)
     (code,) = _blocks("python")
     exec(compile(code, "README.md", "exec"), {})
     out = capsys.readouterr().out
@@ -40,6 +43,7 @@ def test_python_example_runs(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Cap
     assert "last_buy_qty" in out and "budget_cut" in out
     assert "inventory_position" in out and "aging_bucket" in out and "must_stock_coverage" in out
     assert "optimized" in out and "expected_fill_rate" in out
+    assert (tmp_path / "must_stock.csv").read_text(encoding="utf-8").startswith("part,description,abc_class,")
 
 
 def test_error_example_is_the_real_message(tmp_path: Path) -> None:

@@ -365,12 +365,12 @@ def _grid_rows():
 def test_level_walk_equals_the_closed_form_at_every_level():
     """fill_rate_levels (the walk) against the closed form of implied_service at every level of every row, and its
     last level against the closed-form tail search: the smallest s with P(X_{L+R} <= s) >= 1 - 1e-6."""
-    from spareopt.policy.service import _fill_rate
+    from spareopt.policy.service import plan_fill_rate
 
     quantity, mu, var, code, mu_l, var_l, mu_r = _grid_rows()
     levels = fill_rate_levels(quantity, mu, var, code, mu_l, var_l, mu_r)
     r, s = levels.row, levels.reorder_point
-    closed = _fill_rate(s.astype(np.float64), quantity[r].astype(np.float64), mu[r], var[r], code[r].astype(np.int8),
+    closed = plan_fill_rate(s.astype(np.float64), quantity[r].astype(np.float64), mu[r], var[r], code[r].astype(np.int8),
                         mu_l[r], var_l[r], mu_r[r])
     assert levels.fill_rate == pytest.approx(closed, rel=1e-9)
     assert set(np.unique(code[r])) == {POISSON, NEGATIVE_BINOMIAL, NORMAL}
@@ -397,13 +397,13 @@ def test_level_walk_golden_and_its_frame():
 
 def test_level_walk_far_from_zero_takes_the_pmf_in_log_form():
     """Poisson(800) and a near-Poisson NB: p(0) = e^-800 underflows, so the walk starts in log-gamma form."""
-    from spareopt.policy.service import _fill_rate
+    from spareopt.policy.service import plan_fill_rate
 
     quantity, mu, var, code = np.array([3, 1]), np.array([800.0, 900.0]), np.array([800.0, 990.0]), np.array([0, 1])
     mu_l, var_l, mu_r = mu / 2, var / 2, mu / 2
     levels = fill_rate_levels(quantity, mu, var, code, mu_l, var_l, mu_r)
     r = levels.row
-    closed = _fill_rate(levels.reorder_point.astype(np.float64), quantity[r].astype(np.float64), mu[r], var[r],
+    closed = plan_fill_rate(levels.reorder_point.astype(np.float64), quantity[r].astype(np.float64), mu[r], var[r],
                         code[r].astype(np.int8), mu_l[r], var_l[r], mu_r[r])
     assert levels.fill_rate == pytest.approx(closed, rel=1e-9)
     assert levels.fill_rate[-1] > 0.999
@@ -413,31 +413,31 @@ def test_fill_rate_search_by_the_walk_equals_the_closed_form_bisection():
     """reorder_point_for(kind="fill_rate") walks the Poisson and NB levels; the closed-form bisection on the same rows
     chooses the same s for every target."""
     from spareopt.policy.service import (
-        _fill_rate,
-        _lead,
-        _model_codes,
         _normal_guess,
-        _order_quantity,
-        _protection,
-        _smallest,
+        lead_demand,
+        model_codes,
+        plan_fill_rate,
+        protection_arrays,
+        review_quantity,
+        smallest_level,
     )
 
     rate = np.array([0.0, 0.02, 0.1, 0.4, 1.0, 2.5, 6.0, 30.0])
     f, ratio, lead, cycle = (x.ravel() for x in np.meshgrid(rate, [1.0, 2.0, 8.0, 40.0], [0.0, 10.0, 30.0, 61.0],
                                                               [0.0, 1.0, 7.0, 30.0]))
     v = f * ratio
-    mu, var, mu_r, _ = _protection(f, v, lead, cycle)
-    code = _model_codes(mu, var, 10.0, 1.1)
-    mu_l, var_l = _lead(f, v, lead)
-    quantity = _order_quantity(f, mu_r).astype(np.float64)
+    mu, var, mu_r, _ = protection_arrays(f, v, lead, cycle)
+    code = model_codes(mu, var, 10.0, 1.1)
+    mu_l, var_l = lead_demand(f, v, lead)
+    quantity = review_quantity(f, mu_r).astype(np.float64)
     for target in (0.5, 0.9, 0.95, 0.99, 0.999):
         s = reorder_point_for(target, f, v, lead, cycle, kind="fill_rate").reorder_point
 
         def meets(rows, x, target=target):
-            return _fill_rate(x, quantity[rows], mu[rows], var[rows], code[rows], mu_l[rows], var_l[rows],
+            return plan_fill_rate(x, quantity[rows], mu[rows], var[rows], code[rows], mu_l[rows], var_l[rows],
                               mu_r[rows]) >= target
 
-        bisected = _smallest(meets, _normal_guess(np.full(f.size, target), mu, var))
+        bisected = smallest_level(meets, _normal_guess(np.full(f.size, target), mu, var))
         assert s.tolist() == bisected.tolist(), target
 
 

@@ -56,7 +56,7 @@ def _columns(sup: Supersessions) -> dict[str, list]:
     return out
 
 
-def _totals(history) -> dict[tuple[str, int], float]:
+def policy_totals(history) -> dict[tuple[str, int], float]:
     """Quantity per (part, month) of a history."""
     frame = history.frame.astype({"part": str})
     return frame.groupby(["part", "month"])["quantity"].sum().to_dict()
@@ -93,7 +93,7 @@ def test_golden_chain_realigns_the_history(subs_file):
     }))
     realigned, report = apply_to_history(history, resolve(load_supersessions(subs_file(GOLDEN))))
     # by hand: D gets 10 x 3 = 30 in 2024-01, 4 x 1.5 = 6 in 2024-02, 2 x 3 + 1 = 7 in 2024-03
-    assert _totals(realigned) == {("D", _month("2024-01")): 30.0, ("D", _month("2024-02")): 6.0,
+    assert policy_totals(realigned) == {("D", _month("2024-01")): 30.0, ("D", _month("2024-02")): 6.0,
                                   ("D", _month("2024-03")): 7.0, ("E", _month("2024-03")): 5.0}
     assert realigned.names["part"].tolist() == ["D", "E"]
     assert realigned.names["dealer"].tolist() == ["D1"]
@@ -120,7 +120,7 @@ def test_a_leading_part_without_history_appears(subs_file):
     realigned, report = apply_to_history(history, resolve(load_supersessions(subs_file(GOLDEN))))
     assert realigned.names["part"].tolist() == ["D", "Z"]
     assert not realigned.has_dealer and "dealer" not in realigned.lines
-    assert _totals(realigned) == {("D", _month("2024-01")): 3.0, ("D", _month("2024-02")): 6.0,
+    assert policy_totals(realigned) == {("D", _month("2024-01")): 3.0, ("D", _month("2024-02")): 6.0,
                                   ("Z", _month("2024-02")): 7.0}
     assert (report["leading_parts_new"], report["leading_parts_new_first"]) == (1, ["D"])
     # B and C are in the supersession table but never sold: a warning, not an error
@@ -474,7 +474,7 @@ def test_parts_of_the_supersession_file_unknown_to_the_history_are_a_warning(sub
     subs_file("old_part,new_part\nA,B\nTYPO1,TYPO2\n")
     history = load_history(pd.DataFrame({"part": ["A", "B"], "period": ["2024-01"] * 2, "quantity": [1, 2]}))
     realigned, report = apply_to_history(history, resolve(load_supersessions("subs.csv")))
-    assert _totals(realigned) == {("B", _month("2024-01")): 3.0}
+    assert policy_totals(realigned) == {("B", _month("2024-01")): 3.0}
     assert report["supersession_parts_not_in_history"] == 2
     assert report["supersession_parts_not_in_history_first"] == ["TYPO1", "TYPO2"]
     assert report["warnings"] == [

@@ -173,7 +173,7 @@ def demand_pattern(demand: ArrayLike, *, adi_cutoff: float = 1.32, cv2_cutoff: f
     """
     _check_number("adi_cutoff", adi_cutoff, 1, " (an ADI is never below 1)")
     _check_number("cv2_cutoff", cv2_cutoff, 0)
-    q, one = _matrix(demand)
+    q, one = demand_rows(demand)
     n, months = q.shape
     nonzero = q > 0
     k = hits(nonzero)
@@ -254,7 +254,7 @@ def xyz(demand: ArrayLike, *, xyz_x: float = 0.5, xyz_y: float = 1.0) -> XYZResu
     """
     _check_number("xyz_x", xyz_x, 0)
     _check_number("xyz_y", xyz_y, xyz_x, "", f"xyz_x={xyz_x}")
-    q, one = _matrix(demand)
+    q, one = demand_rows(demand)
     n, months = q.shape
     if months < 2:
         raise ValueError(f"xyz needs at least 2 months of demand to measure variation, got {months}")
@@ -355,7 +355,7 @@ def fsn(
         raise ValueError(f"fsn_slow_months must be >= fsn_fast_months={fsn_fast_months!r}, got {fsn_slow_months!r}")
     if phase_in_hits > phase_in_months:
         raise ValueError(f"phase_in_hits must be <= phase_in_months={phase_in_months!r}, got {phase_in_hits!r}")
-    q, one = _matrix(demand)
+    q, one = demand_rows(demand)
     n, months = q.shape
     nonzero = q > 0
     if months:
@@ -419,7 +419,7 @@ def _sum_squared_deviations(q: np.ndarray, mean: np.ndarray, mask: np.ndarray | 
     return np.maximum(out, 0.0)  # a constant series can round to -0.0 or -1 ulp
 
 
-def _matrix(demand: ArrayLike) -> tuple[np.ndarray, bool]:
+def demand_rows(demand: ArrayLike) -> tuple[np.ndarray, bool]:
     """The demand as a float64 (n_series, n_months) array (a view when it already is one), checked >= 0,
     and whether it was one 1-D series."""
     q = np.asarray(demand, dtype=np.float64)

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..classify.pattern import PATTERNS, _matrix
+from ..classify.pattern import PATTERNS, demand_rows
 from ..errors import ConfigError
 from .mad import mad
 
@@ -544,7 +544,7 @@ def auto(
     """
     lookup, names = _auto_table(table)
     _check_params(params)
-    q, one = _matrix(demand)
+    q, one = demand_rows(demand)
     codes = _pattern_codes(pattern, len(q))
     index = lookup[codes]
     values = np.zeros(len(q))
@@ -567,7 +567,7 @@ def auto(
 def _by_block(demand: ArrayLike, kernel: Callable[[np.ndarray], np.ndarray], last: int | None = None
               ) -> np.ndarray:
     """Apply ``kernel`` to the (months, series) transpose of each block of series; ``last`` months only if given."""
-    q, one = _matrix(demand)
+    q, one = demand_rows(demand)
     n, months = q.shape
     if months == 0:
         raise ValueError("the forecasts need at least 1 month of demand, got 0")

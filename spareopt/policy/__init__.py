@@ -1,8 +1,15 @@
 """Stocking policy: the seed's SSQ, reorder point, maximum and must-stock rules; the service-level policy; the last buy."""
 
 from .allocate import greedy_allocation, integer_allocation
-from .decline import (DISTRIBUTIONS, critical_ratio, decline_dispersion, fit_decline, horizon_demand,
-                      last_buy_outcome, last_buy_quantity)
+from .decline import (
+                      DISTRIBUTIONS,
+                      critical_ratio,
+                      decline_dispersion,
+                      fit_decline,
+                      horizon_demand,
+                      last_buy_outcome,
+                      last_buy_quantity,
+)
 from .floor import MIN_STOCK_REASON, min_stock_levels
 from .rules import DECISIONS, REASONS, decide, stocking_priority
 from .seed import DAYS_PER_MONTH, ceil_units, max_stock, reorder_point, ssq

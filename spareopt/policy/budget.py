@@ -452,17 +452,17 @@ def fill_target_levels(
     >>> s.tolist(), big_s.tolist()
     ([5, 0], [7, 1])
     """
-    from .service import _lead, _model_codes, _order_quantity, _protection
+    from .service import lead_demand, model_codes, protection_arrays, review_quantity
 
     f = np.asarray(forecast, dtype=np.float64)
     n = f.size
     v, lead, cycle, goal, cost = (np.broadcast_to(np.asarray(x, dtype=np.float64), (n,))
                                   for x in (variance, lead_time_days, order_cycle_days, target, unit_cost))
     g = np.broadcast_to(np.asarray(group, dtype=np.int64), (n,))
-    mu, var, mu_r, _ = _protection(f, v, lead, cycle)
-    code = _model_codes(mu, var, normal_min_mean, overdispersion_min)
-    quantity = _order_quantity(f, mu_r)
-    mu_l, var_l = _lead(f, v, lead)
+    mu, var, mu_r, _ = protection_arrays(f, v, lead, cycle)
+    code = model_codes(mu, var, normal_min_mean, overdispersion_min)
+    quantity = review_quantity(f, mu_r)
+    mu_l, var_l = lead_demand(f, v, lead)
     demand = 12.0 * f
     price = np.where(np.isfinite(cost) & (cost > 0), cost, 1.0)
     steps = service_steps(demand, mu, var, code, quantity.astype(np.float64), mu_l, var_l, mu_r, price)

@@ -68,7 +68,7 @@ from numpy.typing import ArrayLike
 
 from ..errors import ConfigError
 from ..history import DemandMatrix
-from .service import NEGATIVE_BINOMIAL, POISSON, _cdf, _loss, _smallest
+from .service import NEGATIVE_BINOMIAL, POISSON, model_cdf, model_loss, smallest_level
 
 __all__ = [
     "DISTRIBUTIONS",
@@ -317,11 +317,11 @@ def horizon_demand(rate_now: ArrayLike, decay: ArrayLike, horizon_months: ArrayL
     >>> horizon_demand(2.0, [0.0, np.log(2)], 12).round(4).tolist()
     [24.0, 3.999]
     """
-    lam, k, h = _horizon_args(rate_now, decay, horizon_months)
+    lam, k, h = horizon_args(rate_now, decay, horizon_months)
     return lam * _discounted_months(k, h)
 
 
-def _horizon_args(rate_now: ArrayLike, decay: ArrayLike, horizon_months: ArrayLike) -> list[np.ndarray]:
+def horizon_args(rate_now: ArrayLike, decay: ArrayLike, horizon_months: ArrayLike) -> list[np.ndarray]:
     lam = _nonnegative("rate_now", rate_now)
     k = _nonnegative("decay", decay)
     h = np.asarray(horizon_months, dtype=np.float64)
@@ -391,7 +391,7 @@ def decline_dispersion(fit: DeclineFit, horizon_months: ArrayLike) -> np.ndarray
     >>> decline_dispersion(fit, 24).tolist()
     [2.0]
     """
-    h = _horizon_args(fit.rate_now, fit.decay, horizon_months)[2]
+    h = horizon_args(fit.rate_now, fit.decay, horizon_months)[2]
     k = fit.decay
     lam = fit.rate_now * _discounted_months(k, h)
     tau = _mean_month(k, h)
@@ -470,7 +470,7 @@ def critical_ratio(
     short = _nonnegative("shortage_cost", shortage_cost)
     rate = _nonnegative("holding_rate", holding_rate)
     salvage = _nonnegative("salvage_value", salvage_value)
-    h = _horizon_args(0.0, 0.0, horizon_months)[2]
+    h = horizon_args(0.0, 0.0, horizon_months)[2]
     cost, short, rate, salvage, h = np.broadcast_arrays(cost, short, rate, salvage, h)
     under = short - cost
     over = cost * (1 + rate * h / 12) - salvage
@@ -555,12 +555,12 @@ def last_buy_quantity(
     mean, variance, code, goal = (np.broadcast_to(x, shape).ravel() for x in (mean, variance, code, goal))
 
     def meets(rows: np.ndarray, s: np.ndarray) -> np.ndarray:
-        return _cdf(s, mean[rows], variance[rows], code[rows]) >= goal[rows]
+        return model_cdf(s, mean[rows], variance[rows], code[rows]) >= goal[rows]
 
     from scipy import special
 
     guess = np.maximum(np.ceil(mean + special.ndtri(goal) * np.sqrt(variance)), 0).astype(np.int64)
-    return _smallest(meets, guess).reshape(shape)
+    return smallest_level(meets, guess).reshape(shape)
 
 
 def _goal(service_level: ArrayLike | None, unit_cost: ArrayLike | None, shortage_cost: ArrayLike | None,
@@ -660,9 +660,9 @@ def last_buy_outcome(
     s, mean, variance, code = np.broadcast_arrays(s, mean, variance, code)
     shape = s.shape
     s, mean, variance, code = (x.ravel() for x in (s, mean, variance, code))
-    short = _loss(s, mean, variance, code)
+    short = model_loss(s, mean, variance, code)
     return LastBuyOutcome(short.reshape(shape), np.maximum(s - mean + short, 0.0).reshape(shape),
-                          _cdf(s, mean, variance, code).reshape(shape))
+                          model_cdf(s, mean, variance, code).reshape(shape))
 
 
 def _nonnegative(name: str, value: ArrayLike) -> np.ndarray:

@@ -61,7 +61,7 @@ from scipy import special
 
 from ..errors import ConfigError
 from .budget import Steps, pool_steps
-from .service import NEGATIVE_BINOMIAL, POISSON, _loss
+from .service import NEGATIVE_BINOMIAL, POISSON, model_loss
 
 __all__ = ["MAX_UNITS", "OBJECTIVES", "TAILS", "WAIT_SHARE", "MetricCurves", "MetricPlan", "central_levels", "metric_backorders", "metric_curves",
            "metric_dealer_stock"]
@@ -189,7 +189,7 @@ def _codes(mean: np.ndarray, r: np.ndarray) -> np.ndarray:
 def _pipe_loss(s: ArrayLike, mean: np.ndarray, r: np.ndarray) -> np.ndarray:
     """E[(X - s)+], X of the given mean and variance r x mean (Poisson or negative binomial)."""
     s = np.broadcast_to(np.asarray(s, dtype=np.float64), mean.shape)
-    return _loss(s, mean, r * mean, _codes(mean, r))
+    return model_loss(s, mean, r * mean, _codes(mean, r))
 
 
 def _exact_short(s: np.ndarray, mean: np.ndarray, r: np.ndarray) -> np.ndarray:

@@ -248,7 +248,7 @@ def demand_model(
     """
     _check_switch(normal_min_mean, overdispersion_min)
     mu, var = np.broadcast_arrays(_nonnegative("mean", mean), _nonnegative("variance", variance))
-    return _model_codes(mu, var, normal_min_mean, overdispersion_min)
+    return model_codes(mu, var, normal_min_mean, overdispersion_min)
 
 
 def protection_demand(
@@ -297,7 +297,7 @@ def protection_demand(
     >>> d.mean, d.variance, d.review_mean, d.review_variance
     (array([4.]), array([4.]), array([2.]), array([2.]))
     """
-    return _protection(*_demand_args(forecast, variance, lead_time_days, order_cycle_days))
+    return protection_arrays(*_demand_args(forecast, variance, lead_time_days, order_cycle_days))
 
 
 # -- distribution functions ------------------------------------------------------------------------
@@ -339,7 +339,7 @@ def cdf(s: ArrayLike, mean: ArrayLike, variance: ArrayLike, model: ArrayLike) ->
     [0.9489, 0.9786]
     """
     s, mu, var, code = _distribution_args(s, mean, variance, model)
-    return _cdf(s.ravel(), mu.ravel(), var.ravel(), code.ravel()).reshape(s.shape)
+    return model_cdf(s.ravel(), mu.ravel(), var.ravel(), code.ravel()).reshape(s.shape)
 
 
 def loss(s: ArrayLike, mean: ArrayLike, variance: ArrayLike, model: ArrayLike) -> np.ndarray:
@@ -402,7 +402,7 @@ def loss(s: ArrayLike, mean: ArrayLike, variance: ArrayLike, model: ArrayLike) -
     0.0336
     """
     s, mu, var, code = _distribution_args(s, mean, variance, model)
-    return _loss(s.ravel(), mu.ravel(), var.ravel(), code.ravel()).reshape(s.shape)
+    return model_loss(s.ravel(), mu.ravel(), var.ravel(), code.ravel()).reshape(s.shape)
 
 
 def second_order_loss(s: ArrayLike, mean: ArrayLike, variance: ArrayLike, model: ArrayLike) -> np.ndarray:
@@ -583,17 +583,17 @@ def reorder_point_for(
     args = _demand_args(forecast, variance, lead_time_days, order_cycle_days)
     shape = np.broadcast_shapes(args[0].shape, goal.shape)
     f, v, lead, cycle, goal = (np.broadcast_to(x, shape).ravel() for x in (*args, goal))
-    mu, var, mu_r, _ = _protection(f, v, lead, cycle)
-    code = _model_codes(mu, var, normal_min_mean, overdispersion_min)
-    quantity = _order_quantity(f, mu_r)
+    mu, var, mu_r, _ = protection_arrays(f, v, lead, cycle)
+    code = model_codes(mu, var, normal_min_mean, overdispersion_min)
+    quantity = review_quantity(f, mu_r)
 
     if kind == "csl":
         def meets(rows: np.ndarray, s: np.ndarray) -> np.ndarray:
-            return _cdf(s, mu[rows], var[rows], code[rows]) >= goal[rows]
+            return model_cdf(s, mu[rows], var[rows], code[rows]) >= goal[rows]
 
-        s = _smallest(meets, _normal_guess(goal, mu, var))
+        s = smallest_level(meets, _normal_guess(goal, mu, var))
     else:
-        mu_l, var_l = _lead(f, v, lead)
+        mu_l, var_l = lead_demand(f, v, lead)
         q = quantity.astype(np.float64)
         s = np.zeros(f.size, dtype=np.int64)
         walk = np.flatnonzero(code != NORMAL)  # Poisson and NB: up the levels, to the first that meets the target
@@ -605,9 +605,9 @@ def reorder_point_for(
             m, sd2, c, ml, vl, mr, g, qn = (x[normal] for x in (mu, var, code, mu_l, var_l, mu_r, goal, q))
 
             def meets(rows: np.ndarray, s: np.ndarray) -> np.ndarray:
-                return _fill_rate(s, qn[rows], m[rows], sd2[rows], c[rows], ml[rows], vl[rows], mr[rows]) >= g[rows]
+                return plan_fill_rate(s, qn[rows], m[rows], sd2[rows], c[rows], ml[rows], vl[rows], mr[rows]) >= g[rows]
 
-            s[normal] = _smallest(meets, _normal_guess(g, m, sd2))
+            s[normal] = smallest_level(meets, _normal_guess(g, m, sd2))
     return ServicePolicy(s.reshape(shape), (s + quantity).reshape(shape), code.reshape(shape))
 
 
@@ -748,11 +748,11 @@ def implied_service(
         raise ValueError(f"`max_stock` must be >= `reorder_point`; {below.size:,} of {big_s.size:,} rows break it "
                          f"(first: row {row}, reorder_point {s_in[row]:g}, max_stock {big_s[row]:g}). "
                          "An order-up-to level below the reorder point is not an (s, S) plan.")
-    mu, var, mu_r, _ = _protection(f, v, lead, cycle)
-    code = _model_codes(mu, var, normal_min_mean, overdispersion_min)
+    mu, var, mu_r, _ = protection_arrays(f, v, lead, cycle)
+    code = model_codes(mu, var, normal_min_mean, overdispersion_min)
     s = np.where(big_s >= 1, np.minimum(s_in, big_s - 1), 0.0)  # S = s is the plan (S - 1, S)
-    csl = _cdf(s, mu, var, code)
-    fill = _fill_rate(s, big_s - s, mu, var, code, *_lead(f, v, lead), mu_r)
+    csl = model_cdf(s, mu, var, code)
+    fill = plan_fill_rate(s, big_s - s, mu, var, code, *lead_demand(f, v, lead), mu_r)
     empty = (big_s == 0) & (f > 0)
     csl = np.where(empty, 0.0, np.where(f == 0, 1.0, csl))
     fill = np.where(empty, 0.0, np.where(f == 0, 1.0, fill))
@@ -881,13 +881,13 @@ def _demand_args(forecast: ArrayLike, variance: ArrayLike, lead_time_days: Array
         _nonnegative("lead_time_days", lead_time_days), _nonnegative("order_cycle_days", order_cycle_days))
 
 
-def _protection(f: np.ndarray, v: np.ndarray, lead: np.ndarray, cycle: np.ndarray) -> ProtectionDemand:
+def protection_arrays(f: np.ndarray, v: np.ndarray, lead: np.ndarray, cycle: np.ndarray) -> ProtectionDemand:
     months = protection_months(lead, cycle)
     review = review_months(cycle)
     return ProtectionDemand(f * months, v * months, f * review, v * review)
 
 
-def _model_codes(mu: np.ndarray, var: np.ndarray, normal_min_mean: float, overdispersion_min: float) -> np.ndarray:
+def model_codes(mu: np.ndarray, var: np.ndarray, normal_min_mean: float, overdispersion_min: float) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         lumpy = var > overdispersion_min * mu  # sigma^2 / mu > threshold, without dividing by 0
     code = np.where(mu >= normal_min_mean, NORMAL, np.where(lumpy, NEGATIVE_BINOMIAL, POISSON))
@@ -899,7 +899,7 @@ def _nb_params(mu: np.ndarray, var: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return mu * mu / (var - mu), mu / var
 
 
-def _cdf(s: np.ndarray, mu: np.ndarray, var: np.ndarray, code: np.ndarray) -> np.ndarray:
+def model_cdf(s: np.ndarray, mu: np.ndarray, var: np.ndarray, code: np.ndarray) -> np.ndarray:
     out = np.empty(s.shape, dtype=np.float64)
     rows = code == POISSON
     if rows.any():
@@ -940,7 +940,7 @@ def _nbinom_sf(k: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
     return np.where(k >= 0, special.betainc(np.maximum(k, 0) + 1, n, 1.0 - p), 1.0)
 
 
-def _loss(s: np.ndarray, mu: np.ndarray, var: np.ndarray, code: np.ndarray) -> np.ndarray:
+def model_loss(s: np.ndarray, mu: np.ndarray, var: np.ndarray, code: np.ndarray) -> np.ndarray:
     out = np.empty(s.shape, dtype=np.float64)
     rows = code == POISSON
     if rows.any():
@@ -961,7 +961,7 @@ def _loss(s: np.ndarray, mu: np.ndarray, var: np.ndarray, code: np.ndarray) -> n
     return np.maximum(out, 0.0)  # float noise far in the tail
 
 
-def _order_quantity(f: np.ndarray, mu_r: np.ndarray) -> np.ndarray:
+def review_quantity(f: np.ndarray, mu_r: np.ndarray) -> np.ndarray:
     """Q = ceil(mu_R), at least 1 when there is demand; 0 without demand (int64)."""
     return np.where(f > 0, np.maximum(ceil_units(mu_r), 1), 0)
 
@@ -973,7 +973,7 @@ def _undershoot(f: np.ndarray, v: np.ndarray, mu_r: np.ndarray) -> np.ndarray:
         return np.where(f > 0, 0.5 * (v / f + mu_r), 0.0)
 
 
-def _lead(f: np.ndarray, v: np.ndarray, lead: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def lead_demand(f: np.ndarray, v: np.ndarray, lead: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean f ell and variance v ell of the demand over the lead time alone, ell = L / D months."""
     months = lead_time_months(lead)
     return f * months, v * months
@@ -986,7 +986,7 @@ def _lead_codes(code: np.ndarray, mu_l: np.ndarray, var_l: np.ndarray) -> np.nda
     return np.where(code == NORMAL, NORMAL, np.where(nb, NEGATIVE_BINOMIAL, POISSON)).astype(np.int8)
 
 
-def _fill_rate(s: np.ndarray, quantity: np.ndarray, mu: np.ndarray, var: np.ndarray, code: np.ndarray,
+def plan_fill_rate(s: np.ndarray, quantity: np.ndarray, mu: np.ndarray, var: np.ndarray, code: np.ndarray,
                mu_l: np.ndarray, var_l: np.ndarray, mu_r: np.ndarray) -> np.ndarray:
     """Lost-sales fill rate mu_R / (mu_R + short) of the plan (s, s + Q), Q >= 1, in [0, 1] (implied_service's Notes).
 
@@ -1009,7 +1009,7 @@ def _fill_rate(s: np.ndarray, quantity: np.ndarray, mu: np.ndarray, var: np.ndar
     rows = np.flatnonzero(~periodic)
     if rows.size:
         ml, vl, cl = mu_l[rows], var_l[rows], code_l[rows]
-        ratio[rows] = np.maximum(_loss(s[rows], ml, vl, cl) - _loss(big_s[rows], ml, vl, cl), 0.0) / q[rows]
+        ratio[rows] = np.maximum(model_loss(s[rows], ml, vl, cl) - model_loss(big_s[rows], ml, vl, cl), 0.0) / q[rows]
     return np.where(ratio > 0, 1.0 / (1.0 + ratio), 1.0)
 
 
@@ -1053,7 +1053,7 @@ def _levels(q: np.ndarray, mu: np.ndarray, var: np.ndarray, code: np.ndarray, mu
     normal = np.flatnonzero((mu > 0) & (code == NORMAL))
     if normal.size:  # the closed form, as cdf() at every level: the smallest s past the cut
         m, v, c = mu[normal], var[normal], code[normal]
-        top[normal] = _smallest(lambda rows, s: _cdf(s, m[rows], v[rows], c[rows]) >= cut,
+        top[normal] = smallest_level(lambda rows, s: model_cdf(s, m[rows], v[rows], c[rows]) >= cut,
                                 np.ceil(m + 5 * np.sqrt(v)).astype(np.int64))
     count = top + 1
     start = np.cumsum(count) - count
@@ -1068,7 +1068,7 @@ def _levels(q: np.ndarray, mu: np.ndarray, var: np.ndarray, code: np.ndarray, mu
     if normal.size:
         steps = np.flatnonzero(code[row] == NORMAL)
         r, s = row[steps], level[steps].astype(np.float64)
-        fill[steps] = _fill_rate(s, q[r], mu[r], var[r], code[r], mu_l[r], var_l[r], mu_r[r])
+        fill[steps] = plan_fill_rate(s, q[r], mu[r], var[r], code[r], mu_l[r], var_l[r], mu_r[r])
     return LevelFill(row, level, fill)
 
 
@@ -1162,7 +1162,7 @@ def _walk(quantity: np.ndarray, mu: np.ndarray, var: np.ndarray, code: np.ndarra
             near = np.flatnonzero(new & (np.abs(c_p - cut) <= _CDF_BAND))
             if near.size:
                 r = idx[near]
-                hit[near] = _cdf(np.full(near.size, float(k)), mu[r], var[r], code[r]) >= cut
+                hit[near] = model_cdf(np.full(near.size, float(k)), mu[r], var[r], code[r]) >= cut
             top[hit] = k
             chunks.append((k, idx[ready], fill[ready]))
             done = ready & (s == top)
@@ -1172,7 +1172,7 @@ def _walk(quantity: np.ndarray, mu: np.ndarray, var: np.ndarray, code: np.ndarra
             near = np.flatnonzero(ready & (np.abs(fill - g) <= _FILL_BAND))
             if near.size:
                 r = idx[near]
-                done[near] = _fill_rate(s[near].astype(np.float64), quantity[r], mu[r], var[r], code[r], mu_l[r],
+                done[near] = plan_fill_rate(s[near].astype(np.float64), quantity[r], mu[r], var[r], code[r], mu_l[r],
                                         var_l[r], mu_r[r]) >= g[near]
         found[idx[done]] = s[done]
         alive &= ~done
@@ -1201,7 +1201,7 @@ def _normal_guess(goal: np.ndarray, mu: np.ndarray, var: np.ndarray) -> np.ndarr
     return ceil_units(mu + special.ndtri(goal) * np.sqrt(var))
 
 
-def _smallest(meets: Callable[[np.ndarray, np.ndarray], np.ndarray], guess: np.ndarray) -> np.ndarray:
+def smallest_level(meets: Callable[[np.ndarray, np.ndarray], np.ndarray], guess: np.ndarray) -> np.ndarray:
     """The smallest whole s >= 0 with ``meets(rows, s)`` True, per row; ``meets`` is non-decreasing in s.
 
     Keeps ``low`` (every level below it fails) and ``high`` (a level that passes), found by

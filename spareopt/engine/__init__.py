@@ -11,7 +11,7 @@ each, with the network-level inputs every partition needs computed first:
    unit price, the multi-criteria ABC's window quantity and hits) are folded into per-part
    totals **in dealer order**, the order the local engine sums its series in, so the float
    sums are bit for bit the local engine's.
-2. **The job** on each partition, with :class:`Network` set: the network's first month,
+2. **The job** on each partition, on its :class:`spareopt.inputs.Inputs` carrying the :class:`Network`: the network's first month,
    as_of, parts, part fields (unit cost from the history's price, defaults) and
    multi-criteria classes.  Partitions are contiguous ranges of the sorted dealers, so
    their tables, concatenated, are the local engine's table row for row.
@@ -24,7 +24,7 @@ steps run once on rows gathered from every partition:
 - ``dead-stock``: the shelf rows with excess or need are matched across dealers
   (:func:`spareopt.operations.settle_dead_stock`);
 - ``evaluate --policy optimized``: the seed's investment is spent by one marginal analysis on
-  every partition's budget steps (:func:`spareopt.jobs.spend`); each partition then replays
+  every partition's budget steps (:func:`spareopt.engine.merge.spend`); each partition then replays
   the levels its steps were given.
 
 References
@@ -49,27 +49,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .backtest import DemandInputs, choose, demand_inputs, installed_base
-from .columns import HISTORY_COLUMNS, resolve_columns
-from .config import Config, load_config
-from .errors import InputError, UsageError
-from .history import DemandMatrix, History, _as_of_ordinal, _clean, _identifier_text, check_months, demand_matrix
-from .io import Table
-from .parts import PartsMaster, load_parts, new_parts, part_fields
-from .pipeline import (
-    _NETWORK,
-    _average_price,
-    _master_criteria,
-    _multi_criteria,
-    _only,
-    _override,
-    _resolution,
-    _Run,
-    _series_criteria,
-    _supersession_table,
-)
-from .stock import Stock, load_stock
-from .supersession import (
+from ..backtest import DemandInputs, choose, demand_inputs, installed_base
+from ..classify.table import master_criteria, multi_criteria_classes, series_criteria
+from ..columns import HISTORY_COLUMNS, columns_of, resolve_columns
+from ..config import Config, load_config, with_options
+from ..errors import InputError, UsageError
+from ..history import DemandMatrix, History, check_months, clean_lines, demand_matrix, identifier_text, month_ordinal
+from ..inputs import Inputs, average_price, load, resolution_at, supersession_table
+from ..io import Table
+from ..parts import PartsMaster, load_parts, new_parts, part_fields
+from ..stock import Stock, load_stock
+from ..supersession import (
     SUPERSESSION_COLUMNS,
     Resolution,
     Supersessions,
@@ -249,7 +239,7 @@ def _scan_piece(piece: _Piece, dataset: _Dataset, old_parts: pd.Index | None) ->
     import pyarrow.compute as pc
 
     table = dataset.piece_table(piece)
-    hist = _clean(table, dataset.mapping)
+    hist = clean_lines(table, dataset.mapping)
     month = hist.lines["month"]
     first = int(month.min())
     dealer, dealer_names = hist.lines["dealer"], hist.names["dealer"]
@@ -259,7 +249,7 @@ def _scan_piece(piece: _Piece, dataset: _Dataset, old_parts: pd.Index | None) ->
     np.minimum.at(part_first, hist.lines["part"], month)
     raw_cells = pc.unique(table.column(dataset.dealer)).to_pandas()
     raw_cells = raw_cells[raw_cells.notna()]
-    clean = _identifier_text(pd.Series(raw_cells.to_numpy(dtype=object), dtype=object))
+    clean = identifier_text(pd.Series(raw_cells.to_numpy(dtype=object), dtype=object))
     raw: dict[str, set[Any]] = {}
     for name, cell in zip(clean, raw_cells.tolist()):  # the distinct dealer cells of one piece
         raw.setdefault(str(name), set()).add(cell)
@@ -522,7 +512,8 @@ def run(
     >>> table = run("kpi", "history/", "parts.csv", stock="stock.csv", engine="dask",
     ...             scheduler="tcp://10.0.0.5:8786")  # doctest: +SKIP
     """
-    from . import evaluation, jobs
+    from .. import evaluation
+    from . import merge
 
     check_engine_options(engine, scheduler, workers, partitions)
     if engine not in ENGINES:
@@ -530,7 +521,7 @@ def run(
     if job not in ENGINE_JOBS:
         raise UsageError(f"the {engine} engine runs {', '.join(ENGINE_JOBS)}; {job!r} needs the whole network in "
                          "memory: use --engine local")
-    function = jobs.FUNCTIONS[job]
+    function = merge.FUNCTIONS[job]
     if job == "evaluate" and engine != "local":  # a bad budget fails before the scan, as it does locally
         policies = evaluation._check_policies(options.get("policies", ("seed",)))
         evaluation._check_budget(options.get("budget"), policies)
@@ -543,21 +534,21 @@ def run(
     step = progress or (lambda stage: None)
     overrides = {k: options[k] for k in ("policy", "abc_basis", "mc_method") if options.get(k) is not None}
     overrides.update({k: tuple(options[k]) for k in ("criteria", "weights") if options.get(k) is not None})
-    cfg = _override(load_config(config), **overrides)
+    cfg = with_options(load_config(config), **overrides)
     supersessions = options.pop("supersessions", None)
     if supersessions is not None and not isinstance(supersessions, Supersessions):  # a bad file fails first
-        supersessions = load_supersessions(supersessions, columns=_only(columns, SUPERSESSION_COLUMNS),
+        supersessions = load_supersessions(supersessions, columns=columns_of(columns, SUPERSESSION_COLUMNS),
                                            encoding=encoding)
     dataset = _open(history, columns)
     master = parts if isinstance(parts, PartsMaster) or parts is None else load_parts(
-        parts, columns=columns, encoding=encoding, numeric=_master_criteria(cfg) if job == "classify" else ())
+        parts, columns=columns, encoding=encoding, numeric=master_criteria(cfg) if job == "classify" else ())
     stock = options.pop("stock", None)
     if stock is not None and not isinstance(stock, Stock):
         stock_columns = {k: v for k, v in (columns or {}).items() if k in ("on_hand", "on_order", "reserved")}
         stock = load_stock(stock, columns=stock_columns or None, encoding=encoding)
     with _executor(engine, scheduler, workers) as executor:
         step("scan the history")
-        table = _supersession_table(master, supersessions)
+        table = supersession_table(master, supersessions)
         old_parts = None if table is None else pd.Index(pd.unique(table.frame["old_part"].to_numpy(dtype=object)),
                                                         dtype=object)
         scan = _merge_scans(executor.map(_scan_piece, dataset.pieces, dataset, old_parts))
@@ -567,13 +558,13 @@ def run(
         plan = partition_plan(dealers, partitions, scan.raw, scan.files)
         resolution = None
         if table is not None:
-            resolution, master = _resolution(master, table, end)
+            resolution, master = resolution_at(master, table, end)
         new_before = None if job not in DEMAND_JOBS else end - (int(options.get("holdout_months", 12))
                                                                   if job == "evaluate" else 0)
         network = _network(dataset, scan, end, master, cfg, dealers, resolution, new_before=new_before)
         superseded = None
         if stock is not None:
-            jobs.check_stock(stock, network, dataset.source)
+            merge.check_stock(stock, network, dataset.source)
             if resolution is not None:  # old part numbers' stock counts toward the leading part, x factor
                 stock, superseded, _ = apply_to_stock(stock, resolution)
         sums = None
@@ -590,14 +581,14 @@ def run(
             step("the network budget")
             ladders = executor.map(_in_network, plan, evaluation.optimized_steps, dataset, network, cfg, master, as_of,
                                    {**options, "columns": columns})
-            budget, spent, taken = jobs.spend(ladders, options.get("budget"))
+            budget, spent, taken = merge.spend(ladders, options.get("budget"))
             plan = [dataclasses.replace(p, taken=t) for p, t in zip(plan, taken)]
             network = dataclasses.replace(network, budget=(budget, spent, None))
         step(f"{job} on {len(plan)} dealer set(s)")
         tables = executor.map(_run_partition, plan, job, dataset, network, cfg, master, as_of,
                               {**options, "columns": columns, **({"stock": stock} if stock is not None else {})})
     step("merge")
-    table = jobs.merge(job, tables, network, stock, superseded)
+    table = merge.merge(job, tables, network, stock, superseded)
     table.attrs["report"]["engine"] = {
         "engine": engine, "scheduler": scheduler if engine == "dask" else None,
         "partitions": len(plan), "dealers_per_partition": [len(p.dealers) for p in plan],
@@ -617,13 +608,13 @@ def _network_demand(executor: Any, plan: Sequence[Partition], job: str, dataset:
     """The network with the lead-time demand model's priors (one pass: every set's sums, added) and, for
     ``lead_time_demand = "auto"``, its backtest (a second pass with the priors set), as the local engine fits
     them on the whole matrix."""
-    from . import jobs
+    from . import merge
 
     if (cfg.lead_time_demand not in ("poisson_gamma", "auto") and cfg.low_volume_basis != "network"
             and cfg.obsolescence != "auto"):  # nothing the network decides: each set fits alone as the local engine
         return network
     step("the demand model: priors")
-    function = jobs.demand_function(job)
+    function = merge.demand_function(job)
     sums = executor.map(_in_network, plan, function, dataset, network, cfg, master, as_of,
                         {**options, "stage": "sums"})
     inputs = demand_inputs(functools.reduce(operator.add, sums), installed_base(network.fields))
@@ -641,7 +632,7 @@ def _end(scan: _Scan, job: str, as_of: Any, options: Mapping[str, Any]) -> int:
     last = scan.month_first + len(scan.month_lines) - 1
     if as_of is None:
         return last
-    end = _as_of_ordinal(as_of)
+    end = month_ordinal(as_of)
     return end + int(options.get("holdout_months", 12)) if job == "evaluate" else end
 
 
@@ -682,7 +673,7 @@ def _network(dataset: _Dataset, scan: _Scan, end: int, master: PartsMaster | Non
 
 def _partition_history(dataset: _Dataset, partition: Partition, network: Network) -> History:
     """One dealer set's checked lines, its old part numbers moved to their leading parts."""
-    hist = _clean(dataset.partition_table(partition), dataset.mapping)
+    hist = clean_lines(dataset.partition_table(partition), dataset.mapping)
     return hist if network.resolution is None else apply_to_history(hist, network.resolution)[0]
 
 
@@ -697,8 +688,8 @@ def _partition_sums(partition: Partition, dataset: _Dataset, network: Network, c
     if matrix.priced is not None:
         out["units"], out["value"] = matrix.priced[0], matrix.priced[1]
     if criteria:
-        run = _Run(matrix, network.history_report, None, cfg, network.fields, network.parts_report, count_lines)
-        out.update(_series_criteria(run, matrix.last(cfg.abc_window_months)))
+        run = Inputs(matrix, network.history_report, None, cfg, network.fields, network.parts_report, count_lines)
+        out.update(series_criteria(run, matrix.last(cfg.abc_window_months)))
     return out
 
 
@@ -719,7 +710,7 @@ def _with_sums(network: Network, sums: Mapping[str, np.ndarray], master: PartsMa
     fields, parts_report = network.fields, network.parts_report
     if "units" in sums:
         fields, parts_report = part_fields(network.parts.to_numpy(dtype=object), master, cfg,
-                                           history_price=_average_price(sums["units"], sums["value"]))
+                                           history_price=average_price(sums["units"], sums["value"]))
     network = dataclasses.replace(network, fields=fields, parts_report=parts_report)
     if "quantity" not in sums:
         return network
@@ -728,31 +719,28 @@ def _with_sums(network: Network, sums: Mapping[str, np.ndarray], master: PartsMa
     matrix = DemandMatrix(np.zeros((0, n_months)), pd.DataFrame({"part": pd.Categorical([], categories=network.parts)}),
                           pd.PeriodIndex.from_ordinals(np.arange(network.start, network.end + 1), freq="M"),
                           lines=lines)
-    run = _Run(matrix, network.history_report, master, cfg, fields, parts_report, lines is not None)
-    return dataclasses.replace(network, mc=_multi_criteria(run, sums))
+    run = Inputs(matrix, network.history_report, master, cfg, fields, parts_report, lines is not None)
+    return dataclasses.replace(network, mc=multi_criteria_classes(run, sums))
 
 
 def _run_partition(partition: Partition, job: str, dataset: _Dataset, network: Network, cfg: Config,
                    master: PartsMaster | None, as_of: Any, options: Mapping[str, Any]) -> Any:
     """The job on one dealer set, with the network set."""
-    from . import jobs
+    from . import merge
 
-    return _in_network(partition, jobs.partition_function(job), dataset, network, cfg, master, as_of, options)
+    return _in_network(partition, merge.partition_function(job), dataset, network, cfg, master, as_of, options)
 
 
 def _in_network(partition: Partition, function: Callable[..., Any], dataset: _Dataset, network: Network,
                 cfg: Config, master: PartsMaster | None, as_of: Any, options: Mapping[str, Any]) -> Any:
-    """``function`` (a job's library function) on one dealer set's history and stock, with the network set."""
-    from . import jobs
+    """``function`` (a job's library function) on one dealer set's inputs (:func:`spareopt.inputs.load` with the
+    network: its months, parts and fields) and stock."""
+    from . import merge
 
-    hist = _partition_history(dataset, partition, network)
-    options = dict(options)
+    options = {k: v for k, v in options.items() if k != "columns"}  # the files were read, their headers checked
     if options.get("stock") is not None:
-        options["stock"] = jobs.stock_of(options["stock"], partition.dealers)
+        options["stock"] = merge.stock_of(options["stock"], partition.dealers)
     if network.budget is not None:
         network = dataclasses.replace(network, budget=(*network.budget[:2], partition.taken))
-    token = _NETWORK.set(network)
-    try:
-        return function(hist, master, cfg, as_of, **options)
-    finally:
-        _NETWORK.reset(token)
+    inputs = load(_partition_history(dataset, partition, network), master, cfg, network=network)
+    return function(inputs, None, cfg, as_of, **options)

@@ -16,35 +16,36 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .calibration import calibration_summary, calibration_table
-from .evaluation import TOTALS_COLUMNS, TOTALS_SUMMARY, _totals, evaluate
-from .evaluation import demand_part as evaluation_demand_part
-from .frontier import FloorSteps, check_floor_budget
-from .operations import (
-    _check_stock_dealers,
-    _dead_stock_shelf,
+from ..calibration import calibration_summary, calibration_table
+from ..evaluation import TOTALS_COLUMNS, TOTALS_SUMMARY, evaluate, policy_totals
+from ..evaluation import demand_part as evaluation_demand_part
+from ..frontier import FloorSteps, check_floor_budget
+from ..jobs.classify import classes
+from ..jobs.must_stock import must_stock, must_stock_demand_part
+from ..operations import (
+    check_stock_dealers,
     dead_stock,
+    dead_stock_shelf,
     kpi,
     kpi_network,
     kpi_table,
     order,
     settle_dead_stock,
 )
-from .pipeline import classes, must_stock, must_stock_demand_part
-from .policy.budget import Steps, greedy_steps, step_order
-from .stock import Stock
+from ..policy.budget import Steps, greedy_steps, step_order
+from ..stock import Stock
 
 FUNCTIONS = {"must-stock": must_stock, "classify": classes, "evaluate": evaluate, "order": order,
              "dead-stock": dead_stock, "kpi": kpi}
 """The library function of each job."""
 
-PARTIAL = {"dead-stock": _dead_stock_shelf}
+PARTIAL = {"dead-stock": dead_stock_shelf}
 """Jobs whose partitions run a first step only; :func:`merge` finishes them on the whole network (dead-stock:
 each dealer set's shelf, then the network's transfers)."""
 
 
 def demand_function(job: str) -> Any:
-    """What one partition runs for the network's lead-time demand model (:func:`spareopt.pipeline.demand_part`)."""
+    """What one partition runs for the network's lead-time demand model (:func:`spareopt.plan.demand_part`)."""
     return evaluation_demand_part if job == "evaluate" else must_stock_demand_part
 
 
@@ -98,7 +99,7 @@ def stock_of(stock: Stock, dealers: Sequence[str]) -> Stock:
 
 def check_stock(stock: Stock, network: Any, history_source: str) -> None:
     """The stock file's dealers must be the network's (the local engine's check, on the whole network)."""
-    _check_stock_dealers(stock.frame, network.dealers.to_numpy(dtype=object), stock.report.get("source"),
+    check_stock_dealers(stock.frame, network.dealers.to_numpy(dtype=object), stock.report.get("source"),
                          history_source)
 
 
@@ -122,7 +123,7 @@ def merge(job: str, tables: Sequence[Any], network: Any, stock: Stock | None,
         rank = pd.Index(policies).get_indexer(table["policy"].astype(object))
         table = table.iloc[np.argsort(rank, kind="stable")].reset_index(drop=True)
         months = report["evaluation"]["holdout_months"]
-        totals = [_totals(p, table[rank[np.argsort(rank, kind="stable")] == i].reset_index(drop=True), months)
+        totals = [policy_totals(p, table[rank[np.argsort(rank, kind="stable")] == i].reset_index(drop=True), months)
                   for i, p in enumerate(policies)]
         table.attrs["totals"] = pd.DataFrame(totals, columns=list(TOTALS_COLUMNS))
         table.attrs["calibration"] = calibration_table(table, holdout_months=months)

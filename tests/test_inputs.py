@@ -1,0 +1,99 @@
+"""``spareopt.load``: read once, run every job on the same :class:`spareopt.Inputs`.
+
+Golden: the seed's worked oil-filter example through load -> plan_stock.  Properties: every job on the
+Inputs equals the same job on the files, and leaves the Inputs as they were.  Bad input: file arguments
+with Inputs, an as_of other than theirs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import spareopt
+from spareopt.inputs import Inputs
+
+from conftest import assert_same_table
+
+
+@pytest.fixture
+def stock(sales: pd.DataFrame) -> pd.DataFrame:
+    series = sales[["dealer", "part"]].drop_duplicates().reset_index(drop=True)
+    return series.assign(on_hand=np.arange(len(series)) % 7, on_order=0, reserved=0)
+
+
+def test_golden_load_then_plan_is_the_seed_example():
+    """MAD = (20 + 2x22 + 3x18 + 4x25 + 5x21 + 6x24) / 21 = 22.2381; with L/T 5 days and O/C 7 days,
+    SSQ = 22.2381 x 12 / 6 = 44.48, ROP = ceil(22.2381 x 5 / 30.4375 + 44.48) = 49, max = 54."""
+    sales = pd.DataFrame({"part": ["oil filter"] * 6, "period": pd.period_range("2024-01", periods=6, freq="M"),
+                          "quantity": [20, 22, 18, 25, 21, 24]})
+    inputs = spareopt.load(sales, config={"defaults": {"lead_time_days": 5, "order_cycle_days": 7}})
+    assert isinstance(inputs, Inputs)
+    plan = spareopt.plan_stock(inputs)
+    assert plan.mad == pytest.approx([22.238095238], abs=1e-8)
+    assert plan.reorder_point.tolist() == [49] and plan.max_stock.tolist() == [54]
+    row = plan.to_frame().iloc[0]
+    assert (row["decision"], row["reason"]) == ("dealer", "stock")
+
+
+def test_every_job_on_inputs_equals_the_job_on_the_files(sales, parts_master, stock):
+    config = {"low_volume_max": 6}
+    inputs = spareopt.load(sales, parts_master, config=config)
+    before = inputs.matrix.values.copy()
+    pairs = [
+        (spareopt.must_stock(inputs), spareopt.must_stock(sales, parts_master, config)),
+        (spareopt.plan_stock(inputs).to_frame(), spareopt.must_stock(sales, parts_master, config)),
+        (spareopt.must_stock(inputs, policy="service-level"),
+         spareopt.must_stock(sales, parts_master, config, policy="service-level")),
+        (spareopt.order(inputs, stock=stock), spareopt.order(sales, parts_master, config, stock=stock)),
+        (spareopt.kpi(inputs, stock=stock), spareopt.kpi(sales, parts_master, config, stock=stock)),
+        (spareopt.dead_stock(inputs, stock=stock), spareopt.dead_stock(sales, parts_master, config, stock=stock)),
+        (spareopt.evaluate(inputs, holdout_months=2), spareopt.evaluate(sales, parts_master, config, "2024-06",
+                                                                        holdout_months=2)),
+        (spareopt.optimize(inputs, budget=500.0), spareopt.optimize(sales, parts_master, config, budget=500.0)),
+    ]
+    for on_inputs, on_files in pairs:
+        assert_same_table(on_inputs, on_files)
+        assert repr(on_inputs.attrs["report"]) == repr(on_files.attrs["report"])  # NaN-safe, tables by their text
+    np.testing.assert_array_equal(inputs.matrix.values, before)  # no job changed the inputs
+    assert inputs.cfg.low_volume_max == 6
+
+
+def test_classify_and_forecast_read_without_new_parts(sales, parts_master):
+    inputs = spareopt.load(sales, parts_master, plan_new=False)
+    assert_same_table(spareopt.classes(inputs), spareopt.classes(sales, parts_master))
+    assert_same_table(spareopt.forecasts(inputs), spareopt.forecasts(sales, parts_master))
+
+
+def test_a_jobs_config_replaces_the_inputs_own(sales, parts_master):
+    inputs = spareopt.load(sales, parts_master)
+    assert_same_table(spareopt.must_stock(inputs, config={"low_volume_max": 6}),
+                      spareopt.must_stock(sales, parts_master, {"low_volume_max": 6}))
+    assert inputs.cfg.low_volume_max != 6
+
+
+def test_the_first_read_as_of_holds(sales):
+    inputs = spareopt.load(sales, as_of="2024-06")
+    assert str(inputs.matrix.as_of) == "2024-06" and inputs.matrix.values.shape[1] == 6
+    assert_same_table(spareopt.must_stock(inputs, as_of="2024-06"), spareopt.must_stock(sales, as_of="2024-06"))
+
+
+@pytest.mark.parametrize("given", [{"parts": "parts.csv"}, {"columns": {"part": "sku"}}, {"encoding": "gbk"},
+                                   {"supersessions": "subs.csv"}])
+def test_file_arguments_with_inputs_are_a_usage_error(sales, given):
+    inputs = spareopt.load(sales)
+    with pytest.raises(spareopt.UsageError, match=f"{next(iter(given))}: the inputs were read"):
+        spareopt.must_stock(inputs, **given)
+
+
+def test_an_other_as_of_with_inputs_is_a_usage_error(sales):
+    inputs = spareopt.load(sales)
+    with pytest.raises(spareopt.UsageError, match=r"as_of 2024-05: the inputs end at 2024-08"):
+        spareopt.must_stock(inputs, as_of="2024-05")
+
+
+def test_load_reports_its_stages(sales):
+    seen: list[str] = []
+    spareopt.load(sales, progress=seen.append)
+    assert seen == list(spareopt.inputs.STAGES[:3])
