@@ -17,14 +17,15 @@ from spareopt.calibration import plot_calibration
 from spareopt.columns import parse_column_option
 from spareopt.engine import ENGINES, check_engine_options
 from spareopt.engine import run as run_job
-from spareopt.evaluation import format_totals, plot_totals
 from spareopt.forecast import FORECASTERS
-from spareopt.frontier import BUDGET_SCOPES, curve_table, plot_curve
 from spareopt.inputs import STAGES
 from spareopt.io import FORMATS, check_figure_path, check_table_path, write_figure, write_table
-from spareopt.operations import OPERATIONS_STAGES, plot_kpi
-from spareopt.phaseout import LAST_BUY_STAGES
+from spareopt.jobs.evaluate import format_totals, plot_totals
+from spareopt.jobs.kpi import plot_kpi
+from spareopt.jobs.last_buy import LAST_BUY_STAGES
+from spareopt.jobs.optimize import BUDGET_SCOPES, curve_table, plot_curve
 from spareopt.policy.metric import OBJECTIVES
+from spareopt.position import OPERATIONS_STAGES
 from spareopt.report import report_lines, summary_items
 from spareopt.supersession import superseded_mapping
 

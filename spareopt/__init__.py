@@ -12,18 +12,20 @@ from .classify import abc
 from .classify.table import CLASS_COLUMNS
 from .config import Config, PartDefaults, load_config
 from .errors import ConfigError, InfeasibleError, InputError, SpareoptError, UsageError
-from .evaluation import evaluate
 from .forecast import half_year_quantity, mad
-from .frontier import optimize
 from .history import DemandMatrix, History, demand_matrix, load_history
 from .inputs import Inputs, load
 from .io import read_table, write_table
 from .jobs.classify import classes
+from .jobs.dead_stock import dead_stock
+from .jobs.evaluate import evaluate
 from .jobs.forecast import FORECAST_COLUMNS, forecasts
+from .jobs.kpi import kpi
+from .jobs.last_buy import LAST_BUY_COLUMNS, last_buy
 from .jobs.must_stock import must_stock
-from .operations import dead_stock, kpi, order
+from .jobs.optimize import optimize
+from .jobs.order import order
 from .parts import PartsMaster, load_parts
-from .phaseout import LAST_BUY_COLUMNS, last_buy
 from .plan import OUTPUT_COLUMNS, Plan, plan_stock
 from .policy import max_stock, reorder_point, ssq
 from .stock import Stock, load_stock

@@ -1,7 +1,7 @@
 r"""The one timing model of spareopt: when a plan reviews, when an order arrives, what the stock must cover.
 
 The policy (:mod:`spareopt.policy.service`), the implied service of every plan, the optimizer
-(:mod:`spareopt.frontier`) and the replay of held-out history (:func:`spareopt.replay.replay`)
+(:mod:`spareopt.jobs.optimize`) and the replay of held-out history (:func:`spareopt.replay.replay`)
 all read time through the functions of this module, so that the replay measures exactly the
 exposure that the plan protects.
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 import spareopt
 from spareopt.calibration import CALIBRATION_COLUMNS, calibration_table
-from spareopt.evaluation import SERIES_COLUMNS
+from spareopt.jobs.evaluate import SERIES_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -366,7 +366,7 @@ def test_calibration_target_columns_name_the_reason_a_target_is_missed():
 
 
 def test_demand_above_history_counts_units_over_the_training_peak():
-    from spareopt.evaluation import demand_above_history
+    from spareopt.jobs.evaluate import demand_above_history
 
     train = np.array([[1.0, 3.0, 0.0], [0.0, 0.0, 0.0], [5.0, 5.0, 5.0]])
     holdout = np.array([[5.0, 2.0, 4.0], [1.0, 0.0, 2.0], [5.0, 4.0, 6.0]])

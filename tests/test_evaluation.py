@@ -13,7 +13,7 @@ import pytest
 from conftest import run_cli
 
 import spareopt
-from spareopt.evaluation import EVALUATION_POLICIES, SERIES_COLUMNS, TOTALS_COLUMNS
+from spareopt.jobs.evaluate import EVALUATION_POLICIES, SERIES_COLUMNS, TOTALS_COLUMNS
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 PREVIOUS = b"policy,part\nOLD,1\n"

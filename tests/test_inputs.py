@@ -10,11 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import assert_same_table
 
 import spareopt
 from spareopt.inputs import Inputs
-
-from conftest import assert_same_table
 
 
 @pytest.fixture

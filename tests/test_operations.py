@@ -22,7 +22,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import spareopt
-from spareopt.operations import AGING_BUCKETS, aging_bucket, match_transfers, order_quantity
+from spareopt.jobs.dead_stock import AGING_BUCKETS, aging_bucket, match_transfers
+from spareopt.jobs.kpi import KPI_COLUMNS
+from spareopt.jobs.order import ORDER_COLUMNS, order_quantity
 
 MONTH = 365.25 / 12
 SETUP = {"ssq_divisor": 1e12, "central_ssq_min": 0,
@@ -62,7 +64,7 @@ def _stock(rows: list[tuple]) -> pd.DataFrame:
 def test_golden_order_with_pack_and_minimum(history, master):
     stock = _stock([("D1", "P", 1, 0, 0), ("D2", "P", 4, 0, 0), ("D1", "Q", 12, 0, 0), ("D2", "Q", 8, 0, 3)])
     table = spareopt.order(history, master, SETUP, stock=stock)
-    assert list(table.columns) == list(spareopt.operations.ORDER_COLUMNS)
+    assert list(table.columns) == list(ORDER_COLUMNS)
     lines = table.set_index(["dealer", "part"])
     # D1/P: IP 1 <= s 3: S - IP = 5 rounds up to 2 packs of 4 = 8
     assert lines.loc[("D1", "P"), ["inventory_position", "reorder_point", "max_stock", "order_qty"]].tolist() == \
@@ -190,7 +192,7 @@ def test_aging_bucket_edges():
 def test_golden_kpi(history, master):
     stock = _stock([("D1", "P", 6, 0, 0), ("D1", "Q", 0, 0, 0), ("D1", "R", 2, 0, 0), ("D2", "Q", 40, 0, 0)])
     table = spareopt.kpi(history, master, SETUP, stock=stock)
-    assert list(table.columns) == list(spareopt.operations.KPI_COLUMNS)
+    assert list(table.columns) == list(KPI_COLUMNS)
     d1, d2, network = (table.iloc[i] for i in range(3))
     assert (d1["scope"], d1["dealer"], network["scope"]) == ("dealer", "D1", "network")
     # D1: stock 6 x 10 + 2 x 50 = 160; COGS 12 months: 36 x 10 + 120 x 4 + 5 x 50 = 1,090

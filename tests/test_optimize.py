@@ -152,8 +152,8 @@ def test_optimize_spends_at_most_the_budget_and_fills_more_with_more():
             assert (table["stock_level"] == 0).all()
         assert table.set_index(["dealer", "part"]).loc[("D2", "R"), "stock_level"] == 0  # no demand, no stock
     assert fills == sorted(fills)
-    assert list(table.columns) == list(spareopt.frontier.OPTIMIZE_COLUMNS[:2]) + list(
-        spareopt.frontier.OPTIMIZE_COLUMNS[3:])
+    assert list(table.columns) == list(spareopt.jobs.optimize.OPTIMIZE_COLUMNS[:2]) + list(
+        spareopt.jobs.optimize.OPTIMIZE_COLUMNS[3:])
     markers = table.attrs["markers"].set_index("policy")
     assert set(markers.index) == {"optimized", "seed", "current"}
 

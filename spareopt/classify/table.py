@@ -11,8 +11,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..classify.multi import multi_criteria_abc
-from ..classify.pattern import FSN_CLASSES, PATTERNS, XYZ_CLASSES, demand_pattern, fsn, xyz
 from ..columns import text_column
 from ..config import Config
 from ..errors import ConfigError, InputError
@@ -20,6 +18,8 @@ from ..inputs import Counts, Inputs, run_report
 from ..parts import ATTRIBUTES
 from ..plan import abc_classes, hits_in_window
 from ..policy.class_policy import all_class_codes, class_code_index
+from .multi import multi_criteria_abc
+from .pattern import FSN_CLASSES, PATTERNS, XYZ_CLASSES, demand_pattern, fsn, xyz
 
 CLASS_COLUMNS = (
     "dealer", "part", "description", "abc_class", "abc_value", "xyz_class", "cv", "fsn_class", "months_since_demand",

@@ -22,7 +22,7 @@ aggregates above, the KPIs' network row (the sum of the dealer rows), and two ne
 steps run once on rows gathered from every partition:
 
 - ``dead-stock``: the shelf rows with excess or need are matched across dealers
-  (:func:`spareopt.operations.settle_dead_stock`);
+  (:func:`spareopt.jobs.dead_stock.settle_dead_stock`);
 - ``evaluate --policy optimized``: the seed's investment is spent by one marginal analysis on
   every partition's budget steps (:func:`spareopt.engine.merge.spend`); each partition then replays
   the levels its steps were given.
@@ -512,7 +512,7 @@ def run(
     >>> table = run("kpi", "history/", "parts.csv", stock="stock.csv", engine="dask",
     ...             scheduler="tcp://10.0.0.5:8786")  # doctest: +SKIP
     """
-    from .. import evaluation
+    from ..jobs import evaluate
     from . import merge
 
     check_engine_options(engine, scheduler, workers, partitions)
@@ -523,9 +523,9 @@ def run(
                          "memory: use --engine local")
     function = merge.FUNCTIONS[job]
     if job == "evaluate" and engine != "local":  # a bad budget fails before the scan, as it does locally
-        policies = evaluation._check_policies(options.get("policies", ("seed",)))
-        evaluation._check_budget(options.get("budget"), policies)
-        if set(policies) & set(evaluation.ECHELON_POLICIES):
+        policies = evaluate.check_policies(options.get("policies", ("seed",)))
+        evaluate.check_budget(options.get("budget"), policies)
+        if set(policies) & set(evaluate.ECHELON_POLICIES):
             raise UsageError(f"the {engine} engine replays one dealer set at a time; the two-echelon policies share "
                              "each part's central stock across the network: use --engine local")
     if engine == "local":
@@ -579,7 +579,7 @@ def run(
                                       {**options, "columns": columns}, step)
         if job == "evaluate" and "optimized" in (options.get("policies") or ()):
             step("the network budget")
-            ladders = executor.map(_in_network, plan, evaluation.optimized_steps, dataset, network, cfg, master, as_of,
+            ladders = executor.map(_in_network, plan, evaluate.optimized_steps, dataset, network, cfg, master, as_of,
                                    {**options, "columns": columns})
             budget, spent, taken = merge.spend(ladders, options.get("budget"))
             plan = [dataclasses.replace(p, taken=t) for p, t in zip(plan, taken)]

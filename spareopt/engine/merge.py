@@ -17,22 +17,16 @@ import numpy as np
 import pandas as pd
 
 from ..calibration import calibration_summary, calibration_table
-from ..evaluation import TOTALS_COLUMNS, TOTALS_SUMMARY, evaluate, policy_totals
-from ..evaluation import demand_part as evaluation_demand_part
-from ..frontier import FloorSteps, check_floor_budget
 from ..jobs.classify import classes
+from ..jobs.dead_stock import dead_stock, dead_stock_shelf, settle_dead_stock
+from ..jobs.evaluate import TOTALS_COLUMNS, TOTALS_SUMMARY, evaluate, policy_totals
+from ..jobs.evaluate import demand_part as evaluation_demand_part
+from ..jobs.kpi import kpi, kpi_network, kpi_table
 from ..jobs.must_stock import must_stock, must_stock_demand_part
-from ..operations import (
-    check_stock_dealers,
-    dead_stock,
-    dead_stock_shelf,
-    kpi,
-    kpi_network,
-    kpi_table,
-    order,
-    settle_dead_stock,
-)
+from ..jobs.optimize import FloorSteps, check_floor_budget
+from ..jobs.order import order
 from ..policy.budget import Steps, greedy_steps, step_order
+from ..position import check_stock_dealers
 from ..stock import Stock
 
 FUNCTIONS = {"must-stock": must_stock, "classify": classes, "evaluate": evaluate, "order": order,
@@ -71,7 +65,7 @@ def spend(ladders: Sequence[tuple[np.ndarray, Steps, FloorSteps]], budget: float
     """evaluate's ``optimized`` budget on the whole network: ``budget`` (default: the seed's investment), spent by
     marginal analysis on every dealer set's steps at once (the local engine's arrays, concatenated in dealer order).
 
-    The planner's ``min_stock`` is bought first (:func:`spareopt.frontier.floor_steps`), as the local engine buys it.
+    The planner's ``min_stock`` is bought first (:func:`spareopt.jobs.optimize.floor_steps`), as the local engine buys it.
     Returns the budget, what was spent, and each set's taken steps.
     """
     if budget is None:

@@ -1,7 +1,11 @@
-"""One module per command: each takes the :class:`spareopt.inputs.Inputs` (or the paths to read them from) and
-returns its table.
+"""One module per command.  Each job takes :class:`spareopt.inputs.Inputs` (or the paths to read them from) and
+returns its table:
 
-``must_stock``, ``classify``, ``forecast`` here; ``evaluate`` (:mod:`spareopt.evaluation`), ``optimize``
-(:mod:`spareopt.frontier`), ``last-buy`` (:mod:`spareopt.phaseout`), ``order``, ``dead-stock`` and ``kpi``
-(:mod:`spareopt.operations`).
+- :mod:`~spareopt.jobs.must_stock` (``must-stock``), :mod:`~spareopt.jobs.classify` (``classify``),
+  :mod:`~spareopt.jobs.forecast` (``forecast``);
+- :mod:`~spareopt.jobs.evaluate` (``evaluate``, the replay of held-out history);
+- :mod:`~spareopt.jobs.optimize` (``optimize``, the best stock for a budget, one or two echelons);
+- :mod:`~spareopt.jobs.last_buy` (``last-buy``);
+- :mod:`~spareopt.jobs.order`, :mod:`~spareopt.jobs.dead_stock`, :mod:`~spareopt.jobs.kpi` (the parts desk's
+  weekly jobs, on the stock joined to the plan: :mod:`spareopt.position`).
 """

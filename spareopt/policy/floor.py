@@ -41,7 +41,7 @@ def min_stock_levels(reorder_point: ArrayLike, max_stock: ArrayLike,
     .. math::  s' = \max(s, m - 1), \qquad S' = \max(S, m),
 
     and s, S unchanged where m = 0.  The reason is the order rule of the replay
-    (:func:`spareopt.replay.replay`) and of the stock order (:func:`spareopt.operations.order_quantity`):
+    (:func:`spareopt.replay.replay`) and of the stock order (:func:`spareopt.jobs.order.order_quantity`):
     at a review, when the position IP (on hand + on order) is at or below s, order up to S
     (rounded *up* to the pack).  The position after every review is then at least m exactly when
 

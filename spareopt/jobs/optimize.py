@@ -20,15 +20,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .columns import text_column
-from .config import Config
-from .errors import ConfigError, InfeasibleError, InputError, UsageError, format_examples
-from .history import History
-from .inputs import STAGES, Counts, Inputs, Source, job_config, load, run_report
-from .io import new_figure
-from .parts import PartsMaster
-from .plan import Plan, decide, installed_base_report, targets
-from .policy.budget import (
+from ..columns import text_column
+from ..config import Config
+from ..errors import ConfigError, InfeasibleError, InputError, UsageError, format_examples
+from ..history import History
+from ..inputs import STAGES, Counts, Inputs, Source, job_config, load, run_report
+from ..io import new_figure
+from ..parts import PartsMaster
+from ..plan import Plan, decide, installed_base_report, targets
+from ..policy.budget import (
     Steps,
     efficient_curve,
     greedy_steps,
@@ -37,11 +37,11 @@ from .policy.budget import (
     service_steps,
     step_order,
 )
-from .policy.class_policy import ClassPolicyRule
-from .policy.floor import min_stock_levels
-from .policy.metric import MetricPlan, metric_backorders, metric_curves, metric_dealer_stock
-from .policy.seed import DAYS_PER_MONTH
-from .policy.service import (
+from ..policy.class_policy import ClassPolicyRule
+from ..policy.floor import min_stock_levels
+from ..policy.metric import MetricPlan, metric_backorders, metric_curves, metric_dealer_stock
+from ..policy.seed import DAYS_PER_MONTH
+from ..policy.service import (
     implied_service,
     lead_demand,
     model_codes,
@@ -50,7 +50,7 @@ from .policy.service import (
     reorder_point_for,
     review_quantity,
 )
-from .supersession import Supersessions
+from ..supersession import Supersessions
 
 __all__ = ["BUDGET_SCOPES", "CURVE_COLUMNS", "OPTIMIZE_COLUMNS", "EchelonLevels", "FloorSteps", "check_floor_budget",
            "curve_table", "demand_dispersion", "echelon_levels", "floor_steps", "optimize", "plot_curve"]

@@ -18,27 +18,27 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._sort import group_codes, rank_in_group, rank_within_groups
-from .calibration import calibration_summary, calibration_table
-from .classify.pattern import PATTERNS
-from .columns import text_column
-from .config import Config
-from .errors import ConfigError, InputError, UsageError
-from .frontier import FloorSteps, budget_steps, echelon_levels, optimized_levels
-from .history import MIN_HISTORY_MONTHS, DemandMatrix, History
-from .inputs import STAGES, Counts, Inputs, Source, job_config, load, run_report
-from .io import new_figure
-from .parts import ATTRIBUTES
-from .plan import PLAN_REASONS, TARGET_KINDS, Plan, decide, installed_base_report
-from .plan import demand_part as plan_demand_part
-from .policy.budget import Steps
-from .policy.floor import MIN_STOCK_REASON
-from .policy.rules import DECISIONS
-from .policy.seed import CEIL_TOLERANCE, DAYS_PER_MONTH
-from .policy.service import implied_service
-from .replay import replay, replay_echelons
-from .supersession import Supersessions
-from .timing import lead_time_months
+from .._sort import group_codes, rank_in_group, rank_within_groups
+from ..calibration import calibration_summary, calibration_table
+from ..classify.pattern import PATTERNS
+from ..columns import text_column
+from ..config import Config
+from ..errors import ConfigError, InputError, UsageError
+from ..history import MIN_HISTORY_MONTHS, DemandMatrix, History
+from ..inputs import STAGES, Counts, Inputs, Source, job_config, load, run_report
+from ..io import new_figure
+from ..parts import ATTRIBUTES
+from ..plan import PLAN_REASONS, TARGET_KINDS, Plan, decide, installed_base_report
+from ..plan import demand_part as plan_demand_part
+from ..policy.budget import Steps
+from ..policy.floor import MIN_STOCK_REASON
+from ..policy.rules import DECISIONS
+from ..policy.seed import CEIL_TOLERANCE, DAYS_PER_MONTH
+from ..policy.service import implied_service
+from ..replay import replay, replay_echelons
+from ..supersession import Supersessions
+from ..timing import lead_time_months
+from .optimize import FloorSteps, budget_steps, echelon_levels, optimized_levels
 
 __all__ = ["evaluate", "calibration_table", "format_totals", "plot_totals", "EVALUATION_POLICIES",
            "SERIES_COLUMNS", "TOTALS_COLUMNS"]
@@ -176,9 +176,9 @@ def evaluate(
     1.0
     """
     step = progress or (lambda stage: None)
-    policies = _check_policies(policies)
+    policies = check_policies(policies)
     months = _check_holdout(holdout_months)
-    budget = _check_budget(budget, policies)
+    budget = check_budget(budget, policies)
     full, train, holdout = _training(history, parts, config, as_of, months, columns, encoding, supersessions, step)
     step(STAGES[3])
     frames, totals, notes, floor_notes = [], [], {}, {}
@@ -329,7 +329,7 @@ def optimized_steps(
     **_: Any,
 ) -> tuple[np.ndarray, Steps, FloorSteps]:
     """The ``optimized`` policy's inputs on some dealers: the seed investment's terms, the budget steps and what
-    the planner's floor buys first (:func:`spareopt.frontier.floor_steps`).
+    the planner's floor buys first (:func:`spareopt.jobs.optimize.floor_steps`).
 
     The stream and dask engines run this on each dealer set, spend the network's budget on all the
     steps at once (:func:`spareopt.policy.budget.greedy_steps`), then run :func:`evaluate` with each
@@ -369,7 +369,7 @@ def _whole_months(months: np.ndarray) -> dict[int, int]:
     return {int(k): int(v) for k, v in zip(whole, count)}
 
 
-def _check_policies(policies: Sequence[str] | str) -> tuple[str, ...]:
+def check_policies(policies: Sequence[str] | str) -> tuple[str, ...]:
     policies = (policies,) if isinstance(policies, str) else tuple(policies)
     if not policies:
         raise ConfigError(f"no policy to evaluate; give one or more of {', '.join(EVALUATION_POLICIES)}")
@@ -381,7 +381,7 @@ def _check_policies(policies: Sequence[str] | str) -> tuple[str, ...]:
     return policies
 
 
-def _check_budget(budget: Any, policies: Sequence[str]) -> float | None:
+def check_budget(budget: Any, policies: Sequence[str]) -> float | None:
     """The ``optimized`` policy's budget: None (the seed plan's investment) or a finite number >= 0."""
     if budget is None:
         return None

@@ -17,15 +17,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .columns import HISTORY_COLUMNS, PARTS_COLUMNS, STOCK_COLUMNS, text_column
-from .config import Config
-from .errors import ConfigError, InfeasibleError, InputError, format_examples
-from .evaluation import split_holdout
-from .history import History
-from .inputs import STAGES, Counts, Inputs, Source, job_config, load, run_report
-from .parts import DISCONTINUED, PartsMaster
-from .policy.allocate import Allocation, greedy_allocation, integer_allocation
-from .policy.decline import (
+from ..columns import HISTORY_COLUMNS, PARTS_COLUMNS, STOCK_COLUMNS, text_column
+from ..config import Config
+from ..errors import ConfigError, InfeasibleError, InputError, format_examples
+from ..history import History
+from ..inputs import STAGES, Counts, Inputs, Source, job_config, load, run_report
+from ..parts import DISCONTINUED, PartsMaster
+from ..policy.allocate import Allocation, greedy_allocation, integer_allocation
+from ..policy.decline import (
     DeclineFit,
     critical_ratio,
     decline_dispersion,
@@ -35,9 +34,10 @@ from .policy.decline import (
     last_buy_outcome,
     last_buy_quantity,
 )
-from .policy.service import NEGATIVE_BINOMIAL, POISSON, model_cdf
-from .stock import Stock, load_stock
-from .supersession import Supersessions, apply_to_stock
+from ..policy.service import NEGATIVE_BINOMIAL, POISSON, model_cdf
+from ..stock import Stock, load_stock
+from ..supersession import Supersessions, apply_to_stock
+from .evaluate import split_holdout
 
 __all__ = ["BACKTEST_COLUMNS", "FLAGS", "LAST_BUY_COLUMNS", "LAST_BUY_STAGES", "last_buy"]
 
