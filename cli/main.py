@@ -1,138 +1,43 @@
-"""The click application behind the ``spareopt`` command."""
+"""The click application behind the ``spareopt`` command: one click command per job, its options and its help.
+
+One topic, one module: the commands (the shared options are in :mod:`spareopt_cli.options`, what a run shows
+and writes besides its table in :mod:`spareopt_cli.output`)."""
 
 from __future__ import annotations
 
-import re
-import sys
-import threading
-import time
-from collections.abc import Callable
 from importlib import resources
-from typing import Any
 
 import click
 
 import spareopt
 from spareopt.calibration import plot_calibration
-from spareopt.columns import parse_column_option
-from spareopt.engine import ENGINES, check_engine_options
 from spareopt.engine import run as run_job
 from spareopt.forecast import FORECASTERS
 from spareopt.inputs import STAGES
-from spareopt.io import FORMATS, check_figure_path, check_table_path, write_figure, write_table
+from spareopt.io import check_figure_path, check_table_path, write_figure, write_table
 from spareopt.jobs.evaluate import format_totals, plot_totals
 from spareopt.jobs.kpi import plot_kpi
 from spareopt.jobs.last_buy import LAST_BUY_STAGES
 from spareopt.jobs.optimize import BUDGET_SCOPES, curve_table, plot_curve
 from spareopt.policy.metric import OBJECTIVES
 from spareopt.position import OPERATIONS_STAGES
-from spareopt.report import report_lines, summary_items
-from spareopt.supersession import superseded_mapping
 
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-
-
-class _Group(click.Group):
-    """Turns every :class:`spareopt.SpareoptError` into ``Error: ...`` and exit code 1 (2 for a usage error)."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except spareopt.UsageError as exc:  # options that do not fit together or the input: a usage error
-            click.echo(f"Error: {exc}", err=True)
-            ctx.exit(2)
-        except spareopt.SpareoptError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            ctx.exit(1)
-        except BrokenPipeError:  # `spareopt ... | head`
-            sys.stderr.close()
-            ctx.exit(0)
+from .options import (
+    Group,
+    comma_list,
+    engine_choice,
+    engine_options,
+    history_options,
+    method_list,
+    number_list,
+    only_stocked_option,
+    output_options,
+    stock_options,
+)
+from .output import Progress, save_table, tell, write_superseded
 
 
-def _as_of(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is not None and not _MONTH.match(value.strip()):
-        raise click.BadParameter(f"expected a month YYYY-MM, e.g. 2024-06; got {value!r}")
-    return value.strip() if value else None
-
-
-def _columns(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> dict[str, str]:
-    try:
-        return parse_column_option(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
-
-
-def history_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """The options of every command that reads a sales history."""
-    options = [
-        click.option("--parts", metavar="FILE", help="Parts master (CSV/XLSX/Parquet): part, unit_cost, "
-                     "lead_time_days, order_cycle_days, attribute, description, pack_size, commonality, "
-                     "criticality, reorder_point, max_stock."),
-        click.option("--config", metavar="FILE", help="TOML config; `spareopt config` prints the keys."),
-        click.option("--as-of", callback=_as_of, metavar="YYYY-MM",
-                     help="Last month used; later rows are ignored. Default: the last month in the history."),
-        click.option("--column", "columns", multiple=True, callback=_columns, metavar="CANONICAL=SOURCE",
-                     help="Map a header with no known alias, e.g. --column part=零件代码. Repeatable."),
-        click.option("--encoding", metavar="ENC", help="Text encoding of the files. Default: UTF-8 (with or "
-                     "without BOM), else GB18030/GBK."),
-        click.option("--supersessions", metavar="FILE", help="Part-number replacements: old_part, new_part, optional "
-                     "factor, effective (month) and split. Old parts' demand and stock move to the leading part "
-                     "(x factor); the master's replaced_by column counts too."),
-        click.option("--show-superseded", metavar="FILE", help="Also write the old -> leading part mapping "
-                     "(old_part, leading_part, factor, chain) to FILE."),
-    ]
-    for option in reversed(options):
-        f = option(f)
-    return f
-
-
-def engine_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """How a command runs: in memory, streamed one dealer set at a time, or on a Dask cluster."""
-    options = [
-        click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True,
-                     help="local: the whole network in memory; stream: one dealer set at a time (a Parquet "
-                          "history larger than memory); dask: the dealer sets as tasks on a Dask cluster "
-                          "(pip install 'spareopt[dask]'). The results are the same, row for row."),
-        click.option("--scheduler", metavar="ADDRESS", help="With --engine dask: the scheduler of a running "
-                     "cluster, e.g. tcp://10.0.0.5:8786. Default: start a LocalCluster here and stop it at the end."),
-        click.option("--workers", type=click.IntRange(1), metavar="N",
-                     help="With --engine dask and no --scheduler: the LocalCluster's worker processes (default 2)."),
-        click.option("--partitions", type=click.IntRange(1), metavar="N",
-                     help="With --engine stream or dask: dealer sets (default: one per 8M history lines)."),
-    ]
-    for option in reversed(options):
-        f = option(f)
-    return f
-
-
-def _engine(engine: str, scheduler: str | None, workers: int | None, partitions: int | None) -> dict[str, Any]:
-    """The engine options, checked against each other by the library (spareopt.engine.check_engine_options)."""
-    try:
-        check_engine_options(engine, scheduler, workers, partitions)
-    except spareopt.UsageError as exc:
-        raise click.UsageError(str(exc)) from None
-    return {"engine": engine, "scheduler": scheduler, "workers": workers, "partitions": partitions}
-
-
-only_stocked_option = click.option("--only-stocked", is_flag=True,
-                                   help="Keep only the rows kept at a dealer or centrally.")
-
-
-def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """The options of every command that writes a table."""
-    options = [
-        click.option("-o", "--output", metavar="OUT", help="Output file; the format follows the suffix "
-                     "(.csv .xlsx .parquet .json). Default: CSV on stdout."),
-        click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format, overriding the suffix."),
-        click.option("-q", "--quiet", is_flag=True, help="No progress bar and no run report on stderr "
-                     "(errors still show)."),
-    ]
-    for option in reversed(options):
-        f = option(f)
-    return f
-
-
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(spareopt.__version__, "--version", prog_name="spareopt")
 def main() -> None:
     """Dealer must-stock lists from after-sales parts sales history.
@@ -188,29 +93,15 @@ def must_stock(history: str, parts: str | None, config: str | None, as_of: str |
       spareopt must-stock carparts_long.csv --column part=part_id --as-of 2001-12 --only-stocked
       spareopt must-stock history.parquet --parts parts.csv --engine dask --scheduler tcp://10.0.0.5:8786
     """
-    how = _engine(engine, scheduler, workers, partitions)
-    with _Progress(len(STAGES) + 1, quiet) as progress:
+    how = engine_choice(engine, scheduler, workers, partitions)
+    with Progress(len(STAGES) + 1, quiet) as progress:
         table = run_job("must-stock", history, parts, config, as_of, columns=columns, encoding=encoding,
                         supersessions=supersessions, only_stocked=only_stocked, policy=policy, progress=progress,
                         **how)
         progress("write the output")
-        _save(table, output, fmt)
-    _superseded(table, show_superseded)
-    _tell(table, output, quiet)
-
-
-def _criteria(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...] | None:
-    items = tuple(item.strip() for text in value for item in text.split(",") if item.strip())
-    return items or None
-
-
-def _weights(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[float, ...] | None:
-    if value is None:
-        return None
-    try:
-        return tuple(float(w) for w in value.split(","))
-    except ValueError:
-        raise click.BadParameter(f"expected numbers separated by commas, e.g. 0.5,0.3,0.2; got {value!r}") from None
+        save_table(table, output, fmt)
+    write_superseded(table, show_superseded)
+    tell(table, output, quiet)
 
 
 @main.command()
@@ -220,11 +111,11 @@ def _weights(ctx: click.Context, param: click.Parameter, value: str | None) -> t
               help="What ABC ranks: value (unit_cost x quantity), quantity, or hits. Default: config abc_basis.")
 @click.option("--mc-method", type=click.Choice(spareopt.config.MC_METHODS),
               help="Multi-criteria ABC method. Default: config mc_method (weighted).")
-@click.option("--criteria", multiple=True, callback=_criteria, metavar="NAME[:min|:max]",
+@click.option("--criteria", multiple=True, callback=comma_list, metavar="NAME[:min|:max]",
               help="Multi-criteria criteria in order of importance, comma-separated or repeated: annual_value, "
                    "annual_quantity, hits, or a parts-master column (commonality, criticality, unit_cost, "
                    "lead_time_days, ...); :min when less is more important.")
-@click.option("--weights", callback=_weights, metavar="W,...",
+@click.option("--weights", callback=number_list, metavar="W,...",
               help="Weights of the criteria for --mc-method weighted, e.g. 0.5,0.3,0.2.")
 @output_options
 @engine_options
@@ -249,30 +140,21 @@ def classify(history: str, parts: str | None, config: str | None, as_of: str | N
       spareopt classify sales.csv --parts parts.csv --mc-method ramanathan --criteria annual_value,criticality,lead_time_days
       spareopt classify sales.csv --mc-method weighted --criteria annual_value,hits --weights 0.7,0.3
     """
-    how = _engine(engine, scheduler, workers, partitions)
-    with _Progress(len(STAGES) + 1, quiet) as progress:
+    how = engine_choice(engine, scheduler, workers, partitions)
+    with Progress(len(STAGES) + 1, quiet) as progress:
         table = run_job("classify", history, parts, config, as_of, columns=columns, encoding=encoding,
                         supersessions=supersessions, abc_basis=abc_basis, mc_method=mc_method, criteria=criteria,
                         weights=weights, progress=progress, **how)
         progress("write the output")
-        _save(table, output, fmt)
-    _superseded(table, show_superseded)
-    _tell(table, output, quiet)
-
-
-def _methods(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...] | None:
-    items = _criteria(ctx, param, value)
-    known = (*FORECASTERS, "auto")
-    for item in items or ():
-        if item not in known:
-            raise click.BadParameter(f"unknown method {item!r}; use one of {', '.join(known)}")
-    return items
+        save_table(table, output, fmt)
+    write_superseded(table, show_superseded)
+    tell(table, output, quiet)
 
 
 @main.command()
 @click.argument("history", metavar="HISTORY")
 @history_options
-@click.option("--method", "methods", multiple=True, callback=_methods, metavar="NAME",
+@click.option("--method", "methods", multiple=True, callback=method_list, metavar="NAME",
               help=f"Forecast method, repeatable or comma-separated: {', '.join(FORECASTERS)}, or auto (by demand "
                    "pattern). Default: every method but auto.")
 @click.option("--alpha", type=float, help="Smoothing constant of ses, croston, sba and sbj, in (0, 1]. Default: "
@@ -301,14 +183,14 @@ def forecast(history: str, parts: str | None, config: str | None, as_of: str | N
       spareopt forecast sales.csv -o forecasts.csv
       spareopt forecast carparts_long.csv --method croston,sba,tsb,auto --alpha-d 0.2
     """
-    with _Progress(len(STAGES) + 1, quiet) as progress:
+    with Progress(len(STAGES) + 1, quiet) as progress:
         table = spareopt.forecasts(history, parts, config, as_of, methods=methods, alpha=alpha, alpha_d=alpha_d,
                                    alpha_p=alpha_p, sma_months=sma_months, columns=columns, encoding=encoding, supersessions=supersessions,
                                    progress=progress)
         progress("write the output")
-        _save(table, output, fmt)
-    _superseded(table, show_superseded)
-    _tell(table, output, quiet)
+        save_table(table, output, fmt)
+    write_superseded(table, show_superseded)
+    tell(table, output, quiet)
 
 
 @main.command()
@@ -316,7 +198,7 @@ def forecast(history: str, parts: str | None, config: str | None, as_of: str | N
 @history_options
 @click.option("--holdout-months", type=int, default=12, show_default=True, metavar="H",
               help="Months at the end of the history to replay; the plan is computed on the months before them.")
-@click.option("--policy", "policies", multiple=True, callback=_criteria, metavar="NAME",
+@click.option("--policy", "policies", multiple=True, callback=comma_list, metavar="NAME",
               help="Policy to replay, repeatable or comma-separated: seed, traditional, service-level, optimized "
                    "(the seed's investment spent where it fills the most expected demand), current "
                    "(the master's reorder_point and max_stock), two-echelon (the same investment in the central "
@@ -380,13 +262,13 @@ def evaluate(history: str, parts: str | None, config: str | None, as_of: str | N
       spareopt evaluate sales.csv --parts parts.csv --policy seed,optimized --budget 50000 --calibration cal.csv --calibration-plot cal.png
       spareopt evaluate sales.csv --parts parts.csv --policy two-echelon,two-echelon-dealers --budget 50000
     """
-    how = _engine(engine, scheduler, workers, partitions)
+    how = engine_choice(engine, scheduler, workers, partitions)
     policies = policies or ("seed",)
     for figure_path in (plot, calibration_plot):
         if figure_path:
             check_figure_path(figure_path)
     calibration_format = None if calibration is None else check_table_path(calibration, "--calibration")
-    with _Progress(len(STAGES) + 1, quiet) as progress:
+    with Progress(len(STAGES) + 1, quiet) as progress:
         table = run_job("evaluate", history, parts, config, as_of, holdout_months=holdout_months, policies=policies,
                         budget=budget, columns=columns, encoding=encoding, supersessions=supersessions,
                         progress=progress, **how)
@@ -394,7 +276,7 @@ def evaluate(history: str, parts: str | None, config: str | None, as_of: str | N
         figure = None if plot is None else plot_totals(table.attrs["totals"])
         reliability = None if calibration_plot is None else plot_calibration(table.attrs["calibration"])
         if output:
-            _save(table, output, fmt)
+            save_table(table, output, fmt)
         if totals:
             write_table(table.attrs["totals"], totals)
         if calibration:
@@ -403,8 +285,8 @@ def evaluate(history: str, parts: str | None, config: str | None, as_of: str | N
             if drawn is not None:
                 write_figure(drawn, path)
     click.echo(format_totals(table.attrs["totals"]))
-    _superseded(table, show_superseded)
-    _tell(table, output, quiet)
+    write_superseded(table, show_superseded)
+    tell(table, output, quiet)
 
 
 @main.command("last-buy")
@@ -468,7 +350,7 @@ def last_buy(history: str, parts: str | None, config: str | None, as_of: str | N
       spareopt last-buy sales.csv --parts parts.csv --horizon-months 84 --shortage-cost-column shortage_cost --holding-rate 0.2
       spareopt last-buy carparts_long.csv --column part=part_id --all --as-of 2000-03 --horizon-months 24 --service-level 0.9 --backtest
     """
-    with _Progress(len(LAST_BUY_STAGES) + 1, quiet) as progress:
+    with Progress(len(LAST_BUY_STAGES) + 1, quiet) as progress:
         table = spareopt.last_buy(history, parts, config, as_of, horizon_months=horizon_months,
                                   service_level=service_level, shortage_cost=shortage_cost_column,
                                   holding_rate=holding_rate, salvage_value=salvage_column, distribution=distribution,
@@ -476,9 +358,9 @@ def last_buy(history: str, parts: str | None, config: str | None, as_of: str | N
                                   max_volume=max_volume, all_parts=all_parts, backtest=backtest, columns=columns,
                                   encoding=encoding, supersessions=supersessions, progress=progress)
         progress("write the output")
-        _save(table, output, fmt)
-    _superseded(table, show_superseded)
-    _tell(table, output, quiet)
+        save_table(table, output, fmt)
+    write_superseded(table, show_superseded)
+    tell(table, output, quiet)
 
 
 @main.command("optimize")
@@ -543,33 +425,20 @@ def optimize_command(history: str, parts: str | None, config: str | None, as_of:
     """
     if plot:
         check_figure_path(plot)
-    with _Progress(len(STAGES) + 1, quiet) as progress:
+    with Progress(len(STAGES) + 1, quiet) as progress:
         table = spareopt.optimize(history, parts, config, as_of, budget=budget, budget_per=budget_per,
                                   class_minimums=class_minimums, max_volume=max_volume, echelons=echelons,
                                   transfer_days=transfer_days, objective=objective, columns=columns,
                                   encoding=encoding, supersessions=supersessions, progress=progress)
         progress("write the output")
         figure = None if plot is None else plot_curve(table)
-        _save(table, output, fmt)
+        save_table(table, output, fmt)
         if curve:
             write_table(curve_table(table), curve)
         if figure is not None:
             write_figure(figure, plot)
-    _superseded(table, show_superseded)
-    _tell(table, output, quiet)
-
-
-def stock_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """The options of the parts-desk commands: the stock snapshot and the plan's policy."""
-    options = [
-        click.option("--stock", required=True, metavar="FILE", help="Stock snapshot (CSV/XLSX/Parquet): dealer (when "
-                     "the history has one), part, on_hand, and optional on_order and reserved."),
-        click.option("--policy", type=click.Choice(spareopt.config.POLICIES),
-                     help="The plan's stock levels: seed or service-level. Default: config policy (seed)."),
-    ]
-    for option in reversed(options):
-        f = option(f)
-    return f
+    write_superseded(table, show_superseded)
+    tell(table, output, quiet)
 
 
 @main.command("order")
@@ -602,16 +471,16 @@ def order_command(history: str, parts: str | None, config: str | None, as_of: st
       spareopt order sales.csv --parts parts.csv --stock stock.csv -o order.xlsx
       spareopt order sales.csv --parts parts.csv --stock stock.csv --budget 20000 --totals order_totals.csv
     """
-    how = _engine(engine, scheduler, workers, partitions)
-    with _Progress(len(OPERATIONS_STAGES) + 1, quiet) as progress:
+    how = engine_choice(engine, scheduler, workers, partitions)
+    with Progress(len(OPERATIONS_STAGES) + 1, quiet) as progress:
         table = run_job("order", history, parts, config, as_of, stock=stock, budget=budget, policy=policy,
                         columns=columns, encoding=encoding, supersessions=supersessions, progress=progress, **how)
         progress("write the output")
-        _save(table, output, fmt)
+        save_table(table, output, fmt)
         if totals:
             write_table(table.attrs["totals"], totals)
-    _superseded(table, show_superseded)
-    _tell(table, output, quiet)
+    write_superseded(table, show_superseded)
+    tell(table, output, quiet)
 
 
 @main.command("dead-stock")
@@ -649,18 +518,18 @@ def dead_stock_command(history: str, parts: str | None, config: str | None, as_o
       spareopt dead-stock sales.csv --parts parts.csv --stock stock.csv --aging aging.csv
       spareopt dead-stock history.parquet --parts parts.csv --stock stock.csv --engine dask --transfers transfers.csv
     """
-    how = _engine(engine, scheduler, workers, partitions)
-    with _Progress(len(OPERATIONS_STAGES) + 1, quiet) as progress:
+    how = engine_choice(engine, scheduler, workers, partitions)
+    with Progress(len(OPERATIONS_STAGES) + 1, quiet) as progress:
         table = run_job("dead-stock", history, parts, config, as_of, stock=stock, policy=policy, columns=columns,
                         encoding=encoding, supersessions=supersessions, progress=progress, **how)
         progress("write the output")
-        _save(table, output, fmt)
+        save_table(table, output, fmt)
         if aging:
             write_table(table.attrs["aging"], aging)
         if transfers:
             write_table(table.attrs["transfers"], transfers)
-    _superseded(table, show_superseded)
-    _tell(table, output, quiet)
+    write_superseded(table, show_superseded)
+    tell(table, output, quiet)
 
 
 @main.command("kpi")
@@ -692,21 +561,21 @@ def kpi_command(history: str, parts: str | None, config: str | None, as_of: str 
       spareopt kpi sales.csv --parts parts.csv --stock stock.csv --plot kpi.png
       spareopt kpi sales.csv --parts parts.csv --stock stock.csv -o kpi.xlsx --by-part days_of_supply.csv
     """
-    how = _engine(engine, scheduler, workers, partitions)
+    how = engine_choice(engine, scheduler, workers, partitions)
     if plot:
         check_figure_path(plot)
-    with _Progress(len(OPERATIONS_STAGES) + 1, quiet) as progress:
+    with Progress(len(OPERATIONS_STAGES) + 1, quiet) as progress:
         table = run_job("kpi", history, parts, config, as_of, stock=stock, policy=policy, columns=columns,
                         encoding=encoding, supersessions=supersessions, progress=progress, **how)
         progress("write the output")
         figure = None if plot is None else plot_kpi(table)
-        _save(table, output, fmt)
+        save_table(table, output, fmt)
         if by_part:
             write_table(table.attrs["parts"], by_part)
         if figure is not None:
             write_figure(figure, plot)
-    _superseded(table, show_superseded)
-    _tell(table, output, quiet)
+    write_superseded(table, show_superseded)
+    tell(table, output, quiet)
 
 
 @main.command()
@@ -727,8 +596,8 @@ def demo(output: str | None, fmt: str | None, only_stocked: bool, quiet: bool) -
     with resources.as_file(data / "carparts_sample.csv") as history, \
             resources.as_file(data / "parts_master.csv") as parts:
         table = spareopt.must_stock(history, parts, only_stocked=only_stocked)
-    _save(table, output, fmt)
-    _tell(table, output, quiet)
+    save_table(table, output, fmt)
+    tell(table, output, quiet)
 
 
 @main.command()
@@ -743,64 +612,3 @@ def config(config: str | None) -> None:
     click.echo(spareopt.load_config(config).to_toml(), nl=False)
 
 
-def _superseded(table: Any, path: str | None) -> None:
-    """``--show-superseded FILE``: the old -> leading part mapping of the run."""
-    if path:
-        write_table(superseded_mapping(table), path)
-
-
-def _save(table: Any, output: str | None, fmt: str | None) -> None:
-    write_table(table, output, format=fmt, summary=summary_items(table.attrs["report"]), sheet_by="dealer")
-
-
-def _tell(table: Any, output: str | None, quiet: bool) -> None:
-    """The run report on stderr, unless quiet."""
-    if quiet:
-        return
-    for line in report_lines(table.attrs["report"]):
-        click.echo(line, err=True)
-    if output:
-        click.echo(f"wrote {len(table):,} rows to {output}", err=True)
-
-
-class _Progress:
-    """A one-line stage bar on stderr, redrawn every 0.2 s with the elapsed time.
-
-    Drawn only when stderr is a terminal and the run has taken more than
-    ``delay`` seconds (a quick run prints nothing); erased when the run ends.
-    """
-
-    def __init__(self, total: int, quiet: bool, delay: float = 1.0) -> None:
-        self.total, self.delay = total, delay
-        self.enabled = not quiet and sys.stderr.isatty()
-        self.step, self.stage = 0, ""
-        self._stop = threading.Event()
-        self._drawn = False
-
-    def __call__(self, stage: str) -> None:
-        self.step, self.stage = self.step + 1, stage
-
-    def __enter__(self) -> _Progress:
-        self._start = time.monotonic()
-        if self.enabled:
-            self._thread = threading.Thread(target=self._run, daemon=True)
-            self._thread.start()
-        return self
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.2):
-            elapsed = time.monotonic() - self._start
-            if elapsed >= self.delay:
-                done = max(self.step - 1, 0)
-                bar = "#" * (20 * done // self.total) + "-" * (20 - 20 * done // self.total)
-                sys.stderr.write(f"\r\033[Kspareopt [{bar}] {self.step}/{self.total} {self.stage} ({elapsed:.0f} s)")
-                sys.stderr.flush()
-                self._drawn = True
-
-    def __exit__(self, *exc: Any) -> None:
-        if self.enabled:
-            self._stop.set()
-            self._thread.join()
-            if self._drawn:
-                sys.stderr.write("\r\033[K")
-                sys.stderr.flush()

@@ -23,6 +23,8 @@ sharpness. *JRSS B* 69(2):243-268.
 
 Tashman, L. J. (2000). Out-of-sample tests of forecasting accuracy: an analysis and review. *IJF*
 16(4):437-450: rolling-origin evaluation.
+
+One topic, one module: the lead-time demand model and its rolling-origin backtest.
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ read -> **clean** -> **demand matrix** -> classify -> forecast -> policy -> must
 skip in a report (nothing is dropped silently).  :func:`demand_matrix` nets
 returns inside their month and sums transaction lines or monthly totals alike
 into one float64 row per series.
+
+One topic, one module: the sales history, from its cells (checked once, with the cell checks the
+other files share) to the demand matrix.
 """
 
 from __future__ import annotations

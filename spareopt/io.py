@@ -15,6 +15,8 @@ Writing
     previous good output.  Text cells that a spreadsheet would run as a formula
     (``=``, ``+``, ``-``, ``@``, tab, carriage return at the start) are neutralised
     with a leading apostrophe in CSV and XLSX.
+
+One topic, one module: every file format read and written, behind two functions (the only file access).
 """
 
 from __future__ import annotations

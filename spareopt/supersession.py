@@ -22,6 +22,8 @@ SAP SE, *SAP SCM 7.0 EhP1, Service Parts Planning*: "Handling Supersession" (one
 substitution, ``DemHist_B = Demand_B + Demand_A * SuQuaFact_B / PrQuaFact_A``) and
 "Data Realignment for Supersession" (planning service ``SPP_PDEM_SUPERSESSION_RLG``, which
 copies the demand history of the predecessors into that of the successor), SAP Help Portal.
+
+One topic, one module: supersessions, from the file to the history, master and stock they re-key.
 """
 
 from __future__ import annotations

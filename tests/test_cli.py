@@ -654,7 +654,7 @@ def test_must_stock_reports_its_stages_in_order(sales, parts_master):
 def test_progress_bar_draws_on_a_terminal_and_erases_itself(monkeypatch):
     import time
 
-    from spareopt_cli.main import _Progress
+    from spareopt_cli.output import Progress
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
@@ -662,7 +662,7 @@ def test_progress_bar_draws_on_a_terminal_and_erases_itself(monkeypatch):
 
     terminal = Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
-    with _Progress(2, quiet=False, delay=0.0) as progress:
+    with Progress(2, quiet=False, delay=0.0) as progress:
         progress("read")
         time.sleep(0.5)
     text = terminal.getvalue()
@@ -670,7 +670,7 @@ def test_progress_bar_draws_on_a_terminal_and_erases_itself(monkeypatch):
     assert text.endswith("\r\033[K")  # the line is erased when the run ends
     quiet = Terminal()
     monkeypatch.setattr(sys, "stderr", quiet)
-    with _Progress(2, quiet=True, delay=0.0) as progress:
+    with Progress(2, quiet=True, delay=0.0) as progress:
         progress("read")
         time.sleep(0.3)
     assert quiet.getvalue() == ""

@@ -180,7 +180,7 @@ def test_stream_prices_from_the_history_equal_bit_for_bit(network: dict[str, obj
 
 def test_stream_reads_pieces_and_one_folder_per_dealer(network: dict[str, object],
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine, "PIECE_ROWS", 1000)  # several scan pieces per file
+    monkeypatch.setattr(engine.scan, "PIECE_ROWS", 1000)  # several scan pieces per file
     local = spareopt.must_stock(network["history"], network["parts"])
     pieces = run("must-stock", network["history"], network["parts"], engine="stream", partitions=3)
     assert pieces.attrs["report"]["engine"]["scan_pieces"] > 3

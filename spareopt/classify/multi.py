@@ -9,6 +9,8 @@ Five methods, each a plain function on the min-max scaled matrix ``y`` (n, m):
 - ``flores_whybark``: Flores & Whybark (1987), the joint matrix of two single-criterion ABC classes.
 
 The score methods then cut A / B / C by item count (the classic 20 / 30 / 50 %).
+
+One topic, one module: the five multi-criteria ABC methods on one scaled criteria matrix.
 """
 
 from __future__ import annotations

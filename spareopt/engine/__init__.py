@@ -4,7 +4,7 @@ The local engine holds the whole network's demand matrix.  These two read a Parq
 history one **dealer set** (a partition) at a time and run the same vectorised job on
 each, with the network-level inputs every partition needs computed first:
 
-0. **Scan** every row group (in parallel on Dask): every row is checked as
+0. **Scan** (:mod:`spareopt.engine.scan`) every row group (in parallel on Dask): every row is checked as
    :func:`spareopt.load_history` checks it (an error names the file and its row), and the
    network's months, dealers, parts and run-report counts are reduced.
 1. **Network sums**, when the job needs them: each partition's series sums (the history's
@@ -39,11 +39,9 @@ import dataclasses
 import functools
 import math
 import operator
-import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from os import PathLike
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -51,12 +49,11 @@ import pandas as pd
 
 from ..backtest import DemandInputs, choose, demand_inputs, installed_base
 from ..classify.table import master_criteria, multi_criteria_classes, series_criteria
-from ..columns import HISTORY_COLUMNS, columns_of, resolve_columns
+from ..columns import columns_of
 from ..config import Config, load_config, with_options
-from ..errors import InputError, UsageError
-from ..history import DemandMatrix, History, check_months, clean_lines, demand_matrix, identifier_text, month_ordinal
+from ..errors import UsageError
+from ..history import DemandMatrix, History, check_months, clean_lines, demand_matrix, month_ordinal
 from ..inputs import Inputs, average_price, load, resolution_at, supersession_table
-from ..io import Table
 from ..parts import PartsMaster, load_parts, new_parts, part_fields
 from ..stock import Stock, load_stock
 from ..supersession import (
@@ -68,6 +65,7 @@ from ..supersession import (
     history_moves,
     load_supersessions,
 )
+from .scan import Dataset, Partition, Scan, merge_scans, open_dataset, scan_piece
 
 __all__ = ["ENGINES", "ENGINE_JOBS", "Network", "check_engine_options", "partition_plan", "run"]
 
@@ -79,244 +77,12 @@ ENGINE_JOBS = ("must-stock", "classify", "evaluate", "order", "dead-stock", "kpi
 """The commands the stream and dask engines run (``optimize`` and ``last-buy`` need the whole network in
 memory; see docs/scale-out.md)."""
 
-PIECE_ROWS = 4_000_000
-"""Rows per scan task: consecutive row groups of one file up to this many rows."""
-
 PARTITION_LINES = 8_000_000
 """Default lines per partition (about 0.6 GB of peak memory per task at 36-60 months)."""
 
 
-# -- the Parquet history, in pieces ------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class _Piece:
-    """Consecutive row groups of one file: a scan task."""
-
-    path: str
-    row_groups: tuple[int, ...]
-    first_row: int  # the row number of its first row in the file (1-based, as the local engine counts)
-    keys: tuple[tuple[str, str], ...]  # hive partition columns of the file: (header, value)
-
-
-@dataclass(frozen=True)
-class _Dataset:
-    """A Parquet history: one file, or a directory of files (``dealer=D01/part-0.parquet`` allowed)."""
-
-    source: str
-    pieces: tuple[_Piece, ...]
-    headers: tuple[str, ...]  # stripped, hive keys last
-    by_header: dict[str, str]  # stripped header -> the file's column name
-    mapping: dict[str, str]  # canonical -> header
-    text: tuple[str, ...]  # file columns read as dictionaries
-
-    @property
-    def dealer(self) -> str:
-        return self.mapping["dealer"]
-
-    def _read(self, path: str, keys: Sequence[tuple[str, str]], row_groups: Sequence[int] | None = None,
-              dealers: Sequence[Any] | None = None) -> Any:
-        """The mapped columns of one file (some row groups, or the rows of some dealers), hive keys added."""
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        wanted = [self.by_header[h] for h in self.mapping.values() if h in self.by_header]
-        try:
-            if row_groups is not None:
-                arrow = pq.ParquetFile(path, read_dictionary=list(self.text)).read_row_groups(list(row_groups),
-                                                                                              columns=wanted)
-            else:
-                filters = None if dealers is None else [(self.by_header[self.dealer], "in", list(dealers))]
-                arrow = pq.read_table(path, columns=wanted, read_dictionary=list(self.text), filters=filters,
-                                      partitioning=None)
-        except (pa.ArrowException, OSError) as exc:
-            raise InputError(f"file {path} is not a readable Parquet file ({exc})") from None
-        arrow = arrow.rename_columns([str(c).strip() for c in arrow.column_names])
-        for header, value in keys:
-            if header in self.mapping.values() and header not in self.by_header:
-                arrow = arrow.append_column(header, pa.array([value] * arrow.num_rows, type=pa.string()))
-        return arrow
-
-    def piece_table(self, piece: _Piece) -> Table:
-        arrow = self._read(piece.path, piece.keys, row_groups=piece.row_groups)
-        return Table(None, piece.path, headers=self.headers, arrow=arrow, first_row=piece.first_row)
-
-    def partition_table(self, partition: Partition) -> Table:
-        """The rows of one dealer set, in file order; a file of other dealers is not opened, and a row group
-        whose statistics exclude the set is not read."""
-        import pyarrow as pa
-
-        tables = []
-        for path, keys in dict.fromkeys((p.path, p.keys) for p in self.pieces):  # files, in order
-            if path in partition.files:
-                hive = self.dealer not in self.by_header  # the dealer is the file's directory: all its rows
-                tables.append(self._read(path, keys, dealers=None if hive else partition.raw))
-        arrow = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
-        return Table(None, self.source, headers=self.headers, arrow=arrow, first_row=1)
-
-
-def _open(history: Any, columns: Mapping[str, str] | None) -> _Dataset:
-    """The Parquet files of a history, their row groups in pieces, and its column mapping."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    if not isinstance(history, (str, PathLike)):
-        raise UsageError("the stream and dask engines read a Parquet file or a directory of Parquet files; "
-                         f"got a {type(history).__name__} (use engine='local' for a DataFrame)")
-    path = Path(history)
-    if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in (".parquet", ".parq", ".pq"))
-        if not files:
-            raise InputError(f"directory {path} holds no Parquet file (*.parquet); point to the history's files")
-    elif path.suffix.lower() in (".parquet", ".parq", ".pq"):
-        if not path.exists():
-            raise InputError(f"file {path} does not exist; check the path")
-        files = [path]
-    else:
-        raise UsageError(f"{path}: the stream and dask engines read Parquet (a file, or a directory of files, e.g. "
-                         "one per dealer); convert it once, e.g. pandas.read_csv(...).to_parquet('history.parquet'), "
-                         "or use --engine local")
-    pieces, names = [], None
-    for file in files:
-        keys = tuple((m.group(1).strip(), m.group(2)) for part in file.relative_to(path).parts[:-1]
-                     for m in [re.match(r"^([^=]+)=(.*)$", part)] if m) if path.is_dir() else ()
-        try:
-            meta = pq.ParquetFile(file).metadata
-            schema = pq.read_schema(file)
-        except (pa.ArrowException, OSError) as exc:
-            raise InputError(f"file {file} is not a readable Parquet file ({exc})") from None
-        file_names = list(schema.names)
-        if names is None:
-            names, first_schema = file_names, schema
-        elif file_names != names:
-            raise InputError(f"file {file} has columns {file_names}, but {files[0]} has {names}; write every file "
-                             "of the history with the same columns")
-        row = 1
-        group: list[int] = []
-        rows = 0
-        for i in range(meta.num_row_groups):
-            n = meta.row_group(i).num_rows
-            if group and rows + n > PIECE_ROWS:
-                pieces.append(_Piece(str(file), tuple(group), row, keys))
-                row, group, rows = row + rows, [], 0
-            group.append(i)
-            rows += n
-        if group:
-            pieces.append(_Piece(str(file), tuple(group), row, keys))
-    hive = [k for k, _ in (pieces[0].keys if pieces else ())]
-    headers = tuple([str(c).strip() for c in names] + [k for k in hive if k not in names])
-    by_header = {str(c).strip(): c for c in names}
-    mapping = resolve_columns(list(headers), HISTORY_COLUMNS, source=str(path), required=("part", "quantity"),
-                              one_of=("date", "period"), overrides=columns)
-    if "dealer" not in mapping:
-        raise UsageError(f"{path}: the history has no dealer column (headers: {', '.join(map(repr, headers))}); the "
-                         "stream and dask engines split the network by dealer. Use --engine local, or map the "
-                         "dealer column with --column dealer=HEADER")
-    text = tuple(by_header[h] for canonical, h in mapping.items() if canonical not in ("quantity", "unit_price")
-                 and h in by_header and (pa.types.is_string(first_schema.field(by_header[h]).type)
-                                         or pa.types.is_large_string(first_schema.field(by_header[h]).type)))
-    return _Dataset(str(path), tuple(pieces), headers, by_header, mapping, text)
-
-
-# -- pass 0: scan ------------------------------------------------------------------------------------
-
-@dataclass
-class _Scan:
-    """What one piece (or the whole history, merged) tells about the network."""
-
-    report: dict[str, Any]
-    month_first: int
-    month_lines: np.ndarray  # lines per month from month_first
-    dealers: pd.DataFrame  # index dealer name: first (month), lines
-    parts: pd.DataFrame  # index part name: first (month), lines, units
-    raw: dict[str, set[Any]]  # dealer name -> raw cells (a file's dealer column, for the read filter)
-    files: dict[str, set[str]]  # dealer name -> files holding its rows
-    old_lines: pd.Series | None = None  # lines per (part, month) of the supersessions' old parts
-
-
-
-
-def _scan_piece(piece: _Piece, dataset: _Dataset, old_parts: pd.Index | None) -> _Scan:
-    import pyarrow.compute as pc
-
-    table = dataset.piece_table(piece)
-    hist = clean_lines(table, dataset.mapping)
-    month = hist.lines["month"]
-    first = int(month.min())
-    dealer, dealer_names = hist.lines["dealer"], hist.names["dealer"]
-    dealer_first = np.full(len(dealer_names), np.iinfo(np.int64).max)
-    np.minimum.at(dealer_first, dealer, month)
-    part_first = np.full(len(hist.names["part"]), np.iinfo(np.int64).max)
-    np.minimum.at(part_first, hist.lines["part"], month)
-    raw_cells = pc.unique(table.column(dataset.dealer)).to_pandas()
-    raw_cells = raw_cells[raw_cells.notna()]
-    clean = identifier_text(pd.Series(raw_cells.to_numpy(dtype=object), dtype=object))
-    raw: dict[str, set[Any]] = {}
-    for name, cell in zip(clean, raw_cells.tolist()):  # the distinct dealer cells of one piece
-        raw.setdefault(str(name), set()).add(cell)
-    return _Scan(
-        {k: hist.report[k] for k in ("rows_read", "rows_blank", "rows_blank_first", "rows_no_quantity",
-                                     "rows_no_quantity_first", "return_lines", "return_units")}
-        | {"columns_ignored": hist.report["columns_ignored"], "columns": hist.report["columns"],
-           "headers": list(dataset.headers)},
-        first, np.bincount(month - first),
-        pd.DataFrame({"first": dealer_first, "lines": np.bincount(dealer, minlength=len(dealer_names))},
-                     index=pd.Index(dealer_names, dtype=object)),
-        pd.DataFrame({"first": part_first, "lines": np.bincount(hist.lines["part"], minlength=len(part_first)),
-                      "units": np.bincount(hist.lines["part"], weights=hist.lines["quantity"],
-                                           minlength=len(part_first))},
-                     index=pd.Index(hist.names["part"], dtype=object)),
-        raw, {str(d): {piece.path} for d in dealer_names}, None if old_parts is None else _old_lines(hist, old_parts),
-    )
-
-
-def _old_lines(hist: History, old_parts: pd.Index) -> pd.Series:
-    """Lines per (part, month) of the old part numbers (a split copies them: the counts after as_of)."""
-    old = np.flatnonzero(old_parts.get_indexer(pd.Index(hist.names["part"], dtype=object)) >= 0)
-    rows = np.isin(hist.lines["part"], old)
-    names = np.asarray(hist.names["part"], dtype=object)[hist.lines["part"][rows]]
-    return pd.Series(1, index=pd.MultiIndex.from_arrays([names, hist.lines["month"][rows]])).groupby(level=[0, 1]).sum()
-
-
-def _merge_scans(scans: Sequence[_Scan]) -> _Scan:
-    """The pieces' scans, in file order: counts summed, first rows kept, months and keys united."""
-    first = min(s.month_first for s in scans)
-    last = max(s.month_first + len(s.month_lines) for s in scans)
-    lines = np.zeros(last - first, dtype=np.int64)
-    for s in scans:
-        lines[s.month_first - first: s.month_first - first + len(s.month_lines)] += s.month_lines
-    report = dict(scans[0].report)
-    for key in ("rows_read", "rows_blank", "rows_no_quantity", "return_lines", "return_units"):
-        report[key] = sum(s.report[key] for s in scans)
-    for key in ("rows_blank_first", "rows_no_quantity_first"):
-        report[key] = [r for s in scans for r in s.report[key]][:5]
-    report["return_units"] += 0.0
-    dealers = pd.concat([s.dealers for s in scans]).groupby(level=0, sort=False).agg({"first": "min", "lines": "sum"})
-    parts = pd.concat([s.parts for s in scans]).groupby(level=0, sort=False).agg(
-        {"first": "min", "lines": "sum", "units": "sum"})
-    raw: dict[str, set[Any]] = {}
-    files: dict[str, set[str]] = {}
-    for s in scans:  # per piece and dealer: thousands, not per line or part
-        for name, cells in s.raw.items():
-            raw.setdefault(name, set()).update(cells)
-        for name, paths in s.files.items():
-            files.setdefault(name, set()).update(paths)
-    old = None if scans[0].old_lines is None else pd.concat([s.old_lines for s in scans]).groupby(level=[0, 1]).sum()
-    return _Scan(report, first, lines, dealers, parts, raw, files, old)
-
 
 # -- the network ------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Partition:
-    """One dealer set: contiguous in the sorted dealers, so partitions concatenate in the local order."""
-
-    index: int
-    dealers: tuple[str, ...]
-    raw: tuple[Any, ...]  # the dealer column's cells of these dealers
-    files: frozenset[str]
-    lines: int
-    taken: np.ndarray | None = dataclasses.field(default=None, compare=False)  # its steps a network budget took
-
 
 @dataclass(frozen=True)
 class Network:
@@ -391,7 +157,7 @@ class _Dask:
 
     def map(self, function: Callable[..., Any], items: Sequence[Any], *args: Any) -> list[Any]:
         shared = [self.client.scatter(a, broadcast=True, hash=False)
-                  if isinstance(a, (Network, _Dataset, Config)) else a for a in args]
+                  if isinstance(a, (Network, Dataset, Config)) else a for a in args]
         futures = self.client.map(function, list(items), *[[a] * len(items) for a in shared], pure=False)
         return self.client.gather(futures)
 
@@ -539,7 +305,7 @@ def run(
     if supersessions is not None and not isinstance(supersessions, Supersessions):  # a bad file fails first
         supersessions = load_supersessions(supersessions, columns=columns_of(columns, SUPERSESSION_COLUMNS),
                                            encoding=encoding)
-    dataset = _open(history, columns)
+    dataset = open_dataset(history, columns)
     master = parts if isinstance(parts, PartsMaster) or parts is None else load_parts(
         parts, columns=columns, encoding=encoding, numeric=master_criteria(cfg) if job == "classify" else ())
     stock = options.pop("stock", None)
@@ -551,7 +317,7 @@ def run(
         table = supersession_table(master, supersessions)
         old_parts = None if table is None else pd.Index(pd.unique(table.frame["old_part"].to_numpy(dtype=object)),
                                                         dtype=object)
-        scan = _merge_scans(executor.map(_scan_piece, dataset.pieces, dataset, old_parts))
+        scan = merge_scans(executor.map(scan_piece, dataset.pieces, dataset, old_parts))
         end = _end(scan, job, as_of, options)
         dealers = scan.dealers[scan.dealers["first"] <= end]
         dealers = dealers.iloc[np.argsort(dealers.index.to_numpy(dtype=str), kind="stable")]
@@ -602,7 +368,7 @@ DEMAND_JOBS = ("must-stock", "evaluate", "order", "dead-stock", "kpi")
 """The jobs that plan stock levels, and so need the network's lead-time demand model."""
 
 
-def _network_demand(executor: Any, plan: Sequence[Partition], job: str, dataset: _Dataset, network: Network,
+def _network_demand(executor: Any, plan: Sequence[Partition], job: str, dataset: Dataset, network: Network,
                     cfg: Config, master: PartsMaster | None, as_of: Any, options: Mapping[str, Any],
                     step: Callable[[str], None]) -> Network:
     """The network with the lead-time demand model's priors (one pass: every set's sums, added) and, for
@@ -627,7 +393,7 @@ def _network_demand(executor: Any, plan: Sequence[Partition], job: str, dataset:
     return network
 
 
-def _end(scan: _Scan, job: str, as_of: Any, options: Mapping[str, Any]) -> int:
+def _end(scan: Scan, job: str, as_of: Any, options: Mapping[str, Any]) -> int:
     """The network's as_of: the last month, or ``as_of`` (``as_of`` + holdout for evaluate)."""
     last = scan.month_first + len(scan.month_lines) - 1
     if as_of is None:
@@ -636,7 +402,7 @@ def _end(scan: _Scan, job: str, as_of: Any, options: Mapping[str, Any]) -> int:
     return end + int(options.get("holdout_months", 12)) if job == "evaluate" else end
 
 
-def _network(dataset: _Dataset, scan: _Scan, end: int, master: PartsMaster | None, cfg: Config,
+def _network(dataset: Dataset, scan: Scan, end: int, master: PartsMaster | None, cfg: Config,
              dealers: pd.DataFrame, resolution: Resolution | None, *, new_before: int | None = None) -> Network:
     """The network's months, parts and part fields; ``new_before``: a planning job's last training month, with the
     master's new parts (:func:`spareopt.parts.new_parts`: no line up to it), as the local engine lists them."""
@@ -671,13 +437,13 @@ def _network(dataset: _Dataset, scan: _Scan, end: int, master: PartsMaster | Non
                    parts_report, report, after, resolution=resolution, new_part=new_part)
 
 
-def _partition_history(dataset: _Dataset, partition: Partition, network: Network) -> History:
+def _partition_history(dataset: Dataset, partition: Partition, network: Network) -> History:
     """One dealer set's checked lines, its old part numbers moved to their leading parts."""
     hist = clean_lines(dataset.partition_table(partition), dataset.mapping)
     return hist if network.resolution is None else apply_to_history(hist, network.resolution)[0]
 
 
-def _partition_sums(partition: Partition, dataset: _Dataset, network: Network, cfg: Config, price: bool,
+def _partition_sums(partition: Partition, dataset: Dataset, network: Network, cfg: Config, price: bool,
                     criteria: bool) -> dict[str, np.ndarray]:
     """One partition's series sums: part codes, priced units and value, window quantity and hits."""
     hist = _partition_history(dataset, partition, network)
@@ -705,7 +471,7 @@ def _fold(partials: Sequence[Mapping[str, np.ndarray]], n_parts: int) -> dict[st
 
 
 def _with_sums(network: Network, sums: Mapping[str, np.ndarray], master: PartsMaster | None, cfg: Config,
-               dataset: _Dataset) -> Network:
+               dataset: Dataset) -> Network:
     """The network with the history's unit price in its part fields, and its multi-criteria classes."""
     fields, parts_report = network.fields, network.parts_report
     if "units" in sums:
@@ -723,7 +489,7 @@ def _with_sums(network: Network, sums: Mapping[str, np.ndarray], master: PartsMa
     return dataclasses.replace(network, mc=multi_criteria_classes(run, sums))
 
 
-def _run_partition(partition: Partition, job: str, dataset: _Dataset, network: Network, cfg: Config,
+def _run_partition(partition: Partition, job: str, dataset: Dataset, network: Network, cfg: Config,
                    master: PartsMaster | None, as_of: Any, options: Mapping[str, Any]) -> Any:
     """The job on one dealer set, with the network set."""
     from . import merge
@@ -731,7 +497,7 @@ def _run_partition(partition: Partition, job: str, dataset: _Dataset, network: N
     return _in_network(partition, merge.partition_function(job), dataset, network, cfg, master, as_of, options)
 
 
-def _in_network(partition: Partition, function: Callable[..., Any], dataset: _Dataset, network: Network,
+def _in_network(partition: Partition, function: Callable[..., Any], dataset: Dataset, network: Network,
                 cfg: Config, master: PartsMaster | None, as_of: Any, options: Mapping[str, Any]) -> Any:
     """``function`` (a job's library function) on one dealer set's inputs (:func:`spareopt.inputs.load` with the
     network: its months, parts and fields) and stock."""

@@ -14,6 +14,8 @@ and ``sma`` agrees with ``WindowAverage`` to the rounding of the sum.
 
 The sizes of a part with no demand are undefined; every method forecasts 0 for
 it, as statsforecast does (its Croston falls back to the naive forecast, 0).
+
+One topic, one module: the intermittent-demand forecasters, one recursion over the months each.
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ The seed claims its method "raises the fill rate".  :func:`evaluate` measures th
 claim on the planner's own data: every policy is computed with ``as_of`` = the last
 training month, then the next ``holdout_months`` months of real demand are replayed
 against it (:func:`spareopt.replay.replay`), all series at once.
+
+One topic, one module: the ``evaluate`` command (the split, each policy's plan, the replay, the totals).
 """
 
 from __future__ import annotations

@@ -7,6 +7,9 @@ expected fill, and the stock-to-service curve with the seed and current plans on
 The seed's rules decide *whether* a part is stocked, one rule at a time.  A parts director asks
 how much demand ¥X of stock can fill straight from a shelf; :func:`optimize` answers it for every
 budget at once (:mod:`spareopt.policy.budget`).
+
+One topic, one module: the ``optimize`` command (curves, the budget's marginal analysis, its
+report and plot; the kernels are in :mod:`spareopt.policy.budget` and :mod:`spareopt.policy.metric`).
 """
 
 from __future__ import annotations

@@ -55,6 +55,9 @@ pp. 497-511.
 McCullagh, P. & Nelder, J. A. (1989), *Generalized Linear Models*, 2nd ed.,
 Chapman & Hall: the Poisson log-linear model, its Fisher information and the
 Pearson estimate of the dispersion (quasi-likelihood).
+
+One topic, one module: the decline fit and the last-buy quantity share the horizon demand's
+distribution.
 """
 
 from __future__ import annotations

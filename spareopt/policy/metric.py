@@ -48,6 +48,9 @@ Palm, C. (1938), "Analysis of the Erlang traffic formulae for busy-signal arrang
 Sherbrooke, C. C. (2004), *Optimal Inventory Modeling of Systems*, 2nd ed., Kluwer, chapter 3
 (METRIC's optimisation: one dealer allocation per central level and the convex envelope over them;
 the worked example of 5 bases) and chapter 5.
+
+One topic, one module: METRIC's pipelines, ladders and marginal analysis share their arrays and
+notation (lambda, T, r, S).
 """
 
 from __future__ import annotations

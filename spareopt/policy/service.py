@@ -60,6 +60,9 @@ Silver, E. A., Pyke, D. F. & Peterson, R. (1998). *Inventory Management and
 Production Planning and Scheduling*, 3rd ed., Wiley, chapters 7-8.
 
 Axsäter, S. (2006). *Inventory Control*, 2nd ed., Springer.
+
+One topic, one module: the (R, s, S) policy's distributions, levels for a target and implied
+service, which share the protection demand and its three models.
 """
 
 from __future__ import annotations

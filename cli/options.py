@@ -1,0 +1,155 @@
+"""The options the commands share, their checks, and the group that turns library errors into exit codes."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+import spareopt
+from spareopt.columns import parse_column_option
+from spareopt.engine import ENGINES, check_engine_options
+from spareopt.forecast import FORECASTERS
+from spareopt.io import FORMATS
+
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+class Group(click.Group):
+    """Turns every :class:`spareopt.SpareoptError` into ``Error: ...`` and exit code 1 (2 for a usage error)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except spareopt.UsageError as exc:  # options that do not fit together or the input: a usage error
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(2)
+        except spareopt.SpareoptError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(1)
+        except BrokenPipeError:  # `spareopt ... | head`
+            sys.stderr.close()
+            ctx.exit(0)
+
+
+def month_value(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not MONTH.match(value.strip()):
+        raise click.BadParameter(f"expected a month YYYY-MM, e.g. 2024-06; got {value!r}")
+    return value.strip() if value else None
+
+
+def column_pairs(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> dict[str, str]:
+    try:
+        return parse_column_option(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def history_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """The options of every command that reads a sales history."""
+    options = [
+        click.option("--parts", metavar="FILE", help="Parts master (CSV/XLSX/Parquet): part, unit_cost, "
+                     "lead_time_days, order_cycle_days, attribute, description, pack_size, commonality, "
+                     "criticality, reorder_point, max_stock."),
+        click.option("--config", metavar="FILE", help="TOML config; `spareopt config` prints the keys."),
+        click.option("--as-of", callback=month_value, metavar="YYYY-MM",
+                     help="Last month used; later rows are ignored. Default: the last month in the history."),
+        click.option("--column", "columns", multiple=True, callback=column_pairs, metavar="CANONICAL=SOURCE",
+                     help="Map a header with no known alias, e.g. --column part=零件代码. Repeatable."),
+        click.option("--encoding", metavar="ENC", help="Text encoding of the files. Default: UTF-8 (with or "
+                     "without BOM), else GB18030/GBK."),
+        click.option("--supersessions", metavar="FILE", help="Part-number replacements: old_part, new_part, optional "
+                     "factor, effective (month) and split. Old parts' demand and stock move to the leading part "
+                     "(x factor); the master's replaced_by column counts too."),
+        click.option("--show-superseded", metavar="FILE", help="Also write the old -> leading part mapping "
+                     "(old_part, leading_part, factor, chain) to FILE."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def engine_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """How a command runs: in memory, streamed one dealer set at a time, or on a Dask cluster."""
+    options = [
+        click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True,
+                     help="local: the whole network in memory; stream: one dealer set at a time (a Parquet "
+                          "history larger than memory); dask: the dealer sets as tasks on a Dask cluster "
+                          "(pip install 'spareopt[dask]'). The results are the same, row for row."),
+        click.option("--scheduler", metavar="ADDRESS", help="With --engine dask: the scheduler of a running "
+                     "cluster, e.g. tcp://10.0.0.5:8786. Default: start a LocalCluster here and stop it at the end."),
+        click.option("--workers", type=click.IntRange(1), metavar="N",
+                     help="With --engine dask and no --scheduler: the LocalCluster's worker processes (default 2)."),
+        click.option("--partitions", type=click.IntRange(1), metavar="N",
+                     help="With --engine stream or dask: dealer sets (default: one per 8M history lines)."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def engine_choice(engine: str, scheduler: str | None, workers: int | None, partitions: int | None) -> dict[str, Any]:
+    """The engine options, checked against each other by the library (spareopt.engine.check_engine_options)."""
+    try:
+        check_engine_options(engine, scheduler, workers, partitions)
+    except spareopt.UsageError as exc:
+        raise click.UsageError(str(exc)) from None
+    return {"engine": engine, "scheduler": scheduler, "workers": workers, "partitions": partitions}
+
+
+only_stocked_option = click.option("--only-stocked", is_flag=True,
+                                   help="Keep only the rows kept at a dealer or centrally.")
+
+
+def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """The options of every command that writes a table."""
+    options = [
+        click.option("-o", "--output", metavar="OUT", help="Output file; the format follows the suffix "
+                     "(.csv .xlsx .parquet .json). Default: CSV on stdout."),
+        click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format, overriding the suffix."),
+        click.option("-q", "--quiet", is_flag=True, help="No progress bar and no run report on stderr "
+                     "(errors still show)."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def comma_list(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...] | None:
+    items = tuple(item.strip() for text in value for item in text.split(",") if item.strip())
+    return items or None
+
+
+def number_list(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[float, ...] | None:
+    if value is None:
+        return None
+    try:
+        return tuple(float(w) for w in value.split(","))
+    except ValueError:
+        raise click.BadParameter(f"expected numbers separated by commas, e.g. 0.5,0.3,0.2; got {value!r}") from None
+
+
+def method_list(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...] | None:
+    items = comma_list(ctx, param, value)
+    known = (*FORECASTERS, "auto")
+    for item in items or ():
+        if item not in known:
+            raise click.BadParameter(f"unknown method {item!r}; use one of {', '.join(known)}")
+    return items
+
+
+def stock_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """The options of the parts-desk commands: the stock snapshot and the plan's policy."""
+    options = [
+        click.option("--stock", required=True, metavar="FILE", help="Stock snapshot (CSV/XLSX/Parquet): dealer (when "
+                     "the history has one), part, on_hand, and optional on_order and reserved."),
+        click.option("--policy", type=click.Choice(spareopt.config.POLICIES),
+                     help="The plan's stock levels: seed or service-level. Default: config policy (seed)."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+

@@ -1,0 +1,80 @@
+"""The house rules of the package, checked on its source: no private name crosses a module line, no hidden
+control flow, no grab-bag module, the CLI package never installed as ``cli``."""
+
+from __future__ import annotations
+
+import ast
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = sorted([*(ROOT / "spareopt").rglob("*.py"), *(ROOT / "cli").rglob("*.py")])
+MAX_LINES = 600
+
+
+def _private_imports(path: Path, root: Path = ROOT) -> list[str]:
+    """``from x import _name``, and ``module._name`` of a module imported by name, in ``path``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    modules = _modules_imported(path, tree, root)
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith(("spareopt", "cli"))):
+            found += [f"{path.relative_to(root)}:{node.lineno} {alias.name}" for alias in node.names
+                      if alias.name.startswith("_") and not alias.name.startswith("__")]
+        if (isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
+                and isinstance(node.value, ast.Name) and node.value.id in modules):
+            found.append(f"{path.relative_to(root)}:{node.lineno} {node.value.id}.{node.attr}")
+    return found
+
+
+def _modules_imported(path: Path, tree: ast.Module, root: Path) -> set[str]:
+    """Names that ``path`` binds to modules of the project (``from . import merge``, ``import spareopt.io``)."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.asname or alias.name.split(".")[0] for alias in node.names
+                      if alias.name.split(".")[0] in ("spareopt", "spareopt_cli")}
+        elif isinstance(node, ast.ImportFrom):
+            base = path.parent
+            for _ in range(node.level - 1):
+                base = base.parent
+            if not node.level:
+                base = root
+            for part in (node.module or "").split("."):
+                base = base / part if part else base
+            names |= {alias.asname or alias.name for alias in node.names
+                      if (base / f"{alias.name}.py").exists() or (base / alias.name / "__init__.py").exists()}
+    return names
+
+
+def test_no_private_name_crosses_a_module_line():
+    found = [hit for path in SOURCES for hit in _private_imports(path)]
+    assert found == []
+
+
+def test_the_check_sees_a_private_import(tmp_path):
+    (tmp_path / "merge.py").write_text("def _totals(x):\n    return x\n", encoding="utf-8")
+    bad = tmp_path / "bad.py"
+    bad.write_text("from .history import _clean\nfrom . import merge\nmerge._totals(1)\n", encoding="utf-8")
+    assert [hit.split(" ")[1] for hit in _private_imports(bad, tmp_path)] == ["_clean", "merge._totals"]
+
+
+def test_no_context_variable_steers_a_job():
+    assert [str(p.relative_to(ROOT)) for p in SOURCES if "ContextVar" in p.read_text(encoding="utf-8")] == []
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_a_long_module_is_one_topic_and_says_so(path):
+    text = path.read_text(encoding="utf-8")
+    if text.count("\n") <= MAX_LINES:
+        return
+    docstring = ast.get_docstring(ast.parse(text)) or ""
+    assert "One topic, one module" in docstring, f"{path.name}: {text.count(chr(10))} lines; split it by topic"
+
+
+def test_the_cli_package_is_never_installed_as_cli():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["scripts"]["spareopt"].startswith("spareopt_cli.")
+    assert not (ROOT / "pipeline.py").exists() and not (ROOT / "spareopt" / "pipeline.py").exists()
