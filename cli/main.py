@@ -184,9 +184,9 @@ def forecast(history: str, parts: str | None, config: str | None, as_of: str | N
       spareopt forecast carparts_long.csv --method croston,sba,tsb,auto --alpha-d 0.2
     """
     with Progress(len(STAGES) + 1, quiet) as progress:
-        table = spareopt.forecasts(history, parts, config, as_of, methods=methods, alpha=alpha, alpha_d=alpha_d,
-                                   alpha_p=alpha_p, sma_months=sma_months, columns=columns, encoding=encoding, supersessions=supersessions,
-                                   progress=progress)
+        table = run_job("forecast", history, parts, config, as_of, engine="local", methods=methods, alpha=alpha,
+                        alpha_d=alpha_d, alpha_p=alpha_p, sma_months=sma_months, columns=columns, encoding=encoding,
+                        supersessions=supersessions, progress=progress)
         progress("write the output")
         save_table(table, output, fmt)
     write_superseded(table, show_superseded)
@@ -351,7 +351,7 @@ def last_buy(history: str, parts: str | None, config: str | None, as_of: str | N
       spareopt last-buy carparts_long.csv --column part=part_id --all --as-of 2000-03 --horizon-months 24 --service-level 0.9 --backtest
     """
     with Progress(len(LAST_BUY_STAGES) + 1, quiet) as progress:
-        table = spareopt.last_buy(history, parts, config, as_of, horizon_months=horizon_months,
+        table = run_job("last-buy", history, parts, config, as_of, engine="local", horizon_months=horizon_months,
                                   service_level=service_level, shortage_cost=shortage_cost_column,
                                   holding_rate=holding_rate, salvage_value=salvage_column, distribution=distribution,
                                   dispersion=dispersion, fit_months=fit_months, stock=stock, budget=budget,
@@ -426,7 +426,7 @@ def optimize_command(history: str, parts: str | None, config: str | None, as_of:
     if plot:
         check_figure_path(plot)
     with Progress(len(STAGES) + 1, quiet) as progress:
-        table = spareopt.optimize(history, parts, config, as_of, budget=budget, budget_per=budget_per,
+        table = run_job("optimize", history, parts, config, as_of, engine="local", budget=budget, budget_per=budget_per,
                                   class_minimums=class_minimums, max_volume=max_volume, echelons=echelons,
                                   transfer_days=transfer_days, objective=objective, columns=columns,
                                   encoding=encoding, supersessions=supersessions, progress=progress)
@@ -595,7 +595,7 @@ def demo(output: str | None, fmt: str | None, only_stocked: bool, quiet: bool) -
     data = resources.files("spareopt.examples")
     with resources.as_file(data / "carparts_sample.csv") as history, \
             resources.as_file(data / "parts_master.csv") as parts:
-        table = spareopt.must_stock(history, parts, only_stocked=only_stocked)
+        table = run_job("must-stock", history, parts, engine="local", only_stocked=only_stocked)
     save_table(table, output, fmt)
     tell(table, output, quiet)
 

@@ -264,6 +264,27 @@ def test_jobs_that_need_the_whole_network_are_refused(network: dict[str, object]
         run("last-buy", network["history"], engine="dask")
 
 
+def test_every_command_goes_through_one_dispatch(sales: pd.DataFrame, parts_master: pd.DataFrame) -> None:
+    """``run(job, ..., engine="local")`` is the job's library function, for every job of the CLI."""
+    stock = sales[["dealer", "part"]].drop_duplicates().assign(on_hand=3)
+    options = {"evaluate": {"holdout_months": 2}, "optimize": {"budget": 300.0}, "last-buy": {"horizon_months": 12, "service_level": 0.95, "all_parts": True},
+               "order": {"stock": stock}, "dead-stock": {"stock": stock}, "kpi": {"stock": stock}}
+    assert set(engine.JOBS) >= set(engine.ENGINE_JOBS) and len(engine.JOBS) == 9
+    for job in engine.JOBS:
+        function = engine.job_function(job)
+        assert function is getattr(spareopt, {"classify": "classes", "forecast": "forecasts"}.get(
+            job, job.replace("-", "_")))
+        kwargs = options.get(job, {})
+        dispatched, called = run(job, sales, parts_master, engine="local", **kwargs), function(sales, parts_master,
+                                                                                                **kwargs)
+        pd.testing.assert_frame_equal(dispatched, called, check_exact=True)
+        assert repr(dispatched.attrs) == repr(called.attrs)  # the report and side tables, NaN included
+    with pytest.raises(engine.UsageError, match="job must be one of must-stock, classify, forecast"):
+        run("must_stock", sales, engine="local")
+    with pytest.raises(engine.UsageError, match="'forecast' needs the whole network"):
+        run("forecast", sales, engine="stream")
+
+
 def test_dead_stock_transfers_cross_the_dealer_sets(network: dict[str, object],
                                                     tmp_path: pytest.TempPathFactory) -> None:
     """Senders and receivers of a part in different dealer sets, ties in excess broken as the local engine

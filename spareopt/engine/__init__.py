@@ -11,8 +11,8 @@ each, with the network-level inputs every partition needs computed first:
    unit price, the multi-criteria ABC's window quantity and hits) are folded into per-part
    totals **in dealer order**, the order the local engine sums its series in, so the float
    sums are bit for bit the local engine's.
-2. **The job** on each partition, on its :class:`spareopt.inputs.Inputs` carrying the :class:`Network`: the network's first month,
-   as_of, parts, part fields (unit cost from the history's price, defaults) and
+2. **The job** on each partition, on its :class:`spareopt.inputs.Inputs`, which carry the :class:`Network`:
+   the network's first month, as_of, parts, part fields (unit cost from the history's price, defaults) and
    multi-criteria classes.  Partitions are contiguous ranges of the sorted dealers, so
    their tables, concatenated, are the local engine's table row for row.
 
@@ -67,7 +67,7 @@ from ..supersession import (
 )
 from .scan import Dataset, Partition, Scan, merge_scans, open_dataset, scan_piece
 
-__all__ = ["ENGINES", "ENGINE_JOBS", "Network", "check_engine_options", "partition_plan", "run"]
+__all__ = ["ENGINES", "ENGINE_JOBS", "JOBS", "Network", "check_engine_options", "job_function", "partition_plan", "run"]
 
 ENGINES = ("local", "stream", "dask")
 """``local``: the whole network in memory; ``stream``: one dealer set at a time on this machine;
@@ -76,6 +76,9 @@ ENGINES = ("local", "stream", "dask")
 ENGINE_JOBS = ("must-stock", "classify", "evaluate", "order", "dead-stock", "kpi")
 """The commands the stream and dask engines run (``optimize`` and ``last-buy`` need the whole network in
 memory; see docs/scale-out.md)."""
+
+JOBS = ("must-stock", "classify", "forecast", "evaluate", "optimize", "last-buy", "order", "dead-stock", "kpi")
+"""Every command, by its CLI name: the one dispatch (:func:`run`) of the CLI and of other programs."""
 
 PARTITION_LINES = 8_000_000
 """Default lines per partition (about 0.6 GB of peak memory per task at 36-60 months)."""
@@ -189,6 +192,25 @@ def _executor(engine: str, scheduler: str | None, workers: int | None) -> Iterat
         yield _Dask(client)
 
 
+def job_function(job: str) -> Callable[..., Any]:
+    """The library function of ``job`` (one of :data:`JOBS`), e.g. ``job_function("must-stock")`` is
+    :func:`spareopt.must_stock`.
+
+    Raises
+    ------
+    UsageError
+        An unknown job.
+    """
+    from ..jobs import classify, dead_stock, evaluate, forecast, kpi, last_buy, must_stock, optimize, order
+
+    functions = {"must-stock": must_stock.must_stock, "classify": classify.classes, "forecast": forecast.forecasts,
+                 "evaluate": evaluate.evaluate, "optimize": optimize.optimize, "last-buy": last_buy.last_buy,
+                 "order": order.order, "dead-stock": dead_stock.dead_stock, "kpi": kpi.kpi}
+    if job not in functions:
+        raise UsageError(f"job must be one of {', '.join(JOBS)}; got {job!r}")
+    return functions[job]
+
+
 def check_engine_options(engine: str, scheduler: str | None = None, workers: int | None = None,
                          partitions: int | None = None) -> None:
     """The engine options checked against each other, for the CLI and Python callers alike.
@@ -218,7 +240,7 @@ def check_engine_options(engine: str, scheduler: str | None = None, workers: int
 
 def run(
     job: str,
-    history: str | PathLike[str],
+    history: Any,
     parts: Any = None,
     config: Config | Mapping[str, Any] | str | PathLike[str] | None = None,
     as_of: str | pd.Period | None = None,
@@ -236,10 +258,11 @@ def run(
 
     Parameters
     ----------
-    job : {"must-stock", "classify", "evaluate", "order", "dead-stock", "kpi"}
-        The command; ``options`` are its keyword arguments (``policy``, ``only_stocked``,
-        ``holdout_months``, ``policies``, ``stock``, ``budget``).
-    history : path
+    job : str
+        The command, one of :data:`JOBS` (the stream and dask engines run :data:`ENGINE_JOBS`);
+        ``options`` are its library function's keyword arguments (``policy``, ``only_stocked``,
+        ``holdout_months``, ``policies``, ``stock``, ``budget``, ...).
+    history : path (or, on the local engine, anything :func:`spareopt.load` reads)
         A Parquet file, or a directory of Parquet files (one per dealer, ``dealer=D01/``
         directories, or any split) with the same columns.  Stored sorted by dealer, each
         partition reads only its row groups.
@@ -284,10 +307,10 @@ def run(
     check_engine_options(engine, scheduler, workers, partitions)
     if engine not in ENGINES:
         raise UsageError(f"engine must be one of {', '.join(ENGINES)}; got {engine!r}")
-    if job not in ENGINE_JOBS:
+    function = job_function(job)
+    if job not in ENGINE_JOBS and engine != "local":
         raise UsageError(f"the {engine} engine runs {', '.join(ENGINE_JOBS)}; {job!r} needs the whole network in "
                          "memory: use --engine local")
-    function = merge.FUNCTIONS[job]
     if job == "evaluate" and engine != "local":  # a bad budget fails before the scan, as it does locally
         policies = evaluate.check_policies(options.get("policies", ("seed",)))
         evaluate.check_budget(options.get("budget"), policies)

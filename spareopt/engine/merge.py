@@ -17,21 +17,15 @@ import numpy as np
 import pandas as pd
 
 from ..calibration import calibration_summary, calibration_table
-from ..jobs.classify import classes
-from ..jobs.dead_stock import dead_stock, dead_stock_shelf, settle_dead_stock
-from ..jobs.evaluate import TOTALS_COLUMNS, TOTALS_SUMMARY, evaluate, policy_totals
+from ..jobs.dead_stock import dead_stock_shelf, settle_dead_stock
+from ..jobs.evaluate import TOTALS_COLUMNS, TOTALS_SUMMARY, policy_totals
 from ..jobs.evaluate import demand_part as evaluation_demand_part
-from ..jobs.kpi import kpi, kpi_network, kpi_table
-from ..jobs.must_stock import must_stock, must_stock_demand_part
+from ..jobs.kpi import kpi_network, kpi_table
+from ..jobs.must_stock import must_stock_demand_part
 from ..jobs.optimize import FloorSteps, check_floor_budget
-from ..jobs.order import order
 from ..policy.budget import Steps, greedy_steps, step_order
 from ..position import check_stock_dealers
 from ..stock import Stock
-
-FUNCTIONS = {"must-stock": must_stock, "classify": classes, "evaluate": evaluate, "order": order,
-             "dead-stock": dead_stock, "kpi": kpi}
-"""The library function of each job."""
 
 PARTIAL = {"dead-stock": dead_stock_shelf}
 """Jobs whose partitions run a first step only; :func:`merge` finishes them on the whole network (dead-stock:
@@ -45,7 +39,9 @@ def demand_function(job: str) -> Any:
 
 def partition_function(job: str) -> Any:
     """What one partition runs for ``job``."""
-    return PARTIAL.get(job, FUNCTIONS[job])
+    from . import job_function
+
+    return PARTIAL.get(job, job_function(job))
 
 _ADDITIVE = ("series", "dealers", "negative_months", "decisions", "dealer_stock_value_at_max", "reasons",
              "class_policy", "service.forecast_methods", "service.demand_models", "service.lead_time_demand_models",
