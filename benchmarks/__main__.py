@@ -60,7 +60,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import pandas as pd
@@ -135,13 +135,13 @@ class PeakRSS:
             self.peak = max(self.peak, self.now())
             time.sleep(0.005)
 
-    def __enter__(self) -> PeakRSS:
+    def __enter__(self) -> Self:
         self.peak = self.now()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
         self.peak = max(self.peak, self.now())
@@ -266,7 +266,7 @@ def main() -> None:
         return demand_matrix(clean_lines(table, dict(select_holder["mapping"])))
 
     matrix = run.time("validate + aggregate to matrix", validate_and_aggregate, "compute")
-    del table
+    table = None  # freed (a name the timed closures read: rebound, not deleted)
     q = matrix.values
     n_series = q.shape[0]
     run.time("floor: matrix.sum()", lambda: q.sum(), "compute")
@@ -322,7 +322,7 @@ def main() -> None:
     last_buy = last_buy_matrix(q, part_code, LAST_BUY_PARTS)
     desk_stock = stock_snapshot(matrix, mad)
     budget_steps = catalogue_steps(mean, variance, lead, cycle, cost)
-    del q, matrix, fields, window, holdout, forecasts
+    q = matrix = fields = window = holdout = forecasts = None  # freed before the end-to-end runs
     out = run.time("must_stock() from the file", lambda: spareopt.must_stock(history_path, parts_path), "io")
     engines: dict[str, Any] = {}
     if not is_csv:  # the stream and dask engines read Parquet
@@ -330,7 +330,7 @@ def main() -> None:
             local_table = Path(tmp) / "local.pickle"
             with open(local_table, "wb") as fh:
                 pickle.dump(out, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            del out
+            out = None
             engines = _engine_stages(run, history_path, parts_path, local_table)
             with open(local_table, "rb") as fh:
                 out = pickle.load(fh)
@@ -358,7 +358,7 @@ def main() -> None:
     desk["peer"] = run.time(f"peer: pandas groupby-apply transfers ({PEER_TRANSFER_PARTS:,} parts)",
                             lambda: pandas_transfer_peer(peer_parts), "peer-desk", repeat=1)
     desk["peer_parts"] = int(dead["part"].nunique())
-    del dead, desk_stock
+    dead = desk_stock = None
     seed_budget = float(np.nansum((out["max_stock"] * out["unit_cost"])[out["decision"] == "dealer"]))
     best = run.time(f"optimize() from the file (budget = the seed's {seed_budget:,.0f})",
                     lambda: spareopt.optimize(history_path, parts_path, budget=seed_budget), "io")
@@ -379,9 +379,9 @@ def main() -> None:
         target = Path(tmp) / "out.parquet"
         arrow_out = pa.Table.from_pandas(out, preserve_index=False)
         run.time("floor: pyarrow write of the output", lambda: pq.write_table(arrow_out, target), "io")
-        del arrow_out
+        arrow_out = None
         run.time("write (parquet)", lambda: write_table(out, target), "io")
-        del out
+        out = None
         cli = ["must-stock", str(history_path), "-o", str(target)]
         if parts_path:
             cli[2:2] = ["--parts", str(parts_path)]

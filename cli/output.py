@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from typing import Any
+from typing import Any, Self
 
 import click
 
@@ -51,7 +51,7 @@ class Progress:
     def __call__(self, stage: str) -> None:
         self.step, self.stage = self.step + 1, stage
 
-    def __enter__(self) -> Progress:
+    def __enter__(self) -> Self:
         self._start = time.monotonic()
         if self.enabled:
             self._thread = threading.Thread(target=self._run, daemon=True)
@@ -68,7 +68,7 @@ class Progress:
                 sys.stderr.flush()
                 self._drawn = True
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self.enabled:
             self._stop.set()
             self._thread.join()

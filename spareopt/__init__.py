@@ -33,6 +33,10 @@ from .stock import Stock, load_stock
 __version__ = "0.1.0"
 
 __all__ = [
+    "CLASS_COLUMNS",
+    "FORECAST_COLUMNS",
+    "LAST_BUY_COLUMNS",
+    "OUTPUT_COLUMNS",
     "Config",
     "ConfigError",
     "DemandMatrix",
@@ -40,10 +44,6 @@ __all__ = [
     "InfeasibleError",
     "InputError",
     "Inputs",
-    "LAST_BUY_COLUMNS",
-    "CLASS_COLUMNS",
-    "FORECAST_COLUMNS",
-    "OUTPUT_COLUMNS",
     "PartDefaults",
     "PartsMaster",
     "Plan",

@@ -24,9 +24,9 @@ from .io import new_figure
 from .parts import ATTRIBUTES
 
 __all__ = [
+    "ABOVE_HISTORY_SHARE",
     "CALIBRATION_COLUMNS",
     "CALIBRATION_GROUPS",
-    "ABOVE_HISTORY_SHARE",
     "DEMAND_RATIO_BAND",
     "FILL_TOLERANCE",
     "TARGET_VERDICTS",

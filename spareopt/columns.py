@@ -17,7 +17,7 @@ import pandas as pd
 
 from .errors import InputError
 
-__all__ = ["HISTORY_COLUMNS", "PARTS_COLUMNS", "STOCK_COLUMNS", "resolve_columns", "parse_column_option", "normalise_header"]
+__all__ = ["HISTORY_COLUMNS", "PARTS_COLUMNS", "STOCK_COLUMNS", "normalise_header", "parse_column_option", "resolve_columns"]
 
 _PART = ("part", "part_id", "part_no", "part_number", "partnumber", "sku", "item",
          "配件编号", "零件号", "配件号", "零件编号", "配件代码", "零件代码")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["SpareoptError", "InputError", "ConfigError", "UsageError", "InfeasibleError", "format_examples"]
+__all__ = ["ConfigError", "InfeasibleError", "InputError", "SpareoptError", "UsageError", "format_examples"]
 
 
 class SpareoptError(Exception):

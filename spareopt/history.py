@@ -26,8 +26,15 @@ from .columns import HISTORY_COLUMNS, resolve_columns
 from .errors import InputError, format_examples
 from .io import Table, read_stdin, read_table
 
-__all__ = ["History", "DemandMatrix", "load_history", "demand_matrix", "parse_month", "with_parts",
-           "MIN_HISTORY_MONTHS"]
+__all__ = [
+    "MIN_HISTORY_MONTHS",
+    "DemandMatrix",
+    "History",
+    "demand_matrix",
+    "load_history",
+    "parse_month",
+    "with_parts",
+]
 
 MIN_HISTORY_MONTHS = 6
 """The seed's MAD weighs the last 6 months, so a run needs at least 6."""

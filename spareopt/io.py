@@ -39,7 +39,7 @@ import pandas as pd
 
 from .errors import ConfigError, InputError
 
-__all__ = ["Table", "read_table", "write_table", "write_figure", "FORMATS", "FIGURE_FORMATS", "format_from_suffix"]
+__all__ = ["FIGURE_FORMATS", "FORMATS", "Table", "format_from_suffix", "read_table", "write_figure", "write_table"]
 
 FORMATS = ("csv", "xlsx", "parquet", "json")
 _TEXT_SUFFIXES = {".csv", ".tsv", ".tab", ".txt"}
@@ -272,8 +272,8 @@ def _read_text_exact(data: Path | bytes, name: str, encoding: str | None, compre
     for enc in candidates:
         try:
             sep = _sniff_delimiter(data, enc, name)
-            options = dict(sep=sep, dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=False,
-                           encoding=enc, compression=compression, index_col=False)
+            options = {"sep": sep, "dtype": str, "keep_default_na": False, "na_filter": False, "skip_blank_lines": False,
+                           "encoding": enc, "compression": compression, "index_col": False}
             with warnings.catch_warnings():
                 warnings.simplefilter("error", pd.errors.ParserWarning)
                 try:
@@ -371,7 +371,7 @@ def _read_xlsx(path: Path) -> Table:
     handle = path.open("rb")  # a handle, so that the name's suffix does not matter to openpyxl
     try:
         book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a damaged file; each is this error
         handle.close()
         raise InputError(f"file {path} is not a readable XLSX workbook ({exc}); open and save it again in Excel") from None
     try:

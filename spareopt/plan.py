@@ -143,7 +143,7 @@ def decide(run: Inputs, policy: str | None = None) -> Plan:
     ssq_ = ssq(mad_, cycle, lead, ssq_divisor=cfg.ssq_divisor)
     cost = run.per_series("unit_cost", np.float64)
     attribute = run.per_series("attribute", "<U1")
-    abc_value, abc_class, basis, code, rule = _class_rule(run, cost, attribute, lead, cycle)
+    _abc_value, abc_class, basis, code, rule = _class_rule(run, cost, attribute, lead, cycle)
     pattern = _pattern(run)
 
     high_value = _high_value_cost(cfg, master, fields["unit_cost"].to_numpy())

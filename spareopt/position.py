@@ -143,15 +143,15 @@ def stock_position(history: Source | History, parts: Source | PartsMaster | None
     n_series = len(series_key)
     rows = n_series + int(only.sum())
     out = {name: np.zeros(rows) for name in ("on_hand", "on_order", "reserved")}
-    for name in out:
+    for name, column in out.items():
         value = frame[name].to_numpy(dtype=np.float64)
-        out[name][match[~only]] = value[~only]
-        out[name][n_series:] = value[only]
+        column[match[~only]] = value[~only]
+        column[n_series:] = value[only]
     dealer = None if dealer_names is None else np.concatenate([run.dealer.astype(np.int64), stock_dealer[only]])
     part = np.concatenate([series_part, code[only].astype(np.int64)])
     series = np.concatenate([np.arange(n_series), np.full(int(only.sum()), -1)])
     report = {**snapshot.report, "superseded_stock": superseded, "rows_without_history": int(only.sum()),
-              "parts_without_history": int(len(extra)), "parts_without_history_first": [str(p) for p in extra[:5]]}
+              "parts_without_history": len(extra), "parts_without_history_first": [str(p) for p in extra[:5]]}
     return Position(run, plan, dealer, part, dealer_names, all_parts, series, out["on_hand"], out["on_order"],
                      out["reserved"], report)
 

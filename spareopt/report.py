@@ -244,9 +244,9 @@ def _installed_base_lines(base: Mapping[str, Any] | None) -> list[str]:
 def _supersession_lines(sup: Mapping[str, Any] | None) -> list[str]:
     if not sup:
         return []
-    lines = [f"supersessions {sup['source']}: {sup['rows_in_force']:,} rows in force, {sup['old_parts']:,} old part "
+    lines = [(f"supersessions {sup['source']}: {sup['rows_in_force']:,} rows in force, {sup['old_parts']:,} old part "
              f"numbers lead to {sup['leading_parts']:,} parts (longest chain {sup['longest_chain']}, splits "
-             f"{sup['splits']:,})"]
+             f"{sup['splits']:,})")]
     if sup.get("rows_not_in_force"):
         lines.append(f"  {sup['rows_not_in_force']:,} rows not in force yet at as_of (effective later)"
                      + _first(sup.get("rows_not_in_force_first")))
@@ -315,8 +315,8 @@ def _last_buy_lines(last_buy: Mapping[str, Any] | None) -> list[str]:
     else:
         later = f"; {p['end_of_production_later']:,} end production after as_of" if p.get(
             "end_of_production_later") else ""
-        lines = [f"last buy: {p['parts']:,} discontinued parts ({p['by_status']:,} by status, "
-                 f"{p['by_end_of_production']:,} by end_of_production{later})"]
+        lines = [(f"last buy: {p['parts']:,} discontinued parts ({p['by_status']:,} by status, "
+                 f"{p['by_end_of_production']:,} by end_of_production{later})")]
     target = (f"service level {b['service_level']:g}" if b["mode"] == "service" else
               f"cost mode, critical ratio {b['critical_ratio_min']:.3f}..{b['critical_ratio_max']:.3f} "
               f"(holding_rate {b['holding_rate']:g})")

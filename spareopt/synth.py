@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["Network", "make_network", "CALIBRATION"]
+__all__ = ["CALIBRATION", "Network", "make_network"]
 
 CALIBRATION = {
     "carparts_zero_share": 0.748,

@@ -259,18 +259,18 @@ def test_cli_calibration_end_to_end_on_the_bundled_example(tmp_path, monkeypatch
 
 
 @pytest.mark.parametrize(("args", "message", "code"), [
-    (["--calibration", "out.txt"], "Error: cannot write --calibration out.txt: name a .csv, .xlsx, .parquet or "
-                                   ".json file, e.g. out.csv", 1),
-    (["--calibration-plot", "cal.csv"], "Error: cannot write a plot to cal.csv: name a .png, .svg or .pdf file, "
-                                        "e.g. fill_rate.png", 1),
+    (["--calibration", "out.txt"], ("Error: cannot write --calibration out.txt: name a .csv, .xlsx, .parquet or "
+                                   ".json file, e.g. out.csv"), 1),
+    (["--calibration-plot", "cal.csv"], ("Error: cannot write a plot to cal.csv: name a .png, .svg or .pdf file, "
+                                        "e.g. fill_rate.png"), 1),
     (["--policy", "seed,optimized", "--budget", "-1"],
-     "Error: budget must be a finite stock value >= 0 (sum of max_stock x unit_cost), got -1.0; give e.g. --budget "
-     "50000, or leave it out to spend the seed plan's investment", 1),
+     ("Error: budget must be a finite stock value >= 0 (sum of max_stock x unit_cost), got -1.0; give e.g. --budget "
+     "50000, or leave it out to spend the seed plan's investment"), 1),
     (["--policy", "optimized", "--budget", "inf"],
      "Error: budget must be a finite stock value >= 0 (sum of max_stock x unit_cost), got inf;", 1),
     (["--policy", "seed,service-level", "--budget", "100"],
-     "Error: budget is what the optimized and two-echelon policies spend, but the policies are seed, "
-     "service-level; add optimized (--policy optimized) or leave the budget out",
+     ("Error: budget is what the optimized and two-echelon policies spend, but the policies are seed, "
+     "service-level; add optimized (--policy optimized) or leave the budget out"),
      2),
 ])
 def test_cli_bad_calibration_and_budget_options_write_nothing(cli_files, args, message, code):

@@ -62,12 +62,12 @@ def test_a_row_carries_one_service_target():
 
 @pytest.mark.parametrize(("rows", "message"), [
     ([{"match": "XX1", "decision": "none"}],
-     "class_policy row 1: match 'XX1' matches no class code; a code is the ABC class (A, B, C), the attribute "
-     "(A, B, C) and the supply-cycle band (0-3), e.g. AA1; use * for any run and ? for one character"),
+     ("class_policy row 1: match 'XX1' matches no class code; a code is the ABC class (A, B, C), the attribute "
+     "(A, B, C) and the supply-cycle band (0-3), e.g. AA1; use * for any run and ? for one character")),
     ([{"match": "AA12", "decision": "none"}], "class_policy row 1: match 'AA12' matches no class code"),
     ([{"match": "*", "decision": "dealer"}, {"match": "CC*", "decision": "none"}],
-     "class_policy row 2: match 'CC*' can never apply: the rows above it already match every code it matches "
-     "(the first matching row wins); move it up or remove it"),
+     ("class_policy row 2: match 'CC*' can never apply: the rows above it already match every code it matches "
+     "(the first matching row wins); move it up or remove it")),
     ([{"match": "CC*", "decision": "maybe"}],
      "class_policy row 1 ('CC*'): decision must be dealer, central or none, got 'maybe'"),
     ([{"match": "CC*", "service_level": 1.5}],
@@ -104,7 +104,7 @@ def test_must_stock_applies_the_table_and_shows_the_row(sales, parts_master):
     assert (common["decision"].to_numpy() == before["decision"].to_numpy()).all()
     assert table.loc[~table["part"].isin(["C300"]) & (table["class_code"].str[1] != "B"), "policy_rule"].isna().all()
     report = table.attrs["report"]
-    assert report["class_policy"] == {"AC*": 3, "?B?": int(len(common))}
+    assert report["class_policy"] == {"AC*": 3, "?B?": len(common)}
     assert report["reasons"]["class_policy"] == 3
     assert plain["policy_rule"].isna().all()
 

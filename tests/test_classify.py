@@ -207,11 +207,11 @@ def test_cli_classify_options_override_the_config(cli_files):
 
 @pytest.mark.parametrize(("args", "extra", "message"), [
     (["--criteria", "foo"], {},
-     "unknown criterion 'foo': use annual_value, annual_quantity, hits (computed), or a numeric column of the parts "
-     "master parts.csv ('part', 'description', 'unit_cost', 'lead_time_days', 'order_cycle_days', 'attribute')"),
+     ("unknown criterion 'foo': use annual_value, annual_quantity, hits (computed), or a numeric column of the parts "
+     "master parts.csv ('part', 'description', 'unit_cost', 'lead_time_days', 'order_cycle_days', 'attribute')")),
     (["--criteria", "annual_value,criticality"], {"criticality": ["high", 1, 1, 1, 1, 1, 1]},
-     "parts.csv: `criticality` must be a finite number; 1 row(s) break it (first: row 2 'high'). "
-     "Fix: correct the criticality (blank = the least important value)"),
+     ("parts.csv: `criticality` must be a finite number; 1 row(s) break it (first: row 2 'high'). "
+     "Fix: correct the criticality (blank = the least important value)")),
     (["--criteria", "unit_cost,annual_value", "--weights", "1,2,3"], {},
      "weights must give one weight per criterion (2: unit_cost, annual_value), got [1.0, 2.0, 3.0]"),
     (["--weights", "1,2,3"], {},

@@ -63,82 +63,82 @@ BAD = {
     "empty_parts_file": ({"empty.csv": ""}, ["sales.csv", "--parts", "empty.csv"],
                          "file empty.csv is empty; export the data again with a header row and data rows"),
     "header_no_rows": ({"header.csv": "dealer,part,date,quantity\n"}, ["header.csv"],
-                       "file header.csv has a header but no rows (columns: dealer, part, date, quantity); "
-                       "export the data rows too"),
+                       ("file header.csv has a header but no rows (columns: dealer, part, date, quantity); "
+                       "export the data rows too")),
     "header_and_blank_lines": ({"blank.csv": "dealer,part,date,quantity\n\n,,,\n"}, ["blank.csv"],
                                "file blank.csv has a header but no rows (only blank lines); export the data rows too"),
     "missing_column": ({"noq.csv": "dealer,part,date\nD1,00123,2024-01-01\n"}, ["noq.csv"],
-                       "noq.csv: required column `quantity` is missing (headers in the file: 'dealer', 'part', "
-                       "'date'). Rename it, or map it with --column quantity=HEADER"),
+                       ("noq.csv: required column `quantity` is missing (headers in the file: 'dealer', 'part', "
+                       "'date'). Rename it, or map it with --column quantity=HEADER")),
     "ambiguous_column": ({"amb.csv": "服务站,配件编号,日期,数量,销量\nD1,00123,2024-01-01,1,2\n"}, ["amb.csv"],
-                         "amb.csv: column `quantity` is ambiguous: headers '数量', '销量' all mean quantity. Choose "
+                         ("amb.csv: column `quantity` is ambiguous: headers '数量', '销量' all mean quantity. Choose "
                          "one with --column quantity=HEADER (headers in the file: '服务站', '配件编号', '日期', "
-                         "'数量', '销量')"),
+                         "'数量', '销量')")),
     "date_and_period": ({"dp.csv": "dealer,part,date,period,quantity\nD1,00123,2024-01-01,2024-01,1\n"}, ["dp.csv"],
-                        "dp.csv: columns 'date', 'period' all give the month (date and period); choose one with "
-                        "--column date=HEADER (headers in the file: 'dealer', 'part', 'date', 'period', 'quantity')"),
+                        ("dp.csv: columns 'date', 'period' all give the month (date and period); choose one with "
+                        "--column date=HEADER (headers in the file: 'dealer', 'part', 'date', 'period', 'quantity')")),
     "quantity_text": ({"q.csv": _history("D1,00123,2024-08-09,abc", "D1,00124,2024-08-09,5pcs")}, ["q.csv"],
-                      "q.csv: `quantity` must be a finite number; 2 row(s) break it (first: row 10 'abc', "
-                      "row 11 '5pcs'). Fix: correct the cells (an empty cell means no record)"),
+                      ("q.csv: `quantity` must be a finite number; 2 row(s) break it (first: row 10 'abc', "
+                      "row 11 '5pcs'). Fix: correct the cells (an empty cell means no record)")),
     "quantity_nan": ({"q.csv": _history("D1,00123,2024-08-09,NaN")}, ["q.csv"],
-                     "q.csv: `quantity` must be a finite number; 1 row(s) break it (first: row 10 'NaN'). "
-                     "Fix: correct the cells (an empty cell means no record)"),
+                     ("q.csv: `quantity` must be a finite number; 1 row(s) break it (first: row 10 'NaN'). "
+                     "Fix: correct the cells (an empty cell means no record)")),
     "quantity_inf": ({"q.csv": _history("D1,00123,2024-08-09,inf")}, ["q.csv"],
-                     "q.csv: `quantity` must be a finite number; 1 row(s) break it (first: row 10 'inf'). "
-                     "Fix: correct the cells (an empty cell means no record)"),
+                     ("q.csv: `quantity` must be a finite number; 1 row(s) break it (first: row 10 'inf'). "
+                     "Fix: correct the cells (an empty cell means no record)")),
     "quantity_inf_chinese_header": ({"q.csv": _history("D1,00123,2024-08-09,-inf", header="服务站,配件编号,日期,数量")},
                                     ["q.csv"],
-                                    "q.csv: `quantity` (header '数量') must be a finite number; 1 row(s) break it (first: row 10 '-inf'). "
-                                    "Fix: correct the cells (an empty cell means no record)"),
+                                    ("q.csv: `quantity` (header '数量') must be a finite number; 1 row(s) break it (first: row 10 '-inf'). "
+                                    "Fix: correct the cells (an empty cell means no record)")),
     "unparseable_date": ({"d.csv": _history("D1,00123,2024-02-30,1", "D1,00123,yesterday,1")}, ["d.csv"],
-                         "d.csv: `date` must be a date (YYYY-MM-DD, YYYY/MM/DD, YYYY-MM or an Excel date); 2 row(s) "
+                         ("d.csv: `date` must be a date (YYYY-MM-DD, YYYY/MM/DD, YYYY-MM or an Excel date); 2 row(s) "
                          "break it (first: row 10 '2024-02-30', row 11 'yesterday'). Fix: correct the cells, or map "
-                         "another column with --column date=HEADER"),
+                         "another column with --column date=HEADER")),
     "fewer_than_6_months": ({"short.csv": _history(months=5)}, ["short.csv"],
-                            "short.csv: 5 month(s) of history end at as_of 2024-05 (2024-01..2024-05); the seed's MAD "
-                            "needs at least 6. Give a longer history or a later --as-of"),
+                            ("short.csv: 5 month(s) of history end at as_of 2024-05 (2024-01..2024-05); the seed's MAD "
+                            "needs at least 6. Give a longer history or a later --as-of")),
     "as_of_too_early_for_6_months": ({}, ["sales.csv", "--as-of", "2024-04"],
-                                     "sales.csv: 4 month(s) of history end at as_of 2024-04 (2024-01..2024-04); the "
-                                     "seed's MAD needs at least 6. Give a longer history or a later --as-of"),
+                                     ("sales.csv: 4 month(s) of history end at as_of 2024-04 (2024-01..2024-04); the "
+                                     "seed's MAD needs at least 6. Give a longer history or a later --as-of")),
     "as_of_before_history": ({}, ["sales.csv", "--as-of", "2023-12"],
-                             "as_of 2023-12 is before the first month in the history (2024-01); choose a later "
-                             "--as-of"),
+                             ("as_of 2023-12 is before the first month in the history (2024-01); choose a later "
+                             "--as-of")),
     "negative_lead_time": ({"m.csv": "part,lead_time_days\n00123,7\nA100,-3\n"}, ["sales.csv", "--parts", "m.csv"],
-                           "m.csv: `lead_time_days` must be >= 0; 1 row(s) break it (first: row 3 '-3'). "
-                           "Fix: correct the lead_time_days (blank = default)"),
+                           ("m.csv: `lead_time_days` must be >= 0; 1 row(s) break it (first: row 3 '-3'). "
+                           "Fix: correct the lead_time_days (blank = default)")),
     "negative_order_cycle": ({"m.csv": "配件编号,采购周期\n00123,-7\n"}, ["sales.csv", "--parts", "m.csv"],
-                             "m.csv: `order_cycle_days` (header '采购周期') must be >= 0; 1 row(s) break it "
-                             "(first: row 2 '-7'). Fix: correct the order_cycle_days (blank = default)"),
+                             ("m.csv: `order_cycle_days` (header '采购周期') must be >= 0; 1 row(s) break it "
+                             "(first: row 2 '-7'). Fix: correct the order_cycle_days (blank = default)")),
     "unknown_attribute": ({"m.csv": "part,attribute\n00123,A\nA100,D\n"}, ["sales.csv", "--parts", "m.csv"],
-                          "m.csv: `attribute` must be A, B or C (three-in-one attribute: A wear, B common, "
+                          ("m.csv: `attribute` must be A, B or C (three-in-one attribute: A wear, B common, "
                           "C assembly); 1 row(s) break it (first: row 3 'D'). Fix: correct the letter "
-                          "(blank = default)"),
+                          "(blank = default)")),
     "duplicate_master_parts": ({"m.csv": "part,unit_cost\n00123,1\nA100,2\n00123,3\n"},
                                ["sales.csv", "--parts", "m.csv"],
-                               "m.csv: `part` must be unique in the parts master; 1 part(s) are listed more than "
-                               "once (first: '00123' at rows 2, 4). Fix: keep one row per part"),
+                               ("m.csv: `part` must be unique in the parts master; 1 part(s) are listed more than "
+                               "once (first: '00123' at rows 2, 4). Fix: keep one row per part")),
     "xlsx_no_data_sheet": ({"book.xlsx": _empty_workbook}, ["book.xlsx"],
-                           "file book.xlsx has no sheet with data (sheets: Sheet); put the table with its header row "
-                           "in the first sheet"),
+                           ("file book.xlsx has no sheet with data (sheets: Sheet); put the table with its header row "
+                           "in the first sheet")),
     "parts_xlsx_no_data_sheet": ({"book.xlsx": _empty_workbook}, ["sales.csv", "--parts", "book.xlsx"],
-                                 "file book.xlsx has no sheet with data (sheets: Sheet); put the table with its "
-                                 "header row in the first sheet"),
+                                 ("file book.xlsx has no sheet with data (sheets: Sheet); put the table with its "
+                                 "header row in the first sheet")),
     "xlsx_header_no_rows": ({"header.xlsx": _header_only_workbook}, ["header.xlsx"],
-                            "file header.xlsx, sheet 'Sheet' has a header (row 1) but no rows; export the data rows "
-                            "too"),
+                            ("file header.xlsx, sheet 'Sheet' has a header (row 1) but no rows; export the data rows "
+                            "too")),
     "unknown_column_name": ({}, ["sales.csv", "--column", "foo=bar"],
-                            "--column foo=...: `foo` is not a column spareopt reads; use one of dealer, part, date, "
+                            ("--column foo=...: `foo` is not a column spareopt reads; use one of dealer, part, date, "
                             "period, quantity, unit_price, description, unit_cost, lead_time_days, order_cycle_days, "
                             "attribute, pack_size, min_order_qty, commonality, criticality, reorder_point, max_stock, "
                             "min_stock, installed_base, status, end_of_production, unit_volume, shortage_cost, salvage_value, replaced_by, "
-                            "old_part, new_part, factor, effective, split"),
+                            "old_part, new_part, factor, effective, split")),
     "column_header_not_in_file": ({}, ["sales.csv", "--column", "part=零件代码"],
-                                  "--column part=零件代码: no header '零件代码' in sales.csv (headers: 'dealer', "
-                                  "'part', 'date', 'quantity', 'unit_price'); check the spelling"),
+                                  ("--column part=零件代码: no header '零件代码' in sales.csv (headers: 'dealer', "
+                                  "'part', 'date', 'quantity', 'unit_price'); check the spelling")),
     "unknown_encoding": ({}, ["sales.csv", "--encoding", "klingon"],
                          "unknown encoding 'klingon' for sales.csv; try utf-8, gbk or gb18030"),
     "config_unknown_key": ({"bad.toml": "abc_a = 0.7\nbogus = 1\n"}, ["sales.csv", "--config", "bad.toml"],
-                           "unknown config key bogus in bad.toml; known keys: ssq_divisor, abc_window_months, abc_a, "
+                           ("unknown config key bogus in bad.toml; known keys: ssq_divisor, abc_window_months, abc_a, "
                            "abc_b, high_value_cost, low_volume_max, central_ssq_min, low_volume_basis, abc_basis, "
                            "abc_cutoff, "
                            "abc_count_a, abc_count_b, xyz_x, xyz_y, fsn_fast_months, fsn_slow_months, phase_in_hits, "
@@ -148,7 +148,7 @@ BAD = {
                            "sma_months, auto_methods, service_level, fill_rate, fill_rate_scope, "
                            "dispersion_window_months, "
                            "lead_time_demand, obsolescence, backtest_months, normal_min_mean, overdispersion_min, fit_months, "
-                           "holding_rate, distribution, dispersion, transfer_days, objective, defaults"),
+                           "holding_rate, distribution, dispersion, transfer_days, objective, defaults")),
 }
 
 
@@ -179,8 +179,8 @@ def test_bad_input_exits_1_with_one_error_line_and_writes_nothing(files, case, o
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["-o", "out.dat"], "cannot tell the output format from 'out.dat'; use a .csv, .xlsx, .parquet or .json suffix, "
-                        "or pass --format"),
+    (["-o", "out.dat"], ("cannot tell the output format from 'out.dat'; use a .csv, .xlsx, .parquet or .json suffix, "
+                        "or pass --format")),
     (["-o", "nodir/out.csv"], "cannot write nodir/out.csv: folder nodir does not exist"),
     (["--format", "parquet"], "parquet output needs a file: pass -o FILE.parquet"),
     (["--format", "xlsx"], "xlsx output needs a file: pass -o FILE.xlsx"),
@@ -204,8 +204,8 @@ def test_output_that_is_a_folder_is_an_error(files):
     (["--as-of", "2024-7"], "Invalid value for '--as-of': expected a month YYYY-MM, e.g. 2024-06; got '2024-7'"),
     (["--as-of", "202407"], "Invalid value for '--as-of': expected a month YYYY-MM, e.g. 2024-06; got '202407'"),
     (["--column", "part"], "Invalid value for '--column': expected CANONICAL=SOURCE, e.g. part=零件代码; got 'part'"),
-    (["--column", "=part_id"], "Invalid value for '--column': expected CANONICAL=SOURCE, e.g. part=零件代码; "
-                               "got '=part_id'"),
+    (["--column", "=part_id"], ("Invalid value for '--column': expected CANONICAL=SOURCE, e.g. part=零件代码; "
+                               "got '=part_id'")),
     (["--format", "xls"], "Invalid value for '--format': 'xls' is not one of 'csv', 'xlsx', 'parquet', 'json'."),
 ])
 def test_usage_errors_exit_2(files, args, message):
@@ -263,12 +263,12 @@ def test_run_report_names_columns_encoding_master_and_decisions(files):
         "decisions: dealer 13, central 1, none 6",
         "reasons: direct_supply 3, high_value_assembly 3, low_ssq 1, stock 13",
         "dealer stock value at max_stock: 15,147.00",
-        "policy seed; demand model: forecast auto (croston 14, poisson_gamma 6), lead-time demand auto "
-        "(monthly_variance 14, poisson_gamma 6) over a 8-month window",
-        "  backtest: the history is too short (backtest_months + 6 months); each pattern takes its default model, "
-        "unscaled",
-        "  dealer rows: poisson 9, negative_binomial 1, normal 3; implied service: mean CSL 0.999, fill rate 1.000 "
-        "(weighted by forecast)",
+        ("policy seed; demand model: forecast auto (croston 14, poisson_gamma 6), lead-time demand auto "
+        "(monthly_variance 14, poisson_gamma 6) over a 8-month window"),
+        ("  backtest: the history is too short (backtest_months + 6 months); each pattern takes its default model, "
+        "unscaled"),
+        ("  dealer rows: poisson 9, negative_binomial 1, normal 3; implied service: mean CSL 0.999, fill rate 1.000 "
+        "(weighted by forecast)"),
     ]
 
 
@@ -488,10 +488,10 @@ def test_config_merges_a_config_file(tmp_path):
 
 
 @pytest.mark.parametrize(("toml", "message"), [
-    ("abc_a = 0.7\nabc_bases = 1\n", "unknown config key abc_bases in bad.toml; did you mean abc_basis? "
-                                     "(`spareopt config` prints every key)"),
-    ("[defaults]\nlead_time = 1\n", "unknown config key defaults.lead_time in bad.toml; did you mean "
-                                    "defaults.lead_time_days? (`spareopt config` prints every key)"),
+    ("abc_a = 0.7\nabc_bases = 1\n", ("unknown config key abc_bases in bad.toml; did you mean abc_basis? "
+                                     "(`spareopt config` prints every key)")),
+    ("[defaults]\nlead_time = 1\n", ("unknown config key defaults.lead_time in bad.toml; did you mean "
+                                    "defaults.lead_time_days? (`spareopt config` prints every key)")),
 ])
 def test_config_with_an_unknown_key(tmp_path, monkeypatch, toml, message):
     monkeypatch.chdir(tmp_path)
@@ -551,7 +551,7 @@ def _console_script() -> str:
 
 def test_python_dash_m_spareopt(files, sales, parts_master):
     proc = subprocess.run([sys.executable, "-m", "spareopt", "must-stock", "sales.csv", "--parts", "parts.csv",
-                           "-o", "out.parquet"], capture_output=True, text=True, timeout=60)
+                           "-o", "out.parquet"], capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.endswith("\nwrote 20 rows to out.parquet\n")
     assert_same_table(spareopt.must_stock(sales, parts_master), pd.read_parquet("out.parquet"))
@@ -559,7 +559,7 @@ def test_python_dash_m_spareopt(files, sales, parts_master):
 
 def test_console_script_reads_stdin(files, sales):
     proc = subprocess.run([_console_script(), "must-stock", "-", "--only-stocked"],
-                          input=sales.to_csv(index=False).encode("utf-8-sig"), capture_output=True, timeout=60)
+                          input=sales.to_csv(index=False).encode("utf-8-sig"), capture_output=True, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr.decode()
     lines = proc.stdout.decode("utf-8").splitlines()
     assert lines[0] == ",".join(c for c in spareopt.OUTPUT_COLUMNS if c not in ("description", "min_stock"))
@@ -573,7 +573,7 @@ def test_console_script_bad_input_has_no_traceback(files):
     Path("out.csv").write_bytes(PREVIOUS)
     Path("q.csv").write_text(_history("D1,00123,2024-08-09,inf"))
     proc = subprocess.run([_console_script(), "must-stock", "q.csv", "-o", "out.csv"], capture_output=True,
-                          text=True, timeout=60)
+                          text=True, timeout=60, check=False)
     assert proc.returncode == 1
     assert proc.stderr == ("Error: q.csv: `quantity` must be a finite number; 1 row(s) break it (first: row 10 'inf'). "
                            "Fix: correct the cells (an empty cell means no record)\n")
@@ -584,7 +584,7 @@ def test_console_script_bad_input_has_no_traceback(files):
 
 def test_python_dash_m_usage_error_exits_2(files):
     proc = subprocess.run([sys.executable, "-m", "spareopt", "must-stock", "sales.csv", "--as-of", "June"],
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 2
     assert proc.stderr.endswith("Error: Invalid value for '--as-of': expected a month YYYY-MM, e.g. 2024-06; "
                                 "got 'June'\n")

@@ -132,12 +132,12 @@ def test_lead_time_is_replayed_in_fractions_of_a_month():
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"holdout_months": 5}, "the holdout is too long for the history: 8 month(s) (2023-01..2023-08) less "
-                            "--holdout-months 5 leave 3 training month(s); the seed's MAD needs at least 6"),
-    ({"holdout_months": 3, "as_of": "2023-06"}, "--holdout-months 3 after as_of 2023-06 needs history up to "
-                                                "2023-09, but it ends at 2023-08"),
-    ({"holdout_months": 2, "policies": ["current"]}, "the current policy replays the reorder_point and max_stock "
-                                                     "that the parts master holds, but there is no parts master"),
+    ({"holdout_months": 5}, ("the holdout is too long for the history: 8 month(s) (2023-01..2023-08) less "
+                            "--holdout-months 5 leave 3 training month(s); the seed's MAD needs at least 6")),
+    ({"holdout_months": 3, "as_of": "2023-06"}, ("--holdout-months 3 after as_of 2023-06 needs history up to "
+                                                "2023-09, but it ends at 2023-08")),
+    ({"holdout_months": 2, "policies": ["current"]}, ("the current policy replays the reorder_point and max_stock "
+                                                     "that the parts master holds, but there is no parts master")),
 ])
 def test_bad_input_is_an_input_error(kwargs, message):
     with pytest.raises(spareopt.InputError, match=message.replace("(", r"\(").replace(")", r"\)")):
@@ -145,8 +145,8 @@ def test_bad_input_is_an_input_error(kwargs, message):
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"policies": ["best"]}, "unknown policy 'best'; use one of seed, traditional, service-level, current, optimized, "
-                             "two-echelon, two-echelon-dealers"),
+    ({"policies": ["best"]}, ("unknown policy 'best'; use one of seed, traditional, service-level, current, optimized, "
+                             "two-echelon, two-echelon-dealers")),
     ({"holdout_months": 0}, "holdout_months must be a whole number >= 1, got 0"),
     ({"config": {"service_level": 1.0}}, "config key service_level must be in (0, 1), e.g. 0.95, got 1.0"),
     ({"config": {"alpha": 0.0}}, "config key alpha must be in (0, 1], got 0.0"),
@@ -189,16 +189,16 @@ def test_cli_prints_the_totals_and_writes_every_output(files):
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--holdout-months", "6"], "Error: sales.csv: the holdout is too long for the history: 8 month(s) "
+    (["--holdout-months", "6"], ("Error: sales.csv: the holdout is too long for the history: 8 month(s) "
                                 "(2024-01..2024-08) less --holdout-months 6 leave 2 training month(s); the seed's "
-                                "MAD needs at least 6. Give fewer --holdout-months"),
+                                "MAD needs at least 6. Give fewer --holdout-months")),
     (["--holdout-months", "2", "--policy", "current", "--parts", "plain.csv"],
-     "Error: the current policy replays the reorder_point and max_stock that the parts master holds, but there is "
-     "the parts master plain.csv has no reorder_point and no max_stock column"),
-    (["--holdout-months", "2", "--config", "bad.toml"], "Error: config key service_level must be in (0, 1), e.g. "
-                                                        "0.95, got 1.5 in bad.toml"),
-    (["--holdout-months", "2", "--config", "alpha.toml"], "Error: config key alpha must be in (0, 1], got 2.0 in "
-                                                          "alpha.toml"),
+     ("Error: the current policy replays the reorder_point and max_stock that the parts master holds, but there is "
+     "the parts master plain.csv has no reorder_point and no max_stock column")),
+    (["--holdout-months", "2", "--config", "bad.toml"], ("Error: config key service_level must be in (0, 1), e.g. "
+                                                        "0.95, got 1.5 in bad.toml")),
+    (["--holdout-months", "2", "--config", "alpha.toml"], ("Error: config key alpha must be in (0, 1], got 2.0 in "
+                                                          "alpha.toml")),
 ])
 def test_cli_bad_input_exits_1_and_keeps_the_previous_output(files, sales, args, message):
     pd.DataFrame({"part": ["A100"], "unit_cost": [1.0]}).to_csv("plain.csv", index=False)

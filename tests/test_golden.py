@@ -531,7 +531,7 @@ def _weighted_mad_from_raw(raw: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_carparts_must_stock_runs_on_the_real_file(carparts):
-    raw, table = carparts
+    _raw, table = carparts
     report = table.attrs["report"]
     assert len(table) == 2674
     assert table["part"].nunique() == 2674

@@ -278,8 +278,8 @@ def _header_only_workbook(path):
     ("broken.xlsx", lambda p: p.write_bytes(b"PK\x03\x04garbage"),
      "file {p} is not a readable XLSX workbook (File is not a zip file); open and save it again in Excel"),
     ("quote.csv", lambda p: p.write_text('part,quantity\n1,"2\n3,4\n'),
-     "file {p} is not a well-formed table: Error tokenizing data. C error: EOF inside string starting at row 1. "
-     "Check the delimiters and quotes"),
+     ("file {p} is not a well-formed table: Error tokenizing data. C error: EOF inside string starting at row 1. "
+     "Check the delimiters and quotes")),
 ])
 def test_read_bad_files(tmp_path, name, make, message):
     path = tmp_path / name

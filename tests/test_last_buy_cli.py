@@ -268,21 +268,21 @@ def test_cli_cost_mode_with_caps(files):
     (("--horizon-months", "-12", "--service-level", "0.9"),
      "Error: horizon_months must be a whole number of months >= 1 (the service period the last buy covers); got -12"),
     (("--service-level", "0.9", "--shortage-cost-column", "shortage_cost"),
-     "Error: give one mode, not both: --service-level (service mode) or --shortage-cost-column (cost mode, with "
-     "--holding-rate and --salvage-column)"),
-    ((), "Error: give a mode: --service-level A (the chance that the last buy covers all the horizon's demand, e.g. "
-         "0.95), or --shortage-cost-column COL (cost mode)"),
+     ("Error: give one mode, not both: --service-level (service mode) or --shortage-cost-column (cost mode, with "
+     "--holding-rate and --salvage-column)")),
+    ((), ("Error: give a mode: --service-level A (the chance that the last buy covers all the horizon's demand, e.g. "
+         "0.95), or --shortage-cost-column COL (cost mode)")),
     (("--shortage-cost-column", "price"),
-     "Error: parts.csv: no column 'price' in the parts master for --shortage-cost-column (shortage_cost); check the "
-     "header"),
+     ("Error: parts.csv: no column 'price' in the parts master for --shortage-cost-column (shortage_cost); check the "
+     "header")),
     (("--service-level", "0.9", "--stock", "nowhere.csv"), "Error: file nowhere.csv does not exist; check the path"),
     (("--shortage-cost-column", "unit_cost"),
-     "Error: parts.csv: `shortage_cost` must be above unit_cost (a unit short costs shortage_cost - unit_cost more "
+     ("Error: parts.csv: `shortage_cost` must be above unit_cost (a unit short costs shortage_cost - unit_cost more "
      "than one bought); 3 part(s) break it (first: 'GONE' shortage_cost 100 <= unit_cost 100, 'OLD1' shortage_cost "
-     "10 <= unit_cost 10, 'OLD2' shortage_cost 20 <= unit_cost 20). Fix: correct the shortage costs"),
+     "10 <= unit_cost 10, 'OLD2' shortage_cost 20 <= unit_cost 20). Fix: correct the shortage costs")),
     (("--service-level", "0.9", "--dispersion", "3"),
-     "Error: dispersion 3 applies to the negative binomial only; add --distribution negative_binomial (config "
-     "distribution), or drop the dispersion"),
+     ("Error: dispersion 3 applies to the negative binomial only; add --distribution negative_binomial (config "
+     "distribution), or drop the dispersion")),
 ])
 def test_cli_errors_exit_1_and_keep_the_previous_output(files, args, message):
     Path("buy.csv").write_text("previous\n", encoding="utf-8")

@@ -4,6 +4,8 @@ control flow, no grab-bag module, the CLI package never installed as ``cli``."""
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -78,3 +80,11 @@ def test_the_cli_package_is_never_installed_as_cli():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert project["project"]["scripts"]["spareopt"].startswith("spareopt_cli.")
     assert not (ROOT / "pipeline.py").exists() and not (ROOT / "spareopt" / "pipeline.py").exists()
+
+
+def test_ci_runs_the_linter_and_it_finds_nothing():
+    assert "\nruff check\n" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    ruff = pytest.importorskip("ruff", reason="ruff comes with the test extra: pip install -e '.[test]'")
+    proc = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", str(ROOT)], capture_output=True,
+                          text=True, timeout=120, check=False, cwd=ROOT)
+    assert proc.returncode == 0, f"ruff {ruff.__name__}: {proc.stdout[-3000:]}"

@@ -201,8 +201,8 @@ def test_abc_bad_input_raises_value_error(value, kwargs):
 
 def _decide(**overrides):
     """One row that would be dealer/stock, with some fields changed."""
-    row = dict(order_cycle_days=[7.0], lead_time_days=[5.0], attribute=["A"], unit_cost=[30.0],
-               half_year_quantity=[40.0], ssq=[9.0], high_value_cost=1000.0)
+    row = {"order_cycle_days": [7.0], "lead_time_days": [5.0], "attribute": ["A"], "unit_cost": [30.0],
+               "half_year_quantity": [40.0], "ssq": [9.0], "high_value_cost": 1000.0}
     row.update(overrides)
     decision, reason = decide(**row)
     return decision[0], reason[0]

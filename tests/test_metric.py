@@ -253,7 +253,7 @@ def test_lumpy_curves_equal_enumeration(n_parts, n_dealers, seed, objective):
 
 def test_blocks_of_parts_give_the_same_curves(monkeypatch):
     """_dealer_units works through blocks of whole parts (small temporaries): the curves do not depend on them."""
-    import spareopt.policy.metric as metric
+    from spareopt.policy import metric
 
     rng = np.random.default_rng(11)
     part = np.repeat(np.arange(30), 4)

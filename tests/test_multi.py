@@ -539,54 +539,54 @@ NAMES = ["unit_cost", "dollar_usage", "criticality", "lead_time"]
 
 @pytest.mark.parametrize(("criteria", "kwargs", "message"), [
     ([1.0, 2.0], {},
-     "criteria must be a 2-D array (one row per item, one column per criterion); got shape (2,). Reshape it, "
-     "e.g. criteria.reshape(-1, 1) for a single criterion."),
+     ("criteria must be a 2-D array (one row per item, one column per criterion); got shape (2,). Reshape it, "
+     "e.g. criteria.reshape(-1, 1) for a single criterion.")),
     ([["a", "b"]], {},
-     "criteria must be numeric; got dtype <U1. Convert the columns to numbers (e.g. pandas.to_numeric) before "
-     "classifying."),
+     ("criteria must be numeric; got dtype <U1. Convert the columns to numbers (e.g. pandas.to_numeric) before "
+     "classifying.")),
     ([[1, 2], [3, np.nan], [5, np.inf], [7, 8]], {"names": ["cost", "lead"]},
-     "criteria must be finite; lead is NaN or infinite for 2 of 4 items (rows: 1, 2). Fill the gaps or drop those "
-     "items before classifying."),
+     ("criteria must be finite; lead is NaN or infinite for 2 of 4 items (rows: 1, 2). Fill the gaps or drop those "
+     "items before classifying.")),
     ([[1, np.nan]], {},
-     "criteria must be finite; criterion 2 is NaN or infinite for 1 of 1 items (rows: 0). Fill the gaps or drop "
-     "those items before classifying."),
+     ("criteria must be finite; criterion 2 is NaN or infinite for 1 of 1 items (rows: 0). Fill the gaps or drop "
+     "those items before classifying.")),
     (FOUR, {"method": "topsis"},
      "method must be one of weighted, ramanathan, ng, zhou_fan, flores_whybark; got 'topsis'. Pick one of those."),
     (FOUR, {"directions": ["max", "max", "up", "max"], "names": NAMES},
-     "directions must be 'max' or 'min'; got 'up' for criticality. Use 'max' when more is more important, 'min' "
-     "when less is."),
+     ("directions must be 'max' or 'min'; got 'up' for criticality. Use 'max' when more is more important, 'min' "
+     "when less is.")),
     (FOUR, {"directions": ["max", "min"], "names": NAMES},
-     "directions must have one entry per criterion (4); got 2: max, min. Give 'max' or 'min' for each of: "
-     "unit_cost, dollar_usage, criticality, lead_time."),
+     ("directions must have one entry per criterion (4); got 2: max, min. Give 'max' or 'min' for each of: "
+     "unit_cost, dollar_usage, criticality, lead_time.")),
     (FOUR, {"weights": [1, 1, 1]},
-     "weights must have one entry per criterion (4); got 3. Give one weight >= 0 for each of: criterion 1, "
-     "criterion 2, criterion 3, criterion 4."),
+     ("weights must have one entry per criterion (4); got 3. Give one weight >= 0 for each of: criterion 1, "
+     "criterion 2, criterion 3, criterion 4.")),
     (FOUR, {"weights": [1, -1, 1, 1], "names": NAMES},
      "weights must be finite and >= 0; got -1 for dollar_usage. Use 0 to ignore a criterion."),
     (FOUR, {"weights": [0, 0, 0, 0]},
      "weights must not all be zero; got all zero. Give at least one criterion a positive weight."),
     (FOUR, {"mc_a": 0.6, "mc_b": 0.5},
-     "cut-offs must satisfy 0 < mc_a <= mc_b <= 1; got mc_a=0.6, mc_b=0.5. Use e.g. mc_a=0.2, mc_b=0.5 for 20 % A, "
-     "30 % B and 50 % C."),
+     ("cut-offs must satisfy 0 < mc_a <= mc_b <= 1; got mc_a=0.6, mc_b=0.5. Use e.g. mc_a=0.2, mc_b=0.5 for 20 % A, "
+     "30 % B and 50 % C.")),
     (FOUR, {"mc_a": 0, "mc_b": 0.5},
-     "cut-offs must satisfy 0 < mc_a <= mc_b <= 1; got mc_a=0, mc_b=0.5. Use e.g. mc_a=0.2, mc_b=0.5 for 20 % A, "
-     "30 % B and 50 % C."),
+     ("cut-offs must satisfy 0 < mc_a <= mc_b <= 1; got mc_a=0, mc_b=0.5. Use e.g. mc_a=0.2, mc_b=0.5 for 20 % A, "
+     "30 % B and 50 % C.")),
     (FOUR, {"method": "zhou_fan", "mc_lambda": 1.5},
      "mc_lambda must be in [0, 1] (the weight of the good index); got 1.5. Use 0.5 as Zhou & Fan (2007) did."),
     (FOUR, {"method": "ramanathan", "mc_min_weight": -0.1},
-     "mc_min_weight must be a finite number >= 0; got -0.1. Use 0 for Ramanathan's model, or a small positive floor "
-     "such as 0.01."),
+     ("mc_min_weight must be a finite number >= 0; got -0.1. Use 0 for Ramanathan's model, or a small positive floor "
+     "such as 0.01.")),
     (FOUR, {"names": ["a", "b"]},
      "names must have one entry per criterion (4); got 2: a, b. Give one name per column of criteria."),
     (FOUR, {"order": [1, 2, 3]},
-     "order must have one entry per item (47); got shape (3,). Pass the tie-break key of every item (e.g. the part "
-     "number's rank), or nothing for the input position."),
+     ("order must have one entry per item (47); got shape (3,). Pass the tie-break key of every item (e.g. the part "
+     "number's rank), or nothing for the input position.")),
     (FOUR[:, :1], {"method": "flores_whybark"},
-     "method flores_whybark needs at least 2 criteria (it crosses the first two); got 1. Add a second criterion, "
-     "e.g. criticality or lead time, or use another method."),
+     ("method flores_whybark needs at least 2 criteria (it crosses the first two); got 1. Add a second criterion, "
+     "e.g. criticality or lead time, or use another method.")),
     (FOUR, {"method": "flores_whybark", "joint_table": {"AA": "A"}},
-     "joint_table must map each of the 9 joint codes AA..CC; AB, BA, AC, BB, CA, BC, CB, CC missing. Add them (see "
-     "DEFAULT_JOINT_TABLE)."),
+     ("joint_table must map each of the 9 joint codes AA..CC; AB, BA, AC, BB, CA, BC, CB, CC missing. Add them (see "
+     "DEFAULT_JOINT_TABLE).")),
     (FOUR, {"method": "flores_whybark", "joint_table": {**DEFAULT_JOINT_TABLE, "CC": "D"}},
      "joint_table must map every code to 'A', 'B' or 'C'; got CC:'D'. Fix those classes."),
     (FOUR, {"method": "flores_whybark", "joint_table": {**DEFAULT_JOINT_TABLE, "AD": "A"}},

@@ -193,7 +193,7 @@ def test_golden_kpi(history, master):
     stock = _stock([("D1", "P", 6, 0, 0), ("D1", "Q", 0, 0, 0), ("D1", "R", 2, 0, 0), ("D2", "Q", 40, 0, 0)])
     table = spareopt.kpi(history, master, SETUP, stock=stock)
     assert list(table.columns) == list(KPI_COLUMNS)
-    d1, d2, network = (table.iloc[i] for i in range(3))
+    d1, _d2, network = (table.iloc[i] for i in range(3))
     assert (d1["scope"], d1["dealer"], network["scope"]) == ("dealer", "D1", "network")
     # D1: stock 6 x 10 + 2 x 50 = 160; COGS 12 months: 36 x 10 + 120 x 4 + 5 x 50 = 1,090
     assert (d1["stock_value"], d1["cogs_12m"]) == (160.0, 1090.0)
@@ -260,14 +260,14 @@ def test_cli_parquet_output_is_the_table_alone(files, command):
 
 @pytest.mark.parametrize("stock, message", [
     ("dealer,part,on_hand\nD1,P,-2\n",
-     "Error: stock.csv: `on_hand` must be >= 0 (units); 1 row(s) break it (first: row 2 '-2'). Fix: correct the "
-     "on_hand; a part owed to customers goes in reserved"),
+     ("Error: stock.csv: `on_hand` must be >= 0 (units); 1 row(s) break it (first: row 2 '-2'). Fix: correct the "
+     "on_hand; a part owed to customers goes in reserved")),
     ("dealer,part,on_hand\nD9,P,2\n",
-     "Error: stock.csv: 1 dealer(s) of the stock file are not in the history sales.csv (first: 'D9'; the history "
-     "has 'D1', 'D2'). Fix: use the same dealer codes in both files"),
+     ("Error: stock.csv: 1 dealer(s) of the stock file are not in the history sales.csv (first: 'D9'; the history "
+     "has 'D1', 'D2'). Fix: use the same dealer codes in both files")),
     ("part,on_hand\nP,2\n",
-     "Error: stock.csv: the stock file has no dealer column but the history sales.csv has dealers ('D1', 'D2'); "
-     "add a dealer column (or map it with --column dealer=HEADER)"),
+     ("Error: stock.csv: the stock file has no dealer column but the history sales.csv has dealers ('D1', 'D2'); "
+     "add a dealer column (or map it with --column dealer=HEADER)")),
 ])
 def test_cli_bad_stock_exits_1_and_keeps_the_output(files, stock, message):
     Path("stock.csv").write_text(stock, encoding="utf-8")

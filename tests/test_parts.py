@@ -103,24 +103,24 @@ def test_leading_zeros_make_different_parts(master_file):
 
 @pytest.mark.parametrize(("text", "message"), [
     ("part,lead_time_days\n00123,7\nA100,-3\n",
-     "`lead_time_days` must be >= 0; 1 row(s) break it (first: row 3 '-3'). "
-     "Fix: correct the lead_time_days (blank = default)"),
+     ("`lead_time_days` must be >= 0; 1 row(s) break it (first: row 3 '-3'). "
+     "Fix: correct the lead_time_days (blank = default)")),
     ("part,采购周期\n00123,-7\nA100,7\nB200,-0.5\n",
-     "`order_cycle_days` (header '采购周期') must be >= 0; 2 row(s) break it (first: row 2 '-7', row 4 '-0.5'). "
-     "Fix: correct the order_cycle_days (blank = default)"),
+     ("`order_cycle_days` (header '采购周期') must be >= 0; 2 row(s) break it (first: row 2 '-7', row 4 '-0.5'). "
+     "Fix: correct the order_cycle_days (blank = default)")),
     ("part,unit_cost\n00123,-1\n",
      "`unit_cost` must be >= 0; 1 row(s) break it (first: row 2 '-1'). Fix: correct the unit_cost (blank = default)"),
     ("part,pack_size\n1,0\n2,1.5\n3,2\n",
-     "`pack_size` must be a whole number >= 1; 2 row(s) break it (first: row 2 '0', row 3 '1.5'). "
-     "Fix: correct the pack size (blank = default)"),
+     ("`pack_size` must be a whole number >= 1; 2 row(s) break it (first: row 2 '0', row 3 '1.5'). "
+     "Fix: correct the pack size (blank = default)")),
     ("part,attribute\n00123,A\nA100,D\nB200,\nC300,AB\n",
-     "`attribute` must be A, B or C (three-in-one attribute: A wear, B common, C assembly); 2 row(s) break it "
-     "(first: row 3 'D', row 5 'AB'). Fix: correct the letter (blank = default)"),
+     ("`attribute` must be A, B or C (three-in-one attribute: A wear, B common, C assembly); 2 row(s) break it "
+     "(first: row 3 'D', row 5 'AB'). Fix: correct the letter (blank = default)")),
     ("part,unit_cost\n,1\n2,3\n",
      "`part` must not be empty; 1 row(s) break it (first: row 2 (empty)). Fix: fill in the part"),
     ("description,unit_cost\npad,1\n",
-     "required column `part` is missing (headers in the file: 'description', 'unit_cost'). "
-     "Rename it, or map it with --column part=HEADER"),
+     ("required column `part` is missing (headers in the file: 'description', 'unit_cost'). "
+     "Rename it, or map it with --column part=HEADER")),
 ])
 def test_load_parts_errors(master_file, text, message):
     path = master_file(text, name="master.csv")

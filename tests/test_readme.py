@@ -13,7 +13,7 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def _blocks(language: str) -> list[str]:
-    return re.findall(rf"```{language}\n(.*?)```", README, re.S)
+    return re.findall(rf"```{language}\n(.*?)```", README, re.DOTALL)
 
 
 def test_quick_start_has_exactly_two_commands() -> None:
@@ -26,7 +26,7 @@ def test_quick_start_has_exactly_two_commands() -> None:
 
 def test_ci_runs_the_readme_test_command() -> None:
     quick = _blocks("bash")[0]
-    test_command = [line for line in quick.splitlines() if line.endswith("&& pytest")][0]
+    test_command = next(line for line in quick.splitlines() if line.endswith("&& pytest"))
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert test_command in ci
 
@@ -36,7 +36,7 @@ def test_python_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     shutil.copytree(ROOT / "examples", tmp_path / "examples")  # the example writes beside its data, not the repo
     monkeypatch.chdir(tmp_path)
     (code,) = _blocks("python")
-    exec(compile(code, "README.md", "exec"), {})
+    exec(compile(code, "README.md", "exec"), {})  # noqa: S102 - the README's own example, run as a reader would
     out = capsys.readouterr().out
     assert "{'dealer': " in out and "'central': " in out
     assert "class_code" in out and "mc_class" in out
@@ -49,7 +49,7 @@ def test_python_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 def test_error_example_is_the_real_message(tmp_path: Path) -> None:
     import spareopt
 
-    (example,) = re.findall(r"^Error: (sales\.csv: .*)$", README, re.M)
+    (example,) = re.findall(r"^Error: (sales\.csv: .*)$", README, re.MULTILINE)
     sales = tmp_path / "sales.csv"
     lines = ["part,period,quantity"] + [f"p1,2024-0{m},1" for m in range(1, 6)]
     lines.insert(5, "p1,2024-06,abc")  # row 6 of the file

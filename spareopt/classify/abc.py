@@ -8,7 +8,7 @@ from numpy.typing import ArrayLike
 
 from .._sort import group_codes, rank_in_group, rank_within_groups
 
-__all__ = ["abc", "ABC_CUTOFFS", "ABC_BASES"]
+__all__ = ["ABC_BASES", "ABC_CUTOFFS", "abc"]
 
 ABC_CUTOFFS = ("value", "count")
 """Cut ABC at a share of the value (the seed) or at a share of the items (the classic 20 / 30 / 50 %)."""

@@ -31,9 +31,9 @@ from .._lp import cbc, new_variable, solve
 from ..errors import InfeasibleError, InputError, format_examples
 
 __all__ = [
+    "DEFAULT_JOINT_TABLE",
     "MC_METHODS",
     "MC_SCORERS",
-    "DEFAULT_JOINT_TABLE",
     "MultiCriteriaResult",
     "bad_index",
     "flores_whybark_class",
@@ -741,7 +741,7 @@ def _lp_scores(y: np.ndarray, *, maximize: bool, eps: float, what: str) -> tuple
 
     See :func:`ramanathan_score`, Notes, for the reductions.
     """
-    n, m = y.shape
+    n, _m = y.shape
     if n == 0:
         return np.zeros(0), {"lp_solves": 0, "constraints_kept": 0, "unique_rows": 0}
     used = (y > 0).any(axis=0)  # a criterion that is 0 everywhere adds eps x 0 to every score

@@ -12,9 +12,17 @@ from numpy.typing import ArrayLike
 from ..errors import format_examples
 
 __all__ = [
-    "PATTERNS", "XYZ_CLASSES", "FSN_CLASSES", "HITS_MONTHS",
-    "PatternResult", "XYZResult", "MovementResult",
-    "demand_pattern", "xyz", "fsn", "hits",
+    "FSN_CLASSES",
+    "HITS_MONTHS",
+    "PATTERNS",
+    "XYZ_CLASSES",
+    "MovementResult",
+    "PatternResult",
+    "XYZResult",
+    "demand_pattern",
+    "fsn",
+    "hits",
+    "xyz",
 ]
 
 PATTERNS = ("smooth", "erratic", "intermittent", "lumpy", "no_demand")
@@ -255,7 +263,7 @@ def xyz(demand: ArrayLike, *, xyz_x: float = 0.5, xyz_y: float = 1.0) -> XYZResu
     _check_number("xyz_x", xyz_x, 0)
     _check_number("xyz_y", xyz_y, xyz_x, "", f"xyz_x={xyz_x}")
     q, one = demand_rows(demand)
-    n, months = q.shape
+    _n, months = q.shape
     if months < 2:
         raise ValueError(f"xyz needs at least 2 months of demand to measure variation, got {months}")
     mean = q.sum(axis=1) / months

@@ -37,6 +37,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import itertools
 import math
 import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -136,7 +137,7 @@ def partition_plan(dealers: pd.DataFrame, partitions: int | None, raw: Mapping[s
     bounds = np.unique(np.clip(np.r_[0, cut, len(lines)], 0, len(lines)))
     names = dealers.index.to_numpy(dtype=object)
     out = []
-    for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):  # per partition (tens), not per dealer or part
+    for i, (a, b) in enumerate(itertools.pairwise(bounds)):  # per partition (tens), not per dealer or part
         chosen = tuple(str(d) for d in names[a:b])
         out.append(Partition(i, chosen, tuple(c for d in chosen for c in sorted(raw.get(d, ()), key=str)),
                              frozenset(f for d in chosen for f in files.get(d, ())), int(lines[a:b].sum())))

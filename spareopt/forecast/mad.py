@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["MAD_WEIGHTS", "MAD_DIVISOR", "mad", "half_year_quantity"]
+__all__ = ["MAD_DIVISOR", "MAD_WEIGHTS", "half_year_quantity", "mad"]
 
 MAD_WEIGHTS = np.arange(1, 7)
 """Whole weights 1..6 over the last 6 months, oldest first."""

@@ -42,8 +42,15 @@ from ..supersession import Supersessions
 from ..timing import lead_time_months
 from .optimize import FloorSteps, budget_steps, echelon_levels, optimized_levels
 
-__all__ = ["evaluate", "calibration_table", "format_totals", "plot_totals", "EVALUATION_POLICIES",
-           "SERIES_COLUMNS", "TOTALS_COLUMNS"]
+__all__ = [
+    "EVALUATION_POLICIES",
+    "SERIES_COLUMNS",
+    "TOTALS_COLUMNS",
+    "calibration_table",
+    "evaluate",
+    "format_totals",
+    "plot_totals",
+]
 
 EVALUATION_POLICIES = ("seed", "traditional", "service-level", "current", "optimized", "two-echelon",
                        "two-echelon-dealers")

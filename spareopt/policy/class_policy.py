@@ -21,7 +21,7 @@ from numpy.typing import ArrayLike
 
 from ..errors import ConfigError
 
-__all__ = ["ClassPolicyRule", "class_code", "cycle_band", "all_class_codes", "check_class_policy", "match_class_policy"]
+__all__ = ["ClassPolicyRule", "all_class_codes", "check_class_policy", "class_code", "cycle_band", "match_class_policy"]
 
 _LETTERS = ("A", "B", "C")
 _DECISIONS = ("dealer", "central", "none")

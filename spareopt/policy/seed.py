@@ -7,7 +7,7 @@ from numpy.typing import ArrayLike
 
 from ..timing import DAYS_PER_MONTH
 
-__all__ = ["DAYS_PER_MONTH", "ssq", "reorder_point", "max_stock", "ceil_units"]
+__all__ = ["DAYS_PER_MONTH", "ceil_units", "max_stock", "reorder_point", "ssq"]
 
 CEIL_TOLERANCE = 1e-9
 """A quantity within this of a whole number is that whole number (no ceiling of float noise)."""
