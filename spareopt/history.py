@@ -858,7 +858,7 @@ def _is_empty(values: pd.Series) -> np.ndarray:
 
 def _raise_at(where: np.ndarray, name: str, column: str, cells: list[Any], labels: np.ndarray, source: str,
               rule: str, fix: str) -> None:
-    examples = [f"row {row_label(r)} {_show(v)}" for r, v in zip(labels, cells)]
+    examples = [f"row {row_label(r)} {_cell_text(v)}" for r, v in zip(labels, cells)]
     header = f" (header {column!r})" if column != name else ""
     raise InputError(
         f"{source}: `{name}`{header} {rule}; {len(where):,} row(s) break it "
@@ -870,7 +870,7 @@ def row_label(row: Any) -> Any:
     return int(row) if isinstance(row, (int, np.integer)) else row
 
 
-def _show(value: Any) -> str:
+def _cell_text(value: Any) -> str:
     if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
         return "(empty)"
     if isinstance(value, np.datetime64) and np.isnat(value):

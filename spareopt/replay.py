@@ -17,6 +17,7 @@ from numpy.typing import ArrayLike
 
 from .policy.seed import CEIL_TOLERANCE
 from .timing import DAYS_PER_MONTH
+from .validate import show
 
 __all__ = ["EchelonReplay", "Replay", "replay", "replay_echelons"]
 
@@ -508,10 +509,10 @@ def _per_series(name: str, value: ArrayLike, n: int, *, least: int) -> np.ndarra
     if bad.any():
         rule = f"`{name}` must be a whole number >= {least}"
         if x.ndim == 0 or (x.size == 1 and n != 1):
-            raise ValueError(f"{rule}; got {_show(x.flat[0])}. {_FIX[name]}")
+            raise ValueError(f"{rule}; got {show(x.flat[0])}. {_FIX[name]}")
         rows = np.flatnonzero(bad)
         raise ValueError(f"{rule}; {len(rows):,} of {x.size:,} rows break it "
-                         f"(first: row {rows[0]} = {_show(x[rows[0]])}). {_FIX[name]}")
+                         f"(first: row {rows[0]} = {show(x[rows[0]])}). {_FIX[name]}")
     return x
 
 
@@ -528,11 +529,11 @@ def _lead_time(value: ArrayLike, n: int) -> np.ndarray:
     if bad.any():
         rule = "`lead_time_months` must be finite and >= 0"
         if x.ndim == 0 or (x.size == 1 and n != 1):
-            raise ValueError(f"{rule}; got {_show(x.flat[0])}. An order placed at a review arrives that many months "
+            raise ValueError(f"{rule}; got {show(x.flat[0])}. An order placed at a review arrives that many months "
                              "later (0: before the next month's demand)")
         rows = np.flatnonzero(bad)
         raise ValueError(f"{rule}; {len(rows):,} of {x.size:,} rows break it (first: row {rows[0]} = "
-                         f"{_show(x[rows[0]])}). An order placed at a review arrives that many months later")
+                         f"{show(x[rows[0]])}). An order placed at a review arrives that many months later")
     return x
 
 
@@ -558,9 +559,3 @@ def _check_shape(name: str, shape: tuple[int, ...], n: int) -> None:
     if len(shape) > 1 or (shape and shape[0] not in (1, n)):
         raise ValueError(f"`{name}` must be a scalar or have shape ({n:,},), one value per series of `demand`; "
                          f"got shape {shape}")
-
-
-def _show(value: np.floating) -> str:
-    """A value as the user wrote it: 0 for a whole number, 2.5 or nan otherwise."""
-    v = float(value)
-    return str(int(v)) if np.isfinite(v) and v.is_integer() else repr(v)

@@ -71,6 +71,7 @@ from numpy.typing import ArrayLike
 
 from ..errors import ConfigError
 from ..history import DemandMatrix
+from ..validate import nonnegative, show
 from .service import NEGATIVE_BINOMIAL, POISSON, model_cdf, model_loss, smallest_level
 
 __all__ = [
@@ -325,14 +326,14 @@ def horizon_demand(rate_now: ArrayLike, decay: ArrayLike, horizon_months: ArrayL
 
 
 def horizon_args(rate_now: ArrayLike, decay: ArrayLike, horizon_months: ArrayLike) -> list[np.ndarray]:
-    lam = _nonnegative("rate_now", rate_now)
-    k = _nonnegative("decay", decay)
+    lam = nonnegative("rate_now", rate_now)
+    k = nonnegative("decay", decay)
     h = np.asarray(horizon_months, dtype=np.float64)
     bad = ~((h >= 1) & (np.floor(h) == h) & (h < np.inf))
     if bad.any():
         value = h.ravel()[np.flatnonzero(bad.ravel())[0]]
         raise ConfigError(f"horizon_months must be a whole number of months >= 1 (the service period the last "
-                          f"buy covers); got {_show(value)}")
+                          f"buy covers); got {show(value)}")
     return np.broadcast_arrays(lam, k, h)
 
 
@@ -469,10 +470,10 @@ def critical_ratio(
     >>> round(float(critical_ratio(100.0, 400.0, 24, holding_rate=0.2)), 4)
     0.6818
     """
-    cost = _nonnegative("unit_cost", unit_cost)
-    short = _nonnegative("shortage_cost", shortage_cost)
-    rate = _nonnegative("holding_rate", holding_rate)
-    salvage = _nonnegative("salvage_value", salvage_value)
+    cost = nonnegative("unit_cost", unit_cost)
+    short = nonnegative("shortage_cost", shortage_cost)
+    rate = nonnegative("holding_rate", holding_rate)
+    salvage = nonnegative("salvage_value", salvage_value)
     h = horizon_args(0.0, 0.0, horizon_months)[2]
     cost, short, rate, salvage, h = np.broadcast_arrays(cost, short, rate, salvage, h)
     under = short - cost
@@ -582,7 +583,7 @@ def _goal(service_level: ArrayLike | None, unit_cost: ArrayLike | None, shortage
     with np.errstate(invalid="ignore"):
         bad = ~((goal > 0) & (goal < 1))
     if bad.any():
-        raise ConfigError(f"service_level must be in (0, 1), e.g. 0.95; got {_show(goal.ravel()[bad.ravel()][0])}")
+        raise ConfigError(f"service_level must be in (0, 1), e.g. 0.95; got {show(goal.ravel()[bad.ravel()][0])}")
     return goal
 
 
@@ -599,7 +600,7 @@ def _distribution(mean: np.ndarray, distribution: str, dispersion: ArrayLike | N
     bad = ~((phi >= 1) & (phi < np.inf))
     if bad.any():
         raise ValueError(f"dispersion must be a finite number >= 1 (Var(D) / E[D]; 1 = Poisson); "
-                         f"got {_show(phi.ravel()[bad.ravel()][0])}")
+                         f"got {show(phi.ravel()[bad.ravel()][0])}")
     mean, phi = np.broadcast_arrays(mean, phi)
     nb = (phi > 1) & (mean > 0)
     return mean * phi, np.where(nb, NEGATIVE_BINOMIAL, POISSON).astype(np.int8)
@@ -658,7 +659,7 @@ def last_buy_outcome(
     s = np.asarray(stock, dtype=np.float64)
     if s.size and not ((s >= 0) & (np.floor(s) == s)).all():
         raise ValueError("stock must be whole units >= 0")
-    mean = _nonnegative("expected_demand", expected_demand)
+    mean = nonnegative("expected_demand", expected_demand)
     variance, code = _distribution(mean, distribution, dispersion)
     s, mean, variance, code = np.broadcast_arrays(s, mean, variance, code)
     shape = s.shape
@@ -668,24 +669,10 @@ def last_buy_outcome(
                           model_cdf(s, mean, variance, code).reshape(shape))
 
 
-def _nonnegative(name: str, value: ArrayLike) -> np.ndarray:
-    x = np.asarray(value, dtype=np.float64)
-    bad = ~((x >= 0) & (x < np.inf))
-    if bad.any():
-        raise ValueError(f"`{name}` must be finite and >= 0; got {_show(x.ravel()[np.flatnonzero(bad.ravel())[0]])}"
-                         + (f" (row {np.flatnonzero(bad.ravel())[0]})" if x.ndim else ""))
-    return x
-
-
 def _require(ok: np.ndarray, rule: str, value: np.ndarray, other: np.ndarray, name: str, other_name: str) -> None:
     bad = np.flatnonzero(~ok.ravel())
     if bad.size:
         row = bad[0]
         where = f"row {row}: " if ok.ndim else ""
         raise ValueError(f"{rule}; {bad.size:,} of {ok.size:,} break it (first: {where}{name} "
-                         f"{_show(value.ravel()[row])}, {other_name} {_show(other.ravel()[row])})")
-
-
-def _show(value: float) -> str:
-    v = float(value)
-    return str(int(v)) if np.isfinite(v) and v.is_integer() else repr(v)
+                         f"{show(value.ravel()[row])}, {other_name} {show(other.ravel()[row])})")

@@ -77,6 +77,7 @@ from scipy import special  # the distributions' functions themselves: scipy.stat
 
 from ..errors import ConfigError
 from ..timing import lead_time_months, protection_months, review_months
+from ..validate import nonnegative, show
 from .seed import ceil_units
 
 __all__ = [
@@ -250,7 +251,7 @@ def demand_model(
     [0, 1, 2, 0]
     """
     _check_switch(normal_min_mean, overdispersion_min)
-    mu, var = np.broadcast_arrays(_nonnegative("mean", mean), _nonnegative("variance", variance))
+    mu, var = np.broadcast_arrays(nonnegative("mean", mean), nonnegative("variance", variance))
     return model_codes(mu, var, normal_min_mean, overdispersion_min)
 
 
@@ -866,7 +867,7 @@ def fill_rate_levels(
                           f"got {tail!r} (default 1e-6)")
     q = _whole("quantity", quantity)
     _, mu, var, code = _distribution_args(0, mean, variance, model)
-    mu_l, var_l, mu_r = (_nonnegative(name, x) for name, x in (("lead_mean", lead_mean),
+    mu_l, var_l, mu_r = (nonnegative(name, x) for name, x in (("lead_mean", lead_mean),
                                                                  ("lead_variance", lead_variance),
                                                                  ("review_mean", review_mean)))
     q, mu, var, code, mu_l, var_l, mu_r = (np.broadcast_to(x, np.broadcast_shapes(
@@ -880,8 +881,8 @@ def _demand_args(forecast: ArrayLike, variance: ArrayLike, lead_time_days: Array
                  order_cycle_days: ArrayLike) -> list[np.ndarray]:
     """f, v, L, R checked finite and >= 0, as float64 arrays broadcast to one shape."""
     return np.broadcast_arrays(
-        _nonnegative("forecast", forecast), _nonnegative("variance", variance),
-        _nonnegative("lead_time_days", lead_time_days), _nonnegative("order_cycle_days", order_cycle_days))
+        nonnegative("forecast", forecast), nonnegative("variance", variance),
+        nonnegative("lead_time_days", lead_time_days), nonnegative("order_cycle_days", order_cycle_days))
 
 
 def protection_arrays(f: np.ndarray, v: np.ndarray, lead: np.ndarray, cycle: np.ndarray) -> ProtectionDemand:
@@ -1258,10 +1259,10 @@ def _check_target(target: ArrayLike) -> np.ndarray:
         bad = ~((t > 0) & (t < 1))  # NaN is bad
     if bad.any():
         if t.ndim == 0:
-            raise ConfigError(f"service target must be in (0, 1); got {_show(t.item())}. "
+            raise ConfigError(f"service target must be in (0, 1); got {show(t.item())}. "
                               "Give it as a fraction, e.g. 0.95 for 95%")
         rows = np.flatnonzero(bad.ravel())
-        raise ConfigError(f"service target must be in (0, 1); got {_show(t.ravel()[rows[0]])} "
+        raise ConfigError(f"service target must be in (0, 1); got {show(t.ravel()[rows[0]])} "
                           f"(row {rows[0]}; {rows.size:,} of {t.size:,} targets break it). "
                           "Give it as a fraction, e.g. 0.95 for 95%")
     return t
@@ -1275,21 +1276,12 @@ def _check_switch(normal_min_mean: float, overdispersion_min: float) -> None:
                           f"variance above its mean); got {overdispersion_min!r} (default 1.1)")
 
 
-def _nonnegative(name: str, value: ArrayLike) -> np.ndarray:
-    x = np.asarray(value, dtype=np.float64)
-    if x.size and not (x.min() >= 0 and x.max() < np.inf):  # NaN fails the first test
-        bad = np.flatnonzero(~((x >= 0) & (x < np.inf)).ravel())
-        raise ValueError(f"`{name}` must be finite and >= 0; {bad.size:,} of {x.size:,} rows break it "
-                         f"(first: row {bad[0]} = {_show(x.ravel()[bad[0]])})")
-    return x
-
-
 def _whole(name: str, value: ArrayLike) -> np.ndarray:
-    x = _nonnegative(name, value)
+    x = nonnegative(name, value)
     bad = np.flatnonzero((np.floor(x) != x).ravel())
     if bad.size:
         raise ValueError(f"`{name}` must be whole units; {bad.size:,} of {x.size:,} rows break it "
-                         f"(first: row {bad[0]} = {_show(x.ravel()[bad[0]])}). "
+                         f"(first: row {bad[0]} = {show(x.ravel()[bad[0]])}). "
                          "Round the plan up with spareopt.policy.ceil_units")
     return x
 
@@ -1300,21 +1292,15 @@ def _distribution_args(s: ArrayLike, mean: ArrayLike, variance: ArrayLike,
     bad = np.flatnonzero(~(np.floor(x) == x).ravel())  # NaN and inf fail
     if bad.size:
         raise ValueError(f"`s` must be whole units; {bad.size:,} of {x.size:,} rows break it "
-                         f"(first: row {bad[0]} = {_show(x.ravel()[bad[0]])})")
+                         f"(first: row {bad[0]} = {show(x.ravel()[bad[0]])})")
     code = np.asarray(model)
     if code.dtype.kind not in "iu" or (code.size and not np.isin(code, (POISSON, NEGATIVE_BINOMIAL, NORMAL)).all()):
         raise ValueError(f"`model` must hold codes 0, 1 or 2, positions in {DEMAND_MODELS} (see demand_model); "
                          f"got {np.unique(code)[:5].tolist()}")
-    x, mu, var, code = np.broadcast_arrays(x, _nonnegative("mean", mean), _nonnegative("variance", variance), code)
+    x, mu, var, code = np.broadcast_arrays(x, nonnegative("mean", mean), nonnegative("variance", variance), code)
     nb = np.flatnonzero(((code == NEGATIVE_BINOMIAL) & ~((var > mu) & (mu > 0))).ravel())
     if nb.size:
         raise ValueError(f"a negative binomial row needs variance > mean > 0; {nb.size:,} rows break it (first: row "
                          f"{nb[0]}, mean {mu.ravel()[nb[0]]:g}, variance {var.ravel()[nb[0]]:g}). "
                          "Choose the model with demand_model")
     return x, mu, var, code
-
-
-def _show(value: float) -> str:
-    """A value as the user wrote it: 0 for a whole number, 2.5 or nan otherwise."""
-    v = float(value)
-    return str(int(v)) if np.isfinite(v) and v.is_integer() else repr(v)
