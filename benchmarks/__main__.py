@@ -323,7 +323,7 @@ def main() -> None:
     desk_stock = stock_snapshot(matrix, mad)
     budget_steps = catalogue_steps(mean, variance, lead, cycle, cost)
     q = matrix = fields = window = holdout = forecasts = None  # freed before the end-to-end runs
-    out = run.time("must_stock() from the file", lambda: spareopt.must_stock(history_path, parts_path), "io")
+    out = run.time("must_stock() from the file", lambda: spareopt.must_stock(history_path, parts_path), "io").table
     engines: dict[str, Any] = {}
     if not is_csv:  # the stream and dask engines read Parquet
         with tempfile.TemporaryDirectory() as tmp:  # the local table waits on disk: the engines' peaks as local's
@@ -339,14 +339,14 @@ def main() -> None:
              lambda: spareopt.order(history_path, parts_path, stock=desk_stock), "io")
     dead = run.time(f"dead_stock() from the file + stock ({rows})",
                     lambda: spareopt.dead_stock(history_path, parts_path, stock=desk_stock), "io")
-    desk = {"rows": len(desk_stock.frame), "transfers": len(dead.attrs["transfers"]),
-            "units": float(dead.attrs["transfers"]["quantity"].sum())}
+    desk = {"rows": len(desk_stock.frame), "transfers": len(dead.transfers),
+            "units": float(dead.transfers["quantity"].sum())}
     if not is_csv:  # the transfers across dealer sets: the network step of the stream engine
         from spareopt.engine import run as run_engine
 
         streamed = run.time(f"{DEAD_STREAM} ({rows})", lambda: run_engine(
             "dead-stock", history_path, parts_path, stock=desk_stock, engine="stream", partitions=4), "io")
-        for got, expected in ((streamed, dead), (streamed.attrs["transfers"], dead.attrs["transfers"])):
+        for got, expected in ((streamed.table, dead.table), (streamed.transfers, dead.transfers)):
             try:
                 pd.testing.assert_frame_equal(got, expected, check_exact=True)
             except AssertionError as exc:
@@ -354,25 +354,24 @@ def main() -> None:
                     from None
         desk["stream_equal"] = True
         del streamed
-    peer_parts = transfer_peer_sample(dead, PEER_TRANSFER_PARTS)
+    peer_parts = transfer_peer_sample(dead.table, PEER_TRANSFER_PARTS)
     desk["peer"] = run.time(f"peer: pandas groupby-apply transfers ({PEER_TRANSFER_PARTS:,} parts)",
                             lambda: pandas_transfer_peer(peer_parts), "peer-desk", repeat=1)
-    desk["peer_parts"] = int(dead["part"].nunique())
+    desk["peer_parts"] = int(dead.table["part"].nunique())
     dead = desk_stock = None
     seed_budget = float(np.nansum((out["max_stock"] * out["unit_cost"])[out["decision"] == "dealer"]))
     best = run.time(f"optimize() from the file (budget = the seed's {seed_budget:,.0f})",
                     lambda: spareopt.optimize(history_path, parts_path, budget=seed_budget), "io")
-    opt = {"budget": seed_budget, "rows": len(best), **best.attrs["report"]["optimize"]}
+    opt = {"budget": seed_budget, "rows": len(best.table), **best.report["optimize"]}
     del best
     two = run.time(f"optimize(echelons=2) from the file (METRIC, budget {seed_budget:,.0f})",
                    lambda: spareopt.optimize(history_path, parts_path, budget=seed_budget, echelons=2), "io",
                    repeat=1)
-    opt["metric"] = two.attrs["comparison"].to_dict("records")
+    opt["metric"] = two.comparison.to_dict("records")
     del two
     replayed = run.time("evaluate(policies=['two-echelon']) from the file (METRIC, day-by-day replay)",
                         lambda: spareopt.evaluate(history_path, parts_path, policies=["two-echelon"]), "io", repeat=1)
-    opt["metric_replay"] = {**replayed.attrs["totals"].iloc[0].to_dict(),
-                            **replayed.attrs["report"]["evaluation"]["two-echelon"]}
+    opt["metric_replay"] = {**replayed.totals.iloc[0].to_dict(), **replayed.report["evaluation"]["two-echelon"]}
     del replayed
     opt.update(_budget_peer(run, budget_steps))
     with tempfile.TemporaryDirectory() as tmp:
@@ -461,8 +460,8 @@ def _engine_stages(run: Run, history: Path, parts: Path | None, local_table: Pat
             raise AssertionError(f"must_stock on the {label} differs from the local engine's table: {exc}") from None
 
     table = run.time(STREAM, lambda: run_engine("must-stock", history, parts, engine="stream"), "io")
-    info: dict[str, Any] = {"partitions": table.attrs["report"]["engine"]["partitions"]}
-    check(table, "stream engine")
+    info: dict[str, Any] = {"partitions": table.report["engine"]["partitions"]}
+    check(table.table, "stream engine")
     del table
     try:
         from dask.distributed import Client, LocalCluster
@@ -477,7 +476,7 @@ def _engine_stages(run: Run, history: Path, parts: Path | None, local_table: Pat
                              lambda a=cluster.scheduler_address: run_engine("must-stock", history, parts,
                                                                             engine="dask", scheduler=a), "io")
             info[f"workers_{workers}"] = sorted(client.run(_vm_hwm).values())
-        check(table, f"dask engine with {workers} worker(s)")
+        check(table.table, f"dask engine with {workers} worker(s)")
         del table
     return info
 

@@ -95,13 +95,13 @@ def must_stock(history: str, parts: str | None, config: str | None, as_of: str |
     """
     how = engine_choice(engine, scheduler, workers, partitions)
     with Progress(len(STAGES) + 1, quiet) as progress:
-        table = run_job("must-stock", history, parts, config, as_of, columns=columns, encoding=encoding,
+        result = run_job("must-stock", history, parts, config, as_of, columns=columns, encoding=encoding,
                         supersessions=supersessions, only_stocked=only_stocked, policy=policy, progress=progress,
                         **how)
         progress("write the output")
-        save_table(table, output, fmt)
-    write_superseded(table, show_superseded)
-    tell(table, output, quiet)
+        save_table(result, output, fmt)
+    write_superseded(result, show_superseded)
+    tell(result, output, quiet)
 
 
 @main.command()
@@ -142,13 +142,13 @@ def classify(history: str, parts: str | None, config: str | None, as_of: str | N
     """
     how = engine_choice(engine, scheduler, workers, partitions)
     with Progress(len(STAGES) + 1, quiet) as progress:
-        table = run_job("classify", history, parts, config, as_of, columns=columns, encoding=encoding,
+        result = run_job("classify", history, parts, config, as_of, columns=columns, encoding=encoding,
                         supersessions=supersessions, abc_basis=abc_basis, mc_method=mc_method, criteria=criteria,
                         weights=weights, progress=progress, **how)
         progress("write the output")
-        save_table(table, output, fmt)
-    write_superseded(table, show_superseded)
-    tell(table, output, quiet)
+        save_table(result, output, fmt)
+    write_superseded(result, show_superseded)
+    tell(result, output, quiet)
 
 
 @main.command()
@@ -184,13 +184,13 @@ def forecast(history: str, parts: str | None, config: str | None, as_of: str | N
       spareopt forecast carparts_long.csv --method croston,sba,tsb,auto --alpha-d 0.2
     """
     with Progress(len(STAGES) + 1, quiet) as progress:
-        table = run_job("forecast", history, parts, config, as_of, engine="local", methods=methods, alpha=alpha,
+        result = run_job("forecast", history, parts, config, as_of, engine="local", methods=methods, alpha=alpha,
                         alpha_d=alpha_d, alpha_p=alpha_p, sma_months=sma_months, columns=columns, encoding=encoding,
                         supersessions=supersessions, progress=progress)
         progress("write the output")
-        save_table(table, output, fmt)
-    write_superseded(table, show_superseded)
-    tell(table, output, quiet)
+        save_table(result, output, fmt)
+    write_superseded(result, show_superseded)
+    tell(result, output, quiet)
 
 
 @main.command()
@@ -269,24 +269,24 @@ def evaluate(history: str, parts: str | None, config: str | None, as_of: str | N
             check_figure_path(figure_path)
     calibration_format = None if calibration is None else check_table_path(calibration, "--calibration")
     with Progress(len(STAGES) + 1, quiet) as progress:
-        table = run_job("evaluate", history, parts, config, as_of, holdout_months=holdout_months, policies=policies,
+        result = run_job("evaluate", history, parts, config, as_of, holdout_months=holdout_months, policies=policies,
                         budget=budget, columns=columns, encoding=encoding, supersessions=supersessions,
                         progress=progress, **how)
         progress("write the output")
-        figure = None if plot is None else plot_totals(table.attrs["totals"])
-        reliability = None if calibration_plot is None else plot_calibration(table.attrs["calibration"])
+        figure = None if plot is None else plot_totals(result.totals)
+        reliability = None if calibration_plot is None else plot_calibration(result.calibration)
         if output:
-            save_table(table, output, fmt)
+            save_table(result, output, fmt)
         if totals:
-            write_table(table.attrs["totals"], totals)
+            write_table(result.totals, totals)
         if calibration:
-            write_table(table.attrs["calibration"], calibration, format=calibration_format)
+            write_table(result.calibration, calibration, format=calibration_format)
         for drawn, path in ((figure, plot), (reliability, calibration_plot)):
             if drawn is not None:
                 write_figure(drawn, path)
-    click.echo(format_totals(table.attrs["totals"]))
-    write_superseded(table, show_superseded)
-    tell(table, output, quiet)
+    click.echo(format_totals(result.totals))
+    write_superseded(result, show_superseded)
+    tell(result, output, quiet)
 
 
 @main.command("last-buy")
@@ -351,16 +351,16 @@ def last_buy(history: str, parts: str | None, config: str | None, as_of: str | N
       spareopt last-buy carparts_long.csv --column part=part_id --all --as-of 2000-03 --horizon-months 24 --service-level 0.9 --backtest
     """
     with Progress(len(LAST_BUY_STAGES) + 1, quiet) as progress:
-        table = run_job("last-buy", history, parts, config, as_of, engine="local", horizon_months=horizon_months,
+        result = run_job("last-buy", history, parts, config, as_of, engine="local", horizon_months=horizon_months,
                                   service_level=service_level, shortage_cost=shortage_cost_column,
                                   holding_rate=holding_rate, salvage_value=salvage_column, distribution=distribution,
                                   dispersion=dispersion, fit_months=fit_months, stock=stock, budget=budget,
                                   max_volume=max_volume, all_parts=all_parts, backtest=backtest, columns=columns,
                                   encoding=encoding, supersessions=supersessions, progress=progress)
         progress("write the output")
-        save_table(table, output, fmt)
-    write_superseded(table, show_superseded)
-    tell(table, output, quiet)
+        save_table(result, output, fmt)
+    write_superseded(result, show_superseded)
+    tell(result, output, quiet)
 
 
 @main.command("optimize")
@@ -426,19 +426,19 @@ def optimize_command(history: str, parts: str | None, config: str | None, as_of:
     if plot:
         check_figure_path(plot)
     with Progress(len(STAGES) + 1, quiet) as progress:
-        table = run_job("optimize", history, parts, config, as_of, engine="local", budget=budget, budget_per=budget_per,
+        result = run_job("optimize", history, parts, config, as_of, engine="local", budget=budget, budget_per=budget_per,
                                   class_minimums=class_minimums, max_volume=max_volume, echelons=echelons,
                                   transfer_days=transfer_days, objective=objective, columns=columns,
                                   encoding=encoding, supersessions=supersessions, progress=progress)
         progress("write the output")
-        figure = None if plot is None else plot_curve(table)
-        save_table(table, output, fmt)
+        figure = None if plot is None else plot_curve(result)
+        save_table(result, output, fmt)
         if curve:
-            write_table(curve_table(table), curve)
+            write_table(curve_table(result), curve)
         if figure is not None:
             write_figure(figure, plot)
-    write_superseded(table, show_superseded)
-    tell(table, output, quiet)
+    write_superseded(result, show_superseded)
+    tell(result, output, quiet)
 
 
 @main.command("order")
@@ -473,14 +473,14 @@ def order_command(history: str, parts: str | None, config: str | None, as_of: st
     """
     how = engine_choice(engine, scheduler, workers, partitions)
     with Progress(len(OPERATIONS_STAGES) + 1, quiet) as progress:
-        table = run_job("order", history, parts, config, as_of, stock=stock, budget=budget, policy=policy,
+        result = run_job("order", history, parts, config, as_of, stock=stock, budget=budget, policy=policy,
                         columns=columns, encoding=encoding, supersessions=supersessions, progress=progress, **how)
         progress("write the output")
-        save_table(table, output, fmt)
+        save_table(result, output, fmt)
         if totals:
-            write_table(table.attrs["totals"], totals)
-    write_superseded(table, show_superseded)
-    tell(table, output, quiet)
+            write_table(result.totals, totals)
+    write_superseded(result, show_superseded)
+    tell(result, output, quiet)
 
 
 @main.command("dead-stock")
@@ -520,16 +520,16 @@ def dead_stock_command(history: str, parts: str | None, config: str | None, as_o
     """
     how = engine_choice(engine, scheduler, workers, partitions)
     with Progress(len(OPERATIONS_STAGES) + 1, quiet) as progress:
-        table = run_job("dead-stock", history, parts, config, as_of, stock=stock, policy=policy, columns=columns,
+        result = run_job("dead-stock", history, parts, config, as_of, stock=stock, policy=policy, columns=columns,
                         encoding=encoding, supersessions=supersessions, progress=progress, **how)
         progress("write the output")
-        save_table(table, output, fmt)
+        save_table(result, output, fmt)
         if aging:
-            write_table(table.attrs["aging"], aging)
+            write_table(result.aging, aging)
         if transfers:
-            write_table(table.attrs["transfers"], transfers)
-    write_superseded(table, show_superseded)
-    tell(table, output, quiet)
+            write_table(result.transfers, transfers)
+    write_superseded(result, show_superseded)
+    tell(result, output, quiet)
 
 
 @main.command("kpi")
@@ -565,17 +565,17 @@ def kpi_command(history: str, parts: str | None, config: str | None, as_of: str 
     if plot:
         check_figure_path(plot)
     with Progress(len(OPERATIONS_STAGES) + 1, quiet) as progress:
-        table = run_job("kpi", history, parts, config, as_of, stock=stock, policy=policy, columns=columns,
+        result = run_job("kpi", history, parts, config, as_of, stock=stock, policy=policy, columns=columns,
                         encoding=encoding, supersessions=supersessions, progress=progress, **how)
         progress("write the output")
-        figure = None if plot is None else plot_kpi(table)
-        save_table(table, output, fmt)
+        figure = None if plot is None else plot_kpi(result)
+        save_table(result, output, fmt)
         if by_part:
-            write_table(table.attrs["parts"], by_part)
+            write_table(result.parts, by_part)
         if figure is not None:
             write_figure(figure, plot)
-    write_superseded(table, show_superseded)
-    tell(table, output, quiet)
+    write_superseded(result, show_superseded)
+    tell(result, output, quiet)
 
 
 @main.command()
@@ -595,9 +595,9 @@ def demo(output: str | None, fmt: str | None, only_stocked: bool, quiet: bool) -
     data = resources.files("spareopt.examples")
     with resources.as_file(data / "carparts_sample.csv") as history, \
             resources.as_file(data / "parts_master.csv") as parts:
-        table = run_job("must-stock", history, parts, engine="local", only_stocked=only_stocked)
-    save_table(table, output, fmt)
-    tell(table, output, quiet)
+        result = run_job("must-stock", history, parts, engine="local", only_stocked=only_stocked)
+    save_table(result, output, fmt)
+    tell(result, output, quiet)
 
 
 @main.command()

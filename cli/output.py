@@ -5,33 +5,35 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from typing import Any, Self
+from typing import Self
 
 import click
 
 from spareopt.io import write_table
 from spareopt.report import report_lines, summary_items
+from spareopt.result import Result
 from spareopt.supersession import superseded_mapping
 
 
-def write_superseded(table: Any, path: str | None) -> None:
+def write_superseded(result: Result, path: str | None) -> None:
     """``--show-superseded FILE``: the old -> leading part mapping of the run."""
     if path:
-        write_table(superseded_mapping(table), path)
+        write_table(superseded_mapping(result.report), path)
 
 
-def save_table(table: Any, output: str | None, fmt: str | None) -> None:
-    write_table(table, output, format=fmt, summary=summary_items(table.attrs["report"]), sheet_by="dealer")
+def save_table(result: Result, output: str | None, fmt: str | None) -> None:
+    """The job's table to ``output`` (stdout when None), with the run report's summary sheet in an XLSX."""
+    write_table(result.table, output, format=fmt, summary=summary_items(result.report), sheet_by="dealer")
 
 
-def tell(table: Any, output: str | None, quiet: bool) -> None:
+def tell(result: Result, output: str | None, quiet: bool) -> None:
     """The run report on stderr, unless quiet."""
     if quiet:
         return
-    for line in report_lines(table.attrs["report"]):
+    for line in report_lines(result.report):
         click.echo(line, err=True)
     if output:
-        click.echo(f"wrote {len(table):,} rows to {output}", err=True)
+        click.echo(f"wrote {len(result.table):,} rows to {output}", err=True)
 
 
 class Progress:

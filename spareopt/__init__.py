@@ -28,6 +28,7 @@ from .jobs.order import order
 from .parts import PartsMaster, load_parts
 from .plan import OUTPUT_COLUMNS, Plan, plan_stock
 from .policy import max_stock, reorder_point, ssq
+from .result import Result
 from .stock import Stock, load_stock
 
 __version__ = "0.1.0"
@@ -47,6 +48,7 @@ __all__ = [
     "PartDefaults",
     "PartsMaster",
     "Plan",
+    "Result",
     "SpareoptError",
     "Stock",
     "UsageError",

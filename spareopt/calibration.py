@@ -22,6 +22,7 @@ from .classify.pattern import PATTERNS
 from .errors import ConfigError
 from .io import new_figure
 from .parts import ATTRIBUTES
+from .result import Result
 
 __all__ = [
     "ABOVE_HISTORY_SHARE",
@@ -66,21 +67,21 @@ _SUMS = ("series", "demand", "expected_demand", "promised_units", "promised_weig
          "months_in_stock", "target_units", "target_weight", "demand_above_history")
 
 
-def calibration_table(series_table: pd.DataFrame, *, holdout_months: int | None = None) -> pd.DataFrame:
+def calibration_table(series_table: pd.DataFrame | Result, *, holdout_months: int | None = None) -> pd.DataFrame:
     """Promised against achieved service of every policy, over the series it stocks, by class.
 
     Parameters
     ----------
-    series_table : DataFrame
-        :func:`spareopt.evaluate`'s per-series table: ``policy``, ``stocked``,
+    series_table : DataFrame or Result
+        :func:`spareopt.evaluate`'s result, or its per-series table: ``policy``, ``stocked``,
         ``abc_class``, ``pattern``, ``expected_demand`` (units over the holdout),
         ``promised_fill_rate``, ``promised_csl``, ``demand``, ``filled``
         (units) and ``months_in_stock``; optionally ``target_kind`` and
         ``target`` (the service-level policy's target) and
         ``demand_above_history`` (units).
     holdout_months : int, optional
-        H, the months replayed; default: the run report's
-        (``attrs["report"]["evaluation"]["holdout_months"]``).
+        H, the months replayed; default: the run report's, when ``series_table`` is
+        evaluate's result (``report["evaluation"]["holdout_months"]``).
 
     Returns
     -------
@@ -94,7 +95,7 @@ def calibration_table(series_table: pd.DataFrame, *, holdout_months: int | None 
     Raises
     ------
     ConfigError
-        No ``holdout_months`` given and none in the table's report.
+        No ``holdout_months`` given and none in the result's report.
 
     Notes
     -----
@@ -139,6 +140,8 @@ def calibration_table(series_table: pd.DataFrame, *, holdout_months: int | None 
     (0.7, 0.6875, 'holds')
     """
     months = _holdout_months(series_table, holdout_months)
+    if isinstance(series_table, Result):
+        series_table = series_table.table
     policies = pd.unique(series_table["policy"].to_numpy(dtype=object))
     stocked = series_table["stocked"].to_numpy(dtype=bool)
     if "min_stock_only" in series_table:  # the planner's floor, not the policy, holds them: no promise
@@ -190,12 +193,12 @@ def _optional(rows: pd.DataFrame, column: str, default: Any) -> np.ndarray:
     return np.full(len(rows), default, dtype=object if default is None else np.float64)
 
 
-def _holdout_months(table: pd.DataFrame, months: int | None) -> int:
-    if months is None:
-        months = ((table.attrs.get("report") or {}).get("evaluation") or {}).get("holdout_months")
+def _holdout_months(table: pd.DataFrame | Result, months: int | None) -> int:
+    if months is None and isinstance(table, Result):
+        months = (table.report.get("evaluation") or {}).get("holdout_months")
     if months is None or isinstance(months, bool) or not float(months).is_integer() or months < 1:
         raise ConfigError(f"holdout_months must be a whole number >= 1 (the months replayed), got {months!r}; pass "
-                          "calibration_table(table, holdout_months=H), or give it evaluate's table")
+                          "calibration_table(table, holdout_months=H), or give it evaluate's result")
     return int(months)
 
 

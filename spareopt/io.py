@@ -609,7 +609,7 @@ def _write_json(frame: pd.DataFrame, fh: IO[str], summary: Any, sheet_by: Any) -
 
 def _write_parquet(frame: pd.DataFrame, fh: IO[bytes], summary: Any, sheet_by: Any) -> None:
     table = frame.copy(deep=False)
-    table.attrs = {}  # the run's report and side tables are not the table (pandas 3 would store them as JSON)
+    table.attrs = {}  # a caller's attrs are not the table (pandas 3 would store them as JSON)
     table.to_parquet(fh, index=False)
 
 

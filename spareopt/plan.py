@@ -50,6 +50,7 @@ from .policy.budget import fill_target_levels
 from .policy.class_policy import all_class_codes, class_code_index, match_class_policy
 from .policy.rules import DECISION_CODE_OF_REASON, reason_code
 from .policy.service import DEMAND_MODELS, implied_service, reorder_point_for
+from .result import Result
 
 CLASS_POLICY_REASON = "class_policy"
 """The reason of a decision set by a row of the class policy table (its ``match`` is in ``policy_rule``)."""
@@ -111,7 +112,11 @@ class Plan:
 
     def to_frame(self) -> pd.DataFrame:
         """The must-stock list: one row per series, columns :data:`OUTPUT_COLUMNS`, sorted by dealer, decision
-        and priority; ``attrs[\"report\"]`` holds the run report (as :func:`spareopt.must_stock` returns it)."""
+        and priority (the ``table`` of :func:`spareopt.must_stock`)."""
+        return _plan_frame(self.inputs, self).table
+
+    def to_result(self) -> Result:
+        """The must-stock list with its run report, as :func:`spareopt.must_stock` returns it."""
         return _plan_frame(self.inputs, self)
 
 
@@ -413,7 +418,7 @@ def plan_stock(inputs: Inputs, policy: str | None = None) -> Plan:
     return decide(inputs, policy)
 
 
-def plan_table(run: Inputs, policy: str | None = None, *, free_matrix: bool = False) -> pd.DataFrame:
+def plan_table(run: Inputs, policy: str | None = None, *, free_matrix: bool = False) -> Result:
     """The must-stock list of ``run`` under ``policy``; ``free_matrix``: drop the months once they are summed
     into the plan, before the table is built (the peak of memory; ``run`` is the job's own copy)."""
     plan = decide(run, policy)
@@ -422,7 +427,7 @@ def plan_table(run: Inputs, policy: str | None = None, *, free_matrix: bool = Fa
     return _plan_frame(run, plan)
 
 
-def _plan_frame(run: Inputs, plan: Plan) -> pd.DataFrame:
+def _plan_frame(run: Inputs, plan: Plan) -> Result:
     matrix, cfg, fields = run.matrix, run.cfg, run.fields
     keys = matrix.keys
     part_code, dealer = run.part_code, run.dealer
@@ -484,8 +489,7 @@ def _plan_frame(run: Inputs, plan: Plan) -> pd.DataFrame:
     report["service"] = _service_report(cfg, plan, stocked, len(matrix.periods))
     report["min_stock"] = min_stock_report(run, plan) if has_min_stock(run) else None
     report["installed_base"] = installed_base_report(run, plan)
-    table.attrs["report"] = report
-    return table
+    return Result(table, report)
 
 
 def has_min_stock(run: Inputs) -> bool:

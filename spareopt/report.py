@@ -1,6 +1,6 @@
 """The run report: what was read, netted, ignored and defaulted, in words a planner reads.
 
-:func:`report_lines` renders the ``attrs["report"]`` of a must-stock table for
+:func:`report_lines` renders the run report (``Result.report``) of a job for
 stderr; :func:`summary_items` gives the same facts as (item, value) pairs for the
 XLSX summary sheet.  Nothing is dropped silently: every skipped row, netted
 return, ignored line or defaulted field is counted here.

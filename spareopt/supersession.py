@@ -147,9 +147,9 @@ MAPPING_COLUMNS = ("old_part", "leading_part", "factor", "chain")
 """Columns of :meth:`Resolution.mapping_frame`."""
 
 
-def superseded_mapping(table: pd.DataFrame) -> pd.DataFrame:
-    """The old -> leading part mapping a run used (``attrs["report"]["supersession"]``); empty when none."""
-    mapping = (table.attrs.get("report", {}).get("supersession") or {}).get("mapping")
+def superseded_mapping(report: Mapping[str, Any]) -> pd.DataFrame:
+    """The old -> leading part mapping a run used (its run report's ``supersession``); empty when none."""
+    mapping = (report.get("supersession") or {}).get("mapping")
     return mapping if mapping is not None else pd.DataFrame(columns=list(MAPPING_COLUMNS))
 
 

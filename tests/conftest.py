@@ -15,6 +15,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+import spareopt
+
 DEALERS = ("D01", "D02", "D03")
 PARTS = ("00123", "A100", "B200", "C300", "E500", "F600", "G700")
 MONTHS = tuple(f"2024-{m:02d}" for m in range(1, 9))
@@ -110,12 +112,10 @@ def parts_csv(tmp_path: Path, parts_master: pd.DataFrame) -> Path:
     return write_csv(parts_master, tmp_path / "parts.csv")
 
 
-def assert_same_table(left: pd.DataFrame, right: pd.DataFrame) -> None:
-    """Equal must-stock tables, ignoring ``attrs`` (the run report names the file)."""
-    left = left.copy()
-    right = right.copy()
-    left.attrs = {}
-    right.attrs = {}
+def assert_same_table(left: pd.DataFrame | spareopt.Result, right: pd.DataFrame | spareopt.Result) -> None:
+    """Equal tables (of two results: their tables; the run report names the file, so it is not compared)."""
+    left = left.table if isinstance(left, spareopt.Result) else left
+    right = right.table if isinstance(right, spareopt.Result) else right
     pd.testing.assert_frame_equal(left, right)
 
 

@@ -100,8 +100,7 @@ def test_demand_without_a_forecast_is_named():
 def test_holdout_months_come_from_the_report_or_are_asked_for():
     with pytest.raises(spareopt.ConfigError, match=r"holdout_months must be a whole number >= 1 .* got None"):
         calibration_table(GOLDEN)
-    table = GOLDEN.copy()
-    table.attrs["report"] = {"evaluation": {"holdout_months": 12}}
+    table = spareopt.Result(GOLDEN.copy(), {"evaluation": {"holdout_months": 12}})
     pd.testing.assert_frame_equal(calibration_table(table), calibration_table(GOLDEN, holdout_months=12))
 
 
@@ -164,10 +163,11 @@ def _sales(training: list[float], holdout: list[float], part: str = "P1") -> pd.
 def test_evaluate_calibration_all_row_is_the_totals_over_stocked_rows(rows):
     sales = pd.concat([_sales([float(q) for q in r[:10]], [float(q) for q in r[10:]], part=f"P{i}")
                        for i, r in enumerate(rows)])
-    table = spareopt.evaluate(sales, holdout_months=4, policies=["seed", "service-level", "optimized"],
-                              config={"defaults": {"unit_cost": 5.0}, "low_volume_max": 0, "central_ssq_min": 0})
-    cal = table.attrs["calibration"].set_index(["policy", "group", "class"])
-    totals = table.attrs["totals"].set_index("policy")
+    result = spareopt.evaluate(sales, holdout_months=4, policies=["seed", "service-level", "optimized"],
+                               config={"defaults": {"unit_cost": 5.0}, "low_volume_max": 0, "central_ssq_min": 0})
+    table = result.table
+    cal = result.calibration.set_index(["policy", "group", "class"])
+    totals = result.totals.set_index("policy")
     for policy in ("seed", "service-level", "optimized"):
         mine = table[(table["policy"] == policy) & table["stocked"]]
         demand = mine["demand"].sum()
@@ -205,8 +205,9 @@ def test_current_promise_is_the_poisson_service_of_the_masters_levels():
     assert (round(csl, 4), round(short, 4), round(fill, 4)) == (0.1367, 0.5828, 0.6122)
     parts = pd.DataFrame({"part": ["P1"], "unit_cost": [10.0], "lead_time_days": [30], "reorder_point": [2],
                           "max_stock": [5]})
-    table = spareopt.evaluate(_sales([4] * 12, [3, 0, 4, 1, 6]), parts, holdout_months=5,
-                              policies=["current", "service-level"])
+    result = spareopt.evaluate(_sales([4] * 12, [3, 0, 4, 1, 6]), parts, holdout_months=5,
+                               policies=["current", "service-level"])
+    table = result.table
     assert list(table.columns) == [c for c in SERIES_COLUMNS if c not in ("dealer", "min_stock", "min_stock_only")]
     current, service = table.iloc[0], table.iloc[1]
     assert current["promised_csl"] == pytest.approx(csl, rel=1e-9)
@@ -215,18 +216,18 @@ def test_current_promise_is_the_poisson_service_of_the_masters_levels():
     assert (current["months_in_stock"], service["months_in_stock"]) == (4, 5)
     assert math.isnan(current["target"]) and pd.isna(current["target_kind"])
     assert (service["target_kind"], service["target"]) == ("csl", 0.95)
-    row = table.attrs["calibration"].set_index(["policy", "group"]).loc[("current", "all")]
+    row = result.calibration.set_index(["policy", "group"]).loc[("current", "all")]
     assert (row["promised_fill_rate"], row["achieved_fill_rate"]) == (pytest.approx(fill), 12 / 14)
     assert row["verdict"] == "under-promises" and row["achieved_in_stock"] == 4 / 5
-    assert table.attrs["report"]["evaluation"]["calibration"]["current"] == {
+    assert result.report["evaluation"]["calibration"]["current"] == {
         "promised_fill_rate": pytest.approx(fill), "achieved_fill_rate": 12 / 14, "verdict": "under-promises",
         "target_fill_rate": None, "target_verdict": "", "note": ""}
 
 
 def test_seed_promise_is_the_must_stock_lists_implied_service(sales, parts_master):
     """What evaluate calls promised is what the must-stock list printed for the same as_of."""
-    table = spareopt.evaluate(sales, parts_master, holdout_months=2, policies=["seed", "traditional"])
-    plan = spareopt.must_stock(sales, parts_master, as_of="2024-06").set_index(["dealer", "part"])
+    table = spareopt.evaluate(sales, parts_master, holdout_months=2, policies=["seed", "traditional"]).table
+    plan = spareopt.must_stock(sales, parts_master, as_of="2024-06").table.set_index(["dealer", "part"])
     seed = table[table["policy"] == "seed"].set_index(["dealer", "part"])
     on_shelf = seed["stocked"].to_numpy()
     assert on_shelf.sum() > 3
@@ -298,11 +299,11 @@ def test_library_budget_is_checked():
         spareopt.evaluate(sales, holdout_months=5, budget=100.0)
     with pytest.raises(spareopt.ConfigError, match="budget must be a finite stock value >= 0"):
         spareopt.evaluate(sales, holdout_months=5, policies=["optimized"], budget=float("nan"))
-    table = spareopt.evaluate(sales, holdout_months=5, policies=["seed", "optimized"], budget=40.0,
-                              config={"defaults": {"unit_cost": 10.0}})
-    notes = table.attrs["report"]["evaluation"]["optimized"]
+    result = spareopt.evaluate(sales, holdout_months=5, policies=["seed", "optimized"], budget=40.0,
+                               config={"defaults": {"unit_cost": 10.0}})
+    notes = result.report["evaluation"]["optimized"]
     assert (notes["budget"], notes["budget_from"]) == (40.0, "budget")
-    assert table.attrs["totals"].set_index("policy").loc["optimized", "initial_investment"] <= 40.0
+    assert result.totals.set_index("policy").loc["optimized", "initial_investment"] <= 40.0
 
 
 # -- real data -------------------------------------------------------------------------------------------
@@ -311,10 +312,11 @@ def test_library_budget_is_checked():
 @pytest.mark.skipif(not (DATA / "carparts").is_dir(), reason="../shared/data/carparts is absent")
 def test_carparts_every_part_service_level_calibration():
     """carparts, every part sold in the last 6 months, CSL 0.95 (README, Results on real data)."""
-    table = spareopt.evaluate(DATA / "carparts" / "carparts_long.csv", None, ROOT / "examples" /
-                              "carparts_every_part.toml", holdout_months=12, policies=["service-level"])
-    cal = table.attrs["calibration"].set_index(["group", "class"])
-    totals = table.attrs["totals"].iloc[0]
+    result = spareopt.evaluate(DATA / "carparts" / "carparts_long.csv", None, ROOT / "examples" /
+                               "carparts_every_part.toml", holdout_months=12, policies=["service-level"])
+    table = result.table
+    cal = result.calibration.set_index(["group", "class"])
+    totals = result.totals.iloc[0]
     stocked = table[table["stocked"]]
     assert cal.loc[("all", "all"), "series"] == totals["parts_stocked"] == len(stocked)
     assert cal.loc[("all", "all"), "achieved_fill_rate"] == pytest.approx(totals["filled"] / stocked["demand"].sum(),

@@ -89,11 +89,12 @@ def test_bad_class_policy_rows(rows, message):
 
 
 def test_must_stock_applies_the_table_and_shows_the_row(sales, parts_master):
-    plain = spareopt.must_stock(sales, parts_master)
-    table = spareopt.must_stock(sales, parts_master, config={"class_policy": [
+    plain = spareopt.must_stock(sales, parts_master).table
+    result = spareopt.must_stock(sales, parts_master, config={"class_policy": [
         {"match": "AC*", "decision": "central"},  # the cylinder block C300 is AC3 at every dealer
         {"match": "?B?", "service_level": 0.9},  # matched, sets no decision: the rules decide
     ]})
+    table = result.table
     c300 = table[table["part"] == "C300"]
     assert (c300["class_code"] == "AC3").all()
     assert (c300["decision"] == "central").all() and (c300["reason"] == "class_policy").all()
@@ -103,14 +104,14 @@ def test_must_stock_applies_the_table_and_shows_the_row(sales, parts_master):
     before = plain.set_index(["dealer", "part"]).loc[common.set_index(["dealer", "part"]).index]
     assert (common["decision"].to_numpy() == before["decision"].to_numpy()).all()
     assert table.loc[~table["part"].isin(["C300"]) & (table["class_code"].str[1] != "B"), "policy_rule"].isna().all()
-    report = table.attrs["report"]
+    report = result.report
     assert report["class_policy"] == {"AC*": 3, "?B?": len(common)}
     assert report["reasons"]["class_policy"] == 3
     assert plain["policy_rule"].isna().all()
 
 
 def test_must_stock_output_has_class_code_and_pattern(sales, parts_master):
-    table = spareopt.must_stock(sales, parts_master)
+    table = spareopt.must_stock(sales, parts_master).table
     assert list(table.columns) == [c for c in spareopt.OUTPUT_COLUMNS if c != "min_stock"]
     codes = table["abc_class"] + table["attribute"]
     assert (table["class_code"].str[:2] == codes).all()

@@ -62,7 +62,7 @@ def test_abc_bad_cutoffs(options, message):
 
 
 def test_class_code_and_abc_of_dealer_d01(sales, parts_master):
-    table = spareopt.classes(sales, parts_master)
+    table = spareopt.classes(sales, parts_master).table
     # D01 values over the 8 months: C300 3 x 5200 = 15,600; F600 88 x 65 = 5,720; 00123 252 x 12.5 = 3,150;
     # A100 41 x 40 = 1,640; E500 414 x 3.2 = 1,324.8; G700 23 x 21 = 483; B200 8 x 8 = 64 (total 27,981.8).
     # Share before: C300 0, F600 .557, 00123 .762 -> A; A100 .875, E500 .933 -> B; G700 .980, B200 -> C.
@@ -77,28 +77,28 @@ def test_class_code_and_abc_of_dealer_d01(sales, parts_master):
 def test_abc_by_hits_counts_order_lines_or_months(sales, sales_monthly, parts_master):
     lines = spareopt.classes(sales, parts_master, abc_basis="hits")
     # months of 10 units or more are two transaction lines in the fixture; A100's March return is no hit
-    assert d01(lines, "abc_value") == {"00123": 16, "A100": 8, "B200": 6, "C300": 3, "E500": 16, "F600": 15,
+    assert d01(lines.table, "abc_value") == {"00123": 16, "A100": 8, "B200": 6, "C300": 3, "E500": 16, "F600": 15,
                                        "G700": 8}
-    assert lines.attrs["report"]["abc_hits"] == "order lines"
+    assert lines.report["abc_hits"] == "order lines"
     months = spareopt.classes(sales_monthly, parts_master, abc_basis="hits")
-    assert d01(months, "abc_value") == {"00123": 8, "A100": 8, "B200": 6, "C300": 3, "E500": 8, "F600": 8,
+    assert d01(months.table, "abc_value") == {"00123": 8, "A100": 8, "B200": 6, "C300": 3, "E500": 8, "F600": 8,
                                         "G700": 8}
-    assert months.attrs["report"]["abc_hits"] == "months with demand"
+    assert months.report["abc_hits"] == "months with demand"
 
 
 def test_hits_criterion_counts_order_lines(sales, sales_monthly):
     lines = spareopt.classes(sales, criteria=["hits"], mc_method="ng")
-    assert lines.attrs["report"]["mc"]["hits"] == "order lines"
+    assert lines.report["mc"]["hits"] == "order lines"
     # network order lines over the 8 months: 00123 and E500 48 each (two lines every month at all three
     # dealers), the most, so both score 1; by months with demand every part but B200 and C300 would tie
-    top = lines.drop_duplicates("part").set_index("part")["mc_score"]
+    top = lines.table.drop_duplicates("part").set_index("part")["mc_score"]
     assert top[["00123", "E500"]].tolist() == [1.0, 1.0] and (top.drop(["00123", "E500"]) < 1).all()
     months = spareopt.classes(sales_monthly, criteria=["hits"], mc_method="ng")
-    assert months.attrs["report"]["mc"]["hits"] == "months with demand"
+    assert months.report["mc"]["hits"] == "months with demand"
 
 
 def test_abc_by_quantity_and_by_item_count(sales, parts_master):
-    table = spareopt.classes(sales, parts_master, config={"abc_basis": "quantity", "abc_cutoff": "count"})
+    table = spareopt.classes(sales, parts_master, config={"abc_basis": "quantity", "abc_cutoff": "count"}).table
     assert d01(table, "abc_value")["E500"] == 414
     # 7 parts: (r - 1) / 7 < 0.2 for r <= 2 -> A; < 0.5 for r <= 4 -> B.  By units: E500 414, 00123 252, F600 88,
     # A100 41, G700 23, B200 8, C300 3
@@ -110,7 +110,7 @@ def test_abc_by_quantity_and_by_item_count(sales, parts_master):
 
 
 def test_movement_and_pattern_of_dealer_d01(sales, parts_master):
-    table = spareopt.classes(sales, parts_master)
+    table = spareopt.classes(sales, parts_master).table
     # C300 sells 1 in months 2, 5 and 8: ADI = 7 months from the first sale / 3 = 2.33 > 1.32, CV2 = 0
     assert d01(table, "adi")["C300"] == pytest.approx(7 / 3)
     assert d01(table, "cv2")["C300"] == 0
@@ -132,7 +132,7 @@ def test_fsn_and_phase_out_after_a_year_without_sales():
     months = pd.period_range("2023-01", periods=24, freq="M")
     sales = pd.DataFrame({"part": ["old"] * 24 + ["new"] * 24, "period": list(months) * 2,
                           "quantity": [4] * 8 + [0] * 16 + [0] * 20 + [2, 3, 0, 4]})
-    table = spareopt.classes(sales).set_index("part")
+    table = spareopt.classes(sales).table.set_index("part")
     assert table.loc["old", "months_since_demand"] == 16 and table.loc["old", "fsn_class"] == "N"
     assert bool(table.loc["old", "phase_out"]) and not bool(table.loc["old", "phase_in"])
     assert table.loc["new", "months_since_demand"] == 0 and table.loc["new", "fsn_class"] == "F"
@@ -143,8 +143,9 @@ def test_fsn_and_phase_out_after_a_year_without_sales():
 
 
 def test_multi_criteria_default_criteria_are_the_known_seed_dimensions(sales, parts_master):
-    table = spareopt.classes(sales, parts_master)
-    report = table.attrs["report"]["mc"]
+    result = spareopt.classes(sales, parts_master)
+    table = result.table
+    report = result.report["mc"]
     assert report["method"] == "weighted" and report["criteria"] == ["unit_cost:max", "annual_value:max"]
     # network annual values (8 months x 12/8): C300 93,600, F600 34,320, 00123 18,900, A100 10,200, E500 7,948.8,
     # G700 2,173.5, B200 384; equal weights on min-max scaled unit_cost and annual_value:
@@ -158,17 +159,19 @@ def test_multi_criteria_default_criteria_are_the_known_seed_dimensions(sales, pa
 
 def test_multi_criteria_weights_and_master_columns(sales, parts_master):
     parts = parts_master.assign(criticality=[1, 0.5, 0.01, 1, 0.01, 0.5, np.nan])
-    table = spareopt.classes(sales, parts, criteria=["unit_cost", "criticality"], weights=[1, 0])
+    result = spareopt.classes(sales, parts, criteria=["unit_cost", "criticality"], weights=[1, 0])
+    table = result.table
     # by unit cost only: C300, F600 | A100, G700 | 00123, B200, E500
     assert d01(table, "mc_class") == {"C300": "A", "F600": "A", "A100": "B", "G700": "B", "00123": "C",
                                       "B200": "C", "E500": "C"}
-    assert table.attrs["report"]["mc"]["filled_least_important"] == {"criticality": 1}
+    assert result.report["mc"]["filled_least_important"] == {"criticality": 1}
 
 
 @pytest.mark.parametrize("method", ["weighted", "ramanathan", "ng", "zhou_fan", "flores_whybark"])
 def test_every_method_runs_and_gives_20_30_50(sales, parts_master, method):
     parts = parts_master.assign(criticality=[1, 0.5, 0.01, 1, 0.01, 0.5, 0.5])
-    table = spareopt.classes(sales, parts, mc_method=method, criteria=["annual_value", "criticality", "unit_cost"])
+    table = spareopt.classes(sales, parts, mc_method=method,
+                             criteria=["annual_value", "criticality", "unit_cost"]).table
     per_part = table.drop_duplicates("part")
     assert per_part["mc_class"].isin(["A", "B", "C"]).all()
     assert per_part["mc_score"].between(0, 1).all()
@@ -177,9 +180,9 @@ def test_every_method_runs_and_gives_20_30_50(sales, parts_master, method):
 
 
 def test_classes_do_not_depend_on_row_order(sales, parts_master):
-    first = spareopt.classes(sales, parts_master, mc_method="ramanathan")
-    shuffled = spareopt.classes(sales.sample(frac=1, random_state=7), parts_master.iloc[::-1], mc_method="ramanathan")
-    first.attrs, shuffled.attrs = {}, {}
+    first = spareopt.classes(sales, parts_master, mc_method="ramanathan").table
+    shuffled = spareopt.classes(sales.sample(frac=1, random_state=7), parts_master.iloc[::-1],
+                                mc_method="ramanathan").table
     pd.testing.assert_frame_equal(first, shuffled)
 
 

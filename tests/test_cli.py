@@ -284,7 +284,7 @@ def _expected_csv(table: pd.DataFrame) -> str:
 def test_csv_on_stdout_without_output(files, sales, parts_master):
     result = run("must-stock", "sales.csv", "--parts", "parts.csv")
     assert result.exit_code == 0
-    assert result.stdout == _expected_csv(spareopt.must_stock(sales, parts_master))
+    assert result.stdout == _expected_csv(spareopt.must_stock(sales, parts_master).table)
     assert result.stdout.splitlines()[1] == ("D01,00123,brake pad set,A,A,AA2,smooth,12.5,194,32.19047619,"
                                              "75.11111111,83,90,croston,30.9646668,normal,,,1,1,dealer,stock,,1")
     assert "wrote" not in result.stderr
@@ -311,7 +311,7 @@ def test_output_format_from_suffix_or_format(files, sales, parts_master, args, f
     out = Path(args[1])
     assert result.stderr.endswith(f"\nwrote 20 rows to {out}\n")
     assert result.stdout == ""
-    expected = spareopt.must_stock(sales, parts_master)
+    expected = spareopt.must_stock(sales, parts_master).table
     if fmt == "csv":
         assert out.read_text(encoding="utf-8") == _expected_csv(expected)
     elif fmt == "parquet":
@@ -330,7 +330,7 @@ def test_xlsx_output_is_what_a_planner_opens(files, sales, parts_master):
     assert run("must-stock", "sales.csv", "--parts", "parts.csv", "-o", "out.xlsx").exit_code == 0
     book = openpyxl.load_workbook("out.xlsx")
     assert book.sheetnames == ["summary", "D01", "D02", "D03"]
-    expected = spareopt.must_stock(sales, parts_master)
+    expected = spareopt.must_stock(sales, parts_master).table
     for dealer in ("D01", "D02", "D03"):
         sheet = book[dealer]
         rows = list(sheet.iter_rows(values_only=True))

@@ -57,14 +57,15 @@ def options(job: str, net: dict[str, object]) -> dict[str, object]:
     return {k: (net[v] if k == "stock" else v) for k, v in JOB_OPTIONS[job].items()}
 
 
-def assert_same(local: pd.DataFrame, other: pd.DataFrame) -> None:
-    pd.testing.assert_frame_equal(local, other, check_exact=True)
-    for key in ("totals", "calibration", "parts", "sums", "by_class", "aging", "transfers"):
-        if key in local.attrs:
-            pd.testing.assert_frame_equal(local.attrs[key].reset_index(drop=True),
-                                          other.attrs[key].reset_index(drop=True), check_exact=True)
-    mine = {k: v for k, v in local.attrs["report"].items() if k != "engine"}
-    theirs = {k: v for k, v in other.attrs["report"].items() if k != "engine"}
+def assert_same(local: spareopt.Result, other: spareopt.Result) -> None:
+    """The same table and side tables bit for bit, and the same run report (but the engine's own section)."""
+    pd.testing.assert_frame_equal(local.table, other.table, check_exact=True)
+    assert [name for name, _ in local.side_tables()] == [name for name, _ in other.side_tables()]
+    for name, table in local.side_tables():
+        pd.testing.assert_frame_equal(table.reset_index(drop=True), getattr(other, name).reset_index(drop=True),
+                                      check_exact=True, obj=name)
+    mine = {k: v for k, v in local.report.items() if k != "engine"}
+    theirs = {k: v for k, v in other.report.items() if k != "engine"}
     assert plain(theirs) == approx(plain(mine))
 
 
@@ -94,12 +95,12 @@ def test_stream_equals_local_row_for_row(network: dict[str, object], job: str, a
     opts = options(job, network)
     local = run(job, network["history"], network["parts"], None, as_of, engine="local", **opts)
     streamed = run(job, network["history"], network["parts"], None, as_of, engine="stream", partitions=4, **opts)
-    assert streamed.attrs["report"]["engine"]["partitions"] == 4
+    assert streamed.report["engine"]["partitions"] == 4
     assert_same(local, streamed)
 
 
 def same_with_column(network: dict[str, object], folder: Path, job: str, column: str, values: list[object],
-                     config: dict[str, str] | None, as_of: str | None) -> pd.DataFrame:
+                     config: dict[str, str] | None, as_of: str | None) -> spareopt.Result:
     """The network's parts master with one more column: the stream engine's table equals the local one's."""
     parts = pd.read_csv(network["parts"])
     parts[column] = values
@@ -120,8 +121,8 @@ def test_min_stock_on_the_engines_equals_local(network: dict[str, object], tmp_p
     floor = [2 if p % 7 == 0 or p >= 40 else None for p in range(45)]
     local = same_with_column(network, tmp_path, job, "min_stock", floor, None, as_of)
     if job == "must-stock":
-        assert set(local.loc[local["part"] >= "P040", "reason"]) == {"min_stock"}
-        assert local.attrs["report"]["new_parts"] == 5
+        assert set(local.table.loc[local.table["part"] >= "P040", "reason"]) == {"min_stock"}
+        assert local.report["new_parts"] == 5
 
 
 @pytest.mark.parametrize(("job", "config"), [(job, None) for job in engine.ENGINE_JOBS]
@@ -134,7 +135,7 @@ def test_installed_base_on_the_engines_equals_local(network: dict[str, object], 
     base = [None if p % 5 == 0 else round(20 * units.get(f"P{p:03d}", 25.0)) for p in range(45)]
     local = same_with_column(network, tmp_path, job, "installed_base", base, config, None)
     if job == "must-stock" and config:
-        report = local.attrs["report"]["installed_base"]
+        report = local.report["installed_base"]
         assert report["series_with_prior"] > 100 and report["new_part_rows"] == 4 * 12  # P041..P044 x 12 dealers
 
 
@@ -164,17 +165,17 @@ def test_supersessions_on_the_engines_equal_local(network: dict[str, object], tm
     streamed = run(job, network["history"], parts_path, None, as_of, engine="stream", partitions=4,
                    supersessions=sup, **opts)
     assert_same(local, streamed)
-    moved = local.attrs["report"]["supersession"]["history"]
+    moved = local.report["supersession"]["history"]
     assert moved["lines_moved"] > 100 and moved["leading_parts_new"] == 1
-    if "part" in local and job != "evaluate":
-        assert not local["part"].isin(["P001", "P002", "P005", "P020", "P030"]).any()
+    if "part" in local.table and job != "evaluate":
+        assert not local.table["part"].isin(["P001", "P002", "P005", "P020", "P030"]).any()
 
 
 def test_stream_prices_from_the_history_equal_bit_for_bit(network: dict[str, object]) -> None:
     """Unit costs from the history's prices: float sums over dealers in the local engine's order."""
     local = spareopt.must_stock(network["history"])
     streamed = run("must-stock", network["history"], engine="stream", partitions=5)
-    assert local.attrs["report"]["unit_cost_from_history"] > 30
+    assert local.report["unit_cost_from_history"] > 30
     assert_same(local, streamed)
 
 
@@ -183,19 +184,19 @@ def test_stream_reads_pieces_and_one_folder_per_dealer(network: dict[str, object
     monkeypatch.setattr(engine.scan, "PIECE_ROWS", 1000)  # several scan pieces per file
     local = spareopt.must_stock(network["history"], network["parts"])
     pieces = run("must-stock", network["history"], network["parts"], engine="stream", partitions=3)
-    assert pieces.attrs["report"]["engine"]["scan_pieces"] > 3
+    assert pieces.report["engine"]["scan_pieces"] > 3
     assert_same(local, pieces)
     hive = run("must-stock", network["hive"], network["parts"], engine="stream", partitions=3)
     # the folder's rows are in another order: the rows and classes are the same, float sums to the last bit
-    pd.testing.assert_frame_equal(local, hive, check_exact=False, rtol=1e-12)
-    assert hive.attrs["report"]["engine"]["files"] == 12
+    pd.testing.assert_frame_equal(local.table, hive.table, check_exact=False, rtol=1e-12)
+    assert hive.report["engine"]["files"] == 12
 
 
 def test_default_partitions_follow_the_lines(network: dict[str, object], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engine, "PARTITION_LINES", 2000)
     table = run("classify", network["history"], network["parts"], engine="stream")
-    n = table.attrs["report"]["engine"]["partitions"]
-    assert n == -(-sum(table.attrs["report"]["engine"]["lines_per_partition"]) // 2000)
+    n = table.report["engine"]["partitions"]
+    assert n == -(-sum(table.report["engine"]["lines_per_partition"]) // 2000)
     assert_same(spareopt.classes(network["history"], network["parts"]), table)
 
 
@@ -229,9 +230,9 @@ def test_stream_evaluate_spends_the_given_budget_as_local(network: dict[str, obj
     local = run("evaluate", network["history"], network["parts"], engine="local", **opts)
     streamed = run("evaluate", network["history"], network["parts"], engine="stream", partitions=4, **opts)
     assert_same(local, streamed)
-    notes = streamed.attrs["report"]["evaluation"]["optimized"]
+    notes = streamed.report["evaluation"]["optimized"]
     assert (notes["budget"], notes["budget_from"]) == (5000.0, "budget")
-    assert streamed.attrs["totals"].set_index("policy").loc["optimized", "initial_investment"] == pytest.approx(
+    assert streamed.totals.set_index("policy").loc["optimized", "initial_investment"] == pytest.approx(
         notes["spent"])
     assert 4500 < notes["spent"] <= 5000
     for budget, policies in ((-1.0, ("optimized",)), (10.0, ("seed",))):
@@ -277,8 +278,11 @@ def test_every_command_goes_through_one_dispatch(sales: pd.DataFrame, parts_mast
         kwargs = options.get(job, {})
         dispatched, called = run(job, sales, parts_master, engine="local", **kwargs), function(sales, parts_master,
                                                                                                 **kwargs)
-        pd.testing.assert_frame_equal(dispatched, called, check_exact=True)
-        assert repr(dispatched.attrs) == repr(called.attrs)  # the report and side tables, NaN included
+        pd.testing.assert_frame_equal(dispatched.table, called.table, check_exact=True)
+        assert [n for n, _ in dispatched.side_tables()] == [n for n, _ in called.side_tables()]
+        for (name, mine), (_, theirs) in zip(dispatched.side_tables(), called.side_tables(), strict=True):
+            pd.testing.assert_frame_equal(mine, theirs, check_exact=True, obj=name)
+        assert repr(dispatched.report) == repr(called.report)  # NaN included
     with pytest.raises(engine.UsageError, match="job must be one of must-stock, classify, forecast"):
         run("must_stock", sales, engine="local")
     with pytest.raises(engine.UsageError, match="'forecast' needs the whole network"):
@@ -290,7 +294,7 @@ def test_dead_stock_transfers_cross_the_dealer_sets(network: dict[str, object],
     """Senders and receivers of a part in different dealer sets, ties in excess broken as the local engine
     breaks them (its row order), and the 24-month rule on the network's last demand."""
     frame, stock = network["frame"], pd.read_csv(network["stock"])
-    plan = spareopt.must_stock(network["history"], network["parts"])
+    plan = spareopt.must_stock(network["history"], network["parts"]).table
     stocked = plan[plan["decision"] == "dealer"].groupby("part")["dealer"].nunique()
     part = stocked.idxmax()  # dealers stock it, and those without a stock row of it need their max_stock
     need = int(plan.loc[(plan["part"] == part) & (plan["decision"] == "dealer"), "max_stock"].sum())
@@ -303,12 +307,12 @@ def test_dead_stock_transfers_cross_the_dealer_sets(network: dict[str, object],
     local = spareopt.dead_stock(network["history"], network["parts"], stock=path)
     streamed = run("dead-stock", network["history"], network["parts"], stock=path, engine="stream", partitions=6)
     assert_same(local, streamed)
-    moves = local.attrs["transfers"]
+    moves = local.transfers
     sets = {d: i // 2 for i, d in enumerate(sorted(frame["dealer"].unique()))}
     assert (moves["from_dealer"].map(sets) != moves["to_dealer"].map(sets)).sum() >= 5
-    ties = local[(local["part"] == part) & (local["dealer"].isin(strangers))].sort_values("dealer")
+    ties = local.table[(local.table["part"] == part) & (local.table["dealer"].isin(strangers))].sort_values("dealer")
     assert ties["transfer_qty"].tolist() == [need] + [0] * (len(strangers) - 1)  # the tie goes to the first row
-    assert (local["action"] == "scrap_review").any() and (local["action"] == "return").any()
+    assert (local.table["action"] == "scrap_review").any() and (local.table["action"] == "return").any()
 
 
 def test_stock_dealers_unknown_to_the_network_are_the_local_error(tmp_path: pytest.TempPathFactory,
@@ -344,7 +348,7 @@ def test_dask_equals_local_row_for_row(network: dict[str, object], cluster: obje
     local = run(job, network["history"], network["parts"], None, "2022-12", engine="local", **opts)
     on_dask = run(job, network["history"], network["parts"], None, "2022-12", engine="dask",
                   scheduler=cluster.scheduler_address, partitions=3, **opts)
-    assert on_dask.attrs["report"]["engine"]["scheduler"] == cluster.scheduler_address
+    assert on_dask.report["engine"]["scheduler"] == cluster.scheduler_address
     assert_same(local, on_dask)
 
 
@@ -374,7 +378,7 @@ def test_dask_with_supersessions_equals_local(network: dict[str, object], cluste
     on_dask = run("dead-stock", network["history"], network["parts"], stock=network["stock"], supersessions=sup,
                   engine="dask", scheduler=cluster.scheduler_address, partitions=3)
     assert_same(local, on_dask)
-    assert len(local.attrs["report"]["stock"]["superseded_stock"]) > 0
+    assert len(local.report["stock"]["superseded_stock"]) > 0
 
 
 def test_dask_starts_and_stops_its_own_local_cluster(network: dict[str, object]) -> None:

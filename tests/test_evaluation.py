@@ -43,21 +43,21 @@ def test_current_policy_golden_trace():
     parts = pd.DataFrame({"part": ["P1"], "unit_cost": [10.0], "lead_time_days": [0], "reorder_point": [2],
                           "max_stock": [5]})
     result = spareopt.evaluate(_sales([4] * 12, HOLDOUT), parts, holdout_months=5, policies=["current"])
-    row = result.iloc[0]
-    assert list(result.columns) == [c for c in SERIES_COLUMNS if c not in ("dealer", "min_stock", "min_stock_only")]
+    row = result.table.iloc[0]
+    assert list(result.table.columns) == [c for c in SERIES_COLUMNS if c not in ("dealer", "min_stock", "min_stock_only")]
     assert (row["policy"], row["decision"], row["lead_time_months"]) == ("current", "dealer", 0)
     assert (row["demand"], row["filled"], row["hits"], row["hits_filled"], row["orders"]) == (14, 12, 4, 3, 3)
     assert row["fill_rate"] == pytest.approx(12 / 14)
     assert row["avg_on_hand"] == pytest.approx(2.4)
     assert row["avg_stock_value"] == pytest.approx(24.0)
-    totals = result.attrs["totals"].iloc[0]
-    assert list(result.attrs["totals"].columns) == list(TOTALS_COLUMNS)
+    totals = result.totals.iloc[0]
+    assert list(result.totals.columns) == list(TOTALS_COLUMNS)
     assert totals["parts_stocked"] == 1
     assert totals["initial_investment"] == 50.0  # max_stock 5 x unit_cost 10
     assert totals["hit_fill_rate"] == pytest.approx(3 / 4)
     assert totals["turns"] == pytest.approx(12 * 10 * 12 / 5 / 24)  # filled value per year / average stock value
-    assert result.attrs["report"]["evaluation"]["train"] == "2023-01..2023-12"
-    assert result.attrs["report"]["evaluation"]["holdout"] == "2024-01..2024-05"
+    assert result.report["evaluation"]["train"] == "2023-01..2023-12"
+    assert result.report["evaluation"]["holdout"] == "2024-01..2024-05"
 
 
 def test_seed_policy_golden_trace():
@@ -66,7 +66,7 @@ def test_seed_policy_golden_trace():
     end of month 27 (order 3), 30, 26 (order 4), 29 (order 1), 24 (order 6): all filled, 4 orders, average 27.2.
     """
     parts = pd.DataFrame({"part": ["P1"], "unit_cost": [10.0], "lead_time_days": [30]})
-    row = spareopt.evaluate(_sales([4] * 12, HOLDOUT), parts, holdout_months=5).iloc[0]
+    row = spareopt.evaluate(_sales([4] * 12, HOLDOUT), parts, holdout_months=5).table.iloc[0]
     assert (row["reorder_point"], row["max_stock"]) == (29, 30)
     assert (row["filled"], row["fill_rate"], row["hits_filled"], row["orders"]) == (14, 1.0, 4, 4)
     assert row["avg_on_hand"] == pytest.approx(27.2)
@@ -74,7 +74,7 @@ def test_seed_policy_golden_trace():
 
 def test_unstocked_rows_report_central_demand():
     # 1 unit a month: half-year quantity 6 <= 12 -> none (low_volume); its holdout demand is central demand
-    row = spareopt.evaluate(_sales([1] * 12, HOLDOUT), holdout_months=5).iloc[0]
+    row = spareopt.evaluate(_sales([1] * 12, HOLDOUT), holdout_months=5).table.iloc[0]
     assert row["decision"] == "none" and not row["stocked"]
     assert (row["filled"], row["central_demand"], row["orders"], row["avg_on_hand"]) == (0, 14, 0, 0)
     assert row["fill_rate"] == 0.0
@@ -89,11 +89,12 @@ def test_traditional_stocks_the_top_half_year_quantities_as_many_as_seed():
               _sales([10] * 12, [10] * 3, "B", "D1")]
     parts = pd.DataFrame({"part": ["BLK", "A", "B"], "attribute": ["C", "B", "B"], "unit_cost": [5000.0, 5.0, 5.0]})
     result = spareopt.evaluate(pd.concat(frames), parts, holdout_months=3, policies=["seed", "traditional"])
-    stocked = {policy: sorted(group.loc[group["stocked"], "part"]) for policy, group in result.groupby("policy")}
+    table = result.table
+    stocked = {policy: sorted(group.loc[group["stocked"], "part"]) for policy, group in table.groupby("policy")}
     assert stocked == {"seed": ["A", "B"], "traditional": ["A", "BLK"]}
-    totals = result.attrs["totals"].set_index("policy")
+    totals = result.totals.set_index("policy")
     assert totals.loc["seed", "parts_stocked"] == totals.loc["traditional", "parts_stocked"] == 2
-    blk = result[(result["policy"] == "traditional") & (result["part"] == "BLK")].iloc[0]
+    blk = table[(table["policy"] == "traditional") & (table["part"] == "BLK")].iloc[0]
     # the seed's formulas for BLK: MAD 30, SSQ = 30 x 14 / 6 = 70, ROP = ceil(30 x 7 / 30.4375 + 70) = 77
     assert (blk["decision"], blk["reorder_point"]) == ("dealer", 77)
     assert totals.loc["traditional", "initial_investment"] > 50 * totals.loc["seed", "initial_investment"]
@@ -102,13 +103,13 @@ def test_traditional_stocks_the_top_half_year_quantities_as_many_as_seed():
 def test_every_policy_in_one_run(sales, parts_master):
     parts = parts_master.assign(reorder_point=2, max_stock=6)
     result = spareopt.evaluate(sales, parts, holdout_months=2, policies=EVALUATION_POLICIES)
-    assert list(result["policy"].unique()) == list(EVALUATION_POLICIES)
-    totals = result.attrs["totals"]
+    assert list(result.table["policy"].unique()) == list(EVALUATION_POLICIES)
+    totals = result.totals
     assert list(totals["policy"]) == list(EVALUATION_POLICIES)
     demand = totals["demand"].to_numpy()
     assert (demand == demand[0]).all()  # the same holdout is replayed against every policy
     assert ((totals["fill_rate"] >= 0) & (totals["fill_rate"] <= 1)).all()
-    per_series = result.groupby("policy", sort=False)["filled"].sum()
+    per_series = result.table.groupby("policy", sort=False)["filled"].sum()
     assert per_series.to_numpy() == pytest.approx(totals["filled"].to_numpy())
 
 
@@ -116,8 +117,8 @@ def test_service_level_policy_meets_a_higher_target_with_more_stock(sales, parts
     low = spareopt.evaluate(sales, parts_master, {"service_level": 0.5}, holdout_months=2, policies=["service-level"])
     high = spareopt.evaluate(sales, parts_master, {"service_level": 0.99}, holdout_months=2,
                              policies=["service-level"])
-    assert (high["max_stock"].to_numpy() >= low["max_stock"].to_numpy()).all()
-    assert high.attrs["totals"]["filled"].iloc[0] >= low.attrs["totals"]["filled"].iloc[0]
+    assert (high.table["max_stock"].to_numpy() >= low.table["max_stock"].to_numpy()).all()
+    assert high.totals["filled"].iloc[0] >= low.totals["filled"].iloc[0]
 
 
 def test_lead_time_is_replayed_in_fractions_of_a_month():
@@ -126,9 +127,9 @@ def test_lead_time_is_replayed_in_fractions_of_a_month():
     parts = pd.DataFrame({"part": ["P1"], "unit_cost": [10.0], "lead_time_days": [365.25 / 24], "reorder_point": [2],
                           "max_stock": [5]})
     result = spareopt.evaluate(_sales([4] * 12, HOLDOUT), parts, holdout_months=5, policies=["current"])
-    assert result["lead_time_months"].tolist() == [0.5]
-    assert result["filled"].tolist() == [12.0]  # the doctest of spareopt.replay.replay, traced by hand
-    assert result.attrs["report"]["evaluation"]["lead_time_months"] == {0: 1}
+    assert result.table["lead_time_months"].tolist() == [0.5]
+    assert result.table["filled"].tolist() == [12.0]  # the doctest of spareopt.replay.replay, traced by hand
+    assert result.report["evaluation"]["lead_time_months"] == {0: 1}
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
@@ -242,8 +243,8 @@ def test_refinery_current_policy_against_the_seed():
         policies=["seed", "current"],
         columns={"part": "part_id", "lead_time_days": "delivery_time_days", "unit_cost": "unit_price",
                  "reorder_point": "reorder_point_min", "max_stock": "max_stock_level"})
-    totals = result.attrs["totals"].set_index("policy")
-    assert result.attrs["report"]["evaluation"]["holdout"] == "2000-09..2001-08"
+    totals = result.totals.set_index("policy")
+    assert result.report["evaluation"]["holdout"] == "2000-09..2001-08"
     assert totals.loc["current", "parts_stocked"] > totals.loc["seed", "parts_stocked"]
     assert (totals["demand"] == totals["demand"].iloc[0]).all()
     assert 0 < totals.loc["seed", "fill_rate"] < totals.loc["current", "fill_rate"] <= 1

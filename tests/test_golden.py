@@ -203,10 +203,11 @@ def test_seed_13_parts_network_default_p95_high_value_cost():
     #   20, 25, 30, 30, 40, 46, 50, 60, 80, 100, 150, 170, 12000  (n = 13)
     # numpy linear interpolation: position 0.95 x (13 - 1) = 11.4
     #   -> 170 + 0.4 x (12000 - 170) = 170 + 4732 = 4902; the block (12000 >= 4902) is high value.
-    table = spareopt.must_stock(seed13_history(), parts=SEED13_MASTER, config={"abc_window_months": 12})
+    result = spareopt.must_stock(seed13_history(), parts=SEED13_MASTER, config={"abc_window_months": 12})
+    table = result.table
     assert_table(table, seed13_expected())
 
-    report = table.attrs["report"]
+    report = result.report
     assert report["high_value_cost"] == pytest.approx(4902.0, rel=1e-12)
     assert report["as_of"] == "2024-12"
     assert report["first_period"] == "2023-12"
@@ -232,28 +233,31 @@ def test_seed_13_parts_network_default_p95_high_value_cost():
 
 def test_seed_13_parts_network_high_value_cost_equal_to_block_cost():
     # high_value_cost = 12000 exactly: rule 2 is unit_cost >= high_value_cost, so the block still matches.
-    table = spareopt.must_stock(seed13_history(), parts=SEED13_MASTER, config={"high_value_cost": 12000})
+    result = spareopt.must_stock(seed13_history(), parts=SEED13_MASTER, config={"high_value_cost": 12000})
+    table = result.table
     assert_table(table, seed13_expected())
-    assert table.attrs["report"]["high_value_cost"] == 12000.0
+    assert result.report["high_value_cost"] == 12000.0
 
 
 def test_seed_13_parts_network_high_value_cost_above_block_cost():
     # high_value_cost = 20000: the block (12000) is no longer high value; its half year is
     # 1 unit (2024-09), so rule 3 (0?) does not match and rule 4 (1 <= 12) does -> none/low_volume.
     # It stays among the `none` rows, ordered by part, so the row order is unchanged.
-    table = spareopt.must_stock(seed13_history(), parts=SEED13_MASTER, config={"high_value_cost": 20000.0})
+    result = spareopt.must_stock(seed13_history(), parts=SEED13_MASTER, config={"high_value_cost": 20000.0})
+    table = result.table
     assert_table(table, seed13_expected(block_reason="low_volume"))
-    report = table.attrs["report"]
+    report = result.report
     assert report["reasons"]["high_value_assembly"] == 0
     assert report["reasons"]["low_volume"] == 2
 
 
 def test_seed_13_parts_only_stocked_keeps_dealer_and_central_rows():
-    table = spareopt.must_stock(seed13_history(), parts=SEED13_MASTER, only_stocked=True)
+    result = spareopt.must_stock(seed13_history(), parts=SEED13_MASTER, only_stocked=True)
+    table = result.table
     expected = seed13_expected().iloc[:7].reset_index(drop=True)  # 5 dealer + 2 central rows
     assert_table(table, expected)
     # the report still counts every row
-    assert table.attrs["report"]["decisions"] == {"dealer": 5, "central": 2, "none": 6}
+    assert result.report["decisions"] == {"dealer": 5, "central": 2, "none": 6}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -275,7 +279,7 @@ def test_seed_rule5_ssq_exactly_one_is_stocked_at_the_dealer():
     })
     master = pd.DataFrame({"part": ["60001"], "unit_cost": [10.0], "lead_time_days": [0], "order_cycle_days": [1],
                            "attribute": ["A"]})
-    row = spareopt.must_stock(history, parts=master, config={"high_value_cost": 1e6}).iloc[0]
+    row = spareopt.must_stock(history, parts=master, config={"high_value_cost": 1e6}).table.iloc[0]
     assert (row["decision"], row["reason"], row["priority"]) == ("dealer", "stock", 1)
     assert row["mad"] == 6.0
     assert row["ssq"] == 1.0
@@ -294,7 +298,7 @@ def test_seed_priority_ssq_tie_broken_by_mad():
                            columns=["part", "period", "quantity"])
     master = pd.DataFrame({"part": ["Y4", "X3"], "unit_cost": [10.0, 10.0], "lead_time_days": [8, 10],
                            "order_cycle_days": [10, 14], "attribute": ["A", "A"]})
-    table = spareopt.must_stock(history, parts=master, config={"high_value_cost": 1e6})
+    table = spareopt.must_stock(history, parts=master, config={"high_value_cost": 1e6}).table
     assert table["part"].tolist() == ["Y4", "X3"]
     assert table["priority"].tolist() == [1, 2]
     assert table["ssq"].tolist() == [12.0, 12.0]
@@ -412,19 +416,20 @@ def test_network_volume_rule_reads_the_parts_network_quantity():
     master = pd.DataFrame({"part": ["SW1"], "lead_time_days": [30], "order_cycle_days": [30], "attribute": ["B"]})
     network = spareopt.must_stock(history, parts=master)
     dealer = spareopt.must_stock(history, parts=master, config=SEED_PER_DEALER)
-    assert network["reason"].tolist() == ["stock", "stock"]
-    assert dealer["reason"].tolist() == ["low_volume", "low_volume"]
-    assert network.attrs["report"]["stocking"]["half_year_quantity"]["dealer"] == pytest.approx(16.0)
+    assert network.table["reason"].tolist() == ["stock", "stock"]
+    assert dealer.table["reason"].tolist() == ["low_volume", "low_volume"]
+    assert network.report["stocking"]["half_year_quantity"]["dealer"] == pytest.approx(16.0)
     assert "warning: the dealers stock 0.0% of the last half year's demand (0 of 16 units); rule low_volume " \
-           "removed the most" in "\n".join(spareopt.report.report_lines(dealer.attrs["report"]))
+           "removed the most" in "\n".join(spareopt.report.report_lines(dealer.report))
 
 
 def test_three_dealer_network_per_dealer_abc_and_priority():
     history = three_dealer_history()
-    table = spareopt.must_stock(history, parts=THREE_DEALER_MASTER, as_of="2024-07", config=SEED_PER_DEALER)
+    result = spareopt.must_stock(history, parts=THREE_DEALER_MASTER, as_of="2024-07", config=SEED_PER_DEALER)
+    table = result.table
     assert_table(table, three_dealer_expected())
 
-    report = table.attrs["report"]
+    report = result.report
     assert report["rows_read"] == len(history)
     assert report["rows_after_as_of"] == 3
     assert report["negative_months"] == 1        # D03 A100 2024-05
@@ -448,8 +453,9 @@ def test_three_dealer_network_per_dealer_abc_and_priority():
 def test_three_dealer_network_default_as_of_uses_the_last_month():
     # Without as_of the last month is 2024-08: nothing is ignored, the matrix has 8 months and
     # D03 x C300 (4 units in 2024-08) becomes a series: 11 rows.
-    table = spareopt.must_stock(three_dealer_history(), parts=THREE_DEALER_MASTER, config=SEED_PER_DEALER)
-    report = table.attrs["report"]
+    result = spareopt.must_stock(three_dealer_history(), parts=THREE_DEALER_MASTER, config=SEED_PER_DEALER)
+    table = result.table
+    report = result.report
     assert report["as_of"] == "2024-08"
     assert report["rows_after_as_of"] == 0
     assert report["series"] == 11
@@ -516,8 +522,8 @@ def carparts():
     if not CARPARTS.is_file():
         pytest.skip(f"real data not available: {CARPARTS}")
     raw = pd.read_csv(CARPARTS, dtype={"part_id": str, "period": str})
-    table = spareopt.must_stock(CARPARTS, columns={"part": "part_id"})
-    return raw, table
+    result = spareopt.must_stock(CARPARTS, columns={"part": "part_id"})
+    return raw, result
 
 
 def _weighted_mad_from_raw(raw: pd.DataFrame) -> pd.DataFrame:
@@ -531,8 +537,9 @@ def _weighted_mad_from_raw(raw: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_carparts_must_stock_runs_on_the_real_file(carparts):
-    _raw, table = carparts
-    report = table.attrs["report"]
+    _raw, result = carparts
+    table = result.table
+    report = result.report
     assert len(table) == 2674
     assert table["part"].nunique() == 2674
     assert table["part"].str.fullmatch(r"\d{8}").all()          # 8-digit part numbers kept as text
@@ -555,7 +562,8 @@ def test_carparts_total_demand_of_the_matrix():
 
 
 def test_carparts_mad_equals_the_weighted_formula_on_the_raw_file(carparts):
-    raw, table = carparts
+    raw, result = carparts
+    table = result.table
     expected = _weighted_mad_from_raw(raw)
     got = table.set_index("part").loc[expected.index]
     # a few parts by name: the first part of the file and the three best sellers of the last half year
@@ -568,7 +576,8 @@ def test_carparts_mad_equals_the_weighted_formula_on_the_raw_file(carparts):
 
 def test_carparts_discontinued_series_have_no_demand(carparts):
     # 165 series stop in 1998-12..1999-02 (README): their last half year is empty -> none/no_demand
-    raw, table = carparts
+    raw, result = carparts
+    table = result.table
     stopped = raw.groupby("part_id")["quantity"].apply(lambda q: q.isna().any())
     stopped = stopped[stopped].index
     assert len(stopped) == 165

@@ -440,7 +440,7 @@ def test_as_of_can_make_the_history_too_short(sales):
 
 def test_must_stock_report_counts_what_the_history_skipped(csv_file):
     path = csv_file(_lines("D1,00123,2024-08-09,", "", "D1,00123,2024-07-09,-40"))
-    report = spareopt.must_stock(path, as_of="2024-07").attrs["report"]
+    report = spareopt.must_stock(path, as_of="2024-07").report
     assert {k: report[k] for k in ("rows_read", "rows_no_quantity", "rows_no_quantity_first", "rows_blank",
                                    "rows_after_as_of", "return_lines", "return_units", "negative_months",
                                    "months", "as_of")} == {

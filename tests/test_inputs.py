@@ -42,7 +42,7 @@ def test_every_job_on_inputs_equals_the_job_on_the_files(sales, parts_master, st
     before = inputs.matrix.values.copy()
     pairs = [
         (spareopt.must_stock(inputs), spareopt.must_stock(sales, parts_master, config)),
-        (spareopt.plan_stock(inputs).to_frame(), spareopt.must_stock(sales, parts_master, config)),
+        (spareopt.plan_stock(inputs).to_result(), spareopt.must_stock(sales, parts_master, config)),
         (spareopt.must_stock(inputs, policy="service-level"),
          spareopt.must_stock(sales, parts_master, config, policy="service-level")),
         (spareopt.order(inputs, stock=stock), spareopt.order(sales, parts_master, config, stock=stock)),
@@ -54,7 +54,9 @@ def test_every_job_on_inputs_equals_the_job_on_the_files(sales, parts_master, st
     ]
     for on_inputs, on_files in pairs:
         assert_same_table(on_inputs, on_files)
-        assert repr(on_inputs.attrs["report"]) == repr(on_files.attrs["report"])  # NaN-safe, tables by their text
+        assert repr(on_inputs.report) == repr(on_files.report)  # NaN-safe, tables by their text
+        for (name, mine), (_, theirs) in zip(on_inputs.side_tables(), on_files.side_tables(), strict=True):
+            pd.testing.assert_frame_equal(mine, theirs, obj=name)
     np.testing.assert_array_equal(inputs.matrix.values, before)  # no job changed the inputs
     assert inputs.cfg.low_volume_max == 6
 

@@ -61,17 +61,18 @@ def test_a_dealers_share_of_the_network_demand_splits_the_parts_rate():
 
 def test_must_stock_golden_posterior_with_the_installed_base():
     history, master = three_parts()
-    table = spareopt.must_stock(history, master, config=POISSON_GAMMA).set_index("part")
+    result = spareopt.must_stock(history, master, config=POISSON_GAMMA)
+    table = result.table.set_index("part")
     # The three sold series share one prior (smooth pattern, fewer than 30 series): rates 3, 1, 2 over n = 6
     # months, m = 2, Var(r) = 1, Poisson noise 2 / 6, V = 2 / 3: Gamma(a = 6, b = 3).
     # With the installed base the prior mean of P1 is mu = r IB = 24 / 9 (shape 6 kept: rate 6 / mu = 2.25),
     # so f = (6 + 18) / (2.25 + 6); P2: mu = 4 / 3, f = (6 + 6) / (4.5 + 6); P3 keeps Gamma(6, 3):
     # f = (6 + 12) / (3 + 6) = 2; P4 has never sold: its rate is the prior's mean, r x 30 = 0.8.
     assert table["forecast"].to_dict() == pytest.approx({"P1": 24 / 8.25, "P2": 12 / 10.5, "P3": 2.0, "P4": 0.8})
-    without = spareopt.must_stock(history, master.drop(columns="installed_base"), config=POISSON_GAMMA)
+    without = spareopt.must_stock(history, master.drop(columns="installed_base"), config=POISSON_GAMMA).table
     assert without.set_index("part")["forecast"].to_dict() == pytest.approx({"P1": 24 / 9, "P2": 12 / 9, "P3": 2.0})
     assert table.loc["P4", ["half_year_quantity", "decision", "reason"]].tolist() == [0.0, "none", "no_demand"]
-    report = table.attrs["report"]["installed_base"]
+    report = result.report["installed_base"]
     assert report["failure_rate_overall"] == pytest.approx(24 / 900)
     assert report["parts_fitted"] == {"A": 0, "B": 2, "C": 0}
     assert (report["series_with_prior"], report["new_part_rows"], report["new_part_rows_stocked"]) == (3, 1, 0)
@@ -79,28 +80,28 @@ def test_must_stock_golden_posterior_with_the_installed_base():
     assert report["dispersion"] == pytest.approx(0.01)
     assert ("installed_base: failure rate per unit in the field a month A 0.0267 (overall), B 0.0267 (overall), C "
             "0.0267 (overall), fitted on 2 parts with both, spread c2 0.01; it set the prior of 3 series (1 rows of "
-            "parts never sold, 0 of them stocked)") in report_lines(table.attrs["report"])
+            "parts never sold, 0 of them stocked)") in report_lines(result.report)
 
 
 def test_a_new_part_is_stocked_only_where_a_policy_stocks_it_at_that_rate():
     history, master = three_parts()
     master.loc[master["part"] == "P4", "installed_base"] = 3000  # r x 3000 = 80 a month
-    seed = spareopt.must_stock(history, master, config=POISSON_GAMMA).set_index("part")
+    seed = spareopt.must_stock(history, master, config=POISSON_GAMMA).table.set_index("part")
     assert seed.loc["P4", "forecast"] == pytest.approx(80.0)
     assert seed.loc["P4", "decision"] == "none"  # the seed's rules read the history: no sale, no stock
-    optimized = spareopt.optimize(history, master, config=POISSON_GAMMA, budget=2000.0).set_index("part")
+    optimized = spareopt.optimize(history, master, config=POISSON_GAMMA, budget=2000.0).table.set_index("part")
     assert optimized.loc["P4", "stock_level"] > 0  # the optimizer stocks what it expects to sell
 
 
 def test_without_any_sale_of_a_part_with_a_base_there_is_no_rate():
     history, master = three_parts()
     master["installed_base"] = [None, None, None, 30]
-    table = spareopt.must_stock(history, master, config=POISSON_GAMMA)
-    assert table.set_index("part").loc["P4", "forecast"] == 0.0
-    report = table.attrs["report"]["installed_base"]
+    result = spareopt.must_stock(history, master, config=POISSON_GAMMA)
+    assert result.table.set_index("part").loc["P4", "forecast"] == 0.0
+    report = result.report["installed_base"]
     assert report["failure_rate"] is None and report["series_with_prior"] == 0
     assert any(line.startswith("installed_base: 1 parts have one, but none of them sold in the window")
-               for line in report_lines(table.attrs["report"]))
+               for line in report_lines(result.report))
 
 
 # -- properties --------------------------------------------------------------------------------------
@@ -132,11 +133,11 @@ PROPERTY = settings(max_examples=20, deadline=None, derandomize=True,
 @given(case=networks(), config=st.sampled_from([{}, POISSON_GAMMA]))
 def test_without_a_base_the_plan_is_bit_identical(case, config):
     history, master = case
-    plain = spareopt.must_stock(history, master.drop(columns="installed_base"), config=config)
-    blank = spareopt.must_stock(history, master.assign(installed_base=None), config=config)
+    plain = spareopt.must_stock(history, master.drop(columns="installed_base"), config=config).table
+    blank = spareopt.must_stock(history, master.assign(installed_base=None), config=config).table
     pd.testing.assert_frame_equal(plain, blank, check_exact=True)
     # with a base: the parts without one keep their rows bit for bit; new rows are the never-sold parts with one
-    based = spareopt.must_stock(history, master, config=config)
+    based = spareopt.must_stock(history, master, config=config).table
     known = master.set_index("part")["installed_base"].fillna(0) > 0
     keys = ["dealer", "part"]
     same = plain[~plain["part"].map(known).to_numpy()].merge(based, on=keys, suffixes=("", "_b"))
@@ -207,7 +208,7 @@ def test_on_a_simulated_fleet_the_base_brings_the_rates_closer():
                            "installed_base": base})
     error = {}
     for name, parts in (("with", master), ("without", master.drop(columns="installed_base"))):
-        table = spareopt.must_stock(history, parts, config=POISSON_GAMMA).set_index(["dealer", "part"])
+        table = spareopt.must_stock(history, parts, config=POISSON_GAMMA).table.set_index(["dealer", "part"])
         error[name] = np.mean([abs(table.loc[key, "forecast"] - rate) for key, rate in truth.items()])
     assert error["with"] < 0.9 * error["without"]
 
@@ -223,9 +224,10 @@ def test_an_installed_base_that_explains_little_leaves_the_group_prior():
     r = 66 / (6 * 1010)
     expected = 6 * r * np.array([10.0, 1000.0])
     theta = np.array([60.0, 6.0]) / expected
-    table = spareopt.must_stock(history, master, config=POISSON_GAMMA)
-    report = table.attrs["report"]["installed_base"]
+    result = spareopt.must_stock(history, master, config=POISSON_GAMMA)
+    table = result.table
+    report = result.report["installed_base"]
     assert report["dispersion"] == pytest.approx(theta.var(ddof=1) - (theta / expected).mean(), rel=1e-6)
     assert report["series_with_prior"] == 0
-    without = spareopt.must_stock(history, master.drop(columns="installed_base"), config=POISSON_GAMMA)
+    without = spareopt.must_stock(history, master.drop(columns="installed_base"), config=POISSON_GAMMA).table
     assert table["forecast"].tolist() == without["forecast"].tolist()

@@ -138,9 +138,9 @@ LOOKS = {
 
 @pytest.mark.parametrize("look", list(LOOKS))
 def test_same_rows_whatever_the_input_looks_like(look, tmp_path, sales, sales_monthly, parts_master):
-    expected = spareopt.must_stock(sales, parts_master)
+    expected = spareopt.must_stock(sales, parts_master).table
     source = LOOKS[look](tmp_path, sales, sales_monthly)
-    got = spareopt.must_stock(source, parts_master)
+    got = spareopt.must_stock(source, parts_master).table
     if look == "gbk_chinese_headers":  # same rows, dealers named in Chinese
         got["dealer"] = got["dealer"].map({"北京一店": "D01", "上海二店": "D02", "广州三店": "D03"})
         order = expected.set_index(["dealer", "part"]).index
@@ -150,7 +150,7 @@ def test_same_rows_whatever_the_input_looks_like(look, tmp_path, sales, sales_mo
 
 
 def test_reference_table_keeps_leading_zeros_and_every_series(sales, parts_master):
-    table = spareopt.must_stock(sales, parts_master)
+    table = spareopt.must_stock(sales, parts_master).table
     assert sorted(table["part"].unique()) == ["00123", "A100", "B200", "C300", "E500", "F600", "G700"]
     assert len(table) == 20  # 3 dealers x 7 parts, minus D03/G700 never sold
     assert table.loc[table["part"] == "00123", "half_year_quantity"].tolist() == [194.0, 388.0, 194.0]
@@ -359,7 +359,7 @@ def test_write_parquet_and_json_keep_text_as_is(tmp_path, suffix):
 
 
 def test_write_parquet_round_trips_the_must_stock_table(tmp_path, sales, parts_master):
-    table = spareopt.must_stock(sales, parts_master)
+    table = spareopt.must_stock(sales, parts_master).table
     write_table(table, tmp_path / "o.parquet")
     assert_same_table(table, pd.read_parquet(tmp_path / "o.parquet"))
 

@@ -59,14 +59,16 @@ def stock() -> pd.DataFrame:
                          "on_hand": [5, 3, 10, 4], "on_order": [2, None, 0, 0], "reserved": [0, 1, 0, 0]})
 
 
-def _plan(history, master, **kwargs) -> pd.DataFrame:
-    return spareopt.last_buy(history, master, SETUP, horizon_months=12, **kwargs).set_index("part")
+def _plan(history, master, **kwargs) -> spareopt.Result:
+    result = spareopt.last_buy(history, master, SETUP, horizon_months=12, **kwargs)
+    return result.replace(table=result.table.set_index("part"))
 
 
 # -- golden -----------------------------------------------------------------------------------------
 
 def test_golden_plan_of_the_discontinued_parts(history, master):
-    table = _plan(history, master, service_level=0.9)
+    result = _plan(history, master, service_level=0.9)
+    table = result.table
     assert table.index.tolist() == ["GONE", "OLD1", "OLD2"]
     assert list(table.reset_index().columns) == list(spareopt.LAST_BUY_COLUMNS)
     old1, old2, gone = table.loc["OLD1"], table.loc["OLD2"], table.loc["GONE"]
@@ -80,7 +82,7 @@ def test_golden_plan_of_the_discontinued_parts(history, master):
     assert old1["prob_no_shortage"] == pytest.approx(stats.poisson.cdf(44, 36))
     assert old1["buy_value"] == 440.0 and old1["description"] == "door seal"
     assert table["horizon_months"].tolist() == [12] * 3
-    report = table.attrs["report"]["last_buy"]
+    report = result.report["last_buy"]
     assert report["planned"] == {"by": "master", "parts": 3, "by_status": 2, "by_end_of_production": 1,
                                  "end_of_production_later": 0}
     assert (report["fit"], report["horizon"]) == ("2024-09..2024-12", "2025-01..2025-12")
@@ -88,13 +90,14 @@ def test_golden_plan_of_the_discontinued_parts(history, master):
 
 def test_the_dealers_are_summed_into_the_network(history, master):
     network = history.groupby(["part", "period"], as_index=False)["quantity"].sum()
-    by_dealer = _plan(history, master, service_level=0.9)
-    summed = _plan(network, master, service_level=0.9)
+    by_dealer = _plan(history, master, service_level=0.9).table
+    summed = _plan(network, master, service_level=0.9).table
     pd.testing.assert_frame_equal(by_dealer.drop(columns="flag"), summed.drop(columns="flag"))
 
 
 def test_stock_is_netted_and_reported(history, master, stock):
-    table = _plan(history, master, service_level=0.9, stock=stock)
+    result = _plan(history, master, service_level=0.9, stock=stock)
+    table = result.table
     old1, old2 = table.loc["OLD1"], table.loc["OLD2"]
     # OLD1: 5 + 3 on hand, 2 on order, 1 reserved: 9 units already cover part of Q = 44
     assert (old1["on_hand"], old1["on_order"], old1["reserved"], old1["buy_qty"]) == (8, 2, 1, 44 - 9)
@@ -102,20 +105,21 @@ def test_stock_is_netted_and_reported(history, master, stock):
     # OLD2: 10 on hand against Q = 2: nothing to buy, 8 units too many
     assert (old2["buy_qty"], old2["flag"]) == (0, "excess_stock")
     assert old2["expected_leftover"] == pytest.approx(10 - LAMBDA_OLD2 + old2["expected_shortage"])
-    st = table.attrs["report"]["last_buy"]["stock"]
+    st = result.report["last_buy"]["stock"]
     assert (st["parts_without_stock_row"], st["stock_parts_not_planned"], st["stock_parts_not_planned_first"],
             st["stock_units_not_planned"]) == (1, 1, ["NEW"], 4.0)
     assert st["defaulted_to_zero"] == {"on_order": 1}
 
 
 def test_all_plans_every_part_of_the_history(history):
-    table = spareopt.last_buy(history, config=SETUP, horizon_months=12, service_level=0.9, all_parts=True)
+    table = spareopt.last_buy(history, config=SETUP, horizon_months=12, service_level=0.9, all_parts=True).table
     assert table["part"].tolist() == ["NEW", "OLD1", "OLD2"]
     assert table.set_index("part").loc["NEW", "flag"] == "growing"
 
 
 def test_cost_mode_buys_to_the_critical_ratio(history, master):
-    table = _plan(history, master, shortage_cost="shortage_cost", salvage_value="salvage_value", holding_rate=0.2)
+    result = _plan(history, master, shortage_cost="shortage_cost", salvage_value="salvage_value", holding_rate=0.2)
+    table = result.table
     # OLD1: c_u = 40 - 10 = 30, c_o = 10 (1 + 0.2 x 12 / 12) - 1 = 11: ratio 30 / 41
     ratio = 30 / 41
     q = int(stats.poisson.ppf(ratio, 36))
@@ -124,46 +128,49 @@ def test_cost_mode_buys_to_the_critical_ratio(history, master):
     assert old1["expected_cost"] == pytest.approx(30 * old1["expected_shortage"] + 11 * old1["expected_leftover"])
     # OLD2 has a blank salvage value: 0, so c_o = 24 and c_u = 30
     assert table.loc["OLD2", "last_buy_qty"] == stats.poisson.ppf(30 / 54, LAMBDA_OLD2)
-    assert table.attrs["report"]["last_buy"]["critical_ratio_min"] == pytest.approx(30 / 54)
+    assert result.report["last_buy"]["critical_ratio_min"] == pytest.approx(30 / 54)
 
 
 def test_a_negative_binomial_buys_at_least_the_poisson_quantity(history, master):
-    poisson = _plan(history, master, service_level=0.9)
-    nb = _plan(history, master, service_level=0.9, distribution="negative_binomial")
+    poisson = _plan(history, master, service_level=0.9).table
+    nb = _plan(history, master, service_level=0.9, distribution="negative_binomial").table
     assert (nb["last_buy_qty"] >= poisson["last_buy_qty"]).all()
     assert (nb.loc[["OLD1", "OLD2"], "dispersion"] > 1).all()
-    given = _plan(history, master, service_level=0.9, distribution="negative_binomial", dispersion=3.0)
+    given = _plan(history, master, service_level=0.9, distribution="negative_binomial", dispersion=3.0).table
     assert given.loc["OLD1", "last_buy_qty"] == stats.nbinom.ppf(0.9, 36 / 2, 1 / 3)
 
 
 def test_budget_trims_by_marginal_analysis(history, master):
-    full = _plan(history, master, service_level=0.9)
-    cut = _plan(history, master, service_level=0.9, budget=300.0)
+    full = _plan(history, master, service_level=0.9).table
+    result = _plan(history, master, service_level=0.9, budget=300.0)
+    cut = result.table
     assert (cut["buy_value"].sum()) <= 300.0
     assert (cut["buy_qty"] <= full["buy_qty"]).all()
     assert cut.loc["OLD1", "flag"] == "budget_cut"
-    assert cut.attrs["report"]["last_buy"]["caps"]["method"] == "greedy"
+    assert result.report["last_buy"]["caps"]["method"] == "greedy"
     # what the budget keeps fills more per unit of money than what it drops: P(D > s) / cost falls with s
     assert cut.loc["OLD1", "buy_qty"] >= 25
-    zero = _plan(history, master, service_level=0.9, budget=0.0)
+    zero = _plan(history, master, service_level=0.9, budget=0.0).table
     assert zero["buy_qty"].sum() == 0
 
 
 def test_budget_and_volume_together_use_the_integer_programme(history, master):
-    table = _plan(history, master, service_level=0.9, budget=400.0, max_volume=30.0)
+    result = _plan(history, master, service_level=0.9, budget=400.0, max_volume=30.0)
+    table = result.table
     volume = table["buy_qty"] * pd.Series({"OLD1": 1.0, "OLD2": 4.0, "GONE": 2.0})
     assert volume.sum() <= 30.0 and table["buy_value"].sum() <= 400.0
-    assert table.attrs["report"]["last_buy"]["caps"]["method"] == "pulp"
+    assert result.report["last_buy"]["caps"]["method"] == "pulp"
 
 
 def test_backtest_compares_with_the_real_demand(history, master):
-    table = spareopt.last_buy(history, master, SETUP, as_of="2024-08", horizon_months=4, service_level=0.9,
-                              backtest=True).set_index("part")
+    result = spareopt.last_buy(history, master, SETUP, as_of="2024-08", horizon_months=4, service_level=0.9,
+                               backtest=True)
+    table = result.table.set_index("part")
     # OLD1 sells 3 a month after 2024-08 too: 12 real units against Q = poisson.ppf(0.9, 12)
     assert table.loc["OLD1", "actual_demand"] == 12.0
     assert table.loc["OLD1", "covered"]
     assert table.loc["OLD1", "actual_leftover"] == stats.poisson.ppf(0.9, 12) - 12
-    back = table.attrs["report"]["last_buy"]["backtest"]
+    back = result.report["last_buy"]["backtest"]
     assert back["actual_demand"] == table["actual_demand"].sum()
 
 
@@ -349,9 +356,10 @@ def test_carparts_calibration_as_the_readme_reports_it():
     """Every series discontinued at 2000-03, fitted on 1998-04..2000-03, bought for 2000-04..2002-03."""
     history = spareopt.load_history(CARPARTS, columns={"part": "part_id"})
     for (distribution, level), share in CALIBRATION.items():
-        table = spareopt.last_buy(history, all_parts=True, as_of="2000-03", horizon_months=24, service_level=level,
-                                  distribution=distribution, backtest=True)
-        back = table.attrs["report"]["last_buy"]["backtest"]
+        result = spareopt.last_buy(history, all_parts=True, as_of="2000-03", horizon_months=24, service_level=level,
+                                   distribution=distribution, backtest=True)
+        table = result.table
+        back = result.report["last_buy"]["backtest"]
         assert len(table) == 2674
         assert round(back["share_covered"], 3) == share
         assert back["actual_demand"] == 26803

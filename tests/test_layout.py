@@ -88,3 +88,11 @@ def test_ci_runs_the_linter_and_it_finds_nothing():
     proc = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", str(ROOT)], capture_output=True,
                           text=True, timeout=120, check=False, cwd=ROOT)
     assert proc.returncode == 0, f"ruff {ruff.__name__}: {proc.stdout[-3000:]}"
+
+
+def test_no_side_table_or_report_rides_in_attrs():
+    """Jobs return :class:`spareopt.Result`: its side tables are named fields, never ``DataFrame.attrs``."""
+    found = [f"{p.relative_to(ROOT)}:{n}" for p in SOURCES
+             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+             if ".attrs[" in line or ".attrs.get(" in line]
+    assert found == []

@@ -130,7 +130,7 @@ def test_zero_demand_everywhere_gives_zero_stock():
                                                                                               freq="M").astype(str)) * 2,
                           "quantity": 0})
     for model in ("auto", "poisson_gamma", "monthly_variance"):
-        table = spareopt.must_stock(sales, config={"lead_time_demand": model}, policy="service-level")
+        table = spareopt.must_stock(sales, config={"lead_time_demand": model}, policy="service-level").table
         assert (table["reorder_point"] == 0).all() and (table["max_stock"] == 0).all()
 
 
@@ -170,7 +170,7 @@ def test_achieved_fill_does_not_fall_as_the_target_rises():
     for target in (0.8, 0.9, 0.95, 0.99):
         table = spareopt.evaluate(root / "carparts_sample.csv", root / "parts_master.csv",
                                   config={"fill_rate": target, "low_volume_max": 0, "central_ssq_min": 0},
-                                  policies=["service-level"])
+                                  policies=["service-level"]).table
         stocked = table[table["stocked"]]
         achieved.append(stocked["filled"].sum() / stocked["demand"].sum())
         stock.append(stocked["max_stock"].sum())
@@ -237,8 +237,9 @@ def test_the_backtest_keeps_the_forecast_with_the_smaller_error_per_pattern():
 
 def test_obsolescence_on_the_bundled_example_reports_what_it_found():
     root = __import__("pathlib").Path(__file__).resolve().parents[1] / "examples"
-    table = spareopt.must_stock(root / "carparts_sample.csv", root / "parts_master.csv", policy="service-level")
-    service = table.attrs["report"]["service"]
+    result = spareopt.must_stock(root / "carparts_sample.csv", root / "parts_master.csv", policy="service-level")
+    table = result.table
+    service = result.report["service"]
     declined = (table["forecast_method"] == "tsb").sum()
     assert service["obsolescence"] == "auto" and service["declined_series"] == declined > 0
     found = service["backtest"]["obsolescence"]  # the sample's stopped series: TSB erred less in the backtest
@@ -246,9 +247,9 @@ def test_obsolescence_on_the_bundled_example_reports_what_it_found():
     assert found["intermittent"]["error_tsb"] < found["intermittent"]["error_none"]
     off = spareopt.must_stock(root / "carparts_sample.csv", root / "parts_master.csv", policy="service-level",
                               config={"obsolescence": "none"})
-    assert off.attrs["report"]["service"]["declined_series"] == 0
+    assert off.report["service"]["declined_series"] == 0
     # the TSB forecast is never above the forecast it replaced
-    assert (table["forecast"] <= off["forecast"] + 1e-12).all()
+    assert (table["forecast"] <= off.table["forecast"] + 1e-12).all()
 
 
 def test_unknown_obsolescence_is_a_config_error():

@@ -410,9 +410,9 @@ def test_config_whole_float_window_is_usable():
     # 8 months of 1 unit, window 6.0 months: value = quantity of the last 6 months = 6 (no unit cost -> by
     # quantity); the single part is A.
     history = pd.DataFrame({"part": ["p"] * 8, "period": [f"2024-0{m}" for m in range(1, 9)], "quantity": [1] * 8})
-    table = spareopt.must_stock(history, config=Config(abc_window_months=6.0))
-    assert table.attrs["report"]["abc_window_months"] == 6
-    assert table["abc_class"].tolist() == ["A"]
+    result = spareopt.must_stock(history, config=Config(abc_window_months=6.0))
+    assert result.report["abc_window_months"] == 6
+    assert result.table["abc_class"].tolist() == ["A"]
 
 
 def test_config_missing_or_malformed_file(tmp_path):
@@ -542,12 +542,12 @@ def _two_part_history():
 def test_abc_window_months_limits_the_value_window():
     master = pd.DataFrame({"part": ["P1", "P2"], "unit_cost": [10.0, 10.0]})
     # default window 12 (all 8 months): P1 10 x 500 = 5000 -> A; P2 10 x 8 = 80, before 5000/5080 = .984 -> C
-    table = spareopt.must_stock(_two_part_history(), parts=master).set_index("part")
+    table = spareopt.must_stock(_two_part_history(), parts=master).table.set_index("part")
     assert table.loc[["P1", "P2"], "abc_class"].tolist() == ["A", "C"]
     # window 3 (2024-06..08): P1 0 -> C; P2 10 x 3 = 30 -> A
-    table = spareopt.must_stock(_two_part_history(), parts=master, config={"abc_window_months": 3})
-    assert table.set_index("part").loc[["P1", "P2"], "abc_class"].tolist() == ["C", "A"]
-    assert table.attrs["report"]["abc_window_months"] == 3
+    result = spareopt.must_stock(_two_part_history(), parts=master, config={"abc_window_months": 3})
+    assert result.table.set_index("part").loc[["P1", "P2"], "abc_class"].tolist() == ["C", "A"]
+    assert result.report["abc_window_months"] == 3
 
 
 def test_abc_by_quantity_when_no_unit_cost_is_known():
@@ -555,11 +555,11 @@ def test_abc_by_quantity_when_no_unit_cost_is_known():
     months = [f"2024-{m:02d}" for m in range(1, 13)]
     totals = {"Q1": 50, "Q2": 30, "Q3": 15, "Q4": 5}
     rows = [(p, months[-1], q) for p, q in totals.items()] + [(p, months[0], 0) for p in totals]
-    table = spareopt.must_stock(pd.DataFrame.from_records(rows, columns=["part", "period", "quantity"]))
-    assert table.attrs["report"]["abc_basis"] == "quantity"
-    assert table.set_index("part").loc[["Q1", "Q2", "Q3", "Q4"], "abc_class"].tolist() == ["A", "A", "B", "C"]
+    result = spareopt.must_stock(pd.DataFrame.from_records(rows, columns=["part", "period", "quantity"]))
+    assert result.report["abc_basis"] == "quantity"
+    assert result.table.set_index("part").loc[["Q1", "Q2", "Q3", "Q4"], "abc_class"].tolist() == ["A", "A", "B", "C"]
     # with a cost for one part only, the basis is value and parts without cost are worth 0 -> C
     master = pd.DataFrame({"part": ["Q4"], "unit_cost": [1.0]})
-    table = spareopt.must_stock(pd.DataFrame.from_records(rows, columns=["part", "period", "quantity"]), parts=master)
-    assert table.attrs["report"]["abc_basis"] == "value"
-    assert table.set_index("part").loc[["Q1", "Q2", "Q3", "Q4"], "abc_class"].tolist() == ["C", "C", "C", "A"]
+    result = spareopt.must_stock(pd.DataFrame.from_records(rows, columns=["part", "period", "quantity"]), parts=master)
+    assert result.report["abc_basis"] == "value"
+    assert result.table.set_index("part").loc[["Q1", "Q2", "Q3", "Q4"], "abc_class"].tolist() == ["C", "C", "C", "A"]

@@ -192,8 +192,8 @@ def test_two_echelons_on_the_8_dealer_carparts_network(tmp_path, monkeypatch):
     config = Path(__file__).resolve().parents[1] / "examples" / "carparts_evaluate.toml"
     for budget in (1_000.0, 5_000.0, 12_000.0):
         for objective in ("fill", "backorders"):
-            table = spareopt.optimize(path, config=config, budget=budget, echelons=2, objective=objective)
-            plans = table.attrs["comparison"].set_index("plan")
+            optimized = spareopt.optimize(path, config=config, budget=budget, echelons=2, objective=objective)
+            plans = optimized.comparison.set_index("plan")
             ours, flat = plans.loc["two echelons (optimized)"], plans.loc["all stock at dealers (optimized)"]
             assert ours["stock_value"] <= budget + 1e-9 and flat["stock_value"] <= budget + 1e-9
             if objective == "fill":

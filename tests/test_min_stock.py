@@ -69,7 +69,8 @@ def test_a_reorder_point_at_the_floor_would_hold_one_more():
 
 def test_must_stock_golden_with_a_floor_and_a_new_part():
     history, master = golden_case()
-    table = spareopt.must_stock(history, master)
+    result = spareopt.must_stock(history, master)
+    table = result.table
     columns = ["dealer", "part", "half_year_quantity", "reorder_point", "max_stock", "min_stock", "decision",
                "reason", "priority"]
     # A: MAD 6, SSQ 6 x 14 / 6 = 14, s = ceil(6 x 7 / 30.4375 + 14) = 16, S = ceil(6 x 14 / 30.4375 + 14) = 17,
@@ -84,7 +85,7 @@ def test_must_stock_golden_with_a_floor_and_a_new_part():
         ["D2", "C", 18.0, 8, 9, 0, "dealer", "stock", 1],
         ["D2", "N", 0.0, 2, 3, 3, "dealer", "min_stock", 2],
     ]
-    report = table.attrs["report"]
+    report = result.report
     assert report["min_stock"] == {"rows": 4, "rows_stocked_by_floor": 3, "rows_raised": 1, "new_part_rows": 2,
                                    "units_added": 3 + 2 + 3 + 3, "stock_value_added": 30.0 + 100.0 + 600.0,
                                    "units_added_without_unit_cost": 0}
@@ -101,11 +102,12 @@ def test_must_stock_golden_with_a_floor_and_a_new_part():
 
 def test_without_the_column_nothing_changes_and_nothing_is_added():
     history, master = golden_case()
-    table = spareopt.must_stock(history, master.drop(columns="min_stock"))
+    result = spareopt.must_stock(history, master.drop(columns="min_stock"))
+    table = result.table
     assert "min_stock" not in table.columns
     assert table["part"].tolist() == ["A", "B", "C"]  # N is not listed: no floor, no sale
-    assert table.attrs["report"]["min_stock"] is None
-    assert table.attrs["report"]["master_parts_without_history"] == 1
+    assert result.report["min_stock"] is None
+    assert result.report["master_parts_without_history"] == 1
 
 
 @pytest.mark.parametrize("header", ["min_stock", "minimum_stock", "最低库存", "最低库存量"])
@@ -120,7 +122,7 @@ def test_every_policy_respects_the_floor():
     master["attribute"] = ["A", "B", "C", "C"]
     config = {"class_policy": [{"match": "?C?", "decision": "none"}]}
     for policy in ("seed", "service-level"):
-        table = spareopt.must_stock(history, master, config=config, policy=policy).set_index(["dealer", "part"])
+        table = spareopt.must_stock(history, master, config=config, policy=policy).table.set_index(["dealer", "part"])
         # the class policy keeps C-attribute parts off the shelf; the planner's floor wins over it
         assert table.loc[("D1", "N"), "decision"] == "dealer" and table.loc[("D1", "N"), "reason"] == "min_stock"
         assert table.loc[("D2", "C"), "decision"] == "none"
@@ -132,7 +134,7 @@ def test_every_policy_respects_the_floor():
 def test_order_buys_the_floor_of_a_new_part(tmp_path):
     history, master = golden_case()
     stock = pd.DataFrame({"dealer": ["D1", "D2"], "part": ["A", "C"], "on_hand": [20, 9]})
-    orders = spareopt.order(history, master, stock=stock)
+    orders = spareopt.order(history, master, stock=stock).table
     new = orders[orders["part"] == "N"].set_index("dealer")
     assert new["order_qty"].tolist() == [3, 3]  # position 0 <= s = 2: up to S = 3
 
@@ -154,8 +156,9 @@ def _long_case() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def test_evaluate_keeps_floor_only_rows_out_of_the_calibration():
     history, master = _long_case()
-    result = spareopt.evaluate(history, master, holdout_months=6,
-                               policies=("seed", "traditional", "service-level", "optimized"))
+    evaluated = spareopt.evaluate(history, master, holdout_months=6,
+                                  policies=("seed", "traditional", "service-level", "optimized"))
+    result = evaluated.table
     assert {"min_stock", "min_stock_only"} <= set(result.columns)
     for policy, rows in result.groupby("policy", sort=False):
         floored = rows[rows["min_stock"] > 0]
@@ -169,23 +172,24 @@ def test_evaluate_keeps_floor_only_rows_out_of_the_calibration():
     assert seed.loc[("D1", "L"), "min_stock_only"] and seed.loc[("D1", "L"), "filled"] == 2.0
     # new in the training months, L is planned at every dealer, as must_stock would have planned it then
     assert seed.loc[("D2", "L"), "min_stock_only"] and seed.loc[("D2", "L"), "demand"] == 0.0
-    calibration = result.attrs["calibration"]
+    calibration = evaluated.calibration
     stocked = result[result["stocked"] & ~result["min_stock_only"]]
     for policy, rows in stocked.groupby("policy", sort=False):
         row = calibration[(calibration["policy"] == policy) & (calibration["group"] == "all")].iloc[0]
         assert row["series"] == len(rows)
         assert row["demand"] == rows["demand"].sum()
-    notes = result.attrs["report"]["evaluation"]["min_stock"]
+    notes = evaluated.report["evaluation"]["min_stock"]
     assert notes["seed"]["rows_only_for_min_stock"] == int(result[result["policy"] == "seed"]["min_stock_only"].sum())
     assert notes["seed"]["filled"] >= 2.0
-    assert result.attrs["report"]["evaluation"]["optimized"]["min_stock_bought_first"] > 0
+    assert evaluated.report["evaluation"]["optimized"]["min_stock_bought_first"] > 0
 
 
 def test_optimize_buys_the_floor_first_and_spends_the_rest():
     history, master = _long_case()
-    free = spareopt.optimize(history, master.drop(columns="min_stock"), budget=800.0)
-    table = spareopt.optimize(history, master, budget=800.0)
-    report = table.attrs["report"]["optimize"]
+    free = spareopt.optimize(history, master.drop(columns="min_stock"), budget=800.0).table
+    result = spareopt.optimize(history, master, budget=800.0)
+    table = result.table
+    report = result.report["optimize"]
     assert report["spent"] <= 800.0 + 1e-9
     floored = table.merge(master[["part", "min_stock"]], on="part")
     floored = floored[floored["min_stock"] > 0]
@@ -198,7 +202,7 @@ def test_optimize_buys_the_floor_first_and_spends_the_rest():
     # the floor's money is not spent on A: A gets no more than without the floor
     a = table[table["part"] == "A"].set_index("dealer")["stock_level"]
     assert (a <= free[free["part"] == "A"].set_index("dealer")["stock_level"]).all()
-    lines = report_lines(table.attrs["report"])
+    lines = report_lines(result.report)
     assert any(line.startswith("  min_stock: the planner's floor of 5 rows was bought first, for ") for line in lines)
 
 

@@ -63,7 +63,8 @@ def _stock(rows: list[tuple]) -> pd.DataFrame:
 
 def test_golden_order_with_pack_and_minimum(history, master):
     stock = _stock([("D1", "P", 1, 0, 0), ("D2", "P", 4, 0, 0), ("D1", "Q", 12, 0, 0), ("D2", "Q", 8, 0, 3)])
-    table = spareopt.order(history, master, SETUP, stock=stock)
+    result = spareopt.order(history, master, SETUP, stock=stock)
+    table = result.table
     assert list(table.columns) == list(ORDER_COLUMNS)
     lines = table.set_index(["dealer", "part"])
     # D1/P: IP 1 <= s 3: S - IP = 5 rounds up to 2 packs of 4 = 8
@@ -75,26 +76,26 @@ def test_golden_order_with_pack_and_minimum(history, master):
     # D2/P (IP 4 > 3) and D1/Q (IP 12 > 10) are not ordered; R is not stocked; S has no history
     assert sorted(lines.index) == [("D1", "P"), ("D2", "Q")]
     assert table["dealer"].tolist() == ["D1", "D2"]
-    totals = table.attrs["totals"].set_index("dealer")
+    totals = result.totals.set_index("dealer")
     assert totals.loc["D1", ["lines", "units", "value"]].tolist() == [1, 8.0, 80.0]
     assert totals.loc["D2", ["lines", "units", "value"]].tolist() == [1, 25.0, 100.0]
 
 
 def test_order_sorts_by_value_and_budget_cuts_by_priority(history, master):
     stock = _stock([("D1", "P", 0, 0, 0), ("D1", "Q", 0, 0, 0)])
-    full = spareopt.order(history, master, SETUP, stock=stock)
+    full = spareopt.order(history, master, SETUP, stock=stock).table
     d1 = full[full["dealer"] == "D1"]
     # P: 6 -> 8 units x 10 = 80; Q: 20 -> 25 units x 4 = 100; value order: Q first
     assert d1["part"].tolist() == ["Q", "P"] and d1["order_value"].tolist() == [100.0, 80.0]
     # priority by SSQ: Q (MAD 10) before P (MAD 3); a budget of 90 cuts Q (100) and keeps P (80)
     assert d1.set_index("part")["priority"].to_dict() == {"Q": 1, "P": 2}
     cut = spareopt.order(history, master, SETUP, stock=stock, budget=90.0)
-    lines = cut[cut["dealer"] == "D1"].set_index("part")
+    lines = cut.table[cut.table["dealer"] == "D1"].set_index("part")
     assert lines.loc["Q", ["order_qty", "reason"]].tolist() == [0, "budget_cut"]
     assert lines.loc["P", ["order_qty", "reason"]].tolist() == [8, "reorder"]
-    totals = cut.attrs["totals"].set_index("dealer")
+    totals = cut.totals.set_index("dealer")
     assert totals.loc["D1", ["lines", "value", "cut_lines", "cut_value", "budget"]].tolist() == [1, 80.0, 1, 100.0, 90.0]
-    assert cut.attrs["report"]["order"]["cut_lines"] >= 1
+    assert cut.report["order"]["cut_lines"] >= 1
 
 
 @settings(max_examples=300, deadline=None)
@@ -117,18 +118,19 @@ def test_order_quantity_properties(rows):
 def test_golden_transfer_between_two_dealers(history, master):
     # D2 holds 14 P (S = 6: 8 too many); D1 holds 1 (IP 1 <= s 3) and would order 6 - 1 = 5
     stock = _stock([("D1", "P", 1, 0, 0), ("D2", "P", 14, 0, 0)])
-    table = spareopt.dead_stock(history, master, SETUP, stock=stock)
-    row = table.set_index(["dealer", "part"]).loc[("D2", "P")]
+    result = spareopt.dead_stock(history, master, SETUP, stock=stock)
+    row = result.table.set_index(["dealer", "part"]).loc[("D2", "P")]
     assert row[["excess_qty", "transfer_qty", "transfer_to", "return_qty", "action"]].tolist() == \
         [8.0, 5.0, "D1 x5", 3.0, "transfer"]
-    transfers = table.attrs["transfers"]
+    transfers = result.transfers
     assert transfers[["part", "from_dealer", "to_dealer", "quantity", "value"]].values.tolist() == \
         [["P", "D2", "D1", 5.0, 50.0]]
 
 
 def test_aging_buckets_actions_and_flags(history, master):
     stock = _stock([("D1", "R", 4, 0, 0), ("D2", "S", 2, 0, 0), ("D1", "Q", 30, 0, 0)])
-    table = spareopt.dead_stock(history, master, SETUP, stock=stock).set_index(["dealer", "part"])
+    result = spareopt.dead_stock(history, master, SETUP, stock=stock)
+    table = result.table.set_index(["dealer", "part"])
     r, s_, q = table.loc[("D1", "R")], table.loc[("D2", "S")], table.loc[("D1", "Q")]
     # R: last sold 2024-01, 11 months before as_of; not stocked (max 0), discontinued, sold within 24 months: hold
     assert (r["months_since_demand"], r["aging_bucket"], r["decision"]) == (11, "7-12", "none")
@@ -138,7 +140,7 @@ def test_aging_buckets_actions_and_flags(history, master):
     assert s_[["scrap_review_qty", "action"]].tolist() == [2.0, "scrap_review"]
     # Q: 30 against S = 20 at D1; D2 has no Q row, so IP 0 <= 10: it takes the 10 units
     assert q[["excess_qty", "transfer_qty", "transfer_to"]].tolist() == [10.0, 10.0, "D2 x10"]
-    aging = table.attrs["aging"]
+    aging = result.aging
     network = aging[aging["dealer"] == "(network)"].set_index("aging_bucket")
     assert network.loc["7-12", "value"] == 200.0 and network.loc[">24", "value"] == 14.0
     assert network.loc["0-3", "value"] == 120.0
@@ -150,18 +152,18 @@ def test_aging_buckets_actions_and_flags(history, master):
                 unique_by=lambda r: r[:2]))
 def test_dead_stock_properties(rows):
     history, master = _history(), _master()
-    table = spareopt.dead_stock(history, master, SETUP, stock=_stock(rows))
-    aging = table.attrs["aging"]
+    result = spareopt.dead_stock(history, master, SETUP, stock=_stock(rows))
+    table, aging = result.table, result.aging
     network = aging[aging["dealer"] == "(network)"]
     assert network["value"].sum() == pytest.approx(np.nansum(table["stock_value"]))  # buckets sum to the value
     split = table["transfer_qty"] + table["return_qty"] + table["hold_qty"] + table["scrap_review_qty"]
     assert np.allclose(split, table["excess_qty"])
-    transfers = table.attrs["transfers"]
+    transfers = result.transfers
     if len(transfers):
         sent = transfers.groupby(["from_dealer", "part"])["quantity"].sum()
         excess = table.set_index(["dealer", "part"])["excess_qty"]
         assert all(sent[k] <= excess[k] + 1e-9 for k in sent.index)
-        order = spareopt.order(history, master, SETUP, stock=_stock(rows))
+        order = spareopt.order(history, master, SETUP, stock=_stock(rows)).table
         need = order.set_index(["dealer", "part"])
         got = transfers.groupby(["to_dealer", "part"])["quantity"].sum()
         for key, qty in got.items():  # never more than the receiver would order before rounding
@@ -191,7 +193,8 @@ def test_aging_bucket_edges():
 
 def test_golden_kpi(history, master):
     stock = _stock([("D1", "P", 6, 0, 0), ("D1", "Q", 0, 0, 0), ("D1", "R", 2, 0, 0), ("D2", "Q", 40, 0, 0)])
-    table = spareopt.kpi(history, master, SETUP, stock=stock)
+    result = spareopt.kpi(history, master, SETUP, stock=stock)
+    table = result.table
     assert list(table.columns) == list(KPI_COLUMNS)
     d1, _d2, network = (table.iloc[i] for i in range(3))
     assert (d1["scope"], d1["dealer"], network["scope"]) == ("dealer", "D1", "network")
@@ -205,7 +208,7 @@ def test_golden_kpi(history, master):
     assert network["stock_value"] == 160.0 + 160.0
     assert sum(network[f"value_share_{b}"] for b in AGING_BUCKETS) == pytest.approx(1.0)
     assert 0 < network["projected_fill_rate"] <= 1
-    parts = table.attrs["parts"].set_index(["dealer", "part"])
+    parts = result.parts.set_index(["dealer", "part"])
     assert parts.loc[("D2", "Q"), "days_of_supply"] == pytest.approx(40 / (120 / 365.25))
 
 
@@ -247,7 +250,7 @@ def test_cli_order_dead_stock_and_kpi(files):
 
 @pytest.mark.parametrize("command", ["order", "dead-stock", "kpi"])
 def test_cli_parquet_output_is_the_table_alone(files, command):
-    """The tables carry DataFrames in their attrs (totals, aging, transfers); Parquet gets the table only."""
+    """The results carry side tables (totals, aging, transfers); Parquet gets the table only."""
     for out in ("out.csv", "out.parquet"):
         result = run_cli(command, *BASE, "-o", out, "-q")
         assert result.exit_code == 0, result.output

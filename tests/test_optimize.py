@@ -145,21 +145,22 @@ def _master() -> pd.DataFrame:
 def test_optimize_spends_at_most_the_budget_and_fills_more_with_more():
     fills = []
     for budget in (0.0, 100.0, 300.0, 1000.0):
-        table = spareopt.optimize(_history(), _master(), budget=budget)
+        result = spareopt.optimize(_history(), _master(), budget=budget)
+        table = result.table
         assert table["stock_value"].sum() <= budget + 1e-9
-        fills.append(table.attrs["report"]["optimize"]["expected_fill_rate"])
+        fills.append(result.report["optimize"]["expected_fill_rate"])
         if budget == 0:
             assert (table["stock_level"] == 0).all()
         assert table.set_index(["dealer", "part"]).loc[("D2", "R"), "stock_level"] == 0  # no demand, no stock
     assert fills == sorted(fills)
     assert list(table.columns) == list(spareopt.jobs.optimize.OPTIMIZE_COLUMNS[:2]) + list(
         spareopt.jobs.optimize.OPTIMIZE_COLUMNS[3:])
-    markers = table.attrs["markers"].set_index("policy")
+    markers = result.markers.set_index("policy")
     assert set(markers.index) == {"optimized", "seed", "current"}
 
 
 def test_budget_per_dealer_caps_each_dealer():
-    table = spareopt.optimize(_history(), _master(), budget=120.0, budget_per="dealer")
+    table = spareopt.optimize(_history(), _master(), budget=120.0, budget_per="dealer").table
     assert (table.groupby("dealer")["stock_value"].sum() <= 120.0 + 1e-9).all()
 
 
@@ -169,19 +170,20 @@ def test_class_minimums_beyond_the_budget_are_infeasible():
         spareopt.optimize(_history(), _master(), config, budget=20.0, class_minimums=True)
     assert str(error.value).startswith("the budget 20.00 cannot meet the class minimums: they cost ")
     assert "'P'" in str(error.value)
-    fine = spareopt.optimize(_history(), _master(), config, budget=2000.0, class_minimums=True)
+    fine = spareopt.optimize(_history(), _master(), config, budget=2000.0, class_minimums=True).table
     assert (fine[fine["part"] == "P"]["expected_fill_rate"] > 0.9).all()
 
 
 def test_evaluate_replays_the_optimized_policy_at_the_seed_investment():
-    table = spareopt.evaluate(_history(), _master(), holdout_months=4, policies=["seed", "optimized"])
-    notes = table.attrs["report"]["evaluation"]["optimized"]
-    totals = table.attrs["totals"].set_index("policy")
+    result = spareopt.evaluate(_history(), _master(), holdout_months=4, policies=["seed", "optimized"])
+    table = result.table
+    notes = result.report["evaluation"]["optimized"]
+    totals = result.totals.set_index("policy")
     # the budget is the seed plan's investment, and the optimized plan spends no more
     assert notes["budget"] == pytest.approx(totals.loc["seed", "initial_investment"])
     assert totals.loc["optimized", "initial_investment"] <= notes["budget"] + 1e-9
     # the replayed levels are optimize()'s on the training months, for that budget
-    levels = spareopt.optimize(_history(), _master(), as_of="2024-08", budget=notes["budget"])
+    levels = spareopt.optimize(_history(), _master(), as_of="2024-08", budget=notes["budget"]).table
     replayed = table[table["policy"] == "optimized"].set_index(["dealer", "part"])
     expected = levels.set_index(["dealer", "part"])
     for key in expected.index:
@@ -356,13 +358,14 @@ def test_golden_metric_two_dealers_one_central_warehouse():
 
 
 def test_optimize_two_echelons_from_python_and_the_cli(files):
-    table = spareopt.optimize(_history(), _master(), budget=300.0, echelons=2, transfer_days=3)
+    plan = spareopt.optimize(_history(), _master(), budget=300.0, echelons=2, transfer_days=3)
+    table = plan.table
     assert table["stock_value"].sum() <= 300.0 + 1e-9
     assert set(table["location"]) <= {"central", "dealer"}
     assert (table[table["location"] == "central"]["dealer"] == "(central)").all()
-    comparison = table.attrs["comparison"].set_index("plan")
+    comparison = plan.comparison.set_index("plan")
     assert comparison.loc["two echelons (optimized)", "stock_value"] <= 300.0 + 1e-9
-    zero = spareopt.optimize(_history(), _master(), budget=0.0, echelons=2)
+    zero = spareopt.optimize(_history(), _master(), budget=0.0, echelons=2).table
     assert (zero["stock_level"] == 0).all()
     result = run_cli("optimize", "sales.csv", "--parts", "parts.csv", "--budget", "300", "--echelons", "2",
                      "--curve", "plans.csv", "-o", "network.csv")
@@ -373,13 +376,13 @@ def test_optimize_two_echelons_from_python_and_the_cli(files):
                      "--plot", "network.png", "-o", "network.csv")
     assert result.exit_code == 0, result.output
     assert Path("network.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    curves = table.attrs["echelon_curves"]
+    curves = plan.echelon_curves
     assert set(curves["plan"]) == {"two echelons", "all stock at dealers"}
     for _, curve in curves.groupby("plan"):  # the default objective, fill: the fill rate rises with the stock
         assert (np.diff(curve["stock_value"]) >= 0).all() and (np.diff(curve["expected_fill_rate"]) >= -1e-12).all()
     assert comparison.loc["two echelons (optimized)", "expected_fill_rate"] >= \
         comparison.loc["all stock at dealers (optimized)", "expected_fill_rate"] - 1e-12
-    assert table.attrs["report"]["optimize"]["objective"] == "fill"
+    assert plan.report["optimize"]["objective"] == "fill"
     assert run_cli("optimize", "sales.csv", "--budget", "1", "--echelons", "3").exit_code == 2
 
 
@@ -388,15 +391,15 @@ def test_optimize_two_echelons_objective_backorders(files):
     the fill objective's plan meets at least the dealers-only fill; each objective wins on its own measure."""
     plans = {objective: spareopt.optimize(_history(), _master(), budget=300.0, echelons=2, objective=objective)
              for objective in ("fill", "backorders")}
-    ours = {k: t.attrs["comparison"].set_index("plan").loc["two echelons (optimized)"] for k, t in plans.items()}
-    flat = plans["backorders"].attrs["comparison"].set_index("plan").loc["all stock at dealers (optimized)"]
+    ours = {k: t.comparison.set_index("plan").loc["two echelons (optimized)"] for k, t in plans.items()}
+    flat = plans["backorders"].comparison.set_index("plan").loc["all stock at dealers (optimized)"]
     assert ours["backorders"]["expected_backorders"] <= flat["expected_backorders"] + 1e-9
     assert ours["backorders"]["expected_backorders"] <= ours["fill"]["expected_backorders"] + 1e-9
     assert ours["fill"]["expected_fill_rate"] >= ours["backorders"]["expected_fill_rate"] - 1e-12
     wait = ours["backorders"]["expected_wait_days"]  # Little's law: backorders / demand a day
-    demand = plans["backorders"].query("location == 'dealer'")["expected_demand"].sum() / 365.25
+    demand = plans["backorders"].table.query("location == 'dealer'")["expected_demand"].sum() / 365.25
     assert wait == pytest.approx(ours["backorders"]["expected_backorders"] / demand)
-    curves = plans["backorders"].attrs["echelon_curves"]
+    curves = plans["backorders"].echelon_curves
     for _, curve in curves.groupby("plan"):
         assert (np.diff(curve["stock_value"]) >= 0).all() and (np.diff(curve["expected_backorders"]) <= 1e-9).all()
     result = run_cli("optimize", "sales.csv", "--parts", "parts.csv", "--budget", "300", "--echelons", "2",

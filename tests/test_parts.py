@@ -73,8 +73,8 @@ def test_blank_description_is_missing_whatever_the_format(tmp_path, sales, parts
     parts_master.to_csv(tmp_path / "parts.csv", index=False)
     parts_master.to_parquet(tmp_path / "parts.parquet", index=False)
     assert pd.isna(load_parts(tmp_path / "parts.csv").frame.loc["A100", "description"])
-    from_csv = spareopt.must_stock(sales, tmp_path / "parts.csv")
-    from_parquet = spareopt.must_stock(sales, tmp_path / "parts.parquet")
+    from_csv = spareopt.must_stock(sales, tmp_path / "parts.csv").table
+    from_parquet = spareopt.must_stock(sales, tmp_path / "parts.parquet").table
     pd.testing.assert_series_equal(from_csv["description"], from_parquet["description"])
 
 
@@ -195,7 +195,7 @@ def test_master_cost_wins_over_the_history_price(parts_master):
 
 
 def test_must_stock_reports_parts_not_in_master(sales, parts_master):
-    report = spareopt.must_stock(sales, parts_master[parts_master["part"] != "G700"]).attrs["report"]
+    report = spareopt.must_stock(sales, parts_master[parts_master["part"] != "G700"]).report
     assert report["parts_not_in_master"] == 1
     assert report["parts_not_in_master_first"] == ["G700"]
     assert report["defaulted"]["lead_time_days"] == 1
@@ -205,9 +205,9 @@ def test_master_parts_never_sold_are_counted_not_dropped_silently():
     # the master lists P1, P2 and P3; only P1 is sold: P2 and P3 are counted in the report
     master = load_parts(pd.DataFrame({"part": ["P1", "P2", "P3"], "unit_cost": [1.0, 2.0, 3.0]}))
     history = pd.DataFrame({"part": ["P1"] * 6, "period": [f"2024-0{m}" for m in range(1, 7)], "quantity": [1] * 6})
-    table = spareopt.must_stock(history, master)
-    assert table["part"].tolist() == ["P1"]
-    assert table.attrs["report"]["master_parts_without_history"] == 2
+    result = spareopt.must_stock(history, master)
+    assert result.table["part"].tolist() == ["P1"]
+    assert result.report["master_parts_without_history"] == 2
     from spareopt.report import report_lines
 
-    assert "  2 parts of the master have no sales up to as_of and are not listed" in report_lines(table.attrs["report"])
+    assert "  2 parts of the master have no sales up to as_of and are not listed" in report_lines(result.report)

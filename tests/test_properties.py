@@ -211,19 +211,19 @@ def test_permuting_input_rows_does_not_change_the_output(case, data):
     master_perm = master.iloc[list(data.draw(st.permutations(range(len(master)))))].reset_index(drop=True)
     a = spareopt.must_stock(history, parts=master, as_of=as_of)
     b = spareopt.must_stock(shuffled, parts=master_perm, as_of=as_of)
-    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    pd.testing.assert_frame_equal(a.table, b.table, check_exact=True)
     for key in ("series", "negative_months", "return_lines", "return_units", "decisions", "reasons",
                 "high_value_cost", "dealer_stock_value_at_max"):
-        assert a.attrs["report"][key] == b.attrs["report"][key], key
+        assert a.report[key] == b.report[key], key
 
 
 def _per_series_matches(history, master, as_of, keys):
     # rule 4 on each series' own quantity: low_volume_basis "network" ties a part's dealers together on purpose
     config = {"high_value_cost": HIGH_VALUE_COST, "low_volume_basis": "series"}
-    full = spareopt.must_stock(history, parts=master, config=config, as_of=as_of)
+    full = spareopt.must_stock(history, parts=master, config=config, as_of=as_of).table
     assert len(full) == len(history.groupby(keys).size())
     for key, lines in history.groupby(keys):
-        one = spareopt.must_stock(lines, parts=master, config=config, as_of=as_of)
+        one = spareopt.must_stock(lines, parts=master, config=config, as_of=as_of).table
         assert len(one) == 1
         key = key if isinstance(key, tuple) else (key,)
         mask = np.ones(len(full), dtype=bool)
@@ -255,7 +255,8 @@ def test_vectorised_result_equals_a_loop_of_one_series_calls_with_dealers(case):
 @given(case=sales(dealers=True, every_series_from_month_zero=True))
 def test_network_volume_rule_gives_every_dealer_of_a_part_the_same_verdict(case):
     history, master, as_of = case
-    table = spareopt.must_stock(history, parts=master, config={"high_value_cost": HIGH_VALUE_COST}, as_of=as_of)
+    table = spareopt.must_stock(history, parts=master, config={"high_value_cost": HIGH_VALUE_COST},
+                                as_of=as_of).table
     sold = table[table["half_year_quantity"] > 0]
     low = sold.groupby("part")["half_year_quantity"].transform("sum") <= 12
     # rule 4 reads the part's network quantity: low volume for all its selling dealers, or for none
@@ -276,8 +277,8 @@ def test_vectorised_equals_loop_at_the_central_ssq_boundary():
                            columns=["part", "period", "quantity"])
     master = pd.DataFrame({"part": ["P1", "P2"], "unit_cost": [10.0, 10.0], "lead_time_days": [0, 5],
                            "order_cycle_days": [1, 7], "attribute": ["A", "A"]})
-    full = spareopt.must_stock(history, parts=master, config={"high_value_cost": 1e6})
-    one = spareopt.must_stock(history[history["part"] == "P1"], parts=master, config={"high_value_cost": 1e6})
+    full = spareopt.must_stock(history, parts=master, config={"high_value_cost": 1e6}).table
+    one = spareopt.must_stock(history[history["part"] == "P1"], parts=master, config={"high_value_cost": 1e6}).table
     assert one.iloc[0]["decision"] == "dealer"
     assert full.set_index("part").loc["P1", "decision"] == "dealer"
 
@@ -286,7 +287,8 @@ def test_vectorised_equals_loop_at_the_central_ssq_boundary():
 @given(case=sales(dealers=True, every_series_from_month_zero=True, zero_demand=True))
 def test_zero_demand_gives_zero_mad_and_no_stock(case):
     history, master, as_of = case
-    table = spareopt.must_stock(history, parts=master, config={"high_value_cost": HIGH_VALUE_COST}, as_of=as_of)
+    result = spareopt.must_stock(history, parts=master, config={"high_value_cost": HIGH_VALUE_COST}, as_of=as_of)
+    table = result.table
     assert (table["mad"] == 0).all() and (table["ssq"] == 0).all()
     assert (table["half_year_quantity"] == 0).all()
     assert (table["reorder_point"] == 0).all() and (table["max_stock"] == 0).all()
@@ -303,7 +305,7 @@ def test_zero_demand_gives_zero_mad_and_no_stock(case):
             expected = "no_demand"
         assert row["reason"] == expected
     # every month was zero or net negative (returns only): the negative ones are counted
-    assert table.attrs["report"]["negative_months"] == int(
+    assert result.report["negative_months"] == int(
         (history.groupby(["dealer", "part", "period"])["quantity"].sum() < 0).sum())
 
 
@@ -325,7 +327,7 @@ def test_zero_demand_decide(cycle, data):
 @given(case=sales(dealers=True))
 def test_priority_is_a_permutation_per_dealer_and_follows_ssq(case):
     history, master, as_of = case
-    table = spareopt.must_stock(history, parts=master, as_of=as_of)
+    table = spareopt.must_stock(history, parts=master, as_of=as_of).table
     stocked = table["decision"] == "dealer"
     assert table.loc[~stocked, "priority"].isna().all()
     assert table.loc[stocked, "priority"].notna().all()
@@ -372,7 +374,7 @@ def test_zero_demand_gives_zero_stock_except_the_planners_floor(case, floor, pol
     history, master, as_of = case
     master = _with_floor(master, floor)
     table = spareopt.must_stock(history, parts=master, config={"high_value_cost": HIGH_VALUE_COST}, as_of=as_of,
-                                policy=policy)
+                                policy=policy).table
     m = table["part"].map(master.set_index("part")["min_stock"]).to_numpy()
     assert (table["forecast"] == 0).all()
     # the floor's rows hold exactly the floor: s = m - 1, S = m; every other row holds nothing
@@ -389,8 +391,8 @@ def test_the_floor_never_lowers_a_level(case, floor, policy):
     history, master, as_of = case
     floored = _with_floor(master, floor)
     config = {"high_value_cost": HIGH_VALUE_COST}
-    before = spareopt.must_stock(history, parts=master, config=config, as_of=as_of, policy=policy)
-    after = spareopt.must_stock(history, parts=floored, config=config, as_of=as_of, policy=policy)
+    before = spareopt.must_stock(history, parts=master, config=config, as_of=as_of, policy=policy).table
+    after = spareopt.must_stock(history, parts=floored, config=config, as_of=as_of, policy=policy).table
     keys = ["dealer", "part"]
     both = before.merge(after, on=keys, suffixes=("", "_floor"), validate="one_to_one")
     assert len(both) == len(before)  # every row stays; only the new parts' rows are added

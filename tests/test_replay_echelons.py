@@ -131,11 +131,12 @@ def test_bad_arguments_name_the_argument(kwargs, message):
 def test_evaluate_two_echelon_policies_from_python(sales, parts_master):
     """Both plans spend the same investment (central stock counted); the replay's rows carry METRIC's promise;
     the report gives METRIC's wait against the replay's."""
-    table = spareopt.evaluate(sales, parts_master, holdout_months=2, policies=["two-echelon", "two-echelon-dealers"],
-                              budget=2000.0)
-    totals = table.attrs["totals"].set_index("policy")
+    result = spareopt.evaluate(sales, parts_master, holdout_months=2, policies=["two-echelon", "two-echelon-dealers"],
+                               budget=2000.0)
+    table = result.table
+    totals = result.totals.set_index("policy")
     assert (totals["initial_investment"] <= 2000.0 + 1e-9).all()
-    notes = table.attrs["report"]["evaluation"]
+    notes = result.report["evaluation"]
     assert notes["two-echelon-dealers"]["central_stock_value"] == 0.0
     assert notes["two-echelon"]["spent"] == pytest.approx(totals.loc["two-echelon", "initial_investment"])
     for policy in ("two-echelon", "two-echelon-dealers"):
@@ -144,7 +145,7 @@ def test_evaluate_two_echelon_policies_from_python(sales, parts_master):
         assert rows["promised_fill_rate"][stocked].between(0, 1).all() and rows["promised_csl"].isna().all()
         assert (rows["reorder_point"][stocked] == rows["max_stock"][stocked] - 1).all()  # one for one
         assert notes[policy]["wait_days"] is not None
-    assert set(table.attrs["calibration"]["policy"]) == {"two-echelon", "two-echelon-dealers"}
+    assert set(result.calibration["policy"]) == {"two-echelon", "two-echelon-dealers"}
 
 
 def test_evaluate_two_echelon_from_the_cli(cli_files):

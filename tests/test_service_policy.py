@@ -34,7 +34,7 @@ def test_golden_poisson_reorder_point_for_a_95_percent_csl():
 
     P(X <= 9) = 0.9161 < 0.95 <= P(X <= 10) = 0.9574: s = 10; S = s + ceil(3 x 1 month) = 13.
     """
-    row = spareopt.must_stock(_steady({"P": 3.0}), config=SETUP, policy="service-level").iloc[0]
+    row = spareopt.must_stock(_steady({"P": 3.0}), config=SETUP, policy="service-level").table.iloc[0]
     assert stats.poisson.cdf(9, 6) < 0.95 <= stats.poisson.cdf(10, 6)
     assert (row["reorder_point"], row["max_stock"]) == (10, 13)
     assert (row["forecast_method"], row["forecast"], row["demand_model"]) == ("sma", 3.0, "poisson")
@@ -46,7 +46,7 @@ def test_golden_poisson_reorder_point_for_a_95_percent_csl():
 def test_seed_plan_shows_the_service_it_buys():
     # the same part under the seed: MAD 3, SSQ = 3 x 60.875 / 6 = 30.44, ROP = ceil(3 + 30.44) = 34;
     # Poisson(6) over L + R never reaches 34: the seed's SSQ buys a CSL of 1 to 9 decimals
-    row = spareopt.must_stock(_steady({"P": 3.0}), config=SETUP).iloc[0]
+    row = spareopt.must_stock(_steady({"P": 3.0}), config=SETUP).table.iloc[0]
     assert row["reorder_point"] == 34
     assert row["implied_csl"] == pytest.approx(stats.poisson.cdf(34, 6), abs=1e-12)
     assert pd.isna(row["target_kind"]) and np.isnan(row["target"])
@@ -56,7 +56,7 @@ def test_each_class_takes_its_target_from_the_class_policy_table():
     parts = pd.DataFrame({"part": ["WEAR", "COMMON", "OTHER"], "attribute": ["A", "B", "C"]})
     config = {**SETUP, "class_policy": [{"match": "?A?", "service_level": 0.99}, {"match": "?B?", "fill_rate": 0.9}]}
     table = spareopt.must_stock(_steady({"WEAR": 3.0, "COMMON": 3.0, "OTHER": 3.0}), parts, config,
-                                policy="service-level").set_index("part")
+                                policy="service-level").table.set_index("part")
     assert table.loc["WEAR", ["target_kind", "target"]].tolist() == ["csl", 0.99]
     assert table.loc["COMMON", ["target_kind", "target"]].tolist() == ["fill_rate", 0.9]
     assert table.loc["OTHER", ["target_kind", "target"]].tolist() == ["csl", 0.95]  # the default
@@ -66,7 +66,7 @@ def test_each_class_takes_its_target_from_the_class_policy_table():
 
 
 def test_a_default_fill_rate_target_replaces_the_csl():
-    table = spareopt.must_stock(_steady({"P": 3.0}), config={**SETUP, "fill_rate": 0.98}, policy="service-level")
+    table = spareopt.must_stock(_steady({"P": 3.0}), config={**SETUP, "fill_rate": 0.98}, policy="service-level").table
     assert table.loc[0, "target_kind"] == "fill_rate" and table.loc[0, "implied_fill_rate"] >= 0.98
 
 
@@ -74,19 +74,19 @@ def test_auto_forecast_picks_by_pattern_and_reaches_the_policy():
     sales = _steady({"GASKET": 0.0})
     sales.loc[0, "quantity"] = 3  # one sale of 3, then 11 zeros: Croston 3.0, TSB 3 x 0.9^11 (dead part)
     own = {"lead_time_demand": "monthly_variance"}  # the forecaster's mean (auto pools a slow mover's rate)
-    row = spareopt.must_stock(sales, config={**own, "forecast_method": "tsb"}, policy="service-level").iloc[0]
+    row = spareopt.must_stock(sales, config={**own, "forecast_method": "tsb"}, policy="service-level").table.iloc[0]
     q = np.array([[3.0] + [0.0] * 11])
     assert row["forecast"] == pytest.approx(tsb(q)[0]) and row["forecast"] < 1
-    assert spareopt.must_stock(sales, config={**own, "forecast_method": "croston", "obsolescence": "none"}).loc[
+    assert spareopt.must_stock(sales, config={**own, "forecast_method": "croston", "obsolescence": "none"}).table.loc[
         0, "forecast"] == croston(q)[0] == 3
     # by default the dead part's Croston forecast is not kept: 11 empty months after 1 of 1 stopped it (TSB's)
-    dead = spareopt.must_stock(sales, config={**own, "forecast_method": "croston"}).iloc[0]
+    dead = spareopt.must_stock(sales, config={**own, "forecast_method": "croston"}).table.iloc[0]
     assert dead["forecast"] == pytest.approx(tsb(q)[0]) and dead["forecast_method"] == "tsb"
 
 
 def test_service_level_properties_on_a_network(sales, parts_master):
-    low = spareopt.must_stock(sales, parts_master, {"service_level": 0.8}, policy="service-level")
-    high = spareopt.must_stock(sales, parts_master, {"service_level": 0.99}, policy="service-level")
+    low = spareopt.must_stock(sales, parts_master, {"service_level": 0.8}, policy="service-level").table
+    high = spareopt.must_stock(sales, parts_master, {"service_level": 0.99}, policy="service-level").table
     assert (high["reorder_point"].to_numpy() >= low["reorder_point"].to_numpy()).all()
     assert (high["max_stock"].to_numpy() >= high["reorder_point"].to_numpy()).all()
     for table, target in ((low, 0.8), (high, 0.99)):
@@ -94,13 +94,13 @@ def test_service_level_properties_on_a_network(sales, parts_master):
         assert (table["implied_csl"].to_numpy()[demand] >= target).all()
         assert (table.loc[~demand, ["reorder_point", "max_stock"]].to_numpy() == 0).all()
     # the policy sets the levels only: decisions and priorities are the seed's rules
-    seed = spareopt.must_stock(sales, parts_master)
+    seed = spareopt.must_stock(sales, parts_master).table
     assert seed[["dealer", "part", "decision", "priority"]].equals(high[["dealer", "part", "decision", "priority"]])
 
 
 def test_zero_demand_gives_zero_stock():
     sales = _steady({"P": 0.0, "Q": 5.0})
-    table = spareopt.must_stock(sales, config=SETUP, policy="service-level").set_index("part")
+    table = spareopt.must_stock(sales, config=SETUP, policy="service-level").table.set_index("part")
     assert table.loc["P", ["reorder_point", "max_stock"]].tolist() == [0, 0]
     assert table.loc["P", "forecast"] == 0 and table.loc["P", "implied_csl"] == 1
 
@@ -121,7 +121,7 @@ def test_cli_must_stock_service_level(files, sales, parts_master):
     assert result.exit_code == 0
     table = pd.read_csv("out.csv", dtype={"part": str})
     assert list(table.columns) == [c for c in spareopt.OUTPUT_COLUMNS if c != "min_stock"]
-    expected = spareopt.must_stock(sales, parts_master, policy="service-level")
+    expected = spareopt.must_stock(sales, parts_master, policy="service-level").table
     assert table["reorder_point"].tolist() == expected["reorder_point"].tolist()
     assert set(table["target_kind"]) == {"csl"}
     assert "policy service-level, target csl 0.95 by default" in result.stderr
@@ -180,9 +180,9 @@ def test_class_scope_fills_the_class_target_with_less_stock_than_each_part_alone
               "quantity"] = 1
     config = {**SETUP, "fill_rate": 0.9, "lead_time_demand": "monthly_variance", "low_volume_max": 0,
               "central_ssq_min": 0}
-    alone = spareopt.must_stock(sales, config=config, policy="service-level").set_index("part")
+    alone = spareopt.must_stock(sales, config=config, policy="service-level").table.set_index("part")
     together = spareopt.must_stock(sales, config={**config, "fill_rate_scope": "class"},
-                                   policy="service-level").set_index("part")
+                                   policy="service-level").table.set_index("part")
     weight = together["forecast"]
     assert (together["implied_fill_rate"] * weight).sum() / weight.sum() >= 0.9
     assert together["max_stock"].sum() < alone["max_stock"].sum()

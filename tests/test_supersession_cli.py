@@ -26,11 +26,12 @@ def history() -> pd.DataFrame:
 
 
 def test_three_step_chain_with_factors_in_the_must_stock_list(history):
-    table = spareopt.must_stock(history, supersessions=CHAIN)
+    result = spareopt.must_stock(history, supersessions=CHAIN)
+    table = result.table
     assert sorted(table["part"]) == ["D", "E"]
     row = table.set_index("part").loc["D"]
     assert row["mad"] == pytest.approx(13.0) and row["half_year_quantity"] == pytest.approx(78.0)
-    report = table.attrs["report"]["supersession"]
+    report = result.report["supersession"]
     assert (report["old_parts"], report["leading_parts"], report["longest_chain"]) == (3, 1, 3)
     mapping = report["mapping"].set_index("old_part")
     assert mapping.loc["A", ["leading_part", "factor", "chain"]].tolist() == ["D", 3.0, "A > B > C > D"]
@@ -38,27 +39,28 @@ def test_three_step_chain_with_factors_in_the_must_stock_list(history):
 
 def test_every_command_sees_the_leading_part_only(history):
     stock = pd.DataFrame({"dealer": ["D1", "D1"], "part": ["A", "D"], "on_hand": [2, 1]})
-    for table in (spareopt.classes(history, supersessions=CHAIN), spareopt.forecasts(history, supersessions=CHAIN),
-                  spareopt.kpi(history, stock=stock, supersessions=CHAIN).attrs["parts"],
-                  spareopt.dead_stock(history, stock=stock, supersessions=CHAIN)):
+    for table in (spareopt.classes(history, supersessions=CHAIN).table,
+                  spareopt.forecasts(history, supersessions=CHAIN).table,
+                  spareopt.kpi(history, stock=stock, supersessions=CHAIN).parts,
+                  spareopt.dead_stock(history, stock=stock, supersessions=CHAIN).table):
         assert set(table["part"]) <= {"D", "E"}
     # the old part's 2 units count as 2 x 3 = 6 D in the inventory position, next to D's own 1
     order = spareopt.order(history, stock=stock, supersessions=CHAIN, config={"central_ssq_min": 0})
-    assert order.set_index("part").loc["D", "on_hand"] == 7.0
-    old = order.attrs["report"]["stock"]["superseded_stock"]
+    assert order.table.set_index("part").loc["D", "on_hand"] == 7.0
+    old = order.report["stock"]["superseded_stock"]
     assert old[["old_part", "leading_part", "on_hand", "equivalent_units"]].values.tolist() == [["A", "D", 2.0, 6.0]]
 
 
 def test_network_demand_is_unchanged_when_every_factor_is_1(history):
     plain = CHAIN.assign(factor=1.0)
-    before = spareopt.forecasts(history, methods=["sma"], config={"sma_months": 8})
-    after = spareopt.forecasts(history, methods=["sma"], config={"sma_months": 8}, supersessions=plain)
+    before = spareopt.forecasts(history, methods=["sma"], config={"sma_months": 8}).table
+    after = spareopt.forecasts(history, methods=["sma"], config={"sma_months": 8}, supersessions=plain).table
     assert after["sma"].sum() == pytest.approx(before["sma"].sum())
 
 
 def test_the_master_replaced_by_column_supersedes_too(history):
     master = pd.DataFrame({"part": ["A", "B", "D"], "replaced_by": ["B", "D", None], "unit_cost": [9.0, 9.0, 10.0]})
-    table = spareopt.must_stock(history, master).set_index("part")
+    table = spareopt.must_stock(history, master).table.set_index("part")
     assert sorted(table.index) == ["C", "D", "E"]
     assert table.loc["D", "mad"] == pytest.approx(4 + 1 + 2)
 

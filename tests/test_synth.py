@@ -71,8 +71,8 @@ def test_written_network_reads_back_as_the_returned_one(tmp_path, format):
     written = make_network(6, 300, 12, seed=5, path=tmp_path, format=format)
     returned = make_network(6, 300, 12, seed=5)
     assert written.n_lines == returned.n_lines and written.n_series == returned.n_series
-    from_file = spareopt.must_stock(written.history_path, written.parts_path)
-    in_memory = spareopt.must_stock(returned.history, returned.parts)
+    from_file = spareopt.must_stock(written.history_path, written.parts_path).table
+    in_memory = spareopt.must_stock(returned.history, returned.parts).table
     pd.testing.assert_frame_equal(from_file, in_memory)
     assert len(from_file) == returned.n_series
 

@@ -18,6 +18,7 @@ from ..inputs import Counts, Inputs, run_report
 from ..parts import ATTRIBUTES
 from ..plan import abc_classes, hits_in_window
 from ..policy.class_policy import all_class_codes, class_code_index
+from ..result import Result
 from .multi import multi_criteria_abc
 from .pattern import FSN_CLASSES, PATTERNS, XYZ_CLASSES, demand_pattern, fsn, xyz
 
@@ -42,7 +43,7 @@ def master_criteria(cfg: Config) -> tuple[str, ...]:
                  if c.partition(":")[0] not in COMPUTED_CRITERIA + MASTER_CRITERIA)
 
 
-def class_table(run: Inputs) -> pd.DataFrame:
+def class_table(run: Inputs) -> Result:
     matrix, cfg, fields = run.matrix, run.cfg, run.fields
     keys, part_code, dealer = matrix.keys, run.part_code, run.dealer
     part_names = keys["part"].cat.categories
@@ -95,8 +96,7 @@ def class_table(run: Inputs) -> pd.DataFrame:
     report["classes"]["phase_in"] = int(movement.phase_in.sum())
     report["classes"]["phase_out"] = int(movement.phase_out.sum())
     report["mc"] = {**{k: v for k, v in mc.report.items() if isinstance(v, (int, float, str))}, **mc_report}
-    table.attrs["report"] = report
-    return table
+    return Result(table, report)
 
 
 def _codes(labels: np.ndarray, names: Sequence[str]) -> np.ndarray:

@@ -284,7 +284,7 @@ def run(
     Returns
     -------
     DataFrame
-        The job's table and ``attrs``, equal to the local engine's row for row.  The run
+        The job's :class:`spareopt.Result`, equal to the local engine's row for row.  The run
         report adds ``engine``: the engine, the partitions and their dealers and lines.
 
     Raises
@@ -378,14 +378,14 @@ def run(
         tables = executor.map(_run_partition, plan, job, dataset, network, cfg, master, as_of,
                               {**options, "columns": columns, **({"stock": stock} if stock is not None else {})})
     step("merge")
-    table = merge.merge(job, tables, network, stock, superseded)
-    table.attrs["report"]["engine"] = {
+    result = merge.merge(job, tables, network, stock, superseded)
+    result.report["engine"] = {
         "engine": engine, "scheduler": scheduler if engine == "dask" else None,
         "partitions": len(plan), "dealers_per_partition": [len(p.dealers) for p in plan],
         "lines_per_partition": [p.lines for p in plan], "files": len({p.path for p in dataset.pieces}),
         "scan_pieces": len(dataset.pieces),
     }
-    return table
+    return result
 
 
 DEMAND_JOBS = ("must-stock", "evaluate", "order", "dead-stock", "kpi")

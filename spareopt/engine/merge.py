@@ -25,6 +25,7 @@ from ..jobs.must_stock import must_stock_demand_part
 from ..jobs.optimize import FloorSteps, check_floor_budget
 from ..policy.budget import Steps, greedy_steps, step_order
 from ..position import check_stock_dealers
+from ..result import Result
 from ..stock import Stock
 
 PARTIAL = {"dead-stock": dead_stock_shelf}
@@ -93,19 +94,22 @@ def check_stock(stock: Stock, network: Any, history_source: str) -> None:
                          history_source)
 
 
-def merge(job: str, tables: Sequence[Any], network: Any, stock: Stock | None,
-          superseded: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One table from the partitions' tables, with the local engine's rows, attrs and report."""
-    report = merge_reports([t.report if job in PARTIAL else t.attrs["report"] for t in tables])
+def merge(job: str, results: Sequence[Any], network: Any, stock: Stock | None,
+          superseded: pd.DataFrame | None = None) -> Result:
+    """One result from the partitions' results: the local engine's rows, side tables and report."""
+    report = merge_reports([r.report for r in results])
     report["rows_after_as_of"] = network.rows_after_as_of
+    sides: dict[str, Any] = {}
     if job == "dead-stock":
-        table = settle_dead_stock(tables, report)
+        settled = settle_dead_stock(results, report)
+        table, sides = settled.table, {"aging": settled.aging, "transfers": settled.transfers}
     elif job == "kpi":
-        table = kpi_table(pd.concat([t.attrs["sums"] for t in tables]))
-        table.attrs["parts"] = _concat([t.attrs["parts"] for t in tables])
+        sums = pd.concat([r.sums for r in results])
+        table, by_class = kpi_table(sums)
+        sides = {"parts": _concat([r.parts for r in results]), "by_class": by_class, "sums": sums}
         report["kpi"]["network"] = kpi_network(table)
     else:
-        table = _concat(tables)
+        table = _concat([r.table for r in results])
     if job == "must-stock":
         report["service"].update(_service(table))
     elif job == "evaluate":
@@ -115,26 +119,20 @@ def merge(job: str, tables: Sequence[Any], network: Any, stock: Stock | None,
         months = report["evaluation"]["holdout_months"]
         totals = [policy_totals(p, table[rank[np.argsort(rank, kind="stable")] == i].reset_index(drop=True), months)
                   for i, p in enumerate(policies)]
-        table.attrs["totals"] = pd.DataFrame(totals, columns=list(TOTALS_COLUMNS))
-        table.attrs["calibration"] = calibration_table(table, holdout_months=months)
+        sides = {"totals": pd.DataFrame(totals, columns=list(TOTALS_COLUMNS)),
+                 "calibration": calibration_table(table, holdout_months=months)}
         report["evaluation"]["totals"] = {row["policy"]: {k: row[k] for k in TOTALS_SUMMARY} for row in totals}
-        report["evaluation"]["calibration"] = calibration_summary(table.attrs["calibration"])
+        report["evaluation"]["calibration"] = calibration_summary(sides["calibration"])
     elif job == "order":
-        table.attrs["totals"] = _concat([t.attrs["totals"] for t in tables])
+        sides = {"totals": _concat([r.totals for r in results])}
     if stock is not None:  # the stock was re-keyed to the leading parts once, for the whole network
         report["stock"].update(_stock_without_history(stock, network), superseded_stock=superseded)
-    table.attrs["report"] = report
-    return table
+    return Result(table, report, **sides)
 
 
 def _concat(tables: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    """The tables one after another, without their attrs (merged by the caller)."""
-    frames = []
-    for table in tables:  # partitions: tens
-        frame = table.copy(deep=False)
-        frame.attrs = {}
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
+    """The partitions' tables one after another (partitions: tens)."""
+    return pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0].reset_index(drop=True)
 
 
 def _service(table: pd.DataFrame) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from ..config import Config
 from ..history import History
 from ..inputs import STAGES, Source, job_config, load
 from ..parts import PartsMaster
+from ..result import Result
 from ..supersession import (
     Supersessions,
 )
@@ -33,7 +34,7 @@ def classes(
     weights: Sequence[float] | None = None,
     supersessions: Source | Supersessions | None = None,
     progress: Callable[[str], None] | None = None,
-) -> pd.DataFrame:
+) -> Result:
     """Every series classified along every axis: ABC, XYZ, FSN, demand pattern, multi-criteria, three-in-one.
 
     Parameters
@@ -46,10 +47,10 @@ def classes(
 
     Returns
     -------
-    DataFrame
-        One row per series (dealer x part), sorted by dealer then part, columns
-        :data:`CLASS_COLUMNS`; ``attrs["report"]`` holds the run report with the
-        counts per class and the multi-criteria set-up.
+    Result
+        ``table``: one row per series (dealer x part), sorted by dealer then part,
+        columns :data:`CLASS_COLUMNS`; ``report``: the run report with the counts
+        per class and the multi-criteria set-up.
 
     Raises
     ------
@@ -89,7 +90,7 @@ def classes(
     >>> sales = pd.DataFrame({"part": ["filter"] * 8 + ["gasket"] * 8,
     ...                       "period": list(pd.period_range("2024-01", periods=8, freq="M")) * 2,
     ...                       "quantity": [5, 6, 5, 7, 6, 5, 6, 6] + [0, 0, 9, 0, 0, 0, 1, 0]})
-    >>> classes(sales)[["part", "xyz_class", "fsn_class", "pattern"]].to_dict("list")
+    >>> classes(sales).table[["part", "xyz_class", "fsn_class", "pattern"]].to_dict("list")
     {'part': ['filter', 'gasket'], 'xyz_class': ['X', 'Z'], 'fsn_class': ['F', 'F'], 'pattern': ['smooth', 'lumpy']}
     """
     step = progress or (lambda stage: None)

@@ -24,6 +24,7 @@ from ..position import (
     position_report,
     stock_position,
 )
+from ..result import Result
 from ..stock import Stock
 from ..supersession import Supersessions
 
@@ -46,7 +47,7 @@ DEAD_STOCK_COLUMNS = (
 
 
 TRANSFER_COLUMNS = ("part", "description", "from_dealer", "to_dealer", "quantity", "unit_cost", "value")
-"""Columns of the transfer suggestions (``attrs["transfers"]`` of :func:`dead_stock`)."""
+"""Columns of the transfer suggestions (``transfers`` of :func:`dead_stock`'s result)."""
 
 
 def aging_bucket(months_since_demand: Any) -> np.ndarray:
@@ -154,7 +155,7 @@ def dead_stock(
     encoding: str | None = None,
     supersessions: Source | Supersessions | None = None,
     progress: Callable[[str], None] | None = None,
-) -> pd.DataFrame:
+) -> Result:
     """Dead and excess stock (呆滞件): how long each shelf item has waited, what is too much, and what to do.
 
     Parameters
@@ -164,12 +165,11 @@ def dead_stock(
 
     Returns
     -------
-    DataFrame
-        One row per dealer x part with stock on hand, columns :data:`DEAD_STOCK_COLUMNS`,
-        sorted by dealer, then stock value (largest first), then part.
-        ``attrs["aging"]``: units and value per dealer and aging bucket (and the network);
-        ``attrs["transfers"]``: the transfer suggestions (:data:`TRANSFER_COLUMNS`);
-        ``attrs["report"]``: the run report.
+    Result
+        ``table``: one row per dealer x part with stock on hand, columns :data:`DEAD_STOCK_COLUMNS`,
+        sorted by dealer, then stock value (largest first), then part;
+        ``aging``: units and value per dealer and aging bucket (and the network);
+        ``transfers``: the transfer suggestions (:data:`TRANSFER_COLUMNS`); ``report``: the run report.
 
     Notes
     -----
@@ -273,7 +273,7 @@ def dead_stock_shelf(history: Source | History, parts: Source | PartsMaster | No
                   position_report(pos))
 
 
-def settle_dead_stock(shelves: Sequence[_Shelf], report: dict[str, Any]) -> pd.DataFrame:
+def settle_dead_stock(shelves: Sequence[_Shelf], report: dict[str, Any]) -> Result:
     """The second step of :func:`dead_stock`: the network's transfers and every row's action.
 
     ``shelves`` are dealer sets in dealer order (one for the local engine); the rows of all of
@@ -311,10 +311,6 @@ def settle_dead_stock(shelves: Sequence[_Shelf], report: dict[str, Any]) -> pd.D
     stocked = on_hand > 0
     table = frame[stocked][[c for c in DEAD_STOCK_COLUMNS if c in frame]].reset_index(drop=True)
     cost, value = frame["unit_cost"].to_numpy(np.float64), frame["stock_value"].to_numpy(np.float64)
-    table.attrs["aging"] = _aging_table(np.concatenate([s.dealers for s in shelves]),
-                                        np.concatenate([s.units for s in shelves]),
-                                        np.concatenate([s.value for s in shelves]))
-    table.attrs["transfers"] = _transfer_table(frame, dealer, f, t, q)
     bucket = frame["aging_bucket"].to_numpy(dtype=object)
     report["dead_stock"] = {
         "rows_with_stock": int(stocked.sum()), "stock_value": float(np.nansum(value[stocked])),
@@ -324,8 +320,9 @@ def settle_dead_stock(shelves: Sequence[_Shelf], report: dict[str, Any]) -> pd.D
         "never_sold_rows": int((frame["months_since_demand"].isna().to_numpy() & stocked).sum()),
         "aging_value": {b: float(np.nansum(value[stocked & (bucket == b)])) for b in AGING_BUCKETS},
     }
-    table.attrs["report"] = report
-    return table
+    aging = _aging_table(np.concatenate([s.dealers for s in shelves]), np.concatenate([s.units for s in shelves]),
+                         np.concatenate([s.value for s in shelves]))
+    return Result(table, report, aging=aging, transfers=_transfer_table(frame, dealer, f, t, q))
 
 
 def _concat_frames(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:

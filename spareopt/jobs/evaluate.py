@@ -38,6 +38,7 @@ from ..policy.rules import DECISIONS
 from ..policy.seed import CEIL_TOLERANCE, DAYS_PER_MONTH
 from ..policy.service import implied_service
 from ..replay import replay, replay_echelons
+from ..result import Result
 from ..supersession import Supersessions
 from ..timing import lead_time_months
 from .optimize import FloorSteps, budget_steps, echelon_levels, optimized_levels
@@ -78,7 +79,7 @@ TOTALS_COLUMNS = (
     "policy", "parts_stocked", "initial_investment", "avg_stock_value", "demand", "filled", "promised_fill_rate",
     "fill_rate", "hits", "hits_filled", "hit_fill_rate", "turns", "orders", "central_demand",
 )
-"""Columns of the per-policy totals (``attrs["totals"]`` of :func:`evaluate`)."""
+"""Columns of the per-policy totals (``totals`` of :func:`evaluate`'s result)."""
 
 
 def evaluate(
@@ -94,7 +95,7 @@ def evaluate(
     encoding: str | None = None,
     supersessions: Source | Supersessions | None = None,
     progress: Callable[[str], None] | None = None,
-) -> pd.DataFrame:
+) -> Result:
     """Replay the held-out months of real history against each policy's plan.
 
     Parameters
@@ -116,12 +117,11 @@ def evaluate(
 
     Returns
     -------
-    DataFrame
-        One row per policy and series (dealer x part), columns :data:`SERIES_COLUMNS`.
-        ``attrs["totals"]`` holds one row per policy (:data:`TOTALS_COLUMNS`),
-        ``attrs["calibration"]`` the promised against achieved service by policy and
-        class (:func:`spareopt.calibration.calibration_table`) and ``attrs["report"]``
-        the run report.
+    Result
+        ``table``: one row per policy and series (dealer x part), columns :data:`SERIES_COLUMNS`;
+        ``totals``: one row per policy (:data:`TOTALS_COLUMNS`); ``calibration``: the promised
+        against achieved service by policy and class (:func:`spareopt.calibration.calibration_table`);
+        ``report``: the run report.
 
     Raises
     ------
@@ -178,10 +178,10 @@ def evaluate(
     >>> sales = pd.DataFrame({"part": "P1", "period": pd.period_range("2023-01", periods=17, freq="M"),
     ...                       "quantity": [4] * 12 + [3, 0, 4, 1, 6]})
     >>> result = evaluate(sales, holdout_months=5, config={"defaults": {"lead_time_days": 30}})
-    >>> row = result.iloc[0]
+    >>> row = result.table.iloc[0]
     >>> int(row["reorder_point"]), int(row["max_stock"]), float(row["avg_on_hand"]), int(row["orders"])
     (29, 30, 27.2, 4)
-    >>> float(result.attrs["totals"]["fill_rate"].iloc[0])
+    >>> float(result.totals["fill_rate"].iloc[0])
     1.0
     """
     step = progress or (lambda stage: None)
@@ -279,8 +279,7 @@ def evaluate(
                                    "demand": float(result.demand[only].sum()),
                                    "filled": float(result.filled[only].sum())}
     table = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    table.attrs["totals"] = pd.DataFrame(totals, columns=list(TOTALS_COLUMNS))
-    table.attrs["calibration"] = calibration_table(table, holdout_months=months)
+    calibration = calibration_table(table, holdout_months=months)
     keys = train.matrix.keys
     report = run_report(train, None, Counts(None, None, len(keys["dealer"].cat.categories) if train.matrix.has_dealer
                                           else None, len(keys["part"].cat.categories), None))
@@ -298,9 +297,8 @@ def evaluate(
     report["installed_base"] = installed_base_report(train, plan)
     report["evaluation"]["totals"] = {  # for the summary sheet of an XLSX output
         row["policy"]: {k: row[k] for k in TOTALS_SUMMARY} for row in totals}
-    report["evaluation"]["calibration"] = calibration_summary(table.attrs["calibration"])
-    table.attrs["report"] = report
-    return table
+    report["evaluation"]["calibration"] = calibration_summary(calibration)
+    return Result(table, report, totals=pd.DataFrame(totals, columns=list(TOTALS_COLUMNS)), calibration=calibration)
 
 
 TOTALS_SUMMARY = ("parts_stocked", "initial_investment", "avg_stock_value", "promised_fill_rate", "fill_rate",

@@ -17,6 +17,7 @@ from ..forecast.intermittent import FORECAST_PARAMS, FORECASTERS, auto, forecast
 from ..history import History
 from ..inputs import STAGES, Counts, Source, job_config, load, run_report
 from ..parts import PartsMaster
+from ..result import Result
 from ..supersession import (
     Supersessions,
 )
@@ -40,7 +41,7 @@ def forecasts(
     encoding: str | None = None,
     supersessions: Source | Supersessions | None = None,
     progress: Callable[[str], None] | None = None,
-) -> pd.DataFrame:
+) -> Result:
     """Next month's demand forecast of every series by every method, side by side.
 
     Parameters
@@ -56,11 +57,12 @@ def forecasts(
 
     Returns
     -------
-    DataFrame
-        One row per series, sorted by dealer then part: :data:`FORECAST_COLUMNS`
+    Result
+        ``table``: one row per series, sorted by dealer then part: :data:`FORECAST_COLUMNS`
         (the demand pattern of the series), then one column per method named after
         it, in units per month; ``auto`` adds the columns ``auto`` and
         ``auto_method`` (the method the pattern chose, config ``auto_methods``).
+        ``report``: the run report.
 
     Raises
     ------
@@ -74,7 +76,7 @@ def forecasts(
     >>> import pandas as pd
     >>> sales = pd.DataFrame({"part": ["gasket"] * 12, "period": pd.period_range("2024-01", periods=12, freq="M"),
     ...                       "quantity": [3] + [0] * 11})
-    >>> row = forecasts(sales, methods=["croston", "tsb", "auto"]).iloc[0]
+    >>> row = forecasts(sales, methods=["croston", "tsb", "auto"]).table.iloc[0]
     >>> float(row["croston"]), round(float(row["tsb"]), 4), row["auto_method"]
     (3.0, 0.9414, 'sba')
     """
@@ -114,6 +116,5 @@ def forecasts(
                           "auto_methods": None if chosen is None else
                           table["auto_method"].value_counts(sort=False).sort_index().to_dict()}
     report["classes"] = {"pattern": table["pattern"].value_counts(sort=False).sort_index().to_dict()}
-    table.attrs["report"] = report
-    return table
+    return Result(table, report)
 

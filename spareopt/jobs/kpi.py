@@ -23,6 +23,7 @@ from ..position import (
     position_report,
     stock_position,
 )
+from ..result import Result
 from ..stock import Stock
 from ..supersession import Supersessions
 from .dead_stock import AGING_BUCKETS, aging_bucket
@@ -49,7 +50,7 @@ def kpi(
     encoding: str | None = None,
     supersessions: Source | Supersessions | None = None,
     progress: Callable[[str], None] | None = None,
-) -> pd.DataFrame:
+) -> Result:
     r"""How the stock performs, per dealer and for the network.
 
     Parameters
@@ -59,10 +60,11 @@ def kpi(
 
     Returns
     -------
-    DataFrame
-        Columns :data:`KPI_COLUMNS`: one row per dealer, then one ``network`` row.
-        ``attrs["parts"]`` has the days of supply of every dealer x part with stock or demand;
-        ``attrs["by_class"]`` the stock value per ABC class; ``attrs["report"]`` the run report.
+    Result
+        ``table``: columns :data:`KPI_COLUMNS`, one row per dealer, then one ``network`` row;
+        ``parts``: the days of supply of every dealer x part with stock or demand; ``by_class``: the
+        stock value per ABC class; ``sums``: each dealer's sums (the engines add them); ``report``:
+        the run report.
 
     Notes
     -----
@@ -73,7 +75,7 @@ def kpi(
     - ``cogs_12m`` = sum of the demand of the last 12 months x unit_cost, the cost of goods sold;
     - ``turns`` = cogs_12m / stock_value.  The textbook divides by the *average* stock value of
       the year; a stock file is one snapshot, so the snapshot stands in for the average;
-    - ``days_of_supply`` = stock_value / (cogs_12m / 365.25) per dealer; per part (``attrs["parts"]``)
+    - ``days_of_supply`` = stock_value / (cogs_12m / 365.25) per dealer; per part (``parts``)
       on_hand / (demand_12m / 365.25), empty when the part had no demand;
     - ``value_share_<bucket>``: the share of stock value by aging bucket (:data:`AGING_BUCKETS`);
     - ``projected_fill_rate``: the plan's implied fill rate of the ``dealer`` rows, weighted by
@@ -115,7 +117,7 @@ def kpi(
         "must_stock_in_stock": per((stocked & (on_hand > 0)).astype(np.float64)),
         **{f"value_abc_{k}": per(on_hand * c, abc == k) for k in "ABC"},
     }, index=pd.Index(list(pos.dealer_names) if pos.dealer is not None else [None], dtype=object, name="dealer"))
-    table = kpi_table(sums)
+    table, by_class = kpi_table(sums)
     rows = np.flatnonzero((on_hand > 0) | (demand > 0))
     if pos.dealer is not None:  # by dealer, then part (a part the dealer never sold after those it sold)
         rows = rows[np.argsort(pos.dealer[rows], kind="stable")]
@@ -127,19 +129,18 @@ def kpi(
             "aging_bucket": text_column(bucket[rows], AGING_BUCKETS),
             "decision": text_column(decision[rows], DECISIONS),
         })
-    table.attrs["parts"] = pd.DataFrame(part_table)
     report = position_report(pos)
     report["kpi"] = {"months": months, "unit_cost_unknown_rows": int((np.isnan(cost) & (on_hand > 0)).sum()),
                      "network": kpi_network(table)}
-    table.attrs["report"] = report
-    return table
+    return Result(table, report, parts=pd.DataFrame(part_table), by_class=by_class, sums=sums)
 
 
-def kpi_table(sums: pd.DataFrame) -> pd.DataFrame:
-    """The KPI table from each dealer's sums (index: dealer, None for a history without dealers).
+def kpi_table(sums: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The KPI table from each dealer's sums (index: dealer, None for a history without dealers), and the
+    stock value per ABC class.
 
     The network row is the sum of the dealer rows, so a network split into dealer sets gets the
-    same row from its sets' sums.  ``attrs``: ``sums``, ``by_class`` (stock value per ABC class).
+    same row from its sets' sums.
     """
     network = pd.Series(np.ascontiguousarray(sums.to_numpy(dtype=np.float64).T).sum(axis=1), index=sums.columns)
     dealers = sums.index[0] is not None
@@ -163,10 +164,9 @@ def kpi_table(sums: pd.DataFrame) -> pd.DataFrame:
         })
         table["must_stock_coverage"] = np.where(table["must_stock_parts"] > 0,
                                                 table["must_stock_in_stock"] / table["must_stock_parts"], np.nan)
-    table.attrs["sums"] = sums
-    table.attrs["by_class"] = pd.DataFrame({"abc_class": ["A", "B", "C"],
-                                            "stock_value": [float(network[f"value_abc_{k}"]) for k in "ABC"]})
-    return table
+    by_class = pd.DataFrame({"abc_class": ["A", "B", "C"],
+                             "stock_value": [float(network[f"value_abc_{k}"]) for k in "ABC"]})
+    return table, by_class
 
 
 def kpi_network(table: pd.DataFrame) -> dict[str, Any]:
@@ -174,11 +174,12 @@ def kpi_network(table: pd.DataFrame) -> dict[str, Any]:
     return {k: (None if pd.isna(v) else v) for k, v in table.iloc[-1].items() if k not in ("scope", "dealer")}
 
 
-def plot_kpi(table: pd.DataFrame, *, title: str | None = None) -> Any:
+def plot_kpi(result: Result, *, title: str | None = None) -> Any:
     """The aging bars (stock value per dealer and bucket) and the stock value by ABC class (a matplotlib Figure).
 
     Needs matplotlib (``pip install 'spareopt[plot]'``).
     """
+    table = result.table
     fig = new_figure(figsize=(10, 4.8), layout="constrained")
     left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 1]})
     rows = table[table["scope"] == "dealer"] if (table["scope"] == "dealer").any() else table
@@ -192,7 +193,7 @@ def plot_kpi(table: pd.DataFrame, *, title: str | None = None) -> Any:
     left.set_title("stock value by months since the last demand")
     left.legend(fontsize="small")
     left.tick_params(axis="x", labelrotation=90 if len(labels) > 12 else 0)
-    by_class = table.attrs.get("by_class")
+    by_class = result.by_class
     if by_class is not None:
         right.bar(by_class["abc_class"], by_class["stock_value"], color="tab:gray")
         right.set_title("stock value by ABC class")

@@ -35,6 +35,7 @@ from ..policy.decline import (
     last_buy_quantity,
 )
 from ..policy.service import NEGATIVE_BINOMIAL, POISSON, model_cdf
+from ..result import Result
 from ..stock import Stock, load_stock
 from ..supersession import Supersessions, apply_to_stock
 from .evaluate import split_holdout
@@ -89,7 +90,7 @@ def last_buy(
     encoding: str | None = None,
     supersessions: Source | Supersessions | None = None,
     progress: Callable[[str], None] | None = None,
-) -> pd.DataFrame:
+) -> Result:
     r"""The last-time buy of every discontinued part: how many to order so that service holds for the horizon.
 
     Parameters
@@ -144,9 +145,9 @@ def last_buy(
 
     Returns
     -------
-    DataFrame
-        One row per planned part, sorted by part: :data:`LAST_BUY_COLUMNS`.
-        ``attrs["report"]`` holds the run report.
+    Result
+        ``table``: one row per planned part, sorted by part: :data:`LAST_BUY_COLUMNS`;
+        ``report``: the run report.
 
     Raises
     ------
@@ -195,7 +196,7 @@ def last_buy(
 
     >>> sales = pd.DataFrame({"part": "P1", "period": pd.period_range("2024-01", periods=6, freq="M"),
     ...                       "quantity": [4, 4, 3, 3, 2, 2]})
-    >>> row = last_buy(sales, all_parts=True, horizon_months=12, service_level=0.9).iloc[0]
+    >>> row = last_buy(sales, all_parts=True, horizon_months=12, service_level=0.9).table.iloc[0]
     >>> round(float(row["decay"]), 3), round(float(row["expected_demand"]), 2), int(row["last_buy_qty"])
     (0.155, 9.93, 14)
     """
@@ -273,8 +274,7 @@ def last_buy(
     report["master_parts_without_history"] = None  # planned ones are listed; the rest do not matter here
     report["last_buy"] = _last_buy_report(table, run, fit, h, costs, cfg, phi_source, selection, stock_report,
                                           allocation, budget, max_volume, future is not None)
-    table.attrs["report"] = report
-    return table
+    return Result(table, report)
 
 
 # -- checks ----------------------------------------------------------------------------------------

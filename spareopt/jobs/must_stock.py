@@ -17,6 +17,7 @@ from ..plan import (
     demand_part,
     plan_table,
 )
+from ..result import Result
 from ..supersession import (
     Supersessions,
 )
@@ -34,7 +35,7 @@ def must_stock(
     policy: str | None = None,
     supersessions: Source | Supersessions | None = None,
     progress: Callable[[str], None] | None = None,
-) -> pd.DataFrame:
+) -> Result:
     """Every dealer's must-stock list from its sales history, by the seed's method.
 
     Parameters
@@ -69,12 +70,12 @@ def must_stock(
 
     Returns
     -------
-    DataFrame
-        One row per series, columns :data:`OUTPUT_COLUMNS`, sorted by dealer,
-        then decision (dealer, central, none), then priority, then part.
-        ``attrs["report"]`` holds the run report: rows read, skipped and
-        ignored, returns netted, parts defaulted, the ABC basis, counts per
-        decision and reason, and the stock value.
+    Result
+        ``table``: one row per series, columns :data:`OUTPUT_COLUMNS`, sorted by
+        dealer, then decision (dealer, central, none), then priority, then part.
+        ``report``: the run report: rows read, skipped and ignored, returns
+        netted, parts defaulted, the ABC basis, counts per decision and reason,
+        and the stock value.
 
     Raises
     ------
@@ -106,7 +107,7 @@ def must_stock(
     >>> import pandas as pd
     >>> sales = pd.DataFrame({"part": ["oil filter"] * 6, "period": pd.period_range("2024-01", periods=6, freq="M"),
     ...                       "quantity": [20, 22, 18, 25, 21, 24]})
-    >>> row = must_stock(sales, config={"defaults": {"lead_time_days": 5}}).iloc[0]
+    >>> row = must_stock(sales, config={"defaults": {"lead_time_days": 5}}).table.iloc[0]
     >>> round(float(row["mad"]), 4), row["decision"], int(row["reorder_point"]), int(row["max_stock"])
     (22.2381, 'dealer', 49, 54)
     """
@@ -115,13 +116,12 @@ def must_stock(
     run = load(history, parts, cfg, as_of, columns=columns, encoding=encoding, supersessions=supersessions,
                progress=step)
     step(STAGES[3])
-    table = plan_table(run, free_matrix=True)
+    result = plan_table(run, free_matrix=True)
     del run
     if only_stocked:
-        report = table.attrs["report"]
-        table = table[table["decision"] != "none"].reset_index(drop=True)
-        table.attrs["report"] = report
-    return table
+        table = result.table
+        result = result.replace(table=table[table["decision"] != "none"].reset_index(drop=True))
+    return result
 
 
 def must_stock_demand_part(

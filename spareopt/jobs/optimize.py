@@ -53,6 +53,7 @@ from ..policy.service import (
     reorder_point_for,
     review_quantity,
 )
+from ..result import Result
 from ..supersession import Supersessions
 
 __all__ = ["BUDGET_SCOPES", "CURVE_COLUMNS", "OPTIMIZE_COLUMNS", "EchelonLevels", "FloorSteps", "check_floor_budget",
@@ -65,7 +66,7 @@ OPTIMIZE_COLUMNS = (
 """Columns of :func:`optimize` (``dealer`` and ``description`` only when known)."""
 
 CURVE_COLUMNS = ("stock_value", "expected_fill_rate")
-"""Columns of the stock-to-service curve (``attrs["curve"]``)."""
+"""Columns of the stock-to-service curve (``curve`` of :func:`optimize`'s result)."""
 
 BUDGET_SCOPES = ("network", "dealer")
 """What ``budget`` caps: the network's stock value, or each dealer's."""
@@ -203,7 +204,7 @@ def optimize(
     encoding: str | None = None,
     supersessions: Source | Supersessions | None = None,
     progress: Callable[[str], None] | None = None,
-) -> pd.DataFrame:
+) -> Result:
     r"""The stock level of every dealer x part that fills the most expected demand for a budget.
 
     Parameters
@@ -238,12 +239,14 @@ def optimize(
 
     Returns
     -------
-    DataFrame
-        One row per dealer x part, columns :data:`OPTIMIZE_COLUMNS`, sorted by dealer, then
-        stock value (largest first), then part.  ``attrs["curve"]`` is the stock-to-service
-        curve (:data:`CURVE_COLUMNS`), ``attrs["markers"]`` the seed, current (when the master
-        has ``reorder_point`` and ``max_stock``) and optimised plans on it (``policy``,
-        ``stock_value``, ``expected_fill_rate``), ``attrs["report"]`` the run report.
+    Result
+        ``table``: one row per dealer x part, columns :data:`OPTIMIZE_COLUMNS`, sorted by dealer,
+        then stock value (largest first), then part; ``curve``: the stock-to-service curve
+        (:data:`CURVE_COLUMNS`); ``markers``: the seed, current (when the master has
+        ``reorder_point`` and ``max_stock``) and optimised plans on it (``policy``, ``stock_value``,
+        ``expected_fill_rate``); ``report``: the run report.  With two echelons, ``comparison``
+        (the plans compared) and ``echelon_curves`` (both plans' curves) in place of the curve and
+        markers.
 
     Raises
     ------
@@ -279,7 +282,7 @@ def optimize(
     ...                       "period": list(pd.period_range("2024-01", periods=12, freq="M").astype(str)) * 2,
     ...                       "quantity": [2] * 12 + [1, 0] * 6})
     >>> parts = pd.DataFrame({"part": ["P", "Q"], "unit_cost": [10.0, 10.0]})
-    >>> table = optimize(sales, parts, budget=60.0)
+    >>> table = optimize(sales, parts, budget=60.0).table
     >>> bool(table["stock_value"].sum() <= 60.0), sorted(table["part"])
     (True, ['P', 'Q'])
     """
@@ -309,9 +312,7 @@ def optimize(
     total = float(levels.demand.sum())
     curve = levels.steps if max_volume is None else pool_steps(levels.steps)  # pulp took from every level
     value, fill = efficient_curve(curve, total, order=levels.order)
-    table.attrs["curve"] = pd.DataFrame({"stock_value": value, "expected_fill_rate": fill})
     markers = _markers(run, plan, levels)
-    table.attrs["markers"] = markers
     keys = run.matrix.keys
     report = run_report(run, plan.basis, Counts(None, None, len(keys["dealer"].cat.categories) if run.dealer is not None
                                               else None, len(keys["part"].cat.categories), None))
@@ -325,8 +326,8 @@ def optimize(
         "markers": {row["policy"]: (row["stock_value"], row["expected_fill_rate"]) for _, row in markers.iterrows()},
     }
     report["installed_base"] = installed_base_report(run, plan, levels.max_stock > 0)
-    table.attrs["report"] = report
-    return table
+    return Result(table, report, curve=pd.DataFrame({"stock_value": value, "expected_fill_rate": fill}),
+                  markers=markers)
 
 
 def _floor_report(plan: Plan, levels: _Levels) -> dict[str, Any]:
@@ -566,26 +567,26 @@ def _markers(run: Inputs, plan: Plan, levels: _Levels) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["policy", "stock_value", "expected_fill_rate"])
 
 
-def curve_table(table: pd.DataFrame) -> pd.DataFrame:
+def curve_table(result: Result) -> pd.DataFrame:
     """What ``--curve FILE`` writes: the curve's points (``plan`` = efficient) and the plans on it; with two
     echelons, the comparison of plans."""
-    if "comparison" in table.attrs:
-        return table.attrs["comparison"]
-    markers = table.attrs["markers"].rename(columns={"policy": "plan"})
-    points = pd.concat([table.attrs["curve"].assign(plan="efficient"), markers], ignore_index=True)
+    if result.comparison is not None:
+        return result.comparison
+    markers = result.markers.rename(columns={"policy": "plan"})
+    points = pd.concat([result.curve.assign(plan="efficient"), markers], ignore_index=True)
     return points[["plan", "stock_value", "expected_fill_rate"]]
 
 
-def plot_curve(table: pd.DataFrame, *, title: str | None = None) -> Any:
+def plot_curve(result: Result, *, title: str | None = None) -> Any:
     """The stock-to-service curve with the seed, current and optimised plans marked (a matplotlib Figure).
 
     With two echelons: the expected fill rate at the dealers (objective ``fill``) or the expected
     backorders (``backorders``) against the stock value, of the two-echelon plans and of the plans with
     all stock at the dealers, with the comparison's three plans marked.
     """
-    if "echelon_curves" in table.attrs:
-        return _plot_echelons(table, title)
-    curve, markers = table.attrs["curve"], table.attrs["markers"]
+    if result.echelon_curves is not None:
+        return _plot_echelons(result, title)
+    curve, markers = result.curve, result.markers
     fig = new_figure(figsize=(7.5, 4.8), layout="constrained")
     ax = fig.add_subplot()
     ax.plot(curve["stock_value"], curve["expected_fill_rate"] * 100, color="tab:blue", label="best for each budget")
@@ -604,8 +605,8 @@ def plot_curve(table: pd.DataFrame, *, title: str | None = None) -> Any:
     return fig
 
 
-def _plot_echelons(table: pd.DataFrame, title: str | None) -> Any:
-    curves, comparison = table.attrs["echelon_curves"], table.attrs["comparison"]
+def _plot_echelons(result: Result, title: str | None) -> Any:
+    curves, comparison = result.echelon_curves, result.comparison
     fill = "expected_fill_rate" in curves
     fig = new_figure(figsize=(7.5, 4.8), layout="constrained")
     ax = fig.add_subplot()
@@ -684,7 +685,7 @@ def echelon_levels(run: Inputs, plan: Plan, budget: float, *, central: bool = Tr
     return EchelonLevels(s0, dealer, rate, ratio, result, curve, steps)
 
 
-def _two_echelons(run: Inputs, plan: Plan, budget: float) -> pd.DataFrame:
+def _two_echelons(run: Inputs, plan: Plan, budget: float) -> Result:
     """Central warehouse + dealers under one budget, by the config's ``objective`` (METRIC, Sherbrooke's method)."""
     cfg = run.cfg
     keys = run.matrix.keys
@@ -713,11 +714,8 @@ def _two_echelons(run: Inputs, plan: Plan, budget: float) -> pd.DataFrame:
                                for r in plans],
     })
     table = _metric_table(run, part, central, dealer, result, c, demand)
-    table.attrs["comparison"] = comparison
-    table.attrs["curve"] = pd.DataFrame(columns=list(CURVE_COLUMNS))
-    table.attrs["markers"] = pd.DataFrame(columns=["policy", "stock_value", "expected_fill_rate"])
-    table.attrs["echelon_curves"] = pd.concat([ours.curve.assign(plan="two echelons"),
-                                               alone.curve.assign(plan="all stock at dealers")], ignore_index=True)
+    curves = pd.concat([ours.curve.assign(plan="two echelons"), alone.curve.assign(plan="all stock at dealers")],
+                       ignore_index=True)
     report = run_report(run, plan.basis, Counts(None, None, len(keys["dealer"].cat.categories) if run.dealer is not None
                                               else None, n_parts, None))
     report["optimize"] = {
@@ -729,8 +727,9 @@ def _two_echelons(run: Inputs, plan: Plan, budget: float) -> pd.DataFrame:
         "steps": ours.steps, "rows_without_unit_cost": int(np.isnan(cost_part[part]).sum()),
         "comparison": comparison.to_dict("records"), "markers": {},
     }
-    table.attrs["report"] = report
-    return table
+    return Result(table, report, curve=pd.DataFrame(columns=list(CURVE_COLUMNS)),
+                  markers=pd.DataFrame(columns=["policy", "stock_value", "expected_fill_rate"]), comparison=comparison,
+                  echelon_curves=curves)
 
 
 def _objective(plan: MetricPlan, rate: np.ndarray, objective: str) -> float:

@@ -22,6 +22,7 @@ from ..position import (
     position_report,
     stock_position,
 )
+from ..result import Result
 from ..stock import Stock
 from ..supersession import Supersessions
 
@@ -107,7 +108,7 @@ def order(
     encoding: str | None = None,
     supersessions: Source | Supersessions | None = None,
     progress: Callable[[str], None] | None = None,
-) -> pd.DataFrame:
+) -> Result:
     """This week's suggested stock order of every dealer: the must-stock parts at or below their reorder point.
 
     Parameters
@@ -125,12 +126,12 @@ def order(
 
     Returns
     -------
-    DataFrame
-        One row per order line, columns :data:`ORDER_COLUMNS`, sorted by dealer, then
+    Result
+        ``table``: one row per order line, columns :data:`ORDER_COLUMNS`, sorted by dealer, then
         order value (largest first), then part.  Lines a budget cut have ``reason``
         ``budget_cut`` and the quantity that was kept (0 when the whole line was cut).
-        ``attrs["totals"]`` has one row per dealer: ``lines``, ``value``, ``cut_lines``,
-        ``cut_value``; ``attrs["report"]`` the run report.
+        ``totals``: one row per dealer: ``lines``, ``value``, ``cut_lines``, ``cut_value``;
+        ``report``: the run report.
 
     Raises
     ------
@@ -160,7 +161,7 @@ def order(
     >>> sales = pd.DataFrame({"part": "P1", "period": pd.period_range("2024-01", periods=6, freq="M"),
     ...                       "quantity": [20, 22, 18, 25, 21, 24]})
     >>> stock = pd.DataFrame({"part": ["P1"], "on_hand": [30], "on_order": [0]})
-    >>> line = order(sales, config={"defaults": {"lead_time_days": 5, "pack_size": 10}}, stock=stock).iloc[0]
+    >>> line = order(sales, config={"defaults": {"lead_time_days": 5, "pack_size": 10}}, stock=stock).table.iloc[0]
     >>> int(line["reorder_point"]), int(line["max_stock"]), int(line["order_qty"])
     (49, 54, 30)
     """
@@ -208,7 +209,6 @@ def order(
         "priority": priority[rows], "reason": text_column(cut[rows].astype(np.int8), ORDER_REASONS),
     })
     table = pd.DataFrame(out)
-    table.attrs["totals"] = _order_totals(pos, rows, kept, wanted, cost, cut, budget)
     report = position_report(pos)
     report["order"] = {
         "lines": int((kept[rows] > 0).sum()), "units": float(kept[rows].sum()),
@@ -217,8 +217,7 @@ def order(
         "not_ordered_above_reorder_point": int(((decision == 0) & (ip > rop + CEIL_TOLERANCE)).sum()),
         "dealer_rows": int((decision == 0).sum()),
     }
-    table.attrs["report"] = report
-    return table
+    return Result(table, report, totals=_order_totals(pos, rows, kept, wanted, cost, cut, budget))
 
 
 def _keep_by_priority(group: np.ndarray, priority: np.ndarray, value: np.ndarray, budget: float) -> np.ndarray:
