@@ -111,11 +111,13 @@ def _scipy_fit(y: np.ndarray) -> tuple[float, float]:
     """The Poisson log-linear MLE of lambda_0 e^{k d} (d = months before the horizon), k in [0, MAX_DECAY]."""
     age = np.arange(len(y), 0, -1, dtype=float)
 
-    def nll(p: np.ndarray) -> float:
+    def nll(p: np.ndarray) -> tuple[float, np.ndarray]:
+        """The negative log-likelihood and its exact gradient (no finite differences: 3x fewer evaluations)."""
         eta = p[0] + p[1] * age
-        return float((np.exp(eta) - y * eta).sum())
+        residual = np.exp(eta) - y
+        return float((np.exp(eta) - y * eta).sum()), np.array([residual.sum(), (age * residual).sum()])
 
-    best = optimize.minimize(nll, [np.log(max(y.mean(), 1e-3)), 0.05], bounds=[(-50, 20), (0, MAX_DECAY)],
+    best = optimize.minimize(nll, [np.log(max(y.mean(), 1e-3)), 0.05], jac=True, bounds=[(-50, 20), (0, MAX_DECAY)],
                              method="L-BFGS-B", options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 10_000})
     return float(np.exp(best.x[0])), float(best.x[1])
 
