@@ -393,7 +393,7 @@ def test_dask_starts_and_stops_its_own_local_cluster(network: dict[str, object])
 def test_dask_without_a_scheduler_answering_is_a_usage_error(network: dict[str, object],
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("dask.distributed")
-    monkeypatch.setattr(engine, "SCHEDULER_TIMEOUT", "1s")  # nothing listens there: no need to wait 20 s
+    monkeypatch.setattr(engine, "SCHEDULER_TIMEOUT", "100ms")  # nothing listens there: no need to wait 20 s
     with pytest.raises(engine.UsageError, match="no Dask scheduler answers at tcp://127.0.0.1:1"):
         run("must-stock", network["history"], engine="dask", scheduler="tcp://127.0.0.1:1")
 

@@ -85,7 +85,7 @@ def test_dask_on_a_local_cluster_writes_the_local_file(files: Path) -> None:
 ])
 def test_engine_usage_errors_exit_2_and_keep_the_output(files: Path, args: list[str], message: str,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engines, "SCHEDULER_TIMEOUT", "1s")  # nothing listens there: no need to wait 20 s
+    monkeypatch.setattr(engines, "SCHEDULER_TIMEOUT", "100ms")  # nothing listens there: no need to wait 20 s
     Path("s.csv").write_text("old_part,new_part\nP001,P002\n")
     Path("out.csv").write_text("previous\n")
     result = run_cli("must-stock", "history.parquet", *args, "-o", "out.csv")
