@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -12,13 +13,22 @@ from conftest import make_history, run_cli
 from spareopt import engine as engines
 
 
-@pytest.fixture
-def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
+@pytest.fixture(scope="module")
+def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The history and stock files, made once for the module (the tests get copies)."""
+    folder = tmp_path_factory.mktemp("engine_cli")
     history = make_history(np.random.default_rng(4), n_dealers=6, n_parts=25, n_months=24)
-    history.to_parquet("history.parquet", row_group_size=400)
+    history.to_parquet(folder / "history.parquet", row_group_size=400)
     stock = history[["dealer", "part"]].drop_duplicates().iloc[::2].assign(on_hand=3)
-    stock.to_csv("stock.csv", index=False)
+    stock.to_csv(folder / "stock.csv", index=False)
+    return folder
+
+
+@pytest.fixture
+def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: Path) -> Path:
+    monkeypatch.chdir(tmp_path)
+    for name in ("history.parquet", "stock.csv"):  # a test may rewrite them: each gets its own copy
+        shutil.copyfile(source / name, tmp_path / name)
     return tmp_path
 
 
