@@ -53,6 +53,12 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     return {"history": path, "parts": parts_path, "stock": stock_path, "hive": hive, "frame": history}
 
 
+@pytest.fixture(scope="module")
+def local_plan(network: dict[str, object]) -> spareopt.Result:
+    """spareopt.must_stock on the network's history and master, once: the table several tests compare with."""
+    return spareopt.must_stock(network["history"], network["parts"])
+
+
 def options(job: str, net: dict[str, object]) -> dict[str, object]:
     return {k: (net[v] if k == "stock" else v) for k, v in JOB_OPTIONS[job].items()}
 
@@ -179,10 +185,10 @@ def test_stream_prices_from_the_history_equal_bit_for_bit(network: dict[str, obj
     assert_same(local, streamed)
 
 
-def test_stream_reads_pieces_and_one_folder_per_dealer(network: dict[str, object],
+def test_stream_reads_pieces_and_one_folder_per_dealer(network: dict[str, object], local_plan: spareopt.Result,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engine.scan, "PIECE_ROWS", 1000)  # several scan pieces per file
-    local = spareopt.must_stock(network["history"], network["parts"])
+    local = local_plan
     pieces = run("must-stock", network["history"], network["parts"], engine="stream", partitions=3)
     assert pieces.report["engine"]["scan_pieces"] > 3
     assert_same(local, pieces)
@@ -289,12 +295,12 @@ def test_every_command_goes_through_one_dispatch(sales: pd.DataFrame, parts_mast
         run("forecast", sales, engine="stream")
 
 
-def test_dead_stock_transfers_cross_the_dealer_sets(network: dict[str, object],
+def test_dead_stock_transfers_cross_the_dealer_sets(network: dict[str, object], local_plan: spareopt.Result,
                                                     tmp_path: pytest.TempPathFactory) -> None:
     """Senders and receivers of a part in different dealer sets, ties in excess broken as the local engine
     breaks them (its row order), and the 24-month rule on the network's last demand."""
     frame, stock = network["frame"], pd.read_csv(network["stock"])
-    plan = spareopt.must_stock(network["history"], network["parts"]).table
+    plan = local_plan.table
     stocked = plan[plan["decision"] == "dealer"].groupby("part")["dealer"].nunique()
     part = stocked.idxmax()  # dealers stock it, and those without a stock row of it need their max_stock
     need = int(plan.loc[(plan["part"] == part) & (plan["decision"] == "dealer"), "max_stock"].sum())
@@ -381,12 +387,12 @@ def test_dask_with_supersessions_equals_local(network: dict[str, object], cluste
     assert len(local.report["stock"]["superseded_stock"]) > 0
 
 
-def test_dask_starts_and_stops_its_own_local_cluster(network: dict[str, object]) -> None:
+def test_dask_starts_and_stops_its_own_local_cluster(network: dict[str, object], local_plan: spareopt.Result) -> None:
     pytest.importorskip("dask.distributed")
     from distributed import Client
 
     table = run("must-stock", network["history"], network["parts"], engine="dask", workers=2, partitions=2)
-    assert_same(spareopt.must_stock(network["history"], network["parts"]), table)
+    assert_same(local_plan, table)
     assert not Client._instances or all(c.status == "closed" for c in list(Client._instances))
 
 
