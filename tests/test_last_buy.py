@@ -238,7 +238,7 @@ horizons = st.integers(1, 240)
 levels = st.floats(0.01, 0.995, allow_nan=False)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(rates, rates, decays, decays, horizons, horizons, levels, levels)
 def test_quantity_is_monotone(r1, r2, k1, k2, h1, h2, a1, a2):
     """Q does not fall as the service level, the horizon or lambda_0 rises; it does not rise as k rises."""
@@ -259,7 +259,7 @@ def test_quantity_is_monotone(r1, r2, k1, k2, h1, h2, a1, a2):
         assert q(0.0, k_lo, h_hi, a_hi, **kw) == 0
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(st.integers(0, 30), min_size=2, max_size=36))
 def test_fit_is_a_likelihood_maximum(series):
     """No small move of (log lambda_0, k) inside k in [0, MAX_DECAY] raises the Poisson likelihood."""

@@ -98,7 +98,7 @@ def test_order_sorts_by_value_and_budget_cuts_by_priority(history, master):
     assert cut.report["order"]["cut_lines"] >= 1
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(st.tuples(st.floats(-20, 60), st.integers(0, 40), st.integers(0, 40), st.integers(1, 12),
                           st.integers(0, 30)), min_size=1, max_size=30))
 def test_order_quantity_properties(rows):
@@ -170,7 +170,7 @@ def test_dead_stock_properties(rows):
             assert qty <= need.loc[key, "max_stock"] - need.loc[key, "inventory_position"] + 1e-9
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 9), st.integers(0, 9)), min_size=1, max_size=25))
 def test_match_transfers_never_exceeds_either_side(rows):
     part, excess, need = (np.array(c) for c in zip(*rows))
