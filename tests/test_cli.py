@@ -664,7 +664,9 @@ def test_progress_bar_draws_on_a_terminal_and_erases_itself(monkeypatch):
     monkeypatch.setattr(sys, "stderr", terminal)
     with Progress(2, quiet=False, delay=0.0) as progress:
         progress("read")
-        time.sleep(0.5)
+        deadline = time.monotonic() + 10.0
+        while "1/2 read" not in terminal.getvalue() and time.monotonic() < deadline:  # the first redraw, at 0.2 s
+            time.sleep(0.02)
     text = terminal.getvalue()
     assert "spareopt [" in text and "1/2 read" in text
     assert text.endswith("\r\033[K")  # the line is erased when the run ends
