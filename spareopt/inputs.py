@@ -218,7 +218,7 @@ def _loaded(inputs: Inputs, parts: Any, config: Any, as_of: Any, **files: Any) -
     if given:
         raise UsageError(f"{', '.join(given)}: the inputs were read with their files already; give them to "
                          "spareopt.load(), or pass the paths in place of the inputs")
-    if as_of is not None and pd.Period(str(as_of), freq="M") != inputs.matrix.as_of:
+    if as_of is not None and month_ordinal(as_of) != inputs.matrix.as_of.ordinal:
         raise UsageError(f"as_of {as_of}: the inputs end at {inputs.matrix.as_of}; load them again with this as_of "
                          "(spareopt.load(..., as_of=...))")
     return dataclasses.replace(inputs, cfg=inputs.cfg if config is None else load_config(config))  # the job's own

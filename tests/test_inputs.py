@@ -98,3 +98,9 @@ def test_load_reports_its_stages(sales):
     seen: list[str] = []
     spareopt.load(sales, progress=seen.append)
     assert seen == list(spareopt.inputs.STAGES[:3])
+
+
+def test_a_malformed_as_of_with_inputs_is_a_clear_error(sales):
+    inputs = spareopt.load(sales)
+    with pytest.raises(spareopt.InputError, match=r"as_of must be a month YYYY-MM, got '2024-13x'"):
+        spareopt.must_stock(inputs, as_of="2024-13x")
