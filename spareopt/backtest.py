@@ -46,6 +46,7 @@ from .timing import lead_time_months, protection_months
 
 __all__ = [
     "AUTO_CANDIDATES",
+    "BATCH_ROWS",
     "OBSOLESCENCE",
     "SCALES",
     "STOPPED_ALPHA",
@@ -83,6 +84,11 @@ SCALES = (0.5, 0.7, 1.0, 1.4, 2.0, 2.8, 4.0, 5.6, 8.0, 11.0, 16.0, 22.0, 32.0)
 
 MAX_BACKTEST_SERIES = 30_000
 """The backtest replays at most about this many series (an even sample by a hash of dealer and part)."""
+
+BATCH_ROWS = 1 << 16
+"""The backtest plans and replays its models x scales in runs of about this many series: a small backtest (a few
+hundred series x 39 models and scales) costs one vector call, not 39, and a large one stays small in memory.  Each
+series is planned and replayed on its own, so the sums do not depend on it."""
 
 CALIBRATION_TOLERANCE = 0.01
 """A pattern is calibrated when its achieved fill is at least the promised fill less this."""
@@ -733,21 +739,39 @@ def backtest_sums(demand: np.ndarray, *, keys: np.ndarray, lead_time_days: np.nd
     pattern = _pattern(train, cfg)
     code = _group_code(pattern, None if attribute is None else attribute[rows])
     service = {"normal_min_mean": cfg.normal_min_mean, "overdispersion_min": cfg.overdispersion_min}
-    n_pat = len(PATTERNS)
     decline = _decline_mask(cfg, inputs, pattern)
+    blocks = []  # (model, scale, the rows with a forecast, f, scaled v): one plan and replay per block
     for m, name in enumerate(models):
         f, v, _ = _fit(train, name, pattern=pattern, code=code, prior=inputs.origin_prior, protection=protection,
                        cfg=cfg, decline=decline)
         live = np.flatnonzero(f > 0)
-        g = pattern[live]
-        for c, scale in enumerate(SCALES):
-            rop, top, promised = _plan(f[live], scale * v[live], goal[live], how[live], lead[live], cycle[live],
-                                       service)
-            result = replay(held[live], rop, top, lead_time_months=ell[live])
-            for j, weights in enumerate((f[live], f[live] * promised, result.filled, result.demand,
-                                         top * cost[live], None)):
-                out[m, c, :, j] = np.bincount(g, weights=weights, minlength=n_pat)
+        blocks += [(m, c, live, f[live], scale * v[live]) for c, scale in enumerate(SCALES)]
+    for batch in _batches(blocks):
+        live = np.concatenate([b[2] for b in batch])
+        f, v = np.concatenate([b[3] for b in batch]), np.concatenate([b[4] for b in batch])
+        rop, top, promised = _plan(f, v, goal[live], how[live], lead[live], cycle[live], service)
+        result = replay(held[live], rop, top, lead_time_months=ell[live])
+        n_pat = len(PATTERNS)
+        cell = np.repeat(np.arange(len(batch)) * n_pat, [b[2].size for b in batch]) + pattern[live]
+        for j, weights in enumerate((f, f * promised, result.filled, result.demand, top * cost[live], None)):
+            sums = np.bincount(cell, weights=weights, minlength=len(batch) * n_pat).reshape(len(batch), n_pat)
+            for (m, c, *_), row in zip(batch, sums):
+                out[m, c, :, j] = row
     return out
+
+
+def _batches(blocks: list[tuple]) -> list[list[tuple]]:
+    """The blocks in runs of about :data:`BATCH_ROWS` series."""
+    rows = BATCH_ROWS
+    batches: list[list[tuple]] = [[]]
+    size = 0
+    for block in blocks:
+        if batches[-1] and size + block[2].size > rows:
+            batches.append([])
+            size = 0
+        batches[-1].append(block)
+        size += block[2].size
+    return batches
 
 
 def _decline_mask(cfg: Any, inputs: DemandInputs, pattern: np.ndarray) -> np.ndarray:

@@ -270,3 +270,29 @@ def test_the_backtest_calibrates_csl_targets_as_fill_rates_of_the_same_value():
     as_csl, _, csl_cal = lead_time_demand(q, pattern, **{**args, "kind": np.zeros(len(q), np.int8)})
     assert fill_cal is not None and csl_cal is not None
     assert (as_fill.variance == as_csl.variance).all() and (fill_cal.scale == csl_cal.scale).all()
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from([1, 37, 500]))
+def test_the_backtest_sums_do_not_depend_on_its_batch_size(seed, rows):
+    # The 3 models x 13 scales are planned and replayed in runs of about BATCH_ROWS series: one series' plan and
+    # replay never depend on the others in its run, so the sums are the same to the last bit whatever the runs.
+    from spareopt import backtest
+    from spareopt.classify.pattern import demand_pattern
+
+    cfg = Config(dispersion_window_months=12, backtest_months=6)
+    q = _network(seed, n=90)
+    q[::5] *= 9  # some fast movers: order quantities above 1 (the walk's window of differences)
+    pattern = demand_pattern(q[:, -24:]).code.astype(np.int64)
+    args = {k: v for k, v in _args(q, cfg).items()}
+    args["lead_time_days"] = np.resize([3.0, 20.0, 45.0, 90.0], len(q))
+    inputs = demand_inputs(demand_sums(q, pattern, args["attribute"], cfg))
+    whole = backtest.backtest_sums(q, inputs=inputs, **args)
+    saved = backtest.BATCH_ROWS
+    try:
+        backtest.BATCH_ROWS = rows
+        batched = backtest.backtest_sums(q, inputs=inputs, **args)
+    finally:
+        backtest.BATCH_ROWS = saved
+    assert whole[..., -1].sum() > 0
+    np.testing.assert_array_equal(batched, whole)
