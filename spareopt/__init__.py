@@ -9,6 +9,7 @@ read -> clean -> demand matrix -> classify -> forecast -> policy -> must-stock l
 
 from .calibration import calibration_table
 from .classify import abc
+from .classify.series import Classes, classify_series
 from .classify.table import CLASS_COLUMNS
 from .config import Config, PartDefaults, load_config
 from .errors import ConfigError, InfeasibleError, InputError, SpareoptError, UsageError
@@ -38,6 +39,7 @@ __all__ = [
     "FORECAST_COLUMNS",
     "LAST_BUY_COLUMNS",
     "OUTPUT_COLUMNS",
+    "Classes",
     "Config",
     "ConfigError",
     "DemandMatrix",
@@ -56,6 +58,7 @@ __all__ = [
     "abc",
     "calibration_table",
     "classes",
+    "classify_series",
     "dead_stock",
     "demand_matrix",
     "evaluate",

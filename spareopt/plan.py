@@ -26,14 +26,13 @@ from .backtest import (
     network_quantity,
     series_keys,
 )
-from .classify import abc
-from .classify.pattern import PATTERNS, demand_pattern
+from .classify.pattern import PATTERNS
+from .classify.series import Classes, classify_series
 from .columns import text_column
 from .config import POLICIES, Config
-from .errors import ConfigError
+from .errors import ConfigError, UsageError
 from .forecast import half_year_quantity, mad
 from .forecast.intermittent import auto
-from .history import DemandMatrix
 from .inputs import Counts, Inputs, run_report
 from .parts import ATTRIBUTES, PartsMaster
 from .policy import (
@@ -47,7 +46,7 @@ from .policy import (
     stocking_priority,
 )
 from .policy.budget import fill_target_levels
-from .policy.class_policy import all_class_codes, class_code_index, match_class_policy
+from .policy.class_policy import all_class_codes
 from .policy.rules import DECISION_CODE_OF_REASON, reason_code
 from .policy.service import DEMAND_MODELS, implied_service, reorder_point_for
 from .result import Result
@@ -85,7 +84,6 @@ class Plan:
     policy: str
     decision: np.ndarray  # int8 into DECISIONS
     reason: np.ndarray  # int8 into REASONS + class_policy
-    rule: np.ndarray  # int16, the class policy row that matched, -1 none
     priority: np.ndarray
     mad: np.ndarray
     half_year_quantity: np.ndarray
@@ -94,10 +92,7 @@ class Plan:
     max_stock: np.ndarray
     cost: np.ndarray
     attribute: np.ndarray
-    abc_class: np.ndarray
-    basis: str
-    code: np.ndarray
-    pattern: np.ndarray
+    classes: Classes  # ABC, class code, class policy row and demand pattern (spareopt.classify_series)
     high_value: float
     demand: DemandModel
     target_kind: np.ndarray | None  # int8 into TARGET_KINDS, service-level policy only
@@ -135,8 +130,13 @@ class DemandModel:
     failure_rate: FailureRate | None = None
 
 
-def decide(run: Inputs, policy: str | None = None) -> Plan:
-    """Decisions, reasons, priorities and stock levels of every series under ``policy`` (default: the config's)."""
+def decide(run: Inputs, policy: str | None = None, *, classes: Classes | None = None,
+           demand: DemandModel | None = None) -> Plan:
+    """Decisions, reasons, priorities and stock levels of every series under ``policy`` (default: the config's).
+
+    ``classes`` and ``demand``: the run's classes and demand model when already computed (a job that plans
+    several policies computes them once); by default computed here.
+    """
     matrix, cfg, master, fields = run.matrix, run.cfg, run.master, run.fields
     policy = policy or cfg.policy
     part_code, dealer = run.part_code, run.dealer
@@ -148,8 +148,8 @@ def decide(run: Inputs, policy: str | None = None) -> Plan:
     ssq_ = ssq(mad_, cycle, lead, ssq_divisor=cfg.ssq_divisor)
     cost = run.per_series("unit_cost", np.float64)
     attribute = run.per_series("attribute", "<U1")
-    _abc_value, abc_class, basis, code, rule = _class_rule(run, cost, attribute, lead, cycle)
-    pattern = _pattern(run)
+    classes = classify_series(run) if classes is None else classes
+    rule = classes.rule
 
     high_value = _high_value_cost(cfg, master, fields["unit_cost"].to_numpy())
     reason = reason_code(
@@ -171,7 +171,7 @@ def decide(run: Inputs, policy: str | None = None) -> Plan:
     reason = np.where(by_floor, np.int8(PLAN_REASONS.index(MIN_STOCK_REASON)), reason).astype(np.int8)
     priority = stocking_priority(final_decision == 0, ssq_, mad_, group=dealer, order=part_code)
 
-    demand = demand_model(run, pattern, rule)
+    demand = demand_model(run, classes) if demand is None else demand
     service = {"normal_min_mean": cfg.normal_min_mean, "overdispersion_min": cfg.overdispersion_min}
     target_kind = target = None
     if policy == "seed":
@@ -201,14 +201,15 @@ def decide(run: Inputs, policy: str | None = None) -> Plan:
     raised = (decision == 0) & ((rop > planned_rop) | (top > planned_top))  # a stocked row, raised by the floor
     added = np.where(final_decision == 0, top, 0) - np.where(decision == 0, planned_top, 0)
     csl, fill, model = implied_service(rop, top, demand.forecast, demand.variance, lead, cycle, **service)
-    return Plan(policy, final_decision, reason, rule, priority, mad_, hyq, ssq_, rop, top, cost, attribute, abc_class,
-                 basis, code, pattern, high_value, demand, target_kind, target, csl, fill, model, floor, raised, added,
+    return Plan(policy, final_decision, reason, priority, mad_, hyq, ssq_, rop, top, cost, attribute, classes,
+                high_value, demand, target_kind, target, csl, fill, model, floor, raised, added,
                 run)
 
 
-def demand_model(run: Inputs, pattern: np.ndarray, rule: np.ndarray) -> DemandModel:
+def demand_model(run: Inputs, classes: Classes) -> DemandModel:
     """The lead-time demand model of every series (config ``lead_time_demand``, :mod:`spareopt.backtest`)."""
     cfg, q = run.cfg, run.matrix.values
+    pattern, rule = classes.pattern.code, classes.rule
     method = cfg.forecast_method
     if method == "auto":
         _, chosen, methods = auto(q[:, -1:], pattern, table=cfg.auto_methods, **cfg.forecast_params)  # codes only
@@ -307,56 +308,12 @@ def _volume_quantity(run: Inputs, hyq: np.ndarray) -> np.ndarray | None:
     return network_quantity(np.bincount(run.part_code, weights=hyq, minlength=n_parts))[run.part_code]
 
 
-def _pattern(run: Inputs) -> np.ndarray:
-    cfg = run.cfg
-    return demand_pattern(run.matrix.last(cfg.pattern_window_months), adi_cutoff=cfg.adi_cutoff,
-                          cv2_cutoff=cfg.cv2_cutoff).code
-
-
-def _class_rule(run: Inputs, cost: np.ndarray, attribute: np.ndarray, lead: np.ndarray,
-                cycle: np.ndarray) -> tuple[np.ndarray, np.ndarray, str, np.ndarray, np.ndarray]:
-    """ABC value, class and basis, the three-in-one class code and the class policy row of every series."""
-    abc_value, abc_class, basis = abc_classes(run, cost)
-    code = class_code_index(abc_class, attribute, cycle + lead, run.cfg.cycle_band_edges)
-    return abc_value, abc_class, basis, code, match_class_policy(code, run.cfg.class_policy, run.cfg.cycle_band_edges)
-
-
 def targets(cfg: Config, rule: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The service target of every series: its class policy row's, else the config's default."""
     rows = [r.target or cfg.service_target for r in cfg.class_policy] + [cfg.service_target]
     kinds = np.array([TARGET_KINDS.index(kind) for kind, _ in rows], dtype=np.int8)
     values = np.array([value for _, value in rows], dtype=np.float64)
     return kinds[rule], values[rule]  # rule -1 (no row) takes the last: the default
-
-
-def abc_classes(run: Inputs, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]:
-    """ABC value and class of every series, per dealer, on the configured basis.
-
-    ``value``: unit_cost x quantity over the last ``abc_window_months`` (by
-    quantity when no unit cost is known at all; the report says so);
-    ``quantity``: the quantity; ``hits``: the order lines when the history has
-    one row per order line, else the months with demand.
-    """
-    cfg, matrix = run.cfg, run.matrix
-    basis = cfg.abc_basis
-    if basis == "hits":
-        value = hits_in_window(matrix, cfg.abc_window_months).astype(np.float64)
-    else:
-        value = matrix.last(cfg.abc_window_months).sum(axis=1)
-        if basis == "value" and not np.isfinite(cost).any():
-            basis = "quantity"
-        if basis == "value":
-            value = value * np.nan_to_num(cost, nan=0.0)
-    classes = abc(value, group=run.dealer, order=run.part_code, abc_a=cfg.abc_a, abc_b=cfg.abc_b,
-                  abc_cutoff=cfg.abc_cutoff, abc_count_a=cfg.abc_count_a, abc_count_b=cfg.abc_count_b)
-    return value, classes, basis
-
-
-def hits_in_window(matrix: DemandMatrix, months: int) -> np.ndarray:
-    """Hits of every series over the last ``months``: order lines when counted, else months with demand."""
-    if matrix.lines is not None:
-        return matrix.lines[:, max(0, matrix.lines.shape[1] - months):].sum(axis=1, dtype=np.int64)
-    return np.count_nonzero(matrix.last(months) > 0, axis=1)
 
 
 def _high_value_cost(cfg: Config, master: PartsMaster | None, part_costs: np.ndarray) -> float:
@@ -384,26 +341,27 @@ def demand_part(run: Inputs, stage: str) -> Any:
     :func:`spareopt.backtest.backtest_sums`, with the network's priors set.  The engines add them over the
     dealer sets, so that every set plans with the model the local engine fits on the whole network.
     """
-    cost = run.per_series("unit_cost", np.float64)
     attribute = run.per_series("attribute", "<U1")
-    lead = run.per_series("lead_time_days", np.float64)
-    cycle = run.per_series("order_cycle_days", np.float64)
-    rule = _class_rule(run, cost, attribute, lead, cycle)[4]
-    pattern = _pattern(run).astype(np.int64)
+    classes = classify_series(run)
+    pattern = classes.pattern.code.astype(np.int64)
     if stage == "sums":
         sums = demand_sums(run.matrix.values, pattern, attribute, run.cfg,
                            new=None if run.new_part is None else run.new_series, base=_installed_base(run))
         n_parts = len(run.matrix.keys["part"].cat.categories)
         return dataclasses.replace(sums, part_half_year=np.bincount(
             run.part_code, weights=half_year_quantity(run.matrix.values), minlength=n_parts))
-    return backtest_sums(run.matrix.values, inputs=run.network.demand, **_demand_args(run, rule))
+    return backtest_sums(run.matrix.values, inputs=run.network.demand, **_demand_args(run, classes.rule))
 
 
-def plan_stock(inputs: Inputs, policy: str | None = None) -> Plan:
+def plan_stock(inputs: Inputs, policy: str | None = None, *, classes: Classes | None = None,
+               demand: DemandModel | None = None) -> Plan:
     """Decide every series of ``inputs``: decision, reason, priority, stock levels and implied service.
 
-    ``policy`` (``seed`` or ``service-level``) overrides the config's.  ``plan_stock(inputs).to_frame()`` is
-    ``spareopt.must_stock(inputs)``; the method is :func:`spareopt.must_stock`'s (see its Notes).
+    ``policy`` (``seed`` or ``service-level``) overrides the config's.  ``classes``: the run's classes
+    (:func:`spareopt.classify_series` of the same ``inputs``), and ``demand``: a plan's ``demand`` model, when
+    already computed; each plan of the same inputs then reuses them instead of classifying and fitting (the
+    lead-time demand model's backtest) again.  ``plan_stock(inputs).to_frame()`` is ``spareopt.must_stock(inputs)``;
+    the method is :func:`spareopt.must_stock`'s (see its Notes).
 
     Examples
     --------
@@ -415,7 +373,13 @@ def plan_stock(inputs: Inputs, policy: str | None = None) -> Plan:
     >>> plan.reorder_point.tolist(), plan.max_stock.tolist()
     ([49], [54])
     """
-    return decide(inputs, policy)
+    if classes is not None and len(classes.rule) != len(inputs.matrix.values):
+        raise UsageError(f"classes has {len(classes.rule):,} series and the inputs {len(inputs.matrix.values):,}; "
+                         "pass spareopt.classify_series of the same inputs")
+    if demand is not None and len(demand.forecast) != len(inputs.matrix.values):
+        raise UsageError(f"demand has {len(demand.forecast):,} series and the inputs {len(inputs.matrix.values):,}; "
+                         "pass the demand of a plan of the same inputs")
+    return decide(inputs, policy, classes=classes, demand=demand)
 
 
 def plan_table(run: Inputs, policy: str | None = None, *, free_matrix: bool = False) -> Result:
@@ -432,7 +396,7 @@ def _plan_frame(run: Inputs, plan: Plan) -> Result:
     keys = matrix.keys
     part_code, dealer = run.part_code, run.dealer
     part_names = keys["part"].cat.categories
-    decision, reason, rule, priority, cost = plan.decision, plan.reason, plan.rule, plan.priority, plan.cost
+    decision, reason, rule, priority, cost = plan.decision, plan.reason, plan.classes.rule, plan.priority, plan.cost
 
     # rows are in (dealer, part) order: a stable sort on (dealer, decision, priority) keeps part order in ties
     rank = np.zeros(len(decision), dtype=np.int64) if dealer is None else dealer.astype(np.int64) * len(DECISIONS)
@@ -447,10 +411,10 @@ def _plan_frame(run: Inputs, plan: Plan) -> Result:
     reasons = list(PLAN_REASONS)
     no_target = plan.target is None
     out.update({
-        "abc_class": text_column(np.searchsorted(ATTRIBUTES, plan.abc_class[order]), ATTRIBUTES),
+        "abc_class": text_column(np.searchsorted(ATTRIBUTES, plan.classes.abc_class[order]), ATTRIBUTES),
         "attribute": text_column(np.searchsorted(ATTRIBUTES, plan.attribute[order]), ATTRIBUTES),
-        "class_code": text_column(plan.code[order], all_class_codes(cfg.cycle_band_edges)),
-        "pattern": text_column(plan.pattern[order], PATTERNS),
+        "class_code": text_column(plan.classes.code[order], all_class_codes(cfg.cycle_band_edges)),
+        "pattern": text_column(plan.classes.pattern.code[order], PATTERNS),
         "unit_cost": cost[order],
         "half_year_quantity": plan.half_year_quantity[order],
         "mad": plan.mad[order],
@@ -479,7 +443,7 @@ def _plan_frame(run: Inputs, plan: Plan) -> Result:
         dealers=len(keys["dealer"].cat.categories) if dealer is not None else None, parts=len(part_names),
         stock_value=float(np.nansum(plan.max_stock[stocked] * cost[stocked])) if np.isfinite(cost).any() else None,
     )
-    report = run_report(run, plan.basis, counts)
+    report = run_report(run, plan.classes.basis, counts)
     report["high_value_cost"] = plan.high_value
     report["reasons"] = dict(zip(reasons, counts.reasons.tolist()))
     report["stocking"] = stocking_sums(plan.half_year_quantity, decision, reason, reasons)

@@ -188,7 +188,7 @@ def months_since_demand(matrix_values: np.ndarray) -> np.ndarray:
 def position_report(pos: Position) -> dict[str, Any]:
     run = pos.run
     keys = run.matrix.keys
-    report = run_report(run, pos.plan.basis, Counts(None, None, len(keys["dealer"].cat.categories)
+    report = run_report(run, pos.plan.classes.basis, Counts(None, None, len(keys["dealer"].cat.categories)
                                                   if run.dealer is not None else None, len(pos.run.fields), None))
     report["policy"] = pos.plan.policy
     report["stock"] = pos.stock_report

@@ -16,11 +16,11 @@ from ..config import Config
 from ..errors import ConfigError, InputError
 from ..inputs import Counts, Inputs, run_report
 from ..parts import ATTRIBUTES
-from ..plan import abc_classes, hits_in_window
-from ..policy.class_policy import all_class_codes, class_code_index
+from ..policy.class_policy import all_class_codes
 from ..result import Result
 from .multi import multi_criteria_abc
-from .pattern import FSN_CLASSES, PATTERNS, XYZ_CLASSES, demand_pattern, fsn, xyz
+from .pattern import FSN_CLASSES, PATTERNS, XYZ_CLASSES, fsn, xyz
+from .series import Classes, classify_series, hits_in_window
 
 CLASS_COLUMNS = (
     "dealer", "part", "description", "abc_class", "abc_value", "xyz_class", "cv", "fsn_class", "months_since_demand",
@@ -43,26 +43,24 @@ def master_criteria(cfg: Config) -> tuple[str, ...]:
                  if c.partition(":")[0] not in COMPUTED_CRITERIA + MASTER_CRITERIA)
 
 
-def class_table(run: Inputs) -> Result:
+def class_table(run: Inputs, classes: Classes | None = None) -> Result:
+    """The ``classify`` command's table and run report: ``classes`` (default :func:`classify_series`) with the
+    XYZ, FSN and multi-criteria classes added."""
     matrix, cfg, fields = run.matrix, run.cfg, run.fields
     keys, part_code, dealer = matrix.keys, run.part_code, run.dealer
     part_names = keys["part"].cat.categories
-    cost = run.per_series("unit_cost", np.float64)
-    attribute = run.per_series("attribute", "<U1")
-    cycle = run.per_series("order_cycle_days", np.float64) + run.per_series("lead_time_days", np.float64)
-    abc_value, abc_class, basis = abc_classes(run, cost)
+    classes = classify_series(run) if classes is None else classes
     window = matrix.last(cfg.abc_window_months)
     variation = xyz(window, xyz_x=cfg.xyz_x, xyz_y=cfg.xyz_y)
     movement = fsn(matrix.values, fsn_fast_months=cfg.fsn_fast_months, fsn_slow_months=cfg.fsn_slow_months,
                    phase_in_hits=cfg.phase_in_hits, phase_in_months=cfg.phase_in_months,
                    phase_out_months=cfg.phase_out_months)
-    sbc = demand_pattern(matrix.last(cfg.pattern_window_months), adi_cutoff=cfg.adi_cutoff, cv2_cutoff=cfg.cv2_cutoff)
+    sbc = classes.pattern
     network = run.network
     if network is not None:  # the network's multi-criteria classes, computed once from its aggregates
         mc, mc_report = network.mc
     else:
         mc, mc_report = multi_criteria_classes(run, _network_criteria(run, window))
-    code = class_code_index(abc_class, attribute, cycle, cfg.cycle_band_edges)
     since = movement.months_since_demand
     out: dict[str, Any] = {}
     if dealer is not None:
@@ -71,8 +69,8 @@ def class_table(run: Inputs) -> Result:
     if "description" in fields:
         out["description"] = text_column(part_code, fields["description"].to_numpy(dtype=object))
     out.update({
-        "abc_class": text_column(np.searchsorted(ATTRIBUTES, abc_class), ATTRIBUTES),
-        "abc_value": abc_value,
+        "abc_class": text_column(np.searchsorted(ATTRIBUTES, classes.abc_class), ATTRIBUTES),
+        "abc_value": classes.abc_value,
         "xyz_class": text_column(np.searchsorted(XYZ_CLASSES, variation.xyz_class), XYZ_CLASSES),
         "cv": variation.cv,
         "fsn_class": text_column(_codes(movement.fsn_class, FSN_CLASSES), FSN_CLASSES),
@@ -85,12 +83,12 @@ def class_table(run: Inputs) -> Result:
         "pattern": text_column(sbc.code, PATTERNS),
         "mc_score": mc.score[part_code],
         "mc_class": text_column(np.searchsorted(ATTRIBUTES, mc.mc_class)[part_code], ATTRIBUTES),
-        "class_code": text_column(code, all_class_codes(cfg.cycle_band_edges)),
+        "class_code": text_column(classes.code, all_class_codes(cfg.cycle_band_edges)),
     })
     table = pd.DataFrame(out)
     counts = Counts(decisions=None, reasons=None, dealers=len(keys["dealer"].cat.categories) if dealer is not None
                      else None, parts=len(part_names), stock_value=None)
-    report = run_report(run, basis, counts)
+    report = run_report(run, classes.basis, counts)
     report["classes"] = {column: table[column].value_counts(sort=False).sort_index().to_dict()
                          for column in ("abc_class", "xyz_class", "fsn_class", "pattern", "mc_class")}
     report["classes"]["phase_in"] = int(movement.phase_in.sum())

@@ -203,9 +203,16 @@ def evaluate(
     part_lead = train.fields["lead_time_days"].to_numpy(dtype=np.float64)
     floor = train.per_series("min_stock", np.float64)
     floor_reason = PLAN_REASONS.index(MIN_STOCK_REASON)
+    shared: dict[str, Any] = {}  # the classes and the demand model (its backtest): computed once, for every plan
+
+    def planned(policy: str) -> Plan:
+        plan = decide(train, policy, **shared)
+        shared.update(classes=plan.classes, demand=plan.demand)
+        return plan
+
     for policy in policies:
         if seed is None and policy != "service-level":  # current's promise, too, is valued on its demand model
-            seed = decide(train, "seed")
+            seed = planned("seed")
         plan, fill = seed, None
         if policy == "seed":
             decision, rop, top = seed.decision, seed.reorder_point, seed.max_stock
@@ -218,7 +225,7 @@ def evaluate(
             floor_only = stocked & ~ranked
             decision = np.where(stocked, 0, np.where(decision == 0, 2, decision)).astype(np.int8)
         elif policy == "service-level":
-            plan = decide(train, "service-level")
+            plan = planned("service-level")
             decision, rop, top = plan.decision, plan.reorder_point, plan.max_stock
             stocked = decision == 0
             floor_only = plan.reason == floor_reason
@@ -562,8 +569,8 @@ def _series_frame(run: Inputs, policy: str, decision: np.ndarray, stocked: np.nd
         out["dealer"] = text_column(run.dealer, keys["dealer"].cat.categories)
     out["part"] = text_column(run.part_code, keys["part"].cat.categories)
     out.update({
-        "abc_class": text_column(np.searchsorted(ATTRIBUTES, plan.abc_class), ATTRIBUTES),
-        "pattern": text_column(plan.pattern, PATTERNS),
+        "abc_class": text_column(np.searchsorted(ATTRIBUTES, plan.classes.abc_class), ATTRIBUTES),
+        "pattern": text_column(plan.classes.pattern.code, PATTERNS),
         "decision": text_column(decision, DECISIONS),
         "stocked": stocked,
         "reorder_point": rop,

@@ -9,7 +9,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..classify.pattern import PATTERNS, demand_pattern
+from ..classify.pattern import PATTERNS
+from ..classify.series import series_pattern
 from ..columns import text_column
 from ..config import Config
 from ..errors import ConfigError
@@ -91,8 +92,7 @@ def forecasts(
                plan_new=False, progress=step)
     step(STAGES[3])
     matrix = run.matrix
-    pattern = demand_pattern(matrix.last(cfg.pattern_window_months), adi_cutoff=cfg.adi_cutoff,
-                             cv2_cutoff=cfg.cv2_cutoff).code
+    pattern = series_pattern(run).code
     out: dict[str, Any] = {}
     if run.dealer is not None:
         out["dealer"] = text_column(run.dealer, matrix.keys["dealer"].cat.categories)

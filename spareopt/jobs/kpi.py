@@ -107,7 +107,7 @@ def kpi(
                            minlength=groups)
 
     stocked = decision == 0
-    abc = pos.per_row(plan.abc_class, "C")
+    abc = pos.per_row(plan.classes.abc_class, "C")
     sums = pd.DataFrame({
         "parts_in_stock": per((on_hand > 0).astype(np.float64)), "stock_units": per(on_hand),
         "stock_value": per(on_hand * c), "cogs_12m": per(demand * c),

@@ -314,7 +314,7 @@ def optimize(
     value, fill = efficient_curve(curve, total, order=levels.order)
     markers = _markers(run, plan, levels)
     keys = run.matrix.keys
-    report = run_report(run, plan.basis, Counts(None, None, len(keys["dealer"].cat.categories) if run.dealer is not None
+    report = run_report(run, plan.classes.basis, Counts(None, None, len(keys["dealer"].cat.categories) if run.dealer is not None
                                               else None, len(keys["part"].cat.categories), None))
     report["optimize"] = {
         "budget": float(budget), "budget_per": budget_per, "spent": levels.spent,
@@ -376,7 +376,7 @@ def _ladder(run: Inputs, plan: Plan, class_minimums: bool = False, pooled: bool 
     cost = run.per_series("unit_cost", np.float64)
     excluded = np.isnan(cost)  # no price, no place in a budget: left unstocked, and counted
     if class_minimums:
-        excluded |= _excluded_by_class(run.cfg.class_policy, plan.rule)
+        excluded |= _excluded_by_class(run.cfg.class_policy, plan.classes.rule)
     steps = service_steps(np.where(excluded, 0.0, demand), mu, var, code, quantity, mu_l, var_l, mu_r,
                           np.nan_to_num(cost), pooled=pooled)
     return _Ladder(steps, mu, var, code, quantity, mu_l, var_l, mu_r, demand, cost, excluded)
@@ -466,10 +466,10 @@ def _class_floor(run: Inputs, plan: Plan, f: np.ndarray, v: np.ndarray, lead: np
     """The smallest reorder point that meets the row's class target; -1 for rows without one."""
     cfg = run.cfg
     floor = np.full(len(f), -1, dtype=np.int64)
-    has = np.array([r.target is not None for r in cfg.class_policy] + [False], dtype=bool)[plan.rule] & ~excluded
+    has = np.array([r.target is not None for r in cfg.class_policy] + [False], dtype=bool)[plan.classes.rule] & ~excluded
     has &= f > 0
     if has.any():
-        kind, target = targets(cfg, plan.rule)
+        kind, target = targets(cfg, plan.classes.rule)
         for k, name in enumerate(("csl", "fill_rate")):
             rows = np.flatnonzero(has & (kind == k))
             if rows.size:
@@ -716,7 +716,7 @@ def _two_echelons(run: Inputs, plan: Plan, budget: float) -> Result:
     table = _metric_table(run, part, central, dealer, result, c, demand)
     curves = pd.concat([ours.curve.assign(plan="two echelons"), alone.curve.assign(plan="all stock at dealers")],
                        ignore_index=True)
-    report = run_report(run, plan.basis, Counts(None, None, len(keys["dealer"].cat.categories) if run.dealer is not None
+    report = run_report(run, plan.classes.basis, Counts(None, None, len(keys["dealer"].cat.categories) if run.dealer is not None
                                               else None, n_parts, None))
     report["optimize"] = {
         "budget": budget, "budget_per": "network", "spent": float(comparison["stock_value"].iloc[0]),
