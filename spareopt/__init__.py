@@ -30,6 +30,7 @@ from .parts import PartsMaster, load_parts
 from .plan import OUTPUT_COLUMNS, Plan, plan_stock
 from .policy import max_stock, reorder_point, ssq
 from .result import Result
+from .run_report import RunReport
 from .stock import Stock, load_stock
 
 __version__ = "0.1.0"
@@ -51,6 +52,7 @@ __all__ = [
     "PartsMaster",
     "Plan",
     "Result",
+    "RunReport",
     "SpareoptError",
     "Stock",
     "UsageError",

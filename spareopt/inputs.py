@@ -28,6 +28,7 @@ from .parts import PartsMaster, load_parts, new_parts, part_fields
 from .policy import (
     DECISIONS,
 )
+from .run_report import RunReport
 from .supersession import (
     SUPERSESSION_COLUMNS,
     Resolution,
@@ -320,7 +321,7 @@ class Counts:
     stock_value: float | None
 
 
-def run_report(run: Inputs, basis: str, counts: Counts) -> dict[str, Any]:
+def run_report(run: Inputs, basis: str, counts: Counts) -> RunReport:
     matrix, h, master, cfg, parts_report = run.matrix, run.history_report, run.master, run.cfg, run.parts_report
     return {
         "history": h.get("source"),

@@ -55,9 +55,13 @@ def stocking_warning(stocking: Mapping[str, Any] | None) -> str | None:
 
 
 def report_lines(report: Mapping[str, Any]) -> list[str]:
-    """The run report as short lines for stderr."""
-    r = report
-    lines = []
+    """The run report as short lines for stderr: each section's lines, by its own function, in this order."""
+    return [line for section in _SECTIONS for line in section(report)]
+
+
+def _read_lines(r: Mapping[str, Any]) -> list[str]:
+    """What was read from the history: rows, columns, and what was skipped, ignored or netted."""
+    lines: list[str] = []
     where = r["history"] + (f" (sheet {r['sheet']})" if r.get("sheet") else "")
     encoding = f", {r['encoding']}" if r.get("encoding") else ""
     lines.append(f"read {r['rows_read']:,} rows from {where}{encoding}")
@@ -79,7 +83,11 @@ def report_lines(report: Mapping[str, Any]) -> list[str]:
         lines.append(f"  netted {r['return_lines']:,} return lines ({r['return_units']:,.0f} units) inside their months")
     if r.get("negative_months"):
         lines.append(f"  counted {r['negative_months']:,} series-months with negative net demand as 0")
-    dealers = f"{r['dealers']:,} dealers, " if r.get("dealers") is not None else ""
+    return lines
+
+def _engine_lines(r: Mapping[str, Any]) -> list[str]:
+    """How the stream or dask engine split the network."""
+    lines: list[str] = []
     if r.get("engine") and r["engine"]["engine"] != "local":
         e = r["engine"]
         where = f" on {e['scheduler']}" if e.get("scheduler") else (" on a LocalCluster" if e["engine"] == "dask"
@@ -88,6 +96,12 @@ def report_lines(report: Mapping[str, Any]) -> list[str]:
                      f"{min(e['dealers_per_partition']):,}-{max(e['dealers_per_partition']):,} dealers and "
                      f"{min(e['lines_per_partition']):,}-{max(e['lines_per_partition']):,} lines, "
                      f"read from {e['files']:,} file(s) in {e['scan_pieces']:,} piece(s)")
+    return lines
+
+def _series_lines(r: Mapping[str, Any]) -> list[str]:
+    """The series, months and as_of, and what the parts master gave or defaulted."""
+    lines: list[str] = []
+    dealers = f"{r['dealers']:,} dealers, " if r.get("dealers") is not None else ""
     lines.append(
         f"series {r['series']:,} ({dealers}{r['parts']:,} parts), months {r['months']} "
         f"({r['first_period']}..{r['as_of']}), as_of {r['as_of']}"
@@ -106,7 +120,11 @@ def report_lines(report: Mapping[str, Any]) -> list[str]:
         lines.append("  defaults used for: " + ", ".join(f"{k} {v:,}" for k, v in defaulted.items()) + " parts")
     if r.get("unit_cost_from_history"):
         lines.append(f"  unit_cost from the history's unit_price for {r['unit_cost_from_history']:,} parts")
-    lines += _supersession_lines(r.get("supersession"))
+    return lines
+
+def _abc_lines(r: Mapping[str, Any]) -> list[str]:
+    """The ABC basis, window and cut-off."""
+    lines: list[str] = []
     cut = " by item share" if r.get("abc_cutoff") == "count" else ""
     if r.get("abc_basis") is None:  # a job that ranks nothing (forecast, evaluate)
         pass
@@ -118,6 +136,11 @@ def report_lines(report: Mapping[str, Any]) -> list[str]:
     else:
         unknown = f"; {r['unit_cost_unknown']:,} parts without unit_cost are C" if r.get("unit_cost_unknown") else ""
         lines.append(f"ABC by value over {r['abc_window_months']} months{cut}{unknown}")
+    return lines
+
+def _mc_lines(r: Mapping[str, Any]) -> list[str]:
+    """The multi-criteria ABC's method, criteria and weights."""
+    lines: list[str] = []
     if r.get("mc"):
         mc = r["mc"]
         lines.append(f"multi-criteria ABC: {mc['method']} on {', '.join(mc['criteria'])}"
@@ -125,11 +148,21 @@ def report_lines(report: Mapping[str, Any]) -> list[str]:
                      + (f" ({mc['lp_solves']:,} LP solves)" if mc.get("lp_solves") else ""))
         for name, count in (mc.get("filled_least_important") or {}).items():
             lines.append(f"  criterion {name}: {count:,} parts without a value were taken as the least important")
+    return lines
+
+def _classes_lines(r: Mapping[str, Any]) -> list[str]:
+    """Series per class of each axis."""
+    lines: list[str] = []
     for column, counts in (r.get("classes") or {}).items():
         if isinstance(counts, dict):
             lines.append(f"{column}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
     if "phase_in" in (r.get("classes") or {}):
         lines.append(f"phase_in {r['classes']['phase_in']:,}, phase_out {r['classes']['phase_out']:,}")
+    return lines
+
+def _decisions_lines(r: Mapping[str, Any]) -> list[str]:
+    """Decisions, reasons, the stocking warning, the class policy rows used and the stock value."""
+    lines: list[str] = []
     if r.get("decisions"):
         lines.append("decisions: " + ", ".join(f"{k} {v:,}" for k, v in r["decisions"].items()))
         lines.append("reasons: " + ", ".join(f"{k} {v:,}" for k, v in r["reasons"].items() if v))
@@ -140,16 +173,21 @@ def report_lines(report: Mapping[str, Any]) -> list[str]:
         lines.append("class policy rows used: " + ", ".join(f"{k} {v:,}" for k, v in r["class_policy"].items()))
     if r.get("dealer_stock_value_at_max") is not None:
         lines.append(f"dealer stock value at max_stock: {r['dealer_stock_value_at_max']:,.2f}")
-    lines += _min_stock_lines(r.get("min_stock"))
-    lines += _installed_base_lines(r.get("installed_base"))
-    lines += _service_lines(r.get("service"))
+    return lines
+
+def _forecast_lines(r: Mapping[str, Any]) -> list[str]:
+    """The forecasters and their parameters."""
+    lines: list[str] = []
     if r.get("forecast"):
         f = r["forecast"]
         lines.append(f"forecasts: {', '.join(f['methods'])}; " + ", ".join(f"{k} {v:g}" for k, v in f["params"].items())
                      + (" (auto: " + ", ".join(f"{k} {v:,}" for k, v in f["auto_methods"].items()) + ")"
                         if f.get("auto_methods") else ""))
-    lines += _last_buy_lines(r.get("last_buy"))
-    lines += _operations_lines(r)
+    return lines
+
+def _optimize_lines(r: Mapping[str, Any]) -> list[str]:
+    """The optimizer's budget, what it bought, and the plans on its curve."""
+    lines: list[str] = []
     if r.get("optimize"):
         o = r["optimize"]
         fill = f"{o['expected_fill_rate']:.3f}" if o.get("expected_fill_rate") is not None else "n/a"
@@ -174,6 +212,11 @@ def report_lines(report: Mapping[str, Any]) -> list[str]:
                          f"{f['stock_value']:,.2f} of the budget; the rest was optimised ({f['rows_stocked_by_floor']:,} "
                          "rows hold only the floor)" + (f"; {f['units_without_unit_cost']:,} floor units have no "
                                                         "unit_cost" if f.get("units_without_unit_cost") else ""))
+    return lines
+
+def _evaluation_lines(r: Mapping[str, Any]) -> list[str]:
+    """The replay of held-out history: promised against achieved, per policy."""
+    lines: list[str] = []
     if r.get("evaluation"):
         e = r["evaluation"]
         lines.append(f"evaluation: trained on {e['train']}, replayed {e['holdout']} ({e['holdout_months']} months); "
@@ -214,8 +257,9 @@ def report_lines(report: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def _min_stock_lines(floor: Mapping[str, Any] | None) -> list[str]:
+def _min_stock_lines(r: Mapping[str, Any]) -> list[str]:
     """What the planner's min_stock did to the plan (must-stock; the optimizer's is in its own lines)."""
+    floor = r.get("min_stock")
     if not floor or not floor.get("rows"):
         return []
     unknown = floor.get("units_added_without_unit_cost")
@@ -225,8 +269,9 @@ def _min_stock_lines(floor: Mapping[str, Any] | None) -> list[str]:
             f"{floor['stock_value_added']:,.2f}" + (f" ({unknown:,} units without a unit_cost)" if unknown else "")]
 
 
-def _installed_base_lines(base: Mapping[str, Any] | None) -> list[str]:
+def _installed_base_lines(r: Mapping[str, Any]) -> list[str]:
     """The failure rate fitted on the installed base, and where the demand model used it."""
+    base = r.get("installed_base")
     if not base:
         return []
     if base.get("failure_rate") is None:
@@ -241,7 +286,9 @@ def _installed_base_lines(base: Mapping[str, Any] | None) -> list[str]:
              f"of parts never sold, {base['new_part_rows_stocked']:,} of them stocked)")]
 
 
-def _supersession_lines(sup: Mapping[str, Any] | None) -> list[str]:
+def _supersession_lines(r: Mapping[str, Any]) -> list[str]:
+    """The supersession chains resolved at as_of, and the history lines they moved."""
+    sup = r.get("supersession")
     if not sup:
         return []
     lines = [(f"supersessions {sup['source']}: {sup['rows_in_force']:,} rows in force, {sup['old_parts']:,} old part "
@@ -262,7 +309,8 @@ def _supersession_lines(sup: Mapping[str, Any] | None) -> list[str]:
     return lines
 
 
-def _operations_lines(r: Mapping[str, Any]) -> list[str]:
+def _stock_lines(r: Mapping[str, Any]) -> list[str]:
+    """The stock file as read, and its rows without sales."""
     lines: list[str] = []
     st = r.get("stock")
     if st and "rows_without_history" in st:
@@ -277,6 +325,12 @@ def _operations_lines(r: Mapping[str, Any]) -> list[str]:
         if st.get("rows_without_history"):
             lines.append(f"  {st['rows_without_history']:,} stock rows have no sales up to as_of (flag no_history)"
                          + _first(st.get("parts_without_history_first")))
+    return lines
+
+
+def _order_lines(r: Mapping[str, Any]) -> list[str]:
+    """This week's order, and what the budget cut."""
+    lines: list[str] = []
     if r.get("order"):
         o = r["order"]
         value = f", value {o['value']:,.2f}" if o.get("value") is not None else ""
@@ -285,6 +339,12 @@ def _operations_lines(r: Mapping[str, Any]) -> list[str]:
         if o.get("budget") is not None:
             lines.append(f"  budget {o['budget']:,.2f} per dealer cut {o['cut_lines']:,} lines worth "
                          f"{o['cut_value']:,.2f} (reason budget_cut)")
+    return lines
+
+
+def _dead_stock_lines(r: Mapping[str, Any]) -> list[str]:
+    """The dead stock by age and what to do with the excess."""
+    lines: list[str] = []
     if r.get("dead_stock"):
         d = r["dead_stock"]
         aging = ", ".join(f"{k} {v:,.0f}" for k, v in d["aging_value"].items())
@@ -293,6 +353,12 @@ def _operations_lines(r: Mapping[str, Any]) -> list[str]:
         lines.append(f"  excess {d['excess_units']:,.0f} units ({d['excess_value']:,.2f}): transfer "
                      f"{d['transfer_units']:,.0f} in {d['transfers']:,} moves, return {d['return_units']:,.0f}, hold "
                      f"{d['hold_units']:,.0f}, scrap review {d['scrap_review_units']:,.0f}")
+    return lines
+
+
+def _kpi_lines(r: Mapping[str, Any]) -> list[str]:
+    """The network's KPIs."""
+    lines: list[str] = []
     if r.get("kpi"):
         k = r["kpi"]["network"]
         turns = f"{k['turns']:.2f}" if k.get("turns") is not None else "n/a"
@@ -305,7 +371,9 @@ def _operations_lines(r: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def _last_buy_lines(last_buy: Mapping[str, Any] | None) -> list[str]:
+def _last_buy_lines(r: Mapping[str, Any]) -> list[str]:
+    """The last buy: what was planned, the model, and the caps."""
+    last_buy = r.get("last_buy")
     if not last_buy:
         return []
     b = last_buy
@@ -359,10 +427,11 @@ def _last_buy_lines(last_buy: Mapping[str, Any] | None) -> list[str]:
     return lines
 
 
-def _service_lines(service: Mapping[str, Any] | None) -> list[str]:
-    if not service:
+def _service_lines(r: Mapping[str, Any]) -> list[str]:
+    """The demand model of the plan and the service it implies."""
+    s = r.get("service")
+    if not s:
         return []
-    s = service
     methods = ", ".join(f"{k} {v:,}" for k, v in s["forecast_methods"].items() if v)
     ltd = s.get("lead_time_demand", "monthly_variance")
     used = ", ".join(f"{k} {v:,}" for k, v in s.get("lead_time_demand_models", {}).items() if v)
@@ -392,6 +461,13 @@ def _service_lines(service: Mapping[str, Any] | None) -> list[str]:
         lines.append(f"  dealer rows: {models}; implied service: mean CSL {s['implied_csl_mean']:.3f}"
                      + (f", fill rate {fill:.3f} (weighted by forecast)" if fill is not None else ""))
     return lines
+
+
+_SECTIONS = (_read_lines, _engine_lines, _series_lines, _supersession_lines, _abc_lines, _mc_lines, _classes_lines,
+             _decisions_lines, _min_stock_lines, _installed_base_lines, _service_lines, _forecast_lines,
+             _last_buy_lines, _stock_lines, _order_lines, _dead_stock_lines, _kpi_lines, _optimize_lines,
+             _evaluation_lines)
+"""The report's sections, in the order :func:`report_lines` renders them (each takes the whole report)."""
 
 
 def summary_items(report: Mapping[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,8 @@ from typing import Any
 
 import pandas as pd
 
+from .run_report import RunReport
+
 __all__ = ["SIDE_TABLES", "Result"]
 
 
@@ -25,9 +27,10 @@ class Result:
     ----------
     table : DataFrame
         The job's rows (the must-stock list, the classes, the replay, ...): what ``-o`` writes.
-    report : dict
+    report : RunReport
         The run report: what was read, netted, ignored or defaulted, and the job's own counts and
-        totals (:func:`spareopt.report.report_lines` renders it).
+        totals.  A typed dict whose every field is declared, with how the engines merge it, in
+        :mod:`spareopt.run_report`; :func:`spareopt.report.report_lines` renders it, one function per section.
     totals : DataFrame or None
         ``evaluate``: one row per policy (:data:`spareopt.jobs.evaluate.TOTALS_COLUMNS`);
         ``order``: one row per dealer (lines, units, value, cut).
@@ -55,7 +58,7 @@ class Result:
     """
 
     table: pd.DataFrame
-    report: dict[str, Any]
+    report: RunReport
     totals: pd.DataFrame | None = None
     calibration: pd.DataFrame | None = None
     curve: pd.DataFrame | None = None

@@ -14,6 +14,7 @@ from spareopt import engine
 from spareopt.engine import run
 from spareopt.engine.merge import merge_reports
 from spareopt.errors import InputError
+from spareopt.run_report import undeclared
 
 JOB_OPTIONS = {
     "must-stock": {},
@@ -70,6 +71,7 @@ def assert_same(local: spareopt.Result, other: spareopt.Result) -> None:
     for name, table in local.side_tables():
         pd.testing.assert_frame_equal(table.reset_index(drop=True), getattr(other, name).reset_index(drop=True),
                                       check_exact=True, obj=name)
+    assert undeclared(local.report) == [] and undeclared(other.report) == []  # every field typed, with its merge
     mine = {k: v for k, v in local.report.items() if k != "engine"}
     theirs = {k: v for k, v in other.report.items() if k != "engine"}
     assert plain(theirs) == approx(plain(mine))

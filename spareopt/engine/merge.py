@@ -2,9 +2,9 @@
 
 Partitions are contiguous runs of the sorted dealers and every job's table is sorted by
 dealer first (evaluate: by policy, then dealer), so the merged table is the partitions'
-tables concatenated.  Reports: counts over series, dealers or rows are summed; what the
-network set (months, parts, the history's rows) is taken once; the ratios are recomputed
-from the merged table.
+tables concatenated.  Reports merge field by field as :mod:`spareopt.run_report` declares:
+counts over series, dealers or rows are summed; what the network set (months, parts, the
+history's rows) is taken once; the ratios and totals are recomputed from the merged table.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from ..jobs.optimize import FloorSteps, check_floor_budget
 from ..policy.budget import Steps, greedy_steps, step_order
 from ..position import check_stock_dealers
 from ..result import Result
+from ..run_report import SUM, SUM_SORTED, RunReport, field_merge
 from ..stock import Stock
 
 PARTIAL = {"dead-stock": dead_stock_shelf}
@@ -43,19 +44,6 @@ def partition_function(job: str) -> Any:
     from . import job_function
 
     return PARTIAL.get(job, job_function(job))
-
-_ADDITIVE = ("series", "dealers", "negative_months", "decisions", "dealer_stock_value_at_max", "reasons",
-             "class_policy", "service.forecast_methods", "service.demand_models", "service.lead_time_demand_models",
-             "service.declined_series",
-             "classes", "evaluation.lead_time_months", "evaluation.review_below_a_month", "evaluation.current",
-             "kpi.unit_cost_unknown_rows", "stock.rows_without_history", "order", "stocking", "min_stock",
-             "evaluation.min_stock", "evaluation.optimized.min_stock_bought_first", "installed_base.series_with_prior",
-             "installed_base.new_part_rows", "installed_base.new_part_rows_stocked")
-"""Report entries that count series, dealers or rows: summed over the partitions (with what is under them)."""
-
-_ONCE = ("order.budget",)
-"""Entries under an additive one that are settings, not counts."""
-
 
 def spend(ladders: Sequence[tuple[np.ndarray, Steps, FloorSteps]], budget: float | None = None
           ) -> tuple[float, float, list[np.ndarray]]:
@@ -152,8 +140,9 @@ def _stock_without_history(stock: Stock, network: Any) -> dict[str, Any]:
     return {"parts_without_history": len(extra), "parts_without_history_first": [str(p) for p in extra[:5]]}
 
 
-def merge_reports(reports: Sequence[Mapping[str, Any]], path: str = "") -> dict[str, Any]:
-    """The partitions' run reports as one: counts (:data:`_ADDITIVE`) summed, the rest taken once.
+def merge_reports(reports: Sequence[Mapping[str, Any]], section: type = RunReport) -> dict[str, Any]:
+    """The partitions' run reports as one, each field as its declaration in :mod:`spareopt.run_report` says:
+    counts (SUM) added, what the network set (ONCE, NETWORK) taken once, a section merged field by field.
 
     >>> merge_reports([{"series": 2, "parts": 5, "decisions": {"dealer": 1}},
     ...                {"series": 3, "parts": 5, "decisions": {"dealer": 2, "none": 1}}])
@@ -162,25 +151,25 @@ def merge_reports(reports: Sequence[Mapping[str, Any]], path: str = "") -> dict[
     out: dict[str, Any] = {}
     for key in dict.fromkeys(k for r in reports for k in r):
         values = [r.get(key) for r in reports]
-        here = f"{path}{key}"
-        if here in _ONCE:
-            out[key] = values[0]
-        elif any(here == a or here.startswith(a + ".") for a in _ADDITIVE):
-            out[key] = _sum(values, here)
-        elif all(isinstance(v, dict) for v in values):
-            out[key] = merge_reports(values, here + ".")
-        else:
+        how = field_merge(section, key)
+        if how in (SUM, SUM_SORTED):
+            out[key] = _sum(values, sort=how is SUM_SORTED)
+        elif isinstance(how, type) and all(isinstance(v, dict) for v in values):
+            out[key] = merge_reports(values, how)
+        else:  # ONCE, NETWORK (set again by merge), or not declared (the tests keep every field declared)
             out[key] = values[0]
     return out
 
 
-def _sum(values: Sequence[Any], path: str) -> Any:
+def _sum(values: Sequence[Any], sort: bool = False) -> Any:
+    """Counts added: numbers summed, dicts of counts label by label (``sort``: the labels sorted); None where no
+    partition has one."""
     known = [v for v in values if v is not None]
     if not known:
         return None
     if all(isinstance(v, dict) for v in known):
-        merged = merge_reports([{k: v for k, v in d.items()} for d in known], path + ".")
-        return dict(sorted(merged.items(), key=lambda kv: str(kv[0]))) if path.startswith("classes.") else merged
+        merged = {k: _sum([d.get(k) for d in known]) for k in dict.fromkeys(k for d in known for k in d)}
+        return dict(sorted(merged.items(), key=lambda kv: str(kv[0]))) if sort else merged
     if all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) for v in known):
         return sum(known)
     return known[0]
