@@ -14,11 +14,10 @@ from spareopt.calibration import plot_calibration
 from spareopt.engine import run as run_job
 from spareopt.forecast import FORECASTERS
 from spareopt.inputs import STAGES
-from spareopt.io import check_figure_path, check_table_path, write_figure, write_table
 from spareopt.jobs.evaluate import format_totals, plot_totals
 from spareopt.jobs.kpi import plot_kpi
 from spareopt.jobs.last_buy import LAST_BUY_STAGES
-from spareopt.jobs.optimize import BUDGET_SCOPES, curve_table, plot_curve
+from spareopt.jobs.optimize import BUDGET_SCOPES, plot_curve
 from spareopt.policy.metric import OBJECTIVES
 from spareopt.position import OPERATIONS_STAGES
 
@@ -34,7 +33,7 @@ from .options import (
     output_options,
     stock_options,
 )
-from .output import Progress, save_table, tell, write_superseded
+from .output import Progress, planned_outputs, tell, write_outputs
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -94,13 +93,13 @@ def must_stock(history: str, parts: str | None, config: str | None, as_of: str |
       spareopt must-stock history.parquet --parts parts.csv --engine dask --scheduler tcp://10.0.0.5:8786
     """
     how = engine_choice(engine, scheduler, workers, partitions)
+    out = planned_outputs()
     with Progress(len(STAGES) + 1, quiet) as progress:
         result = run_job("must-stock", history, parts, config, as_of, columns=columns, encoding=encoding,
                         supersessions=supersessions, only_stocked=only_stocked, policy=policy, progress=progress,
                         **how)
         progress("write the output")
-        save_table(result, output, fmt)
-    write_superseded(result, show_superseded)
+        write_outputs(out, result, fmt)
     tell(result, output, quiet)
 
 
@@ -141,13 +140,13 @@ def classify(history: str, parts: str | None, config: str | None, as_of: str | N
       spareopt classify sales.csv --mc-method weighted --criteria annual_value,hits --weights 0.7,0.3
     """
     how = engine_choice(engine, scheduler, workers, partitions)
+    out = planned_outputs()
     with Progress(len(STAGES) + 1, quiet) as progress:
         result = run_job("classify", history, parts, config, as_of, columns=columns, encoding=encoding,
                         supersessions=supersessions, abc_basis=abc_basis, mc_method=mc_method, criteria=criteria,
                         weights=weights, progress=progress, **how)
         progress("write the output")
-        save_table(result, output, fmt)
-    write_superseded(result, show_superseded)
+        write_outputs(out, result, fmt)
     tell(result, output, quiet)
 
 
@@ -183,13 +182,13 @@ def forecast(history: str, parts: str | None, config: str | None, as_of: str | N
       spareopt forecast sales.csv -o forecasts.csv
       spareopt forecast carparts_long.csv --method croston,sba,tsb,auto --alpha-d 0.2
     """
+    out = planned_outputs()
     with Progress(len(STAGES) + 1, quiet) as progress:
         result = run_job("forecast", history, parts, config, as_of, engine="local", methods=methods, alpha=alpha,
                         alpha_d=alpha_d, alpha_p=alpha_p, sma_months=sma_months, columns=columns, encoding=encoding,
                         supersessions=supersessions, progress=progress)
         progress("write the output")
-        save_table(result, output, fmt)
-    write_superseded(result, show_superseded)
+        write_outputs(out, result, fmt)
     tell(result, output, quiet)
 
 
@@ -264,28 +263,16 @@ def evaluate(history: str, parts: str | None, config: str | None, as_of: str | N
     """
     how = engine_choice(engine, scheduler, workers, partitions)
     policies = policies or ("seed",)
-    for figure_path in (plot, calibration_plot):
-        if figure_path:
-            check_figure_path(figure_path)
-    calibration_format = None if calibration is None else check_table_path(calibration, "--calibration")
+    out = planned_outputs()
     with Progress(len(STAGES) + 1, quiet) as progress:
         result = run_job("evaluate", history, parts, config, as_of, holdout_months=holdout_months, policies=policies,
                         budget=budget, columns=columns, encoding=encoding, supersessions=supersessions,
                         progress=progress, **how)
         progress("write the output")
-        figure = None if plot is None else plot_totals(result.totals)
-        reliability = None if calibration_plot is None else plot_calibration(result.calibration)
-        if output:
-            save_table(result, output, fmt)
-        if totals:
-            write_table(result.totals, totals)
-        if calibration:
-            write_table(result.calibration, calibration, format=calibration_format)
-        for drawn, path in ((figure, plot), (reliability, calibration_plot)):
-            if drawn is not None:
-                write_figure(drawn, path)
+        write_outputs(out, result, fmt, {
+            "--plot": lambda r: plot_totals(r.totals), "--calibration-plot": lambda r: plot_calibration(r.calibration)},
+            stdout=False)
     click.echo(format_totals(result.totals))
-    write_superseded(result, show_superseded)
     tell(result, output, quiet)
 
 
@@ -350,6 +337,7 @@ def last_buy(history: str, parts: str | None, config: str | None, as_of: str | N
       spareopt last-buy sales.csv --parts parts.csv --horizon-months 84 --shortage-cost-column shortage_cost --holding-rate 0.2
       spareopt last-buy carparts_long.csv --column part=part_id --all --as-of 2000-03 --horizon-months 24 --service-level 0.9 --backtest
     """
+    out = planned_outputs()
     with Progress(len(LAST_BUY_STAGES) + 1, quiet) as progress:
         result = run_job("last-buy", history, parts, config, as_of, engine="local", horizon_months=horizon_months,
                                   service_level=service_level, shortage_cost=shortage_cost_column,
@@ -358,8 +346,7 @@ def last_buy(history: str, parts: str | None, config: str | None, as_of: str | N
                                   max_volume=max_volume, all_parts=all_parts, backtest=backtest, columns=columns,
                                   encoding=encoding, supersessions=supersessions, progress=progress)
         progress("write the output")
-        save_table(result, output, fmt)
-    write_superseded(result, show_superseded)
+        write_outputs(out, result, fmt)
     tell(result, output, quiet)
 
 
@@ -423,21 +410,14 @@ def optimize_command(history: str, parts: str | None, config: str | None, as_of:
       spareopt optimize sales.csv --parts parts.csv --budget 20000 --budget-per dealer --class-minimums --curve curve.csv
       spareopt optimize sales.csv --parts parts.csv --budget 500000 --echelons 2 --transfer-days 3 -o network.xlsx
     """
-    if plot:
-        check_figure_path(plot)
+    out = planned_outputs()
     with Progress(len(STAGES) + 1, quiet) as progress:
         result = run_job("optimize", history, parts, config, as_of, engine="local", budget=budget, budget_per=budget_per,
                                   class_minimums=class_minimums, max_volume=max_volume, echelons=echelons,
                                   transfer_days=transfer_days, objective=objective, columns=columns,
                                   encoding=encoding, supersessions=supersessions, progress=progress)
         progress("write the output")
-        figure = None if plot is None else plot_curve(result)
-        save_table(result, output, fmt)
-        if curve:
-            write_table(curve_table(result), curve)
-        if figure is not None:
-            write_figure(figure, plot)
-    write_superseded(result, show_superseded)
+        write_outputs(out, result, fmt, {"--plot": plot_curve})
     tell(result, output, quiet)
 
 
@@ -472,14 +452,12 @@ def order_command(history: str, parts: str | None, config: str | None, as_of: st
       spareopt order sales.csv --parts parts.csv --stock stock.csv --budget 20000 --totals order_totals.csv
     """
     how = engine_choice(engine, scheduler, workers, partitions)
+    out = planned_outputs()
     with Progress(len(OPERATIONS_STAGES) + 1, quiet) as progress:
         result = run_job("order", history, parts, config, as_of, stock=stock, budget=budget, policy=policy,
                         columns=columns, encoding=encoding, supersessions=supersessions, progress=progress, **how)
         progress("write the output")
-        save_table(result, output, fmt)
-        if totals:
-            write_table(result.totals, totals)
-    write_superseded(result, show_superseded)
+        write_outputs(out, result, fmt)
     tell(result, output, quiet)
 
 
@@ -519,16 +497,12 @@ def dead_stock_command(history: str, parts: str | None, config: str | None, as_o
       spareopt dead-stock history.parquet --parts parts.csv --stock stock.csv --engine dask --transfers transfers.csv
     """
     how = engine_choice(engine, scheduler, workers, partitions)
+    out = planned_outputs()
     with Progress(len(OPERATIONS_STAGES) + 1, quiet) as progress:
         result = run_job("dead-stock", history, parts, config, as_of, stock=stock, policy=policy, columns=columns,
                         encoding=encoding, supersessions=supersessions, progress=progress, **how)
         progress("write the output")
-        save_table(result, output, fmt)
-        if aging:
-            write_table(result.aging, aging)
-        if transfers:
-            write_table(result.transfers, transfers)
-    write_superseded(result, show_superseded)
+        write_outputs(out, result, fmt)
     tell(result, output, quiet)
 
 
@@ -562,19 +536,12 @@ def kpi_command(history: str, parts: str | None, config: str | None, as_of: str 
       spareopt kpi sales.csv --parts parts.csv --stock stock.csv -o kpi.xlsx --by-part days_of_supply.csv
     """
     how = engine_choice(engine, scheduler, workers, partitions)
-    if plot:
-        check_figure_path(plot)
+    out = planned_outputs()
     with Progress(len(OPERATIONS_STAGES) + 1, quiet) as progress:
         result = run_job("kpi", history, parts, config, as_of, stock=stock, policy=policy, columns=columns,
                         encoding=encoding, supersessions=supersessions, progress=progress, **how)
         progress("write the output")
-        figure = None if plot is None else plot_kpi(result)
-        save_table(result, output, fmt)
-        if by_part:
-            write_table(result.parts, by_part)
-        if figure is not None:
-            write_figure(figure, plot)
-    write_superseded(result, show_superseded)
+        write_outputs(out, result, fmt, {"--plot": plot_kpi})
     tell(result, output, quiet)
 
 
@@ -592,11 +559,12 @@ def demo(output: str | None, fmt: str | None, only_stocked: bool, quiet: bool) -
       spareopt demo --only-stocked
       spareopt demo -o demo.xlsx
     """
+    out = planned_outputs()
     data = resources.files("spareopt.examples")
     with resources.as_file(data / "carparts_sample.csv") as history, \
             resources.as_file(data / "parts_master.csv") as parts:
         result = run_job("must-stock", history, parts, engine="local", only_stocked=only_stocked)
-    save_table(result, output, fmt)
+    write_outputs(out, result, fmt)
     tell(result, output, quiet)
 
 

@@ -5,25 +5,72 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from typing import Self
+from collections.abc import Callable, Mapping
+from typing import Any, Self
 
 import click
+import pandas as pd
 
-from spareopt.io import write_table
+from spareopt.errors import InputError
+from spareopt.io import Outputs, write_table
+from spareopt.jobs.optimize import curve_table
 from spareopt.report import report_lines, summary_items
 from spareopt.result import Result
 from spareopt.supersession import superseded_mapping
 
+INPUTS = ("history", "parts", "config", "stock", "supersessions")
+"""The options that name a file the command reads: no output may replace one."""
 
-def write_superseded(result: Result, path: str | None) -> None:
-    """``--show-superseded FILE``: the old -> leading part mapping of the run."""
-    if path:
-        write_table(superseded_mapping(result.report), path)
+TABLES: dict[str, tuple[str, Callable[[Result], pd.DataFrame]]] = {
+    "show_superseded": ("--show-superseded", lambda result: superseded_mapping(result.report)),
+    "totals": ("--totals", lambda result: result.totals),
+    "calibration": ("--calibration", lambda result: result.calibration),
+    "curve": ("--curve", curve_table),
+    "aging": ("--aging", lambda result: result.aging),
+    "transfers": ("--transfers", lambda result: result.transfers),
+    "by_part": ("--by-part", lambda result: result.parts),
+}
+"""The side tables a command writes, by parameter: the option and what it writes of the result."""
+
+FIGURES = {"plot": "--plot", "calibration_plot": "--calibration-plot"}
+"""The figures a command draws, by parameter."""
 
 
-def save_table(result: Result, output: str | None, fmt: str | None) -> None:
-    """The job's table to ``output`` (stdout when None), with the run report's summary sheet in an XLSX."""
-    write_table(result.table, output, format=fmt, summary=summary_items(result.report), sheet_by="dealer")
+def planned_outputs() -> Outputs:
+    """Every file the current command writes, from its options, checked before the run reads anything: none may
+    be one of its inputs or another output, each folder must exist and each format be known
+    (:class:`spareopt.io.Outputs`)."""
+    params = click.get_current_context().params
+    if not params.get("output") and params.get("fmt") in ("xlsx", "parquet"):
+        raise InputError(f"{params['fmt']} output needs a file: pass -o FILE.{params['fmt']}")
+    out = Outputs(inputs=[params.get(name) for name in INPUTS])
+    if params.get("output"):
+        out.add("-o", params["output"], format=params.get("fmt"), hint=", or pass --format")
+    for name, (option, _) in TABLES.items():
+        if params.get(name):
+            out.add(option, params[name])
+    for name, option in FIGURES.items():
+        if params.get(name):
+            out.add(option, params[name], figure=True)
+    return out
+
+
+def write_outputs(out: Outputs, result: Result, fmt: str | None,
+                  figures: Mapping[str, Callable[[Result], Any]] | None = None, *, stdout: bool = True) -> None:
+    """Write the run's table (to standard output without ``-o``, unless not ``stdout``), side tables and figures,
+    and commit them together: a failure on any leaves every previous file as it was.  ``figures``: option ->
+    drawer."""
+    with out:
+        drawn = {option: draw(result) for option, draw in (figures or {}).items() if option in out}
+        if "-o" in out:
+            out.write_table("-o", result.table, summary=summary_items(result.report), sheet_by="dealer")
+        for option, table in TABLES.values():
+            if option in out:
+                out.write_table(option, table(result))
+        for option, figure in drawn.items():
+            out.write_figure(option, figure)
+    if stdout and "-o" not in out:
+        write_table(result.table, None, format=fmt, summary=summary_items(result.report), sheet_by="dealer")
 
 
 def tell(result: Result, output: str | None, quiet: bool) -> None:

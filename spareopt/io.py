@@ -26,20 +26,23 @@ import datetime as dt
 import functools
 import io
 import os
+import stat
 import sys
 import tempfile
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Self
 
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError, InputError
+from .errors import ConfigError, InputError, UsageError
 
-__all__ = ["FIGURE_FORMATS", "FORMATS", "Table", "format_from_suffix", "read_table", "write_figure", "write_table"]
+__all__ = ["FIGURE_FORMATS", "FORMATS", "Outputs", "Table", "format_from_suffix", "read_table", "write_figure",
+           "write_table"]
 
 FORMATS = ("csv", "xlsx", "parquet", "json")
 _TEXT_SUFFIXES = {".csv", ".tsv", ".tab", ".txt"}
@@ -454,11 +457,14 @@ def _read_parquet(path: Path, select: Select | None = None) -> Table:
 # -- writing ------------------------------------------------------------------------------------
 
 
+_SUFFIX_FORMATS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".parquet": "parquet", ".pq": "parquet",
+                   ".json": "json"}
+
+
 def format_from_suffix(path: str | PathLike[str]) -> str:
     """The output format for a path's suffix: csv, xlsx, parquet or json."""
     suffix = Path(path).suffix.lower()
-    formats = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".parquet": "parquet", ".pq": "parquet",
-               ".json": "json"}
+    formats = _SUFFIX_FORMATS
     if suffix not in formats:
         raise InputError(
             f"cannot tell the output format from {str(path)!r}; use a .csv, .xlsx, .parquet or .json "
@@ -534,22 +540,159 @@ def write_figure(figure: Any, path: str | PathLike[str]) -> None:
         figure.savefig(fh, format=fmt, dpi=150)
 
 
-def check_table_path(path: str | PathLike[str], option: str) -> str:
-    """The table format of a side output's ``path`` (``option`` names it in the message): its suffix must be one of
-    .csv .xlsx .parquet .json; an :class:`InputError` before the run otherwise, so nothing is written."""
-    fmt = Path(path).suffix.lower().lstrip(".")
-    if fmt not in FORMATS:
-        raise InputError(f"cannot write {option} {path}: name a .csv, .xlsx, .parquet or .json file, "
-                         f"e.g. {Path(path).stem or 'table'}.csv")
-    return fmt
-
-
 def check_figure_path(path: str | PathLike[str]) -> str:
     """The figure format of ``path`` from its suffix; an :class:`InputError` when it has none we write."""
     fmt = Path(path).suffix.lower().lstrip(".")
     if fmt not in FIGURE_FORMATS:
         raise InputError(f"cannot write a plot to {path}: name a .png, .svg or .pdf file, e.g. fill_rate.png")
     return fmt
+
+
+@dataclass
+class _Planned:
+    option: str
+    path: Path  # as given
+    target: Path  # symlinks resolved: the file a rename replaces
+    kind: str  # a table format, or "figure"
+    temp: Path | None = None
+
+
+class Outputs:
+    r"""Every file one run writes: checked before the run, written to temporary files, committed together.
+
+    A run declares its outputs first (:meth:`add`); each is checked then, before anything is read or
+    computed, so that a mistake costs nothing and writes nothing:
+
+    - its format is known (a table's suffix, or ``format``; a figure's .png .svg .pdf);
+    - its folder exists and the path is not a folder;
+    - it is not one of the run's ``inputs`` (the same file, by path or by inode), nor another output's path;
+    - it is absent or a regular file (a device, pipe or socket cannot take a rename).
+
+    :meth:`write_table` and :meth:`write_figure` then write each to a temporary file beside its target, and
+    :meth:`commit` renames them all over their targets once every one is complete.  A run that fails before
+    the commit (an error, Ctrl-C) deletes its temporary files and leaves every previous output as it was;
+    used as a context manager, the block's normal end commits and an exception discards.  A symlink is
+    followed: its target is replaced and the link kept.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> with Outputs(inputs=[folder / "sales.csv"]) as out:
+    ...     out.add("-o", folder / "must_stock.csv")
+    ...     out.write_table("-o", pd.DataFrame({"part": ["A"]}))
+    >>> (folder / "must_stock.csv").read_text()
+    'part\nA\n'
+    >>> Outputs(inputs=[folder / "must_stock.csv"]).add("-o", folder / "must_stock.csv")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    spareopt.errors.UsageError: cannot write -o ...must_stock.csv: it is an input of this run; name another file, e.g. must_stock_out.csv
+    """
+
+    def __init__(self, inputs: Iterable[str | PathLike[str] | None] = ()) -> None:
+        self._inputs = [(Path(p), Path(os.path.realpath(p))) for p in inputs
+                        if p is not None and isinstance(p, (str, PathLike)) and str(p) != "-"]
+        self._planned: dict[str, _Planned] = {}
+
+    def add(self, option: str, path: str | PathLike[str], *, format: str | None = None, figure: bool = False,
+            hint: str = "") -> None:
+        """Declare and check the output of ``option`` (``-o``, ``--totals``, ...); see the class notes.
+
+        Raises
+        ------
+        InputError
+            An unknown format, a missing folder, a folder or a non-regular file as the target.
+        UsageError
+            The path of one of the run's inputs, or of another output of the run.
+        """
+        given = Path(path)
+        if figure:
+            kind = check_figure_path(given)
+        elif format is not None:
+            if format not in FORMATS:
+                raise InputError(f"unknown output format {format!r}; use one of {', '.join(FORMATS)}")
+            kind = format
+        else:
+            kind = _SUFFIX_FORMATS.get(given.suffix.lower())
+            if kind is None:
+                raise InputError(f"cannot tell the output format of {option} {given}: use a .csv, .xlsx, .parquet or "
+                                 f".json suffix{hint}")
+        target = Path(os.path.realpath(given))
+        where = f"cannot write {option} {given}"
+        folder = target.parent
+        if not folder.is_dir():
+            raise InputError(f"{where}: folder {given.parent} does not exist; create it first, or name a file "
+                             "in an existing folder")
+        if target.is_dir():
+            raise InputError(f"{where}: it is a folder; name a file, e.g. {given / 'must_stock.csv'}")
+        if target.exists() and not stat.S_ISREG(target.stat().st_mode):
+            raise InputError(f"{where}: it is not a regular file (a device, pipe or socket), which a finished "
+                             "output cannot replace; leave out -o to write CSV to standard output, or name a file")
+        for source, real in self._inputs:
+            if real == target or (target.exists() and real.exists() and os.path.samefile(real, target)):
+                raise UsageError(f"{where}: it is an input of this run; name another file, "
+                                 f"e.g. {given.stem}_out{given.suffix}")
+        for other in self._planned.values():
+            if other.target == target:
+                raise UsageError(f"{where}: {other.option} writes {other.path} already; give each output its own file")
+        self._planned[option] = _Planned(option, given, target, kind)
+
+    def __contains__(self, option: str) -> bool:
+        return option in self._planned
+
+    def write_table(self, option: str, frame: pd.DataFrame, *, summary: Mapping[str, Any] | None = None,
+                    sheet_by: str | None = None) -> None:
+        """Write ``frame`` for the declared ``option`` to its temporary file (:func:`write_table`'s formats)."""
+        planned = self._planned[option]
+        with self._temporary(planned, binary=planned.kind in ("xlsx", "parquet")) as fh:
+            _WRITERS[planned.kind](frame, fh, summary, sheet_by)
+
+    def write_figure(self, option: str, figure: Any) -> None:
+        """Save a matplotlib ``figure`` for the declared ``option`` to its temporary file."""
+        planned = self._planned[option]
+        with self._temporary(planned, binary=True) as fh:
+            figure.savefig(fh, format=planned.target.suffix.lower().lstrip("."), dpi=150)
+
+    @contextlib.contextmanager
+    def _temporary(self, planned: _Planned, *, binary: bool) -> Iterator[IO[Any]]:
+        try:
+            fd, tmp = tempfile.mkstemp(dir=planned.target.parent, prefix=f".{planned.target.name}.", suffix=".tmp")
+        except OSError as exc:
+            raise InputError(f"cannot write {planned.option} {planned.path}: {exc.strerror}") from None
+        planned.temp = Path(tmp)
+        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as fh:
+            yield fh
+
+    def commit(self) -> None:
+        """Rename every written temporary file over its target (each keeps the target's permissions)."""
+        for planned in self._planned.values():
+            if planned.temp is None:
+                continue
+            target = planned.target
+            os.chmod(planned.temp, target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~_umask())
+            try:
+                os.replace(planned.temp, target)
+            except OSError as exc:
+                raise InputError(f"cannot write {planned.option} {planned.path}: {exc.strerror}") from None
+            planned.temp = None
+
+    def discard(self) -> None:
+        """Delete the temporary files not yet committed."""
+        for planned in self._planned.values():
+            if planned.temp is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(planned.temp)
+                planned.temp = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        try:
+            if kind is None:
+                self.commit()
+        finally:
+            self.discard()
 
 
 @contextlib.contextmanager

@@ -260,8 +260,8 @@ def test_cli_calibration_end_to_end_on_the_bundled_example(tmp_path, monkeypatch
 
 
 @pytest.mark.parametrize(("args", "message", "code"), [
-    (["--calibration", "out.txt"], ("Error: cannot write --calibration out.txt: name a .csv, .xlsx, .parquet or "
-                                   ".json file, e.g. out.csv"), 1),
+    (["--calibration", "out.dat"], ("Error: cannot tell the output format of --calibration out.dat: use a .csv, "
+                                   ".xlsx, .parquet or .json suffix"), 1),
     (["--calibration-plot", "cal.csv"], ("Error: cannot write a plot to cal.csv: name a .png, .svg or .pdf file, "
                                         "e.g. fill_rate.png"), 1),
     (["--policy", "seed,optimized", "--budget", "-1"],

@@ -179,9 +179,10 @@ def test_bad_input_exits_1_with_one_error_line_and_writes_nothing(files, case, o
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["-o", "out.dat"], ("cannot tell the output format from 'out.dat'; use a .csv, .xlsx, .parquet or .json suffix, "
+    (["-o", "out.dat"], ("cannot tell the output format of -o out.dat: use a .csv, .xlsx, .parquet or .json suffix, "
                         "or pass --format")),
-    (["-o", "nodir/out.csv"], "cannot write nodir/out.csv: folder nodir does not exist"),
+    (["-o", "nodir/out.csv"], ("cannot write -o nodir/out.csv: folder nodir does not exist; create it first, or name "
+                               "a file in an existing folder")),
     (["--format", "parquet"], "parquet output needs a file: pass -o FILE.parquet"),
     (["--format", "xlsx"], "xlsx output needs a file: pass -o FILE.xlsx"),
 ])
@@ -195,7 +196,8 @@ def test_output_that_is_a_folder_is_an_error(files):
     Path("out.csv").mkdir()
     result = CliRunner().invoke(main, ["must-stock", "sales.csv", "-o", "out.csv"])
     assert result.exit_code == 1
-    assert result.stderr.startswith("Error: cannot write out.csv")
+    assert result.stderr == ("Error: cannot write -o out.csv: it is a folder; name a file, e.g. "
+                             "out.csv/must_stock.csv\n")
     assert _leftovers(files) == []
 
 

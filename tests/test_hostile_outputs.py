@@ -1,0 +1,146 @@
+"""Hostile input, the outputs family (issue 23): a run never destroys a file it reads, and a failed run leaves
+every previous output as it was.
+
+Every output is checked before the run reads anything (not an input, not another output's path, an existing
+folder, a known format, a regular file or nothing), written to a temporary file, and all of them renamed over
+their targets together at the end.  Each case asserts the exact ``Error:`` line, the exit code, that every file
+in the folder is byte for byte what it was, and that no temporary file is left.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import run_cli
+
+import spareopt.io
+
+PREVIOUS = b"previous output\n"
+
+
+@pytest.fixture
+def desk(cli_files: Path, sales: pd.DataFrame) -> Path:
+    """sales.csv, parts.csv and stock.csv in the working folder, with earlier outputs out.csv and totals.csv."""
+    stock = sales[["dealer", "part"]].drop_duplicates().assign(on_hand=3)
+    stock.to_csv("stock.csv", index=False)
+    for name in ("out.csv", "totals.csv"):
+        Path(name).write_bytes(PREVIOUS)
+    return cli_files
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file() and not p.is_symlink()}
+
+
+def _refused(folder: Path, args: tuple[str, ...], code: int, message: str) -> None:
+    before = _snapshot(folder)
+    result = run_cli(*args)
+    assert (result.exit_code, result.stderr) == (code, f"Error: {message}\n"), result.output
+    assert _snapshot(folder) == before  # nothing written, nothing replaced, no temporary file left
+
+
+STOCK = ("--parts", "parts.csv", "--stock", "stock.csv")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("must-stock", "sales.csv", "-o", "sales.csv"), ("cannot write -o sales.csv: it is an input of this run; name "
+                                                      "another file, e.g. sales_out.csv")),
+    (("must-stock", "sales.csv", "--parts", "parts.csv", "-o", "parts.csv"),
+     "cannot write -o parts.csv: it is an input of this run; name another file, e.g. parts_out.csv"),
+    (("order", "sales.csv", *STOCK, "--totals", "stock.csv"),
+     "cannot write --totals stock.csv: it is an input of this run; name another file, e.g. stock_out.csv"),
+    (("kpi", "sales.csv", *STOCK, "--by-part", "./parts.csv"),
+     "cannot write --by-part parts.csv: it is an input of this run; name another file, e.g. parts_out.csv"),
+    (("evaluate", "sales.csv", "--holdout-months", "2", "-o", "out.csv", "--totals", "out.csv"),
+     "cannot write --totals out.csv: -o writes out.csv already; give each output its own file"),
+])
+def test_an_output_that_is_an_input_or_another_output_is_refused(desk, args, message):
+    _refused(desk, args, 2, message)
+
+
+def test_a_link_to_an_input_is_the_input(desk):
+    os.symlink("sales.csv", "link.csv")
+    os.link("parts.csv", "hard.csv")
+    _refused(desk, ("must-stock", "sales.csv", "-o", "link.csv"), 2,
+             "cannot write -o link.csv: it is an input of this run; name another file, e.g. link_out.csv")
+    _refused(desk, ("must-stock", "sales.csv", "--parts", "parts.csv", "-o", "hard.csv"), 2,
+             "cannot write -o hard.csv: it is an input of this run; name another file, e.g. hard_out.csv")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("evaluate", "sales.csv", "--holdout-months", "2", "-o", "out.csv", "--totals", "nodir/t.csv"),
+     ("cannot write --totals nodir/t.csv: folder nodir does not exist; create it first, or name a file in an "
+     "existing folder")),
+    (("optimize", "sales.csv", "--parts", "parts.csv", "--budget", "100", "-o", "out.csv", "--curve", "nodir/c.csv"),
+     ("cannot write --curve nodir/c.csv: folder nodir does not exist; create it first, or name a file in an existing "
+     "folder")),
+    (("dead-stock", "sales.csv", *STOCK, "-o", "out.csv", "--transfers", "x.bad"),
+     "cannot tell the output format of --transfers x.bad: use a .csv, .xlsx, .parquet or .json suffix"),
+    (("kpi", "sales.csv", *STOCK, "-o", "out.csv", "--by-part", "nodir/b.csv"),
+     ("cannot write --by-part nodir/b.csv: folder nodir does not exist; create it first, or name a file in an "
+     "existing folder")),
+    (("order", "sales.csv", *STOCK, "-o", "out.csv", "--totals", "t.docx"),
+     "cannot tell the output format of --totals t.docx: use a .csv, .xlsx, .parquet or .json suffix"),
+    (("must-stock", "sales.csv", "-o", "out.csv", "--show-superseded", "nodir/m.csv"),
+     ("cannot write --show-superseded nodir/m.csv: folder nodir does not exist; create it first, or name a file in "
+     "an existing folder")),
+    (("kpi", "sales.csv", *STOCK, "-o", "out.csv", "--plot", "kpi.docx"),
+     "cannot write a plot to kpi.docx: name a .png, .svg or .pdf file, e.g. fill_rate.png"),
+])
+def test_a_bad_second_output_fails_before_the_first_is_written(desk, args, message):
+    _refused(desk, args, 1, message)
+
+
+def test_a_pipe_or_device_is_refused_before_the_run(desk):
+    os.mkfifo("pipe.csv")
+    result = run_cli("must-stock", "sales.csv", "-o", "pipe.csv")
+    assert (result.exit_code, result.stderr) == (1, (
+        "Error: cannot write -o pipe.csv: it is not a regular file (a device, pipe or socket), which a finished output "
+        "cannot replace; leave out -o to write CSV to standard output, or name a file\n"))
+    assert Path("pipe.csv").is_fifo()
+
+
+@pytest.mark.parametrize("failure", [OSError("disk full"), KeyboardInterrupt()])
+def test_a_failure_while_writing_keeps_every_previous_output(desk, monkeypatch, failure):
+    """-o out.csv is written first, then --totals totals.parquet fails (a full disk, Ctrl-C): out.csv keeps its
+    previous bytes, because the outputs are renamed together only once all are written."""
+    Path("totals.parquet").write_bytes(PREVIOUS)
+
+    def broken(*_: object) -> None:
+        raise failure
+
+    monkeypatch.setitem(spareopt.io._WRITERS, "parquet", broken)
+    before = _snapshot(desk)
+    from click.testing import CliRunner
+    from spareopt_cli.main import main
+
+    result = CliRunner().invoke(main, ["order", "sales.csv", *STOCK, "-o", "out.csv", "--totals", "totals.parquet"])
+    assert result.exit_code != 0
+    assert _snapshot(desk) == before
+
+
+def test_every_output_of_a_run_is_written_and_a_link_is_kept(desk):
+    Path("real.csv").write_bytes(PREVIOUS)
+    os.symlink("real.csv", "link.csv")
+    result = run_cli("evaluate", "sales.csv", "--holdout-months", "2", "-o", "link.csv", "--totals", "totals.csv",
+                     "--calibration", "cal.json", "-q")
+    assert result.exit_code == 0, result.output
+    assert Path("link.csv").is_symlink() and Path("real.csv").read_bytes().startswith(b"policy,")
+    assert pd.read_csv("totals.csv")["policy"].tolist() == ["seed"]
+    assert pd.read_json("cal.json")["policy"].iloc[0] == "seed"
+    assert not [p for p in desk.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_outputs_from_python_refuse_an_input_and_commit_together(tmp_path):
+    out = spareopt.io.Outputs(inputs=[tmp_path / "sales.csv", None, "-"])
+    out.add("-o", tmp_path / "a.csv")
+    out.add("--totals", tmp_path / "b.parquet")
+    with pytest.raises(spareopt.UsageError, match="it is an input of this run"):
+        out.add("--curve", tmp_path / "sales.csv")
+    out.write_table("-o", pd.DataFrame({"x": [1]}))
+    assert not (tmp_path / "a.csv").exists()  # written, not yet committed
+    out.discard()
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
