@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
+import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -18,8 +21,20 @@ from spareopt.io import FORMATS
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
+INTERNAL_ERROR_EXIT = 3
+"""The exit code of an error spareopt did not expect (a bug): neither bad data (1) nor bad usage (2)."""
+
+DEBUG_VARIABLE = "SPAREOPT_DEBUG"
+"""Set to 1 to get the traceback of an internal error instead of its one line."""
+
+
 class Group(click.Group):
-    """Turns every :class:`spareopt.SpareoptError` into ``Error: ...`` and exit code 1 (2 for a usage error)."""
+    """Turns every :class:`spareopt.SpareoptError` into ``Error: ...`` and exit code 1 (2 for a usage error).
+
+    The backstop: any other exception that escapes a command (a bug: every bad input has its own error) becomes
+    ``Error: internal error ...`` with exit code 3 and where to report it, not a traceback; a run out of memory
+    says so, with exit code 1.  ``SPAREOPT_DEBUG=1`` lets the exception through, with its traceback.
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -33,6 +48,23 @@ class Group(click.Group):
         except BrokenPipeError:  # `spareopt ... | head`
             sys.stderr.close()
             ctx.exit(0)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except MemoryError:
+            if os.environ.get(DEBUG_VARIABLE):
+                raise
+            click.echo("Error: out of memory; run on a machine with more memory, or on a part of the data "
+                       "(--as-of, fewer dealers), or with --engine stream for a Parquet network", err=True)
+            ctx.exit(1)
+        except Exception as exc:
+            if os.environ.get(DEBUG_VARIABLE):
+                raise
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            click.echo(f"Error: internal error: {type(exc).__name__}: {exc} (at {Path(where.filename).name}:"
+                       f"{where.lineno}). This is a bug in spareopt {spareopt.__version__}, not in your data or "
+                       f"options; please report it with the command line (rerun with {DEBUG_VARIABLE}=1 for the "
+                       "traceback)", err=True)
+            ctx.exit(INTERNAL_ERROR_EXIT)
 
 
 def month_value(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:

@@ -660,8 +660,12 @@ class Outputs:
         except OSError as exc:
             raise InputError(f"cannot write {planned.option} {planned.path}: {exc.strerror}") from None
         planned.temp = Path(tmp)
-        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as fh:
-            yield fh
+        try:
+            with os.fdopen(fd, "wb" if binary else "w",
+                           **({} if binary else {"encoding": "utf-8", "newline": ""})) as fh:
+                yield fh
+        except OSError as exc:  # a full disk, a quota: the target is kept, the run stops with the reason
+            raise InputError(f"cannot write {planned.option} {planned.path}: {exc.strerror or exc}") from None
 
     def commit(self) -> None:
         """Rename every written temporary file over its target (each keeps the target's permissions)."""

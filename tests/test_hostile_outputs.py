@@ -144,3 +144,38 @@ def test_outputs_from_python_refuse_an_input_and_commit_together(tmp_path):
     assert not (tmp_path / "a.csv").exists()  # written, not yet committed
     out.discard()
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+# -- the backstop: an exception spareopt did not expect ----------------------------------------------------------
+
+
+def test_an_internal_error_is_one_line_with_exit_3(desk, monkeypatch):
+    from click.testing import CliRunner
+    from spareopt_cli.main import main
+
+    def bug(*_: object, **__: object) -> None:
+        return {}["no such key"]
+
+    monkeypatch.setattr("spareopt_cli.main.run_job", bug)
+    result = CliRunner().invoke(main, ["must-stock", "sales.csv", "-o", "out.csv"])
+    assert result.exit_code == 3
+    assert result.stderr.startswith("Error: internal error: KeyError: 'no such key' (at test_hostile_outputs.py:")
+    assert result.stderr.endswith("This is a bug in spareopt 0.1.0, not in your data or options; please report it "
+                                  "with the command line (rerun with SPAREOPT_DEBUG=1 for the traceback)\n")
+    assert "Traceback" not in result.output and Path("out.csv").read_bytes() == PREVIOUS
+    monkeypatch.setenv("SPAREOPT_DEBUG", "1")
+    assert isinstance(CliRunner().invoke(main, ["must-stock", "sales.csv"]).exception, KeyError)
+
+
+def test_out_of_memory_says_so(desk, monkeypatch):
+    from click.testing import CliRunner
+    from spareopt_cli.main import main
+
+    def huge(*_: object, **__: object) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr("spareopt_cli.main.run_job", huge)
+    result = CliRunner().invoke(main, ["must-stock", "sales.csv", "-o", "out.csv"])
+    assert (result.exit_code, result.stderr) == (1, (
+        "Error: out of memory; run on a machine with more memory, or on a part of the data (--as-of, fewer dealers), "
+        "or with --engine stream for a Parquet network\n"))
