@@ -27,6 +27,8 @@ from .errors import InputError, format_examples
 from .io import Table, read_stdin, read_table
 
 __all__ = [
+    "MAX_HISTORY_MONTHS",
+    "MAX_ID_LENGTH",
     "MIN_HISTORY_MONTHS",
     "DemandMatrix",
     "History",
@@ -38,6 +40,15 @@ __all__ = [
 
 MIN_HISTORY_MONTHS = 6
 """The seed's MAD weighs the last 6 months, so a run needs at least 6."""
+
+MAX_HISTORY_MONTHS = 480
+"""The longest history a run takes, in months (40 years): a line dated far before the rest (year 0001, 0222, a
+five-digit number read as an Excel serial) is a typo, which would otherwise stretch the matrix to thousands of
+months (12 GB for year 0001)."""
+
+MAX_ID_LENGTH = 256
+"""The longest identifier (part, dealer, ...) a file may hold, in characters: a longer cell is a pasted row or a
+broken export, and would make every identifier array that wide (2.4 GB for one part number of 100 KB)."""
 
 _EPOCH_YEAR = 1970  # pandas monthly Period ordinal 0 is 1970-01
 
@@ -235,6 +246,7 @@ def clean_lines(table: Table, mapping: dict[str, str]) -> History:
             lines[key], names[key] = key_codes(cells[key], key, mapping[key], check)
     time_col = "date" if "date" in mapping else "period"
     lines["month"] = _months(cells[time_col], mapping[time_col], check)
+    _check_span(lines["month"], keep, time_col, mapping[time_col], cells[time_col], check)
     lines["quantity"] = number_cells(cells["quantity"], "quantity", mapping["quantity"], check, allow_empty=False,
                                  fix="correct the cells (an empty cell means no record)")
     if "unit_price" in mapping:
@@ -388,6 +400,10 @@ def key_codes(column: Any, name: str, header: str, check: RowCheck) -> tuple[np.
     """
     codes, uniques = factorize_cells(column)
     text = identifier_text(uniques)
+    long = pd.Series(text, dtype=object).str.len().to_numpy(dtype=np.float64, na_value=0) > MAX_ID_LENGTH
+    if long.any():  # before any fixed-width copy: one long cell would make every identifier that wide
+        check.fail(np.append(long, False)[codes], name, header, column, f"must be at most {MAX_ID_LENGTH} characters",
+                   f"correct the {name} cells (a whole row pasted into one cell?), or map another column")
     empty = np.append(text == "", True)  # code -1, a missing cell, is the last
     if empty[:-1].any() or (len(codes) and codes.min() < 0):
         check.fail(empty[codes], name, header, column, "must not be empty", f"fill in the {name}")
@@ -876,7 +892,26 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, np.datetime64) and np.isnat(value):
         return "(empty)"
     text = str(value)
+    if len(text) > _SHOWN_CHARACTERS:  # a message shows the start of a huge cell, and its length
+        return f"{text[:_SHOWN_CHARACTERS]!r}... ({len(text):,} characters)"
     return "(empty)" if text.strip() == "" else repr(text)
+
+
+_SHOWN_CHARACTERS = 40
+
+
+def _check_span(month: np.ndarray, keep: np.ndarray | None, name: str, header: str, cells: Any,
+                check: RowCheck) -> None:
+    """Lines dated more than :data:`MAX_HISTORY_MONTHS` before the latest: a typo in the year, named by row."""
+    used = month if keep is None else month[keep]
+    if not len(used):
+        return
+    first = int(used.max()) - MAX_HISTORY_MONTHS + 1
+    if int(used.min()) < first:
+        latest = _label(first + MAX_HISTORY_MONTHS - 1)
+        check.fail(month < first, name, header, cells,
+                   f"must be within {MAX_HISTORY_MONTHS // 12} years of the latest month ({latest}), from "
+                   f"{_label(first)} on", "correct the year (a typo?), or delete the rows")
 
 
 def month_ordinal(as_of: str | pd.Period) -> int:
