@@ -8,6 +8,7 @@ Parts Planning, "Handling Supersession"), applied along each chain.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from spareopt import InputError, demand_matrix, load_history, load_stock
+from spareopt import InputError, demand_matrix, load_history, load_stock, supersession
 from spareopt.supersession import (
     SUPERSESSION_COLUMNS,
     Resolution,
@@ -588,3 +589,66 @@ def test_the_supersessions_frame_dtypes(subs_file):
     assert sup.frame["factor"].dtype == np.float64 and sup.frame["effective"].dtype == np.float64
     assert sup.frame["split"].dtype == bool
     assert sup.frame.index.name == "row"
+
+
+# -- long chains: jumps past the middle, linear time (issue 23) -----------------------------------------------------
+
+
+@FAST
+@given(case=chains_and_history(unit_factors=False), shown=st.integers(1, 3))
+def test_jumps_past_the_middle_equal_a_loop_over_the_chains(case, shown):
+    """With CHAIN_SHOWN cut to 1-3 links, every longer chain finishes by pointer doubling: the same leading part
+    and factor as the plain walk, and its text is its first links, then '…' and the leading part."""
+    table, _ = case
+    assume(len(table))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(supersession, "CHAIN_SHOWN", shown)
+        got = resolve(load_supersessions(table)).mapping_frame()
+    reference = _leading_by_loop(table)
+    step = dict(zip(table["old_part"], table["new_part"]))
+    assert set(got["old_part"]) == set(reference)
+    for old, leading, factor, chain in got.itertuples(index=False, name=None):
+        assert (leading, factor) == (reference[old][0], pytest.approx(reference[old][1]))
+        path = [old]
+        while path[-1] in step:
+            path.append(step[path[-1]])
+        if len(path) - 1 <= shown + 1:  # shown whole (one link past the cut has nothing to leave out)
+            assert chain == " > ".join(path)
+        else:
+            assert chain == " > ".join(path[:shown + 1]) + " > … > " + leading
+
+
+def test_a_chain_of_100000_links_resolves_in_linear_time():
+    names = [f"P{i:06d}" for i in range(100_001)]
+    table = pd.DataFrame({"old_part": names[:-1], "new_part": names[1:], "factor": [1.0, 2.0, 0.5, 1.0] * 25_000})
+    start = time.perf_counter()
+    resolution = resolve(load_supersessions(table))
+    seconds = time.perf_counter() - start
+    mapping = resolution.mapping_frame()
+    assert resolution.report["longest_chain"] == 100_000 and len(mapping) == 100_000
+    assert set(mapping["leading_part"]) == {"P100000"} and (mapping["factor"] == 1.0).sum() > 0
+    first = mapping.iloc[0]
+    assert first["chain"] == " > ".join(names[:supersession.CHAIN_SHOWN + 1]) + " > … > P100000"
+    assert first["factor"] == 1.0  # (1 x 2 x 0.5 x 1) ^ 25,000
+    assert seconds < 5, f"{seconds:.1f} s"  # the issue's bound; about 1 s here (was 118 s for 2,000 links)
+
+
+def test_a_long_chain_through_a_split_branches_at_the_split():
+    """P00 -> ... -> P30 (30 links), P30 split into X and Y, Y -> Z: the long paths branch at the split."""
+    chain = [f"P{i:02d}" for i in range(31)]
+    table = pd.DataFrame({"old_part": chain[:-1] + ["P30", "P30", "Y"], "new_part": chain[1:] + ["X", "Y", "Z"],
+                          "factor": [1.0] * 30 + [2.0, 3.0, 0.5], "split": [""] * 30 + ["yes", "yes", ""]})
+    mapping = resolve(load_supersessions(table)).mapping_frame().set_index(["old_part", "leading_part"])
+    assert mapping.loc[("P00", "X"), "factor"] == 2.0 and mapping.loc[("P00", "Z"), "factor"] == 1.5
+    assert mapping.loc[("P00", "Z"), "chain"].endswith(" > … > Z")
+    assert mapping.loc[("P10", "X"), "chain"] == " > ".join(chain[10:]) + " > X"  # 21 links: shown whole
+
+
+def test_a_cycle_longer_than_the_chains_shown_is_listed_from_its_smallest_part():
+    ring = [f"Q{i:02d}" for i in range(25)]
+    table = pd.DataFrame({"old_part": ["A0"] + ring, "new_part": [ring[7]] + ring[1:] + ring[:1]})
+    with pytest.raises(InputError) as err:
+        resolve(load_supersessions(table))
+    assert str(err.value) == (
+        "supersession cycle: " + " -> ".join(ring + ring[:1]) + " (rows " + ", ".join(map(str, range(1, 26)))
+        + " of <DataFrame>); a part cannot replace itself through a chain. Fix: remove one of these rows")
