@@ -412,6 +412,11 @@ def load_config(source: Config | Mapping[str, Any] | str | PathLike[str] | None 
             source = tomllib.loads(path.read_text(encoding="utf-8-sig"))
         except FileNotFoundError:
             raise ConfigError(f"config file {path} does not exist; check the path given to --config") from None
+        except IsADirectoryError:
+            raise ConfigError(f"config file {path} is a folder; give --config a TOML file, e.g. "
+                              "`spareopt config > spareopt.toml`") from None
+        except OSError as exc:
+            raise ConfigError(f"config file {path} cannot be read: {exc.strerror or exc}") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
     values = dict(source)

@@ -29,6 +29,7 @@ from .io import Table, read_stdin, read_table
 __all__ = [
     "MAX_HISTORY_MONTHS",
     "MAX_ID_LENGTH",
+    "MAX_NUMBER",
     "MIN_HISTORY_MONTHS",
     "DemandMatrix",
     "History",
@@ -45,6 +46,12 @@ MAX_HISTORY_MONTHS = 480
 """The longest history a run takes, in months (40 years): a line dated far before the rest (year 0001, 0222, a
 five-digit number read as an Excel serial) is a typo, which would otherwise stretch the matrix to thousands of
 months (12 GB for year 0001)."""
+
+MAX_NUMBER = 1e15
+"""The largest number a cell may hold in size (quantities, prices, lead times, stock, factors): beyond it a whole
+number is no longer exact in float64 (2^53 = 9.0e15) and a stock level overflows int64 downstream."""
+
+_CONTROL = r"[\x00-\x1f\x7f]"  # the C0 controls (NUL, tab, line breaks) and DEL
 
 MAX_ID_LENGTH = 256
 """The longest identifier (part, dealer, ...) a file may hold, in characters: a longer cell is a pasted row or a
@@ -400,10 +407,16 @@ def key_codes(column: Any, name: str, header: str, check: RowCheck) -> tuple[np.
     """
     codes, uniques = factorize_cells(column)
     text = identifier_text(uniques)
-    long = pd.Series(text, dtype=object).str.len().to_numpy(dtype=np.float64, na_value=0) > MAX_ID_LENGTH
+    distinct = pd.Series(text, dtype=object)
+    long = distinct.str.len().to_numpy(dtype=np.float64, na_value=0) > MAX_ID_LENGTH
     if long.any():  # before any fixed-width copy: one long cell would make every identifier that wide
         check.fail(np.append(long, False)[codes], name, header, column, f"must be at most {MAX_ID_LENGTH} characters",
                    f"correct the {name} cells (a whole row pasted into one cell?), or map another column")
+    control = distinct.str.contains(_CONTROL, regex=True).to_numpy(dtype=bool, na_value=False)
+    if control.any():  # a NUL or a line break inside an identifier: two spellings of one part that look alike
+        check.fail(np.append(control, False)[codes], name, header, column,
+                   "must not hold control characters (a NUL, tab or line break inside the cell)",
+                   f"correct the {name} cells; a broken export or a pasted cell often leaves them")
     empty = np.append(text == "", True)  # code -1, a missing cell, is the last
     if empty[:-1].any() or (len(codes) and codes.min() < 0):
         check.fail(empty[codes], name, header, column, "must not be empty", f"fill in the {name}")
@@ -506,15 +519,20 @@ def number_cells(column: Any, name: str, header: str, check: RowCheck, *, allow_
     if _kind(column) == "number":
         number = _float64(column)
         check.fail(np.isinf(number) | (np.isnan(number) & (not allow_empty)), name, header, column, rule, fix)
-        return number
-    codes, uniques = factorize_cells(column)
-    number, empty = _number_of_text(_texts(uniques))
-    safe = np.maximum(codes, 0)
-    if not len(number):
-        number, empty, safe = np.array([np.nan]), np.array([True]), np.zeros(len(codes), dtype=np.int32)
-    missing = (codes < 0) | empty[safe]
-    check.fail(np.isnan(number)[safe] & ~missing | (missing & (not allow_empty)), name, header, column, rule, fix)
-    return np.where(missing, np.nan, number[safe])
+    else:
+        codes, uniques = factorize_cells(column)
+        number, empty = _number_of_text(_texts(uniques))
+        safe = np.maximum(codes, 0)
+        if not len(number):
+            number, empty, safe = np.array([np.nan]), np.array([True]), np.zeros(len(codes), dtype=np.int32)
+        missing = (codes < 0) | empty[safe]
+        check.fail(np.isnan(number)[safe] & ~missing | (missing & (not allow_empty)), name, header, column, rule, fix)
+        number = np.where(missing, np.nan, number[safe])
+    with np.errstate(invalid="ignore"):
+        huge = np.abs(number) > MAX_NUMBER
+    if huge.any():  # beyond what a count or an int64 level holds exactly: a typo or a broken cell
+        check.fail(huge, name, header, column, f"must be at most {MAX_NUMBER:,.0f} in size", fix)
+    return number
 
 
 def _source_name(source: object) -> str:

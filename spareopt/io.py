@@ -25,11 +25,13 @@ import contextlib
 import datetime as dt
 import functools
 import io
+import lzma
 import os
 import stat
 import sys
 import tempfile
 import warnings
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from os import PathLike
@@ -183,7 +185,14 @@ def read_table(
         return _read_parquet(path, select)
     if kind == "xls":
         raise InputError(f"file {path} is an old .xls workbook; save it as .xlsx or .csv and try again")
-    return _read_text(path, str(path), encoding, compression="infer", select=select, fast=fast)
+    try:
+        return _read_text(path, str(path), encoding, compression="infer", select=select, fast=fast)
+    except (EOFError, OSError, zlib.error, lzma.LZMAError) as exc:  # a damaged or truncated compressed file
+        packed = path.suffix.lower() in _COMPRESSION_SUFFIXES
+        what = f"a {path.suffix.lower().lstrip('.')}-compressed" if packed else "a"
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        raise InputError(f"file {path} cannot be read as {what} text table ({reason}); check the file (a truncated "
+                         "download?)" + (", or decompress it first" if packed else "")) from None
 
 
 def read_stdin() -> bytes:
@@ -277,12 +286,15 @@ def _read_text_exact(data: Path | bytes, name: str, encoding: str | None, compre
             sep = _sniff_delimiter(data, enc, name)
             options = {"sep": sep, "dtype": str, "keep_default_na": False, "na_filter": False, "skip_blank_lines": False,
                            "encoding": enc, "compression": compression, "index_col": False}
+            long_rows = False
             with warnings.catch_warnings():
                 warnings.simplefilter("error", pd.errors.ParserWarning)
                 try:
                     frame = pd.read_csv(io.BytesIO(data) if isinstance(data, bytes) else data, engine="c", **options)
                 except pd.errors.ParserWarning:  # rows longer than the header: only empty extra cells are fine
-                    frame = _read_long_rows(data, name, options)
+                    long_rows = True
+            if long_rows:
+                frame = _read_long_rows(data, name, options)
         except LookupError:
             raise InputError(f"unknown encoding {encoding!r} for {name}; try utf-8, gbk or gb18030") from None
         except UnicodeDecodeError as exc:
@@ -317,11 +329,22 @@ def _read_long_rows(data: Path | bytes, name: str, options: dict[str, Any]) -> p
 
     header = pd.read_csv(io.BytesIO(data) if isinstance(data, bytes) else data, nrows=0, **options)
     width.append(len(header.columns))
+    title = (f"file {name}: the first line ({str(header.columns[0])[:60]!r}) has 1 cell but the rows below have "
+             "more: a title above the header? Delete the lines above the header row and try again")
     try:
-        return pd.read_csv(io.BytesIO(data) if isinstance(data, bytes) else data, engine="python",
-                           on_bad_lines=trim, **options)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return pd.read_csv(io.BytesIO(data) if isinstance(data, bytes) else data, engine="python",
+                               on_bad_lines=trim, **options)
+    except pd.errors.ParserWarning:  # every row longer than the header: no cell may be dropped
+        if width[0] == 1:
+            raise InputError(title) from None
+        raise InputError(f"file {name}: the rows have more cells than the header's {width[0]}; a header cell is "
+                         "missing, or the rows end with an extra delimiter and a value. Fix the header row") from None
     except _LongRow as exc:
         cells = exc.args[0]
+        if width[0] == 1:  # one cell in the first line, several below: a title above the header
+            raise InputError(title) from None
         raise InputError(
             f"file {name}: a row has {len(cells)} cells but the header has {width[0]} "
             f"(cells: {', '.join(map(repr, cells[:8]))}); fix the delimiters or quotes in that row"
@@ -445,6 +468,11 @@ def _read_parquet(path: Path, select: Select | None = None) -> Table:
             text = [by_header[h] for h, kind in kinds.items() if kind == "text"
                     and (pa.types.is_string(schema.field(by_header[h]).type)
                          or pa.types.is_large_string(schema.field(by_header[h]).type))]
+        nested = [(h, schema.field(by_header[h]).type) for h in headers if by_header[h] in wanted
+                  and pa.types.is_nested(schema.field(by_header[h]).type)]
+        if nested:  # a list, struct or map per cell: not a value a column of the tables can hold
+            raise InputError(f"file {path}: column {nested[0][0]!r} holds {nested[0][1]} values (a list or a record "
+                             "in each cell), not plain numbers or text; export it flat, or leave it out of the file")
         arrow = pq.read_table(path, columns=wanted, read_dictionary=text)
     except (pa.ArrowException, OSError) as exc:
         raise InputError(f"file {path} is not a readable Parquet file ({exc})") from None

@@ -1,0 +1,124 @@
+"""Hostile input, the malformed-files, values and config families (issue 23): a clear error, never a traceback.
+
+Each case asserts the exact ``Error:`` line, the exit code, and that the previous output is byte for byte
+unchanged (so no output was written).
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from conftest import run_cli
+
+PREVIOUS = b"previous output\n"
+BODY = "".join(f"D1,P{i % 5},2024-{1 + i % 12:02d}-03,{1 + i % 3}\n" for i in range(60))
+HEADER = "dealer,part,date,quantity\n"
+
+
+@pytest.fixture
+def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    Path("out.csv").write_bytes(PREVIOUS)
+    Path("ok.csv").write_text(HEADER + BODY, encoding="utf-8")
+    return tmp_path
+
+
+def _fails(args: tuple[str, ...], message: str, code: int = 1) -> None:
+    result = run_cli(*args, "-o", "out.csv", "-q")
+    assert (result.exit_code, result.stderr) == (code, f"Error: {message}\n"), result.output
+    assert Path("out.csv").read_bytes() == PREVIOUS
+
+
+def _write(name: str, text: str) -> str:
+    Path(name).write_text(text, encoding="utf-8")
+    return name
+
+
+# -- malformed files ------------------------------------------------------------------------------------------------
+
+
+def test_random_bytes_named_gz(here):
+    Path("sales.csv.gz").write_bytes(bytes(range(7, 207)))
+    _fails(("must-stock", "sales.csv.gz"),
+           "file sales.csv.gz cannot be read as a gz-compressed text table (Not a gzipped file (b'\\x07\\x08')); check "
+           "the file (a truncated download?), or decompress it first")
+
+
+def test_a_truncated_gzip(here):
+    packed = gzip.compress((HEADER + BODY).encode())
+    Path("sales.csv.gz").write_bytes(packed[: len(packed) // 2])
+    _fails(("must-stock", "sales.csv.gz"),
+           "file sales.csv.gz cannot be read as a gz-compressed text table (Compressed file ended before the "
+           "end-of-stream marker was reached); check the file (a truncated download?), or decompress it first")
+
+
+def test_a_title_row_above_the_header(here):
+    _write("sales.csv", "配件销售明细报表 导出时间:2024-06-30\n" + HEADER + BODY)
+    _fails(("must-stock", "sales.csv"),
+           "file sales.csv: the first line ('配件销售明细报表 导出时间:2024-06-30') has 1 cell but the rows below have more: "
+           "a title above the header? Delete the lines above the header row and try again")
+
+
+def test_every_row_longer_than_the_header_drops_no_cell(here):
+    _write("sales.csv", HEADER + "".join(line + ",7\n" for line in BODY.splitlines()))
+    _fails(("must-stock", "sales.csv"),
+           "file sales.csv: the rows have more cells than the header's 4; a header cell is missing, or the rows end "
+           "with an extra delimiter and a value. Fix the header row")
+
+
+def test_a_parquet_column_of_lists(here):
+    pq.write_table(pa.table({"dealer": ["D1"] * 8, "part": ["P1"] * 8, "date": [f"2024-0{i + 1}-01" for i in range(8)],
+                             "quantity": [[1]] * 8}), "sales.parquet")
+    _fails(("must-stock", "sales.parquet"),
+           "file sales.parquet: column 'quantity' holds list<element: int64> values (a list or a record in each cell), "
+           "not plain numbers or text; export it flat, or leave it out of the file")
+
+
+def test_an_unused_parquet_column_of_lists_is_ignored(here):
+    pq.write_table(pa.table({"dealer": ["D1"] * 8, "part": ["P1"] * 8, "date": [f"2024-0{i + 1}-01" for i in range(8)],
+                             "quantity": [1.0] * 8, "tags": [[1, 2]] * 8}), "sales.parquet")
+    result = run_cli("must-stock", "sales.parquet", "-q")
+    assert result.exit_code == 0 and result.stdout.startswith("dealer,part,")
+
+
+# -- values ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ("D1,P1,2024-05-03,1e300\n", ("sales.csv: `quantity` must be at most 1,000,000,000,000,000 in size; 1 row(s) break "
+                                 "it (first: row 62 '1e300'). Fix: correct the cells (an empty cell means no record)")),
+    ("D1,P\x001,2024-05-03,1\n", ("sales.csv: `part` must not hold control characters (a NUL, tab or line break inside "
+                                 "the cell); 1 row(s) break it (first: row 62 'P\\x001'). Fix: correct the part cells; "
+                                 "a broken export or a pasted cell often leaves them")),
+])
+def test_absurd_values_in_the_history(here, extra, message):
+    _write("sales.csv", HEADER + BODY + extra)
+    _fails(("must-stock", "sales.csv"), message)
+
+
+def test_a_lead_time_of_1e20_days(here):
+    _write("parts.csv", "part,lead_time_days\nP1,1e20\n")
+    _fails(("must-stock", "ok.csv", "--parts", "parts.csv"),
+           "parts.csv: `lead_time_days` must be at most 1,000,000,000,000,000 in size; 1 row(s) break it (first: row 2 "
+           "'1e20'). Fix: correct the lead_time_days (blank = default)")
+
+
+def test_reserved_stock_of_1e20(here):
+    _write("stock.csv", "dealer,part,on_hand,reserved\nD1,P1,1,1e20\n")
+    _fails(("order", "ok.csv", "--stock", "stock.csv"),
+           "stock.csv: `reserved` must be at most 1,000,000,000,000,000 in size; 1 row(s) break it (first: row 2 "
+           "'1e20'). Fix: correct the reserved (blank = 0)")
+
+
+# -- config ---------------------------------------------------------------------------------------------------------
+
+
+def test_a_config_that_is_a_folder(here):
+    os.mkdir("conf")
+    _fails(("must-stock", "ok.csv", "--config", "conf"),
+           "config file conf is a folder; give --config a TOML file, e.g. `spareopt config > spareopt.toml`")
