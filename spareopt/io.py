@@ -391,6 +391,13 @@ def _open_maybe_compressed(path: Path) -> IO[bytes]:
 # -- XLSX ---------------------------------------------------------------------------------------
 
 
+XLSX_HEADER_ROWS = 1000
+"""The header row of a sheet must be within its first rows (title lines may stand above it)."""
+
+XLSX_MAX_COLUMNS = 1024
+"""The header of a sheet is looked for in its first columns: a used range as wide as Excel allows is not read."""
+
+
 def _read_xlsx(path: Path) -> Table:
     import openpyxl
 
@@ -402,20 +409,34 @@ def _read_xlsx(path: Path) -> Table:
         raise InputError(f"file {path} is not a readable XLSX workbook ({exc}); open and save it again in Excel") from None
     try:
         for sheet in book.worksheets:
-            header_row, header, cells, rows = None, None, [], []
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            # the used range a sheet declares may be huge (one stray cell at XFD1048576): the header is looked for
+            # in the first rows and columns only, and the rows are read as wide as the header
+            header_row, header = None, None
+            search = sheet.iter_rows(values_only=True, max_row=XLSX_HEADER_ROWS,
+                                     max_col=min(sheet.max_column or XLSX_MAX_COLUMNS, XLSX_MAX_COLUMNS))
+            for number, values in enumerate(search, start=1):
                 texts = [_cell_text(v) for v in values]
-                if header is None:
-                    if any(texts):
-                        header_row, header = number, texts
-                    continue
-                cells.append(texts)
-                rows.append(number)
+                if any(texts):
+                    header_row, header = number, texts
+                    break
             if header is None:
                 continue
             while header and header[-1] == "":
                 header.pop()
             width = len(header)
+            cells, rows, blank = [], [], []
+            data = sheet.iter_rows(min_row=header_row + 1, values_only=True, max_col=width)
+            for number, values in enumerate(data, start=header_row + 1):
+                texts = [_cell_text(v) for v in values]
+                if not any(texts):
+                    blank.append(number)  # kept (and reported) only when data follows: not the empty tail
+                    continue
+                if blank:
+                    cells += [[""] * width for _ in blank]
+                    rows += blank
+                    blank = []
+                cells.append(texts)
+                rows.append(number)
             frame = pd.DataFrame([(r + [""] * width)[:width] for r in cells], columns=header, dtype=str)
             if frame.empty:
                 raise InputError(

@@ -63,3 +63,26 @@ def test_one_huge_cell_or_one_far_date_stops_at_the_check_under_1_gb(tmp_path, b
     code, stderr, peak = _run_measured(path)
     assert (code, stderr) == (1, f"Error: {path}: {message}\n")
     assert peak < PEAK_LIMIT_KB, f"peak {peak / 1024:,.0f} MB"
+
+
+def test_an_xlsx_whose_used_range_is_the_whole_sheet_reads_only_its_table(tmp_path):
+    """A stray cell at XFD1048576 declares a used range of 16,384 x 1,048,576 cells (5.3 GB and 61 s to read it
+    all): the header is looked for in the first rows and columns, and the rows are read as wide as the header."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["dealer", "part", "date", "quantity"])
+    for m in range(1, 13):
+        sheet.append(["D1", "P1", f"2024-{m:02d}-01", 3])
+    sheet["XFD1048576"] = "stray"
+    book.save(tmp_path / "far.xlsx")
+    code, stderr, peak = _run_measured(tmp_path / "far.xlsx")
+    assert (code, stderr) == (0, "")
+    assert peak < PEAK_LIMIT_KB // 2, f"peak {peak / 1024:,.0f} MB"
+    alone = openpyxl.Workbook()
+    alone.active["XFD1048576"] = "stray"
+    alone.save(tmp_path / "alone.xlsx")
+    code, stderr, _ = _run_measured(tmp_path / "alone.xlsx")
+    assert (code, stderr) == (1, (f"Error: file {tmp_path / 'alone.xlsx'} has no sheet with data (sheets: Sheet); put "
+                                 "the table with its header row in the first sheet\n"))
