@@ -32,7 +32,7 @@ import sys
 import tempfile
 import warnings
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -219,7 +219,35 @@ def _kind(path: Path, head: bytes) -> str:
     return "text"
 
 
+def check_headers(headers: Sequence[Any], source: str) -> None:
+    """Every non-empty header once: with two columns of one name, which one to read would be a guess.
+
+    Raises
+    ------
+    InputError
+        Naming the header and its column positions (1-based).
+
+    >>> check_headers(["part", "qty", "part"], "sales.csv")
+    Traceback (most recent call last):
+    ...
+    spareopt.errors.InputError: sales.csv has 2 columns named 'part' (columns 1 and 3); rename or delete all but one
+    """
+    names = [str(h).lstrip("\ufeff").strip() for h in headers]
+    seen: dict[str, list[int]] = {}
+    for position, name in enumerate(names, start=1):
+        if name:
+            seen.setdefault(name, []).append(position)
+    twice = [(name, at) for name, at in seen.items() if len(at) > 1]
+    if twice:
+        name, at = twice[0]
+        where = ", ".join(map(str, at[:-1])) + f" and {at[-1]}"
+        more = f" (and {len(twice) - 1} more header(s) like it)" if len(twice) > 1 else ""
+        raise InputError(f"{source} has {len(at)} columns named {name!r} (columns {where}){more}; rename or delete "
+                         "all but one")
+
+
 def _from_frame(frame: pd.DataFrame) -> Table:
+    check_headers(list(frame.columns), "the DataFrame")
     index = frame.index
     rows = np.asarray(index) if not isinstance(index, pd.RangeIndex) else np.arange(len(frame)) + index.start
     frame = frame.reset_index(drop=True)
@@ -251,6 +279,8 @@ def _read_text_fast(data: Path | bytes, name: str, select: Select) -> Table | No
         with pacsv.open_csv(source, parse_options=pacsv.ParseOptions(delimiter=sep)) as reader:
             headers = [str(h).lstrip("\ufeff").strip() for h in reader.schema.names]
         raw_names = reader.schema.names
+        if len(set(headers) - {""}) < len([h for h in headers if h]):
+            return None  # the exact reader names the duplicate header
         kinds = select(headers)
         by_header = dict(zip(headers, raw_names))
         types = {by_header[h]: (pa.float64() if kind == "number" else pa.dictionary(pa.int32(), pa.string()))
@@ -309,6 +339,9 @@ def _read_text_exact(data: Path | bytes, name: str, encoding: str | None, compre
                 f"file {name} has a header but no rows (columns: {', '.join(map(str, frame.columns))}); "
                 "export the data rows too"
             )
+        raw = pd.read_csv(io.BytesIO(data) if isinstance(data, bytes) else data, header=None, nrows=1,
+                          **{k: v for k, v in options.items() if k != "index_col"})
+        check_headers(list(raw.iloc[0]), f"file {name}")  # pandas would rename a second `part` to `part.1`
         frame.columns = [str(c).lstrip("\ufeff").strip() for c in frame.columns]
         used = "utf-8" if enc == "utf-8-sig" else enc
         return Table(frame, name, np.arange(len(frame)) + 2, encoding=used, headers=tuple(frame.columns))
@@ -423,6 +456,7 @@ def _read_xlsx(path: Path) -> Table:
                 continue
             while header and header[-1] == "":
                 header.pop()
+            check_headers(header, f"file {path}, sheet {sheet.title!r},")
             width = len(header)
             cells, rows, blank = [], [], []
             data = sheet.iter_rows(min_row=header_row + 1, values_only=True, max_col=width)
@@ -480,6 +514,7 @@ def _read_parquet(path: Path, select: Select | None = None) -> Table:
         schema = pq.read_schema(path)
         names = list(schema.names)
         headers = [str(c).strip() for c in names]
+        check_headers(headers, f"file {path}")
         by_header = dict(zip(headers, names))
         if select is None:
             wanted, text = names, []

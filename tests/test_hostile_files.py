@@ -122,3 +122,36 @@ def test_a_config_that_is_a_folder(here):
     os.mkdir("conf")
     _fails(("must-stock", "ok.csv", "--config", "conf"),
            "config file conf is a folder; give --config a TOML file, e.g. `spareopt config > spareopt.toml`")
+
+
+# -- ambiguities are errors, not guesses ------------------------------------------------------------------------------
+
+
+def test_two_columns_of_one_name_in_csv_xlsx_and_parquet(here):
+    rows = [line.split(",") for line in BODY.splitlines()]
+    _write("sales.csv", "dealer,part,part,date,quantity\n" + "".join(f"{d},{p},Q,{t},{q}\n" for d, p, t, q in rows))
+    _fails(("must-stock", "sales.csv"), "file sales.csv has 2 columns named 'part' (columns 2 and 3); rename or "
+                                        "delete all but one")
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["dealer", "quantity", "part", "date", "quantity"])
+    for d, p, t, q in rows:
+        book.active.append([d, q, p, t, q])
+    book.save("sales.xlsx")
+    _fails(("must-stock", "sales.xlsx"), "file sales.xlsx, sheet 'Sheet', has 2 columns named 'quantity' (columns 2 "
+                                         "and 5); rename or delete all but one")
+    columns = [pa.array([r[i] for r in rows]) for i in (0, 1, 1, 2, 3)]
+    pq.write_table(pa.Table.from_arrays(columns, names=["dealer", "part", "part", "date", "quantity"]), "sales.parquet")
+    _fails(("must-stock", "sales.parquet"), "file sales.parquet has 2 columns named 'part' (columns 2 and 3); "
+                                            "rename or delete all but one")
+
+
+def test_two_columns_of_one_name_from_python():
+    import pandas as pd
+
+    import spareopt
+
+    frame = pd.DataFrame([["D1", "P1", "2024-01", 3]] * 8, columns=["dealer", "part", "part", "quantity"])
+    with pytest.raises(spareopt.InputError, match=r"^the DataFrame has 2 columns named 'part' \(columns 2 and 3\)"):
+        spareopt.must_stock(frame)
