@@ -33,7 +33,10 @@ __all__ = [
     "MIN_HISTORY_MONTHS",
     "DemandMatrix",
     "History",
+    "check_network_span",
+    "clean_lines",
     "demand_matrix",
+    "history_end",
     "load_history",
     "parse_month",
     "with_parts",
@@ -160,6 +163,7 @@ def load_history(
     *,
     columns: Mapping[str, str] | None = None,
     encoding: str | None = None,
+    as_of: str | pd.Period | None = None,
 ) -> History:
     """Read and check a sales history: transaction lines or monthly totals.
 
@@ -173,6 +177,10 @@ def load_history(
         Canonical name -> header in the file, for headers with no known alias.
     encoding : str, optional
         Text encoding; default: detect UTF-8 (BOM allowed), else GB18030.
+    as_of : ``YYYY-MM``, optional
+        Where the history ends for the run: a line dated more than a year after
+        the rest is then no error (the run ignores it), and the 40-year span is
+        counted back from it.
 
     Returns
     -------
@@ -198,27 +206,30 @@ def load_history(
         return {header: "number" if canonical in ("quantity", "unit_price") else "text"
                 for canonical, header in found.items()}
 
+    end = None if as_of is None else month_ordinal(as_of)
     if isinstance(source, Table):
         select(source.columns)
-        return clean_lines(source, found)
+        return clean_lines(source, found, as_of=end)
     if isinstance(source, str) and source == "-":
         source = read_stdin()  # read once: an error is reported from a second, exact reading
     table = read_table(source, encoding=encoding, select=select)
     try:
-        return clean_lines(table, found)
+        return clean_lines(table, found, as_of=end)
     except InputError:
         if table.exact:
             raise
         # the fast reader parsed the cells already; read them again as text to show them as written
-        return clean_lines(read_table(source, encoding=encoding, select=select, fast=False), found)
+        return clean_lines(read_table(source, encoding=encoding, select=select, fast=False), found, as_of=end)
 
 
-def clean_lines(table: Table, mapping: dict[str, str]) -> History:
+def clean_lines(table: Table, mapping: dict[str, str], *, as_of: int | None = None, span: bool = True) -> History:
     """Check every cell once and turn the mapped columns into the arrays of a :class:`History`.
 
     Each column is checked on its distinct values where it is text (a dictionary or a
     factorisation), on the array where it is typed: a network-size file costs a few
-    passes over integer codes, never a Python object per line.
+    passes over integer codes, never a Python object per line.  ``span``: check the dates far from the rest
+    (:func:`check_span`; the partitioned engines check the network's months instead, :func:`check_network_span`),
+    with ``as_of`` (a month ordinal) where given.
     """
     headers = list(table.headers or table.columns)
     ignored_columns = [c for c in headers if c not in mapping.values()]
@@ -253,7 +264,8 @@ def clean_lines(table: Table, mapping: dict[str, str]) -> History:
             lines[key], names[key] = key_codes(cells[key], key, mapping[key], check)
     time_col = "date" if "date" in mapping else "period"
     lines["month"] = _months(cells[time_col], mapping[time_col], check)
-    _check_span(lines["month"], keep, time_col, mapping[time_col], cells[time_col], check)
+    if span:
+        _check_span(lines["month"], keep, time_col, mapping[time_col], cells[time_col], check, as_of)
     lines["quantity"] = number_cells(cells["quantity"], "quantity", mapping["quantity"], check, allow_empty=False,
                                  fix="correct the cells (an empty cell means no record)")
     if "unit_price" in mapping:
@@ -918,17 +930,83 @@ def _cell_text(value: Any) -> str:
 _SHOWN_CHARACTERS = 40
 
 
-def _check_span(month: np.ndarray, keep: np.ndarray | None, name: str, header: str, cells: Any,
-                check: RowCheck) -> None:
-    """Lines dated more than :data:`MAX_HISTORY_MONTHS` before the latest: a typo in the year, named by row."""
+def history_end(months: np.ndarray, lines: np.ndarray) -> int:
+    """The month the history ends in: its latest month, unless that stands more than :data:`FAR_FUTURE_MONTHS`
+    after every earlier month with lines (a date typed 2099, or a future year): then the latest month before
+    such a gap, walking down.
+
+    ``months``: distinct months (ordinals, ascending); ``lines``: lines in each.
+
+    >>> history_end(np.array([648, 649, 650, 1548]), np.array([3, 5, 2, 1]))  # 2024-01..03, then 2099-01
+    650
+    """
+    at = np.flatnonzero(lines > 0)
+    top = len(at) - 1
+    while top > 0 and months[at[top]] - months[at[top - 1]] > FAR_FUTURE_MONTHS:
+        top -= 1
+    return int(months[at[top]])
+
+
+def check_network_span(months: np.ndarray, lines: np.ndarray, as_of: int | None, source: str) -> None:
+    """The rule of dates far from the rest on a network's lines per month (the stream and dask engines, which
+    read the history in pieces): the months and their lines are named, not the rows.
+
+    Raises
+    ------
+    InputError
+        Lines more than a year after the rest (without ``as_of``), or more than :data:`MAX_HISTORY_MONTHS`
+        before the history's end.
+    """
+    seen = lines > 0
+    months, lines = months[seen], lines[seen]
+    if not len(months):
+        return
+    end = history_end(months, lines) if as_of is None else as_of
+    late = months > end
+    if as_of is None and late.any():
+        raise InputError(
+            f"{source}: {int(lines[late].sum()):,} line(s) dated {_label(int(months[late][0]))}"
+            + (f" to {_label(int(months[late][-1]))}" if late.sum() > 1 else "")
+            + f" are more than a year after the rest of the history, which ends {_label(end)}. Fix: correct the "
+            f"dates (a typo in the year?), or pass --as-of {_label(end)} to plan at the end of the rest")
+    early = months < end - MAX_HISTORY_MONTHS + 1
+    if early.any():
+        raise InputError(
+            f"{source}: {int(lines[early].sum()):,} line(s) dated {_label(int(months[early][0]))}"
+            + (f" to {_label(int(months[early][-1]))}" if early.sum() > 1 else "")
+            + f" are more than {MAX_HISTORY_MONTHS // 12} years before the history's end ({_label(end)}). Fix: "
+            "correct the year (a typo?), or delete the lines")
+
+
+FAR_FUTURE_MONTHS = 12
+"""A latest month more than this after every earlier month with lines is a typo, unless ``as_of`` is given."""
+
+
+def _check_span(month: np.ndarray, keep: np.ndarray | None, name: str, header: str, cells: Any, check: RowCheck,
+                as_of: int | None) -> None:
+    """Dates far from the rest, named by row: after the history's end by more than a year (unless ``as_of`` says
+    where it ends; later lines are ignored), or more than :data:`MAX_HISTORY_MONTHS` before its end."""
     used = month if keep is None else month[keep]
     if not len(used):
         return
-    first = int(used.max()) - MAX_HISTORY_MONTHS + 1
-    if int(used.min()) < first:
-        latest = _label(first + MAX_HISTORY_MONTHS - 1)
+    low, top = int(used.min()), int(used.max())
+    end = top if as_of is None else as_of
+    if as_of is None and np.count_nonzero((used >= top - FAR_FUTURE_MONTHS) & (used < top)) == 0 and low < top:
+        counts = np.bincount(used - low) if top - low < 1 << 24 else None
+        if counts is not None:
+            end = history_end(np.arange(low, top + 1), counts)
+        else:  # a span too wide for one count per month: the distinct months
+            distinct, lines = np.unique(used, return_counts=True)
+            end = history_end(distinct, lines)
+        if end < top:
+            check.fail(month > end, name, header, cells,
+                       f"must not be more than a year after the rest of the history, which ends {_label(end)}",
+                       f"correct the date (a typo in the year?), or pass --as-of {_label(end)} to plan at the end "
+                       "of the rest (later lines are then ignored)")
+    first = end - MAX_HISTORY_MONTHS + 1
+    if low < first:
         check.fail(month < first, name, header, cells,
-                   f"must be within {MAX_HISTORY_MONTHS // 12} years of the latest month ({latest}), from "
+                   f"must be within {MAX_HISTORY_MONTHS // 12} years of the history's end ({_label(end)}), from "
                    f"{_label(first)} on", "correct the year (a typo?), or delete the rows")
 
 

@@ -182,7 +182,8 @@ def load(
     if supersessions is not None and not isinstance(supersessions, Supersessions):  # a bad file fails first
         table = load_supersessions(supersessions, columns=columns_of(columns, SUPERSESSION_COLUMNS), encoding=encoding)
     step(STAGES[0])
-    hist = history if isinstance(history, History) else load_history(history, columns=columns, encoding=encoding)
+    hist = history if isinstance(history, History) else load_history(history, columns=columns, encoding=encoding,
+                                                                      as_of=as_of)
     step(STAGES[1])
     master = parts if isinstance(parts, PartsMaster) or parts is None else load_parts(
         parts, columns=columns, encoding=encoding, numeric=numeric)

@@ -155,3 +155,40 @@ def test_two_columns_of_one_name_from_python():
     frame = pd.DataFrame([["D1", "P1", "2024-01", 3]] * 8, columns=["dealer", "part", "part", "quantity"])
     with pytest.raises(spareopt.InputError, match=r"^the DataFrame has 2 columns named 'part' \(columns 2 and 3\)"):
         spareopt.must_stock(frame)
+
+
+# -- dates far from the rest ----------------------------------------------------------------------------------------
+
+
+def test_one_line_dated_2099_is_an_error_unless_as_of_says_where_the_history_ends(here):
+    _write("sales.csv", HEADER + BODY + "D1,P1,2099-05-03,1\n")
+    _fails(("must-stock", "sales.csv"),
+           "sales.csv: `date` must not be more than a year after the rest of the history, which ends 2024-12; 1 row(s) "
+           "break it (first: row 62 '2099-05-03'). Fix: correct the date (a typo in the year?), or pass --as-of "
+           "2024-12 to plan at the end of the rest (later lines are then ignored)")
+    result = run_cli("must-stock", "sales.csv", "--as-of", "2024-12")
+    assert result.exit_code == 0 and "ignored 1 rows after as_of 2024-12" in result.stderr
+
+
+def test_a_gap_inside_the_history_is_no_error(here):
+    """Only the latest months can stand apart: a dealer that paused for two years is real history."""
+    early = "".join(f"D2,P1,2021-{m:02d}-03,1\n" for m in range(1, 13))
+    _write("sales.csv", HEADER + early + BODY)
+    assert run_cli("must-stock", "sales.csv", "-q").exit_code == 0
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (("D1", "P1", "2099-05-03", 1.0),
+     ("sales.parquet: 1 line(s) dated 2099-05 are more than a year after the rest of the history, which ends 2024-12. "
+     "Fix: correct the dates (a typo in the year?), or pass --as-of 2024-12 to plan at the end of the rest")),
+    (("D1", "P1", "0222-05-03", 1.0),
+     ("sales.parquet: 1 line(s) dated 0222-05 are more than 40 years before the history's end (2024-12). Fix: "
+     "correct the year (a typo?), or delete the lines")),
+])
+def test_the_stream_engine_checks_the_networks_months(here, extra, message):
+    import pandas as pd
+
+    rows = [line.split(",") for line in BODY.splitlines()] + [list(extra)]
+    frame = pd.DataFrame(rows, columns=["dealer", "part", "date", "quantity"]).astype({"quantity": float})
+    frame.to_parquet("sales.parquet")
+    _fails(("must-stock", "sales.parquet", "--engine", "stream"), message)

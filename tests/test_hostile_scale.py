@@ -55,7 +55,7 @@ def _run_measured(path: Path) -> tuple[int, str, int]:
      f"'{'X' * 40}'... (100,000 characters)). Fix: correct the part cells (a whole row pasted into one cell?), or map "
      "another column")),
     ("D1,P7,0001-05-15,1",
-     (f"`date` must be within {MAX_HISTORY_MONTHS // 12} years of the latest month (2024-12), from 1985-01 on; "
+     (f"`date` must be within {MAX_HISTORY_MONTHS // 12} years of the history's end (2024-12), from 1985-01 on; "
      "1 row(s) break it (first: row 420002 '0001-05-15'). Fix: correct the year (a typo?), or delete the rows")),
 ])
 def test_one_huge_cell_or_one_far_date_stops_at_the_check_under_1_gb(tmp_path, bad_line, message):

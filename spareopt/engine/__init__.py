@@ -53,7 +53,15 @@ from ..classify.table import master_criteria, multi_criteria_classes, series_cri
 from ..columns import columns_of
 from ..config import Config, load_config, with_options
 from ..errors import UsageError
-from ..history import DemandMatrix, History, check_months, clean_lines, demand_matrix, month_ordinal
+from ..history import (
+    DemandMatrix,
+    History,
+    check_months,
+    check_network_span,
+    clean_lines,
+    demand_matrix,
+    month_ordinal,
+)
 from ..inputs import Inputs, average_price, load, resolution_at, supersession_table
 from ..parts import PartsMaster, load_parts, new_parts, part_fields
 from ..stock import Stock, load_stock
@@ -343,6 +351,8 @@ def run(
                                                         dtype=object)
         scan = merge_scans(executor.map(scan_piece, dataset.pieces, dataset, old_parts))
         end = _end(scan, job, as_of, options)
+        check_network_span(np.arange(len(scan.month_lines)) + scan.month_first, scan.month_lines,
+                           None if as_of is None else end, dataset.source)
         dealers = scan.dealers[scan.dealers["first"] <= end]
         dealers = dealers.iloc[np.argsort(dealers.index.to_numpy(dtype=str), kind="stable")]
         plan = partition_plan(dealers, partitions, scan.raw, scan.files)
@@ -463,7 +473,7 @@ def _network(dataset: Dataset, scan: Scan, end: int, master: PartsMaster | None,
 
 def _partition_history(dataset: Dataset, partition: Partition, network: Network) -> History:
     """One dealer set's checked lines, its old part numbers moved to their leading parts."""
-    hist = clean_lines(dataset.partition_table(partition), dataset.mapping)
+    hist = clean_lines(dataset.partition_table(partition), dataset.mapping, span=False)
     return hist if network.resolution is None else apply_to_history(hist, network.resolution)[0]
 
 

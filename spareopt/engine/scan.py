@@ -190,7 +190,7 @@ def scan_piece(piece: Piece, dataset: Dataset, old_parts: pd.Index | None) -> Sc
     import pyarrow.compute as pc
 
     table = dataset.piece_table(piece)
-    hist = clean_lines(table, dataset.mapping)
+    hist = clean_lines(table, dataset.mapping, span=False)  # the network's months are checked once merged
     month = hist.lines["month"]
     first = int(month.min())
     dealer, dealer_names = hist.lines["dealer"], hist.names["dealer"]
