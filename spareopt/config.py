@@ -405,6 +405,9 @@ def load_config(source: Config | Mapping[str, Any] | str | PathLike[str] | None 
     if isinstance(source, Config):
         return source
     where = ""
+    if not isinstance(source, (Mapping, str, PathLike)):
+        raise ConfigError(f"config must be a spareopt.Config, a mapping of keys or the path of a TOML file; got "
+                          f"{source!r:.60} ({type(source).__name__})")
     if not isinstance(source, Mapping):
         path = Path(source)
         where = f" in {path}"

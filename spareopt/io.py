@@ -166,6 +166,9 @@ def read_table(
     """
     if isinstance(source, pd.DataFrame):
         return _selected(_from_frame(source), select)
+    if not isinstance(source, (str, bytes, PathLike)):
+        raise InputError(f"expected a file path, '-' (standard input) or a pandas DataFrame; got {source!r:.60} "
+                         f"({type(source).__name__})")
     if isinstance(source, str) and source == "-":
         source = sys.stdin.buffer.read()
     if isinstance(source, bytes):
@@ -248,6 +251,10 @@ def check_headers(headers: Sequence[Any], source: str) -> None:
 
 def _from_frame(frame: pd.DataFrame) -> Table:
     check_headers(list(frame.columns), "the DataFrame")
+    if frame.empty:
+        columns = ", ".join(map(str, frame.columns))
+        raise InputError("the DataFrame is empty (no columns and no rows)" if not len(frame.columns) else
+                         f"the DataFrame has columns ({columns}) but no rows; pass the data rows too")
     index = frame.index
     rows = np.asarray(index) if not isinstance(index, pd.RangeIndex) else np.arange(len(frame)) + index.start
     frame = frame.reset_index(drop=True)

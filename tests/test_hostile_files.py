@@ -192,3 +192,38 @@ def test_the_stream_engine_checks_the_networks_months(here, extra, message):
     frame = pd.DataFrame(rows, columns=["dealer", "part", "date", "quantity"]).astype({"quantity": float})
     frame.to_parquet("sales.parquet")
     _fails(("must-stock", "sales.parquet", "--engine", "stream"), message)
+
+
+# -- the Python API: InputError or ConfigError, never a bare exception ------------------------------------------------
+
+
+def _sales():
+    import pandas as pd
+
+    return pd.DataFrame({"dealer": ["D1"] * 8, "part": ["P1"] * 8, "period": [f"2024-0{i + 1}" for i in range(8)],
+                         "quantity": [1.0] * 8})
+
+
+@pytest.mark.parametrize(("call", "error", "message"), [
+    (lambda s, pd, so: so.must_stock(pd.DataFrame()), "InputError", "the DataFrame is empty (no columns and no rows)"),
+    (lambda s, pd, so: so.must_stock(s.iloc[:0]), "InputError",
+     "the DataFrame has columns (dealer, part, period, quantity) but no rows; pass the data rows too"),
+    (lambda s, pd, so: so.must_stock(s, pd.DataFrame({"part": []})), "InputError",
+     "the DataFrame has columns (part) but no rows; pass the data rows too"),
+    (lambda s, pd, so: so.order(s, stock=s.iloc[:0, :2]), "InputError",
+     "the DataFrame has columns (dealer, part) but no rows; pass the data rows too"),
+    (lambda s, pd, so: so.must_stock(None), "InputError",
+     "expected a file path, '-' (standard input) or a pandas DataFrame; got None (NoneType)"),
+    (lambda s, pd, so: so.must_stock([1, 2, 3]), "InputError",
+     "expected a file path, '-' (standard input) or a pandas DataFrame; got [1, 2, 3] (list)"),
+    (lambda s, pd, so: so.must_stock(s, config=5), "ConfigError",
+     "config must be a spareopt.Config, a mapping of keys or the path of a TOML file; got 5 (int)"),
+])
+def test_the_api_raises_its_own_errors(call, error, message):
+    import pandas as pd
+
+    import spareopt
+
+    with pytest.raises(getattr(spareopt, error)) as err:
+        call(_sales(), pd, spareopt)
+    assert str(err.value) == message
