@@ -533,7 +533,15 @@ def number_cells(column: Any, name: str, header: str, check: RowCheck, *, allow_
         check.fail(np.isinf(number) | (np.isnan(number) & (not allow_empty)), name, header, column, rule, fix)
     else:
         codes, uniques = factorize_cells(column)
-        number, empty = _number_of_text(_texts(uniques))
+        texts = _texts(uniques)
+        if getattr(check.table, "delimiter", None) == ";":  # "12,500": 12500, or 12.5 with a decimal comma?
+            comma = texts.str.contains(",", regex=False).to_numpy(dtype=bool) if len(texts) else np.zeros(0, bool)
+            if comma.any():
+                check.fail(np.append(comma, False)[codes], name, header, column,
+                           "holds a comma in a ;-separated file, where it may be a decimal comma (12,5) or a "
+                           "thousands separator (12,500)", "export the numbers with a decimal point and no "
+                           "thousands separator")
+        number, empty = _number_of_text(texts)
         safe = np.maximum(codes, 0)
         if not len(number):
             number, empty, safe = np.array([np.nan]), np.array([True]), np.zeros(len(codes), dtype=np.int32)

@@ -80,11 +80,14 @@ class Table:
         re-read them as text).
     arrow : pyarrow.Table or None
         The columns as pyarrow read them, named by their stripped headers.
+    delimiter : str or None
+        The delimiter of a text file (``;`` makes a comma in a number ambiguous).
     """
 
     def __init__(self, frame: pd.DataFrame | None = None, source: str = "<input>", rows: np.ndarray | None = None,
                  encoding: str | None = None, sheet: str | None = None, headers: tuple[str, ...] = (),
-                 exact: bool = True, *, arrow: Any = None, first_row: int = 1) -> None:
+                 exact: bool = True, *, arrow: Any = None, first_row: int = 1, delimiter: str | None = None) -> None:
+        self.delimiter = delimiter
         if (frame is None) == (arrow is None):
             raise TypeError("Table needs exactly one of frame and arrow")
         self._frame, self.arrow = frame, arrow
@@ -206,7 +209,7 @@ def read_stdin() -> bytes:
 def _selected(table: Table, select: Select | None) -> Table:
     headers = tuple(table.frame.columns)
     frame = table.frame if select is None else table.frame[list(select(list(headers)))]
-    return Table(frame, table.source, table.rows, table.encoding, table.sheet, headers)
+    return Table(frame, table.source, table.rows, table.encoding, table.sheet, headers, delimiter=table.delimiter)
 
 
 def _kind(path: Path, head: bytes) -> str:
@@ -312,7 +315,8 @@ def _read_text_fast(data: Path | bytes, name: str, select: Select) -> Table | No
         if pa.types.is_floating(column.type) and pc.any(pc.invert(pc.is_finite(column))).as_py():
             return None
     arrow = arrow.rename_columns(list(kinds))
-    return Table(None, name, encoding="utf-8", headers=tuple(headers), exact=False, arrow=arrow, first_row=2)
+    return Table(None, name, encoding="utf-8", headers=tuple(headers), exact=False, arrow=arrow, first_row=2,
+                 delimiter=sep)
 
 
 def _read_text_exact(data: Path | bytes, name: str, encoding: str | None, compression: str | None) -> Table:
@@ -351,7 +355,8 @@ def _read_text_exact(data: Path | bytes, name: str, encoding: str | None, compre
         check_headers(list(raw.iloc[0]), f"file {name}")  # pandas would rename a second `part` to `part.1`
         frame.columns = [str(c).lstrip("\ufeff").strip() for c in frame.columns]
         used = "utf-8" if enc == "utf-8-sig" else enc
-        return Table(frame, name, np.arange(len(frame)) + 2, encoding=used, headers=tuple(frame.columns))
+        return Table(frame, name, np.arange(len(frame)) + 2, encoding=used, headers=tuple(frame.columns),
+                     delimiter=sep)
     raise InputError(
         f"file {name} could not be decoded ({'; '.join(errors)}); pass --encoding with the file's encoding"
     )

@@ -227,3 +227,17 @@ def test_the_api_raises_its_own_errors(call, error, message):
     with pytest.raises(getattr(spareopt, error)) as err:
         call(_sales(), pd, spareopt)
     assert str(err.value) == message
+
+
+def test_a_comma_in_a_number_of_a_semicolon_file_is_refused(here):
+    """In a ;-separated export, 12,500 is 12.5 in a decimal-comma locale and 12500 with a thousands separator:
+    the run refuses to guess (it read 12500)."""
+    _write("sales.csv", HEADER.replace(",", ";") + "".join(line.replace(",", ";")[:-1] + ",500\n"
+                                                           for line in BODY.splitlines(keepends=True)))
+    _fails(("must-stock", "sales.csv"),
+           "sales.csv: `quantity` holds a comma in a ;-separated file, where it may be a decimal comma (12,5) or a "
+           "thousands separator (12,500); 60 row(s) break it (first: row 2 '1,500', row 3 '2,500', row 4 '3,500', "
+           "row 5 '1,500', row 6 '2,500' (+55 more)). Fix: export the numbers with a decimal point and no thousands "
+           "separator")
+    _write("plain.csv", HEADER.replace(",", ";") + BODY.replace(",", ";"))
+    assert run_cli("must-stock", "plain.csv", "-q").exit_code == 0
