@@ -282,6 +282,7 @@ def clean_lines(table: Table, mapping: dict[str, str], *, as_of: int | None = No
         "source": table.source,
         "encoding": table.encoding,
         "sheet": table.sheet,
+        "sheets_ignored": list(getattr(table, "sheets_ignored", ())),
         "headers": headers,
         "columns": dict(mapping),
         "columns_ignored": ignored_columns,

@@ -328,6 +328,7 @@ def run_report(run: Inputs, basis: str, counts: Counts) -> RunReport:
         "history": h.get("source"),
         "encoding": h.get("encoding"),
         "sheet": h.get("sheet"),
+        "sheets_ignored": h.get("sheets_ignored", []),
         "columns": h.get("columns"),
         "columns_ignored": h.get("columns_ignored", []),
         "rows_read": h.get("rows_read"),

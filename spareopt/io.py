@@ -88,6 +88,7 @@ class Table:
                  encoding: str | None = None, sheet: str | None = None, headers: tuple[str, ...] = (),
                  exact: bool = True, *, arrow: Any = None, first_row: int = 1, delimiter: str | None = None) -> None:
         self.delimiter = delimiter
+        self.sheets_ignored: tuple[str, ...] = ()  # an XLSX's other sheets with data, not read
         if (frame is None) == (arrow is None):
             raise TypeError("Table needs exactly one of frame and arrow")
         self._frame, self.arrow = frame, arrow
@@ -209,7 +210,9 @@ def read_stdin() -> bytes:
 def _selected(table: Table, select: Select | None) -> Table:
     headers = tuple(table.frame.columns)
     frame = table.frame if select is None else table.frame[list(select(list(headers)))]
-    return Table(frame, table.source, table.rows, table.encoding, table.sheet, headers, delimiter=table.delimiter)
+    selected = Table(frame, table.source, table.rows, table.encoding, table.sheet, headers, delimiter=table.delimiter)
+    selected.sheets_ignored = table.sheets_ignored
+    return selected
 
 
 def _kind(path: Path, head: bytes) -> str:
@@ -444,6 +447,8 @@ XLSX_MAX_COLUMNS = 1024
 
 
 def _read_xlsx(path: Path) -> Table:
+    """The first visible sheet that holds a table; the other sheets with data are listed in
+    ``Table.sheets_ignored`` (the run report warns of them: a workbook split by dealer or year is not read whole)."""
     import openpyxl
 
     handle = path.open("rb")  # a handle, so that the name's suffix does not matter to openpyxl
@@ -453,51 +458,63 @@ def _read_xlsx(path: Path) -> Table:
         handle.close()
         raise InputError(f"file {path} is not a readable XLSX workbook ({exc}); open and save it again in Excel") from None
     try:
-        for sheet in book.worksheets:
-            # the used range a sheet declares may be huge (one stray cell at XFD1048576): the header is looked for
-            # in the first rows and columns only, and the rows are read as wide as the header
-            header_row, header = None, None
-            search = sheet.iter_rows(values_only=True, max_row=XLSX_HEADER_ROWS,
-                                     max_col=min(sheet.max_column or XLSX_MAX_COLUMNS, XLSX_MAX_COLUMNS))
-            for number, values in enumerate(search, start=1):
-                texts = [_cell_text(v) for v in values]
-                if any(texts):
-                    header_row, header = number, texts
-                    break
-            if header is None:
+        found = [(sheet, *_xlsx_header(sheet)) for sheet in book.worksheets]
+        with_data = [f for f in found if f[2] is not None]
+        visible = [f for f in with_data if f[0].sheet_state == "visible"] or with_data
+        if not visible:
+            raise InputError(
+                f"file {path} has no sheet with data (sheets: {', '.join(book.sheetnames)}); "
+                "put the table with its header row in the first sheet"
+            )
+        sheet, header_row, header = visible[0]
+        check_headers(header, f"file {path}, sheet {sheet.title!r},")
+        ignored = tuple(f"{other.title} ({'hidden, ' if other.sheet_state != 'visible' else ''}"
+                        f"{'the same header' if other_header == header else 'another header'})"
+                        for other, _, other_header in with_data if other is not sheet)
+        width = len(header)
+        cells, rows, blank = [], [], []
+        data = sheet.iter_rows(min_row=header_row + 1, values_only=True, max_col=width)
+        for number, values in enumerate(data, start=header_row + 1):
+            texts = [_cell_text(v) for v in values]
+            if not any(texts):
+                blank.append(number)  # kept (and reported) only when data follows: not the empty tail
                 continue
-            while header and header[-1] == "":
-                header.pop()
-            check_headers(header, f"file {path}, sheet {sheet.title!r},")
-            width = len(header)
-            cells, rows, blank = [], [], []
-            data = sheet.iter_rows(min_row=header_row + 1, values_only=True, max_col=width)
-            for number, values in enumerate(data, start=header_row + 1):
-                texts = [_cell_text(v) for v in values]
-                if not any(texts):
-                    blank.append(number)  # kept (and reported) only when data follows: not the empty tail
-                    continue
-                if blank:
-                    cells += [[""] * width for _ in blank]
-                    rows += blank
-                    blank = []
-                cells.append(texts)
-                rows.append(number)
-            frame = pd.DataFrame([(r + [""] * width)[:width] for r in cells], columns=header, dtype=str)
-            if frame.empty:
-                raise InputError(
-                    f"file {path}, sheet {sheet.title!r} has a header (row {header_row}) but no rows; "
-                    "export the data rows too"
-                )
-            frame.columns = [str(c).strip() for c in frame.columns]
-            return Table(frame, str(path), np.asarray(rows), sheet=sheet.title)
+            if blank:
+                cells += [[""] * width for _ in blank]
+                rows += blank
+                blank = []
+            cells.append(texts)
+            rows.append(number)
+        frame = pd.DataFrame([(r + [""] * width)[:width] for r in cells], columns=header, dtype=str)
+        if frame.empty:
+            raise InputError(
+                f"file {path}, sheet {sheet.title!r} has a header (row {header_row}) but no rows; "
+                "export the data rows too"
+            )
+        frame.columns = [str(c).strip() for c in frame.columns]
+        table = Table(frame, str(path), np.asarray(rows), sheet=sheet.title)
+        table.sheets_ignored = ignored
+        return table
     finally:
         book.close()
         handle.close()
-    raise InputError(
-        f"file {path} has no sheet with data (sheets: {', '.join(book.sheetnames)}); "
-        "put the table with its header row in the first sheet"
-    )
+
+
+def _xlsx_header(sheet: Any) -> tuple[int | None, list[str] | None]:
+    """The first row with a value among the first :data:`XLSX_HEADER_ROWS` rows and :data:`XLSX_MAX_COLUMNS`
+    columns, trailing empty cells dropped; (None, None) for a sheet without one.
+
+    The used range a sheet declares may be huge (one stray cell at XFD1048576): it is never read whole.
+    """
+    search = sheet.iter_rows(values_only=True, max_row=XLSX_HEADER_ROWS,
+                             max_col=min(sheet.max_column or XLSX_MAX_COLUMNS, XLSX_MAX_COLUMNS))
+    for number, values in enumerate(search, start=1):
+        texts = [_cell_text(v) for v in values]
+        if any(texts):
+            while texts and texts[-1] == "":
+                texts.pop()
+            return number, texts
+    return None, None
 
 
 def _cell_text(value: Any) -> str:

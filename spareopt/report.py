@@ -69,6 +69,9 @@ def _read_lines(r: Mapping[str, Any]) -> list[str]:
         lines.append("  columns: " + ", ".join(f"{k}={v}" for k, v in r["columns"].items() if k != v))
         if lines[-1] == "  columns: ":
             lines.pop()
+    if r.get("sheets_ignored"):
+        lines.append(f"  warning: sheets not read: {', '.join(r['sheets_ignored'])}; only sheet {r.get('sheet')} is "
+                     "the history (put the sheets together, or save the one to read first)")
     if r.get("columns_ignored"):
         lines.append(f"  columns ignored: {', '.join(r['columns_ignored'])}")
     if r.get("rows_no_quantity"):

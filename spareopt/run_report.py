@@ -419,6 +419,7 @@ class RunReport(TypedDict, total=False):
     history: Annotated[str | None, ONCE]
     encoding: Annotated[str | None, ONCE]
     sheet: Annotated[str | None, ONCE]
+    sheets_ignored: Annotated[list[str], ONCE]
     columns: Annotated[dict[str, str] | None, ONCE]
     columns_ignored: Annotated[list[str], ONCE]
     rows_read: Annotated[int | None, ONCE]

@@ -241,3 +241,31 @@ def test_a_comma_in_a_number_of_a_semicolon_file_is_refused(here):
            "separator")
     _write("plain.csv", HEADER.replace(",", ";") + BODY.replace(",", ";"))
     assert run_cli("must-stock", "plain.csv", "-q").exit_code == 0
+
+
+# -- workbooks: every sheet is considered ---------------------------------------------------------------------------
+
+
+def test_a_workbook_split_by_sheet_says_which_sheets_it_did_not_read(here):
+    """One sheet per dealer: the first visible sheet is the history, and the run report warns of the others (it
+    read the first sheet in silence); a hidden sheet first in the book is passed over for the visible one."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    hidden = book.active
+    hidden.title = "old"
+    hidden.append(["note"])
+    hidden.append(["kept for the audit"])
+    hidden.sheet_state = "hidden"
+    for dealer in ("D1", "D2"):
+        sheet = book.create_sheet(dealer)
+        sheet.append(["dealer", "part", "date", "quantity"])
+        for m in range(1, 13):
+            sheet.append([dealer, "P1", f"2024-{m:02d}-15", 2])
+    book.save("sales.xlsx")
+    result = run_cli("must-stock", "sales.xlsx", "-o", "out.csv")
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert lines[0] == "read 12 rows from sales.xlsx (sheet D1)"
+    assert lines[1] == ("  warning: sheets not read: old (hidden, another header), D2 (the same header); only sheet D1 "
+                        "is the history (put the sheets together, or save the one to read first)")
