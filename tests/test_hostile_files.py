@@ -269,3 +269,42 @@ def test_a_workbook_split_by_sheet_says_which_sheets_it_did_not_read(here):
     assert lines[0] == "read 12 rows from sales.xlsx (sheet D1)"
     assert lines[1] == ("  warning: sheets not read: old (hidden, another header), D2 (the same header); only sheet D1 "
                         "is the history (put the sheets together, or save the one to read first)")
+
+
+# -- the stream engine's directories ----------------------------------------------------------------------------------
+
+
+def _network_frame(dealer: str):
+    import pandas as pd
+
+    return pd.DataFrame([(dealer, "P1", f"2024-{m:02d}-15", 2.0 + m % 3) for m in range(1, 13)],
+                        columns=["dealer", "part", "date", "quantity"])
+
+
+def test_a_directory_whose_files_disagree_on_a_column_type(here):
+    os.mkdir("history")
+    _network_frame("D1").to_parquet("history/a.parquet")
+    _network_frame("D2").astype({"quantity": str}).to_parquet("history/b.parquet")
+    _fails(("must-stock", "history", "--engine", "stream"),
+           "file history/b.parquet has column 'quantity' as large_string, but history/a.parquet has it as double; "
+           "write every file of the history with the same column types (numbers as numbers, text as text)")
+
+
+def test_an_empty_file_and_whole_numbers_in_a_directory_read_as_the_rest(here):
+    import pandas as pd
+
+    os.mkdir("history")
+    _network_frame("D1").to_parquet("history/a.parquet")
+    _network_frame("D2").astype({"quantity": int}).to_parquet("history/b.parquet")
+    _network_frame("D3").iloc[:0].to_parquet("history/c.parquet")
+    streamed = run_cli("must-stock", "history", "--engine", "stream", "-q", "-o", "streamed.csv")
+    assert streamed.exit_code == 0, streamed.output
+    together = pd.concat([_network_frame("D1"), _network_frame("D2")])
+    together.to_parquet("together.parquet")
+    assert run_cli("must-stock", "together.parquet", "-q", "-o", "local.csv").exit_code == 0
+    assert Path("streamed.csv").read_bytes() == Path("local.csv").read_bytes()
+    os.remove("history/a.parquet")
+    os.remove("history/b.parquet")
+    _fails(("must-stock", "history", "--engine", "stream"),
+           "history: the Parquet file(s) have columns (dealer, part, date, quantity) but no rows; export the data rows "
+           "too")

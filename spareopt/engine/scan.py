@@ -101,7 +101,7 @@ class Dataset:
             if path in partition.files:
                 hive = self.dealer not in self.by_header  # the dealer is the file's directory: all its rows
                 tables.append(self._read(path, keys, dealers=None if hive else partition.raw))
-        arrow = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+        arrow = pa.concat_tables(tables, promote_options="permissive") if len(tables) > 1 else tables[0]
         return Table(None, self.source, headers=self.headers, arrow=arrow, first_row=1)
 
 
@@ -137,15 +137,23 @@ def open_dataset(history: Any, columns: Mapping[str, str] | None) -> Dataset:
             raise InputError(f"file {file} is not a readable Parquet file ({exc})") from None
         file_names = list(schema.names)
         if names is None:
-            names, first_schema = file_names, schema
+            names, first_schema, first_file = file_names, schema, file
         elif file_names != names:
             raise InputError(f"file {file} has columns {file_names}, but {files[0]} has {names}; write every file "
                              "of the history with the same columns")
+        else:
+            differ = [n for n in names if _kind_of(schema.field(n).type) != _kind_of(first_schema.field(n).type)]
+            if differ:
+                raise InputError(f"file {file} has column {differ[0]!r} as {schema.field(differ[0]).type}, but "
+                                 f"{first_file} has it as {first_schema.field(differ[0]).type}; write every file of "
+                                 "the history with the same column types (numbers as numbers, text as text)")
         row = 1
         group: list[int] = []
         rows = 0
         for i in range(meta.num_row_groups):
             n = meta.row_group(i).num_rows
+            if n == 0:  # an empty row group (a file written with no rows): nothing to scan
+                continue
             if group and rows + n > PIECE_ROWS:
                 pieces.append(Piece(str(file), tuple(group), row, keys))
                 row, group, rows = row + rows, [], 0
@@ -153,6 +161,9 @@ def open_dataset(history: Any, columns: Mapping[str, str] | None) -> Dataset:
             rows += n
         if group:
             pieces.append(Piece(str(file), tuple(group), row, keys))
+    if not pieces:
+        raise InputError(f"{path}: the Parquet file(s) have columns ({', '.join(map(str, names or []))}) but no rows; "
+                         "export the data rows too")
     hive = [k for k, _ in (pieces[0].keys if pieces else ())]
     headers = tuple([str(c).strip() for c in names] + [k for k in hive if k not in names])
     by_header = {str(c).strip(): c for c in names}
@@ -166,6 +177,20 @@ def open_dataset(history: Any, columns: Mapping[str, str] | None) -> Dataset:
                  and h in by_header and (pa.types.is_string(first_schema.field(by_header[h]).type)
                                          or pa.types.is_large_string(first_schema.field(by_header[h]).type)))
     return Dataset(str(path), tuple(pieces), headers, by_header, mapping, text)
+
+
+def _kind_of(kind: Any) -> str:
+    """A Parquet column type as the engines read it: text (any string or dictionary of strings), number (any
+    integer or float), or the type itself."""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return "text"
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind):
+        return "number"
+    return str(kind)
 
 
 # -- pass 0: scan ------------------------------------------------------------------------------------
