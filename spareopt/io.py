@@ -495,6 +495,13 @@ def _read_xlsx(path: Path) -> Table:
         table = Table(frame, str(path), np.asarray(rows), sheet=sheet.title)
         table.sheets_ignored = ignored
         return table
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a sheet's XML is parsed as it is read: a damaged or hostile part
+        refused = "entit" in str(exc).lower()  # an entity expansion (billion laughs) or an external entity (XXE)
+        raise InputError(f"file {path} is not a readable XLSX workbook ({type(exc).__name__}: {exc})"
+                         + ("; its XML declares entities, which a spreadsheet never writes: it is refused"
+                            if refused else "; open and save it again in Excel")) from None
     finally:
         book.close()
         handle.close()
