@@ -31,6 +31,7 @@ __all__ = [
     "MAX_ID_LENGTH",
     "MAX_NUMBER",
     "MIN_HISTORY_MONTHS",
+    "TOTAL_LABELS",
     "DemandMatrix",
     "History",
     "check_network_span",
@@ -55,6 +56,9 @@ MAX_NUMBER = 1e15
 number is no longer exact in float64 (2^53 = 9.0e15) and a stock level overflows int64 downstream."""
 
 _CONTROL = r"[\x00-\x1f\x7f]"  # the C0 controls (NUL, tab, line breaks) and DEL
+
+TOTAL_LABELS = ("合计", "总计", "小计", "合計", "總計", "小計", "total", "totals", "grand total", "subtotal", "sum")
+"""Part cells that label a report's total line (compared trimmed, in lower case): never a part number."""
 
 MAX_ID_LENGTH = 256
 """The longest identifier (part, dealer, ...) a file may hold, in characters: a longer cell is a pasted row or a
@@ -425,6 +429,10 @@ def key_codes(column: Any, name: str, header: str, check: RowCheck) -> tuple[np.
     if long.any():  # before any fixed-width copy: one long cell would make every identifier that wide
         check.fail(np.append(long, False)[codes], name, header, column, f"must be at most {MAX_ID_LENGTH} characters",
                    f"correct the {name} cells (a whole row pasted into one cell?), or map another column")
+    total = distinct.str.strip().str.lower().isin(TOTAL_LABELS).to_numpy(dtype=bool)
+    if total.any():  # a report's total line exported with the data: its quantity is every other line's sum
+        check.fail(np.append(total, False)[codes], name, header, column, "holds a total row's label, not a "
+                   f"{name}", "delete the total rows (合计 / 小计 / Total) from the export")
     control = distinct.str.contains(_CONTROL, regex=True).to_numpy(dtype=bool, na_value=False)
     if control.any():  # a NUL or a line break inside an identifier: two spellings of one part that look alike
         check.fail(np.append(control, False)[codes], name, header, column,

@@ -52,6 +52,9 @@ _COMPRESSION_SUFFIXES = {".gz", ".bz2", ".zip", ".xz", ".zst"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _XLSX_MAX_ROWS = 1_048_575  # one header row
 
+XLSX_MAX_SHEETS = 500
+"""An XLSX output has one sheet per dealer up to this many dealers; above, one ``network`` sheet."""
+
 
 class Table:
     """Raw cells read from one source, before any column is interpreted.
@@ -882,9 +885,9 @@ def _write_parquet(frame: pd.DataFrame, fh: IO[bytes], summary: Any, sheet_by: A
 
 def _write_xlsx(frame: pd.DataFrame, fh: IO[bytes], summary: Mapping[str, Any] | None, sheet_by: str | None) -> None:
     safe = neutralise_formulas(frame)
-    if sheet_by and sheet_by in safe.columns:
+    if sheet_by and sheet_by in safe.columns and safe[sheet_by].nunique() <= XLSX_MAX_SHEETS:
         groups = [(str(key), part) for key, part in safe.groupby(sheet_by, sort=True)]
-    else:
+    else:  # one sheet: a workbook of 100,000 dealer sheets takes minutes to write and cannot be browsed
         groups = [("network", safe)]
     too_big = [name for name, part in groups if len(part) > _XLSX_MAX_ROWS]
     if too_big:

@@ -308,3 +308,25 @@ def test_an_empty_file_and_whole_numbers_in_a_directory_read_as_the_rest(here):
     _fails(("must-stock", "history", "--engine", "stream"),
            "history: the Parquet file(s) have columns (dealer, part, date, quantity) but no rows; export the data rows "
            "too")
+
+
+@pytest.mark.parametrize(("line", "column"), [("D1,合计,2024-06-30,60\n", "part"), ("合计,,2024-06-30,60\n", "dealer"),
+                                              ("D1,Total,2024-06-30,60\n", "part")])
+def test_a_total_row_exported_with_the_data_is_refused(here, line, column):
+    """A report's 合计 line would become a stocked part (reorder point 2,775 in the audit)."""
+    _write("sales.csv", HEADER + BODY + line)
+    label = line.split(",")[0 if column == "dealer" else 1]
+    _fails(("must-stock", "sales.csv"),
+           f"sales.csv: `{column}` holds a total row's label, not a {column}; 1 row(s) break it (first: row 62 "
+           f"'{label}'). Fix: delete the total rows (合计 / 小计 / Total) from the export")
+
+
+def test_an_xlsx_output_of_many_dealers_is_one_sheet(here, monkeypatch):
+    import openpyxl
+
+    import spareopt.io
+
+    monkeypatch.setattr(spareopt.io, "XLSX_MAX_SHEETS", 1)
+    _write("two.csv", HEADER + BODY + BODY.replace("D1,", "D2,"))
+    assert run_cli("must-stock", "two.csv", "-o", "out.xlsx", "-q").exit_code == 0
+    assert openpyxl.load_workbook("out.xlsx", read_only=True).sheetnames == ["summary", "network"]
