@@ -21,6 +21,7 @@ One topic, one module: every file format read and written, behind two functions 
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import datetime as dt
 import functools
@@ -329,6 +330,8 @@ def _read_text_exact(data: Path | bytes, name: str, encoding: str | None, compre
     candidates = [encoding] if encoding else ["utf-8-sig", "gb18030"]
     errors = []
     for enc in candidates:
+        if enc.lower().replace("_", "-") not in ("utf-8", "utf8", "utf-8-sig") and _starts_with_bom(data):
+            data, compression = _raw_bytes(data).removeprefix(codecs.BOM_UTF8), None  # a BOM before GBK text
         try:
             sep = _sniff_delimiter(data, enc, name)
             options = {"sep": sep, "dtype": str, "keep_default_na": False, "na_filter": False, "skip_blank_lines": False,
@@ -345,6 +348,8 @@ def _read_text_exact(data: Path | bytes, name: str, encoding: str | None, compre
         except LookupError:
             raise InputError(f"unknown encoding {encoding!r} for {name}; try utf-8, gbk or gb18030") from None
         except UnicodeDecodeError as exc:
+            if enc == "utf-8-sig" and not encoding:
+                _check_one_encoding(data, name)
             errors.append(f"{enc}: {exc.reason} at byte {exc.start}")
             continue
         except pd.errors.EmptyDataError:
@@ -420,6 +425,36 @@ def _sniff_delimiter(data: Path | bytes, encoding: str, name: str) -> str:
     counts = {sep: first.count(sep) for sep in (",", "\t", ";", "|")}
     best = max(counts, key=counts.__getitem__)
     return best if counts[best] > 0 else ","
+
+
+def _raw_bytes(data: Path | bytes) -> bytes:
+    """The bytes of a text source, decompressed."""
+    if isinstance(data, bytes):
+        return data
+    with _open_maybe_compressed(data) as fh:
+        return fh.read()
+
+
+def _starts_with_bom(data: Path | bytes) -> bool:
+    if isinstance(data, bytes):
+        return data.startswith(codecs.BOM_UTF8)
+    with _open_maybe_compressed(data) as fh:
+        return fh.read(3) == codecs.BOM_UTF8
+
+
+def _check_one_encoding(data: Path | bytes, name: str) -> None:
+    """A file that is UTF-8 up to some row and not after mixes encodings (two exports pasted together): decoding
+    all of it as GB18030 would turn the UTF-8 rows into other characters, so the row where it changes is named."""
+    raw = _raw_bytes(data).removeprefix(codecs.BOM_UTF8)  # a BOM says nothing of the text behind it
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[:raw.rfind(b"\n", 0, exc.start) + 1]  # the whole lines before the one that breaks
+        if max(before, default=0) >= 0x80:  # whole lines of UTF-8 multi-byte characters: UTF-8 text, then not
+            row = before.count(b"\n") + 1
+            raise InputError(f"file {name} mixes text encodings: its lines before row {row} are UTF-8, row {row} is "
+                             f"not ({exc.reason} at byte {exc.start:,}); save the file again in one encoding "
+                             "(UTF-8), or pass --encoding if all of it is in another") from None
 
 
 def _open_maybe_compressed(path: Path) -> IO[bytes]:

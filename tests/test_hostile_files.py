@@ -330,3 +330,30 @@ def test_an_xlsx_output_of_many_dealers_is_one_sheet(here, monkeypatch):
     _write("two.csv", HEADER + BODY + BODY.replace("D1,", "D2,"))
     assert run_cli("must-stock", "two.csv", "-o", "out.xlsx", "-q").exit_code == 0
     assert openpyxl.load_workbook("out.xlsx", read_only=True).sheetnames == ["summary", "network"]
+
+
+# -- encodings ------------------------------------------------------------------------------------------------------
+
+
+GBK_BODY = HEADER + "".join(f"D1,配件{i % 3},2024-{i % 12 + 1:02d}-03,2\n" for i in range(30))
+
+
+@pytest.mark.parametrize("extra", [(), ("--encoding", "gbk")])
+def test_a_bom_before_gbk_text_reads_as_gbk(here, extra):
+    """Some exports write a UTF-8 BOM before GBK text: it could not be read at all (an internal error), and with
+    --encoding gbk the BOM turned the first header into other characters and the dealer column was lost."""
+    Path("sales.csv").write_bytes(b"\xef\xbb\xbf" + GBK_BODY.encode("gbk"))
+    Path("plain.csv").write_bytes(GBK_BODY.encode("gbk"))
+    assert run_cli("must-stock", "sales.csv", *extra, "-q", "-o", "bom.csv").exit_code == 0
+    assert run_cli("must-stock", "plain.csv", "--encoding", "gbk", "-q", "-o", "plain_out.csv").exit_code == 0
+    assert Path("bom.csv").read_bytes() == Path("plain_out.csv").read_bytes()
+    assert Path("bom.csv").read_text(encoding="utf-8").startswith("dealer,part,")
+
+
+def test_a_file_mixing_utf8_and_gbk_names_the_row_where_it_changes(here):
+    lines = GBK_BODY.splitlines(keepends=True)
+    Path("sales.csv").write_bytes("".join(lines[:20]).encode() + lines[20].encode("gbk") + "".join(lines[21:]).encode())
+    _fails(("must-stock", "sales.csv"),
+           "file sales.csv mixes text encodings: its lines before row 21 are UTF-8, row 21 is not (invalid "
+           "continuation byte at byte 485); save the file again in one encoding (UTF-8), or pass --encoding if all "
+           "of it is in another")
