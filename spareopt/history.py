@@ -480,7 +480,7 @@ def _months(column: Any, header: str, check: RowCheck) -> np.ndarray:
         check.fail(missing, "date", header, column, "must be a date", "fill in the date")
         return _temporal_months(column)
     codes, uniques = factorize_cells(column)
-    ordinal, valid = _month_of_text(_texts(uniques).str.strip())
+    ordinal, valid = _month_of_text(_texts(uniques).str.strip(), _epoch(check))
     ordinal, valid = np.append(ordinal, 0), np.append(valid, False)  # code -1, a missing cell, is not a date
     check.fail(~valid[codes], "date", header, column, rule, fix)
     return ordinal[codes]
@@ -499,7 +499,7 @@ def month_cells(column: Any, name: str, header: str, check: RowCheck, fix: str) 
     if kind == "period":
         return np.where(blank, np.nan, column.dt.asfreq("M").array.asi8.astype(np.float64))
     codes, uniques = factorize_cells(column)
-    ordinal, valid = _month_of_text(pd.Series(identifier_text(pd.Series(uniques)), dtype=object))
+    ordinal, valid = _month_of_text(pd.Series(identifier_text(pd.Series(uniques)), dtype=object), _epoch(check))
     ordinal, valid = np.append(ordinal, 0), np.append(valid, False)  # code -1: a missing cell
     check.fail(~valid[codes] & ~blank, name, header, column, "must be a month (YYYY-MM, YYYYMM) or a date", fix)
     return np.where(blank, np.nan, ordinal[codes].astype(np.float64))
@@ -806,6 +806,13 @@ _DATE_PATTERNS = (
 )
 _EXCEL_SERIAL = r"^(?P<serial>\d{5})(?:\.\d+)?$"  # 10000 (1927-05-18) .. 99999: a plausible sales date
 _EXCEL_EPOCH = np.datetime64("1899-12-30")
+_EXCEL_EPOCH_1904 = np.datetime64("1904-01-01")
+
+
+def _epoch(check: RowCheck) -> np.datetime64:
+    """Day 0 of the Excel serial numbers of the table ``check`` reads: 1904-01-01 for a workbook in the 1904
+    date system (Excel for the Mac), else 1899-12-30."""
+    return _EXCEL_EPOCH_1904 if getattr(check.table, "date_1904", False) else _EXCEL_EPOCH
 
 
 def parse_month(
@@ -837,8 +844,12 @@ def parse_month(
     return _months(values, column, RowCheck(table, None)).astype(np.int64)
 
 
-def _month_of_text(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Monthly ordinals (int32) of distinct trimmed date texts, and which of them are dates."""
+def _month_of_text(text: pd.Series, epoch: np.datetime64 | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Monthly ordinals (int32) of distinct trimmed date texts, and which of them are dates.
+
+    ``epoch``: day 0 of an Excel serial number (the 1900 system's 1899-12-30 by default; a 1904 workbook's
+    1904-01-01)."""
+    epoch = _EXCEL_EPOCH if epoch is None else epoch
     text = pd.Series(np.asarray(text, dtype=object), dtype=str)
     year = pd.Series(np.nan, index=text.index)
     month = year.copy()
@@ -855,7 +866,7 @@ def _month_of_text(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     if todo.any():
         serial = pd.to_numeric(text[todo].str.extract(_EXCEL_SERIAL)["serial"])
         ok = serial.notna()
-        dates = pd.Series(_EXCEL_EPOCH + serial[ok].to_numpy(dtype=np.int64).astype("timedelta64[D]"),
+        dates = pd.Series(epoch + serial[ok].to_numpy(dtype=np.int64).astype("timedelta64[D]"),
                           index=serial[ok].index)
         year = year.fillna(dates.dt.year.astype(float))
         month = month.fillna(dates.dt.month.astype(float))

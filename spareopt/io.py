@@ -93,6 +93,7 @@ class Table:
                  exact: bool = True, *, arrow: Any = None, first_row: int = 1, delimiter: str | None = None) -> None:
         self.delimiter = delimiter
         self.sheets_ignored: tuple[str, ...] = ()  # an XLSX's other sheets with data, not read
+        self.date_1904 = False  # an XLSX in the 1904 date system (Excel for the Mac)
         if (frame is None) == (arrow is None):
             raise TypeError("Table needs exactly one of frame and arrow")
         self._frame, self.arrow = frame, arrow
@@ -215,7 +216,7 @@ def _selected(table: Table, select: Select | None) -> Table:
     headers = tuple(table.frame.columns)
     frame = table.frame if select is None else table.frame[list(select(list(headers)))]
     selected = Table(frame, table.source, table.rows, table.encoding, table.sheet, headers, delimiter=table.delimiter)
-    selected.sheets_ignored = table.sheets_ignored
+    selected.sheets_ignored, selected.date_1904 = table.sheets_ignored, table.date_1904
     return selected
 
 
@@ -529,9 +530,12 @@ def _read_xlsx(path: Path) -> Table:
                 f"file {path}, sheet {sheet.title!r} has a header (row {header_row}) but no rows; "
                 "export the data rows too"
             )
+        if (frame == "").to_numpy().any():  # an empty cell may be a formula whose value was never stored
+            _check_formulas(path, sheet.title, header_row, width, frame, header)
         frame.columns = [str(c).strip() for c in frame.columns]
         table = Table(frame, str(path), np.asarray(rows), sheet=sheet.title)
         table.sheets_ignored = ignored
+        table.date_1904 = book.epoch.year == 1904  # its serial numbers count days from 1904-01-01
         return table
     except InputError:
         raise
@@ -543,6 +547,33 @@ def _read_xlsx(path: Path) -> Table:
     finally:
         book.close()
         handle.close()
+
+
+def _check_formulas(path: Path, title: str, header_row: int, width: int, frame: pd.DataFrame,
+                    header: list[str]) -> None:
+    """Empty cells that hold a formula: a workbook written by a program, never opened in Excel, stores no value
+    for them; read as empty they would be "no record", and the rows would be lost in silence."""
+    import openpyxl
+
+    with path.open("rb") as handle:
+        book = openpyxl.load_workbook(handle, read_only=True, data_only=False)
+        try:
+            sheet = book[title]
+            empty = (frame == "").to_numpy()
+            found = []
+            for i, values in enumerate(sheet.iter_rows(min_row=header_row + 1, values_only=True, max_col=width)):
+                if i < len(empty) and empty[i].any():
+                    found += [(header_row + 1 + i, j, v) for j, v in enumerate(values)
+                              if empty[i, j] and isinstance(v, str) and v.startswith("=")]
+                if len(found) >= 5:
+                    break
+        finally:
+            book.close()
+    if found:
+        row, j, formula = found[0]
+        raise InputError(f"file {path}, sheet {title!r}: row {row}, column {header[j]!r} holds the formula "
+                         f"{formula[:40]!r} without a stored value (the workbook was written by a program and never "
+                         "saved by Excel); open it in Excel and save it, or export the values as CSV")
 
 
 def _xlsx_header(sheet: Any) -> tuple[int | None, list[str] | None]:

@@ -357,3 +357,40 @@ def test_a_file_mixing_utf8_and_gbk_names_the_row_where_it_changes(here):
            "file sales.csv mixes text encodings: its lines before row 21 are UTF-8, row 21 is not (invalid "
            "continuation byte at byte 485); save the file again in one encoding (UTF-8), or pass --encoding if all "
            "of it is in another")
+
+
+def test_a_1904_workbook_counts_its_serial_dates_from_1904(here):
+    """Excel for the Mac's 1904 date system: serial numbers typed in a General cell were read 4 years early."""
+    import datetime as dt
+
+    import openpyxl
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    book = openpyxl.Workbook()
+    book.epoch = CALENDAR_MAC_1904
+    sheet = book.active
+    sheet.append(["dealer", "part", "date", "quantity"])
+    for m in range(1, 13):
+        sheet.append(["D1", "P1", dt.datetime(2024, m, 15), 1 + m % 2])  # a date cell: openpyxl converts it
+        sheet.append(["D2", "P1", (dt.datetime(2024, m, 15) - dt.datetime(1904, 1, 1)).days, 1 + m % 2])  # a number
+    book.save("sales.xlsx")
+    result = run_cli("must-stock", "sales.xlsx", "-q")
+    assert result.exit_code == 0, result.output
+    rows = [line.split(",", 2) for line in result.stdout.splitlines()[1:]]
+    assert rows[0][2] == rows[1][2] and {r[0] for r in rows} == {"D1", "D2"}  # the same plan for both dealers
+
+
+def test_a_formula_without_a_stored_value_is_an_error_not_no_record(here):
+    """A workbook written by a program and never saved by Excel stores no value for its formulas: the cell read
+    as empty, the row was skipped as "no record"."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["dealer", "part", "date", "quantity"])
+    for m in range(1, 13):
+        book.active.append(["D1", "P1", f"2024-{m:02d}-15", "=SUM(1,1)" if m == 5 else 2])
+    book.save("sales.xlsx")
+    _fails(("must-stock", "sales.xlsx"),
+           "file sales.xlsx, sheet 'Sheet': row 6, column 'quantity' holds the formula '=SUM(1,1)' without a stored "
+           "value (the workbook was written by a program and never saved by Excel); open it in Excel and save it, "
+           "or export the values as CSV")
