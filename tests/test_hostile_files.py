@@ -394,3 +394,28 @@ def test_a_formula_without_a_stored_value_is_an_error_not_no_record(here):
            "file sales.xlsx, sheet 'Sheet': row 6, column 'quantity' holds the formula '=SUM(1,1)' without a stored "
            "value (the workbook was written by a program and never saved by Excel); open it in Excel and save it, "
            "or export the values as CSV")
+
+
+JOBS = ("must_stock", "classes", "forecasts", "evaluate", "optimize", "last_buy", "order", "dead_stock", "kpi",
+        "load")
+
+
+@pytest.mark.parametrize("job", JOBS)
+def test_every_public_job_raises_input_error_on_hostile_frames(job):
+    """An empty frame, duplicate columns, a wrong dtype and an absurd value, given to every job of the API."""
+    import numpy as np
+    import pandas as pd
+
+    import spareopt
+
+    call = getattr(spareopt, job)
+    extra = {"order": {"stock": _sales()[["dealer", "part"]].assign(on_hand=1)}, "optimize": {"budget": 100.0},
+             "last_buy": {"horizon_months": 24, "service_level": 0.95}}.get(job, {})
+    if job in ("dead_stock", "kpi"):
+        extra = {"stock": _sales()[["dealer", "part"]].assign(on_hand=1)}
+    duplicated = _sales().rename(columns={"dealer": "part"})
+    hostile = [pd.DataFrame(), _sales().iloc[:0], duplicated, _sales().assign(quantity=[np.nan] * 8),
+               _sales().assign(quantity=[1e300] * 8), _sales().assign(period=[object()] * 8)]
+    for frame in hostile:
+        with pytest.raises(spareopt.InputError):
+            call(frame, **extra)
