@@ -181,6 +181,10 @@ def read_table(
     if isinstance(source, str) and source == "-":
         source = sys.stdin.buffer.read()
     if isinstance(source, bytes):
+        kind = _kind(Path("stdin"), source[:8])
+        if kind != "text":  # a workbook or Parquet piped in: not text in some encoding
+            raise InputError(f"standard input holds {'an XLSX workbook' if kind == 'xlsx' else 'a ' + kind + ' file'}; "
+                             "give its path instead of - (standard input takes CSV only)")
         return _read_text(source, "<stdin>", encoding, compression=None, select=select, fast=fast)
     path = Path(source)
     if not path.is_file():

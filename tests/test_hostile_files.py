@@ -419,3 +419,15 @@ def test_every_public_job_raises_input_error_on_hostile_frames(job):
     for frame in hostile:
         with pytest.raises(spareopt.InputError):
             call(frame, **extra)
+
+
+def test_a_workbook_on_standard_input_is_told_to_give_its_path(here):
+    """It was told to pass --encoding."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["dealer", "part", "date", "quantity"])
+    book.save("sales.xlsx")
+    result = run_cli("must-stock", "-", "-q", input=Path("sales.xlsx").read_bytes())
+    assert (result.exit_code, result.stderr) == (1, ("Error: standard input holds an XLSX workbook; give its path "
+                                                    "instead of - (standard input takes CSV only)\n"))
