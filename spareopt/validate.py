@@ -227,8 +227,9 @@ def require(ok: ArrayLike, rule: str, *, hint: str = "", error: type[SpareoptErr
             **values: ArrayLike) -> None:
     """Raise when a rule the caller computed (``ok``, one entry per row) fails somewhere, showing ``values`` there.
 
-    For rules between arguments (``max_stock >= reorder_point``) or of a shape no other checker has; ``values``
-    broadcast to the shape of ``ok``, and the message shows each by its keyword at the first row that fails.
+    For rules between arguments (``max_stock >= reorder_point``) or of a kind no other checker has; ``values``
+    broadcast to the shape of ``ok``, and the message shows each by its keyword at the first row that fails (one
+    value: as :func:`first_break` shows it).
 
     Raises
     ------
@@ -250,6 +251,8 @@ def require(ok: ArrayLike, rule: str, *, hint: str = "", error: type[SpareoptErr
     if ok.all():
         return
     flat = [(key, np.broadcast_to(np.asarray(v), ok.shape).ravel()) for key, v in values.items()]
+    if len(flat) == 1:  # one value: shown as first_break shows it
+        raise error(_hinted(first_break(rule, ok, flat[0][1].reshape(ok.shape)), hint))
     if ok.ndim == 0:
         message = f"{rule}; got " + ", ".join(f"{key} {show(v[0])}" for key, v in flat)
     else:
