@@ -186,15 +186,16 @@ def matrix(name: str, value: ArrayLike, *, min_months: int = 1, one_series: bool
     spareopt.errors.InputError: `demand` must have at least 2 months (columns) to measure variation; got shape (2, 1)
     """
     q = _floats(f"`{name}` must be finite and >= 0", value, DEMAND_FIX, InputError)
+    shape = q.shape
     if one_series and q.ndim == 1:
         q = q.reshape(1, -1)
     if q.ndim != 2:
         shapes = "2-D (n_series, months)" + (" or 1-D (months,)" if one_series else "")
         hint = "" if one_series else f"Pass one series as {name}[None, :]"
-        raise InputError(_hinted(f"`{name}` must be {shapes}; got shape {q.shape}", hint))
+        raise InputError(_hinted(f"`{name}` must be {shapes}; got shape {shape}", hint))
     if q.shape[1] < min_months:
         months = f"{min_months} month (column)" if min_months == 1 else f"{min_months} months (columns)"
-        raise InputError(f"`{name}` must have at least {months}{why}; got shape {q.shape}")
+        raise InputError(f"`{name}` must have at least {months}{why}; got shape {shape}")
     if q.size and not (q.min() >= 0 and q.max() < np.inf):  # NaN fails the first test; two reductions, no copy
         bad = ~((q >= 0) & (q < np.inf))
         rows = np.flatnonzero(bad.any(axis=1))
