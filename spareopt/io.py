@@ -80,8 +80,8 @@ class Table:
     def __init__(self, frame: pd.DataFrame | None = None, source: str = "<input>", rows: np.ndarray | None = None,
                  encoding: str | None = None, sheet: str | None = None, headers: tuple[str, ...] = (),
                  exact: bool = True, *, arrow: Any = None, first_row: int = 1) -> None:
-        if (frame is None) == (arrow is None):
-            raise TypeError("Table needs exactly one of frame and arrow")
+        if (frame is None) == (arrow is None):  # a programming error inside spareopt, never bad input: a TypeError,
+            raise TypeError("Table needs exactly one of frame and arrow")  # as Python raises for a wrong call
         self._frame, self.arrow = frame, arrow
         self.source, self._rows, self.first_row = source, rows, first_row
         self.encoding, self.sheet, self.headers, self.exact = encoding, sheet, tuple(headers), exact
