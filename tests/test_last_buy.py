@@ -222,8 +222,9 @@ def test_bad_horizon_and_costs():
                                          r"row 1, shortage_cost 5, unit_cost 8\)\. The extra cost of a unit short"):
         critical_ratio([10.0, 8.0], [20.0, 5.0], 12)
     with pytest.raises(InputError, match=r"^`salvage_value` must be below `unit_cost` x \(1 \+ `holding_rate` x "
-                                         r"`horizon_months` / 12\); got salvage_value 10, unit_cost 10, holding_rate 0, "
-                                         r"horizon_months 12\. Else every unit bought pays for itself\.$"):
+                                         r"`horizon_months` / 12\); got salvage_value 10, unit_cost 10, "
+                                         r"holding_rate 0, horizon_months 12\. Else every unit bought pays for "
+                                         r"itself\.$"):
         critical_ratio(10.0, 20.0, 12, salvage_value=10.0)
     with pytest.raises(InputError, match=r"^`dispersion` must be finite and >= 1; got 0\.5\. It is Var\(D\) / E\[D\]; "
                                          r"1 = Poisson\.$"):

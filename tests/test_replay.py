@@ -374,7 +374,8 @@ GOOD = {"demand": np.ones((4, 3)), "reorder_point": 1, "max_stock": 2, "lead_tim
         ({"stocked": "yes"}, "`stocked` must be True or False (dealer stock or not); got 'yes'"),
         ({"lead_time_months": ["1", "2", "1", "1"]}, ("`lead_time_months` must be finite and >= 0; got <U1 values. "
                                                      "An order placed at a review arrives that many months later")),
-        ({"pack_size": True}, "`pack_size` must be a whole number >= 1; got bool values. Use 1 for parts ordered singly."),
+        ({"pack_size": True}, ("`pack_size` must be a whole number >= 1; got bool values. Use 1 for parts ordered "
+                               "singly.")),
     ],
 )
 def test_bad_input_names_argument_rule_row_and_value(change, message):
