@@ -495,14 +495,16 @@ def _demand(demand: ArrayLike) -> np.ndarray:
 
 def _per_series(name: str, value: ArrayLike, n: int, *, least: int) -> np.ndarray:
     """A whole-number argument >= least, as float64 of shape (n,) or 0-d (a scalar broadcasts)."""
-    per_series(name, np.shape(value), n)
-    return whole_numbers(name, value, least, hint=_FIX[name])
+    x = np.asarray(value)
+    per_series(name, x.shape, n)
+    return whole_numbers(name, x, least, hint=_FIX[name])
 
 
 def _lead_time(name: str, value: ArrayLike, n: int, *, per: str = "series of `demand`") -> np.ndarray:
     """A lead time in months as float64 of shape (n,) or 0-d, checked finite and >= 0."""
-    per_series(name, np.shape(value), n, per=per)
-    return nonnegative(name, value, hint=_LEAD_FIX)
+    x = np.asarray(value)
+    per_series(name, x.shape, n, per=per)
+    return nonnegative(name, x, hint=_LEAD_FIX)
 
 
 def _stocked(value: ArrayLike, n: int) -> np.ndarray:
@@ -510,8 +512,7 @@ def _stocked(value: ArrayLike, n: int) -> np.ndarray:
     x = np.asarray(value)
     per_series("stocked", x.shape, n)
     if x.dtype.kind != "b":
-        ok = x.dtype.kind in "iu" or (x.dtype.kind == "f" and bool(np.all(np.isfinite(x))))
-        require(np.isin(x, (0, 1)) if ok else np.zeros(x.shape, dtype=bool),
-                "`stocked` must be True or False (dealer stock or not)", stocked=x)
+        ok = np.isin(x, (0, 1)) if x.dtype.kind in "iuf" else np.zeros(x.shape, dtype=bool)  # NaN is not 0 or 1
+        require(ok, "`stocked` must be True or False (dealer stock or not)", stocked=x)
         x = x.astype(bool)
     return x

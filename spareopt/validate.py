@@ -8,7 +8,7 @@ is passed::
 
 Bad data (demand, stock levels, lead times, pack sizes, shapes) is an :class:`spareopt.InputError`; a bad
 setting (a scalar knob, an enumeration, a cut-off, a service target) is a :class:`spareopt.ConfigError`.  Both
-are ``ValueError``\\ s, so ``except ValueError`` still catches them.
+subclass ``ValueError``, so ``except ValueError`` still catches them.
 
 - :func:`nonnegative`: an array finite and >= 0 (InputError);
 - :func:`whole`: an array of whole numbers >= ``least`` (InputError);
@@ -34,8 +34,8 @@ from numpy.typing import ArrayLike
 
 from .errors import ConfigError, InputError, SpareoptError, format_examples
 
-__all__ = ["first_break", "fraction", "matrix", "nonnegative", "number", "one_of", "per_series", "require", "show",
-           "whole"]
+__all__ = ["DEMAND_FIX", "TARGET_FIX", "first_break", "fraction", "matrix", "nonnegative", "number", "one_of",
+           "per_series", "require", "show", "whole"]
 
 DEMAND_FIX = ("Net returns into their month and count a negative or missing month as 0, as spareopt.demand_matrix "
               "does.")
@@ -185,7 +185,7 @@ def matrix(name: str, value: ArrayLike, *, min_months: int = 1, one_series: bool
     ...
     spareopt.errors.InputError: `demand` must have at least 2 months (columns) to measure variation; got shape (2, 1)
     """
-    q = _floats(f"`{name}` must be finite and >= 0", value, DEMAND_FIX, InputError)
+    q = _floats(f"`{name}` must be finite and >= 0", value, "", InputError)
     shape = q.shape
     if one_series and q.ndim == 1:
         q = q.reshape(1, -1)
