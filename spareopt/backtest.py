@@ -39,10 +39,18 @@ import pandas as pd
 
 from .classify.pattern import PATTERNS, demand_pattern
 from .forecast.intermittent import auto, forecast, tsb
-from .forecast.lead_time import OBSOLESCENCE, GammaPrior, forecast_error_variance, lead_time_sums, posterior
+from .forecast.lead_time import (
+    LEAD_TIME_DEMAND_MODELS,
+    OBSOLESCENCE,
+    GammaPrior,
+    forecast_error_variance,
+    lead_time_sums,
+    posterior,
+)
 from .policy.service import implied_service, reorder_point_for
 from .replay import replay
 from .timing import lead_time_months, protection_months
+from .validate import one_of
 
 __all__ = [
     "AUTO_CANDIDATES",
@@ -97,6 +105,7 @@ MIN_GROUP_SERIES = 30
 """A pattern x attribute group with fewer series takes its pattern's prior."""
 
 _SIX_MONTHS = 6
+_FITTED_MODELS = tuple(model for model in LEAD_TIME_DEMAND_MODELS if model != "auto")  # what _fit_model fits
 _ATTRIBUTES = np.array(["A", "B", "C"])
 _N_GROUPS = len(PATTERNS) * len(_ATTRIBUTES)
 _SUMS = ("weight", "promised", "filled", "demand", "stock", "series")  # the backtest's sums, in this order
@@ -601,6 +610,7 @@ def _fit_model(demand: np.ndarray, model: str, *, pattern: np.ndarray, code: np.
     rate at least as well as the group).  A new part's rate is that prior alone: it has no months of its own.
     """
     window = cfg.dispersion_window_months
+    one_of("lead_time_demand", model, _FITTED_MODELS, hint="auto picks one of them per pattern before the fit")
     if model == "poisson_gamma":
         shape, rate = prior.shape[code], prior.rate[code]
         informed = _informed(shape, base_mean, base_shape, base_max_shape)
@@ -629,10 +639,8 @@ def _fit_model(demand: np.ndarray, model: str, *, pattern: np.ndarray, code: np.
         v = q.var(axis=1, ddof=1) if q.shape[1] > 1 else np.zeros(len(q))
     elif model == "forecast_error":
         v = _forecast_error(demand, pattern, cfg)
-    elif model == "empirical":
+    else:  # empirical
         v = _empirical(demand, protection, window)
-    else:  # pragma: no cover - checked by the config
-        raise ValueError(f"unknown lead-time demand model {model!r}")
     return f, v
 
 

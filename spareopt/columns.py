@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from .errors import ConfigError, InputError
 
 __all__ = ["HISTORY_COLUMNS", "PARTS_COLUMNS", "STOCK_COLUMNS", "normalise_header", "parse_column_option", "resolve_columns"]
 
@@ -78,14 +78,14 @@ def parse_column_option(items: Iterable[str]) -> dict[str, str]:
 
     Raises
     ------
-    ValueError
-        For an item without ``=`` or with an empty side.
+    ConfigError
+        For an item without ``=`` or with an empty side (a ``ValueError``: the CLI turns it into a usage error).
     """
     out: dict[str, str] = {}
     for item in items:
         canonical, sep, source = item.partition("=")
         if not sep or not canonical.strip() or not source.strip():
-            raise ValueError(f"expected CANONICAL=SOURCE, e.g. part=零件代码; got {item!r}")
+            raise ConfigError(f"expected CANONICAL=SOURCE, e.g. part=零件代码; got {item!r}")
         out[canonical.strip()] = source.strip()
     return out
 

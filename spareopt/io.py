@@ -94,8 +94,8 @@ class Table:
         self.delimiter = delimiter
         self.sheets_ignored: tuple[str, ...] = ()  # an XLSX's other sheets with data, not read
         self.date_1904 = False  # an XLSX in the 1904 date system (Excel for the Mac)
-        if (frame is None) == (arrow is None):
-            raise TypeError("Table needs exactly one of frame and arrow")
+        if (frame is None) == (arrow is None):  # a programming error inside spareopt, never bad input: a TypeError,
+            raise TypeError("Table needs exactly one of frame and arrow")  # as Python raises for a wrong call
         self._frame, self.arrow = frame, arrow
         self.source, self._rows, self.first_row = source, rows, first_row
         self.encoding, self.sheet, self.headers, self.exact = encoding, sheet, tuple(headers), exact

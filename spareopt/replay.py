@@ -15,9 +15,11 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from .errors import InputError
 from .policy.seed import CEIL_TOLERANCE
 from .timing import DAYS_PER_MONTH
-from .validate import show
+from .validate import matrix, nonnegative, number, per_series, require
+from .validate import whole as whole_numbers  # replay_echelons has a local `whole`
 
 __all__ = ["EchelonReplay", "Replay", "replay", "replay_echelons"]
 
@@ -88,12 +90,12 @@ def replay(
 
     Raises
     ------
-    ValueError
+    InputError
         ``demand`` not 2-D, without months, negative or not finite; ``reorder_point``
         or ``max_stock`` not a whole number >= 0; ``lead_time_months`` negative or
         not finite; ``pack_size`` not a whole number >= 1; ``stocked`` not True/False; a per-series array
         whose shape is not (n_series,).  The message names the argument, the rule
-        and the first offending row and value.
+        and the first offending row and value (:mod:`spareopt.validate`).
 
     Notes
     -----
@@ -176,7 +178,7 @@ def replay(
     n, months = q.shape
     s = _per_series("reorder_point", reorder_point, n, least=0)
     top = _per_series("max_stock", max_stock, n, least=0)
-    lead = _lead_time(lead_time_months, n)
+    lead = _lead_time("lead_time_months", lead_time_months, n)
     pack = _per_series("pack_size", pack_size, n, least=1)
     shelf = _stocked(stocked, n)
 
@@ -334,6 +336,14 @@ def replay_echelons(
     -------
     EchelonReplay
 
+    Raises
+    ------
+    InputError
+        ``demand`` as for :func:`replay`; ``part`` not a whole number >= 0, ``dealer_stock`` or ``central_stock``
+        not a whole number >= 0, ``central_lead_months`` negative or not finite, or a shape that does not fit.
+    ConfigError
+        ``transfer_months`` negative or not finite; ``steps_per_month`` not a whole number >= 1.
+
     Notes
     -----
     Demand waits when the shelf is empty (a backorder: the customer's unit comes with the dealer's
@@ -370,21 +380,19 @@ def replay_echelons(
     """
     q = _demand(demand)
     n, months = q.shape
-    p = np.asarray(part, dtype=np.int64).reshape(-1)
-    _check_shape("part", p.shape, n)
-    p = np.broadcast_to(p, (n,))
+    p = np.asarray(part).reshape(-1)
+    per_series("part", p.shape, n)
+    p = np.broadcast_to(whole_numbers("part", p, hint="Number the parts 0, 1, ..., k - 1").astype(np.int64), (n,))
     k = int(p.max()) + 1 if n else 0
     s = np.broadcast_to(_per_series("dealer_stock", dealer_stock, n, least=0), (n,))
-    s0 = np.asarray(central_stock, dtype=np.float64).reshape(-1)
-    if s0.shape != (k,) or not (np.all(np.isfinite(s0)) and np.all(s0 >= 0)):
-        raise ValueError(f"`central_stock` must be whole units >= 0, one per part (shape ({k},)); got shape "
-                         f"{s0.shape}")
-    lead = np.broadcast_to(_lead_time(central_lead_months, k), (k,))
-    if not (np.isfinite(transfer_months) and transfer_months >= 0):
-        raise ValueError(f"`transfer_months` must be finite and >= 0; got {transfer_months!r}")
-    if int(steps_per_month) < 1:
-        raise ValueError(f"`steps_per_month` must be >= 1; got {steps_per_month!r}")
-    per = int(steps_per_month)
+    s0 = np.asarray(central_stock).reshape(-1)
+    if s0.shape != (k,):
+        raise InputError(f"`central_stock` must have one value per part, shape ({k},) (the parts of `part` are "
+                         f"0..{k - 1}); got shape {s0.shape}")
+    s0 = whole_numbers("central_stock", s0, hint=_FIX["central_stock"])
+    lead = np.broadcast_to(_lead_time("central_lead_months", central_lead_months, k, per="part"), (k,))
+    number("transfer_months", transfer_months, least=0)
+    per = number("steps_per_month", steps_per_month, least=1, whole=True)
     lead_steps = np.maximum(np.rint(lead * per), 1).astype(np.intp)
     transfer = max(int(np.rint(transfer_months * per)), 1)
     # FIFO at the central warehouse, from cumulative sums: by step t it has shipped Ship(t) = min(A(t), S_0 + A(t - T_0))
@@ -472,90 +480,39 @@ _FIX = {
     "dealer_stock": "Round the plan up to whole units (spareopt.policy.ceil_units).",
     "reorder_point": "Round the plan up to whole units (spareopt.policy.ceil_units).",
     "max_stock": "Round the plan up to whole units (spareopt.policy.ceil_units).",
+    "central_stock": "Round the plan up to whole units (spareopt.policy.ceil_units).",
     "pack_size": "Use 1 for parts ordered singly.",
 }
+
+_LEAD_FIX = ("An order placed at a review arrives that many months later (0: before the next month's demand); "
+             "from days: lead_time_days / (365.25 / 12), spareopt.timing.lead_time_months")
 
 
 def _demand(demand: ArrayLike) -> np.ndarray:
     """The demand as a float64 (n_series, H) array, checked finite and >= 0, with H >= 1."""
-    q = np.asarray(demand, dtype=np.float64)
-    if q.ndim != 2:
-        raise ValueError(f"`demand` must be 2-D (n_series, months), got shape {q.shape}; "
-                         "pass one series as demand[None, :]")
-    if q.shape[1] == 0:
-        raise ValueError(f"`demand` must have at least 1 held-out month (column), got shape {q.shape}")
-    if q.size and not (q.min() >= 0 and q.max() < np.inf):  # NaN fails the first test
-        bad = ~((q >= 0) & (q < np.inf))
-        rows = np.flatnonzero(bad.any(axis=1))
-        row = int(rows[0])
-        month = int(bad[row].argmax())
-        raise ValueError(
-            f"`demand` must be finite and >= 0; {len(rows):,} of {len(q):,} rows break it "
-            f"(first: row {row} month {month} = {q[row, month].item()!r}). Count a negative month (net returns) "
-            "as 0 and a missing month as 0, as spareopt.demand_matrix does."
-        )
-    return q
+    return matrix("demand", demand, min_months=1, why=" held out")
 
 
 def _per_series(name: str, value: ArrayLike, n: int, *, least: int) -> np.ndarray:
     """A whole-number argument >= least, as float64 of shape (n,) or 0-d (a scalar broadcasts)."""
     x = np.asarray(value)
-    if x.dtype.kind not in "iuf":
-        raise ValueError(f"`{name}` must be a whole number >= {least}, got {x.dtype} values; {_FIX[name]}")
-    _check_shape(name, x.shape, n)
-    x = x.astype(np.float64)
-    with np.errstate(invalid="ignore"):
-        bad = ~(np.isfinite(x) & (x >= least) & (np.floor(x) == x))
-    if bad.any():
-        rule = f"`{name}` must be a whole number >= {least}"
-        if x.ndim == 0 or (x.size == 1 and n != 1):
-            raise ValueError(f"{rule}; got {show(x.flat[0])}. {_FIX[name]}")
-        rows = np.flatnonzero(bad)
-        raise ValueError(f"{rule}; {len(rows):,} of {x.size:,} rows break it "
-                         f"(first: row {rows[0]} = {show(x[rows[0]])}). {_FIX[name]}")
-    return x
+    per_series(name, x.shape, n)
+    return whole_numbers(name, x, least, hint=_FIX[name])
 
 
-def _lead_time(value: ArrayLike, n: int) -> np.ndarray:
-    """``lead_time_months`` as float64 of shape (n,) or 0-d, checked finite and >= 0."""
+def _lead_time(name: str, value: ArrayLike, n: int, *, per: str = "series of `demand`") -> np.ndarray:
+    """A lead time in months as float64 of shape (n,) or 0-d, checked finite and >= 0."""
     x = np.asarray(value)
-    if x.dtype.kind not in "iuf":
-        raise ValueError(f"`lead_time_months` must be a number of months >= 0, got {x.dtype} values; "
-                         "give lead_time_days / (365.25 / 12) (spareopt.timing.lead_time_months)")
-    _check_shape("lead_time_months", x.shape, n)
-    x = x.astype(np.float64)
-    with np.errstate(invalid="ignore"):
-        bad = ~(np.isfinite(x) & (x >= 0))
-    if bad.any():
-        rule = "`lead_time_months` must be finite and >= 0"
-        if x.ndim == 0 or (x.size == 1 and n != 1):
-            raise ValueError(f"{rule}; got {show(x.flat[0])}. An order placed at a review arrives that many months "
-                             "later (0: before the next month's demand)")
-        rows = np.flatnonzero(bad)
-        raise ValueError(f"{rule}; {len(rows):,} of {x.size:,} rows break it (first: row {rows[0]} = "
-                         f"{show(x[rows[0]])}). An order placed at a review arrives that many months later")
-    return x
+    per_series(name, x.shape, n, per=per)
+    return nonnegative(name, x, hint=_LEAD_FIX)
 
 
 def _stocked(value: ArrayLike, n: int) -> np.ndarray:
     """``stocked`` as bool of shape (n,) or 0-d; integer 0/1 is accepted."""
     x = np.asarray(value)
-    _check_shape("stocked", x.shape, n)
+    per_series("stocked", x.shape, n)
     if x.dtype.kind != "b":
-        ok = x.dtype.kind in "iu" or (x.dtype.kind == "f" and bool(np.all(np.isfinite(x))))
-        bad = ~np.isin(x, (0, 1)) if ok else np.ones(x.shape, dtype=bool)
-        if bad.any():
-            rule = "`stocked` must be True or False (dealer stock or not)"
-            if x.ndim == 0 or (x.size == 1 and n != 1):
-                raise ValueError(f"{rule}; got {x.flat[0].item()!r}")
-            rows = np.flatnonzero(np.atleast_1d(bad))
-            raise ValueError(f"{rule}; {len(rows):,} of {x.size:,} rows break it "
-                             f"(first: row {rows[0]} = {x[rows[0]].item()!r})")
+        ok = np.isin(x, (0, 1)) if x.dtype.kind in "iuf" else np.zeros(x.shape, dtype=bool)  # NaN is not 0 or 1
+        require(ok, "`stocked` must be True or False (dealer stock or not)", stocked=x)
         x = x.astype(bool)
     return x
-
-
-def _check_shape(name: str, shape: tuple[int, ...], n: int) -> None:
-    if len(shape) > 1 or (shape and shape[0] not in (1, n)):
-        raise ValueError(f"`{name}` must be a scalar or have shape ({n:,},), one value per series of `demand`; "
-                         f"got shape {shape}")

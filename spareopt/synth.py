@@ -37,6 +37,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .validate import number, one_of
+
 __all__ = ["CALIBRATION", "Network", "make_network"]
 
 CALIBRATION = {
@@ -102,18 +104,21 @@ def make_network(
     -------
     Network
 
+    Raises
+    ------
+    ConfigError
+        A size that is not a whole number >= 1, a density outside (0, 1], an unknown format.
+
     Examples
     --------
     >>> net = make_network(3, 50, 12, seed=1)
     >>> sorted(net.history.columns), net.history["dealer"].nunique()
     (['date', 'dealer', 'part', 'quantity'], 3)
     """
-    if n_dealers < 1 or n_parts < 1 or n_months < 1:
-        raise ValueError("n_dealers, n_parts and n_months must be >= 1")
-    if not 0 < density <= 1:
-        raise ValueError(f"density must be in (0, 1], got {density}")
-    if format not in ("parquet", "csv"):
-        raise ValueError(f"format must be parquet or csv, got {format!r}")
+    for name, value in (("n_dealers", n_dealers), ("n_parts", n_parts), ("n_months", n_months)):
+        number(name, value, least=1, whole=True)
+    number("density", density, least=0, greatest=1, open_low=True, hint="The mean share of the parts a dealer sells.")
+    one_of("format", format, ("parquet", "csv"))
     rng = np.random.default_rng(seed)
     dealers = np.array([f"D{i:04d}" for i in range(1, n_dealers + 1)], dtype=object)
     parts = _part_numbers(n_parts)

@@ -16,6 +16,7 @@ from conftest import run_cli as run
 
 import spareopt
 from spareopt.classify import abc
+from spareopt.errors import ConfigError, InputError
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 PREVIOUS = b"dealer,part,abc_class\nOLD,00001,A\n"
@@ -52,13 +53,27 @@ def test_abc_by_item_count_is_per_dealer_and_ties_go_by_order():
 
 
 @pytest.mark.parametrize(("options", "message"), [
-    ({"abc_cutoff": "share"}, "abc_cutoff must be one of value, count, got 'share'"),
+    ({"abc_cutoff": "share"}, ("`abc_cutoff` must be one of value, count; got 'share'. value: cut at shares of the "
+                               "group's value (abc_a, abc_b); count: at shares of its items (abc_count_a, "
+                               "abc_count_b)")),
     ({"abc_cutoff": "count", "abc_count_a": 0.6, "abc_count_b": 0.5},
-     "cut-offs must satisfy 0 < abc_count_a <= abc_count_b <= 1, got abc_count_a=0.6, abc_count_b=0.5"),
+     ("`abc_count_b` must be in [`abc_count_a` (0.6), 1]; got 0.5. A is the first abc_count_a of the items, A and B "
+      "the first abc_count_b, e.g. 0.2 and 0.5.")),
+    ({"abc_a": 0.0}, ("`abc_a` must be in (0, 1]; got 0. A holds the first abc_a of the value, A and B the first "
+                      "abc_b, e.g. 0.8 and 0.95 (the seed's).")),
 ])
 def test_abc_bad_cutoffs(options, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ConfigError) as info:
         abc([1.0, 2.0], **options)
+    assert str(info.value) == message
+
+
+def test_abc_bad_value_names_the_first_row():
+    with pytest.raises(InputError, match=r"^`value` must be finite and >= 0; 2 of 3 rows break it \(first: row 1 = "
+                                         r"-1\)$"):
+        abc([1.0, -1.0, np.nan])
+    with pytest.raises(InputError, match=r"^`value` must be 1-D, one usage value per item; got shape \(1, 2\)$"):
+        abc([[1.0, 2.0]])
 
 
 def test_class_code_and_abc_of_dealer_d01(sales, parts_master):

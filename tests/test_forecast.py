@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from spareopt.classify.pattern import PATTERNS, demand_pattern
-from spareopt.errors import ConfigError
+from spareopt.errors import ConfigError, InputError
 from spareopt.forecast import (
     AUTO_METHODS,
     FORECAST_PARAMS,
@@ -154,9 +154,11 @@ def test_one_sale_croston_is_the_size_over_its_month(month):
 
 def test_one_month():
     assert [float(forecast([4.0], method)) for method in SMOOTHED + ("sma",)] == [4.0, 4.0, 3.8, 4.0 * 18 / 19, 4.0, 4.0]
-    with pytest.raises(ValueError, match="at least 1 month"):
+    with pytest.raises(InputError, match=r"^`demand` must have at least 1 month \(column\) to forecast; got shape "
+                                         r"\(2, 0\)$"):
         croston(np.zeros((2, 0)))
-    with pytest.raises(ValueError, match="at least 6 months"):
+    with pytest.raises(InputError, match=r"^`demand` must have at least 6 months \(columns\) for the MAD; got shape "
+                                         r"\(2,\)$"):
         forecast([1.0, 2.0], "wma")
 
 
@@ -356,16 +358,17 @@ def test_bad_alpha_in_every_function(function):
 
 @pytest.mark.parametrize("value", [0, 2.5, -1, float("inf"), True, "6"])
 def test_bad_sma_months(value):
-    with pytest.raises(ConfigError, match=r"^`sma_months` must be a whole number of months >= 1; got "):
+    with pytest.raises(ConfigError, match=r"^`sma_months` must be a whole number >= 1; got "):
         sma(SERIES, sma_months=value)
     assert float(sma(SERIES, sma_months=6.0)) == float(sma(SERIES))
 
 
 def test_unknown_method_and_option():
-    with pytest.raises(ValueError, match="unknown forecast method 'holt'; choose one of wma, sma, ses, croston, "
-                                         "sba, sbj, tsb"):
+    with pytest.raises(ConfigError, match=r"^`method` must be one of wma, sma, ses, croston, sba, sbj, tsb; "
+                                          r"got 'holt'$"):
         forecast(SERIES, "holt")
-    with pytest.raises(TypeError, match="unexpected forecast option 'alpah'"):
+    with pytest.raises(TypeError, match=r"^unexpected forecast option 'alpah'; the forecasters accept alpha, alpha_d, "
+                                        r"alpha_p, sma_months$"):
         forecast(SERIES, "ses", alpah=0.2)
 
 
@@ -414,11 +417,14 @@ def test_auto_bad_table_and_patterns():
         auto(SERIES, 3, table={"lumpy": "holt"})
     with pytest.raises(ConfigError, match="unknown demand pattern 'sporadic'"):
         auto(SERIES, 3, table={"sporadic": "ses"})
-    with pytest.raises(ValueError, match="unknown demand pattern 'sporadic'"):
+    with pytest.raises(InputError, match=r"^`pattern` must be one of smooth, erratic, intermittent, lumpy, no_demand; "
+                                         r"1 of 1 rows break it \(first: row 0 = 'sporadic'\)$"):
         auto([SERIES], ["sporadic"])
-    with pytest.raises(ValueError, match="pattern codes must be 0 to 4"):
+    with pytest.raises(InputError, match=r"^`pattern` must be one of 0, 1, 2, 3, 4; 1 of 1 rows break it \(first: "
+                                         r"row 0 = 5\)\. Codes are positions in \('smooth', "):
         auto([SERIES], [5])
-    with pytest.raises(ValueError, match=r"one demand pattern per series \(2\)"):
+    with pytest.raises(InputError, match=r"^`pattern` must have shape \(2,\), one demand pattern per series of "
+                                         r"`demand`; got shape \(1,\)$"):
         auto([SERIES, SERIES], [0])
     with pytest.raises(ConfigError, match="`alpha` must be in"):
         auto([SERIES], [0], alpha=0)

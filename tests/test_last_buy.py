@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import optimize, stats
 
-from spareopt import ConfigError
+from spareopt import ConfigError, InputError, UsageError
 from spareopt.policy import (
     critical_ratio,
     decline_dispersion,
@@ -171,7 +171,7 @@ def test_fit_on_a_demand_matrix_takes_a_month_as_as_of():
     matrix = demand_matrix(load_history(sales))
     rate_now, decay = fit_decline(matrix, as_of="2024-06", fit_months=4)
     assert decay[0] == pytest.approx(np.log(2)) and rate_now[0] == pytest.approx(0.5)
-    with pytest.raises(ValueError, match=r"as_of 2025-01 is outside the matrix \(2024-01..2024-08\)"):
+    with pytest.raises(UsageError, match=r"^as_of 2025-01 is outside the matrix \(2024-01..2024-08\)$"):
         fit_decline(matrix, as_of="2025-01")
 
 
@@ -202,8 +202,10 @@ def test_dispersion_adds_the_fit_error_to_the_demand_noise():
 @pytest.mark.parametrize("kwargs, message", [
     ({}, "give either service_level (service mode) or shortage_cost with unit_cost (cost mode); got neither"),
     ({"service_level": 0.9, "shortage_cost": 5.0, "unit_cost": 1.0}, "got both"),
-    ({"service_level": 1.0}, "service_level must be in (0, 1), e.g. 0.95; got 1"),
-    ({"service_level": 0.9, "distribution": "normal"}, "distribution must be one of poisson, negative_binomial"),
+    ({"service_level": 1.0}, "`service_level` must be in (0, 1); got 1. Give it as a fraction, e.g. 0.95 for 95%"),
+    ({"service_level": [0.9, 95]}, "`service_level` must be in (0, 1); 1 of 2 rows break it (first: row 1 = 95)."),
+    ({"service_level": 0.9, "distribution": "normal"},
+     "`distribution` must be one of poisson, negative_binomial; got 'normal'"),
     ({"service_level": 0.9, "distribution": "negative_binomial"}, "needs a dispersion"),
     ({"shortage_cost": 5.0}, "cost mode needs unit_cost as well as shortage_cost"),
 ])
@@ -216,18 +218,28 @@ def test_bad_modes_are_config_errors(kwargs, message):
 def test_bad_horizon_and_costs():
     with pytest.raises(ConfigError, match="horizon_months must be a whole number of months >= 1.*got -3"):
         last_buy_quantity(1.0, 0.0, -3, service_level=0.9)
-    with pytest.raises(ValueError, match="shortage_cost must be above unit_cost.*shortage_cost 5, unit_cost 8"):
+    with pytest.raises(InputError, match=r"^`shortage_cost` must be above `unit_cost`; 1 of 2 rows break it \(first: "
+                                         r"row 1, shortage_cost 5, unit_cost 8\)\. The extra cost of a unit short"):
         critical_ratio([10.0, 8.0], [20.0, 5.0], 12)
-    with pytest.raises(ValueError, match="salvage_value must be below"):
+    with pytest.raises(InputError, match=r"^`salvage_value` must be below `unit_cost` x \(1 \+ `holding_rate` x "
+                                         r"`horizon_months` / 12\); got salvage_value 10, unit_cost 10, "
+                                         r"holding_rate 0, horizon_months 12\. Else every unit bought pays for "
+                                         r"itself\.$"):
         critical_ratio(10.0, 20.0, 12, salvage_value=10.0)
-    with pytest.raises(ValueError, match="dispersion must be a finite number >= 1"):
+    with pytest.raises(InputError, match=r"^`dispersion` must be finite and >= 1; got 0\.5\. It is Var\(D\) / E\[D\]; "
+                                         r"1 = Poisson\.$"):
         last_buy_quantity(1.0, 0.0, 12, service_level=0.9, distribution="negative_binomial", dispersion=0.5)
-    with pytest.raises(ValueError, match="`rate_now` must be finite and >= 0"):
+    with pytest.raises(InputError, match="`rate_now` must be finite and >= 0"):
         last_buy_quantity(-1.0, 0.0, 12, service_level=0.9)
-    with pytest.raises(ValueError, match="demand must be finite and >= 0"):
+    with pytest.raises(InputError, match=r"^`matrix` must be finite and >= 0; 1 of 1 rows break it \(first: row 0 "
+                                         r"month 1 = nan\)\. Net returns into their month"):
         fit_decline([[1.0, np.nan, 2.0]])
-    with pytest.raises(ConfigError, match="fit_months must be a whole number of months >= 2"):
+    with pytest.raises(ConfigError, match=r"^`fit_months` must be a whole number >= 2; got 1\. A decline needs two "
+                                          r"months\.$"):
         fit_decline([[1.0, 2.0]], fit_months=1)
+    with pytest.raises(InputError, match=r"^`stock` must be a whole number >= 0; 1 of 2 rows break it \(first: row 1 = "
+                                         r"2\.5\)\. S is the last buy"):
+        last_buy_outcome([3, 2.5], 2.0)
 
 
 # -- properties -------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The house rules of the package, checked on its source: no private name crosses a module line, no hidden
-control flow, no grab-bag module, the CLI package never installed as ``cli``."""
+control flow, no grab-bag module, the CLI package never installed as ``cli``, no bare ValueError or TypeError
+(values are checked by :mod:`spareopt.validate`, which raises InputError or ConfigError)."""
 
 from __future__ import annotations
 
@@ -61,6 +62,39 @@ def test_the_check_sees_a_private_import(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text("from .history import _clean\nfrom . import merge\nmerge._totals(1)\n", encoding="utf-8")
     assert [hit.split(" ")[1] for hit in _private_imports(bad, tmp_path)] == ["_clean", "merge._totals"]
+
+
+BARE_RAISES_ALLOWED = [
+    # Table(frame=..., arrow=...) called with both or neither: a programming error inside spareopt, never bad input
+    "spareopt/io.py TypeError",
+    # forecast(..., alpah=0.2): an unexpected keyword, a TypeError as Python's own; the message names the options
+    "spareopt/forecast/intermittent.py TypeError",
+]
+"""Every ``raise ValueError`` / ``raise TypeError`` left in the source, with the reason it stays."""
+
+
+def _bare_raises(path: Path, root: Path = ROOT) -> list[str]:
+    """``raise ValueError(...)`` and ``raise TypeError(...)`` in ``path`` (bare or called), as ``path Name``."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Raise) and node.exc is not None:
+            exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+            if isinstance(exc, ast.Name) and exc.id in ("ValueError", "TypeError"):
+                found.append(f"{path.relative_to(root).as_posix()} {exc.id}")
+    return found
+
+
+def test_no_bare_value_or_type_error_is_raised():
+    """Bad data raises InputError, a bad setting ConfigError (both ValueErrors), through spareopt.validate."""
+    found = sorted(hit for path in SOURCES for hit in _bare_raises(path))
+    assert found == sorted(BARE_RAISES_ALLOWED)
+
+
+def test_the_check_sees_a_bare_raise(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("def f(x):\n    if x:\n        raise ValueError('x')\n    raise TypeError\n"
+                   "def g():\n    raise InputError('fine')\n", encoding="utf-8")
+    assert sorted(_bare_raises(bad, tmp_path)) == ["bad.py TypeError", "bad.py ValueError"]
 
 
 def test_no_context_variable_steers_a_job():

@@ -32,6 +32,7 @@ from spareopt.classify.pattern import (
     hits,
     xyz,
 )
+from spareopt.errors import ConfigError, InputError
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 AUTO = DATA / "auto_syntetos_boylan"
@@ -205,9 +206,9 @@ def test_xyz_two_pass_survives_large_demand():
 
 
 def test_xyz_needs_two_months():
-    with pytest.raises(ValueError) as info:
+    with pytest.raises(InputError) as info:
         xyz([[5], [3]])
-    assert str(info.value) == "xyz needs at least 2 months of demand to measure variation, got 1"
+    assert str(info.value) == "`demand` must have at least 2 months (columns) to measure variation; got shape (2, 1)"
 
 
 # -- fsn by hand --------------------------------------------------------------------------------------
@@ -274,41 +275,44 @@ def test_hits():
 
 
 @pytest.mark.parametrize(("function", "options", "message"), [
-    (fsn, {"fsn_fast_months": -1}, "fsn_fast_months must be a whole number >= 0, got -1"),
-    (fsn, {"fsn_slow_months": 2.5}, "fsn_slow_months must be a whole number >= 0, got 2.5"),
-    (fsn, {"fsn_fast_months": 4, "fsn_slow_months": 3}, "fsn_slow_months must be >= fsn_fast_months=4, got 3"),
-    (fsn, {"phase_in_hits": True}, "phase_in_hits must be a whole number >= 0, got True"),
-    (fsn, {"phase_in_hits": 5}, "phase_in_hits must be <= phase_in_months=4, got 5"),
-    (fsn, {"phase_in_months": 0, "phase_in_hits": 0}, "phase_in_months must be a whole number >= 1, got 0"),
-    (fsn, {"phase_out_months": 0}, "phase_out_months must be a whole number >= 1, got 0"),
-    (fsn, {"phase_out_months": float("nan")}, "phase_out_months must be a whole number >= 1, got nan"),
-    (fsn, {"fsn_slow_months": "12"}, "fsn_slow_months must be a whole number >= 0, got '12'"),
-    (demand_pattern, {"adi_cutoff": 0.9}, "adi_cutoff must be a finite number >= 1 (an ADI is never below 1), got 0.9"),
-    (demand_pattern, {"cv2_cutoff": -0.1}, "cv2_cutoff must be a finite number >= 0, got -0.1"),
-    (demand_pattern, {"cv2_cutoff": float("inf")}, "cv2_cutoff must be a finite number >= 0, got inf"),
-    (xyz, {"xyz_x": -1}, "xyz_x must be a finite number >= 0, got -1"),
-    (xyz, {"xyz_y": 0.4}, "xyz_y must be a finite number >= xyz_x=0.5, got 0.4"),
+    (fsn, {"fsn_fast_months": -1}, "`fsn_fast_months` must be a whole number >= 0; got -1"),
+    (fsn, {"fsn_slow_months": 2.5}, "`fsn_slow_months` must be a whole number >= `fsn_fast_months` (3); got 2.5"),
+    (fsn, {"fsn_fast_months": 4, "fsn_slow_months": 3},
+     "`fsn_slow_months` must be a whole number >= `fsn_fast_months` (4); got 3"),
+    (fsn, {"phase_in_hits": True}, "`phase_in_hits` must be a whole number in [0, `phase_in_months` (4)]; got True"),
+    (fsn, {"phase_in_hits": 5}, "`phase_in_hits` must be a whole number in [0, `phase_in_months` (4)]; got 5"),
+    (fsn, {"phase_in_months": 0, "phase_in_hits": 0}, "`phase_in_months` must be a whole number >= 1; got 0"),
+    (fsn, {"phase_out_months": 0}, "`phase_out_months` must be a whole number >= 1; got 0"),
+    (fsn, {"phase_out_months": float("nan")}, "`phase_out_months` must be a whole number >= 1; got nan"),
+    (fsn, {"fsn_slow_months": "12"}, "`fsn_slow_months` must be a whole number >= `fsn_fast_months` (3); got '12'"),
+    (demand_pattern, {"adi_cutoff": 0.9},
+     "`adi_cutoff` must be a finite number >= 1; got 0.9. An ADI (months per demand) is never below 1."),
+    (demand_pattern, {"cv2_cutoff": -0.1}, "`cv2_cutoff` must be a finite number >= 0; got -0.1"),
+    (demand_pattern, {"cv2_cutoff": float("inf")}, "`cv2_cutoff` must be a finite number >= 0; got inf"),
+    (xyz, {"xyz_x": -1}, "`xyz_x` must be a finite number >= 0; got -1"),
+    (xyz, {"xyz_y": 0.4}, "`xyz_y` must be a finite number >= `xyz_x` (0.5); got 0.4"),
 ])
 def test_bad_thresholds(function, options, message):
-    with pytest.raises(ValueError) as info:
+    with pytest.raises(ConfigError) as info:
         function([[1.0, 0.0, 2.0, 0.0]], **options)
     assert str(info.value) == message
 
 
 @pytest.mark.parametrize("function", [demand_pattern, xyz, fsn])
 def test_negative_or_missing_demand_is_refused(function):
-    with pytest.raises(ValueError) as info:
+    with pytest.raises(InputError) as info:
         function([[1, -1, 0], [0, 0, 0], [np.nan, 1, 1], [0, np.inf, 0]])
     assert str(info.value) == (
-        "demand must be finite and >= 0; 3 of 4 series break it (first: series 0 month 1: -1.0, "
-        "series 2 month 0: nan, series 3 month 1: inf). Net returns into their month and count a "
-        "negative month as 0, as spareopt.demand_matrix does."
+        "`demand` must be finite and >= 0; 3 of 4 rows break it (first: row 0 month 1 = -1, "
+        "row 2 month 0 = nan, row 3 month 1 = inf). Net returns into their month and count a "
+        "negative or missing month as 0, as spareopt.demand_matrix does."
     )
 
 
 @pytest.mark.parametrize("function", [demand_pattern, xyz, fsn])
 def test_three_dimensional_demand_is_refused(function):
-    with pytest.raises(ValueError, match=r"demand must be \(n_series, n_months\) or \(n_months,\), got shape"):
+    with pytest.raises(InputError, match=r"^`demand` must be 2-D \(n_series, months\) or 1-D \(months,\); got shape "
+                                         r"\(2, 3, 4\)$"):
         function(np.zeros((2, 3, 4)))
 
 

@@ -360,19 +360,22 @@ GOOD = {"demand": np.ones((4, 3)), "reorder_point": 1, "max_stock": 2, "lead_tim
         ({"max_stock": [1, 2.5, np.inf, 3]}, ("`max_stock` must be a whole number >= 0; 2 of 4 rows break it "
                                              "(first: row 1 = 2.5)")),
         ({"demand": [[1, 0, 1], [1, 1, 1], [1, -1, 1], [np.nan, 0, 0]]},
-         "`demand` must be finite and >= 0; 2 of 4 rows break it (first: row 2 month 1 = -1.0)"),
+         ("`demand` must be finite and >= 0; 2 of 4 rows break it (first: row 2 month 1 = -1, row 3 month 0 = nan). "
+          "Net returns into their month and count a negative or missing month as 0, as spareopt.demand_matrix does.")),
         ({"demand": [[1, 0, np.inf], [1, 1, 1], [1, 1, 1], [1, 1, 1]]},
          "`demand` must be finite and >= 0; 1 of 4 rows break it (first: row 0 month 2 = inf)"),
-        ({"demand": [1, 0, 1]}, ("`demand` must be 2-D (n_series, months), got shape (3,); pass one series as "
+        ({"demand": [1, 0, 1]}, ("`demand` must be 2-D (n_series, months); got shape (3,). Pass one series as "
                                 "demand[None, :]")),
-        ({"demand": np.zeros((4, 0))}, "`demand` must have at least 1 held-out month (column), got shape (4, 0)"),
+        ({"demand": np.zeros((4, 0))}, "`demand` must have at least 1 month (column) held out; got shape (4, 0)"),
         ({"reorder_point": [1, 2, 3]}, ("`reorder_point` must be a scalar or have shape (4,), one value per series "
                                        "of `demand`; got shape (3,)")),
         ({"stocked": [True, False, 2, True]}, ("`stocked` must be True or False (dealer stock or not); 1 of 4 rows "
                                               "break it (first: row 2 = 2)")),
         ({"stocked": "yes"}, "`stocked` must be True or False (dealer stock or not); got 'yes'"),
-        ({"lead_time_months": ["1", "2", "1", "1"]}, ("`lead_time_months` must be a number of months >= 0, got <U1 "
-                                                     "values")),
+        ({"lead_time_months": ["1", "2", "1", "1"]}, ("`lead_time_months` must be finite and >= 0; got <U1 values. "
+                                                     "An order placed at a review arrives that many months later")),
+        ({"pack_size": True}, ("`pack_size` must be a whole number >= 1; got bool values. Use 1 for parts ordered "
+                               "singly.")),
     ],
 )
 def test_bad_input_names_argument_rule_row_and_value(change, message):

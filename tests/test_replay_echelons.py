@@ -125,11 +125,17 @@ def test_lumpy_demand_needs_the_negative_binomial():
 @pytest.mark.parametrize("kwargs, message", [
     ({"demand": [[1, -1]]}, "`demand` must be finite and >= 0"),
     ({"part": [0, 1]}, "`part` must be a scalar or have shape (1,)"),
+    ({"part": [-1]}, "`part` must be a whole number >= 0; 1 of 1 rows break it (first: row 0 = -1). Number the parts"),
     ({"dealer_stock": [1.5]}, "`dealer_stock` must be a whole number >= 0"),
-    ({"central_stock": [-1]}, "`central_stock` must be whole units >= 0"),
-    ({"central_lead_months": -1.0}, "`lead_time_months` must be finite and >= 0"),
-    ({"transfer_months": float("nan")}, "`transfer_months` must be finite and >= 0"),
-    ({"steps_per_month": 0}, "`steps_per_month` must be >= 1"),
+    ({"central_stock": [-1]}, "`central_stock` must be a whole number >= 0; 1 of 1 rows break it (first: row 0 = -1)"),
+    ({"central_stock": [1, 1]}, ("`central_stock` must have one value per part, shape (1,) (the parts of `part` "
+                                 "are 0..0); got shape (2,)")),
+    ({"central_lead_months": -1.0}, "`central_lead_months` must be finite and >= 0; got -1. An order placed"),
+    ({"central_lead_months": [1.0, 1.0]}, ("`central_lead_months` must be a scalar or have shape (1,), one value "
+                                           "per part; got shape (2,)")),
+    ({"transfer_months": float("nan")}, "`transfer_months` must be a finite number >= 0; got nan"),
+    ({"steps_per_month": 0}, "`steps_per_month` must be a whole number >= 1; got 0"),
+    ({"steps_per_month": 2.5}, "`steps_per_month` must be a whole number >= 1; got 2.5"),
 ])
 def test_bad_arguments_name_the_argument(kwargs, message):
     args = {"demand": [[1, 2]], "part": [0], "dealer_stock": [1], "central_stock": [1], "central_lead_months": 1.0,

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from scipy import integrate, stats
 
-from spareopt.errors import ConfigError
+from spareopt.errors import ConfigError, InputError
 from spareopt.policy import seed
 from spareopt.policy.service import (
     DEMAND_MODELS,
@@ -590,21 +590,25 @@ def test_replayed_fill_rate_is_the_promised_one(kind, rate, lead_months, target)
 @pytest.mark.parametrize("target, shown", [(0, "0"), (1, "1"), (1.5, "1.5"), (1.2, "1.2"), (float("nan"), "nan"),
                                            (-0.1, "-0.1")])
 def test_target_outside_0_1_is_a_config_error(target, shown):
-    with pytest.raises(ConfigError, match=rf"^service target must be in \(0, 1\); got {shown}\. "):
+    with pytest.raises(ConfigError, match=rf"^`target` must be in \(0, 1\); got {shown}\. Give it as a fraction, "
+                                          r"e\.g\. 0\.95 for 95%$"):
         reorder_point_for(target, [1.0], [1.0], 10, 10)
 
 
 def test_one_bad_target_in_an_array_names_its_row():
-    with pytest.raises(ConfigError, match=r"got 1\.5 \(row 1; 1 of 3 targets break it\)"):
+    with pytest.raises(ConfigError, match=r"^`target` must be in \(0, 1\); 1 of 3 rows break it \(first: row 1 = "
+                                          r"1\.5\)\. Give it as a fraction"):
         reorder_point_for([0.9, 1.5, 0.95], [1.0, 1.0, 1.0], 1.0, 10, 10)
 
 
 def test_unknown_kind_and_bad_switch_are_config_errors():
-    with pytest.raises(ConfigError, match="kind must be 'csl' or 'fill_rate'; got 'p2'"):
+    with pytest.raises(ConfigError, match=r"^`kind` must be one of csl, fill_rate; got 'p2'\. csl: the cycle "
+                                          r"service level P1; fill_rate: the fill rate P2$"):
         reorder_point_for(0.9, [1.0], [1.0], 10, 10, kind="p2")
-    with pytest.raises(ConfigError, match="overdispersion_min must be a finite number >= 1"):
+    with pytest.raises(ConfigError, match=r"^`overdispersion_min` must be a finite number >= 1; got 0\.9\. The "
+                                          r"negative binomial needs a variance above its mean \(default 1\.1\)\.$"):
         reorder_point_for(0.9, [1.0], [1.0], 10, 10, overdispersion_min=0.9)
-    with pytest.raises(ConfigError, match="normal_min_mean must be >= 0"):
+    with pytest.raises(ConfigError, match=r"^`normal_min_mean` must be in \[0, inf\]; got nan\. "):
         implied_service([1], [2], [1.0], [1.0], 10, 10, normal_min_mean=float("nan"))
 
 
@@ -623,16 +627,17 @@ def test_bad_plans_are_value_errors():
     with pytest.raises(ValueError, match=r"`max_stock` must be >= `reorder_point`; 1 of 2 rows break it "
                                          r"\(first: row 1, reorder_point 5, max_stock 4\)"):
         implied_service([1, 5], [2, 4], [1.0, 1.0], 1.0, 10, 10)
-    with pytest.raises(ValueError, match=r"`reorder_point` must be whole units; 1 of 1 rows break it"):
+    with pytest.raises(InputError, match=r"^`reorder_point` must be a whole number >= 0; 1 of 1 rows break it "
+                                         r"\(first: row 0 = 1\.5\)\. Round the plan up to whole units"):
         implied_service([1.5], [2], [1.0], 1.0, 10, 10)
     with pytest.raises(ValueError, match=r"`lead_time_days` must be finite and >= 0"):
         implied_service([1], [2], [1.0], 1.0, float("inf"), 10)
 
 
 def test_bad_level_walk_arguments():
-    with pytest.raises(ConfigError, match=r"tail must be in \(0, 1\)"):
+    with pytest.raises(ConfigError, match=r"^`tail` must be in \(0, 1\); got 0\. The probability of demand above"):
         fill_rate_levels([1], [2.0], [2.0], [POISSON], [1.0], [1.0], [1.0], tail=0.0)
-    with pytest.raises(ValueError, match="`quantity` must be whole units"):
+    with pytest.raises(InputError, match=r"^`quantity` must be a whole number >= 0; 1 of 1 rows break it"):
         fill_rate_levels([1.5], [2.0], [2.0], [POISSON], [1.0], [1.0], [1.0])
     with pytest.raises(ValueError, match="a negative binomial row needs variance > mean > 0"):
         fill_rate_levels([1], [2.0], [2.0], [NEGATIVE_BINOMIAL], [1.0], [1.0], [1.0])
@@ -641,9 +646,10 @@ def test_bad_level_walk_arguments():
 
 
 def test_bad_distribution_arguments_are_value_errors():
-    with pytest.raises(ValueError, match="`model` must hold codes 0, 1 or 2"):
+    with pytest.raises(InputError, match=r"^`model` must be one of 0, 1, 2; 1 of 1 rows break it \(first: row 0 = "
+                                         r"3\)\. Codes are positions in \('poisson', 'negative_binomial', 'normal'\)"):
         cdf([1], [1.0], [1.0], [3])
     with pytest.raises(ValueError, match="a negative binomial row needs variance > mean > 0"):
         loss([1], [2.0], [2.0], [NEGATIVE_BINOMIAL])
-    with pytest.raises(ValueError, match="`s` must be whole units"):
+    with pytest.raises(InputError, match=r"^`s` must be a whole number; 1 of 1 rows break it \(first: row 0 = 0\.5\)$"):
         loss([0.5], [2.0], [2.0], [POISSON])

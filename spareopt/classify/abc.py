@@ -7,6 +7,8 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from .._sort import group_codes, rank_in_group, rank_within_groups
+from ..errors import InputError
+from ..validate import nonnegative, number, one_of
 
 __all__ = ["ABC_BASES", "ABC_CUTOFFS", "abc"]
 
@@ -15,6 +17,14 @@ ABC_CUTOFFS = ("value", "count")
 
 ABC_BASES = ("value", "quantity", "hits")
 """What ABC ranks: usage value, units, or hits (months with demand, or order lines)."""
+
+_CUTOFF_HINT = ("value: cut at shares of the group's value (abc_a, abc_b); count: at shares of its items "
+                "(abc_count_a, abc_count_b)")
+
+_SHARE_HINT = {
+    "value": "A holds the first abc_a of the value, A and B the first abc_b, e.g. 0.8 and 0.95 (the seed's).",
+    "count": "A is the first abc_count_a of the items, A and B the first abc_count_b, e.g. 0.2 and 0.5.",
+}
 
 
 def abc(
@@ -59,8 +69,10 @@ def abc(
 
     Raises
     ------
-    ValueError
-        A negative, NaN or infinite value, or cut-offs out of order.
+    InputError
+        A value that is negative, NaN or infinite, or not 1-D.
+    ConfigError
+        An unknown ``abc_cutoff``, or cut-offs out of (0, 1] or out of order.
 
     Notes
     -----
@@ -97,20 +109,15 @@ def abc(
     >>> "".join(abc([10, 9, 8, 7, 6, 5, 4, 3, 2, 1], abc_cutoff="count"))
     'AABBBCCCCC'
     """
-    v = np.asarray(value, dtype=np.float64)
-    if v.ndim != 1:
-        raise ValueError(f"value must be one-dimensional, got shape {v.shape}")
-    if not np.all(np.isfinite(v)) or np.any(v < 0):
-        raise ValueError("value must be finite and >= 0")
-    if abc_cutoff not in ABC_CUTOFFS:
-        raise ValueError(f"abc_cutoff must be one of {', '.join(ABC_CUTOFFS)}, got {abc_cutoff!r}")
+    if np.ndim(value) != 1:
+        raise InputError(f"`value` must be 1-D, one usage value per item; got shape {np.shape(value)}")
+    v = nonnegative("value", value)
+    one_of("abc_cutoff", abc_cutoff, ABC_CUTOFFS, hint=_CUTOFF_HINT)
+    names = ("abc_a", "abc_b")
     if abc_cutoff == "count":
-        abc_a, abc_b = abc_count_a, abc_count_b
-        if not 0 < abc_a <= abc_b <= 1:
-            raise ValueError("cut-offs must satisfy 0 < abc_count_a <= abc_count_b <= 1, "
-                             f"got abc_count_a={abc_a}, abc_count_b={abc_b}")
-    elif not 0 < abc_a <= abc_b <= 1:
-        raise ValueError(f"cut-offs must satisfy 0 < abc_a <= abc_b <= 1, got abc_a={abc_a}, abc_b={abc_b}")
+        names, abc_a, abc_b = ("abc_count_a", "abc_count_b"), abc_count_a, abc_count_b
+    number(names[0], abc_a, least=0, greatest=1, open_low=True, hint=_SHARE_HINT[abc_cutoff])
+    number(names[1], abc_b, least=(names[0], abc_a), greatest=1, hint=_SHARE_HINT[abc_cutoff])
     n = len(v)
     g = group_codes(group, n)
     idx = rank_within_groups(g, [v], order)

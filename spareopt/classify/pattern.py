@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from ..errors import format_examples
+from ..validate import matrix, number
 
 __all__ = [
     "FSN_CLASSES",
@@ -114,8 +113,10 @@ def demand_pattern(demand: ArrayLike, *, adi_cutoff: float = 1.32, cv2_cutoff: f
 
     Raises
     ------
-    ValueError
-        Demand that is negative, NaN or infinite, or a cut-off out of range.
+    InputError
+        Demand that is negative, NaN or infinite, or not 1-D or 2-D.
+    ConfigError
+        A cut-off out of range.
 
     Notes
     -----
@@ -179,8 +180,8 @@ def demand_pattern(demand: ArrayLike, *, adi_cutoff: float = 1.32, cv2_cutoff: f
     >>> result.pattern.tolist()
     ['smooth', 'intermittent', 'erratic', 'lumpy', 'no_demand']
     """
-    _check_number("adi_cutoff", adi_cutoff, 1, " (an ADI is never below 1)")
-    _check_number("cv2_cutoff", cv2_cutoff, 0)
+    number("adi_cutoff", adi_cutoff, least=1, hint="An ADI (months per demand) is never below 1.")
+    number("cv2_cutoff", cv2_cutoff, least=0)
     q, one = demand_rows(demand)
     n, months = q.shape
     nonzero = q > 0
@@ -219,9 +220,10 @@ def xyz(demand: ArrayLike, *, xyz_x: float = 0.5, xyz_y: float = 1.0) -> XYZResu
 
     Raises
     ------
-    ValueError
-        Fewer than 2 months, demand that is negative, NaN or infinite, or
-        cut-offs out of order.
+    InputError
+        Fewer than 2 months, demand that is negative, NaN or infinite, or not 1-D or 2-D.
+    ConfigError
+        Cut-offs out of order.
 
     Notes
     -----
@@ -260,12 +262,10 @@ def xyz(demand: ArrayLike, *, xyz_x: float = 0.5, xyz_y: float = 1.0) -> XYZResu
     >>> result.xyz_class.tolist()
     ['X', 'Y', 'Z', 'Z']
     """
-    _check_number("xyz_x", xyz_x, 0)
-    _check_number("xyz_y", xyz_y, xyz_x, "", f"xyz_x={xyz_x}")
-    q, one = demand_rows(demand)
+    number("xyz_x", xyz_x, least=0)
+    number("xyz_y", xyz_y, least=("xyz_x", xyz_x))
+    q, one = demand_rows(demand, min_months=2, why=" to measure variation")
     _n, months = q.shape
-    if months < 2:
-        raise ValueError(f"xyz needs at least 2 months of demand to measure variation, got {months}")
     mean = q.sum(axis=1) / months
     squares = _sum_squared_deviations(q, mean, None, months)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -311,9 +311,10 @@ def fsn(
 
     Raises
     ------
-    ValueError
-        Demand that is negative, NaN or infinite, or a threshold that is not a
-        whole number in range.
+    InputError
+        Demand that is negative, NaN or infinite, or not 1-D or 2-D.
+    ConfigError
+        A threshold that is not a whole number in range.
 
     Notes
     -----
@@ -354,15 +355,11 @@ def fsn(
     >>> result.hits_12m.tolist(), result.phase_in.tolist(), result.phase_out.tolist()
     ([3, 7, 1, 0], [True, False, False, False], [False, False, False, True])
     """
-    _check_whole("fsn_fast_months", fsn_fast_months, 0)
-    _check_whole("fsn_slow_months", fsn_slow_months, 0)
-    _check_whole("phase_in_hits", phase_in_hits, 0)
-    _check_whole("phase_in_months", phase_in_months, 1)
-    _check_whole("phase_out_months", phase_out_months, 1)
-    if fsn_slow_months < fsn_fast_months:
-        raise ValueError(f"fsn_slow_months must be >= fsn_fast_months={fsn_fast_months!r}, got {fsn_slow_months!r}")
-    if phase_in_hits > phase_in_months:
-        raise ValueError(f"phase_in_hits must be <= phase_in_months={phase_in_months!r}, got {phase_in_hits!r}")
+    number("fsn_fast_months", fsn_fast_months, least=0, whole=True)
+    number("fsn_slow_months", fsn_slow_months, least=("fsn_fast_months", fsn_fast_months), whole=True)
+    number("phase_in_months", phase_in_months, least=1, whole=True)
+    number("phase_in_hits", phase_in_hits, least=0, greatest=("phase_in_months", phase_in_months), whole=True)
+    number("phase_out_months", phase_out_months, least=1, whole=True)
     q, one = demand_rows(demand)
     n, months = q.shape
     nonzero = q > 0
@@ -427,24 +424,12 @@ def _sum_squared_deviations(q: np.ndarray, mean: np.ndarray, mask: np.ndarray | 
     return np.maximum(out, 0.0)  # a constant series can round to -0.0 or -1 ulp
 
 
-def demand_rows(demand: ArrayLike) -> tuple[np.ndarray, bool]:
-    """The demand as a float64 (n_series, n_months) array (a view when it already is one), checked >= 0,
-    and whether it was one 1-D series."""
-    q = np.asarray(demand, dtype=np.float64)
-    if q.ndim not in (1, 2):
-        raise ValueError(f"demand must be (n_series, n_months) or (n_months,), got shape {q.shape}")
-    one = q.ndim == 1
-    q = q.reshape(1, -1) if one else q
-    if q.size and not (q.min() >= 0 and q.max() < np.inf):  # NaN fails the first test; two reductions, no copy
-        bad = ~((q >= 0) & (q < np.inf))
-        rows = np.flatnonzero(bad.any(axis=1))
-        examples = [f"series {r} month {bad[r].argmax()}: {float(q[r, bad[r].argmax()])!r}" for r in rows[:5]]
-        raise ValueError(
-            f"demand must be finite and >= 0; {len(rows):,} of {len(q):,} series break it "
-            f"(first: {format_examples(examples, len(rows))}). Net returns into their month and count a "
-            "negative month as 0, as spareopt.demand_matrix does."
-        )
-    return q, one
+def demand_rows(demand: ArrayLike, *, min_months: int = 0, why: str = "") -> tuple[np.ndarray, bool]:
+    """The demand as a float64 (n_series, n_months) array (a view when it already is one), checked finite and
+    >= 0 with at least ``min_months`` months (:func:`spareopt.validate.matrix`), and whether it was one 1-D
+    series."""
+    q = np.asarray(demand)
+    return matrix("demand", q, min_months=min_months, one_series=True, why=why), q.ndim == 1
 
 
 def _shaped(one: bool, *arrays: np.ndarray) -> list[np.ndarray]:
@@ -457,17 +442,3 @@ def _shaped(one: bool, *arrays: np.ndarray) -> list[np.ndarray]:
 def _frame(result: object) -> pd.DataFrame:
     return pd.DataFrame({f.name: np.atleast_1d(getattr(result, f.name))
                          for f in fields(result) if f.name != "code"})  # type: ignore
-
-
-def _check_whole(name: str, value: object, least: int) -> None:
-    ok = (isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
-          and math.isfinite(value) and float(value).is_integer() and value >= least)
-    if not ok:
-        raise ValueError(f"{name} must be a whole number >= {least}, got {value!r}")
-
-
-def _check_number(name: str, value: object, least: float, why: str = "", least_name: str | None = None) -> None:
-    ok = (isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
-          and math.isfinite(value) and value >= least)
-    if not ok:
-        raise ValueError(f"{name} must be a finite number >= {least_name or least}{why}, got {value!r}")

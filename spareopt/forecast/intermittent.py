@@ -20,7 +20,6 @@ One topic, one module: the intermittent-demand forecasters, one recursion over t
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -28,7 +27,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ..classify.pattern import PATTERNS, demand_rows
-from ..errors import ConfigError
+from ..errors import ConfigError, InputError
+from ..validate import number, one_of
 from .mad import mad
 
 __all__ = [
@@ -74,7 +74,7 @@ def sma(demand: ArrayLike, *, sma_months: int = 6) -> np.ndarray:
     ------
     ConfigError
         ``sma_months`` not a whole number >= 1.
-    ValueError
+    InputError
         Demand that is negative, NaN or infinite, or no months.
 
     Notes
@@ -100,7 +100,7 @@ def sma(demand: ArrayLike, *, sma_months: int = 6) -> np.ndarray:
     >>> round(float(sma([0, 2, 0, 0, 4, 0], sma_months=3)), 6)
     1.333333
     """
-    window = _check_months("sma_months", sma_months)
+    window = number("sma_months", sma_months, least=1, whole=True)
     return _by_block(demand, _window_mean, last=window)
 
 
@@ -124,7 +124,7 @@ def ses(demand: ArrayLike, *, alpha: float = 0.1) -> np.ndarray:
     ------
     ConfigError
         ``alpha`` outside (0, 1].
-    ValueError
+    InputError
         Demand that is negative, NaN or infinite, or no months.
 
     Notes
@@ -157,7 +157,7 @@ def ses(demand: ArrayLike, *, alpha: float = 0.1) -> np.ndarray:
     >>> ses([[0, 2, 0, 0, 4, 0]]).round(6)
     array([0.49122])
     """
-    _check_alpha("alpha", alpha)
+    _alpha("alpha", alpha)
     return _by_block(demand, lambda y: _smooth(y, alpha))
 
 
@@ -182,7 +182,7 @@ def croston(demand: ArrayLike, *, alpha: float = 0.1) -> np.ndarray:
     ------
     ConfigError
         ``alpha`` outside (0, 1].
-    ValueError
+    InputError
         Demand that is negative, NaN or infinite, or no months.
 
     Notes
@@ -216,7 +216,7 @@ def croston(demand: ArrayLike, *, alpha: float = 0.1) -> np.ndarray:
     >>> croston([[0, 2, 0, 0, 4, 0], [3, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0]]).round(6)
     array([1.047619, 3.      , 0.      ])
     """
-    _check_alpha("alpha", alpha)
+    _alpha("alpha", alpha)
     return _by_block(demand, lambda y: _croston_ratio(y, alpha))
 
 
@@ -241,7 +241,7 @@ def sba(demand: ArrayLike, *, alpha: float = 0.1) -> np.ndarray:
     ------
     ConfigError
         ``alpha`` outside (0, 1].
-    ValueError
+    InputError
         Demand that is negative, NaN or infinite, or no months.
 
     Notes
@@ -265,7 +265,7 @@ def sba(demand: ArrayLike, *, alpha: float = 0.1) -> np.ndarray:
     >>> sba([[0, 2, 0, 0, 4, 0]]).round(6)
     array([0.995238])
     """
-    _check_alpha("alpha", alpha)
+    _alpha("alpha", alpha)
     return _by_block(demand, lambda y: _croston_ratio(y, alpha) * (1.0 - alpha / 2.0))
 
 
@@ -290,7 +290,7 @@ def sbj(demand: ArrayLike, *, alpha: float = 0.1) -> np.ndarray:
     ------
     ConfigError
         ``alpha`` outside (0, 1].
-    ValueError
+    InputError
         Demand that is negative, NaN or infinite, or no months.
 
     Notes
@@ -315,7 +315,7 @@ def sbj(demand: ArrayLike, *, alpha: float = 0.1) -> np.ndarray:
     >>> sbj([[0, 2, 0, 0, 4, 0]]).round(6)
     array([0.992481])
     """
-    _check_alpha("alpha", alpha)
+    _alpha("alpha", alpha)
     return _by_block(demand, lambda y: _croston_ratio(y, alpha) * (1.0 - alpha / (2.0 - alpha)))
 
 
@@ -342,7 +342,7 @@ def tsb(demand: ArrayLike, *, alpha_d: float = 0.1, alpha_p: float = 0.1) -> np.
     ------
     ConfigError
         ``alpha_d`` or ``alpha_p`` outside (0, 1].
-    ValueError
+    InputError
         Demand that is negative, NaN or infinite, or no months.
 
     Notes
@@ -379,8 +379,8 @@ def tsb(demand: ArrayLike, *, alpha_d: float = 0.1, alpha_p: float = 0.1) -> np.
     >>> round(float(tsb([3] + [0] * 11)), 6)
     0.941432
     """
-    _check_alpha("alpha_d", alpha_d)
-    _check_alpha("alpha_p", alpha_p)
+    _alpha("alpha_d", alpha_d)
+    _alpha("alpha_p", alpha_p)
     return _by_block(demand, lambda y: _tsb_product(y, alpha_d, alpha_p))
 
 
@@ -444,7 +444,10 @@ def forecast(demand: ArrayLike, method: str, **params: Any) -> np.ndarray:
     ConfigError
         An unknown method (a ``ValueError``), or an option out of range.
     TypeError
-        An option that no forecaster accepts.
+        An option that no forecaster accepts (as Python's own unexpected keyword argument); the message names
+        the options they accept.
+    InputError
+        Demand that is negative, NaN or infinite, or no months.
 
     Examples
     --------
@@ -495,9 +498,9 @@ def auto(
     ------
     ConfigError
         A table with an unknown pattern or method, or an option out of range.
-    ValueError
+    InputError
         A pattern that is not a pattern code or name, or a pattern array whose
-        length is not the number of series.
+        length is not the number of series; demand as for :func:`forecast`.
 
     Notes
     -----
@@ -569,10 +572,8 @@ def auto(
 def _by_block(demand: ArrayLike, kernel: Callable[[np.ndarray], np.ndarray], last: int | None = None
               ) -> np.ndarray:
     """Apply ``kernel`` to the (months, series) transpose of each block of series; ``last`` months only if given."""
-    q, one = demand_rows(demand)
+    q, one = demand_rows(demand, min_months=1, why=" to forecast")
     n, months = q.shape
-    if months == 0:
-        raise ValueError("the forecasts need at least 1 month of demand, got 0")
     first = 0 if last is None else max(0, months - last)
     out = np.empty(n)
     for start in range(0, n, _BLOCK_ROWS):
@@ -673,37 +674,26 @@ def _intermittent_levels(y: np.ndarray, alpha: float, *, intervals: bool = False
 
 
 def _forecaster(method: object) -> Callable[..., np.ndarray]:
-    if not isinstance(method, str) or method not in FORECASTERS:
-        raise ConfigError(f"unknown forecast method {method!r}; choose one of {', '.join(FORECASTERS)}")
-    return FORECASTERS[method]
+    return FORECASTERS[one_of("method", method, FORECASTERS)]
 
 
 def _check_params(params: Mapping[str, Any]) -> None:
+    """Each option a forecaster takes, checked; an option none takes is a TypeError, as Python raises for an
+    unexpected keyword argument (the options are keywords of :func:`forecast` and :func:`auto`)."""
     unknown = [name for name in params if name not in _PARAM_NAMES]
     if unknown:
         raise TypeError(f"unexpected forecast option {unknown[0]!r}; the forecasters accept "
                         f"{', '.join(_PARAM_NAMES)}")
     for name, value in params.items():
         if name == "sma_months":
-            _check_months(name, value)
+            number(name, value, least=1, whole=True)
         else:
-            _check_alpha(name, value)
+            _alpha(name, value)
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
-
-
-def _check_alpha(name: str, value: object) -> None:
-    if not (_is_number(value) and 0 < value <= 1):  # NaN fails the comparison
-        raise ConfigError(f"`{name}` must be in (0, 1]; got {value!r}. Use a smoothing constant such as 0.1 "
-                          "(small: slow to react, 1: the last value).")
-
-
-def _check_months(name: str, value: object) -> int:
-    if not (_is_number(value) and math.isfinite(value) and float(value).is_integer() and value >= 1):
-        raise ConfigError(f"`{name}` must be a whole number of months >= 1; got {value!r}.")
-    return int(value)
+def _alpha(name: str, value: object) -> None:
+    number(name, value, least=0, greatest=1, open_low=True,
+           hint="Use a smoothing constant such as 0.1 (small: slow to react, 1: the last value).")
 
 
 def _auto_table(table: Mapping[str, str]) -> tuple[np.ndarray, tuple[str, ...]]:
@@ -726,15 +716,10 @@ def _pattern_codes(pattern: ArrayLike, n: int) -> np.ndarray:
     """The pattern codes (positions in PATTERNS) of n series, from codes or names."""
     given = np.atleast_1d(np.asarray(pattern))
     if given.shape != (n,):
-        raise ValueError(f"pattern must give one demand pattern per series ({n:,}), got shape {np.shape(pattern)}")
+        raise InputError(f"`pattern` must have shape ({n:,},), one demand pattern per series of `demand`; got shape "
+                         f"{np.shape(pattern)}")
     if given.dtype.kind in "iu":
-        bad = (given < 0) | (given >= len(PATTERNS))
-        if bad.any():
-            raise ValueError(f"pattern codes must be 0 to {len(PATTERNS) - 1} (positions in {PATTERNS}); "
-                             f"got {given[bad][0]!r} at series {np.flatnonzero(bad)[0]}")
+        one_of("pattern", given, range(len(PATTERNS)), hint=f"Codes are positions in {PATTERNS}.", error=InputError)
         return given.astype(np.intp)
-    names, inverse = np.unique(given.astype(str), return_inverse=True)
-    unknown = [str(name) for name in names if name not in PATTERNS]
-    if unknown:
-        raise ValueError(f"unknown demand pattern {unknown[0]!r}; the patterns are {', '.join(PATTERNS)}")
+    names, inverse = np.unique(one_of("pattern", given.astype(str), PATTERNS, error=InputError), return_inverse=True)
     return np.array([PATTERNS.index(name) for name in names], dtype=np.intp)[inverse.reshape(-1)]

@@ -51,6 +51,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ..errors import InputError
+from ..validate import number
 from .intermittent import forecast
 
 __all__ = [
@@ -325,6 +327,11 @@ def lead_time_sums(demand: ArrayLike, months: int, *, window_months: int = 24) -
     ndarray, shape (n_series, W - P + 1)
         The sums, oldest first (no column when the window is shorter than P).
 
+    Raises
+    ------
+    InputError
+        ``months`` not a whole number >= 1 (P comes from the lead and review times).
+
     Notes
     -----
     The empirical lead-time demand of Porras & Dekker (2008): every overlapping run of P months is
@@ -340,7 +347,6 @@ def lead_time_sums(demand: ArrayLike, months: int, *, window_months: int = 24) -
     """
     q = np.asarray(demand, dtype=np.float64)
     window = q[:, max(0, q.shape[1] - window_months):]
-    if months < 1:
-        raise ValueError(f"`months` must be a whole number >= 1, got {months!r}")
+    number("months", months, least=1, whole=True, error=InputError)
     cumulative = np.concatenate([np.zeros((len(q), 1)), np.cumsum(window, axis=1)], axis=1)
     return cumulative[:, months:] - cumulative[:, :-months]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ..validate import matrix
+
 __all__ = ["MAD_DIVISOR", "MAD_WEIGHTS", "half_year_quantity", "mad"]
 
 MAD_WEIGHTS = np.arange(1, 7)
@@ -20,7 +22,7 @@ def mad(demand: ArrayLike) -> np.ndarray:
     Parameters
     ----------
     demand : array_like, shape (n_series, n_months) or (n_months,)
-        Monthly demand q, oldest month first; the last column is ``as_of`` (T).
+        Monthly demand q >= 0, oldest month first; the last column is ``as_of`` (T).
         Months with no sales are zeros.  Needs at least 6 months.
 
     Returns
@@ -30,8 +32,8 @@ def mad(demand: ArrayLike) -> np.ndarray:
 
     Raises
     ------
-    ValueError
-        Fewer than 6 months.
+    InputError
+        Fewer than 6 months; demand that is negative, NaN or infinite, or not 1-D or 2-D.
 
     Notes
     -----
@@ -73,7 +75,7 @@ def half_year_quantity(demand: ArrayLike) -> np.ndarray:
 
 
 def _last_six(demand: ArrayLike) -> np.ndarray:
-    q = np.asarray(demand, dtype=np.float64)
-    if q.shape[-1] < 6:
-        raise ValueError(f"MAD needs at least 6 months of demand, got {q.shape[-1]}")
-    return q[..., -6:]
+    """The last 6 months of the demand, checked (:func:`spareopt.validate.matrix`), in the shape it was given."""
+    q = np.asarray(demand)
+    checked = matrix("demand", q, min_months=6, one_series=True, why=" for the MAD")
+    return (checked[0] if q.ndim == 1 else checked)[..., -6:]

@@ -25,6 +25,7 @@ from ..position import (
 from ..result import Result
 from ..stock import Stock
 from ..supersession import Supersessions
+from ..validate import whole
 
 __all__ = ["ORDER_COLUMNS", "ORDER_REASONS", "order", "order_quantity"]
 
@@ -69,6 +70,11 @@ def order_quantity(
 
         and 0 when S - IP <= 0 (nothing to order, e.g. S = s = 0).
 
+    Raises
+    ------
+    InputError
+        A pack size that is not a whole number >= 1.
+
     Notes
     -----
     The (s, S) rule of the seed's plan and of DMS replenishment: order up to the maximum when the
@@ -84,10 +90,8 @@ def order_quantity(
     """
     ip = np.asarray(inventory_position, dtype=np.float64)
     s, big_s = np.asarray(reorder_point, dtype=np.float64), np.asarray(max_stock, dtype=np.float64)
-    pack = np.asarray(pack_size, dtype=np.float64)
+    pack = whole("pack_size", pack_size, least=1, hint="Use 1 for parts ordered singly.")
     least = np.asarray(min_order_qty, dtype=np.float64)
-    if np.any(~(pack >= 1)):
-        raise ValueError("pack_size must be a whole number >= 1")
     short = big_s - ip
     due = (ip <= s + CEIL_TOLERANCE) & (short > CEIL_TOLERANCE)
     want = np.maximum(short, np.nan_to_num(least))

@@ -69,9 +69,10 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from ..errors import ConfigError
+from ..errors import ConfigError, UsageError
 from ..history import DemandMatrix
-from ..validate import nonnegative, show
+from ..validate import fraction, nonnegative, number, one_of, require, show, whole
+from ..validate import matrix as checked_matrix  # `matrix` is an argument here
 from .service import NEGATIVE_BINOMIAL, POISSON, model_cdf, model_loss, smallest_level
 
 __all__ = [
@@ -158,9 +159,10 @@ def fit_decline(
     Raises
     ------
     ConfigError
-        ``fit_months`` not a whole number >= 2; ``max_decay`` not > 0.
-    ValueError
-        A demand that is negative or not finite; ``as_of`` outside the matrix.
+        ``fit_months`` not a whole number >= 2; ``max_decay`` not > 0; ``as_of`` outside the matrix (a
+        :class:`spareopt.UsageError`).
+    InputError
+        A demand that is negative or not finite, or a matrix that is not 1-D or 2-D.
 
     Notes
     -----
@@ -190,11 +192,8 @@ def fit_decline(
     >>> rate_now.round(4).tolist(), decay.round(4).tolist()
     ([0.5, 3.0], [0.6931, 0.0])
     """
-    if not (isinstance(fit_months, (int, np.integer)) and not isinstance(fit_months, bool) and fit_months >= 2):
-        raise ConfigError(f"fit_months must be a whole number of months >= 2 (a decline needs two months); "
-                          f"got {fit_months!r}")
-    if not max_decay > 0:
-        raise ConfigError(f"max_decay must be > 0 per month; got {max_decay!r}")
+    number("fit_months", fit_months, least=2, whole=True, hint="A decline needs two months.")
+    number("max_decay", max_decay, least=0, greatest=np.inf, open_low=True, hint="The cap on k, per month.")
     window = _window(matrix, as_of, int(fit_months))
     n, m = window.shape
     age = np.arange(m, 0, -1, dtype=np.float64)  # column j is d = m - j months before the horizon
@@ -216,30 +215,24 @@ def fit_decline(
 
 
 def _window(matrix: DemandMatrix | ArrayLike, as_of: str | pd.Period | int | None, fit_months: int) -> np.ndarray:
-    """The fit window: the last ``fit_months`` columns up to ``as_of``, checked finite and >= 0."""
+    """The fit window: the last ``fit_months`` columns up to ``as_of``, of the matrix checked finite and >= 0."""
+    values = checked_matrix("matrix", matrix.values if isinstance(matrix, DemandMatrix) else matrix, min_months=0,
+                            one_series=True)
+    months = values.shape[1]
     if isinstance(matrix, DemandMatrix):
-        values, periods = matrix.values, matrix.periods
+        periods = matrix.periods
         if as_of is None:
             end = len(periods) - 1
         else:
             month = as_of if isinstance(as_of, pd.Period) else pd.Period(str(as_of), freq="M")
             end = int(month.ordinal - periods[0].ordinal)
             if not 0 <= end < len(periods):
-                raise ValueError(f"as_of {month} is outside the matrix ({periods[0]}..{periods[-1]})")
+                raise UsageError(f"as_of {month} is outside the matrix ({periods[0]}..{periods[-1]})")
     else:
-        values = np.asarray(matrix, dtype=np.float64)
-        if values.ndim == 1:
-            values = values[None, :]
-        if values.ndim != 2:
-            raise ValueError(f"matrix must be 2-D (series x months); got shape {values.shape}")
-        end = values.shape[1] - 1 if as_of is None else int(as_of) % max(values.shape[1], 1)
-        if as_of is not None and not -values.shape[1] <= int(as_of) < values.shape[1]:
-            raise ValueError(f"as_of column {as_of} is outside the matrix's {values.shape[1]} columns")
-    window = np.asarray(values[:, max(0, end - fit_months + 1):end + 1], dtype=np.float64)
-    if window.size and not (window.min() >= 0 and window.max() < np.inf):
-        row, col = np.argwhere(~((window >= 0) & (window < np.inf)))[0]
-        raise ValueError(f"demand must be finite and >= 0; series {row}, window month {col} = {window[row, col]!r}")
-    return window
+        end = months - 1 if as_of is None else int(as_of) % max(months, 1)
+        if as_of is not None and not -months <= int(as_of) < months:
+            raise UsageError(f"as_of column {as_of} is outside the matrix's {months} columns")
+    return np.asarray(values[:, max(0, end - fit_months + 1):end + 1], dtype=np.float64)
 
 
 def _fit_block(y: np.ndarray, age: np.ndarray, max_decay: float) -> dict[str, np.ndarray]:
@@ -445,9 +438,10 @@ def critical_ratio(
 
     Raises
     ------
-    ValueError
+    InputError
         shortage_cost <= unit_cost (then no unit is worth buying), or
-        salvage_value >= unit_cost (1 + holding_rate H / 12) (then every unit is).
+        salvage_value >= unit_cost (1 + holding_rate H / 12) (then every unit is);
+        a cost or rate that is negative or not finite.
 
     Notes
     -----
@@ -478,10 +472,11 @@ def critical_ratio(
     cost, short, rate, salvage, h = np.broadcast_arrays(cost, short, rate, salvage, h)
     under = short - cost
     over = cost * (1 + rate * h / 12) - salvage
-    _require(under > 0, "shortage_cost must be above unit_cost (the extra cost of a unit short is "
-             "shortage_cost - unit_cost)", short, cost, "shortage_cost", "unit_cost")
-    _require(over > 0, "salvage_value must be below unit_cost x (1 + holding_rate x horizon_months / 12) (else "
-             "every unit bought pays for itself)", salvage, cost, "salvage_value", "unit_cost")
+    require(under > 0, "`shortage_cost` must be above `unit_cost`", shortage_cost=short, unit_cost=cost,
+            hint="The extra cost of a unit short is shortage_cost - unit_cost: without it no unit is worth buying.")
+    require(over > 0, "`salvage_value` must be below `unit_cost` x (1 + `holding_rate` x `horizon_months` / 12)",
+            salvage_value=salvage, unit_cost=cost, holding_rate=rate, horizon_months=h,
+            hint="Else every unit bought pays for itself.")
     return under / (under + over)
 
 
@@ -531,9 +526,9 @@ def last_buy_quantity(
         Both modes or neither; a service level outside (0, 1); an unknown
         distribution; a negative binomial without a dispersion; a horizon that
         is not a whole number >= 1.
-    ValueError
+    InputError
         A negative or non-finite rate, decay or cost; shortage_cost <= unit_cost;
-        a dispersion < 1.
+        a dispersion < 1 or not finite.
 
     Notes
     -----
@@ -579,28 +574,20 @@ def _goal(service_level: ArrayLike | None, unit_cost: ArrayLike | None, shortage
             raise ConfigError("cost mode needs unit_cost as well as shortage_cost")
         return critical_ratio(unit_cost, shortage_cost, horizon_months, holding_rate=holding_rate,
                               salvage_value=salvage_value)
-    goal = np.asarray(service_level, dtype=np.float64)
-    with np.errstate(invalid="ignore"):
-        bad = ~((goal > 0) & (goal < 1))
-    if bad.any():
-        raise ConfigError(f"service_level must be in (0, 1), e.g. 0.95; got {show(goal.ravel()[bad.ravel()][0])}")
-    return goal
+    return fraction("service_level", service_level)
 
 
 def _distribution(mean: np.ndarray, distribution: str, dispersion: ArrayLike | None) -> tuple[np.ndarray, np.ndarray]:
     """Variance and model code (into DEMAND_MODELS) of the horizon demand."""
-    if distribution not in DISTRIBUTIONS:
-        raise ConfigError(f"distribution must be one of {', '.join(DISTRIBUTIONS)}; got {distribution!r}")
+    one_of("distribution", distribution, DISTRIBUTIONS)
     if distribution == "poisson":
         return mean, np.full(mean.shape, POISSON, dtype=np.int8)
     if dispersion is None:
         raise ConfigError("the negative_binomial distribution needs a dispersion (Var(D) / E[D] > 1); give one, or "
                           "let spareopt.last_buy estimate it (decline_dispersion)")
     phi = np.asarray(dispersion, dtype=np.float64)
-    bad = ~((phi >= 1) & (phi < np.inf))
-    if bad.any():
-        raise ValueError(f"dispersion must be a finite number >= 1 (Var(D) / E[D]; 1 = Poisson); "
-                         f"got {show(phi.ravel()[bad.ravel()][0])}")
+    require((phi >= 1) & (phi < np.inf), "`dispersion` must be finite and >= 1", dispersion=phi,
+            hint="It is Var(D) / E[D]; 1 = Poisson.")
     mean, phi = np.broadcast_arrays(mean, phi)
     nb = (phi > 1) & (mean > 0)
     return mean * phi, np.where(nb, NEGATIVE_BINOMIAL, POISSON).astype(np.int8)
@@ -640,6 +627,13 @@ def last_buy_outcome(
     -------
     LastBuyOutcome
 
+    Raises
+    ------
+    InputError
+        ``stock`` not a whole number >= 0; ``expected_demand`` negative or not finite; a dispersion < 1.
+    ConfigError
+        An unknown distribution, or a negative binomial without a dispersion.
+
     Notes
     -----
     E[(D - S)+] is the first-order loss function in closed form
@@ -656,9 +650,7 @@ def last_buy_outcome(
     >>> [round(float(x), 4) for x in (out.prob_no_shortage, out.expected_shortage, out.expected_leftover)]
     [0.9533, 0.1319, 8.1319]
     """
-    s = np.asarray(stock, dtype=np.float64)
-    if s.size and not ((s >= 0) & (np.floor(s) == s)).all():
-        raise ValueError("stock must be whole units >= 0")
+    s = whole("stock", stock, hint="S is the last buy plus the stock already held, in units.")
     mean = nonnegative("expected_demand", expected_demand)
     variance, code = _distribution(mean, distribution, dispersion)
     s, mean, variance, code = np.broadcast_arrays(s, mean, variance, code)
@@ -667,12 +659,3 @@ def last_buy_outcome(
     short = model_loss(s, mean, variance, code)
     return LastBuyOutcome(short.reshape(shape), np.maximum(s - mean + short, 0.0).reshape(shape),
                           model_cdf(s, mean, variance, code).reshape(shape))
-
-
-def _require(ok: np.ndarray, rule: str, value: np.ndarray, other: np.ndarray, name: str, other_name: str) -> None:
-    bad = np.flatnonzero(~ok.ravel())
-    if bad.size:
-        row = bad[0]
-        where = f"row {row}: " if ok.ndim else ""
-        raise ValueError(f"{rule}; {bad.size:,} of {ok.size:,} break it (first: {where}{name} "
-                         f"{show(value.ravel()[row])}, {other_name} {show(other.ravel()[row])})")

@@ -63,6 +63,7 @@ from numpy.typing import ArrayLike
 from scipy import special
 
 from ..errors import ConfigError
+from ..validate import one_of
 from .budget import Steps, pool_steps
 from .service import NEGATIVE_BINOMIAL, POISSON, model_loss
 
@@ -649,7 +650,8 @@ def _network(part: ArrayLike, dealer_rate: ArrayLike, central_lead_days: ArrayLi
              dispersion: ArrayLike, objective: str, tail: float | None) -> tuple[np.ndarray, ...]:
     """The network arguments every function here shares, as arrays: part, lambda_j, T_0, T_j, r_j, lambda_0,
     r_0, and the objective's tail."""
-    _check_objective(objective)
+    one_of("objective", objective, OBJECTIVES, hint="Use fill for the most demand met from the dealers' shelves, "
+           "backorders for the least units waiting")
     p = np.asarray(part, dtype=np.int64)
     lam = np.asarray(dealer_rate, dtype=np.float64)
     t0 = np.asarray(central_lead_days, dtype=np.float64)
@@ -657,9 +659,3 @@ def _network(part: ArrayLike, dealer_rate: ArrayLike, central_lead_days: ArrayLi
     r = _dispersion(dispersion, lam.shape)
     lam0 = np.bincount(p, weights=lam, minlength=len(t0))
     return p, lam, t0, t, r, lam0, _central_dispersion(p, lam, r, lam0), TAILS[objective] if tail is None else tail
-
-
-def _check_objective(objective: str) -> None:
-    if objective not in OBJECTIVES:
-        raise ConfigError(f"objective must be one of {', '.join(OBJECTIVES)}; got {objective!r}. Use fill for the "
-                          "most demand met from the dealers' shelves, backorders for the least units waiting")

@@ -75,9 +75,9 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy import special  # the distributions' functions themselves: scipy.stats costs 1.5 s to import
 
-from ..errors import ConfigError
+from ..errors import InputError
 from ..timing import lead_time_months, protection_months, review_months
-from ..validate import nonnegative, show
+from ..validate import fraction, nonnegative, number, one_of, require, whole
 from .seed import ceil_units
 
 __all__ = [
@@ -224,7 +224,7 @@ def demand_model(
 
     Raises
     ------
-    ValueError
+    InputError
         A mean or variance that is negative or not finite.
     ConfigError
         ``normal_min_mean`` not >= 0, or ``overdispersion_min`` not >= 1 (the
@@ -250,7 +250,7 @@ def demand_model(
     >>> demand_model([4.0, 4.0, 40.0, 0.0], [4.0, 12.0, 160.0, 0.0]).tolist()
     [0, 1, 2, 0]
     """
-    _check_switch(normal_min_mean, overdispersion_min)
+    _model_switch(normal_min_mean, overdispersion_min)
     mu, var = np.broadcast_arrays(nonnegative("mean", mean), nonnegative("variance", variance))
     return model_codes(mu, var, normal_min_mean, overdispersion_min)
 
@@ -281,7 +281,7 @@ def protection_demand(
 
     Raises
     ------
-    ValueError
+    InputError
         An argument that is negative or not finite.
 
     Notes
@@ -324,7 +324,7 @@ def cdf(s: ArrayLike, mean: ArrayLike, variance: ArrayLike, model: ArrayLike) ->
 
     Raises
     ------
-    ValueError
+    InputError
         s not whole; a mean or variance negative or not finite; an unknown model
         code; a negative binomial row whose variance is not above its mean.
 
@@ -365,7 +365,7 @@ def loss(s: ArrayLike, mean: ArrayLike, variance: ArrayLike, model: ArrayLike) -
 
     Raises
     ------
-    ValueError
+    InputError
         As :func:`cdf`.
 
     Notes
@@ -428,7 +428,7 @@ def second_order_loss(s: ArrayLike, mean: ArrayLike, variance: ArrayLike, model:
 
     Raises
     ------
-    ValueError
+    InputError
         As :func:`cdf`.
 
     Notes
@@ -523,7 +523,7 @@ def reorder_point_for(
     ------
     ConfigError
         A target outside (0, 1) or NaN, an unknown ``kind``, a bad model switch.
-    ValueError
+    InputError
         A negative or non-finite forecast, variance, lead time or order cycle.
 
     Notes
@@ -580,10 +580,9 @@ def reorder_point_for(
     >>> plan.reorder_point, plan.max_stock, plan.demand_model
     (array([8]), array([10]), array([0], dtype=int8))
     """
-    if kind not in SERVICE_KINDS:
-        raise ConfigError(f"kind must be 'csl' or 'fill_rate'; got {kind!r}")
-    _check_switch(normal_min_mean, overdispersion_min)
-    goal = _check_target(target)
+    one_of("kind", kind, SERVICE_KINDS, hint="csl: the cycle service level P1; fill_rate: the fill rate P2")
+    _model_switch(normal_min_mean, overdispersion_min)
+    goal = fraction("target", target)
     args = _demand_args(forecast, variance, lead_time_days, order_cycle_days)
     shape = np.broadcast_shapes(args[0].shape, goal.shape)
     f, v, lead, cycle, goal = (np.broadcast_to(x, shape).ravel() for x in (*args, goal))
@@ -653,7 +652,7 @@ def implied_service(
 
     Raises
     ------
-    ValueError
+    InputError
         s or S not whole numbers >= 0, S < s, or a negative or non-finite
         forecast, variance, lead time or order cycle.
     ConfigError
@@ -740,18 +739,14 @@ def implied_service(
     >>> service.implied_csl.round(4), service.implied_fill_rate.round(4)
     (array([0.9786]), array([0.9959]))
     """
-    _check_switch(normal_min_mean, overdispersion_min)
-    s_in = _whole("reorder_point", reorder_point)
-    big_s = _whole("max_stock", max_stock)
+    _model_switch(normal_min_mean, overdispersion_min)
+    s_in = whole("reorder_point", reorder_point, hint=_ROUND_PLAN)
+    big_s = whole("max_stock", max_stock, hint=_ROUND_PLAN)
     args = _demand_args(forecast, variance, lead_time_days, order_cycle_days)
     shape = np.broadcast_shapes(s_in.shape, big_s.shape, args[0].shape)
     s_in, big_s, f, v, lead, cycle = (np.broadcast_to(x, shape).ravel() for x in (s_in, big_s, *args))
-    below = np.flatnonzero(big_s < s_in)
-    if below.size:
-        row = int(below[0])
-        raise ValueError(f"`max_stock` must be >= `reorder_point`; {below.size:,} of {big_s.size:,} rows break it "
-                         f"(first: row {row}, reorder_point {s_in[row]:g}, max_stock {big_s[row]:g}). "
-                         "An order-up-to level below the reorder point is not an (s, S) plan.")
+    require(big_s >= s_in, "`max_stock` must be >= `reorder_point`", reorder_point=s_in, max_stock=big_s,
+            hint="An order-up-to level below the reorder point is not an (s, S) plan.")
     mu, var, mu_r, _ = protection_arrays(f, v, lead, cycle)
     code = model_codes(mu, var, normal_min_mean, overdispersion_min)
     s = np.where(big_s >= 1, np.minimum(s_in, big_s - 1), 0.0)  # S = s is the plan (S - 1, S)
@@ -799,9 +794,9 @@ def fill_rate_levels(
 
     Raises
     ------
-    ValueError
-        Q not whole; a mean or variance negative or not finite; an unknown model code; a negative
-        binomial row whose variance is not above its mean.
+    InputError
+        Q not a whole number >= 0; a mean or variance negative or not finite; an unknown model code; a
+        negative binomial row whose variance is not above its mean.
     ConfigError
         ``tail`` outside (0, 1).
 
@@ -862,10 +857,9 @@ def fill_rate_levels(
     >>> levels.reorder_point.tolist(), levels.fill_rate.round(4).tolist()
     ([0, 1, 2, 3, 4, 5], [0.5658, 0.6956, 0.837, 0.9339, 0.9787, 0.9942])
     """
-    if not 0 < tail < 1:  # NaN fails
-        raise ConfigError(f"tail must be in (0, 1), the probability of demand above a series' last level; "
-                          f"got {tail!r} (default 1e-6)")
-    q = _whole("quantity", quantity)
+    number("tail", tail, least=0, greatest=1, open_low=True, open_high=True,
+           hint="The probability of demand above a series' last level (default 1e-6).")
+    q = whole("quantity", quantity, hint="Q = ceil(mu_R), at least 1 with demand (review_quantity).")
     _, mu, var, code = _distribution_args(0, mean, variance, model)
     mu_l, var_l, mu_r = (nonnegative(name, x) for name, x in (("lead_mean", lead_mean),
                                                                  ("lead_variance", lead_variance),
@@ -1253,54 +1247,24 @@ def smallest_level(meets: Callable[[np.ndarray, np.ndarray], np.ndarray], guess:
 
 # -- checks ----------------------------------------------------------------------------------------
 
-def _check_target(target: ArrayLike) -> np.ndarray:
-    t = np.asarray(target, dtype=np.float64)
-    with np.errstate(invalid="ignore"):
-        bad = ~((t > 0) & (t < 1))  # NaN is bad
-    if bad.any():
-        if t.ndim == 0:
-            raise ConfigError(f"service target must be in (0, 1); got {show(t.item())}. "
-                              "Give it as a fraction, e.g. 0.95 for 95%")
-        rows = np.flatnonzero(bad.ravel())
-        raise ConfigError(f"service target must be in (0, 1); got {show(t.ravel()[rows[0]])} "
-                          f"(row {rows[0]}; {rows.size:,} of {t.size:,} targets break it). "
-                          "Give it as a fraction, e.g. 0.95 for 95%")
-    return t
+_ROUND_PLAN = "Round the plan up to whole units (spareopt.policy.ceil_units)."
 
 
-def _check_switch(normal_min_mean: float, overdispersion_min: float) -> None:
-    if not normal_min_mean >= 0:  # NaN fails
-        raise ConfigError(f"normal_min_mean must be >= 0 units; got {normal_min_mean!r} (default 10)")
-    if not 1 <= overdispersion_min < np.inf:
-        raise ConfigError(f"overdispersion_min must be a finite number >= 1 (the negative binomial needs a "
-                          f"variance above its mean); got {overdispersion_min!r} (default 1.1)")
-
-
-def _whole(name: str, value: ArrayLike) -> np.ndarray:
-    x = nonnegative(name, value)
-    bad = np.flatnonzero((np.floor(x) != x).ravel())
-    if bad.size:
-        raise ValueError(f"`{name}` must be whole units; {bad.size:,} of {x.size:,} rows break it "
-                         f"(first: row {bad[0]} = {show(x.ravel()[bad[0]])}). "
-                         "Round the plan up with spareopt.policy.ceil_units")
-    return x
+def _model_switch(normal_min_mean: float, overdispersion_min: float) -> None:
+    """The demand model switch of :func:`demand_model`, checked as settings."""
+    number("normal_min_mean", normal_min_mean, least=0, greatest=np.inf,
+           hint="The mean demand over the protection interval, in units, from which the normal model is used "
+                "(default 10; inf: never).")
+    number("overdispersion_min", overdispersion_min, least=1,
+           hint="The negative binomial needs a variance above its mean (default 1.1).")
 
 
 def _distribution_args(s: ArrayLike, mean: ArrayLike, variance: ArrayLike,
                        model: ArrayLike) -> tuple[np.ndarray, ...]:
-    x = np.asarray(s, dtype=np.float64)
-    bad = np.flatnonzero(~(np.floor(x) == x).ravel())  # NaN and inf fail
-    if bad.size:
-        raise ValueError(f"`s` must be whole units; {bad.size:,} of {x.size:,} rows break it "
-                         f"(first: row {bad[0]} = {show(x.ravel()[bad[0]])})")
-    code = np.asarray(model)
-    if code.dtype.kind not in "iu" or (code.size and not np.isin(code, (POISSON, NEGATIVE_BINOMIAL, NORMAL)).all()):
-        raise ValueError(f"`model` must hold codes 0, 1 or 2, positions in {DEMAND_MODELS} (see demand_model); "
-                         f"got {np.unique(code)[:5].tolist()}")
+    x = whole("s", s, least=None)
+    code = one_of("model", np.asarray(model), (POISSON, NEGATIVE_BINOMIAL, NORMAL), error=InputError,
+                  hint=f"Codes are positions in {DEMAND_MODELS} (see demand_model).")
     x, mu, var, code = np.broadcast_arrays(x, nonnegative("mean", mean), nonnegative("variance", variance), code)
-    nb = np.flatnonzero(((code == NEGATIVE_BINOMIAL) & ~((var > mu) & (mu > 0))).ravel())
-    if nb.size:
-        raise ValueError(f"a negative binomial row needs variance > mean > 0; {nb.size:,} rows break it (first: row "
-                         f"{nb[0]}, mean {mu.ravel()[nb[0]]:g}, variance {var.ravel()[nb[0]]:g}). "
-                         "Choose the model with demand_model")
+    require(~((code == NEGATIVE_BINOMIAL) & ~((var > mu) & (mu > 0))), "a negative binomial row needs variance > "
+            "mean > 0", mean=mu, variance=var, hint="Choose the model with demand_model")
     return x, mu, var, code
