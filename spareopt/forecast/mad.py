@@ -22,7 +22,7 @@ def mad(demand: ArrayLike) -> np.ndarray:
     Parameters
     ----------
     demand : array_like, shape (n_series, n_months) or (n_months,)
-        Monthly demand q >= 0, oldest month first; the last column is ``as_of`` (T).
+        Monthly demand q, oldest month first; the last column is ``as_of`` (T).
         Months with no sales are zeros.  Needs at least 6 months.
 
     Returns
@@ -33,7 +33,7 @@ def mad(demand: ArrayLike) -> np.ndarray:
     Raises
     ------
     InputError
-        Fewer than 6 months; demand that is negative, NaN or infinite, or not 1-D or 2-D.
+        Fewer than 6 months; demand that is NaN or infinite in the last 6 months, or not 1-D or 2-D.
 
     Notes
     -----
@@ -60,6 +60,7 @@ def mad(demand: ArrayLike) -> np.ndarray:
     total = np.zeros(q.shape[:-1])
     for month, weight in enumerate(MAD_WEIGHTS):
         total += weight * q[..., month]
+    _check_window(demand, q, total)
     return total / MAD_DIVISOR
 
 
@@ -71,11 +72,28 @@ def half_year_quantity(demand: ArrayLike) -> np.ndarray:
     >>> half_year_quantity([[0, 1, 2, 3, 4, 5, 6]])
     array([21.])
     """
-    return _last_six(demand).sum(axis=-1)
+    q = _last_six(demand)
+    total = q.sum(axis=-1)
+    _check_window(demand, q, total)
+    return total
 
 
 def _last_six(demand: ArrayLike) -> np.ndarray:
-    """The last 6 months of the demand, checked (:func:`spareopt.validate.matrix`), in the shape it was given."""
+    """The last 6 months of the demand, checked (:func:`spareopt.validate.matrix`), in the shape it was given.
+
+    Only the window is checked: the months before it do not enter the MAD, and a check of the whole matrix would
+    cost two more passes over it on the hot path."""
     q = np.asarray(demand)
-    checked = matrix("demand", q, min_months=6, one_series=True, why=" for the MAD")
-    return (checked[0] if q.ndim == 1 else checked)[..., -6:]
+    if q.ndim not in (1, 2) or q.shape[-1] < 6 or q.dtype.kind not in "fiu":
+        matrix("demand", q, min_months=6, one_series=True, why=" for the MAD")  # raises, naming the rule
+    return q[..., -6:].astype(np.float64, copy=False)
+
+
+def _check_window(demand: ArrayLike, window: np.ndarray, total: np.ndarray) -> None:
+    """The window's values must be finite: checked on the series' sums (a NaN or inf month makes its series' sum
+    so), which costs one pass over a column, not over the matrix; the message comes from
+    :func:`spareopt.validate.matrix`.  A negative month (a net return) is taken as given: the matrix the jobs build
+    counts it as 0 already, and checking it here would cost a pass over the window on the hot path."""
+    if window.size and not np.isfinite(total).all():
+        q = np.asarray(demand)
+        matrix("demand", q[..., -6:], min_months=6, one_series=True, why=" for the MAD")
