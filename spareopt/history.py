@@ -557,10 +557,12 @@ def number_cells(column: Any, name: str, header: str, check: RowCheck, *, allow_
         missing = (codes < 0) | empty[safe]
         check.fail(np.isnan(number)[safe] & ~missing | (missing & (not allow_empty)), name, header, column, rule, fix)
         number = np.where(missing, np.nan, number[safe])
-    with np.errstate(invalid="ignore"):
-        huge = np.abs(number) > MAX_NUMBER
-    if huge.any():  # beyond what a count or an int64 level holds exactly: a typo or a broken cell
-        check.fail(huge, name, header, column, f"must be at most {MAX_NUMBER:,.0f} in size", fix)
+    if len(number) and (np.fmax.reduce(number) > MAX_NUMBER or np.fmin.reduce(number) < -MAX_NUMBER):
+        # beyond what a count or an int64 level holds exactly: a typo or a broken cell (two reductions, no mask
+        # unless one is there)
+        with np.errstate(invalid="ignore"):
+            check.fail(np.abs(number) > MAX_NUMBER, name, header, column, f"must be at most {MAX_NUMBER:,.0f} in size",
+                       fix)
     return number
 
 
@@ -1019,11 +1021,11 @@ def _check_span(month: np.ndarray, keep: np.ndarray | None, name: str, header: s
         return
     low, top = int(used.min()), int(used.max())
     end = top if as_of is None else as_of
-    if as_of is None and np.count_nonzero((used >= top - FAR_FUTURE_MONTHS) & (used < top)) == 0 and low < top:
-        counts = np.bincount(used - low) if top - low < 1 << 24 else None
-        if counts is not None:
-            end = history_end(np.arange(low, top + 1), counts)
-        else:  # a span too wide for one count per month: the distinct months
+    near = np.count_nonzero(used >= top - FAR_FUTURE_MONTHS) - np.count_nonzero(used >= top)  # lines just before
+    if as_of is None and low < top and near == 0:  # the latest month stands apart: where does the history end?
+        if top - low < 1 << 24:
+            end = history_end(np.arange(low, top + 1), np.bincount(used - low))
+        else:
             distinct, lines = np.unique(used, return_counts=True)
             end = history_end(distinct, lines)
         if end < top:
