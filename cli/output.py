@@ -11,8 +11,7 @@ from typing import Any, Self
 import click
 import pandas as pd
 
-from spareopt.errors import InputError
-from spareopt.io import Outputs, write_table
+from spareopt.io import Outputs, check_stream_format, write_table
 from spareopt.jobs.optimize import curve_table
 from spareopt.report import report_lines, summary_items
 from spareopt.result import Result
@@ -41,8 +40,8 @@ def planned_outputs() -> Outputs:
     be one of its inputs or another output, each folder must exist and each format be known
     (:class:`spareopt.io.Outputs`)."""
     params = click.get_current_context().params
-    if not params.get("output") and params.get("fmt") in ("xlsx", "parquet"):
-        raise InputError(f"{params['fmt']} output needs a file: pass -o FILE.{params['fmt']}")
+    if not params.get("output"):
+        check_stream_format(params.get("fmt"))
     out = Outputs(inputs=[params.get(name) for name in INPUTS])
     if params.get("output"):
         out.add("-o", params["output"], format=params.get("fmt"), hint=", or pass --format")

@@ -695,12 +695,23 @@ def write_table(
         raise InputError(f"unknown output format {format!r}; use one of {', '.join(FORMATS)}")
     if path is None or not isinstance(path, (str, PathLike)):
         stream = path if path is not None else sys.stdout
-        if format not in ("csv", "json"):
-            raise InputError(f"{format} output needs a file: pass -o FILE.{format}")
+        check_stream_format(format)
         _WRITERS[format](frame, stream, summary, sheet_by)
         return
     with _atomic(Path(path), binary=format in ("xlsx", "parquet")) as fh:
         _WRITERS[format](frame, fh, summary, sheet_by)
+
+
+def check_stream_format(format: str | None) -> None:
+    """A table written to a stream (standard output) must be text: CSV or JSON (``None``: CSV).
+
+    >>> check_stream_format("xlsx")
+    Traceback (most recent call last):
+    ...
+    spareopt.errors.InputError: xlsx output needs a file: pass -o FILE.xlsx
+    """
+    if format not in (None, "csv", "json"):
+        raise InputError(f"{format} output needs a file: pass -o FILE.{format}")
 
 
 FIGURE_FORMATS = ("png", "svg", "pdf")
