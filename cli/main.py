@@ -63,7 +63,7 @@ def main() -> None:
 @only_stocked_option
 @engine_options
 def must_stock(history: str, parts: str | None, config: str | None, as_of: str | None, columns: dict[str, str],
-               encoding: str | None, supersessions: str | None, show_superseded: str | None, policy: str | None,
+               encoding: str | None, sheet: str | None, supersessions: str | None, show_superseded: str | None, policy: str | None,
                output: str | None, fmt: str | None, only_stocked: bool, quiet: bool, engine: str, scheduler: str | None, workers: int | None, partitions: int | None, ) -> None:
     """Each dealer's must-stock list from a sales history (HISTORY; - reads CSV from stdin).
 
@@ -95,7 +95,7 @@ def must_stock(history: str, parts: str | None, config: str | None, as_of: str |
     how = engine_choice(engine, scheduler, workers, partitions)
     out = planned_outputs()
     with Progress(len(STAGES) + 1, quiet) as progress:
-        result = run_job("must-stock", history, parts, config, as_of, columns=columns, encoding=encoding,
+        result = run_job("must-stock", history, parts, config, as_of, columns=columns, encoding=encoding, sheet=sheet,
                         supersessions=supersessions, only_stocked=only_stocked, policy=policy, progress=progress,
                         **how)
         progress("write the output")
@@ -119,7 +119,7 @@ def must_stock(history: str, parts: str | None, config: str | None, as_of: str |
 @output_options
 @engine_options
 def classify(history: str, parts: str | None, config: str | None, as_of: str | None, columns: dict[str, str],
-             encoding: str | None, supersessions: str | None, show_superseded: str | None, abc_basis: str | None,
+             encoding: str | None, sheet: str | None, supersessions: str | None, show_superseded: str | None, abc_basis: str | None,
              mc_method: str | None, criteria: tuple[str, ...] | None, weights: tuple[float, ...] | None,
              output: str | None, fmt: str | None, quiet: bool, engine: str, scheduler: str | None, workers: int | None, partitions: int | None, ) -> None:
     """Classify every dealer x part series along every axis (HISTORY; - reads CSV from stdin).
@@ -142,7 +142,7 @@ def classify(history: str, parts: str | None, config: str | None, as_of: str | N
     how = engine_choice(engine, scheduler, workers, partitions)
     out = planned_outputs()
     with Progress(len(STAGES) + 1, quiet) as progress:
-        result = run_job("classify", history, parts, config, as_of, columns=columns, encoding=encoding,
+        result = run_job("classify", history, parts, config, as_of, columns=columns, encoding=encoding, sheet=sheet,
                         supersessions=supersessions, abc_basis=abc_basis, mc_method=mc_method, criteria=criteria,
                         weights=weights, progress=progress, **how)
         progress("write the output")
@@ -164,7 +164,7 @@ def classify(history: str, parts: str | None, config: str | None, as_of: str | N
 @click.option("--sma-months", type=int, help="sma: months averaged. Default 6.")
 @output_options
 def forecast(history: str, parts: str | None, config: str | None, as_of: str | None, columns: dict[str, str],
-             encoding: str | None, supersessions: str | None, show_superseded: str | None, methods: tuple[str, ...] | None, alpha: float | None, alpha_d: float | None,
+             encoding: str | None, sheet: str | None, supersessions: str | None, show_superseded: str | None, methods: tuple[str, ...] | None, alpha: float | None, alpha_d: float | None,
              alpha_p: float | None, sma_months: int | None, output: str | None, fmt: str | None,
              quiet: bool) -> None:
     """Next month's demand of every series by each forecasting method (HISTORY; - reads CSV from stdin).
@@ -185,7 +185,7 @@ def forecast(history: str, parts: str | None, config: str | None, as_of: str | N
     out = planned_outputs()
     with Progress(len(STAGES) + 1, quiet) as progress:
         result = run_job("forecast", history, parts, config, as_of, engine="local", methods=methods, alpha=alpha,
-                        alpha_d=alpha_d, alpha_p=alpha_p, sma_months=sma_months, columns=columns, encoding=encoding,
+                        alpha_d=alpha_d, alpha_p=alpha_p, sma_months=sma_months, columns=columns, encoding=encoding, sheet=sheet,
                         supersessions=supersessions, progress=progress)
         progress("write the output")
         write_outputs(out, result, fmt)
@@ -214,7 +214,7 @@ def forecast(history: str, parts: str | None, config: str | None, as_of: str | N
 @output_options
 @engine_options
 def evaluate(history: str, parts: str | None, config: str | None, as_of: str | None, columns: dict[str, str],
-             encoding: str | None, supersessions: str | None, show_superseded: str | None, holdout_months: int,
+             encoding: str | None, sheet: str | None, supersessions: str | None, show_superseded: str | None, holdout_months: int,
              policies: tuple[str, ...] | None, budget: float | None, totals: str | None, calibration: str | None,
              plot: str | None, calibration_plot: str | None, output: str | None, fmt: str | None, quiet: bool,
              engine: str, scheduler: str | None, workers: int | None, partitions: int | None) -> None:
@@ -266,7 +266,7 @@ def evaluate(history: str, parts: str | None, config: str | None, as_of: str | N
     out = planned_outputs()
     with Progress(len(STAGES) + 1, quiet) as progress:
         result = run_job("evaluate", history, parts, config, as_of, holdout_months=holdout_months, policies=policies,
-                        budget=budget, columns=columns, encoding=encoding, supersessions=supersessions,
+                        budget=budget, columns=columns, encoding=encoding, sheet=sheet, supersessions=supersessions,
                         progress=progress, **how)
         progress("write the output")
         write_outputs(out, result, fmt, {
@@ -307,7 +307,7 @@ def evaluate(history: str, parts: str | None, config: str | None, as_of: str | N
               "the history must hold (default as_of: its last month less --horizon-months).")
 @output_options
 def last_buy(history: str, parts: str | None, config: str | None, as_of: str | None, columns: dict[str, str],
-             encoding: str | None, supersessions: str | None, show_superseded: str | None, horizon_months: int, service_level: float | None,
+             encoding: str | None, sheet: str | None, supersessions: str | None, show_superseded: str | None, horizon_months: int, service_level: float | None,
              shortage_cost_column: str | None, holding_rate: float | None, salvage_column: str | None,
              distribution: str | None, dispersion: float | None, fit_months: int | None, stock: str | None,
              budget: float | None, max_volume: float | None, all_parts: bool, backtest: bool, output: str | None,
@@ -344,7 +344,7 @@ def last_buy(history: str, parts: str | None, config: str | None, as_of: str | N
                                   holding_rate=holding_rate, salvage_value=salvage_column, distribution=distribution,
                                   dispersion=dispersion, fit_months=fit_months, stock=stock, budget=budget,
                                   max_volume=max_volume, all_parts=all_parts, backtest=backtest, columns=columns,
-                                  encoding=encoding, supersessions=supersessions, progress=progress)
+                                  encoding=encoding, sheet=sheet, supersessions=supersessions, progress=progress)
         progress("write the output")
         write_outputs(out, result, fmt)
     tell(result, output, quiet)
@@ -377,7 +377,7 @@ def last_buy(history: str, parts: str | None, config: str | None, as_of: str | N
               "and the dealers-only plans against the stock value, with the seed's plan.")
 @output_options
 def optimize_command(history: str, parts: str | None, config: str | None, as_of: str | None,
-                     columns: dict[str, str], encoding: str | None, supersessions: str | None,
+                     columns: dict[str, str], encoding: str | None, sheet: str | None, supersessions: str | None,
                      show_superseded: str | None, budget: float, budget_per: str, class_minimums: bool,
                      max_volume: float | None, echelons: int, transfer_days: float | None, objective: str | None,
                      curve: str | None,
@@ -415,7 +415,7 @@ def optimize_command(history: str, parts: str | None, config: str | None, as_of:
         result = run_job("optimize", history, parts, config, as_of, engine="local", budget=budget, budget_per=budget_per,
                                   class_minimums=class_minimums, max_volume=max_volume, echelons=echelons,
                                   transfer_days=transfer_days, objective=objective, columns=columns,
-                                  encoding=encoding, supersessions=supersessions, progress=progress)
+                                  encoding=encoding, sheet=sheet, supersessions=supersessions, progress=progress)
         progress("write the output")
         write_outputs(out, result, fmt, {"--plot": plot_curve})
     tell(result, output, quiet)
@@ -431,7 +431,7 @@ def optimize_command(history: str, parts: str | None, config: str | None, as_of:
 @output_options
 @engine_options
 def order_command(history: str, parts: str | None, config: str | None, as_of: str | None, columns: dict[str, str],
-                  encoding: str | None, supersessions: str | None, show_superseded: str | None, stock: str,
+                  encoding: str | None, sheet: str | None, supersessions: str | None, show_superseded: str | None, stock: str,
                   policy: str | None, budget: float | None, totals: str | None, output: str | None, fmt: str | None,
                   quiet: bool, engine: str, scheduler: str | None, workers: int | None, partitions: int | None, ) -> None:
     """This week's suggested stock order (HISTORY; - reads CSV from stdin).
@@ -455,7 +455,7 @@ def order_command(history: str, parts: str | None, config: str | None, as_of: st
     out = planned_outputs()
     with Progress(len(OPERATIONS_STAGES) + 1, quiet) as progress:
         result = run_job("order", history, parts, config, as_of, stock=stock, budget=budget, policy=policy,
-                        columns=columns, encoding=encoding, supersessions=supersessions, progress=progress, **how)
+                        columns=columns, encoding=encoding, sheet=sheet, supersessions=supersessions, progress=progress, **how)
         progress("write the output")
         write_outputs(out, result, fmt)
     tell(result, output, quiet)
@@ -471,7 +471,7 @@ def order_command(history: str, parts: str | None, config: str | None, as_of: st
 @output_options
 @engine_options
 def dead_stock_command(history: str, parts: str | None, config: str | None, as_of: str | None,
-                       columns: dict[str, str], encoding: str | None, supersessions: str | None,
+                       columns: dict[str, str], encoding: str | None, sheet: str | None, supersessions: str | None,
                        show_superseded: str | None, stock: str, policy: str | None, aging: str | None,
                        transfers: str | None, output: str | None, fmt: str | None, quiet: bool, engine: str,
                        scheduler: str | None, workers: int | None, partitions: int | None) -> None:
@@ -500,7 +500,7 @@ def dead_stock_command(history: str, parts: str | None, config: str | None, as_o
     out = planned_outputs()
     with Progress(len(OPERATIONS_STAGES) + 1, quiet) as progress:
         result = run_job("dead-stock", history, parts, config, as_of, stock=stock, policy=policy, columns=columns,
-                        encoding=encoding, supersessions=supersessions, progress=progress, **how)
+                        encoding=encoding, sheet=sheet, supersessions=supersessions, progress=progress, **how)
         progress("write the output")
         write_outputs(out, result, fmt)
     tell(result, output, quiet)
@@ -515,7 +515,7 @@ def dead_stock_command(history: str, parts: str | None, config: str | None, as_o
 @output_options
 @engine_options
 def kpi_command(history: str, parts: str | None, config: str | None, as_of: str | None, columns: dict[str, str],
-                encoding: str | None, supersessions: str | None, show_superseded: str | None, stock: str,
+                encoding: str | None, sheet: str | None, supersessions: str | None, show_superseded: str | None, stock: str,
                 policy: str | None, by_part: str | None, plot: str | None, output: str | None, fmt: str | None,
                 quiet: bool, engine: str, scheduler: str | None, workers: int | None, partitions: int | None, ) -> None:
     """Stock KPIs per dealer and for the network (HISTORY; - reads CSV from stdin).
@@ -539,7 +539,7 @@ def kpi_command(history: str, parts: str | None, config: str | None, as_of: str 
     out = planned_outputs()
     with Progress(len(OPERATIONS_STAGES) + 1, quiet) as progress:
         result = run_job("kpi", history, parts, config, as_of, stock=stock, policy=policy, columns=columns,
-                        encoding=encoding, supersessions=supersessions, progress=progress, **how)
+                        encoding=encoding, sheet=sheet, supersessions=supersessions, progress=progress, **how)
         progress("write the output")
         write_outputs(out, result, fmt, {"--plot": plot_kpi})
     tell(result, output, quiet)

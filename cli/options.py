@@ -93,6 +93,9 @@ def history_options(f: Callable[..., Any]) -> Callable[..., Any]:
                      help="Map a header with no known alias, e.g. --column part=零件代码. Repeatable."),
         click.option("--encoding", metavar="ENC", help="Text encoding of the files. Default: UTF-8 (with or "
                      "without BOM), else GB18030/GBK."),
+        click.option("--sheet", metavar="NAME|all", help="The sheet of an XLSX history to read, or `all` to stack "
+                     "every sheet that has the history's columns (one sheet per dealer, month or year). Default: "
+                     "the first visible sheet with data; the report warns of the others."),
         click.option("--supersessions", metavar="FILE", help="Part-number replacements: old_part, new_part, optional "
                      "factor, effective (month) and split. Old parts' demand and stock move to the leading part "
                      "(x factor); the master's replaced_by column counts too."),

@@ -168,6 +168,7 @@ def load_history(
     columns: Mapping[str, str] | None = None,
     encoding: str | None = None,
     as_of: str | pd.Period | None = None,
+    sheet: str | None = None,
 ) -> History:
     """Read and check a sales history: transaction lines or monthly totals.
 
@@ -185,6 +186,10 @@ def load_history(
         Where the history ends for the run: a line dated more than a year after
         the rest is then no error (the run ignores it), and the 40-year span is
         counted back from it.
+    sheet : str, optional
+        An XLSX workbook's sheet to read, or ``"all"``: every sheet that has the
+        columns, stacked (a workbook of one sheet per dealer, month or year).
+        Default: the first visible sheet with data (the report warns of the others).
 
     Returns
     -------
@@ -204,7 +209,8 @@ def load_history(
     """
     found: dict[str, str] = {}
 
-    def select(headers: list[str]) -> dict[str, str]:
+    def select(headers: list[str]) -> dict[str, str]:  # the columns of the last header given (a sheet's)
+        found.clear()
         found.update(resolve_columns(headers, HISTORY_COLUMNS, source=_source_name(source), required=("part", "quantity"),
                                      one_of=("date", "period"), overrides=columns))
         return {header: "number" if canonical in ("quantity", "unit_price") else "text"
@@ -216,7 +222,7 @@ def load_history(
         return clean_lines(source, found, as_of=end)
     if isinstance(source, str) and source == "-":
         source = read_stdin()  # read once: an error is reported from a second, exact reading
-    table = read_table(source, encoding=encoding, select=select)
+    table = read_table(source, encoding=encoding, select=select, sheet=sheet)
     try:
         return clean_lines(table, found, as_of=end)
     except InputError:

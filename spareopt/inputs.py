@@ -122,6 +122,7 @@ def load(
     *,
     columns: Mapping[str, str] | None = None,
     encoding: str | None = None,
+    sheet: str | None = None,
     supersessions: Source | Supersessions | None = None,
     plan_new: bool = True,
     holdout_months: int = 0,
@@ -136,7 +137,7 @@ def load(
 
     Parameters
     ----------
-    history, parts, config, as_of, columns, encoding, supersessions
+    history, parts, config, as_of, columns, encoding, sheet, supersessions
         As for :func:`spareopt.must_stock`.  ``history`` may be :class:`Inputs` already: it is returned
         with ``config`` (when given) in place of its own; the file arguments must then be left out.
     plan_new : bool
@@ -175,7 +176,8 @@ def load(
     """
     step = progress or (lambda stage: None)
     if isinstance(history, Inputs):
-        return _loaded(history, parts, config, as_of, columns=columns, encoding=encoding, supersessions=supersessions)
+        return _loaded(history, parts, config, as_of, columns=columns, encoding=encoding, sheet=sheet,
+                       supersessions=supersessions)
     cfg = load_config(config)
     _check_column_names(columns)
     table = None
@@ -183,7 +185,7 @@ def load(
         table = load_supersessions(supersessions, columns=columns_of(columns, SUPERSESSION_COLUMNS), encoding=encoding)
     step(STAGES[0])
     hist = history if isinstance(history, History) else load_history(history, columns=columns, encoding=encoding,
-                                                                      as_of=as_of)
+                                                                      as_of=as_of, sheet=sheet)
     step(STAGES[1])
     master = parts if isinstance(parts, PartsMaster) or parts is None else load_parts(
         parts, columns=columns, encoding=encoding, numeric=numeric)

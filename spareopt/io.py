@@ -28,6 +28,7 @@ import functools
 import io
 import lzma
 import os
+import shlex
 import stat
 import sys
 import tempfile
@@ -76,7 +77,8 @@ class Table:
     encoding : str or None
         The text encoding that was used, for text formats.
     sheet : str or None
-        The XLSX sheet that was read.
+        The XLSX sheet that was read (several, ``--sheet all``: their names, shortened past five).
+        ``sheets`` lists them all, ``sheets_ignored`` the sheets with data that were not read.
     headers : tuple of str
         Every header of the source, also those not read (``frame`` may hold a selection).
     exact : bool
@@ -92,6 +94,7 @@ class Table:
                  encoding: str | None = None, sheet: str | None = None, headers: tuple[str, ...] = (),
                  exact: bool = True, *, arrow: Any = None, first_row: int = 1, delimiter: str | None = None) -> None:
         self.delimiter = delimiter
+        self.sheets: tuple[str, ...] = ()  # the XLSX sheets read (stacked in this order)
         self.sheets_ignored: tuple[str, ...] = ()  # an XLSX's other sheets with data, not read
         self.date_1904 = False  # an XLSX in the 1904 date system (Excel for the Mac)
         if (frame is None) == (arrow is None):  # a programming error inside spareopt, never bad input: a TypeError,
@@ -138,6 +141,7 @@ def read_table(
     encoding: str | None = None,
     select: Select | None = None,
     fast: bool = True,
+    sheet: str | None = None,
 ) -> Table:
     """Read a CSV/TSV, XLSX or Parquet file, ``-`` (CSV on stdin) or a DataFrame.
 
@@ -159,6 +163,12 @@ def read_table(
     fast : bool
         Whether UTF-8 CSV may be read by pyarrow (see Notes); False reads every
         cell as text, exactly as written.
+    sheet : str, optional
+        XLSX only: the sheet to read, or ``"all"`` to stack every sheet that has the
+        columns ``select`` asks for (one sheet per dealer or month), with one header
+        (in any order); their rows are named ``SHEET!ROW`` in messages.  Default: the
+        first visible sheet with data; the other sheets with data are listed in
+        ``Table.sheets_ignored``.
 
     Notes
     -----
@@ -171,8 +181,14 @@ def read_table(
     ------
     InputError
         A missing, empty, undecodable or malformed file; a header with no rows;
-        an XLSX with no sheet that holds data.
+        an XLSX with no sheet that holds data, or whose sheet lacks the columns
+        (the message lists every sheet with its headers).
+    UsageError
+        ``sheet`` for a source that is not an XLSX workbook, or a sheet name the
+        workbook does not have.
     """
+    if sheet is not None:
+        _check_sheet_source(source, sheet)
     if isinstance(source, pd.DataFrame):
         return _selected(_from_frame(source), select)
     if not isinstance(source, (str, bytes, PathLike)):
@@ -196,11 +212,14 @@ def read_table(
         raise InputError(f"file {path} is empty; export the data again with a header row and data rows")
     kind = _kind(path, head)
     if kind == "xlsx":
-        return _selected(_read_xlsx(path), select)
-    if kind == "parquet":
-        return _read_parquet(path, select)
+        return _selected(_read_xlsx(path, sheet, select), select)
     if kind == "xls":
         raise InputError(f"file {path} is an old .xls workbook; save it as .xlsx or .csv and try again")
+    if sheet is not None:
+        raise UsageError(f"--sheet {sheet}: file {path} is a {'Parquet' if kind == 'parquet' else 'text'} file, "
+                         "which has no sheets; leave out --sheet")
+    if kind == "parquet":
+        return _read_parquet(path, select)
     try:
         return _read_text(path, str(path), encoding, compression="infer", select=select, fast=fast)
     except (EOFError, OSError, zlib.error, lzma.LZMAError) as exc:  # a damaged or truncated compressed file
@@ -209,6 +228,14 @@ def read_table(
         reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
         raise InputError(f"file {path} cannot be read as {what} text table ({reason}); check the file (a truncated "
                          "download?)" + (", or decompress it first" if packed else "")) from None
+
+
+def _check_sheet_source(source: Any, sheet: Any) -> None:
+    if not isinstance(sheet, str) or not sheet.strip():
+        raise UsageError(f"sheet must be a sheet's name or {ALL_SHEETS!r}; got {sheet!r}")
+    if not isinstance(source, (str, PathLike)) or str(source) == "-":
+        what = "standard input" if isinstance(source, bytes) or str(source) == "-" else type(source).__name__
+        raise UsageError(f"--sheet {sheet}: the history is read from {what}, which has no sheets; leave out --sheet")
 
 
 def read_stdin() -> bytes:
@@ -220,7 +247,7 @@ def _selected(table: Table, select: Select | None) -> Table:
     headers = tuple(table.frame.columns)
     frame = table.frame if select is None else table.frame[list(select(list(headers)))]
     selected = Table(frame, table.source, table.rows, table.encoding, table.sheet, headers, delimiter=table.delimiter)
-    selected.sheets_ignored, selected.date_1904 = table.sheets_ignored, table.date_1904
+    selected.sheets, selected.sheets_ignored, selected.date_1904 = table.sheets, table.sheets_ignored, table.date_1904
     return selected
 
 
@@ -489,9 +516,40 @@ XLSX_MAX_COLUMNS = 1024
 """The header of a sheet is looked for in its first columns: a used range as wide as Excel allows is not read."""
 
 
-def _read_xlsx(path: Path) -> Table:
-    """The first visible sheet that holds a table; the other sheets with data are listed in
-    ``Table.sheets_ignored`` (the run report warns of them: a workbook split by dealer or year is not read whole)."""
+ALL_SHEETS = "all"
+"""``sheet=ALL_SHEETS`` (``--sheet all``) stacks every sheet of a workbook that holds the table (one per dealer,
+month or year)."""
+
+_SHEETS_LISTED = 12  # an error lists this many sheets, each with its first headers
+_HEADERS_LISTED = 8
+
+
+@dataclass
+class _Sheet:
+    """One worksheet and where its table starts: its header row and headers (None for a sheet without data)."""
+
+    ws: Any
+    row: int | None
+    header: list[str] | None
+
+    @property
+    def title(self) -> str:
+        return str(self.ws.title)
+
+    @property
+    def hidden(self) -> bool:
+        return self.ws.sheet_state != "visible"
+
+
+def _read_xlsx(path: Path, sheet: str | None = None, select: Select | None = None) -> Table:
+    """Read one sheet of a workbook, or stack several (``sheet="all"``).
+
+    ``sheet=None`` reads the first visible sheet that holds data; the other sheets with data are listed in
+    ``Table.sheets_ignored`` (the run report warns of them: a workbook split by dealer or year is not read whole).
+    A sheet name reads that sheet; ``"all"`` every sheet whose header has the columns ``select`` asks for, in
+    workbook order, their rows labelled ``SHEET!ROW``.  When the sheet read lacks those columns, the error lists
+    every sheet with its headers, and names the sheets that have them.
+    """
     import openpyxl
 
     handle = path.open("rb")  # a handle, so that the name's suffix does not matter to openpyxl
@@ -501,47 +559,27 @@ def _read_xlsx(path: Path) -> Table:
         handle.close()
         raise InputError(f"file {path} is not a readable XLSX workbook ({exc}); open and save it again in Excel") from None
     try:
-        found = [(sheet, *_xlsx_header(sheet)) for sheet in book.worksheets]
-        with_data = [f for f in found if f[2] is not None]
-        visible = [f for f in with_data if f[0].sheet_state == "visible"] or with_data
-        if not visible:
-            raise InputError(
-                f"file {path} has no sheet with data (sheets: {', '.join(book.sheetnames)}); "
-                "put the table with its header row in the first sheet"
-            )
-        sheet, header_row, header = visible[0]
-        check_headers(header, f"file {path}, sheet {sheet.title!r},")
-        ignored = tuple(f"{other.title} ({'hidden, ' if other.sheet_state != 'visible' else ''}"
-                        f"{'the same header' if other_header == header else 'another header'})"
-                        for other, _, other_header in with_data if other is not sheet)
-        width = len(header)
-        cells, rows, blank = [], [], []
-        data = sheet.iter_rows(min_row=header_row + 1, values_only=True, max_col=width)
-        for number, values in enumerate(data, start=header_row + 1):
-            texts = [_cell_text(v) for v in values]
-            if not any(texts):
-                blank.append(number)  # kept (and reported) only when data follows: not the empty tail
-                continue
-            if blank:
-                cells += [[""] * width for _ in blank]
-                rows += blank
-                blank = []
-            cells.append(texts)
-            rows.append(number)
-        frame = pd.DataFrame([(r + [""] * width)[:width] for r in cells], columns=header, dtype=str)
+        found = [_Sheet(ws, *_xlsx_header(ws)) for ws in book.worksheets]
+        chosen, ignored = _chosen_sheets(path, found, sheet, select)
+        frames, labels = [], []
+        for one in chosen:
+            check_headers(one.header, f"file {path}, sheet {one.title!r},")
+            frame, rows = _sheet_cells(path, one)
+            frames.append(frame[chosen[0].header] if one is not chosen[0] else frame)
+            labels.append(rows if len(chosen) == 1 else np.char.add(f"{one.title}!", rows.astype(str)).astype(object))
+        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         if frame.empty:
-            raise InputError(
-                f"file {path}, sheet {sheet.title!r} has a header (row {header_row}) but no rows; "
-                "export the data rows too"
-            )
-        if (frame == "").to_numpy().any():  # an empty cell may be a formula whose value was never stored
-            _check_formulas(path, sheet.title, header_row, width, frame, header)
+            where = f"sheet {chosen[0].title!r}" if len(chosen) == 1 else f"sheets {_titles(chosen)}"
+            raise InputError(f"file {path}, {where} has a header (row {chosen[0].row}) but no rows; "
+                             "export the data rows too")
         frame.columns = [str(c).strip() for c in frame.columns]
-        table = Table(frame, str(path), np.asarray(rows), sheet=sheet.title)
-        table.sheets_ignored = ignored
+        titles = tuple(one.title for one in chosen)
+        shown = ", ".join(titles) if len(titles) <= 5 else f"{', '.join(titles[:3])}, ... {titles[-1]} ({len(titles)} sheets)"
+        table = Table(frame, str(path), np.concatenate(labels), sheet=shown)
+        table.sheets, table.sheets_ignored = titles, ignored
         table.date_1904 = book.epoch.year == 1904  # its serial numbers count days from 1904-01-01
         return table
-    except InputError:
+    except (InputError, UsageError):
         raise
     except Exception as exc:  # noqa: BLE001 - a sheet's XML is parsed as it is read: a damaged or hostile part
         refused = "entit" in str(exc).lower()  # an entity expansion (billion laughs) or an external entity (XXE)
@@ -551,6 +589,117 @@ def _read_xlsx(path: Path) -> Table:
     finally:
         book.close()
         handle.close()
+
+
+def _chosen_sheets(path: Path, found: list[_Sheet], sheet: str | None,
+                   select: Select | None) -> tuple[list[_Sheet], tuple[str, ...]]:
+    """The sheets to read, and the other sheets with data (described) that are not read."""
+    with_data = [one for one in found if one.header is not None]
+    if sheet is not None and sheet != ALL_SHEETS:
+        named = [one for one in found if one.title == sheet] or [
+            one for one in found if one.title.strip().casefold() == sheet.strip().casefold()]
+        if len(named) != 1:
+            raise UsageError(f"--sheet {sheet}: file {path} has no sheet {sheet!r}; its sheets: {_listing(found)}. "
+                             "Pass one of these names, or --sheet all")
+        if named[0].header is None:
+            raise InputError(f"file {path}, sheet {named[0].title!r} holds no data; its sheets: {_listing(found)}. "
+                             "Pass another with --sheet NAME")
+        _check_fits(path, named[0], found, select)
+        return named, ()
+    if not with_data:
+        raise InputError(f"file {path} has no sheet with data (sheets: {', '.join(one.title for one in found)}); "
+                         "put the table with its header row in the first sheet")
+    if sheet == ALL_SHEETS:
+        fitting = [one for one in with_data if select is None or _fits(select, one.header)]
+        if not fitting:
+            _check_fits(path, with_data[0], found, select)
+        kinds = {frozenset(one.header) for one in fitting}
+        if len(kinds) > 1:
+            other = next(one for one in fitting if set(one.header) != set(fitting[0].header))
+            raise InputError(
+                f"file {path}: --sheet all stacks sheets of one header, but sheet {fitting[0].title!r} has "
+                f"{_headers(fitting[0].header)} and sheet {other.title!r} has {_headers(other.header)}; give the "
+                "sheets the same header, or read one with --sheet NAME")
+        chosen = fitting
+    else:
+        visible = [one for one in with_data if not one.hidden] or with_data
+        chosen = visible[:1]
+        _check_fits(path, chosen[0], found, select)
+    ignored = tuple(f"{one.title} ({'hidden, ' if one.hidden else ''}"
+                    f"{'the same header' if one.header == chosen[0].header else 'another header'})"
+                    if sheet is None else f"{one.title} (without the columns)" for one in with_data if one not in chosen)
+    return chosen, ignored
+
+
+def _fits(select: Select, header: list[str]) -> bool:
+    """Whether a header has the columns ``select`` asks for."""
+    try:
+        select([str(h).strip() for h in header])
+    except InputError:
+        return False
+    return True
+
+
+def _check_fits(path: Path, chosen: _Sheet, found: list[_Sheet], select: Select | None) -> None:
+    """``select``'s own error for the chosen sheet, with every sheet of the workbook and the ones that fit."""
+    if select is None:
+        return
+    try:
+        select([str(h).strip() for h in chosen.header or ()])
+    except InputError as exc:
+        if len(found) == 1:
+            raise
+        fitting = [one for one in found if one.header is not None and one is not chosen and _fits(select, one.header)]
+        fix = "read another with --sheet NAME"
+        if fitting:
+            fix = (f"sheet {fitting[0].title!r} has them: pass --sheet {shlex.quote(fitting[0].title)}"
+                   + (f", or --sheet all for the {len(fitting)} sheets that have them" if len(fitting) > 1 else ""))
+        raise InputError(f"{str(exc).rstrip('.')}. That is sheet {chosen.title!r}; the workbook's {len(found)} sheets: "
+                         f"{_listing(found)}; {fix}") from None
+    # select is called again on the table read: each call maps the columns of the header it is given
+
+
+def _listing(found: list[_Sheet]) -> str:
+    """Every sheet with its headers, for an error: ``'Cover' (no data), 'Sales' (dealer, part, date, quantity)``."""
+    shown = [f"{one.title!r} ({'hidden, ' if one.hidden else ''}"
+             f"{'no data' if one.header is None else _headers(one.header)})" for one in found[:_SHEETS_LISTED]]
+    more = f", and {len(found) - _SHEETS_LISTED} more" if len(found) > _SHEETS_LISTED else ""
+    return ", ".join(shown) + more
+
+
+def _headers(header: list[str]) -> str:
+    names = [str(h) for h in header[:_HEADERS_LISTED]]
+    more = f", ... {len(header) - _HEADERS_LISTED} more" if len(header) > _HEADERS_LISTED else ""
+    return "headers " + ", ".join(names) + more
+
+
+def _titles(sheets: list[_Sheet]) -> str:
+    return ", ".join(repr(one.title) for one in sheets[:5]) + (f" ... ({len(sheets)})" if len(sheets) > 5 else "")
+
+
+def _sheet_cells(path: Path, one: _Sheet) -> tuple[pd.DataFrame, np.ndarray]:
+    """The cells below a sheet's header as text, as wide as the header, the empty tail dropped; and their rows.
+
+    A blank row is kept (an empty row, reported as such) only where data follows it.
+    """
+    header, width = one.header or [], len(one.header or ())
+    cells, rows, blank = [], [], []
+    data = one.ws.iter_rows(min_row=(one.row or 0) + 1, values_only=True, max_col=width)
+    for number, values in enumerate(data, start=(one.row or 0) + 1):
+        texts = [_cell_text(v) for v in values]
+        if not any(texts):
+            blank.append(number)  # kept (and reported) only when data follows: not the empty tail
+            continue
+        if blank:
+            cells += [[""] * width for _ in blank]
+            rows += blank
+            blank = []
+        cells.append(texts)
+        rows.append(number)
+    frame = pd.DataFrame([(r + [""] * width)[:width] for r in cells], columns=header, dtype=str)
+    if (frame == "").to_numpy().any():  # an empty cell may be a formula whose value was never stored
+        _check_formulas(path, one.title, one.row or 0, width, frame, header)
+    return frame, np.asarray(rows, dtype=np.int64)
 
 
 def _check_formulas(path: Path, title: str, header_row: int, width: int, frame: pd.DataFrame,

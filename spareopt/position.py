@@ -103,12 +103,12 @@ class Position:
 def stock_position(history: Source | History, parts: Source | PartsMaster | None, stock: Source | Stock,
               cfg: Config, as_of: str | pd.Period | None, columns: Mapping[str, str] | None, encoding: str | None,
               step: Callable[[str], None], policy: str | None,
-              supersessions: Source | Supersessions | None = None) -> Position:
+              supersessions: Source | Supersessions | None = None, *, sheet: str | None = None) -> Position:
     stock_columns = {k: v for k, v in (columns or {}).items() if k in ("on_hand", "on_order", "reserved")}
     load_columns = {k: v for k, v in (columns or {}).items() if k not in stock_columns} or None
     snapshot = stock if isinstance(stock, Stock) else load_stock(stock, columns=stock_columns or None,
                                                                  encoding=encoding)
-    run = load(history, parts, cfg, as_of, columns=load_columns, encoding=encoding, supersessions=supersessions,
+    run = load(history, parts, cfg, as_of, columns=load_columns, encoding=encoding, sheet=sheet, supersessions=supersessions,
                progress=step)
     step(OPERATIONS_STAGES[3])
     superseded = None

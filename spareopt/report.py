@@ -70,8 +70,8 @@ def _read_lines(r: Mapping[str, Any]) -> list[str]:
         if lines[-1] == "  columns: ":
             lines.pop()
     if r.get("sheets_ignored"):
-        lines.append(f"  warning: sheets not read: {', '.join(r['sheets_ignored'])}; only sheet {r.get('sheet')} is "
-                     "the history (put the sheets together, or save the one to read first)")
+        lines.append(f"  warning: sheets not read: {', '.join(r['sheets_ignored'])}; the history is sheet "
+                     f"{r.get('sheet')} (--sheet all stacks every sheet that has its columns, --sheet NAME reads one)")
     if r.get("columns_ignored"):
         lines.append(f"  columns ignored: {', '.join(r['columns_ignored'])}")
     if r.get("rows_no_quantity"):

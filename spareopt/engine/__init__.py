@@ -260,6 +260,7 @@ def run(
     partitions: int | None = None,
     columns: Mapping[str, str] | None = None,
     encoding: str | None = None,
+    sheet: str | None = None,
     progress: Callable[[str], None] | None = None,
     **options: Any,
 ) -> pd.DataFrame:
@@ -275,8 +276,8 @@ def run(
         A Parquet file, or a directory of Parquet files (one per dealer, ``dealer=D01/``
         directories, or any split) with the same columns.  Stored sorted by dealer, each
         partition reads only its row groups.
-    parts, config, as_of, columns, encoding
-        As for :func:`spareopt.must_stock`.  ``supersessions`` (an option) is resolved once for
+    parts, config, as_of, columns, encoding, sheet
+        As for :func:`spareopt.must_stock` (``sheet`` on the local engine: the others read Parquet).  ``supersessions`` (an option) is resolved once for
         the network, at its as_of, as the local engine resolves it.
     engine : {"stream", "dask", "local"}
         ``stream``: partition after partition in this process; ``dask``: partitions as tasks
@@ -327,8 +328,11 @@ def run(
             raise UsageError(f"the {engine} engine replays one dealer set at a time; the two-echelon policies share "
                              "each part's central stock across the network: use --engine local")
     if engine == "local":
-        return function(history, parts, config, as_of, columns=columns, encoding=encoding, progress=progress,
-                        **options)
+        return function(history, parts, config, as_of, columns=columns, encoding=encoding, sheet=sheet,
+                        progress=progress, **options)
+    if sheet is not None:
+        raise UsageError(f"--sheet {sheet}: the {engine} engine reads a Parquet history, which has no sheets; "
+                         "convert the workbook to Parquet, or use --engine local")
     step = progress or (lambda stage: None)
     overrides = {k: options[k] for k in ("policy", "abc_basis", "mc_method") if options.get(k) is not None}
     overrides.update({k: tuple(options[k]) for k in ("criteria", "weights") if options.get(k) is not None})

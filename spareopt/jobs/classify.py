@@ -28,6 +28,7 @@ def classes(
     *,
     columns: Mapping[str, str] | None = None,
     encoding: str | None = None,
+    sheet: str | None = None,
     abc_basis: str | None = None,
     mc_method: str | None = None,
     criteria: Sequence[str] | None = None,
@@ -39,7 +40,7 @@ def classes(
 
     Parameters
     ----------
-    history, parts, config, as_of, columns, encoding, progress
+    history, parts, config, as_of, columns, encoding, sheet, progress
         As for :func:`must_stock`.
     abc_basis, mc_method, criteria, weights : optional
         Override the config keys of the same names (the CLI's ``--abc-basis``,
@@ -97,7 +98,7 @@ def classes(
     cfg = job_config(history, config, abc_basis=abc_basis, mc_method=mc_method,
                      criteria=None if criteria is None else tuple(criteria),
                      weights=None if weights is None else tuple(weights))
-    run = load(history, parts, cfg, as_of, columns=columns, encoding=encoding, supersessions=supersessions,
+    run = load(history, parts, cfg, as_of, columns=columns, encoding=encoding, sheet=sheet, supersessions=supersessions,
                plan_new=False, numeric=master_criteria(cfg), progress=step)
     step(STAGES[3])
     return class_table(run)

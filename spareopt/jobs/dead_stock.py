@@ -153,6 +153,7 @@ def dead_stock(
     policy: str | None = None,
     columns: Mapping[str, str] | None = None,
     encoding: str | None = None,
+    sheet: str | None = None,
     supersessions: Source | Supersessions | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Result:
@@ -160,7 +161,7 @@ def dead_stock(
 
     Parameters
     ----------
-    history, parts, config, as_of, stock, policy, columns, encoding, progress
+    history, parts, config, as_of, stock, policy, columns, encoding, sheet, progress
         As for :func:`order`.
 
     Returns
@@ -197,7 +198,7 @@ def dead_stock(
       with stock or a need.
     """
     shelf = dead_stock_shelf(history, parts, config, as_of, stock=stock, policy=policy, columns=columns,
-                              encoding=encoding, supersessions=supersessions, progress=progress)
+                              encoding=encoding, sheet=sheet, supersessions=supersessions, progress=progress)
     return settle_dead_stock([shelf], shelf.report)
 
 
@@ -221,14 +222,14 @@ _SHELF = 40  # key bits of one shelf's rows: shelves follow one another in deale
 
 def dead_stock_shelf(history: Source | History, parts: Source | PartsMaster | None = None, config: Any = None,
                       as_of: str | pd.Period | None = None, *, stock: Source | Stock, policy: str | None = None,
-                      columns: Mapping[str, str] | None = None, encoding: str | None = None,
+                      columns: Mapping[str, str] | None = None, encoding: str | None = None, sheet: str | None = None,
                       supersessions: Source | Supersessions | None = None,
                       progress: Callable[[str], None] | None = None) -> _Shelf:
     """The first step of :func:`dead_stock` (its parameters) on the dealers of ``history``: aging, excess and
     need per row."""
     cfg = job_config(history, config, policy=policy)
     pos = stock_position(history, parts, stock, cfg, as_of, columns, encoding, progress or (lambda stage: None), policy,
-                    supersessions)
+                           supersessions, sheet=sheet)
     plan = pos.plan
     series_since = months_since_demand(pos.run.matrix.values)
     since = pos.per_row(series_since, np.nan)

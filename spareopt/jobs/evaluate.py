@@ -93,6 +93,7 @@ def evaluate(
     budget: float | None = None,
     columns: Mapping[str, str] | None = None,
     encoding: str | None = None,
+    sheet: str | None = None,
     supersessions: Source | Supersessions | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Result:
@@ -100,7 +101,7 @@ def evaluate(
 
     Parameters
     ----------
-    history, parts, config, columns, encoding, progress
+    history, parts, config, columns, encoding, sheet, progress
         As for :func:`spareopt.must_stock`.  The ``current`` policy reads the
         parts master's ``reorder_point`` and ``max_stock`` columns.
     as_of : ``YYYY-MM``, optional
@@ -188,7 +189,7 @@ def evaluate(
     policies = check_policies(policies)
     months = _check_holdout(holdout_months)
     budget = check_budget(budget, policies)
-    full, train, holdout = _training(history, parts, config, as_of, months, columns, encoding, supersessions, step)
+    full, train, holdout = _training(history, parts, config, as_of, months, columns, encoding, supersessions, step, sheet=sheet)
     step(STAGES[3])
     frames, totals, notes, floor_notes = [], [], {}, {}
     with_floor = train.master is not None and "min_stock" in train.master.frame
@@ -315,10 +316,10 @@ TOTALS_SUMMARY = ("parts_stocked", "initial_investment", "avg_stock_value", "pro
 
 def _training(history: Source | History, parts: Source | None, config: Any, as_of: Any, months: int,
               columns: Mapping[str, str] | None, encoding: str | None, supersessions: Any,
-              step: Callable[[str], None]) -> tuple[Inputs, Inputs, np.ndarray]:
+              step: Callable[[str], None], *, sheet: str | None = None) -> tuple[Inputs, Inputs, np.ndarray]:
     """The whole run up to as_of + the holdout, its training run and the holdout demand."""
     end = None if as_of is None else pd.Period(str(as_of), freq="M") + months
-    full = load(history, parts, job_config(history, config), end, columns=columns, encoding=encoding,
+    full = load(history, parts, job_config(history, config), end, columns=columns, encoding=encoding, sheet=sheet,
                 supersessions=supersessions, holdout_months=months, progress=step)
     return (full, *split_holdout(full, months, as_of))
 

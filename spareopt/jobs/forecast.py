@@ -40,6 +40,7 @@ def forecasts(
     sma_months: int | None = None,
     columns: Mapping[str, str] | None = None,
     encoding: str | None = None,
+    sheet: str | None = None,
     supersessions: Source | Supersessions | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Result:
@@ -47,7 +48,7 @@ def forecasts(
 
     Parameters
     ----------
-    history, parts, config, as_of, columns, encoding, progress
+    history, parts, config, as_of, columns, encoding, sheet, progress
         As for :func:`must_stock`; the forecast is for the month after ``as_of``.
     methods : sequence of str, optional
         Names in :data:`spareopt.forecast.FORECASTERS` (``wma``, ``sma``, ``ses``,
@@ -88,7 +89,7 @@ def forecasts(
     for method in methods:
         if method not in known:
             raise ConfigError(f"unknown forecast method {method!r}; use one of {', '.join(known)}")
-    run = load(history, parts, cfg, as_of, columns=columns, encoding=encoding, supersessions=supersessions,
+    run = load(history, parts, cfg, as_of, columns=columns, encoding=encoding, sheet=sheet, supersessions=supersessions,
                plan_new=False, progress=step)
     step(STAGES[3])
     matrix = run.matrix

@@ -48,6 +48,7 @@ def kpi(
     policy: str | None = None,
     columns: Mapping[str, str] | None = None,
     encoding: str | None = None,
+    sheet: str | None = None,
     supersessions: Source | Supersessions | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Result:
@@ -55,7 +56,7 @@ def kpi(
 
     Parameters
     ----------
-    history, parts, config, as_of, stock, policy, columns, encoding, progress
+    history, parts, config, as_of, stock, policy, columns, encoding, sheet, progress
         As for :func:`order`.
 
     Returns
@@ -86,7 +87,7 @@ def kpi(
     """
     step = progress or (lambda stage: None)
     cfg = job_config(history, config, policy=policy)
-    pos = stock_position(history, parts, stock, cfg, as_of, columns, encoding, step, policy, supersessions)
+    pos = stock_position(history, parts, stock, cfg, as_of, columns, encoding, step, policy, supersessions, sheet=sheet)
     plan = pos.plan
     values = pos.run.matrix.values
     months = min(12, values.shape[1])

@@ -88,6 +88,7 @@ def last_buy(
     backtest: bool = False,
     columns: Mapping[str, str] | None = None,
     encoding: str | None = None,
+    sheet: str | None = None,
     supersessions: Source | Supersessions | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Result:
@@ -140,7 +141,7 @@ def last_buy(
     backtest : bool
         Compare each plan with the real demand of the horizon, which the
         history must hold: adds :data:`BACKTEST_COLUMNS`.
-    columns, encoding, progress
+    columns, encoding, sheet, progress
         As for :func:`spareopt.must_stock` (``columns`` also maps the stock file's headers).
 
     Returns
@@ -216,11 +217,11 @@ def last_buy(
     _check_stock_overrides(stock_columns, stock)
     if backtest:
         end = None if as_of is None else pd.Period(str(as_of), freq="M") + h
-        full = load(history, parts, cfg, end, columns=load_columns, encoding=encoding, supersessions=supersessions,
-                    plan_new=False, numeric=numeric, progress=step)
+        full = load(history, parts, cfg, end, columns=load_columns, encoding=encoding, sheet=sheet,
+                    supersessions=supersessions, plan_new=False, numeric=numeric, progress=step)
         run, future = split_holdout(full, h, as_of, option="--horizon-months")
     else:
-        run, future = load(history, parts, cfg, as_of, columns=load_columns, encoding=encoding,
+        run, future = load(history, parts, cfg, as_of, columns=load_columns, encoding=encoding, sheet=sheet,
                            supersessions=supersessions, plan_new=False, numeric=numeric, progress=step), None
     step(LAST_BUY_STAGES[3])
     planned, selection = _planned(run, all_parts)

@@ -31,6 +31,7 @@ def must_stock(
     *,
     columns: Mapping[str, str] | None = None,
     encoding: str | None = None,
+    sheet: str | None = None,
     only_stocked: bool = False,
     policy: str | None = None,
     supersessions: Source | Supersessions | None = None,
@@ -54,6 +55,10 @@ def must_stock(
         Canonical name -> header, for headers with no known alias (both files).
     encoding : str, optional
         Text encoding of the files; default: detect UTF-8 or GB18030.
+    sheet : str, optional
+        The sheet of an XLSX history to read, or ``"all"`` to stack every sheet that has
+        the history's columns (one sheet per dealer, month or year).  Default: the first
+        visible sheet with data; the run report warns of the other sheets with data.
     only_stocked : bool
         Keep only the ``dealer`` and ``central`` rows (the report still counts all).
     policy : {"seed", "service-level"}, optional
@@ -113,7 +118,7 @@ def must_stock(
     """
     step = progress or (lambda stage: None)
     cfg = job_config(history, config, policy=policy)
-    run = load(history, parts, cfg, as_of, columns=columns, encoding=encoding, supersessions=supersessions,
+    run = load(history, parts, cfg, as_of, columns=columns, encoding=encoding, sheet=sheet, supersessions=supersessions,
                progress=step)
     step(STAGES[3])
     result = plan_table(run, free_matrix=True)

@@ -202,6 +202,7 @@ def optimize(
     objective: str | None = None,
     columns: Mapping[str, str] | None = None,
     encoding: str | None = None,
+    sheet: str | None = None,
     supersessions: Source | Supersessions | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Result:
@@ -209,7 +210,7 @@ def optimize(
 
     Parameters
     ----------
-    history, parts, config, as_of, columns, encoding, supersessions, progress
+    history, parts, config, as_of, columns, encoding, sheet, supersessions, progress
         As for :func:`spareopt.must_stock`.  The demand model is the service-level policy's
         (config ``forecast_method``, ``dispersion_window_months``, ``normal_min_mean``,
         ``overdispersion_min``).
@@ -296,7 +297,7 @@ def optimize(
     if echelons == 1 and cfg.objective != "fill":
         raise UsageError(f"objective {cfg.objective} is for two echelons (echelons = 2); one echelon maximises the "
                           "expected fill rate")
-    run = load(history, parts, cfg, as_of, columns=columns, encoding=encoding, supersessions=supersessions,
+    run = load(history, parts, cfg, as_of, columns=columns, encoding=encoding, sheet=sheet, supersessions=supersessions,
                progress=step)
     step(STAGES[3])
     plan = decide(run, "seed")

@@ -110,6 +110,7 @@ def order(
     policy: str | None = None,
     columns: Mapping[str, str] | None = None,
     encoding: str | None = None,
+    sheet: str | None = None,
     supersessions: Source | Supersessions | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Result:
@@ -117,7 +118,7 @@ def order(
 
     Parameters
     ----------
-    history, parts, config, as_of, columns, encoding, progress
+    history, parts, config, as_of, columns, encoding, sheet, progress
         As for :func:`spareopt.must_stock`; the plan (``reorder_point``, ``max_stock``,
         ``decision``, ``priority``) is the must-stock list's, under ``policy``.
     stock : path, DataFrame or Stock
@@ -173,7 +174,7 @@ def order(
     if budget is not None and not (isinstance(budget, (int, float)) and 0 <= budget < np.inf):
         raise ConfigError(f"budget must be a finite number >= 0 (per dealer); got {budget!r}")
     cfg = job_config(history, config, policy=policy)
-    pos = stock_position(history, parts, stock, cfg, as_of, columns, encoding, step, policy, supersessions)
+    pos = stock_position(history, parts, stock, cfg, as_of, columns, encoding, step, policy, supersessions, sheet=sheet)
     plan = pos.plan
     decision = pos.per_row(plan.decision, np.int8(2))
     rop = pos.per_row(plan.reorder_point.astype(np.float64), 0.0)
