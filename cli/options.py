@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sys
@@ -14,6 +15,7 @@ import click
 
 import spareopt
 from spareopt.columns import parse_column_option
+from spareopt.config import load_config, with_options
 from spareopt.engine import ENGINES, check_engine_options
 from spareopt.forecast import FORECASTERS
 from spareopt.io import FORMATS
@@ -93,6 +95,9 @@ def history_options(f: Callable[..., Any]) -> Callable[..., Any]:
                      help="Map a header with no known alias, e.g. --column part=零件代码. Repeatable."),
         click.option("--encoding", metavar="ENC", help="Text encoding of the files. Default: UTF-8 (with or "
                      "without BOM), else GB18030/GBK."),
+        click.option("--since", callback=month_value, metavar="YYYY-MM",
+                     help="First month used; earlier rows are ignored, and counted in the report (config since). "
+                     "Default: every row; a row more than 40 years before the history's end is an error."),
         click.option("--sheet", metavar="NAME|all", help="The sheet of an XLSX history to read, or `all` to stack "
                      "every sheet that has the history's columns (one sheet per dealer, month or year). Default: "
                      "the first visible sheet with data; the report warns of the others."),
@@ -102,9 +107,16 @@ def history_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--show-superseded", metavar="FILE", help="Also write the old -> leading part mapping "
                      "(old_part, leading_part, factor, chain) to FILE."),
     ]
+
+    @functools.wraps(f)
+    def with_since(*args: Any, since: str | None = None, **kwargs: Any) -> Any:  # --since is the config key since
+        if since is not None:
+            kwargs["config"] = with_options(load_config(kwargs.get("config")), since=since)
+        return f(*args, **kwargs)
+
     for option in reversed(options):
-        f = option(f)
-    return f
+        with_since = option(with_since)
+    return with_since
 
 
 def engine_options(f: Callable[..., Any]) -> Callable[..., Any]:

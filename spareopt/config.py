@@ -209,6 +209,15 @@ class Config:
     objective: str = "fill"
     """Two echelons: what the plan minimises, "fill" (the demand missed at the dealers' shelves: the most demand
     met at once) or "backorders" (the dealers' expected backorders, Sherbrooke's measure: the fewest units waiting)."""
+    since: str | None = None
+    """The first month of the history read (YYYY-MM): earlier lines are ignored, and counted in the run report.
+    Plan on recent years only, or leave out lines dated far back (a typo in the year). Unset: every line."""
+    max_id_length: int = 256
+    """The longest part or dealer cell, in characters: a longer one is an error naming its rows (a whole row pasted
+    into one cell), found before any array that wide is made."""
+    max_history_months: int = 480
+    """The most months from a history line back to the history's end (40 years): an earlier line is an error naming
+    its rows (year 0001, a typo), found before a matrix that long is made; `since` leaves such lines out."""
     defaults: PartDefaults = field(default_factory=PartDefaults)
 
     def __post_init__(self) -> None:
@@ -240,6 +249,7 @@ class Config:
         else:
             _check(self.high_value_cost >= 0, "high_value_cost", self.high_value_cost, "must be >= 0")
         object.__setattr__(self, "abc_window_months", int(self.abc_window_months))
+        self._check_reading()
         self._check_classification()
         self._check_service()
         d = self.defaults
@@ -250,6 +260,17 @@ class Config:
                "must be a whole number >= 1")
         _check(d.unit_cost is None or d.unit_cost >= 0, "defaults.unit_cost", d.unit_cost, "must be >= 0")
         object.__setattr__(d, "pack_size", int(d.pack_size))
+
+    def _check_reading(self) -> None:
+        if self.since is not None:
+            ok = isinstance(self.since, str) and re.fullmatch(r"\s*\d{4}-\d{1,2}\s*", self.since) is not None
+            _check(ok and 1 <= int(self.since.strip()[5:]) <= 12, "since", self.since, "must be a month YYYY-MM")
+            object.__setattr__(self, "since", f"{self.since.strip()[:4]}-{int(self.since.strip()[5:]):02d}")
+        for name, least, most in (("max_id_length", 1, 100_000), ("max_history_months", 12, 2_400)):
+            value = getattr(self, name)  # bounded above too: the limits are what keeps a hostile file's arrays small
+            _check(float(value).is_integer() and least <= value <= most, name, value,
+                   f"must be a whole number in [{least:,}, {most:,}]")
+            object.__setattr__(self, name, int(value))
 
     def _check_classification(self) -> None:
         for name, choices in (("abc_basis", ABC_BASES), ("abc_cutoff", ABC_CUTOFFS), ("mc_method", MC_METHODS)):
@@ -466,6 +487,8 @@ def _coerce(f: dataclasses.Field, value: Any, name: str, where: str) -> Any:
         if not isinstance(value, str):
             raise ConfigError(f"config key {name}{where} must be text, got {value!r}")
         return value.strip().upper() if name.endswith("attribute") else value.strip().lower()
+    if kind == "str | None":  # a month (since): checked by the Config
+        return value.strip() if isinstance(value, str) else value
     if kind == "float | str" and isinstance(value, str):
         return value.strip().lower()
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
@@ -475,7 +498,7 @@ def _coerce(f: dataclasses.Field, value: Any, name: str, where: str) -> Any:
 
 _NOT_NUMBERS = {"defaults", "abc_basis", "abc_cutoff", "mc_method", "criteria", "weights", "mc_joint_table",
                 "cycle_band_edges", "class_policy", "policy", "forecast_method", "auto_methods", "distribution",
-                "lead_time_demand", "low_volume_basis", "fill_rate_scope", "obsolescence", "objective"}
+                "lead_time_demand", "low_volume_basis", "fill_rate_scope", "obsolescence", "objective", "since"}
 
 POLICIES = ("seed", "service-level")
 """Stock-level policies of the must-stock list (config ``policy``, ``--policy``)."""

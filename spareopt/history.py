@@ -34,6 +34,7 @@ __all__ = [
     "TOTAL_LABELS",
     "DemandMatrix",
     "History",
+    "ReadLimits",
     "check_network_span",
     "clean_lines",
     "demand_matrix",
@@ -65,6 +66,33 @@ MAX_ID_LENGTH = 256
 broken export, and would make every identifier array that wide (2.4 GB for one part number of 100 KB)."""
 
 _EPOCH_YEAR = 1970  # pandas monthly Period ordinal 0 is 1970-01
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """The bounds a history is read within: the config keys ``since``, ``max_id_length`` and
+    ``max_history_months`` (:class:`spareopt.Config`), checked before any array of that size is made.
+
+    Attributes
+    ----------
+    since : int or None
+        The first month read (a monthly ``Period`` ordinal): earlier lines are ignored and counted in the
+        report (``rows_before_since``), before the history's span is checked.
+    max_id_length : int
+        The longest part or dealer cell, in characters (:data:`MAX_ID_LENGTH`).
+    max_history_months : int
+        The most months from a line to the history's end (:data:`MAX_HISTORY_MONTHS`).
+    """
+
+    since: int | None = None
+    max_id_length: int = MAX_ID_LENGTH
+    max_history_months: int = MAX_HISTORY_MONTHS
+
+    @classmethod
+    def of(cls, cfg: Any) -> ReadLimits:
+        """The limits of a :class:`spareopt.Config`."""
+        since = None if cfg.since is None else month_ordinal(cfg.since)
+        return cls(since, cfg.max_id_length, cfg.max_history_months)
 
 
 @dataclass(frozen=True, eq=False)
@@ -169,6 +197,7 @@ def load_history(
     encoding: str | None = None,
     as_of: str | pd.Period | None = None,
     sheet: str | None = None,
+    limits: ReadLimits | None = None,
 ) -> History:
     """Read and check a sales history: transaction lines or monthly totals.
 
@@ -190,6 +219,9 @@ def load_history(
         An XLSX workbook's sheet to read, or ``"all"``: every sheet that has the
         columns, stacked (a workbook of one sheet per dealer, month or year).
         Default: the first visible sheet with data (the report warns of the others).
+    limits : ReadLimits, optional
+        ``since``, ``max_id_length`` and ``max_history_months`` (``ReadLimits.of(config)``); default: the
+        config's defaults, no ``since``.
 
     Returns
     -------
@@ -219,28 +251,33 @@ def load_history(
     end = None if as_of is None else month_ordinal(as_of)
     if isinstance(source, Table):
         select(source.columns)
-        return clean_lines(source, found, as_of=end)
+        return clean_lines(source, found, as_of=end, limits=limits)
     if isinstance(source, str) and source == "-":
         source = read_stdin()  # read once: an error is reported from a second, exact reading
     table = read_table(source, encoding=encoding, select=select, sheet=sheet)
     try:
-        return clean_lines(table, found, as_of=end)
+        return clean_lines(table, found, as_of=end, limits=limits)
     except InputError:
         if table.exact:
             raise
         # the fast reader parsed the cells already; read them again as text to show them as written
-        return clean_lines(read_table(source, encoding=encoding, select=select, fast=False), found, as_of=end)
+        return clean_lines(read_table(source, encoding=encoding, select=select, fast=False), found, as_of=end,
+                           limits=limits)
 
 
-def clean_lines(table: Table, mapping: dict[str, str], *, as_of: int | None = None, span: bool = True) -> History:
+def clean_lines(table: Table, mapping: dict[str, str], *, as_of: int | None = None, span: bool = True,
+                limits: ReadLimits | None = None) -> History:
     """Check every cell once and turn the mapped columns into the arrays of a :class:`History`.
 
     Each column is checked on its distinct values where it is text (a dictionary or a
     factorisation), on the array where it is typed: a network-size file costs a few
     passes over integer codes, never a Python object per line.  ``span``: check the dates far from the rest
     (:func:`check_span`; the partitioned engines check the network's months instead, :func:`check_network_span`),
-    with ``as_of`` (a month ordinal) where given.
+    with ``as_of`` (a month ordinal) where given.  ``limits``: :class:`ReadLimits` (default: the defaults); lines
+    before ``limits.since`` are left out, and counted.  A piece of the partitioned engines (``span=False``) may
+    hold no line from ``since`` on.
     """
+    limits = limits or ReadLimits()
     headers = list(table.headers or table.columns)
     ignored_columns = [c for c in headers if c not in mapping.values()]
     n = len(table)
@@ -265,7 +302,7 @@ def clean_lines(table: Table, mapping: dict[str, str], *, as_of: int | None = No
                 raise InputError(f"file {table.source} has a header but no rows (only blank lines); export the data rows too")
             raise InputError(f"{table.source}: no row has a quantity; every cell of the `quantity` column "
                              f"({mapping['quantity']!r}) is empty")
-    check = RowCheck(table, keep)
+    check = RowCheck(table, keep, max_id_length=limits.max_id_length)
 
     lines: dict[str, np.ndarray] = {}
     names: dict[str, np.ndarray] = {}
@@ -274,8 +311,20 @@ def clean_lines(table: Table, mapping: dict[str, str], *, as_of: int | None = No
             lines[key], names[key] = key_codes(cells[key], key, mapping[key], check)
     time_col = "date" if "date" in mapping else "period"
     lines["month"] = _months(cells[time_col], mapping[time_col], check)
+    before_since = 0
+    if limits.since is not None:
+        early = lines["month"] < limits.since
+        if keep is not None:
+            early &= keep
+        before_since = int(np.count_nonzero(early))
+        if before_since:
+            keep = ~early if keep is None else keep & ~early
+            if span and not keep.any():
+                raise InputError(f"{table.source}: no line is dated from since {_label(limits.since)} on (the last "
+                                 f"is {_label(int(lines['month'].max()))}); pass an earlier --since (config since)")
     if span:
-        _check_span(lines["month"], keep, time_col, mapping[time_col], cells[time_col], check, as_of)
+        _check_span(lines["month"], keep, time_col, mapping[time_col], cells[time_col], check, as_of,
+                    limits.max_history_months)
     lines["quantity"] = number_cells(cells["quantity"], "quantity", mapping["quantity"], check, allow_empty=False,
                                  fix="correct the cells (an empty cell means no record)")
     if "unit_price" in mapping:
@@ -301,6 +350,7 @@ def clean_lines(table: Table, mapping: dict[str, str], *, as_of: int | None = No
         "rows_blank_first": [row_label(r) for r in table.row_labels(blank[:5])],
         "rows_no_quantity": len(no_record),
         "rows_no_quantity_first": [row_label(r) for r in table.row_labels(no_record[:5])],
+        "rows_before_since": before_since,
         "return_lines": int(returns.sum()),
         "return_units": float(-quantity[returns].sum()) + 0.0,  # + 0.0: no "-0.0" without returns
     }
@@ -310,8 +360,8 @@ def clean_lines(table: Table, mapping: dict[str, str], *, as_of: int | None = No
 class RowCheck:
     """Raises :class:`InputError` for the kept rows that break a rule, naming their row numbers."""
 
-    def __init__(self, table: Table, keep: np.ndarray | None) -> None:
-        self.table, self.keep = table, keep
+    def __init__(self, table: Table, keep: np.ndarray | None, *, max_id_length: int = MAX_ID_LENGTH) -> None:
+        self.table, self.keep, self.max_id_length = table, keep, max_id_length
 
     def fail(self, bad: np.ndarray | None, name: str, column: str, cells: Any, rule: str, fix: str) -> None:
         if bad is None or not np.any(bad):
@@ -431,10 +481,11 @@ def key_codes(column: Any, name: str, header: str, check: RowCheck) -> tuple[np.
     codes, uniques = factorize_cells(column)
     text = identifier_text(uniques)
     distinct = pd.Series(text, dtype=object)
-    long = distinct.str.len().to_numpy(dtype=np.float64, na_value=0) > MAX_ID_LENGTH
+    long = distinct.str.len().to_numpy(dtype=np.float64, na_value=0) > check.max_id_length
     if long.any():  # before any fixed-width copy: one long cell would make every identifier that wide
-        check.fail(np.append(long, False)[codes], name, header, column, f"must be at most {MAX_ID_LENGTH} characters",
-                   f"correct the {name} cells (a whole row pasted into one cell?), or map another column")
+        check.fail(np.append(long, False)[codes], name, header, column,
+                   f"must be at most {check.max_id_length} characters", f"correct the {name} cells (a whole row "
+                   "pasted into one cell?), or map another column, or raise max_id_length in the config")
     total = distinct.str.strip().str.lower().isin(TOTAL_LABELS).to_numpy(dtype=bool)
     if total.any():  # a report's total line exported with the data: its quantity is every other line's sum
         check.fail(np.append(total, False)[codes], name, header, column, "holds a total row's label, not a "
@@ -983,7 +1034,8 @@ def history_end(months: np.ndarray, lines: np.ndarray) -> int:
     return int(months[at[top]])
 
 
-def check_network_span(months: np.ndarray, lines: np.ndarray, as_of: int | None, source: str) -> None:
+def check_network_span(months: np.ndarray, lines: np.ndarray, as_of: int | None, source: str,
+                       max_history_months: int = MAX_HISTORY_MONTHS) -> None:
     """The rule of dates far from the rest on a network's lines per month (the stream and dask engines, which
     read the history in pieces): the months and their lines are named, not the rows.
 
@@ -1005,13 +1057,14 @@ def check_network_span(months: np.ndarray, lines: np.ndarray, as_of: int | None,
             + (f" to {_label(int(months[late][-1]))}" if late.sum() > 1 else "")
             + f" are more than a year after the rest of the history, which ends {_label(end)}. Fix: correct the "
             f"dates (a typo in the year?), or pass --as-of {_label(end)} to plan at the end of the rest")
-    early = months < end - MAX_HISTORY_MONTHS + 1
+    first = end - max_history_months + 1
+    early = months < first
     if early.any():
         raise InputError(
             f"{source}: {int(lines[early].sum()):,} line(s) dated {_label(int(months[early][0]))}"
             + (f" to {_label(int(months[early][-1]))}" if early.sum() > 1 else "")
-            + f" are more than {MAX_HISTORY_MONTHS // 12} years before the history's end ({_label(end)}). Fix: "
-            "correct the year (a typo?), or delete the lines")
+            + f" are more than {_span_text(max_history_months)} before the history's end ({_label(end)}). Fix: "
+            f"correct the year (a typo?), or pass --since {_label(first)} to leave out the lines before")
 
 
 FAR_FUTURE_MONTHS = 12
@@ -1019,7 +1072,7 @@ FAR_FUTURE_MONTHS = 12
 
 
 def _check_span(month: np.ndarray, keep: np.ndarray | None, name: str, header: str, cells: Any, check: RowCheck,
-                as_of: int | None) -> None:
+                as_of: int | None, max_history_months: int = MAX_HISTORY_MONTHS) -> None:
     """Dates far from the rest, named by row: after the history's end by more than a year (unless ``as_of`` says
     where it ends; later lines are ignored), or more than :data:`MAX_HISTORY_MONTHS` before its end."""
     used = month if keep is None else month[keep]
@@ -1039,11 +1092,16 @@ def _check_span(month: np.ndarray, keep: np.ndarray | None, name: str, header: s
                        f"must not be more than a year after the rest of the history, which ends {_label(end)}",
                        f"correct the date (a typo in the year?), or pass --as-of {_label(end)} to plan at the end "
                        "of the rest (later lines are then ignored)")
-    first = end - MAX_HISTORY_MONTHS + 1
+    first = end - max_history_months + 1
     if low < first:
-        check.fail(month < first, name, header, cells,
-                   f"must be within {MAX_HISTORY_MONTHS // 12} years of the history's end ({_label(end)}), from "
-                   f"{_label(first)} on", "correct the year (a typo?), or delete the rows")
+        check.fail((month < first) if keep is None else (month < first) & keep, name, header, cells,
+                   f"must be within {_span_text(max_history_months)} of the history's end ({_label(end)}), from "
+                   f"{_label(first)} on", f"correct the year (a typo?), or pass --since {_label(first)} to leave out "
+                   "the lines before")
+
+
+def _span_text(months: int) -> str:
+    return f"{months // 12} years" if months % 12 == 0 else f"{months} months"
 
 
 def month_ordinal(as_of: str | pd.Period) -> int:

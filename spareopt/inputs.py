@@ -22,7 +22,7 @@ import pandas as pd
 from .columns import HISTORY_COLUMNS, PARTS_COLUMNS, columns_of
 from .config import Config, load_config, with_options
 from .errors import InputError, UsageError
-from .history import DemandMatrix, History, demand_matrix, load_history, month_ordinal, with_parts
+from .history import DemandMatrix, History, ReadLimits, demand_matrix, load_history, month_ordinal, with_parts
 from .io import Table
 from .parts import PartsMaster, load_parts, new_parts, part_fields
 from .policy import (
@@ -185,10 +185,11 @@ def load(
         table = load_supersessions(supersessions, columns=columns_of(columns, SUPERSESSION_COLUMNS), encoding=encoding)
     step(STAGES[0])
     hist = history if isinstance(history, History) else load_history(history, columns=columns, encoding=encoding,
-                                                                      as_of=as_of, sheet=sheet)
+                                                                      as_of=as_of, sheet=sheet,
+                                                                      limits=ReadLimits.of(cfg))
     step(STAGES[1])
     master = parts if isinstance(parts, PartsMaster) or parts is None else load_parts(
-        parts, columns=columns, encoding=encoding, numeric=numeric)
+        parts, columns=columns, encoding=encoding, numeric=numeric, max_id_length=cfg.max_id_length)
     _check_overrides_used(columns, hist, master)
     if network is None:
         hist, master, resolution = _supersede(hist, master, table if table is not None else supersessions, as_of)
@@ -338,6 +339,8 @@ def run_report(run: Inputs, basis: str, counts: Counts) -> RunReport:
         "rows_blank_first": h.get("rows_blank_first", []),
         "rows_no_quantity": h.get("rows_no_quantity", 0),
         "rows_no_quantity_first": h.get("rows_no_quantity_first", []),
+        "rows_before_since": h.get("rows_before_since", 0),
+        "since": cfg.since,
         "rows_after_as_of": matrix.rows_after_as_of,
         "return_lines": h.get("return_lines", 0),
         "return_units": h.get("return_units", 0.0),

@@ -21,6 +21,7 @@ from .columns import PARTS_COLUMNS, resolve_columns
 from .config import Config
 from .errors import InputError, format_examples
 from .history import (
+    MAX_ID_LENGTH,
     RowCheck,
     identifier_text,
     key_codes,
@@ -66,12 +67,13 @@ def load_parts(
     columns: Mapping[str, str] | None = None,
     encoding: str | None = None,
     numeric: Sequence[str] = (),
+    max_id_length: int = MAX_ID_LENGTH,
 ) -> PartsMaster:
     """Read and check a parts master.
 
     ``numeric`` names further columns (headers as written, e.g. multi-criteria
     criteria) to read as numbers; each one the file has is kept in ``frame``
-    under its header.
+    under its header.  ``max_id_length``: the config key, the longest part number.
 
     Raises
     ------
@@ -85,7 +87,7 @@ def load_parts(
     mapping = resolve_columns(table.columns, PARTS_COLUMNS, source=table.source,
                               required=("part",), overrides=columns)
     raw, rows, name = table.frame, table.rows, table.source
-    check = RowCheck(table, None)
+    check = RowCheck(table, None, max_id_length=max_id_length)
     codes, names = key_codes(table.column(mapping["part"]), "part", mapping["part"], check)
     part = names[codes]
     duplicated = pd.Series(part).duplicated(keep=False).to_numpy()

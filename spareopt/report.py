@@ -80,6 +80,8 @@ def _read_lines(r: Mapping[str, Any]) -> list[str]:
     if r.get("rows_blank"):
         first = ", ".join(map(str, r.get("rows_blank_first", [])))
         lines.append(f"  skipped {r['rows_blank']:,} blank rows (first rows {first})")
+    if r.get("rows_before_since"):
+        lines.append(f"  ignored {r['rows_before_since']:,} rows before since {r.get('since')}")
     if r.get("rows_after_as_of"):
         lines.append(f"  ignored {r['rows_after_as_of']:,} rows after as_of {r['as_of']}")
     if r.get("return_lines"):
@@ -485,6 +487,7 @@ def summary_items(report: Mapping[str, Any]) -> dict[str, Any]:
         "rows_read": r["rows_read"],
         "rows skipped: empty quantity": r.get("rows_no_quantity", 0),
         "rows skipped: blank": r.get("rows_blank", 0),
+        "rows ignored: before since": r.get("rows_before_since", 0),
         "rows ignored: after as_of": r.get("rows_after_as_of", 0),
         "return lines netted": r.get("return_lines", 0),
         "return units netted": r.get("return_units", 0.0),

@@ -427,6 +427,8 @@ class RunReport(TypedDict, total=False):
     rows_blank_first: Annotated[list[int], ONCE]
     rows_no_quantity: Annotated[int, ONCE]
     rows_no_quantity_first: Annotated[list[int], ONCE]
+    rows_before_since: Annotated[int, ONCE]
+    since: Annotated[str | None, ONCE]
     rows_after_as_of: Annotated[int, NETWORK]
     return_lines: Annotated[int, ONCE]
     return_units: Annotated[float, ONCE]

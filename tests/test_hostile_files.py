@@ -183,7 +183,7 @@ def test_a_gap_inside_the_history_is_no_error(here):
      "Fix: correct the dates (a typo in the year?), or pass --as-of 2024-12 to plan at the end of the rest")),
     (("D1", "P1", "0222-05-03", 1.0),
      ("sales.parquet: 1 line(s) dated 0222-05 are more than 40 years before the history's end (2024-12). Fix: "
-     "correct the year (a typo?), or delete the lines")),
+     "correct the year (a typo?), or pass --since 1985-01 to leave out the lines before")),
 ])
 def test_the_stream_engine_checks_the_networks_months(here, extra, message):
     import pandas as pd

@@ -53,10 +53,11 @@ def _run_measured(path: Path) -> tuple[int, str, int]:
     ("D1," + "X" * 100_000 + ",2024-05-15,1",
      (f"`part` must be at most {MAX_ID_LENGTH} characters; 1 row(s) break it (first: row 420002 "
      f"'{'X' * 40}'... (100,000 characters)). Fix: correct the part cells (a whole row pasted into one cell?), or map "
-     "another column")),
+     "another column, or raise max_id_length in the config")),
     ("D1,P7,0001-05-15,1",
      (f"`date` must be within {MAX_HISTORY_MONTHS // 12} years of the history's end (2024-12), from 1985-01 on; "
-     "1 row(s) break it (first: row 420002 '0001-05-15'). Fix: correct the year (a typo?), or delete the rows")),
+     "1 row(s) break it (first: row 420002 '0001-05-15'). Fix: correct the year (a typo?), or pass --since 1985-01 to "
+     "leave out the lines before")),
 ])
 def test_one_huge_cell_or_one_far_date_stops_at_the_check_under_1_gb(tmp_path, bad_line, message):
     path = _ten_megabytes(tmp_path / "sales.csv", bad_line)

@@ -56,6 +56,7 @@ from ..errors import UsageError
 from ..history import (
     DemandMatrix,
     History,
+    ReadLimits,
     check_months,
     check_network_span,
     clean_lines,
@@ -341,9 +342,10 @@ def run(
     if supersessions is not None and not isinstance(supersessions, Supersessions):  # a bad file fails first
         supersessions = load_supersessions(supersessions, columns=columns_of(columns, SUPERSESSION_COLUMNS),
                                            encoding=encoding)
-    dataset = open_dataset(history, columns)
+    dataset = open_dataset(history, columns, ReadLimits.of(cfg))
     master = parts if isinstance(parts, PartsMaster) or parts is None else load_parts(
-        parts, columns=columns, encoding=encoding, numeric=master_criteria(cfg) if job == "classify" else ())
+        parts, columns=columns, encoding=encoding, numeric=master_criteria(cfg) if job == "classify" else (),
+        max_id_length=cfg.max_id_length)
     stock = options.pop("stock", None)
     if stock is not None and not isinstance(stock, Stock):
         stock_columns = {k: v for k, v in (columns or {}).items() if k in ("on_hand", "on_order", "reserved")}
@@ -356,7 +358,7 @@ def run(
         scan = merge_scans(executor.map(scan_piece, dataset.pieces, dataset, old_parts))
         end = _end(scan, job, as_of, options)
         check_network_span(np.arange(len(scan.month_lines)) + scan.month_first, scan.month_lines,
-                           None if as_of is None else end, dataset.source)
+                           None if as_of is None else end, dataset.source, dataset.limits.max_history_months)
         dealers = scan.dealers[scan.dealers["first"] <= end]
         dealers = dealers.iloc[np.argsort(dealers.index.to_numpy(dtype=str), kind="stable")]
         plan = partition_plan(dealers, partitions, scan.raw, scan.files)
@@ -477,7 +479,7 @@ def _network(dataset: Dataset, scan: Scan, end: int, master: PartsMaster | None,
 
 def _partition_history(dataset: Dataset, partition: Partition, network: Network) -> History:
     """One dealer set's checked lines, its old part numbers moved to their leading parts."""
-    hist = clean_lines(dataset.partition_table(partition), dataset.mapping, span=False)
+    hist = clean_lines(dataset.partition_table(partition), dataset.mapping, span=False, limits=dataset.limits)
     return hist if network.resolution is None else apply_to_history(hist, network.resolution)[0]
 
 

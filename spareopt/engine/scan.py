@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..columns import HISTORY_COLUMNS, resolve_columns
 from ..errors import InputError, UsageError
-from ..history import History, clean_lines, identifier_text
+from ..history import History, ReadLimits, clean_lines, identifier_text
 from ..io import Table
 
 __all__ = ["PIECE_ROWS", "Dataset", "Partition", "Piece", "Scan", "merge_scans", "open_dataset", "scan_piece"]
@@ -59,6 +59,7 @@ class Dataset:
     by_header: dict[str, str]  # stripped header -> the file's column name
     mapping: dict[str, str]  # canonical -> header
     text: tuple[str, ...]  # file columns read as dictionaries
+    limits: ReadLimits = field(default_factory=ReadLimits)  # since, max_id_length, max_history_months (the config)
 
     @property
     def dealer(self) -> str:
@@ -105,8 +106,9 @@ class Dataset:
         return Table(None, self.source, headers=self.headers, arrow=arrow, first_row=1)
 
 
-def open_dataset(history: Any, columns: Mapping[str, str] | None) -> Dataset:
-    """The Parquet files of a history, their row groups in pieces, and its column mapping."""
+def open_dataset(history: Any, columns: Mapping[str, str] | None, limits: ReadLimits | None = None) -> Dataset:
+    """The Parquet files of a history, their row groups in pieces, its column mapping, and the limits it is read
+    within (:class:`spareopt.history.ReadLimits`)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -176,7 +178,7 @@ def open_dataset(history: Any, columns: Mapping[str, str] | None) -> Dataset:
     text = tuple(by_header[h] for canonical, h in mapping.items() if canonical not in ("quantity", "unit_price")
                  and h in by_header and (pa.types.is_string(first_schema.field(by_header[h]).type)
                                          or pa.types.is_large_string(first_schema.field(by_header[h]).type)))
-    return Dataset(str(path), tuple(pieces), headers, by_header, mapping, text)
+    return Dataset(str(path), tuple(pieces), headers, by_header, mapping, text, limits or ReadLimits())
 
 
 def _kind_of(kind: Any) -> str:
@@ -215,9 +217,9 @@ def scan_piece(piece: Piece, dataset: Dataset, old_parts: pd.Index | None) -> Sc
     import pyarrow.compute as pc
 
     table = dataset.piece_table(piece)
-    hist = clean_lines(table, dataset.mapping, span=False)  # the network's months are checked once merged
+    hist = clean_lines(table, dataset.mapping, span=False, limits=dataset.limits)  # months: checked once merged
     month = hist.lines["month"]
-    first = int(month.min())
+    first = int(month.min()) if len(month) else dataset.limits.since or 0  # a piece all before since: no month
     dealer, dealer_names = hist.lines["dealer"], hist.names["dealer"]
     dealer_first = np.full(len(dealer_names), np.iinfo(np.int64).max)
     np.minimum.at(dealer_first, dealer, month)
@@ -231,7 +233,7 @@ def scan_piece(piece: Piece, dataset: Dataset, old_parts: pd.Index | None) -> Sc
         raw.setdefault(str(name), set()).add(cell)
     return Scan(
         {k: hist.report[k] for k in ("rows_read", "rows_blank", "rows_blank_first", "rows_no_quantity",
-                                     "rows_no_quantity_first", "return_lines", "return_units")}
+                                     "rows_no_quantity_first", "rows_before_since", "return_lines", "return_units")}
         | {"columns_ignored": hist.report["columns_ignored"], "columns": hist.report["columns"],
            "headers": list(dataset.headers)},
         first, np.bincount(month - first),
@@ -255,13 +257,14 @@ def _old_lines(hist: History, old_parts: pd.Index) -> pd.Series:
 
 def merge_scans(scans: Sequence[Scan]) -> Scan:
     """The pieces' scans, in file order: counts summed, first rows kept, months and keys united."""
-    first = min(s.month_first for s in scans)
-    last = max(s.month_first + len(s.month_lines) for s in scans)
+    dated = [s for s in scans if len(s.month_lines)] or scans[:1]  # a piece all before since has no month
+    first = min(s.month_first for s in dated)
+    last = max(s.month_first + len(s.month_lines) for s in dated)
     lines = np.zeros(last - first, dtype=np.int64)
-    for s in scans:
+    for s in dated:
         lines[s.month_first - first: s.month_first - first + len(s.month_lines)] += s.month_lines
     report = dict(scans[0].report)
-    for key in ("rows_read", "rows_blank", "rows_no_quantity", "return_lines", "return_units"):
+    for key in ("rows_read", "rows_blank", "rows_no_quantity", "rows_before_since", "return_lines", "return_units"):
         report[key] = sum(s.report[key] for s in scans)
     for key in ("rows_blank_first", "rows_no_quantity_first"):
         report[key] = [r for s in scans for r in s.report[key]][:5]
