@@ -776,7 +776,8 @@ class Outputs:
     :meth:`commit` renames them all over their targets once every one is complete.  A run that fails before
     the commit (an error, Ctrl-C) deletes its temporary files and leaves every previous output as it was;
     used as a context manager, the block's normal end commits and an exception discards.  A symlink is
-    followed: its target is replaced and the link kept.
+    followed: its target is replaced and the link kept.  :attr:`written` lists the ``(option, path)`` of each
+    output committed, in order (what a run interrupted while committing has replaced).
 
     Examples
     --------
@@ -797,6 +798,7 @@ class Outputs:
         self._inputs = [(Path(p), Path(os.path.realpath(p))) for p in inputs
                         if p is not None and isinstance(p, (str, PathLike)) and str(p) != "-"]
         self._planned: dict[str, _Planned] = {}
+        self.written: list[tuple[str, Path]] = []
 
     def add(self, option: str, path: str | PathLike[str], *, format: str | None = None, figure: bool = False,
             hint: str = "") -> None:
@@ -883,6 +885,7 @@ class Outputs:
             except OSError as exc:
                 raise InputError(f"cannot write {planned.option} {planned.path}: {exc.strerror}") from None
             planned.temp = None
+            self.written.append((planned.option, planned.path))
 
     def discard(self) -> None:
         """Delete the temporary files not yet committed."""

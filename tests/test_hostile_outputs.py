@@ -103,8 +103,11 @@ def test_a_pipe_or_device_is_refused_before_the_run(desk):
     assert Path("pipe.csv").is_fifo()
 
 
-@pytest.mark.parametrize("failure", [OSError("disk full"), KeyboardInterrupt()])
-def test_a_failure_while_writing_keeps_every_previous_output(desk, monkeypatch, failure):
+@pytest.mark.parametrize(("failure", "code", "message"), [
+    (OSError("disk full"), 1, "Error: cannot write --totals totals.parquet: disk full\n"),
+    (KeyboardInterrupt(), 130, "Aborted: interrupted; no output file was written (previous files are unchanged).\n"),
+])
+def test_a_failure_while_writing_keeps_every_previous_output(desk, monkeypatch, failure, code, message):
     """-o out.csv is written first, then --totals totals.parquet fails (a full disk, Ctrl-C): out.csv keeps its
     previous bytes, because the outputs are renamed together only once all are written."""
     Path("totals.parquet").write_bytes(PREVIOUS)
@@ -118,8 +121,21 @@ def test_a_failure_while_writing_keeps_every_previous_output(desk, monkeypatch, 
     from spareopt_cli.main import main
 
     result = CliRunner().invoke(main, ["order", "sales.csv", *STOCK, "-o", "out.csv", "--totals", "totals.parquet"])
-    assert result.exit_code != 0
+    assert (result.exit_code, result.stderr) == (code, message)
     assert _snapshot(desk) == before
+
+
+def test_ctrl_c_after_the_files_were_written_names_them(desk, monkeypatch):
+    """Interrupted while the table goes to standard output, after the side files were committed: the line says
+    which files the run replaced."""
+    def interrupted(*_: object, **__: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("spareopt_cli.output.write_table", interrupted)
+    result = run_cli("order", "sales.csv", *STOCK, "--totals", "totals.csv", "-q")
+    assert (result.exit_code, result.stderr) == (130, ("Aborted: interrupted after writing --totals totals.csv "
+                                                       "(other files are unchanged).\n"))
+    assert Path("totals.csv").read_bytes() != PREVIOUS and Path("out.csv").read_bytes() == PREVIOUS
 
 
 def test_every_output_of_a_run_is_written_and_a_link_is_kept(desk):
