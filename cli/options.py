@@ -26,6 +26,12 @@ MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 INTERNAL_ERROR_EXIT = 3
 """The exit code of an error spareopt did not expect (a bug): neither bad data (1) nor bad usage (2)."""
 
+INTERRUPTED_EXIT = 130
+"""The exit code of a run stopped by Ctrl-C (SIGINT): 128 + 2, as a shell reports a process the signal ended."""
+
+OUTPUTS = "spareopt.outputs"
+"""The key of the run's :class:`spareopt.io.Outputs` in the click context's ``meta``: what an interruption kept."""
+
 DEBUG_VARIABLE = "SPAREOPT_DEBUG"
 """Set to 1 to get the traceback of an internal error instead of its one line."""
 
@@ -35,7 +41,9 @@ class Group(click.Group):
 
     The backstop: any other exception that escapes a command (a bug: every bad input has its own error) becomes
     ``Error: internal error ...`` with exit code 3 and where to report it, not a traceback; a run out of memory
-    says so, with exit code 1.  ``SPAREOPT_DEBUG=1`` lets the exception through, with its traceback.
+    says so, with exit code 1.  ``SPAREOPT_DEBUG=1`` lets the exception through, with its traceback.  Ctrl-C is
+    one ``Aborted: interrupted; ...`` line that says which files the run replaced (none unless it was already
+    committing its outputs), with exit code 130.
     """
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -52,6 +60,12 @@ class Group(click.Group):
             ctx.exit(0)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except KeyboardInterrupt:  # click would print a blank line and "Aborted!", with exit code 1
+            out = ctx.meta.get(OUTPUTS)
+            written = ", ".join(f"{option} {path}" for option, path in (out.written if out is not None else ()))
+            click.echo(f"Aborted: interrupted after writing {written} (other files are unchanged)." if written else
+                       "Aborted: interrupted; no output file was written (previous files are unchanged).", err=True)
+            ctx.exit(INTERRUPTED_EXIT)
         except MemoryError:
             if os.environ.get(DEBUG_VARIABLE):
                 raise

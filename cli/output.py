@@ -17,6 +17,8 @@ from spareopt.report import report_lines, summary_items
 from spareopt.result import Result
 from spareopt.supersession import superseded_mapping
 
+from .options import OUTPUTS
+
 INPUTS = ("history", "parts", "config", "stock", "supersessions")
 """The options that name a file the command reads: no output may replace one."""
 
@@ -43,6 +45,7 @@ def planned_outputs() -> Outputs:
     if not params.get("output"):
         check_stream_format(params.get("fmt"))
     out = Outputs(inputs=[params.get(name) for name in INPUTS])
+    click.get_current_context().meta[OUTPUTS] = out  # for the line an interruption prints
     if params.get("output"):
         out.add("-o", params["output"], format=params.get("fmt"), hint=", or pass --format")
     for name, (option, _) in TABLES.items():

@@ -925,7 +925,8 @@ class Outputs:
     :meth:`commit` renames them all over their targets once every one is complete.  A run that fails before
     the commit (an error, Ctrl-C) deletes its temporary files and leaves every previous output as it was;
     used as a context manager, the block's normal end commits and an exception discards.  A symlink is
-    followed: its target is replaced and the link kept.
+    followed: its target is replaced and the link kept.  :attr:`written` lists the ``(option, path)`` of each
+    output committed, in order (what a run interrupted while committing has replaced).
 
     Examples
     --------
@@ -946,6 +947,7 @@ class Outputs:
         self._inputs = [(Path(p), Path(os.path.realpath(p))) for p in inputs
                         if p is not None and isinstance(p, (str, PathLike)) and str(p) != "-"]
         self._planned: dict[str, _Planned] = {}
+        self.written: list[tuple[str, Path]] = []
 
     def add(self, option: str, path: str | PathLike[str], *, format: str | None = None, figure: bool = False,
             hint: str = "") -> None:
@@ -1032,6 +1034,7 @@ class Outputs:
             except OSError as exc:
                 raise InputError(f"cannot write {planned.option} {planned.path}: {exc.strerror}") from None
             planned.temp = None
+            self.written.append((planned.option, planned.path))
 
     def discard(self) -> None:
         """Delete the temporary files not yet committed."""
@@ -1126,7 +1129,11 @@ def _write_xlsx(frame: pd.DataFrame, fh: IO[bytes], summary: Mapping[str, Any] |
             "write .csv or .parquet instead"
         )
     names = _sheet_names([name for name, _ in groups])
-    with pd.ExcelWriter(fh, engine="openpyxl") as writer:
+    # Not `with pd.ExcelWriter(...)`: its exit saves the workbook even when the block failed (Ctrl-C while the
+    # sheets are filled went on to zip them all); the save is the block's last step instead.
+    zip_target = _Releasable(fh)
+    try:
+        writer = pd.ExcelWriter(zip_target, engine="openpyxl")
         if summary is not None:
             facts = neutralise_formulas(pd.DataFrame({"item": list(summary),
                                                       "value": [_summary_text(v) for v in summary.values()]}))
@@ -1140,6 +1147,54 @@ def _write_xlsx(frame: pd.DataFrame, fh: IO[bytes], summary: Mapping[str, Any] |
             sheet.auto_filter.ref = sheet.dimensions
             for letter, column in zip(_letters(len(part.columns)), part.columns):
                 sheet.column_dimensions[letter].width = max(10, min(40, len(str(column)) + 4))
+        writer.close()  # openpyxl zips the workbook into fh
+    finally:
+        zip_target.release()
+
+
+class _Releasable(io.RawIOBase):
+    """The file openpyxl zips a workbook into, released once the write ends, whether it finished or not.
+
+    openpyxl opens a ``ZipFile`` on the file it saves to, and an interrupted save (Ctrl-C, a full disk) leaves
+    it open, held by the traceback; collected after the temporary file was closed and deleted, it finished its
+    archive on the closed file and printed ``Exception ignored in ZipFile.__del__`` with a traceback.  Released,
+    this file takes every later write and seek and keeps nothing (it counts the position, which the zip's end
+    record is computed from), so that the ZipFile finishes into nothing, in silence.
+    """
+
+    def __init__(self, fh: IO[bytes]) -> None:
+        super().__init__()
+        self._fh: IO[bytes] | None = fh
+        self._position = 0
+
+    def release(self) -> None:
+        self._fh = None
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        if self._fh is not None:
+            return self._fh.write(data)
+        size = memoryview(data).nbytes
+        self._position += size
+        return size
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        if self._fh is not None:
+            return self._fh.seek(offset, whence)
+        self._position = offset if whence == os.SEEK_SET else self._position + offset  # a zip is never SEEK_END
+        return self._position
+
+    def tell(self) -> int:
+        return self._fh.tell() if self._fh is not None else self._position
+
+    def flush(self) -> None:
+        if self._fh is not None:
+            self._fh.flush()
 
 
 def _summary_text(value: Any) -> Any:

@@ -10,6 +10,8 @@ in the folder is byte for byte what it was, and that no temporary file is left.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -103,8 +105,11 @@ def test_a_pipe_or_device_is_refused_before_the_run(desk):
     assert Path("pipe.csv").is_fifo()
 
 
-@pytest.mark.parametrize("failure", [OSError("disk full"), KeyboardInterrupt()])
-def test_a_failure_while_writing_keeps_every_previous_output(desk, monkeypatch, failure):
+@pytest.mark.parametrize(("failure", "code", "message"), [
+    (OSError("disk full"), 1, "Error: cannot write --totals totals.parquet: disk full\n"),
+    (KeyboardInterrupt(), 130, "Aborted: interrupted; no output file was written (previous files are unchanged).\n"),
+])
+def test_a_failure_while_writing_keeps_every_previous_output(desk, monkeypatch, failure, code, message):
     """-o out.csv is written first, then --totals totals.parquet fails (a full disk, Ctrl-C): out.csv keeps its
     previous bytes, because the outputs are renamed together only once all are written."""
     Path("totals.parquet").write_bytes(PREVIOUS)
@@ -118,8 +123,73 @@ def test_a_failure_while_writing_keeps_every_previous_output(desk, monkeypatch, 
     from spareopt_cli.main import main
 
     result = CliRunner().invoke(main, ["order", "sales.csv", *STOCK, "-o", "out.csv", "--totals", "totals.parquet"])
-    assert result.exit_code != 0
+    assert (result.exit_code, result.stderr) == (code, message)
     assert _snapshot(desk) == before
+
+
+def test_ctrl_c_after_the_files_were_written_names_them(desk, monkeypatch):
+    """Interrupted while the table goes to standard output, after the side files were committed: the line says
+    which files the run replaced."""
+    def interrupted(*_: object, **__: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("spareopt_cli.output.write_table", interrupted)
+    result = run_cli("order", "sales.csv", *STOCK, "--totals", "totals.csv", "-q")
+    assert (result.exit_code, result.stderr) == (130, ("Aborted: interrupted after writing --totals totals.csv "
+                                                       "(other files are unchanged).\n"))
+    assert Path("totals.csv").read_bytes() != PREVIOUS and Path("out.csv").read_bytes() == PREVIOUS
+
+
+FAILING_WHILE_ZIPPING = """
+import sys
+from openpyxl.worksheet._writer import WorksheetWriter
+
+def failing(self):  # Ctrl-C or a full disk while openpyxl zips the workbook: its ZipFile is open on the temporary file
+    raise {failure}
+
+WorksheetWriter.write_rows = failing
+from spareopt_cli.main import main
+main(sys.argv[1:], prog_name="spareopt")
+"""
+
+
+@pytest.mark.parametrize(("failure", "code", "message"), [
+    ("KeyboardInterrupt", 130, "Aborted: interrupted; no output file was written (previous files are unchanged)."),
+    ("OSError(28, 'No space left on device')", 1, "Error: cannot write -o out.xlsx: No space left on device"),
+])
+def test_a_failure_while_an_xlsx_is_zipped_is_one_line_and_keeps_every_previous_output(desk, failure, code, message):
+    """Issue 23: the ZipFile that openpyxl left open on the closed temporary file printed ``Exception ignored in
+    ZipFile.__del__`` and a traceback when it was collected.  A real process, so that whatever is printed at
+    collection or at exit is seen; openpyxl's own temporary files (in TMPDIR) are gone too."""
+    Path("out.xlsx").write_bytes(PREVIOUS)
+    scratch = desk / "scratch"
+    scratch.mkdir()
+    before = _snapshot(desk)
+    driver = FAILING_WHILE_ZIPPING.format(failure=failure)
+    proc = subprocess.run([sys.executable, "-c", driver, "must-stock", "sales.csv", "-o", "out.xlsx"],
+                          capture_output=True, text=True, timeout=60, check=False, env={**os.environ,
+                                                                                       "TMPDIR": str(scratch)})
+    assert (proc.returncode, proc.stderr, proc.stdout) == (code, message + "\n", "")
+    assert _snapshot(desk) == before  # out.xlsx as it was, no temporary file beside it
+    assert list(scratch.iterdir()) == []
+
+
+def test_ctrl_c_while_the_sheets_are_filled_stops_without_zipping_them(tmp_path, monkeypatch):
+    """pandas' ExcelWriter saves on leaving its block, also when the block failed: Ctrl-C while the sheets were
+    filled went on to zip the whole workbook (seconds on a large one) before it stopped."""
+    saved: list[object] = []
+    fill = pd.DataFrame.to_excel
+
+    def interrupted(self: pd.DataFrame, writer: object, sheet_name: str, **options: object) -> None:
+        if sheet_name != "summary":
+            raise KeyboardInterrupt
+        fill(self, writer, sheet_name=sheet_name, **options)
+
+    monkeypatch.setattr(pd.DataFrame, "to_excel", interrupted)
+    monkeypatch.setattr("openpyxl.workbook.workbook.Workbook.save", lambda book, target: saved.append(target))
+    with pytest.raises(KeyboardInterrupt):
+        spareopt.io.write_table(pd.DataFrame({"part": ["A"]}), tmp_path / "out.xlsx", summary={"rows": 1})
+    assert saved == [] and list(tmp_path.iterdir()) == []
 
 
 def test_every_output_of_a_run_is_written_and_a_link_is_kept(desk):
