@@ -352,6 +352,7 @@ def run_report(run: Inputs, basis: str, counts: Counts) -> RunReport:
         "first_period": str(matrix.periods[0]),
         "as_of": str(matrix.as_of),
         "parts_master": master.report.get("source") if master is not None else None,
+        "parts_master_sheets_ignored": master.report.get("sheets_ignored", []) if master is not None else [],
         "parts_not_in_master": parts_report["parts_not_in_master"],
         "parts_not_in_master_first": parts_report["parts_not_in_master_first"],
         "master_parts_without_history": parts_report["master_parts_without_history"],

@@ -159,7 +159,7 @@ def load_parts(
         out["description"] = text.where(description.notna() & (text != ""), None).to_numpy(dtype=object)
     frame = pd.DataFrame(out, index=pd.Index(part, name="part"))
     report = {"source": name, "encoding": table.encoding, "columns": dict(mapping), "parts": len(frame),
-              "headers": list(table.columns)}
+              "headers": list(table.columns), "sheet": table.sheet, "sheets_ignored": list(table.sheets_ignored)}
     return PartsMaster(frame, report)
 
 

@@ -114,6 +114,8 @@ def _series_lines(r: Mapping[str, Any]) -> list[str]:
     if r.get("parts_master"):
         lines.append(f"parts master {r['parts_master']}: {r['parts_not_in_master']:,} parts in the history are not in "
                      f"it and took the defaults" + _first(r.get("parts_not_in_master_first")))
+        if r.get("parts_master_sheets_ignored"):
+            lines.append(_sheets_warning(r["parts_master_sheets_ignored"]))
     if r.get("new_parts"):
         lines.append(f"  {r['new_parts']:,} parts of the master have no sales up to as_of but a min_stock or an "
                      "installed_base: listed with zero demand at every dealer" + _first(r.get("new_parts_first")))
@@ -314,6 +316,12 @@ def _supersession_lines(r: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def _sheets_warning(ignored: list[str]) -> str:
+    """A parts master's or stock file's other sheets with data: only its first visible sheet is read."""
+    return (f"  warning: sheets not read: {', '.join(ignored)}; only the first visible sheet with data is read "
+            "(put the table in one sheet)")
+
+
 def _stock_lines(r: Mapping[str, Any]) -> list[str]:
     """The stock file as read, and its rows without sales."""
     lines: list[str] = []
@@ -321,6 +329,8 @@ def _stock_lines(r: Mapping[str, Any]) -> list[str]:
     if st and "rows_without_history" in st:
         lines.append(f"stock {st['source']}: {st['rows']:,} rows" + (f" ({st['rows_summed']:,} summed into their "
                      "dealer and part)" if st.get("rows_summed") else "") + f", plan policy {r.get('policy')}")
+        if st.get("sheets_ignored"):
+            lines.append(_sheets_warning(st["sheets_ignored"]))
         for name, count in (st.get("defaulted_to_zero") or {}).items():
             lines.append(f"  {count:,} blank {name} cells taken as 0")
         old = st.get("superseded_stock")

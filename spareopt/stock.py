@@ -138,7 +138,8 @@ def load_stock(
     by = [k for k in ("dealer", "part") if k in keys]
     merged = frame.groupby(by, sort=True, as_index=False)[list(STOCK_QUANTITIES)].sum()
     report = {"source": table.source, "encoding": table.encoding, "columns": dict(mapping),
-              "headers": list(table.columns), "rows": len(frame), "rows_blank": int(blank.sum()),
+              "headers": list(table.columns), "sheet": table.sheet, "sheets_ignored": list(table.sheets_ignored),
+              "rows": len(frame), "rows_blank": int(blank.sum()),
               "rows_summed": len(frame) - len(merged), "defaulted_to_zero": {k: v for k, v in defaulted.items() if v},
               "dealers": int(merged["dealer"].nunique()) if "dealer" in merged else None, "parts": int(
                   merged["part"].nunique())}

@@ -178,3 +178,27 @@ def test_a_sheet_from_python_for_a_frame():
         spareopt.must_stock(pd.DataFrame(_lines("D01"), columns=HEADER), sheet="D01")
     with pytest.raises(spareopt.UsageError, match="sheet must be a sheet's name or 'all'; got 3"):
         spareopt.load_history("sales.xlsx", sheet=3)
+
+
+def test_a_parts_master_or_stock_workbook_warns_of_the_sheets_it_did_not_read(tmp_path, monkeypatch):
+    """Only the history takes --sheet; a parts master's or a stock file's other sheets are named, never dropped in
+    silence."""
+    monkeypatch.chdir(tmp_path)
+    for name, header, rows in (("parts.xlsx", ["part", "unit_cost"], [["P0", 10], ["P1", 5], ["P2", 2]]),
+                               ("stock.xlsx", ["dealer", "part", "on_hand"], [["D01", "P0", 3]])):
+        book = openpyxl.Workbook()
+        book.active.title = "current"
+        for sheet in (book.active, book.create_sheet("2023")):
+            sheet.append(header)
+            for row in rows:
+                sheet.append(row)
+        book.save(name)
+    pd.DataFrame(_lines("D01"), columns=HEADER).to_csv("sales.csv", index=False)
+    result = run_cli("order", "sales.csv", "--parts", "parts.xlsx", "--stock", "stock.xlsx", "-o", "out.csv")
+    assert result.exit_code == 0, result.output
+    warning = ("  warning: sheets not read: 2023 (the same header); only the first visible sheet with data is read "
+               "(put the table in one sheet)")
+    lines = result.stderr.splitlines()
+    assert lines.count(warning) == 2
+    assert lines[lines.index(warning) - 1].startswith("parts master parts.xlsx:")
+    assert lines[len(lines) - 1 - lines[::-1].index(warning) - 1].startswith("stock stock.xlsx:")
