@@ -46,6 +46,8 @@ engines give them); ``lead_time_demand = "auto"`` whole, as a plan pays it (the 
 models x 13 variance scales on at most 30k sampled series, and the chosen fits); and the levels of the
 auto model.  Peer: statsforecast's ``cross_validation`` (CrostonSBA, h = 12, one window) on the first 10k
 series, its per-series time against the backtest's, its forecasts at the origin compared with our sba.
+Issue 23: an XLSX of one sheet per dealer (the history's first ``XLSX_LINES`` lines) read with ``--sheet all``,
+checked and typed, against pandas' ``read_excel(sheet_name=None)`` and a concat of the sheets (peer).
 """
 
 from __future__ import annotations
@@ -86,6 +88,9 @@ CARPARTS = ROOT.parent / "shared" / "data" / "carparts" / "carparts_long.csv"
 SIZES = {"small": (50, 2_000), "medium": (500, 25_000), "large": (2_000, 60_000)}
 MONTHS = 36
 PEER_SERIES = 100_000
+XLSX_LINES = 30_000
+"""Lines of the workbook stages: the history's first lines as an XLSX of one sheet per dealer (a dealer group's DMS
+export), read with ``--sheet all`` against pandas' ``read_excel(sheet_name=None)`` and a concat (issue 23)."""
 PEER_CV_SERIES = 10_000
 """Series of the statsforecast ``cross_validation`` peer of the backtest (one fit per series and window)."""
 MC_PARTS = {"small": 10_000, "medium": 100_000, "large": 100_000, "carparts": 100_000}
@@ -245,7 +250,7 @@ def main() -> None:
     repeat = args.repeat or (1 if args.size == "large" else 3)
     history_path, parts_path = dataset(args.size, args.quiet)
     is_csv = history_path.suffix == ".csv"
-    run = Run(repeat, args.quiet, steps=19 + len(FORECASTERS) + 3 + 4 + 9 + 3 + 4 + 7 + (0 if is_csv else 4))
+    run = Run(repeat, args.quiet, steps=21 + len(FORECASTERS) + 3 + 4 + 9 + 3 + 4 + 7 + (0 if is_csv else 4))
     import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
@@ -261,6 +266,7 @@ def main() -> None:
         return read_table(history_path, select=_history_select(select_holder))
 
     table = run.time("read (typed, by column)", read, "io")
+    workbook = _workbook_stages(run, history_path)
 
     def validate_and_aggregate() -> Any:
         return demand_matrix(clean_lines(table, dict(select_holder["mapping"])))
@@ -407,7 +413,8 @@ def main() -> None:
                  pandas_peer(history, peer_series), "peer", repeat=1)
         del history
     run.done()
-    report(args.size, history_path, n_lines, n_series, repeat, run.rows, last_buy_checks, desk, opt, engines)
+    report(args.size, history_path, n_lines, n_series, repeat, run.rows, last_buy_checks, desk, opt, engines,
+           workbook)
     print(_lead_time_line(run.rows, lead_time))
     for line in sf_rows:
         print(line)
@@ -838,6 +845,39 @@ def pulp_peer(criteria: np.ndarray) -> np.ndarray:
     return scores
 
 
+def dealer_workbook(history_path: Path) -> Path:
+    """The history's first :data:`XLSX_LINES` lines as an XLSX of one sheet per dealer (one sheet without a dealer
+    column), written once beside the history."""
+    path = history_path.with_name(f"{history_path.stem}_{XLSX_LINES}_by_dealer.xlsx")
+    if path.exists():
+        return path
+    if history_path.suffix == ".csv":
+        frame = pd.read_csv(history_path, nrows=XLSX_LINES, dtype=str)
+    else:
+        import pyarrow.parquet as pq
+
+        frame = next(pq.ParquetFile(history_path).iter_batches(batch_size=XLSX_LINES)).to_pandas().astype(str)
+    groups = frame.groupby("dealer", sort=True) if "dealer" in frame else [("history", frame)]
+    temporary = path.with_suffix(".tmp")
+    with pd.ExcelWriter(temporary, engine="openpyxl") as writer:
+        for name, lines in groups:
+            lines.to_excel(writer, sheet_name=str(name)[:31], index=False)
+    temporary.replace(path)
+    return path
+
+
+def _workbook_stages(run: Run, history_path: Path) -> dict[str, Any]:
+    """The XLSX reading of ``--sheet all`` on a workbook of one sheet per dealer, and the pandas peer."""
+    path = dealer_workbook(history_path)
+    ours = run.time(f"read XLSX, a sheet per dealer (--sheet all, {XLSX_LINES:,} lines)",
+                    lambda: read_table(path, sheet="all", select=_history_select({})), "xlsx")
+    peer = run.time("peer: pandas read_excel(sheet_name=None) + concat",
+                    lambda: pd.concat(pd.read_excel(path, sheet_name=None, dtype=str), ignore_index=True), "peer-xlsx",
+                    repeat=1)
+    assert len(ours) == len(peer), (len(ours), len(peer))  # the same lines, every sheet
+    return {"lines": len(ours), "sheets": len(ours.sheets)}
+
+
 def _history_select(holder: dict[str, Any]) -> Callable[[list[str]], dict[str, str]]:
     from spareopt.columns import HISTORY_COLUMNS, resolve_columns
 
@@ -853,7 +893,7 @@ def _history_select(holder: dict[str, Any]) -> Callable[[list[str]], dict[str, s
 def report(size: str, path: Path, n_lines: int, n_series: int, repeat: int,
            rows: list[tuple[str, float, str, float]], last_buy: dict[str, Any] | None = None,
            desk: dict[str, Any] | None = None, opt: dict[str, Any] | None = None,
-           engines: dict[str, Any] | None = None) -> None:
+           engines: dict[str, Any] | None = None, workbook: dict[str, Any] | None = None) -> None:
     t = {name: seconds for name, seconds, _, _ in rows}
     io_floor = t["floor: pyarrow read"] + t["floor: pyarrow write of the output"]
     compute_floor = t["floor: matrix.sum()"]
@@ -891,6 +931,12 @@ def report(size: str, path: Path, n_lines: int, n_series: int, repeat: int,
         ours = (t["mad"] + t["abc"]) * series / n_series
         print(f"peer: pandas groupby-apply MAD + ABC takes {seconds:.2f} s for {series:,} series; spareopt's "
               f"mad + abc on the matrix {ours:.4f} s for as many ({seconds / ours:,.0f}x)")
+    if workbook:
+        ours = next(seconds for _, seconds, floor, _ in rows if floor == "xlsx")
+        pandas_s = next(seconds for _, seconds, floor, _ in rows if floor == "peer-xlsx")
+        print(f"XLSX: --sheet all reads {workbook['lines']:,} lines from {workbook['sheets']:,} dealer sheets in "
+              f"{ours:.2f} s, checked and typed; pandas read_excel(sheet_name=None) + concat {pandas_s:.2f} s "
+              f"({pandas_s / ours:.2f}x ours)")
     if engines is not None:
         _report_engines(rows, engines, matrix_gb)
     if last_buy:
