@@ -35,6 +35,7 @@ __all__ = [
     "DemandMatrix",
     "History",
     "ReadLimits",
+    "as_of_gap",
     "check_network_span",
     "clean_lines",
     "demand_matrix",
@@ -816,6 +817,26 @@ def check_months(first: int, start: int | None, end: int, source: str, *, any_us
             f"{source}: {n_months} month(s) of history end at as_of {_label(end)} ({_label(start)}..{_label(end)}); "
             f"the seed's MAD needs at least {MIN_HISTORY_MONTHS}. Give a longer history or a later --as-of"
         )
+
+
+def as_of_gap(as_of: int, last: int) -> str | None:
+    """The run report's warning for an as_of after the history's last month (Period ordinals): the months between
+    are padded as months without demand (a stale export, or a history that only stopped).  When they fill the
+    seed's MAD window (:data:`MIN_HISTORY_MONTHS`), every series is ``no_demand``, and the warning says so.  None
+    when as_of is within the history.
+
+    >>> print(as_of_gap(month_ordinal("2025-03"), month_ordinal("2024-12")))
+    as_of 2025-03 is 3 month(s) after the history's last month (2024-12): they count as months without demand (pass --as-of 2024-12 if the export is only older)
+    """
+    gap = as_of - last
+    if gap <= 0:
+        return None
+    text = (f"as_of {_label(as_of)} is {gap} month(s) after the history's last month ({_label(last)}): they count as "
+            "months without demand")
+    if gap >= MIN_HISTORY_MONTHS:
+        return (text + f", so the seed's {MIN_HISTORY_MONTHS}-month MAD sees no sale and every series is no_demand. "
+                f"Pass --as-of {_label(last)}, or a history that reaches {_label(as_of)}")
+    return text + f" (pass --as-of {_label(last)} if the export is only older)"
 
 
 BLOCK_LINES = 1 << 22

@@ -22,7 +22,16 @@ import pandas as pd
 from .columns import HISTORY_COLUMNS, PARTS_COLUMNS, columns_of
 from .config import Config, load_config, with_options
 from .errors import InputError, UsageError
-from .history import DemandMatrix, History, ReadLimits, demand_matrix, load_history, month_ordinal, with_parts
+from .history import (
+    DemandMatrix,
+    History,
+    ReadLimits,
+    as_of_gap,
+    demand_matrix,
+    load_history,
+    month_ordinal,
+    with_parts,
+)
 from .io import Table
 from .parts import PartsMaster, load_parts, new_parts, part_fields
 from .policy import (
@@ -209,7 +218,11 @@ def load(
     added = _new_parts(hist, matrix, master, holdout_months) if plan_new else ()
     matrix = with_parts(matrix, added)
     price = _history_price(matrix)
-    history_report = {**hist.report, "last_period": str(pd.Period(ordinal=int(hist.lines["month"].max()), freq="M"))}
+    last = int(hist.lines["month"].max())
+    history_report = {**hist.report, "last_period": str(pd.Period(ordinal=last, freq="M"))}
+    if holdout_months == 0:  # a plan at as_of (evaluate's and a last-buy backtest's months after it are checked apart)
+        gap = as_of_gap(int(matrix.as_of.ordinal), last)
+        history_report["warnings"] = [gap] if gap else []
     del hist  # the lines are summed into the matrix: free them before the plan (when we read them)
     part_names = matrix.keys["part"].cat.categories
     fields, parts_report = part_fields(np.asarray(part_names, dtype=object), master, cfg, history_price=price)
@@ -340,6 +353,7 @@ def run_report(run: Inputs, basis: str, counts: Counts) -> RunReport:
         "rows_no_quantity": h.get("rows_no_quantity", 0),
         "rows_no_quantity_first": h.get("rows_no_quantity_first", []),
         "rows_before_since": h.get("rows_before_since", 0),
+        "warnings": list(h.get("warnings", [])),
         "since": cfg.since,
         "rows_after_as_of": matrix.rows_after_as_of,
         "return_lines": h.get("return_lines", 0),

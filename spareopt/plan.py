@@ -446,7 +446,7 @@ def _plan_frame(run: Inputs, plan: Plan) -> Result:
     report = run_report(run, plan.classes.basis, counts)
     report["high_value_cost"] = plan.high_value
     report["reasons"] = dict(zip(reasons, counts.reasons.tolist()))
-    report["stocking"] = stocking_sums(plan.half_year_quantity, decision, reason, reasons)
+    report["stocking"] = stocking_sums(plan.half_year_quantity, decision, reason, reasons, plan.ssq)
     if cfg.class_policy:
         used = np.bincount(rule[rule >= 0], minlength=len(cfg.class_policy))
         report["class_policy"] = {r.match: int(n) for r, n in zip(cfg.class_policy, used)}
@@ -481,12 +481,16 @@ def min_stock_report(run: Inputs, plan: Plan) -> dict[str, Any]:
 
 
 def stocking_sums(half_year: np.ndarray, decision: np.ndarray, reason: np.ndarray,
-                  reasons: Sequence[str]) -> dict[str, Any]:
-    """The last half year's units by decision and by reason (sums: the engines add them over dealer sets)."""
+                  reasons: Sequence[str], ssq: np.ndarray | None = None) -> dict[str, Any]:
+    """The last half year's units by decision and by reason, and the dealer rows whose SSQ is above a year of their
+    demand (``ssq > 2 x half_year_quantity``: a lead time in hours or weeks read as days?).  Sums: the engines
+    add them over dealer sets."""
+    over = 0 if ssq is None else int(np.count_nonzero((decision == 0) & (half_year > 0) & (ssq > 2 * half_year)))
     return {
         "half_year_quantity": dict(zip(DECISIONS, np.bincount(decision, weights=half_year,
                                                               minlength=len(DECISIONS)).tolist())),
         "by_reason": dict(zip(reasons, np.bincount(reason, weights=half_year, minlength=len(reasons)).tolist())),
+        "rows_ssq_over_a_year": over,
     }
 
 

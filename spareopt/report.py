@@ -11,52 +11,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .report_warnings import report_warnings
+
 __all__ = ["report_lines", "summary_items"]
 
 
-STOCKING_WARNING_SHARE = 0.05
-"""A plan whose dealer rows hold less than this share of the last half year's demand is warned about."""
-
-RULE_KEYS = {
-    "direct_supply": "lead_time_days and order_cycle_days (O/C + L/T = 0 is supplied at once; give the master's "
-                     "real supply cycle, or [defaults])",
-    "high_value_assembly": "high_value_cost",
-    "no_demand": "as_of (these series sold nothing in the last 6 months)",
-    "low_volume": "low_volume_max (and low_volume_basis)",
-    "low_ssq": "central_ssq_min",
-    "class_policy": "the [[class_policy]] rows' decision",
-}
-"""The config key that changes what each rule removes."""
-
-
-def stocking_warning(stocking: Mapping[str, Any] | None) -> str | None:
-    """A warning when the dealer rows hold under :data:`STOCKING_WARNING_SHARE` of the half year's demand,
-    naming the rule that removed the most and the key that changes it; None otherwise.
-
-    >>> print(stocking_warning({"half_year_quantity": {"dealer": 2.0, "central": 8.0, "none": 90.0},
-    ...                         "by_reason": {"low_volume": 70.0, "low_ssq": 8.0, "no_demand": 0.0, "stock": 2.0}}))
-    the dealers stock 2.0% of the last half year's demand (2 of 100 units); rule low_volume removed the most (70 units, 70.0%): see config key low_volume_max (and low_volume_basis)
-    """
-    if not stocking:
-        return None
-    by_decision = stocking["half_year_quantity"]
-    total = sum(by_decision.values())
-    dealer = by_decision.get("dealer", 0.0)
-    if total <= 0 or dealer / total >= STOCKING_WARNING_SHARE:
-        return None
-    removed = {k: v for k, v in stocking["by_reason"].items() if k not in ("stock", "min_stock") and v > 0}
-    text = (f"the dealers stock {dealer / total:.1%} of the last half year's demand ({dealer:,.0f} of {total:,.0f} "
-            "units)")
-    if removed:
-        rule = max(removed, key=removed.get)
-        text += (f"; rule {rule} removed the most ({removed[rule]:,.0f} units, {removed[rule] / total:.1%}): see "
-                 f"config key {RULE_KEYS.get(rule, rule)}")
-    return text
-
-
 def report_lines(report: Mapping[str, Any]) -> list[str]:
-    """The run report as short lines for stderr: each section's lines, by its own function, in this order."""
-    return [line for section in _SECTIONS for line in section(report)]
+    """The run report as short lines for stderr: its warnings first (:func:`report_warnings`), then each section's
+    lines, by its own function, in this order."""
+    return [f"warning: {w}" for w in report_warnings(report)] + [
+        line for section in _SECTIONS for line in section(report)]
 
 
 def _read_lines(r: Mapping[str, Any]) -> list[str]:
@@ -69,9 +33,6 @@ def _read_lines(r: Mapping[str, Any]) -> list[str]:
         lines.append("  columns: " + ", ".join(f"{k}={v}" for k, v in r["columns"].items() if k != v))
         if lines[-1] == "  columns: ":
             lines.pop()
-    if r.get("sheets_ignored"):
-        lines.append(f"  warning: sheets not read: {', '.join(r['sheets_ignored'])}; the history is sheet "
-                     f"{r.get('sheet')} (--sheet all stacks every sheet that has its columns, --sheet NAME reads one)")
     if r.get("columns_ignored"):
         lines.append(f"  columns ignored: {', '.join(r['columns_ignored'])}")
     if r.get("rows_no_quantity"):
@@ -114,8 +75,6 @@ def _series_lines(r: Mapping[str, Any]) -> list[str]:
     if r.get("parts_master"):
         lines.append(f"parts master {r['parts_master']}: {r['parts_not_in_master']:,} parts in the history are not in "
                      f"it and took the defaults" + _first(r.get("parts_not_in_master_first")))
-        if r.get("parts_master_sheets_ignored"):
-            lines.append(_sheets_warning(r["parts_master_sheets_ignored"]))
     if r.get("new_parts"):
         lines.append(f"  {r['new_parts']:,} parts of the master have no sales up to as_of but a min_stock or an "
                      "installed_base: listed with zero demand at every dealer" + _first(r.get("new_parts_first")))
@@ -173,9 +132,6 @@ def _decisions_lines(r: Mapping[str, Any]) -> list[str]:
     if r.get("decisions"):
         lines.append("decisions: " + ", ".join(f"{k} {v:,}" for k, v in r["decisions"].items()))
         lines.append("reasons: " + ", ".join(f"{k} {v:,}" for k, v in r["reasons"].items() if v))
-        warning = stocking_warning(r.get("stocking"))
-        if warning:
-            lines.append(f"warning: {warning}")
     if r.get("class_policy"):
         lines.append("class policy rows used: " + ", ".join(f"{k} {v:,}" for k, v in r["class_policy"].items()))
     if r.get("dealer_stock_value_at_max") is not None:
@@ -316,12 +272,6 @@ def _supersession_lines(r: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def _sheets_warning(ignored: list[str]) -> str:
-    """A parts master's or stock file's other sheets with data: only its first visible sheet is read."""
-    return (f"  warning: sheets not read: {', '.join(ignored)}; only the first visible sheet with data is read "
-            "(put the table in one sheet)")
-
-
 def _stock_lines(r: Mapping[str, Any]) -> list[str]:
     """The stock file as read, and its rows without sales."""
     lines: list[str] = []
@@ -329,8 +279,6 @@ def _stock_lines(r: Mapping[str, Any]) -> list[str]:
     if st and "rows_without_history" in st:
         lines.append(f"stock {st['source']}: {st['rows']:,} rows" + (f" ({st['rows_summed']:,} summed into their "
                      "dealer and part)" if st.get("rows_summed") else "") + f", plan policy {r.get('policy')}")
-        if st.get("sheets_ignored"):
-            lines.append(_sheets_warning(st["sheets_ignored"]))
         for name, count in (st.get("defaulted_to_zero") or {}).items():
             lines.append(f"  {count:,} blank {name} cells taken as 0")
         old = st.get("superseded_stock")
@@ -381,6 +329,8 @@ def _kpi_lines(r: Mapping[str, Any]) -> list[str]:
         cover = f"{k['must_stock_coverage']:.3f}" if k.get("must_stock_coverage") is not None else "n/a"
         lines.append(f"kpi (network): stock value {k['stock_value']:,.2f}, turns {turns} (cost of goods sold over "
                      f"{r['kpi']['months']} months, per year), projected fill rate {fill}, must-stock coverage {cover}")
+        lines.append("  the projected fill rate is what the plan's levels promise on the forecast once they are kept, "
+                     "not the service of the stock on hand: `spareopt evaluate --policy current` replays that")
         if r["kpi"].get("unit_cost_unknown_rows"):
             lines.append(f"  {r['kpi']['unit_cost_unknown_rows']:,} stock rows without unit_cost count 0 in the values")
     return lines
@@ -488,7 +438,8 @@ _SECTIONS = (_read_lines, _engine_lines, _series_lines, _supersession_lines, _ab
 def summary_items(report: Mapping[str, Any]) -> dict[str, Any]:
     """The run report as ``{item: value}`` for the XLSX summary sheet."""
     r = report
-    items: dict[str, Any] = {
+    items: dict[str, Any] = {f"warning {i}": text for i, text in enumerate(report_warnings(r), start=1)}
+    items |= {
         "as_of": r["as_of"],
         "first_period": r["first_period"],
         "months": r["months"],

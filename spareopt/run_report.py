@@ -88,6 +88,7 @@ class Stocking(TypedDict, total=False):
 
     half_year_quantity: Annotated[Amounts, SUM]
     by_reason: Annotated[Amounts, SUM]
+    rows_ssq_over_a_year: Annotated[int, SUM]
 
 
 class BacktestPattern(TypedDict, total=False):
@@ -430,6 +431,7 @@ class RunReport(TypedDict, total=False):
     rows_no_quantity: Annotated[int, ONCE]
     rows_no_quantity_first: Annotated[list[int], ONCE]
     rows_before_since: Annotated[int, ONCE]
+    warnings: Annotated[list[str], ONCE]
     since: Annotated[str | None, ONCE]
     rows_after_as_of: Annotated[int, NETWORK]
     return_lines: Annotated[int, ONCE]

@@ -57,6 +57,7 @@ from ..history import (
     DemandMatrix,
     History,
     ReadLimits,
+    as_of_gap,
     check_months,
     check_network_span,
     clean_lines,
@@ -368,6 +369,8 @@ def run(
         new_before = None if job not in DEMAND_JOBS else end - (int(options.get("holdout_months", 12))
                                                                   if job == "evaluate" else 0)
         network = _network(dataset, scan, end, master, cfg, dealers, resolution, new_before=new_before)
+        gap = None if job == "evaluate" else as_of_gap(end, int(scan.month_first + len(scan.month_lines) - 1))
+        network.history_report["warnings"] = [gap] if gap else []
         superseded = None
         if stock is not None:
             merge.check_stock(stock, network, dataset.source)

@@ -218,7 +218,7 @@ def last_buy(
     if backtest:
         end = None if as_of is None else pd.Period(str(as_of), freq="M") + h
         full = load(history, parts, cfg, end, columns=load_columns, encoding=encoding, sheet=sheet,
-                    supersessions=supersessions, plan_new=False, numeric=numeric, progress=step)
+                    supersessions=supersessions, holdout_months=h, plan_new=False, numeric=numeric, progress=step)
         run, future = split_holdout(full, h, as_of, option="--horizon-months")
     else:
         run, future = load(history, parts, cfg, as_of, columns=load_columns, encoding=encoding, sheet=sheet,
