@@ -12,6 +12,7 @@ import click
 import spareopt
 from spareopt.calibration import plot_calibration
 from spareopt.engine import run as run_job
+from spareopt.figures import figure_context
 from spareopt.forecast import FORECASTERS
 from spareopt.inputs import STAGES
 from spareopt.jobs.evaluate import format_totals, plot_totals
@@ -270,7 +271,8 @@ def evaluate(history: str, parts: str | None, config: str | None, as_of: str | N
                         progress=progress, **how)
         progress("write the output")
         write_outputs(out, result, fmt, {
-            "--plot": lambda r: plot_totals(r.totals), "--calibration-plot": lambda r: plot_calibration(r.calibration)},
+            "--plot": lambda r: plot_totals(r.totals, **figure_context(r, "spareopt evaluate")),
+            "--calibration-plot": lambda r: plot_calibration(r.calibration, **figure_context(r, "spareopt evaluate"))},
             stdout=False)
     click.echo(format_totals(result.totals))
     tell(result, output, quiet)
@@ -417,7 +419,7 @@ def optimize_command(history: str, parts: str | None, config: str | None, as_of:
                                   transfer_days=transfer_days, objective=objective, columns=columns,
                                   encoding=encoding, sheet=sheet, supersessions=supersessions, progress=progress)
         progress("write the output")
-        write_outputs(out, result, fmt, {"--plot": plot_curve})
+        write_outputs(out, result, fmt, {"--plot": lambda r: plot_curve(r, **figure_context(r, "spareopt optimize"))})
     tell(result, output, quiet)
 
 
@@ -541,7 +543,7 @@ def kpi_command(history: str, parts: str | None, config: str | None, as_of: str 
         result = run_job("kpi", history, parts, config, as_of, stock=stock, policy=policy, columns=columns,
                         encoding=encoding, sheet=sheet, supersessions=supersessions, progress=progress, **how)
         progress("write the output")
-        write_outputs(out, result, fmt, {"--plot": plot_kpi})
+        write_outputs(out, result, fmt, {"--plot": lambda r: plot_kpi(r, **figure_context(r, "spareopt kpi"))})
     tell(result, output, quiet)
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 
 from .classify.pattern import PATTERNS
 from .errors import ConfigError
+from .figures import legend_below, set_titles
 from .io import new_figure
 from .parts import ATTRIBUTES
 from .result import Result
@@ -276,7 +277,8 @@ def _number(value: float) -> float | None:
     return float(value) if np.isfinite(value) else None
 
 
-def plot_calibration(calibration: pd.DataFrame, *, title: str | None = None) -> Any:
+def plot_calibration(calibration: pd.DataFrame, *, title: str | None = None, caption: str | None = None,
+                     currency: str | None = None) -> Any:
     """The reliability plot: promised fill rate (x) against achieved (y), one marker per policy x class.
 
     The diagonal is a promise kept; the shaded band is :data:`FILL_TOLERANCE` either side
@@ -288,7 +290,7 @@ def plot_calibration(calibration: pd.DataFrame, *, title: str | None = None) -> 
     ConfigError
         matplotlib is not installed.
     """
-    fig = new_figure(figsize=(7.5, 6.0), layout="constrained")
+    fig = new_figure(figsize=(7.5, 7.2), layout="constrained")
     ax = fig.add_subplot()
     line = np.array([0.0, 100.0])
     band = FILL_TOLERANCE * 100
@@ -320,7 +322,7 @@ def plot_calibration(calibration: pd.DataFrame, *, title: str | None = None) -> 
     ax.set_aspect("equal")
     ax.set_xlabel("promised fill rate, % (the plan's demand model)")
     ax.set_ylabel("achieved fill rate, % (the holdout replay)")
-    ax.set_title(title or "Promised against achieved fill rate, stocked series")
+    set_titles(fig, ax, title or "Promised against achieved fill rate, stocked series", caption)
     ax.grid(True, alpha=0.3)
-    ax.legend(loc="upper left", fontsize="small")
+    legend_below(fig, ax, columns=3)  # ``currency``: no money axis here (one signature for every figure)
     return fig

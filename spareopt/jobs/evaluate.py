@@ -26,6 +26,7 @@ from ..classify.pattern import PATTERNS
 from ..columns import text_column
 from ..config import Config
 from ..errors import ConfigError, InputError, UsageError
+from ..figures import legend_below, money_axis, set_titles
 from ..history import MIN_HISTORY_MONTHS, DemandMatrix, History
 from ..inputs import STAGES, Counts, Inputs, Source, job_config, load, run_report
 from ..io import new_figure
@@ -635,19 +636,19 @@ def policy_totals(policy: str, frame: pd.DataFrame, months: int,
     }
 
 
-def plot_totals(totals: pd.DataFrame, *, title: str | None = None) -> Any:
+def plot_totals(totals: pd.DataFrame, *, title: str | None = None, caption: str | None = None,
+                currency: str | None = None) -> Any:
     """Fill rate against average stock value, one labelled point per policy (a matplotlib Figure).
 
-    Needs matplotlib (``pip install 'spareopt[plot]'``).
+    ``caption`` (the run: :func:`spareopt.figures.figure_context`) goes under the title, ``currency`` on the
+    money axis; the legend sits under the axes.  Needs matplotlib (``pip install 'spareopt[plot]'``).
 
     Raises
     ------
     ConfigError
         matplotlib is not installed.
     """
-    from matplotlib.ticker import FuncFormatter
-
-    fig = new_figure(figsize=(7.5, 4.8), layout="constrained")
+    fig = new_figure(figsize=(7.5, 5.6), layout="constrained")
     ax = fig.add_subplot()
     x = totals["avg_stock_value"].to_numpy(dtype=np.float64)
     y = totals["fill_rate"].to_numpy(dtype=np.float64) * 100
@@ -656,14 +657,14 @@ def plot_totals(totals: pd.DataFrame, *, title: str | None = None) -> Any:
         # a legend, not labels on the points: policies that coincide (seed and traditional often do) stay readable
         ax.scatter(x[i], y[i], s=90 - 12 * i, marker=markers[i % len(markers)], zorder=3 + i,
                    label=f"{name}: {y[i]:.1f} % filled, stock value {x[i]:,.0f}, {n:,} stocked")
-    ax.set_xlabel("average stock value over the holdout" + ("" if np.isfinite(x).any() else " (no unit cost known)"))
+    money_axis(ax.xaxis, "average stock value over the holdout" + (
+        "" if np.isfinite(x).any() else " (no unit cost known)"), currency)
     ax.set_ylabel("fill rate: % of units filled from the shelf")
     ax.set_ylim(0, 100)
     ax.set_xlim(left=0)
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
-    ax.set_title(title or "Fill rate against stock value, by policy")
+    set_titles(fig, ax, title or "Fill rate against stock value, by policy", caption)
     ax.grid(True, alpha=0.3)
-    ax.legend(loc="lower right", fontsize="small")
+    legend_below(fig, ax, columns=1)
     return fig
 
 

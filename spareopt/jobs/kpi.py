@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..columns import text_column
 from ..config import Config
+from ..figures import legend_below, money_axis
 from ..history import History
 from ..inputs import Source, job_config
 from ..io import new_figure
@@ -175,13 +176,15 @@ def kpi_network(table: pd.DataFrame) -> dict[str, Any]:
     return {k: (None if pd.isna(v) else v) for k, v in table.iloc[-1].items() if k not in ("scope", "dealer")}
 
 
-def plot_kpi(result: Result, *, title: str | None = None) -> Any:
+def plot_kpi(result: Result, *, title: str | None = None, caption: str | None = None,
+             currency: str | None = None) -> Any:
     """The aging bars (stock value per dealer and bucket) and the stock value by ABC class (a matplotlib Figure).
 
-    Needs matplotlib (``pip install 'spareopt[plot]'``).
+    ``caption`` (the run) goes under the title, ``currency`` on the value axes; the buckets' legend sits under the
+    bars.  Needs matplotlib (``pip install 'spareopt[plot]'``).
     """
     table = result.table
-    fig = new_figure(figsize=(10, 4.8), layout="constrained")
+    fig = new_figure(figsize=(10, 5.4), layout="constrained")
     left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 1]})
     rows = table[table["scope"] == "dealer"] if (table["scope"] == "dealer").any() else table
     labels = rows["dealer"].fillna("network").astype(str).tolist()
@@ -190,15 +193,16 @@ def plot_kpi(result: Result, *, title: str | None = None) -> Any:
         share = rows[f"value_share_{b}"].fillna(0).to_numpy() * rows["stock_value"].to_numpy()
         left.bar(labels, share, bottom=bottom, label=f"{b} months")
         bottom += share
-    left.set_ylabel("stock value")
+    money_axis(left.yaxis, "stock value", currency)
     left.set_title("stock value by months since the last demand")
-    left.legend(fontsize="small")
     left.tick_params(axis="x", labelrotation=90 if len(labels) > 12 else 0)
     by_class = result.by_class
     if by_class is not None:
         right.bar(by_class["abc_class"], by_class["stock_value"], color="tab:gray")
         right.set_title("stock value by ABC class")
-    if title:
-        fig.suptitle(title)
+        money_axis(right.yaxis, "", None)
+    legend_below(fig, left, columns=len(AGING_BUCKETS))
+    if title or caption:
+        fig.suptitle("\n".join(t for t in (title or "Stock on hand", caption) if t))
     return fig
 

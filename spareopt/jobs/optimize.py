@@ -26,6 +26,7 @@ import pandas as pd
 from ..columns import text_column
 from ..config import Config
 from ..errors import ConfigError, InfeasibleError, InputError, UsageError, format_examples
+from ..figures import legend_below, money_axis, set_titles
 from ..history import History
 from ..inputs import STAGES, Counts, Inputs, Source, job_config, load, run_report
 from ..io import new_figure
@@ -578,7 +579,8 @@ def curve_table(result: Result) -> pd.DataFrame:
     return points[["plan", "stock_value", "expected_fill_rate"]]
 
 
-def plot_curve(result: Result, *, title: str | None = None) -> Any:
+def plot_curve(result: Result, *, title: str | None = None, caption: str | None = None,
+               currency: str | None = None) -> Any:
     """The stock-to-service curve with the seed, current and optimised plans marked (a matplotlib Figure).
 
     With two echelons: the expected fill rate at the dealers (objective ``fill``) or the expected
@@ -586,9 +588,9 @@ def plot_curve(result: Result, *, title: str | None = None) -> Any:
     all stock at the dealers, with the comparison's three plans marked.
     """
     if result.echelon_curves is not None:
-        return _plot_echelons(result, title)
+        return _plot_echelons(result, title, caption, currency)
     curve, markers = result.curve, result.markers
-    fig = new_figure(figsize=(7.5, 4.8), layout="constrained")
+    fig = new_figure(figsize=(7.5, 5.6), layout="constrained")
     ax = fig.add_subplot()
     ax.plot(curve["stock_value"], curve["expected_fill_rate"] * 100, color="tab:blue", label="best for each budget")
     for (_, row), marker in zip(markers.iterrows(), "o^sD"):
@@ -598,18 +600,18 @@ def plot_curve(result: Result, *, title: str | None = None) -> Any:
     value = curve["stock_value"].to_numpy()
     knee = value[np.argmax(reach >= 0.99 * reach.max())] if len(reach) and reach.max() > 0 else value.max(initial=1)
     ax.set_xlim(0, max(knee, 1.5 * float(markers["stock_value"].max()), 1.0))  # the tail only adds decimals
-    ax.set_xlabel("stock value")
+    money_axis(ax.xaxis, "stock value", currency)
     ax.set_ylabel("expected unit fill rate (%)")
-    ax.set_title(title or "stock-to-service curve")
+    set_titles(fig, ax, title or "stock-to-service curve", caption)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize="small", loc="lower right")
+    legend_below(fig, ax)
     return fig
 
 
-def _plot_echelons(result: Result, title: str | None) -> Any:
+def _plot_echelons(result: Result, title: str | None, caption: str | None, currency: str | None) -> Any:
     curves, comparison = result.echelon_curves, result.comparison
     fill = "expected_fill_rate" in curves
-    fig = new_figure(figsize=(7.5, 4.8), layout="constrained")
+    fig = new_figure(figsize=(7.5, 5.8), layout="constrained")
     ax = fig.add_subplot()
     for name, color in (("two echelons", "tab:blue"), ("all stock at dealers", "tab:orange")):
         curve = curves[curves["plan"] == name]
@@ -622,12 +624,12 @@ def _plot_echelons(result: Result, title: str | None) -> Any:
                 markersize=8, label=f"{label} at {row['stock_value']:,.0f}")
     ax.set_xlim(0, max(2.0 * float(comparison["stock_value"].max()), 1.0))  # the tail only adds decimals
     ax.set_ylim(bottom=0)
-    ax.set_xlabel("stock value")
+    money_axis(ax.xaxis, "stock value", currency)
     ax.set_ylabel("expected unit fill rate at the dealers (%)" if fill else "expected dealer backorders")
-    ax.set_title(title or ("two echelons: stock-to-service curves" if fill else
-                           "two echelons: stock-to-backorders curves"))
+    set_titles(fig, ax, title or ("two echelons: stock-to-service curves" if fill else
+                                  "two echelons: stock-to-backorders curves"), caption)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize="small", loc="upper left" if fill else "upper right")  # the curves rise (fall) from there
+    legend_below(fig, ax, columns=1)
     return fig
 
 
