@@ -39,9 +39,11 @@ from .classify.multi import MC_METHODS
 from .errors import ConfigError
 from .forecast.intermittent import AUTO_METHODS, FORECASTERS
 from .forecast.lead_time import LEAD_TIME_DEMAND_MODELS, OBSOLESCENCE
+from .history import MAX_NUMBER
 from .policy.class_policy import ClassPolicyRule, check_class_policy
 from .policy.decline import DISTRIBUTIONS
 from .policy.metric import OBJECTIVES
+from .validate import show
 
 __all__ = ["Config", "PartDefaults", "load_config"]
 
@@ -212,6 +214,12 @@ class Config:
     defaults: PartDefaults = field(default_factory=PartDefaults)
 
     def __post_init__(self) -> None:
+        for name in ("criteria", "weights", "cycle_band_edges", "class_policy"):
+            _check(isinstance(getattr(self, name), (list, tuple)), name, getattr(self, name),
+                   f"must be a list, e.g. {name} = [...]")
+        for name in ("mc_joint_table", "auto_methods"):
+            _check(isinstance(getattr(self, name), Mapping), name, getattr(self, name), "must be a table of keys")
+        _check(isinstance(self.defaults, PartDefaults), "defaults", self.defaults, "must be a spareopt.PartDefaults")
         for f in fields(self):
             value = getattr(self, f.name)
             if f.name in _NOT_NUMBERS or (f.name in ("fill_rate", "dispersion") and value is None):
@@ -250,6 +258,16 @@ class Config:
                "must be a whole number >= 1")
         _check(d.unit_cost is None or d.unit_cost >= 0, "defaults.unit_cost", d.unit_cost, "must be >= 0")
         object.__setattr__(d, "pack_size", int(d.pack_size))
+        self._check_sizes()
+
+    def _check_sizes(self) -> None:
+        """Every number at most :data:`spareopt.history.MAX_NUMBER` in size, after the rules of each (which name
+        a range where they have one)."""
+        for prefix, obj in (("", self), ("defaults.", self.defaults)):
+            for f in fields(obj):
+                value = getattr(obj, f.name)
+                if isinstance(value, (int, float)) and not isinstance(value, bool) and not abs(value) <= MAX_NUMBER:
+                    raise ConfigError(f"config key {prefix}{f.name} {_SIZE_RULE}, got {show(value)}")  # not 309 digits
 
     def _check_classification(self) -> None:
         for name, choices in (("abc_basis", ABC_BASES), ("abc_cutoff", ABC_CUTOFFS), ("mc_method", MC_METHODS)):
@@ -285,6 +303,7 @@ class Config:
         for w in weights:
             _check(isinstance(w, (int, float)) and not isinstance(w, bool) and math.isfinite(w) and w >= 0,
                    "weights", list(weights), "must be finite numbers >= 0")
+        _check(all(w <= MAX_NUMBER for w in weights), "weights", list(weights), _SIZE_RULE)
         _check(not weights or sum(weights) > 0, "weights", list(weights), "must not all be 0")
         _check(not weights or not criteria or len(weights) == len(criteria), "weights", list(weights),
                f"must give one weight per criterion ({len(criteria)}: {', '.join(criteria)})")
@@ -407,7 +426,7 @@ def load_config(source: Config | Mapping[str, Any] | str | PathLike[str] | None 
     where = ""
     if not isinstance(source, (Mapping, str, PathLike)):
         raise ConfigError(f"config must be a spareopt.Config, a mapping of keys or the path of a TOML file; got "
-                          f"{source!r:.60} ({type(source).__name__})")
+                          f"{' '.join(repr(source).split()):.60} ({type(source).__name__})")  # on one line
     if not isinstance(source, Mapping):
         path = Path(source)
         where = f" in {path}"
@@ -479,6 +498,11 @@ _NOT_NUMBERS = {"defaults", "abc_basis", "abc_cutoff", "mc_method", "criteria", 
 
 POLICIES = ("seed", "service-level")
 """Stock-level policies of the must-stock list (config ``policy``, ``--policy``)."""
+
+
+_SIZE_RULE = f"must be at most {MAX_NUMBER:,.0f} in size (a typo?)"
+"""Every number of the config, as every number of the data (:data:`spareopt.history.MAX_NUMBER`): beyond it a
+stock level overflows downstream."""
 
 
 def _check(ok: bool, name: str, value: object, rule: str) -> None:
