@@ -17,7 +17,8 @@ MAX_UNITS = 2.0**53
 """The highest stock level, in units: a float64 holds every whole number up to 2**53 (9.0e15) exactly.  A level
 above it comes from a quantity or a lead time in the wrong unit, and would not fit the int64 of the levels."""
 
-_LEVEL_FIX = "Check the demand, lead time and order cycle for a typo or a value in the wrong unit"
+LEVEL_FIX = "Check the demand, lead time and order cycle for a typo or a value in the wrong unit"
+"""The hint of a stock level above :data:`MAX_UNITS`."""
 
 
 def ssq(
@@ -77,7 +78,7 @@ def ssq(
     with np.errstate(over="ignore"):
         out = m * (cycle + lead) / divisor
     if out.size and not out.max() < np.inf:
-        require(out < np.inf, "`ssq` must be finite", hint=_LEVEL_FIX, mad=m, order_cycle_days=cycle,
+        require(out < np.inf, "`ssq` must be finite", hint=LEVEL_FIX, mad=m, order_cycle_days=cycle,
                 lead_time_days=lead)
     return out
 
@@ -166,7 +167,7 @@ def _level(name: str, rate: np.ndarray, days: np.ndarray, safety: np.ndarray, /,
     with np.errstate(over="ignore"):
         level = rate * days / DAYS_PER_MONTH + safety
     if shown and level.size and not level.max() <= MAX_UNITS:
-        require(level <= MAX_UNITS, f"`{name}` must be at most {MAX_UNITS:,.0f} units", hint=_LEVEL_FIX, **shown)
+        require(level <= MAX_UNITS, f"`{name}` must be at most {MAX_UNITS:,.0f} units", hint=LEVEL_FIX, **shown)
     return ceil_units(level)
 
 
