@@ -232,6 +232,7 @@ class Config:
             if f.name != "attribute" and not (f.name == "unit_cost" and value is None):
                 _check(isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value),
                        f"defaults.{f.name}", value, "must be a finite number")
+        self._check_sizes()
         _check(self.ssq_divisor > 0, "ssq_divisor", self.ssq_divisor, "must be > 0")
         _check(
             float(self.abc_window_months).is_integer() and self.abc_window_months >= 1,
@@ -258,11 +259,10 @@ class Config:
                "must be a whole number >= 1")
         _check(d.unit_cost is None or d.unit_cost >= 0, "defaults.unit_cost", d.unit_cost, "must be >= 0")
         object.__setattr__(d, "pack_size", int(d.pack_size))
-        self._check_sizes()
 
     def _check_sizes(self) -> None:
-        """Every number at most :data:`spareopt.history.MAX_NUMBER` in size, after the rules of each (which name
-        a range where they have one)."""
+        """Every number at most :data:`spareopt.history.MAX_NUMBER` in size, before the rules of each (a rule
+        between two keys would show the other's 1e308 as its 309 digits)."""
         for prefix, obj in (("", self), ("defaults.", self.defaults)):
             for f in fields(obj):
                 value = getattr(obj, f.name)
