@@ -228,7 +228,7 @@ def test_the_memory_measure_sees_a_blow_up_and_not_the_parent():
     del held
 
 
-MEASURED = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+MEASURED = settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                            HealthCheck.too_slow])
 
 
