@@ -19,11 +19,13 @@ import numpy as np
 import pandas as pd
 
 from .classify.pattern import PATTERNS
-from .errors import ConfigError
+from .errors import ConfigError, InputError
 from .figures import legend_below, set_titles
-from .io import new_figure
+from .history import MAX_HISTORY_MONTHS
+from .io import check_headers, new_figure
 from .parts import ATTRIBUTES
 from .result import Result
+from .validate import instance, require
 
 __all__ = [
     "ABOVE_HISTORY_SHARE",
@@ -64,6 +66,9 @@ VERDICTS = ("holds", "over-promises", "under-promises", "no demand", "no forecas
 no expected demand (nothing promised)."""
 
 _CLASS_ORDER = {name: i for i, name in enumerate(("all", *ATTRIBUTES, *PATTERNS))}
+_TABLE_FIX = "Pass spareopt.evaluate's result or its table"
+_REQUIRED = ("policy", "stocked", "abc_class", "pattern", "expected_demand", "promised_fill_rate", "promised_csl",
+             "demand", "filled", "months_in_stock")
 _SUMS = ("series", "demand", "expected_demand", "promised_units", "promised_weight", "filled", "csl_sum", "csl_n",
          "months_in_stock", "target_units", "target_weight", "demand_above_history")
 
@@ -96,7 +101,11 @@ def calibration_table(series_table: pd.DataFrame | Result, *, holdout_months: in
     Raises
     ------
     ConfigError
-        No ``holdout_months`` given and none in the result's report.
+        No ``holdout_months`` given and none in the result's report, or one that is not a whole number in
+        [1, 480].
+    InputError
+        Not a DataFrame or a Result; a column it reads missing or given twice; text in a column of numbers; a
+        ``demand``, ``filled`` or ``months_in_stock`` of a stocked row that is negative, NaN or infinite.
 
     Notes
     -----
@@ -141,33 +150,37 @@ def calibration_table(series_table: pd.DataFrame | Result, *, holdout_months: in
     (0.7, 0.6875, 'holds')
     """
     months = _holdout_months(series_table, holdout_months)
+    instance("series_table", series_table, (pd.DataFrame, Result), "spareopt.evaluate's result or its table",
+             error=InputError)
     if isinstance(series_table, Result):
         series_table = series_table.table
+    _check_table(series_table)
     policies = pd.unique(series_table["policy"].to_numpy(dtype=object))
     stocked = series_table["stocked"].to_numpy(dtype=bool)
     if "min_stock_only" in series_table:  # the planner's floor, not the policy, holds them: no promise
         stocked = stocked & ~series_table["min_stock_only"].to_numpy(dtype=bool)
     rows = series_table[stocked]
-    promised = rows["promised_fill_rate"].to_numpy(dtype=np.float64)
-    expected = rows["expected_demand"].to_numpy(dtype=np.float64)
-    csl = rows["promised_csl"].to_numpy(dtype=np.float64)
+    promised = _numbers(rows, "promised_fill_rate")
+    expected = _numbers(rows, "expected_demand")
+    csl = _numbers(rows, "promised_csl")
     known = np.isfinite(promised) & np.isfinite(expected)
     target = _optional(rows, "target", np.nan)
     aims = known & np.isfinite(target) & (_optional(rows, "target_kind", None) == "fill_rate")
-    terms = pd.DataFrame({
-        "series": np.ones(len(rows), dtype=np.int64),
-        "demand": rows["demand"].to_numpy(dtype=np.float64),
-        "expected_demand": expected,
-        "promised_units": np.where(known, promised * np.where(known, expected, 0.0), 0.0),
-        "promised_weight": np.where(known, expected, 0.0),
-        "filled": rows["filled"].to_numpy(dtype=np.float64),
-        "csl_sum": np.where(np.isfinite(csl), csl, 0.0),
-        "csl_n": np.isfinite(csl).astype(np.int64),
-        "months_in_stock": rows["months_in_stock"].to_numpy(dtype=np.float64),
-        "target_units": np.where(aims, target * np.where(known, expected, 0.0), 0.0),
-        "target_weight": np.where(aims, expected, 0.0),
-        "demand_above_history": _optional(rows, "demand_above_history", 0.0),
-    })
+    with np.errstate(over="ignore", invalid="ignore"):  # absurd promises give inf or NaN ratios, not warnings
+        terms = pd.DataFrame({
+            "series": np.ones(len(rows), dtype=np.int64),
+            "demand": _amounts(series_table, "demand", stocked),
+            "expected_demand": expected,
+            "promised_units": np.where(known, promised * np.where(known, expected, 0.0), 0.0),
+            "promised_weight": np.where(known, expected, 0.0),
+            "filled": _amounts(series_table, "filled", stocked),
+            "csl_sum": np.where(np.isfinite(csl), csl, 0.0),
+            "csl_n": np.isfinite(csl).astype(np.int64),
+            "months_in_stock": _amounts(series_table, "months_in_stock", stocked),
+            "target_units": np.where(aims, target * np.where(known, expected, 0.0), 0.0),
+            "target_weight": np.where(aims, expected, 0.0),
+            "demand_above_history": _optional(rows, "demand_above_history", 0.0),
+        })
     policy = rows["policy"].to_numpy(dtype=object)
     parts = []
     for group in CALIBRATION_GROUPS:  # three groupings of the same sums, never a loop over series
@@ -187,19 +200,52 @@ def calibration_table(series_table: pd.DataFrame | Result, *, holdout_months: in
     return _finish(sums.reset_index(drop=True), months)
 
 
+def _check_table(table: pd.DataFrame) -> None:
+    """Every column the sums read, each once."""
+    check_headers(list(table.columns), "the series table")
+    missing = [c for c in _REQUIRED if c not in table.columns]
+    if missing:
+        raise InputError(f"the series table lacks column(s) {', '.join(missing)} (it has: "
+                         f"{', '.join(map(str, table.columns)) or 'none'}). {_TABLE_FIX}")
+
+
+def _numbers(rows: pd.DataFrame, column: str) -> np.ndarray:
+    """A column of numbers as float64 (NaN where the plan has none); text or objects are an InputError."""
+    values = rows[column].to_numpy()
+    try:
+        return values.astype(np.float64)
+    except (TypeError, ValueError):
+        raise InputError(f"`{column}` of the series table must be numbers (NaN where unknown); got "
+                         f"{values.dtype} values. {_TABLE_FIX}") from None
+
+
+def _amounts(table: pd.DataFrame, column: str, stocked: np.ndarray) -> np.ndarray:
+    """A column of units or months of the stocked rows, checked finite and >= 0 (a row is named by its position
+    in the table)."""
+    values = _numbers(table, column)
+    with np.errstate(invalid="ignore"):
+        ok = ~stocked | ((values >= 0) & (values < np.inf))  # NaN fails
+    require(ok, f"`{column}` of a stocked row must be finite and >= 0", hint=_TABLE_FIX, **{column: values})
+    return values[stocked]
+
+
 def _optional(rows: pd.DataFrame, column: str, default: Any) -> np.ndarray:
     """A column of the series table that older or hand-made tables may lack (then ``default`` everywhere)."""
     if column in rows:
-        return rows[column].to_numpy(dtype=object if default is None else np.float64)
+        return rows[column].to_numpy(dtype=object) if default is None else _numbers(rows, column)
     return np.full(len(rows), default, dtype=object if default is None else np.float64)
 
 
 def _holdout_months(table: pd.DataFrame | Result, months: int | None) -> int:
     if months is None and isinstance(table, Result):
         months = (table.report.get("evaluation") or {}).get("holdout_months")
-    if months is None or isinstance(months, bool) or not float(months).is_integer() or months < 1:
+    if (not isinstance(months, (int, float, np.integer, np.floating)) or isinstance(months, bool)
+            or not float(months).is_integer() or months < 1):
         raise ConfigError(f"holdout_months must be a whole number >= 1 (the months replayed), got {months!r}; pass "
                           "calibration_table(table, holdout_months=H), or give it evaluate's result")
+    if months > MAX_HISTORY_MONTHS:
+        raise ConfigError(f"holdout_months must be at most {MAX_HISTORY_MONTHS} (the longest history, "
+                          f"spareopt.history.MAX_HISTORY_MONTHS), got {months!r}; pass the months evaluate replayed")
     return int(months)
 
 

@@ -39,9 +39,11 @@ from .classify.multi import MC_METHODS
 from .errors import ConfigError
 from .forecast.intermittent import AUTO_METHODS, FORECASTERS
 from .forecast.lead_time import LEAD_TIME_DEMAND_MODELS, OBSOLESCENCE
+from .history import MAX_NUMBER
 from .policy.class_policy import ClassPolicyRule, check_class_policy
 from .policy.decline import DISTRIBUTIONS
 from .policy.metric import OBJECTIVES
+from .validate import show
 
 __all__ = ["Config", "PartDefaults", "load_config"]
 
@@ -221,6 +223,12 @@ class Config:
     defaults: PartDefaults = field(default_factory=PartDefaults)
 
     def __post_init__(self) -> None:
+        for name in ("criteria", "weights", "cycle_band_edges", "class_policy"):
+            _check(isinstance(getattr(self, name), (list, tuple)), name, getattr(self, name),
+                   f"must be a list, e.g. {name} = [...]")
+        for name in ("mc_joint_table", "auto_methods"):
+            _check(isinstance(getattr(self, name), Mapping), name, getattr(self, name), "must be a table of keys")
+        _check(isinstance(self.defaults, PartDefaults), "defaults", self.defaults, "must be a spareopt.PartDefaults")
         for f in fields(self):
             value = getattr(self, f.name)
             if f.name in _NOT_NUMBERS or (f.name in ("fill_rate", "dispersion") and value is None):
@@ -233,6 +241,7 @@ class Config:
             if f.name != "attribute" and not (f.name == "unit_cost" and value is None):
                 _check(isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value),
                        f"defaults.{f.name}", value, "must be a finite number")
+        self._check_sizes()
         _check(self.ssq_divisor > 0, "ssq_divisor", self.ssq_divisor, "must be > 0")
         _check(
             float(self.abc_window_months).is_integer() and self.abc_window_months >= 1,
@@ -272,6 +281,15 @@ class Config:
                    f"must be a whole number in [{least:,}, {most:,}]")
             object.__setattr__(self, name, int(value))
 
+    def _check_sizes(self) -> None:
+        """Every number at most :data:`spareopt.history.MAX_NUMBER` in size, before the rules of each (a rule
+        between two keys would show the other's 1e308 as its 309 digits)."""
+        for prefix, obj in (("", self), ("defaults.", self.defaults)):
+            for f in fields(obj):
+                value = getattr(obj, f.name)
+                if isinstance(value, (int, float)) and not isinstance(value, bool) and not abs(value) <= MAX_NUMBER:
+                    raise ConfigError(f"config key {prefix}{f.name} {_SIZE_RULE}, got {show(value)}")  # not 309 digits
+
     def _check_classification(self) -> None:
         for name, choices in (("abc_basis", ABC_BASES), ("abc_cutoff", ABC_CUTOFFS), ("mc_method", MC_METHODS)):
             _check(getattr(self, name) in choices, name, getattr(self, name), f"must be one of {', '.join(choices)}")
@@ -306,6 +324,7 @@ class Config:
         for w in weights:
             _check(isinstance(w, (int, float)) and not isinstance(w, bool) and math.isfinite(w) and w >= 0,
                    "weights", list(weights), "must be finite numbers >= 0")
+        _check(all(w <= MAX_NUMBER for w in weights), "weights", list(weights), _SIZE_RULE)
         _check(not weights or sum(weights) > 0, "weights", list(weights), "must not all be 0")
         _check(not weights or not criteria or len(weights) == len(criteria), "weights", list(weights),
                f"must give one weight per criterion ({len(criteria)}: {', '.join(criteria)})")
@@ -428,7 +447,7 @@ def load_config(source: Config | Mapping[str, Any] | str | PathLike[str] | None 
     where = ""
     if not isinstance(source, (Mapping, str, PathLike)):
         raise ConfigError(f"config must be a spareopt.Config, a mapping of keys or the path of a TOML file; got "
-                          f"{source!r:.60} ({type(source).__name__})")
+                          f"{' '.join(repr(source).split()):.60} ({type(source).__name__})")  # on one line
     if not isinstance(source, Mapping):
         path = Path(source)
         where = f" in {path}"
@@ -502,6 +521,11 @@ _NOT_NUMBERS = {"defaults", "abc_basis", "abc_cutoff", "mc_method", "criteria", 
 
 POLICIES = ("seed", "service-level")
 """Stock-level policies of the must-stock list (config ``policy``, ``--policy``)."""
+
+
+_SIZE_RULE = f"must be at most {MAX_NUMBER:,.0f} in size (a typo?)"
+"""Every number of the config, as every number of the data (:data:`spareopt.history.MAX_NUMBER`): beyond it a
+stock level overflows downstream."""
 
 
 def _check(ok: bool, name: str, value: object, rule: str) -> None:

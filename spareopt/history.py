@@ -25,6 +25,7 @@ import pandas as pd
 from .columns import HISTORY_COLUMNS, resolve_columns
 from .errors import InputError, format_examples
 from .io import Table, read_stdin, read_table
+from .validate import instance
 
 __all__ = [
     "MAX_HISTORY_MONTHS",
@@ -427,8 +428,21 @@ def factorize_cells(column: Any) -> tuple[np.ndarray, pd.Series]:
     if isinstance(column.dtype, pd.CategoricalDtype):
         return (column.cat.codes.to_numpy().astype(np.int32),
                 pd.Series(np.asarray(column.cat.categories, dtype=object), dtype=object))
-    codes, uniques = pd.factorize(column)
+    try:
+        codes, uniques = pd.factorize(column)
+    except TypeError:  # a list, dict or set in a DataFrame's cell: unhashable, and no cell value of any file
+        _raise_container(column)
     return codes.astype(np.int32), pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+
+
+def _raise_container(column: pd.Series) -> None:
+    """The error for a frame's column whose cells hold containers (found only when one made factorize fail)."""
+    bad = column.map(lambda v: isinstance(v, (list, tuple, dict, set, np.ndarray))).to_numpy(dtype=bool)
+    where = np.flatnonzero(bad)
+    first = column.iloc[where[0]] if len(where) else None
+    raise InputError(f"column {column.name!r} holds {type(first).__name__} values in {len(where):,} row(s) (first: "
+                     f"row {row_label(column.index[where[0]]) if len(where) else '?'} {_cell_text(first)}); a cell must "
+                     "be text or a number: flatten the frame first (DataFrame.explode, or one column per field)")
 
 
 def _kind(column: Any) -> str:
@@ -672,6 +686,8 @@ def demand_matrix(history: History, *, as_of: str | pd.Period | None = None, cou
     series occur, the second adds each line into its (series, month) cell with
     ``np.add.at``.  Memory is the matrix plus one block.
     """
+    instance("history", history, History, "a spareopt.history.History",
+             hint="Pass load_history(...) of the lines (a DataFrame, a path)")
     lines = history.lines
     month = lines["month"]
     last = int(month.max())
@@ -1130,6 +1146,8 @@ def month_ordinal(as_of: str | pd.Period) -> int:
         period = as_of if isinstance(as_of, pd.Period) else pd.Period(str(as_of).strip(), freq="M")
     except (ValueError, TypeError):
         raise InputError(f"as_of must be a month YYYY-MM, got {as_of!r}") from None
+    if period is pd.NaT or not isinstance(period, pd.Period):  # NaN, "nat": no month
+        raise InputError(f"as_of must be a month YYYY-MM, got {as_of!r}")
     return int(period.asfreq("M").ordinal)
 
 

@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ConfigError, InputError, UsageError
+from .validate import instance
 
 __all__ = ["FIGURE_FORMATS", "FORMATS", "Outputs", "Table", "format_from_suffix", "read_table", "write_figure",
            "write_table"]
@@ -211,6 +212,11 @@ def read_table(
     if not head:
         raise InputError(f"file {path} is empty; export the data again with a header row and data rows")
     kind = _kind(path, head)
+    named = {".xlsx": "an XLSX workbook", ".xlsm": "an XLSX workbook", ".parquet": "a Parquet file",
+             ".pq": "a Parquet file"}.get(path.suffix.lower())
+    if kind == "text" and named:  # random bytes, an HTML error page, a CSV renamed: not what its name says
+        raise InputError(f"file {path} is named {path.suffix} but is not {named} (it does not start with the format's "
+                         "signature): a damaged or partial download, or another format renamed; export it again")
     if kind == "xlsx":
         return _selected(_read_xlsx(path, sheet, select), select)
     if kind == "xls":
@@ -837,7 +843,18 @@ def write_table(
         Run facts; XLSX gets them as a ``summary`` sheet.
     sheet_by : str, optional
         XLSX only: one sheet per distinct value of this column (e.g. ``dealer``).
+
+    Raises
+    ------
+    InputError
+        ``frame`` is not a DataFrame, or has two columns of one name; ``path`` is neither a path, a text stream
+        nor None; an unknown ``format``.
     """
+    instance("frame", frame, pd.DataFrame, "a pandas DataFrame")
+    check_headers(list(frame.columns), "the frame to write")
+    if path is not None and not isinstance(path, (str, PathLike)) and not hasattr(path, "write"):
+        raise InputError(f"cannot write to {path!r:.60} ({type(path).__name__}): give a file path, a text stream, or "
+                         "None for standard output")
     if format is None:
         format = format_from_suffix(path) if isinstance(path, (str, PathLike)) else "csv"
     if format not in FORMATS:

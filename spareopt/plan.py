@@ -27,7 +27,7 @@ from .backtest import (
     series_keys,
 )
 from .classify.pattern import PATTERNS
-from .classify.series import Classes, classify_series
+from .classify.series import INPUTS_FIX, Classes, classify_series
 from .columns import text_column
 from .config import POLICIES, Config
 from .errors import ConfigError, UsageError
@@ -50,6 +50,7 @@ from .policy.class_policy import all_class_codes
 from .policy.rules import DECISION_CODE_OF_REASON, reason_code
 from .policy.service import DEMAND_MODELS, implied_service, reorder_point_for
 from .result import Result
+from .validate import instance
 
 CLASS_POLICY_REASON = "class_policy"
 """The reason of a decision set by a row of the class policy table (its ``match`` is in ``policy_rule``)."""
@@ -373,6 +374,13 @@ def plan_stock(inputs: Inputs, policy: str | None = None, *, classes: Classes | 
     >>> plan.reorder_point.tolist(), plan.max_stock.tolist()
     ([49], [54])
     """
+    instance("inputs", inputs, Inputs, "a spareopt.Inputs", hint=INPUTS_FIX)
+    if classes is not None:
+        instance("classes", classes, Classes, "a spareopt.Classes",
+                 hint="Pass spareopt.classify_series of the same inputs, or leave it out")
+    if demand is not None:
+        instance("demand", demand, DemandModel, "a plan's demand model (spareopt.Plan.demand)",
+                 hint="Pass the demand of a plan of the same inputs, or leave it out")
     if classes is not None and len(classes.rule) != len(inputs.matrix.values):
         raise UsageError(f"classes has {len(classes.rule):,} series and the inputs {len(inputs.matrix.values):,}; "
                          "pass spareopt.classify_series of the same inputs")

@@ -18,7 +18,9 @@ subclass ``ValueError``, so ``except ValueError`` still catches them.
   (InputError);
 - :func:`fraction`: service targets in the open interval (0, 1) (ConfigError);
 - :func:`number`: one scalar setting, a finite (whole) number within bounds (ConfigError);
-- :func:`one_of`: an enumeration, a scalar setting or an array of codes (ConfigError).
+- :func:`one_of`: an enumeration, a scalar setting or an array of codes (ConfigError);
+- :func:`instance`: an argument of a type of spareopt's own, e.g. the ``Inputs`` of :func:`spareopt.load`
+  (InputError).
 
 Each message names the argument in backticks, states the rule, then either ``got <value>`` (a scalar) or
 ``<k> of <n> rows break it (first: row <i> = <value>)`` (an array), then the hint if the caller gave one.
@@ -34,8 +36,8 @@ from numpy.typing import ArrayLike
 
 from .errors import ConfigError, InputError, SpareoptError, format_examples
 
-__all__ = ["DEMAND_FIX", "TARGET_FIX", "first_break", "fraction", "matrix", "nonnegative", "number", "one_of",
-           "per_series", "require", "show", "whole"]
+__all__ = ["DEMAND_FIX", "TARGET_FIX", "first_break", "fraction", "instance", "matrix", "nonnegative", "number",
+           "one_of", "per_series", "require", "show", "whole"]
 
 DEMAND_FIX = ("Net returns into their month and count a negative or missing month as 0, as spareopt.demand_matrix "
               "does.")
@@ -50,8 +52,10 @@ _NUMBERS = (int, float, np.integer, np.floating)
 def show(value: Any) -> str:
     """A value as the user wrote it: ``3`` for a whole number, ``2.5``, ``nan`` or ``inf``; other values by repr.
 
-    >>> show(3.0), show(2.5), show(float("nan")), show(np.int64(-1))
-    ('3', '2.5', 'nan', '-1')
+    A whole number of 1e16 or more in size is written as a float (``1e+308``, not its 309 digits).
+
+    >>> show(3.0), show(2.5), show(float("nan")), show(np.int64(-1)), show(1e308)
+    ('3', '2.5', 'nan', '-1', '1e+308')
     >>> show(True), show("12"), show(np.str_("lumpy")), show(None)
     ('True', "'12'", "'lumpy'", 'None')
     """
@@ -60,7 +64,7 @@ def show(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return repr(value)
     v = float(value)
-    return str(int(v)) if np.isfinite(v) and v.is_integer() else repr(v)
+    return str(int(v)) if np.isfinite(v) and v.is_integer() and abs(v) < 1e16 else repr(v)
 
 
 def first_break(rule: str, ok: np.ndarray, value: np.ndarray) -> str:
@@ -427,12 +431,60 @@ def one_of(name: str, value: Any, choices: Any, *, hint: str = "", error: type[S
     return value
 
 
+def instance(name: str, value: Any, kind: type | tuple[type, ...], label: str, *, hint: str = "",
+             error: type[SpareoptError] = InputError) -> Any:
+    """``value``, checked to be a ``kind`` (``label`` names it in the message).
+
+    Raises
+    ------
+    InputError (or ``error``)
+        Naming ``name``, ``label`` and what was given: a scalar as :func:`show` writes it, anything else by its
+        type; then ``hint``.
+
+    >>> instance("inputs", [1, 2], dict, "a spareopt.Inputs", hint="Pass spareopt.load(history).")
+    Traceback (most recent call last):
+    ...
+    spareopt.errors.InputError: `inputs` must be a spareopt.Inputs; got a list. Pass spareopt.load(history).
+    >>> instance("inputs", None, dict, "a spareopt.Inputs")
+    Traceback (most recent call last):
+    ...
+    spareopt.errors.InputError: `inputs` must be a spareopt.Inputs; got None
+    """
+    if not isinstance(value, kind):
+        if value is None or isinstance(value, (bool, int, float, str, np.generic)):
+            given = show(value)
+        else:
+            given = type(value).__name__
+            given = f"{'an' if given[0].lower() in 'aeiou' else 'a'} {given}"
+        raise error(_hinted(f"`{name}` must be {label}; got {given}", hint))
+    return value
+
+
 def _floats(rule: str, value: ArrayLike, hint: str, error: type[SpareoptError]) -> np.ndarray:
-    """``value`` as float64 (no copy when it already is), or ``error`` naming its dtype when it is not numbers."""
-    x = np.asarray(value)
+    """``value`` as float64 (no copy when it already is), or ``error`` naming its dtype when it is not numbers.
+
+    A sequence whose rows differ in length is no array at all; a single object that is not a number (None, a
+    dict) is shown as given, not as the NaN it would convert to.
+
+    >>> _floats("`x` must be numbers", [[1, 2], [3]], "", InputError)
+    Traceback (most recent call last):
+    ...
+    spareopt.errors.InputError: `x` must be numbers; got rows of different lengths (a ragged sequence), not an array
+    >>> _floats("`x` must be numbers", None, "", InputError)
+    Traceback (most recent call last):
+    ...
+    spareopt.errors.InputError: `x` must be numbers; got None
+    """
+    try:
+        x = np.asarray(value)
+    except ValueError:  # numpy refuses a ragged sequence ("inhomogeneous shape")
+        raise error(_hinted(f"{rule}; got rows of different lengths (a ragged sequence), not an array", hint)
+                    ) from None
     if x.dtype.kind in "iuf":
         return x.astype(np.float64, copy=False)
     if x.dtype.kind == "O":  # numbers in an object array (a pandas column): NaN for None
+        if x.ndim == 0 and not isinstance(x.item(), _NUMBERS):
+            raise error(_hinted(f"{rule}; got {show(x.item())}", hint))
         try:
             return x.astype(np.float64)
         except (TypeError, ValueError):

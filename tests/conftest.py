@@ -169,3 +169,15 @@ def make_history(rng: np.random.Generator, n_dealers: int = 12, n_parts: int = 4
     frame = frame.iloc[rng.permutation(len(frame))].reset_index(drop=True)
     frame.loc[frame["dealer"] == "D11", "date"] += pd.Timedelta(days=400)  # a dealer partly after as_of
     return frame
+
+
+@pytest.fixture
+def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run in tmp_path, holding the hostile-input tests' plain history ok.csv and an earlier output out.csv
+    (tests/hostile.py)."""
+    from hostile import BODY, HEADER, PREVIOUS
+
+    monkeypatch.chdir(tmp_path)
+    Path("out.csv").write_bytes(PREVIOUS)
+    Path("ok.csv").write_text(HEADER + BODY, encoding="utf-8")
+    return tmp_path

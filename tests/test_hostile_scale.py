@@ -2,7 +2,9 @@
 
 One part number of 100 KB in a 10 MB file would make every identifier array that wide (2.4 GB); one line dated
 year 0001 would make a matrix of 24,288 months (12 GB).  Both now stop at the check, with the row named, and the
-run's peak memory is measured: under 1 GB.
+run's peak memory is measured: under 1 GB.  An XLSX whose used range is the whole sheet reads only its table,
+and an XLSX output of many dealers is one sheet, not one per dealer.  (The generated files of
+test_hostile_fuzz.py have their peak memory bounded by their size.)
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import run_cli
+from hostile import BODY, HEADER, write
 
 from spareopt.history import MAX_HISTORY_MONTHS, MAX_ID_LENGTH
 
@@ -87,3 +91,14 @@ def test_an_xlsx_whose_used_range_is_the_whole_sheet_reads_only_its_table(tmp_pa
     code, stderr, _ = _run_measured(tmp_path / "alone.xlsx")
     assert (code, stderr) == (1, (f"Error: file {tmp_path / 'alone.xlsx'} has no sheet with data (sheets: Sheet); put "
                                  "the table with its header row in the first sheet\n"))
+
+
+def test_an_xlsx_output_of_many_dealers_is_one_sheet(here, monkeypatch):
+    import openpyxl
+
+    import spareopt.io
+
+    monkeypatch.setattr(spareopt.io, "XLSX_MAX_SHEETS", 1)
+    write("two.csv", HEADER + BODY + BODY.replace("D1,", "D2,"))
+    assert run_cli("must-stock", "two.csv", "-o", "out.xlsx", "-q").exit_code == 0
+    assert openpyxl.load_workbook("out.xlsx", read_only=True).sheetnames == ["summary", "network"]

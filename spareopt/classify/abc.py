@@ -8,7 +8,7 @@ from numpy.typing import ArrayLike
 
 from .._sort import group_codes, rank_in_group, rank_within_groups
 from ..errors import InputError
-from ..validate import nonnegative, number, one_of
+from ..validate import nonnegative, number, one_of, require
 
 __all__ = ["ABC_BASES", "ABC_CUTOFFS", "abc"]
 
@@ -109,9 +109,9 @@ def abc(
     >>> "".join(abc([10, 9, 8, 7, 6, 5, 4, 3, 2, 1], abc_cutoff="count"))
     'AABBBCCCCC'
     """
-    if np.ndim(value) != 1:
-        raise InputError(f"`value` must be 1-D, one usage value per item; got shape {np.shape(value)}")
     v = nonnegative("value", value)
+    if v.ndim != 1:
+        raise InputError(f"`value` must be 1-D, one usage value per item; got shape {v.shape}")
     one_of("abc_cutoff", abc_cutoff, ABC_CUTOFFS, hint=_CUTOFF_HINT)
     names = ("abc_a", "abc_b")
     if abc_cutoff == "count":
@@ -119,6 +119,8 @@ def abc(
     number(names[0], abc_a, least=0, greatest=1, open_low=True, hint=_SHARE_HINT[abc_cutoff])
     number(names[1], abc_b, least=(names[0], abc_a), greatest=1, hint=_SHARE_HINT[abc_cutoff])
     n = len(v)
+    _check_labels("group", group, n)
+    _check_labels("order", order, n)
     g = group_codes(group, n)
     idx = rank_within_groups(g, [v], order)
     vs, gs = v[idx], g[idx]
@@ -133,6 +135,21 @@ def abc(
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(total > 0, before / total, np.inf)
     return _classes(share, vs, idx, abc_a, abc_b)
+
+
+def _check_labels(name: str, labels: ArrayLike | None, n: int) -> None:
+    """``group`` or ``order``: none, or one label per item, none of them missing (NaN or None)."""
+    if labels is None:
+        return
+    try:
+        x = np.asarray(labels)
+    except ValueError:  # numpy refuses a ragged sequence
+        raise InputError(f"`{name}` must have shape ({n:,},), one label per item of `value`; got rows of "
+                         "different lengths (a ragged sequence)") from None
+    if x.shape != (n,):
+        raise InputError(f"`{name}` must have shape ({n:,},), one label per item of `value`; got shape {x.shape}")
+    if x.dtype.kind in "fO":  # a missing label has no group and no rank
+        require(~pd.isna(x), f"`{name}` must not be missing (NaN or None)", **{name: x})
 
 
 def _classes(share: np.ndarray, vs: np.ndarray, idx: np.ndarray, a: float, b: float) -> np.ndarray:

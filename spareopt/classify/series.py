@@ -16,13 +16,17 @@ import numpy as np
 
 from ..history import DemandMatrix
 from ..policy.class_policy import class_code_index, match_class_policy
+from ..validate import instance
 from .abc import abc
 from .pattern import PatternResult, demand_pattern
 
 if TYPE_CHECKING:
     from ..inputs import Inputs
 
-__all__ = ["Classes", "abc_classes", "classify_series", "hits_in_window", "series_pattern"]
+__all__ = ["INPUTS_FIX", "Classes", "abc_classes", "classify_series", "hits_in_window", "series_pattern"]
+
+INPUTS_FIX = "Pass spareopt.load(history, parts, config): the history, parts master and settings, read and checked"
+"""The hint of a function of the run's series given something else than the :class:`spareopt.Inputs` it needs."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,6 +71,9 @@ def classify_series(inputs: Inputs) -> Classes:
     >>> classes.abc_class.tolist(), classes.basis, classes.pattern.pattern.tolist()
     (['A', 'C'], 'quantity', ['smooth', 'intermittent'])
     """
+    from ..inputs import Inputs  # a cycle at import time: inputs needs the classifiers
+
+    instance("inputs", inputs, Inputs, "a spareopt.Inputs", hint=INPUTS_FIX)
     cfg = inputs.cfg
     cost = inputs.per_series("unit_cost", np.float64)
     attribute = inputs.per_series("attribute", "<U1")

@@ -83,7 +83,11 @@ def _last_six(demand: ArrayLike) -> np.ndarray:
 
     Only the window is checked: the months before it do not enter the MAD, and a check of the whole matrix would
     cost two more passes over it on the hot path."""
-    q = np.asarray(demand)
+    try:
+        q = np.asarray(demand)
+    except ValueError:  # a ragged sequence: the check names it
+        matrix("demand", demand, min_months=6, one_series=True, why=" for the MAD")
+        raise
     if q.ndim not in (1, 2) or q.shape[-1] < 6 or q.dtype.kind not in "fiu":
         matrix("demand", q, min_months=6, one_series=True, why=" for the MAD")  # raises, naming the rule
     return q[..., -6:].astype(np.float64, copy=False)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from os import PathLike
 from typing import Any
 
@@ -95,11 +95,16 @@ def classes(
     {'part': ['filter', 'gasket'], 'xyz_class': ['X', 'Z'], 'fsn_class': ['F', 'F'], 'pattern': ['smooth', 'lumpy']}
     """
     step = progress or (lambda stage: None)
-    cfg = job_config(history, config, abc_basis=abc_basis, mc_method=mc_method,
-                     criteria=None if criteria is None else tuple(criteria),
-                     weights=None if weights is None else tuple(weights))
+    cfg = job_config(history, config, abc_basis=abc_basis, mc_method=mc_method, criteria=_listed(criteria),
+                     weights=_listed(weights))
     run = load(history, parts, cfg, as_of, columns=columns, encoding=encoding, sheet=sheet, supersessions=supersessions,
                plan_new=False, numeric=master_criteria(cfg), progress=step)
     step(STAGES[3])
     return class_table(run)
 
+
+def _listed(values: Any) -> Any:
+    """A list or another sequence as a tuple; a scalar or text as it is, for the config to refuse by name."""
+    if values is None or isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
+        return values
+    return tuple(values)

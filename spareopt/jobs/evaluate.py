@@ -27,7 +27,7 @@ from ..columns import text_column
 from ..config import Config
 from ..errors import ConfigError, InputError, UsageError
 from ..figures import legend_below, money_axis, set_titles
-from ..history import MIN_HISTORY_MONTHS, DemandMatrix, History
+from ..history import MAX_HISTORY_MONTHS, MIN_HISTORY_MONTHS, DemandMatrix, History
 from ..inputs import STAGES, Counts, Inputs, Source, job_config, load, run_report
 from ..io import new_figure
 from ..parts import ATTRIBUTES
@@ -415,6 +415,9 @@ def _check_holdout(holdout_months: Any) -> int:
     if isinstance(holdout_months, bool) or not isinstance(holdout_months, (int, np.integer, float)) or \
             not float(holdout_months).is_integer() or holdout_months < 1:
         raise ConfigError(f"holdout_months must be a whole number >= 1, got {holdout_months!r}")
+    if holdout_months > MAX_HISTORY_MONTHS:
+        raise ConfigError(f"holdout_months must be at most {MAX_HISTORY_MONTHS} (the longest history), got "
+                          f"{holdout_months!r}")
     return int(holdout_months)
 
 

@@ -293,7 +293,8 @@ def _check_mode(service_level: float | None, shortage_cost: float | str | None) 
     if service_level is None and shortage_cost is None:
         raise ConfigError("give a mode: --service-level A (the chance that the last buy covers all the "
                           "horizon's demand, e.g. 0.95), or --shortage-cost-column COL (cost mode)")
-    if service_level is not None and not 0 < service_level < 1:
+    if service_level is not None and (isinstance(service_level, bool) or not isinstance(
+            service_level, (int, float, np.integer, np.floating)) or not 0 < service_level < 1):
         raise ConfigError(f"service_level must be in (0, 1), e.g. 0.95; got {service_level!r}")
     return "service" if service_level is not None else "cost"
 

@@ -78,7 +78,7 @@ from scipy import special  # the distributions' functions themselves: scipy.stat
 from ..errors import InputError
 from ..timing import lead_time_months, protection_months, review_months
 from ..validate import fraction, nonnegative, number, one_of, require, whole
-from .seed import ceil_units
+from .seed import LEVEL_FIX, MAX_UNITS, ceil_units
 
 __all__ = [
     "DEMAND_MODELS",
@@ -586,7 +586,9 @@ def reorder_point_for(
     args = _demand_args(forecast, variance, lead_time_days, order_cycle_days)
     shape = np.broadcast_shapes(args[0].shape, goal.shape)
     f, v, lead, cycle, goal = (np.broadcast_to(x, shape).ravel() for x in (*args, goal))
-    mu, var, mu_r, _ = protection_arrays(f, v, lead, cycle)
+    with np.errstate(over="ignore"):
+        mu, var, mu_r, _ = protection_arrays(f, v, lead, cycle)
+    _check_levels(goal, mu, var, forecast=f, lead_time_days=lead, order_cycle_days=cycle)
     code = model_codes(mu, var, normal_min_mean, overdispersion_min)
     quantity = review_quantity(f, mu_r)
 
@@ -1192,6 +1194,16 @@ def _walk(quantity: np.ndarray, mu: np.ndarray, var: np.ndarray, code: np.ndarra
         if left < 0.75 * alive.size:  # let the done rows go
             live = {key: value[alive] for key, value in live.items()}
             alive = np.ones(left, dtype=bool)
+
+
+def _check_levels(goal: np.ndarray, mu: np.ndarray, var: np.ndarray, **shown: np.ndarray) -> None:
+    """The normal guess of every reorder point at most :data:`~spareopt.policy.seed.MAX_UNITS`: beyond it no whole
+    level fits the int64 of the levels (the search ran out of doublings, an internal error)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        guess = mu + special.ndtri(goal) * np.sqrt(var)
+    if guess.size and not guess.max() <= MAX_UNITS:
+        require(guess <= MAX_UNITS, f"`reorder_point` must be at most {MAX_UNITS:,.0f} units", hint=LEVEL_FIX,
+                **shown)
 
 
 def _normal_guess(goal: np.ndarray, mu: np.ndarray, var: np.ndarray) -> np.ndarray:
