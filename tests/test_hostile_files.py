@@ -23,6 +23,15 @@ from hostile import BODY, HEADER, fails, write
 # -- malformed files ------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(("name", "what"), [("sales.xlsx", "an XLSX workbook"), ("sales.parquet", "a Parquet file")])
+def test_random_bytes_named_xlsx_or_parquet(here, name, what):
+    """They were read as text, and told to pass --encoding."""
+    Path(name).write_bytes(bytes(range(7, 207)))
+    fails(("must-stock", name),
+          f"file {name} is named {Path(name).suffix} but is not {what} (it does not start with the format's signature): "
+          "a damaged or partial download, or another format renamed; export it again")
+
+
 def test_random_bytes_named_gz(here):
     Path("sales.csv.gz").write_bytes(bytes(range(7, 207)))
     fails(("must-stock", "sales.csv.gz"),
