@@ -450,7 +450,7 @@ def test_failed_write_keeps_the_previous_output(files, monkeypatch):
 
     Path("out.xlsx").write_bytes(PREVIOUS)
 
-    def half_then_fail(frame, fh, summary, sheet_by):
+    def half_then_fail(frame, fh, *_):
         fh.write(b"PK\x03\x04 half a workbook")
         raise OSError("No space left on device")
 
