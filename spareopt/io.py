@@ -47,7 +47,7 @@ import pandas as pd
 from .errors import ConfigError, InputError, UsageError
 
 __all__ = ["FIGURE_FORMATS", "FOLDER_FORMATS", "FORMATS", "FolderFile", "Layout", "Outputs", "Table", "file_names",
-           "format_from_suffix", "read_table", "write_figure", "write_table"]
+           "format_from_suffix", "groups_of", "read_table", "write_figure", "write_table"]
 
 FORMATS = ("csv", "xlsx", "parquet", "json")
 _TEXT_SUFFIXES = {".csv", ".tsv", ".tab", ".txt"}
@@ -1112,6 +1112,10 @@ class Outputs:
         """The format of a declared output (a figure's: ``figure``)."""
         return self._planned[option].kind
 
+    def files(self, option: str) -> list[str]:
+        """A folder output: the names of the files written into it, in order (after :meth:`write_folder`)."""
+        return list(self._planned[option].files)
+
     def others(self, option: str) -> list[str]:
         """A folder output: the files already in its folder that this run does not write (after :meth:`write_folder`)."""
         return list(self._planned[option].others)
@@ -1359,7 +1363,7 @@ def _write_xlsx(frame: pd.DataFrame, fh: IO[bytes], summary: Mapping[str, Any] |
     bold header row, frozen and filtered, the number formats of ``layout``, and a print setup (spareopt.workbook)."""
     from .workbook import Sheet, write_xlsx
 
-    frame, groups = _sheet_groups(frame, sheet_by) if sheet_by and sheet_by in frame.columns else (frame, None)
+    frame, groups = groups_of(frame, sheet_by) if sheet_by and sheet_by in frame.columns else (frame, None)
     if groups is None or len(groups) > XLSX_MAX_SHEETS:  # a workbook of 100,000 dealer sheets cannot be browsed
         groups = [(layout.sheet_name, 0, len(frame))]
     too_big = [name for name, start, stop in groups if stop - start > _XLSX_MAX_ROWS]
@@ -1381,8 +1385,13 @@ def _write_xlsx(frame: pd.DataFrame, fh: IO[bytes], summary: Mapping[str, Any] |
     write_xlsx(fh, sheets, progress=progress)
 
 
-def _sheet_groups(frame: pd.DataFrame, by: str) -> tuple[pd.DataFrame, list[tuple[str, int, int]]]:
-    """``frame`` sorted by ``by`` (itself when it is already), and the rows ``start:stop`` of each value."""
+def groups_of(frame: pd.DataFrame, by: str) -> tuple[pd.DataFrame, list[tuple[str, int, int]]]:
+    """``frame`` sorted by ``by`` (itself when it is already), and the rows ``start:stop`` of each value, sorted.
+
+    >>> frame, groups = groups_of(pd.DataFrame({"dealer": ["D2", "D1", "D1"], "q": [1, 2, 3]}), "dealer")
+    >>> frame["q"].tolist(), groups
+    ([2, 3, 1], [('D1', 0, 2), ('D2', 2, 3)])
+    """
     codes, keys = pd.factorize(frame[by], sort=True)
     if len(codes) and not (np.diff(codes) >= 0).all():
         order = np.argsort(codes, kind="stable")

@@ -412,6 +412,18 @@ class EngineReport(TypedDict, total=False):
     scan_pieces: int
 
 
+class DealerMasterReport(TypedDict, total=False):
+    """The dealer master (``--dealers``), matched to the table's dealers when the output is written (after the
+    engines merged the dealer sets: set once, never merged)."""
+
+    source: Annotated[str | None, ONCE]
+    rows: Annotated[int, ONCE]
+    dealers_named: Annotated[int, ONCE]
+    dealers_unnamed: Annotated[int, ONCE]
+    dealers_unnamed_first: Annotated[list[str], ONCE]
+    rows_not_in_history: Annotated[int, ONCE]
+
+
 # -- the report ----------------------------------------------------------------------------------------------------
 
 
@@ -477,6 +489,7 @@ class RunReport(TypedDict, total=False):
     kpi: KpiReport
     evaluation: EvaluationReport
     engine: Annotated[EngineReport, NETWORK]
+    dealer_master: DealerMasterReport
 
 
 # -- reading the schema --------------------------------------------------------------------------------------------

@@ -244,7 +244,7 @@ def _column(values: pd.Series, name: Any, sheet: Sheet, book: Any, strings: _Sha
                 numbers = np.full(len(values), np.nan)
                 numbers[is_number] = values[is_number].to_numpy(dtype=np.float64)
                 out.numbers = pa.array(numbers, from_pandas=True)
-            text = values.where(~is_number & values.notna())
+            text = values.where(~is_number & values.notna() & (values != ""))  # empty text: a blank cell
             codes, uniques = pd.factorize(text)
             unique_text = pd.Series(uniques, dtype=object).astype(str)
             out.strings = _string_source(codes, strings.add(unique_text, int((codes >= 0).sum())))
