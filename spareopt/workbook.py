@@ -147,12 +147,13 @@ def write_xlsx(target: IO[bytes], sheets: Sequence[Sheet], *,
         meter = _Meter(progress, cells)
         strings = _SharedStrings(book.str_table)
         bold = book.add_format({"bold": True, "bottom": 1})._get_xf_index()
-        prepared: dict[int, list[_Column]] = {}  # by frame: the sheets of one frame share its columns
+        prepared: dict[tuple[int, tuple[str, ...]], _Table] = {}  # the sheets of one frame share its preparation
         for sheet in sheets:
-            if id(sheet.frame) not in prepared:
-                prepared[id(sheet.frame)] = [_column(sheet.frame[name], name, sheet, book, strings)
-                                             for name in sheet.frame.columns]
-            _add_sheet(book, sheet, prepared[id(sheet.frame)], strings, bold, meter)
+            headers = tuple(str(h) for h in (sheet.headers or sheet.frame.columns))
+            key = (id(sheet.frame), headers)
+            if key not in prepared:
+                prepared[key] = _prepare(sheet, headers, book, strings)
+            _add_sheet(book, sheet, prepared[key], bold, meter)
         zip_target.counter = meter.zipped
         try:
             book.close()  # renders each sheet's rows (_TableSheet), then zips every part into zip_target
@@ -167,20 +168,33 @@ def write_xlsx(target: IO[bytes], sheets: Sequence[Sheet], *,
 # -- one sheet -----------------------------------------------------------------------------------------------------
 
 
-def _add_sheet(book: Any, sheet: Sheet, columns: list[_Column], strings: _SharedStrings, bold: int,
-               meter: _Meter) -> None:
-    headers = [str(h) for h in (sheet.headers or sheet.frame.columns)]
+@dataclass(frozen=True)
+class _Table:
+    """A frame prepared once for every sheet that shows rows of it: its columns, the shared-string index of each
+    header, and each column's width."""
+
+    columns: list[_Column]
+    header_index: np.ndarray
+    widths: list[float]
+
+
+def _prepare(sheet: Sheet, headers: tuple[str, ...], book: Any, strings: _SharedStrings) -> _Table:
+    columns = [_column(sheet.frame[name], name, sheet, book, strings) for name in sheet.frame.columns]
+    text = pd.Series(headers, dtype=object)
+    header_widths = _text_widths(text) * 1.1 + (_FILTER_BUTTON if sheet.filter else 1.0)
+    widths = [float(np.clip(max(h, c.width + 1.5), _MIN_WIDTH, _MAX_WIDTH)) for h, c in zip(header_widths, columns)]
+    return _Table(columns, strings.add(text, len(headers)), widths)
+
+
+def _add_sheet(book: Any, sheet: Sheet, table: _Table, bold: int, meter: _Meter) -> None:
     page = book.add_worksheet(sheet.name, worksheet_class=_TableSheet)
-    header_index = strings.add(pd.Series(headers, dtype=object), len(headers))
     start, stop = sheet.span
-    page.spareopt_rows = _Rows(columns, start, stop, header_index, bold, meter)
-    n, width = stop - start, len(columns)
+    page.spareopt_rows = _Rows(table.columns, start, stop, table.header_index, bold, meter)
+    n, width = stop - start, len(table.columns)
     if width:
         page.dim_rowmin, page.dim_rowmax, page.dim_colmin, page.dim_colmax = 0, n, 0, width - 1
-        for j, (header, column) in enumerate(zip(headers, columns)):
-            header_width = _text_width(pd.Series([header], dtype=object)) * 1.1 + (_FILTER_BUTTON if sheet.filter
-                                                                                     else 1.0)
-            page.set_column(j, j, float(np.clip(max(header_width, column.width + 1.5), _MIN_WIDTH, _MAX_WIDTH)))
+        for j, column_width in enumerate(table.widths):
+            page.set_column(j, j, column_width)
         if sheet.filter:
             page.autofilter(0, 0, n, width - 1)
     page.freeze_panes(1, 0)
@@ -275,13 +289,16 @@ def _string_source(codes: np.ndarray, index: np.ndarray) -> Any:
                     mask=missing)
 
 
-def _text_width(text: pd.Series) -> float:
-    """The widest of ``text`` in character widths (a CJK character takes two), at most the widest column."""
-    if text.empty:
-        return 0.0
+def _text_widths(text: pd.Series) -> np.ndarray:
+    """The width of each of ``text`` in character widths (a CJK character takes two), at most the widest column."""
     wide = text.str.count(r"[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60"
                           r"\uffe0-\uffe6]")
-    return float(min((text.str.len() + wide).max(), _MAX_WIDTH))
+    return np.minimum((text.str.len() + wide).to_numpy(dtype=np.float64), _MAX_WIDTH)
+
+
+def _text_width(text: pd.Series) -> float:
+    """The widest of ``text`` (0 for none)."""
+    return float(_text_widths(text).max()) if len(text) else 0.0
 
 
 def _number_width(finite: np.ndarray, kind: str, currency: str) -> float:
