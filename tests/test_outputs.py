@@ -281,3 +281,21 @@ def test_the_progress_bar_moves_while_the_output_is_written(monkeypatch, tmp_pat
         while "50%" not in terminal.getvalue() and time.monotonic() < deadline:  # the next redraw, at 0.2 s
             time.sleep(0.02)
     assert "spareopt [###############-----] 2/2 write the output 50%" in terminal.getvalue()
+
+
+def test_the_readmes_dealer_packs_example_runs(tmp_path, monkeypatch):
+    import re
+    import shlex
+    import shutil
+
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Dealer packs"):readme.index("## Python")]
+    command, listing = re.findall(r"```(?:bash)?\n(.*?)```", section, re.DOTALL)[:2]
+    shutil.copytree(root / "examples", tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)
+    args = shlex.split(command.strip())
+    assert args[:2] == ["spareopt", "must-stock"] and "--per-dealer" in args
+    result = run_cli(*args[1:])
+    assert result.exit_code == 0, result.output
+    assert sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / "packs").iterdir()) == listing.splitlines()
