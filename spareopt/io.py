@@ -999,10 +999,10 @@ class Outputs:
     output committed, in order (what a run interrupted while committing has replaced).
 
     A **folder output** (``add(..., folder=True)``, one file per dealer) is a folder that may exist or not; its
-    parent must exist.  :meth:`write_folder` writes every file into a temporary folder beside it (checking
-    first that none is an input or another output); the commit then renames the temporary folder into place
-    when the folder does not exist yet, and else moves each file over its namesake, one rename each (a file is
-    never half written; the files named last replace theirs last).  Files already in the folder that the run
+    parent must exist.  :meth:`write_folder` writes every file into a temporary folder (checking first that
+    none is an input or another output): beside the folder when it does not exist yet, and the commit then
+    renames it into place; else a hidden one inside it, and the commit moves each file over its namesake, one
+    rename each (a file is never half written; the files named last replace theirs last).  Files already in the folder that the run
     does not write are kept, and listed in :attr:`others` (the packs of dealers gone since an earlier run).
 
     Examples
@@ -1152,9 +1152,9 @@ class Outputs:
             if target.exists() and not stat.S_ISREG(target.stat().st_mode):
                 raise InputError(f"{where}: {target} is a folder or a device, which its file {one.name} cannot "
                                  "replace; move it away, or name another folder")
+        aside = planned.target if planned.target.is_dir() else planned.target.parent  # a hidden folder in it
         try:
-            planned.temp = Path(tempfile.mkdtemp(dir=planned.target.parent, prefix=f".{planned.target.name}.",
-                                                 suffix=".tmp"))
+            planned.temp = Path(tempfile.mkdtemp(dir=aside, prefix=f".{planned.target.name}.", suffix=".tmp"))
         except OSError as exc:
             raise InputError(f"{where}: {exc.strerror}") from None
         rows = max(sum(len(one.frame) for one in files), 1)
