@@ -66,6 +66,7 @@ _MAX_WIDTH, _MIN_WIDTH = 60.0, 5.0
 _FILTER_BUTTON = 3.0  # the width the filter's drop-down takes in a header cell
 _ZIP_SHARE = 0.6  # of a write's progress: deflating and zipping the rendered sheets
 _ZIP64_CELLS = 60_000_000  # cells above which a sheet's XML may pass zip's 2 GB member limit
+_IN_MEMORY_CELLS = 200_000  # a smaller workbook's parts are assembled in memory, a larger one's in temporary files
 
 
 @dataclass(frozen=True)
@@ -140,8 +141,9 @@ def write_xlsx(target: IO[bytes], sheets: Sequence[Sheet], *,
     scratch = tempfile.mkdtemp(prefix="spareopt-xlsx-")  # xlsxwriter's parts, deleted whatever happens
     zip_target = _Releasable(target)
     try:
-        book = Workbook(zip_target, {"tmpdir": scratch, "in_memory": cells < 200_000, "strings_to_formulas": False,
-                                     "strings_to_urls": False, "strings_to_numbers": False})
+        book = Workbook(zip_target, {"tmpdir": scratch, "in_memory": cells < _IN_MEMORY_CELLS,
+                                     "strings_to_formulas": False, "strings_to_urls": False,
+                                     "strings_to_numbers": False})
         if any((s.span[1] - s.span[0]) * len(s.frame.columns) > _ZIP64_CELLS for s in sheets):
             book.use_zip64()
         meter = _Meter(progress, cells)
