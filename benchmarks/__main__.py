@@ -48,6 +48,9 @@ auto model.  Peer: statsforecast's ``cross_validation`` (CrostonSBA, h = 12, one
 series, its per-series time against the backtest's, its forecasts at the origin compared with our sba.
 Issue 23: an XLSX of one sheet per dealer (the history's first ``XLSX_LINES`` lines) read with ``--sheet all``
 (every cell as text), against pandas' ``read_excel(sheet_name=None, dtype=str)`` and a concat (peer).
+Issue 24: the must-stock table written as CSV and as XLSX (``--columns all``: every column, one sheet per dealer,
+the summary sheet, number formats), as ``-o`` writes them; target: the XLSX at most 4x the CSV.  Then the dealer
+packs (``--per-dealer``): one workbook per dealer and the network summary, committed into a folder.
 """
 
 from __future__ import annotations
@@ -250,7 +253,7 @@ def main() -> None:
     repeat = args.repeat or (1 if args.size == "large" else 3)
     history_path, parts_path = dataset(args.size, args.quiet)
     is_csv = history_path.suffix == ".csv"
-    run = Run(repeat, args.quiet, steps=21 + len(FORECASTERS) + 3 + 4 + 9 + 3 + 4 + 7 + (0 if is_csv else 4))
+    run = Run(repeat, args.quiet, steps=24 + len(FORECASTERS) + 3 + 4 + 9 + 3 + 4 + 7 + (0 if is_csv else 4))
     import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
@@ -329,7 +332,9 @@ def main() -> None:
     desk_stock = stock_snapshot(matrix, mad)
     budget_steps = catalogue_steps(mean, variance, lead, cycle, cost)
     q = matrix = fields = window = holdout = forecasts = None  # freed before the end-to-end runs
-    out = run.time("must_stock() from the file", lambda: spareopt.must_stock(history_path, parts_path), "io").table
+    planned = run.time("must_stock() from the file", lambda: spareopt.must_stock(history_path, parts_path), "io")
+    out, plan_report = planned.table, planned.report
+    del planned
     engines: dict[str, Any] = {}
     if not is_csv:  # the stream and dask engines read Parquet
         with tempfile.TemporaryDirectory() as tmp:  # the local table waits on disk: the engines' peaks as local's
@@ -386,6 +391,7 @@ def main() -> None:
         run.time("floor: pyarrow write of the output", lambda: pq.write_table(arrow_out, target), "io")
         arrow_out = None
         run.time("write (parquet)", lambda: write_table(out, target), "io")
+        spreadsheets = _spreadsheet_stages(run, out, plan_report, Path(tmp))
         out = None
         cli = ["must-stock", str(history_path), "-o", str(target)]
         if parts_path:
@@ -414,7 +420,7 @@ def main() -> None:
         del history
     run.done()
     report(args.size, history_path, n_lines, n_series, repeat, run.rows, last_buy_checks, desk, opt, engines,
-           workbook)
+           workbook, spreadsheets)
     print(_lead_time_line(run.rows, lead_time))
     for line in sf_rows:
         print(line)
@@ -878,6 +884,47 @@ def _workbook_stages(run: Run, history_path: Path) -> dict[str, Any]:
     return {"lines": len(ours), "sheets": len(ours.sheets)}
 
 
+WRITE_CSV, WRITE_XLSX, WRITE_PACKS = "write (csv)", "write (xlsx, --columns all, a sheet per dealer)", "dealer packs"
+
+
+def _spreadsheet_stages(run: Run, table: pd.DataFrame, plan_report: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """The must-stock table as CSV and as XLSX, as ``-o`` writes them (issue 24), and as dealer packs."""
+    from spareopt.io import Outputs
+    from spareopt.outputs import dealer_packs, table_view
+
+    result = spareopt.Result(table, plan_report)
+    view = table_view(result, "must-stock")
+    run.time(WRITE_CSV, lambda: write_table(view.table, folder / "out.csv", layout=view.layout), "io")
+    run.time(WRITE_XLSX, lambda: write_table(view.table, folder / "out.xlsx", summary=view.summary, sheet_by="dealer",
+                                             layout=view.layout), "io")
+    packs = dealer_packs(result, "must-stock") if "dealer" in table.columns else None
+
+    def write_packs() -> None:
+        with Outputs() as out:
+            out.add("-o", folder / "packs", folder=True)
+            out.write_folder("-o", packs.files)
+
+    if packs is not None:
+        run.time(f"{WRITE_PACKS} ({len(packs.files) - 1:,} workbooks + summary)", write_packs, "io", repeat=1)
+    else:
+        run.step += 1
+    return {"rows": len(table), "sheets": int(table["dealer"].nunique()) if "dealer" in table.columns else 1,
+            "packs": len(packs.files) - 1 if packs is not None else 0,
+            "xlsx_mb": (folder / "out.xlsx").stat().st_size / 1e6, "csv_mb": (folder / "out.csv").stat().st_size / 1e6}
+
+
+def _report_spreadsheets(rows: list[tuple[str, float, str, float]], sheets: dict[str, Any]) -> None:
+    stage = {name.split(" (")[0]: seconds for name, seconds, _, _ in rows}
+    csv_s = next(seconds for name, seconds, _, _ in rows if name == WRITE_CSV)
+    xlsx_s = next(seconds for name, seconds, _, _ in rows if name == WRITE_XLSX)
+    print(f"XLSX: {sheets['rows']:,} must-stock rows, every column, {sheets['sheets']:,} dealer sheets: {xlsx_s:.2f} s "
+          f"({sheets['xlsx_mb']:.1f} MB); CSV {csv_s:.2f} s ({sheets['csv_mb']:.1f} MB); target: XLSX <= 4x CSV: "
+          f"{xlsx_s / csv_s:.2f}x")
+    if sheets["packs"]:
+        print(f"dealer packs: {sheets['packs']:,} workbooks + summary.xlsx in {stage[WRITE_PACKS]:.2f} s "
+              f"({stage[WRITE_PACKS] / sheets['packs'] * 1000:.1f} ms a dealer)")
+
+
 def _history_select(holder: dict[str, Any]) -> Callable[[list[str]], dict[str, str]]:
     from spareopt.columns import HISTORY_COLUMNS, resolve_columns
 
@@ -893,7 +940,8 @@ def _history_select(holder: dict[str, Any]) -> Callable[[list[str]], dict[str, s
 def report(size: str, path: Path, n_lines: int, n_series: int, repeat: int,
            rows: list[tuple[str, float, str, float]], last_buy: dict[str, Any] | None = None,
            desk: dict[str, Any] | None = None, opt: dict[str, Any] | None = None,
-           engines: dict[str, Any] | None = None, workbook: dict[str, Any] | None = None) -> None:
+           engines: dict[str, Any] | None = None, workbook: dict[str, Any] | None = None,
+           spreadsheets: dict[str, Any] | None = None) -> None:
     t = {name: seconds for name, seconds, _, _ in rows}
     io_floor = t["floor: pyarrow read"] + t["floor: pyarrow write of the output"]
     compute_floor = t["floor: matrix.sum()"]
@@ -937,6 +985,8 @@ def report(size: str, path: Path, n_lines: int, n_series: int, repeat: int,
         print(f"XLSX: --sheet all reads {workbook['lines']:,} lines from {workbook['sheets']:,} dealer sheets in "
               f"{ours:.2f} s, every cell as text; pandas read_excel(sheet_name=None) + concat {pandas_s:.2f} s "
               f"({pandas_s / ours:.2f}x ours)")
+    if spreadsheets:
+        _report_spreadsheets(rows, spreadsheets)
     if engines is not None:
         _report_engines(rows, engines, matrix_gb)
     if last_buy:

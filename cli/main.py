@@ -32,6 +32,7 @@ from .options import (
     number_list,
     only_stocked_option,
     output_options,
+    pack_options,
     stock_options,
 )
 from .output import Progress, planned_outputs, tell, write_outputs
@@ -61,6 +62,7 @@ def main() -> None:
               help="Stock levels: seed (SSQ = MAD x (O/C + L/T) / 6) or service-level (the smallest levels that meet "
                    "each class's target). Default: config policy (seed).")
 @output_options
+@pack_options
 @only_stocked_option
 @engine_options
 def must_stock(history: str, parts: str | None, config: str | None, as_of: str | None, columns: dict[str, str],
@@ -86,9 +88,15 @@ def must_stock(history: str, parts: str | None, config: str | None, as_of: str |
     small rate. The run report goes to stderr; on a terminal, a progress bar
     shows while a run takes more than a second (--quiet hides both).
 
+    -o FOLDER --per-dealer writes one workbook per dealer, named after it,
+    with its rows only and the planner's columns (part, name, class, Min,
+    Max, why), and summary.xlsx, one row per dealer; --dealers FILE (dealer,
+    name, region) puts the dealers' names on the files and sheets.
+
     \b
     Example:
       spareopt must-stock sales.csv --parts parts.csv -o must_stock.xlsx
+      spareopt must-stock sales.csv --parts parts.csv --dealers dealers.csv -o packs/ --per-dealer
       spareopt must-stock sales.csv --parts parts.csv --policy service-level --only-stocked
       spareopt must-stock carparts_long.csv --column part=part_id --as-of 2001-12 --only-stocked
       spareopt must-stock history.parquet --parts parts.csv --engine dask --scheduler tcp://10.0.0.5:8786
@@ -100,7 +108,7 @@ def must_stock(history: str, parts: str | None, config: str | None, as_of: str |
                         supersessions=supersessions, only_stocked=only_stocked, policy=policy, progress=progress,
                         **how)
         progress("write the output")
-        write_outputs(out, result, fmt)
+        result = write_outputs(out, result, fmt, progress=progress.part)
     tell(result, output, quiet)
 
 
@@ -147,7 +155,7 @@ def classify(history: str, parts: str | None, config: str | None, as_of: str | N
                         supersessions=supersessions, abc_basis=abc_basis, mc_method=mc_method, criteria=criteria,
                         weights=weights, progress=progress, **how)
         progress("write the output")
-        write_outputs(out, result, fmt)
+        result = write_outputs(out, result, fmt, progress=progress.part)
     tell(result, output, quiet)
 
 
@@ -189,7 +197,7 @@ def forecast(history: str, parts: str | None, config: str | None, as_of: str | N
                         alpha_d=alpha_d, alpha_p=alpha_p, sma_months=sma_months, columns=columns, encoding=encoding, sheet=sheet,
                         supersessions=supersessions, progress=progress)
         progress("write the output")
-        write_outputs(out, result, fmt)
+        result = write_outputs(out, result, fmt, progress=progress.part)
     tell(result, output, quiet)
 
 
@@ -270,10 +278,10 @@ def evaluate(history: str, parts: str | None, config: str | None, as_of: str | N
                         budget=budget, columns=columns, encoding=encoding, sheet=sheet, supersessions=supersessions,
                         progress=progress, **how)
         progress("write the output")
-        write_outputs(out, result, fmt, {
+        result = write_outputs(out, result, fmt, {
             "--plot": lambda r: plot_totals(r.totals, **figure_context(r, "spareopt evaluate")),
             "--calibration-plot": lambda r: plot_calibration(r.calibration, **figure_context(r, "spareopt evaluate"))},
-            stdout=False)
+            stdout=False, progress=progress.part)
     click.echo(format_totals(result.totals))
     tell(result, output, quiet)
 
@@ -348,7 +356,7 @@ def last_buy(history: str, parts: str | None, config: str | None, as_of: str | N
                                   max_volume=max_volume, all_parts=all_parts, backtest=backtest, columns=columns,
                                   encoding=encoding, sheet=sheet, supersessions=supersessions, progress=progress)
         progress("write the output")
-        write_outputs(out, result, fmt)
+        result = write_outputs(out, result, fmt, progress=progress.part)
     tell(result, output, quiet)
 
 
@@ -419,7 +427,8 @@ def optimize_command(history: str, parts: str | None, config: str | None, as_of:
                                   transfer_days=transfer_days, objective=objective, columns=columns,
                                   encoding=encoding, sheet=sheet, supersessions=supersessions, progress=progress)
         progress("write the output")
-        write_outputs(out, result, fmt, {"--plot": lambda r: plot_curve(r, **figure_context(r, "spareopt optimize"))})
+        result = write_outputs(out, result, fmt, {"--plot": lambda r: plot_curve(r, **figure_context(r, "spareopt optimize"))},
+                               progress=progress.part)
     tell(result, output, quiet)
 
 
@@ -431,6 +440,7 @@ def optimize_command(history: str, parts: str | None, config: str | None, as_of:
               "priority order while they fit, and the report lists what was cut.")
 @click.option("--totals", metavar="FILE", help="Also write the per-dealer totals (lines, units, value, cut) to FILE.")
 @output_options
+@pack_options
 @engine_options
 def order_command(history: str, parts: str | None, config: str | None, as_of: str | None, columns: dict[str, str],
                   encoding: str | None, sheet: str | None, supersessions: str | None, show_superseded: str | None, stock: str,
@@ -447,10 +457,14 @@ def order_command(history: str, parts: str | None, config: str | None, as_of: st
     Output columns: dealer, part, description, on_hand, on_order, reserved,
     inventory_position, reorder_point, max_stock, pack_size, min_order_qty,
     order_qty, order_value, priority, reason; sorted by dealer, then order value.
+    -o FOLDER --per-dealer writes each dealer's order as a workbook of its own
+    (part, name, Min, Max, stock position, suggested order, order value, why)
+    and summary.xlsx, one row per dealer.
 
     \b
     Example:
       spareopt order sales.csv --parts parts.csv --stock stock.csv -o order.xlsx
+      spareopt order sales.csv --parts parts.csv --stock stock.csv --dealers dealers.csv -o orders/ --per-dealer
       spareopt order sales.csv --parts parts.csv --stock stock.csv --budget 20000 --totals order_totals.csv
     """
     how = engine_choice(engine, scheduler, workers, partitions)
@@ -459,7 +473,7 @@ def order_command(history: str, parts: str | None, config: str | None, as_of: st
         result = run_job("order", history, parts, config, as_of, stock=stock, budget=budget, policy=policy,
                         columns=columns, encoding=encoding, sheet=sheet, supersessions=supersessions, progress=progress, **how)
         progress("write the output")
-        write_outputs(out, result, fmt)
+        result = write_outputs(out, result, fmt, progress=progress.part)
     tell(result, output, quiet)
 
 
@@ -504,7 +518,7 @@ def dead_stock_command(history: str, parts: str | None, config: str | None, as_o
         result = run_job("dead-stock", history, parts, config, as_of, stock=stock, policy=policy, columns=columns,
                         encoding=encoding, sheet=sheet, supersessions=supersessions, progress=progress, **how)
         progress("write the output")
-        write_outputs(out, result, fmt)
+        result = write_outputs(out, result, fmt, progress=progress.part)
     tell(result, output, quiet)
 
 
@@ -543,7 +557,8 @@ def kpi_command(history: str, parts: str | None, config: str | None, as_of: str 
         result = run_job("kpi", history, parts, config, as_of, stock=stock, policy=policy, columns=columns,
                         encoding=encoding, sheet=sheet, supersessions=supersessions, progress=progress, **how)
         progress("write the output")
-        write_outputs(out, result, fmt, {"--plot": lambda r: plot_kpi(r, **figure_context(r, "spareopt kpi"))})
+        result = write_outputs(out, result, fmt, {"--plot": lambda r: plot_kpi(r, **figure_context(r, "spareopt kpi"))},
+                               progress=progress.part)
     tell(result, output, quiet)
 
 
@@ -566,7 +581,7 @@ def demo(output: str | None, fmt: str | None, only_stocked: bool, quiet: bool) -
     with resources.as_file(data / "carparts_sample.csv") as history, \
             resources.as_file(data / "parts_master.csv") as parts:
         result = run_job("must-stock", history, parts, engine="local", only_stocked=only_stocked)
-    write_outputs(out, result, fmt)
+    result = write_outputs(out, result, fmt)
     tell(result, output, quiet)
 
 

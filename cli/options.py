@@ -19,6 +19,7 @@ from spareopt.config import load_config, with_options
 from spareopt.engine import ENGINES, check_engine_options
 from spareopt.forecast import FORECASTERS
 from spareopt.io import FORMATS
+from spareopt.outputs import COLUMN_SETS
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -166,17 +167,50 @@ only_stocked_option = click.option("--only-stocked", is_flag=True,
 
 
 def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """The options of every command that writes a table."""
+    """The options of every command that writes a table (``--bom`` is read where the table is written:
+    :func:`spareopt_cli.output.write_outputs`)."""
     options = [
         click.option("-o", "--output", metavar="OUT", help="Output file; the format follows the suffix "
                      "(.csv .xlsx .parquet .json). Default: CSV on stdout."),
         click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format, overriding the suffix."),
+        click.option("--bom", "csv_bom", is_flag=True, help="CSV outputs start with a UTF-8 byte order mark, so that "
+                     "Excel on a Chinese Windows opens them as UTF-8, not GBK (config csv_bom)."),
         click.option("-q", "--quiet", is_flag=True, help="No progress bar and no run report on stderr "
                      "(errors still show)."),
     ]
+    return _options(f, options, read_later=("csv_bom",))
+
+
+def pack_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """The options of the commands whose table goes to the dealers: dealer packs, the dealer master, the column set
+    (read where the table is written: :func:`spareopt_cli.output.write_outputs`)."""
+    options = [
+        click.option("--per-dealer", is_flag=True, help="Write one file per dealer into the folder that -o names "
+                     "(created if absent): '<dealer>[ <name>].xlsx' with that dealer's rows only, and summary.xlsx, "
+                     "one row per dealer and the run facts. --format csv writes CSV files."),
+        click.option("--dealers", metavar="FILE", help="Dealer master (CSV/XLSX/Parquet): dealer, and optional "
+                     "dealer_name (or name) and region. Names the packs, the sheets and the summary's rows."),
+        click.option("--columns", "column_set", type=click.Choice(COLUMN_SETS), help="planner: the columns a "
+                     "planner sends (part, name, class, Min, Max, suggested order, why) with readable headers; "
+                     "all: every column of the table, named as programs read them. Default: planner with "
+                     "--per-dealer, else all."),
+    ]
+    return _options(f, options, read_later=("per_dealer", "dealers", "column_set"))
+
+
+def _options(f: Callable[..., Any], options: list[Callable[..., Any]], read_later: tuple[str, ...]) -> Any:
+    """``f`` with ``options``; the parameters in ``read_later`` are not passed to it (the output code reads
+    them from the click context)."""
+
+    @functools.wraps(f)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        for name in read_later:
+            kwargs.pop(name, None)
+        return f(*args, **kwargs)
+
     for option in reversed(options):
-        f = option(f)
-    return f
+        command = option(command)
+    return command
 
 
 def comma_list(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...] | None:

@@ -1,4 +1,5 @@
-"""What a command shows and writes besides its table: the progress bar, the run report, the superseded parts."""
+"""What a command shows and writes besides its table: the progress bar, the run report, the superseded parts,
+and how its table is shown (the column set, the dealer packs: :mod:`spareopt.outputs`)."""
 
 from __future__ import annotations
 
@@ -11,15 +12,20 @@ from typing import Any, Self
 import click
 import pandas as pd
 
+import spareopt
+from spareopt.columns import columns_of
+from spareopt.config import load_config, with_options
+from spareopt.dealers import DEALER_COLUMNS, load_dealers
 from spareopt.io import Outputs, check_stream_format, write_table
 from spareopt.jobs.optimize import curve_table
-from spareopt.report import report_lines, summary_items
+from spareopt.outputs import dealer_packs, layout_of, table_view
+from spareopt.report import report_lines
 from spareopt.result import Result
 from spareopt.supersession import superseded_mapping
 
 from .options import OUTPUTS
 
-INPUTS = ("history", "parts", "config", "stock", "supersessions")
+INPUTS = ("history", "parts", "config", "stock", "supersessions", "dealers")
 """The options that name a file the command reads: no output may replace one."""
 
 TABLES: dict[str, tuple[str, Callable[[Result], pd.DataFrame]]] = {
@@ -36,53 +42,98 @@ TABLES: dict[str, tuple[str, Callable[[Result], pd.DataFrame]]] = {
 FIGURES = {"plot": "--plot", "calibration_plot": "--calibration-plot"}
 """The figures a command draws, by parameter."""
 
+DEALERS = "spareopt.dealers"
+"""The key of the run's dealer master (``--dealers``, read before the run) in the click context's ``meta``."""
+
 
 def planned_outputs() -> Outputs:
     """Every file the current command writes, from its options, checked before the run reads anything: none may
     be one of its inputs or another output, each folder must exist and each format be known
-    (:class:`spareopt.io.Outputs`)."""
-    params = click.get_current_context().params
+    (:class:`spareopt.io.Outputs`).  ``--per-dealer`` makes ``-o`` a folder; ``--dealers`` is read here too, so
+    that a bad dealer master stops the run before it starts."""
+    ctx = click.get_current_context()
+    params = ctx.params
     if not params.get("output"):
+        if params.get("per_dealer"):
+            raise spareopt.UsageError("--per-dealer writes one file per dealer into a folder: pass -o FOLDER, "
+                                      "e.g. -o packs/")
         check_stream_format(params.get("fmt"))
     out = Outputs(inputs=[params.get(name) for name in INPUTS])
-    click.get_current_context().meta[OUTPUTS] = out  # for the line an interruption prints
+    ctx.meta[OUTPUTS] = out  # for the line an interruption prints
     if params.get("output"):
-        out.add("-o", params["output"], format=params.get("fmt"), hint=", or pass --format")
+        out.add("-o", params["output"], format=params.get("fmt"), folder=bool(params.get("per_dealer")),
+                hint=" (--per-dealer writes xlsx or csv)" if params.get("per_dealer") else ", or pass --format")
     for name, (option, _) in TABLES.items():
         if params.get(name):
             out.add(option, params[name])
     for name, option in FIGURES.items():
         if params.get(name):
             out.add(option, params[name], figure=True)
+    if params.get("dealers"):
+        ctx.meta[DEALERS] = load_dealers(params["dealers"], columns=columns_of(params.get("columns"), DEALER_COLUMNS),
+                                         encoding=params.get("encoding"))
     return out
 
 
 def write_outputs(out: Outputs, result: Result, fmt: str | None,
-                  figures: Mapping[str, Callable[[Result], Any]] | None = None, *, stdout: bool = True) -> None:
-    """Write the run's table (to standard output without ``-o``, unless not ``stdout``), side tables and figures,
-    and commit them together: a failure on any leaves every previous file as it was.  ``figures``: option ->
-    drawer."""
+                  figures: Mapping[str, Callable[[Result], Any]] | None = None, *, stdout: bool = True,
+                  progress: Callable[[float], None] | None = None) -> Result:
+    """Write the run's table (to standard output without ``-o``, unless not ``stdout``; one file per dealer with
+    ``--per-dealer``), side tables and figures, and commit them together: a failure on any leaves every previous
+    file as it was.  ``figures``: option -> drawer; ``progress``: told the share of the table's write done.
+    Returns the result whose report has what the writing added (the dealer master's facts)."""
+    ctx = click.get_current_context()
+    params = ctx.params
+    job = "must-stock" if ctx.info_name == "demo" else str(ctx.info_name)
+    cfg = load_config(params.get("config"))
+    cfg = with_options(cfg, csv_bom=True) if params.get("csv_bom") else cfg
+    dealers = ctx.meta.get(DEALERS)
+    column_set = params.get("column_set") or ("planner" if params.get("per_dealer") else "all")
     with out:
         drawn = {option: draw(result) for option, draw in (figures or {}).items() if option in out}
-        if "-o" in out:
-            out.write_table("-o", result.table, summary=summary_items(result.report), sheet_by="dealer")
+        if params.get("per_dealer"):
+            packs = dealer_packs(result, job, column_set=column_set, dealers=dealers, config=cfg,
+                                 format=out.format_of("-o"))
+            result = result.replace(report=packs.report)
+            out.write_folder("-o", packs.files, progress=progress)
+        else:
+            view = table_view(result, job, column_set=column_set, dealers=dealers, config=cfg)
+            result = result.replace(report=view.report)
+            if "-o" in out:
+                out.write_table("-o", view.table, summary=view.summary, sheet_by="dealer", layout=view.layout,
+                                progress=progress)
         for option, table in TABLES.values():
             if option in out:
-                out.write_table(option, table(result))
+                side = table(result)
+                out.write_table(option, side, layout=layout_of(side, cfg))
         for option, figure in drawn.items():
             out.write_figure(option, figure)
     if stdout and "-o" not in out:
-        write_table(result.table, None, format=fmt, summary=summary_items(result.report), sheet_by="dealer")
+        write_table(view.table, None, format=fmt, summary=view.summary, sheet_by="dealer", layout=view.layout)
+    return result
 
 
 def tell(result: Result, output: str | None, quiet: bool) -> None:
-    """The run report on stderr, unless quiet."""
+    """The run report on stderr, unless quiet; then what was written (a folder of packs: its files, and the files
+    already there that the run did not write)."""
     if quiet:
         return
     for line in report_lines(result.report):
         click.echo(line, err=True)
-    if output:
+    if not output:
+        return
+    out = click.get_current_context().meta.get(OUTPUTS)
+    if out is None or "-o" not in out or not out.files("-o"):
         click.echo(f"wrote {len(result.table):,} rows to {output}", err=True)
+        return
+    files = out.files("-o")
+    click.echo(f"wrote {len(files) - 1:,} dealer files ({len(result.table):,} rows) and {files[-1]} to {output}",
+               err=True)
+    others = out.others("-o")
+    if others:
+        more = f" (and {len(others) - 5:,} more)" if len(others) > 5 else ""
+        click.echo(f"  note: {output} also holds {len(others):,} file(s) this run did not write: "
+                   f"{', '.join(others[:5])}{more}; files of an earlier run, for dealers not in this one?", err=True)
 
 
 class Progress:
@@ -95,12 +146,16 @@ class Progress:
     def __init__(self, total: int, quiet: bool, delay: float = 1.0) -> None:
         self.total, self.delay = total, delay
         self.enabled = not quiet and sys.stderr.isatty()
-        self.step, self.stage = 0, ""
+        self.step, self.stage, self.share = 0, "", 0.0
         self._stop = threading.Event()
         self._drawn = False
 
     def __call__(self, stage: str) -> None:
-        self.step, self.stage = self.step + 1, stage
+        self.step, self.stage, self.share = self.step + 1, stage, 0.0
+
+    def part(self, share: float) -> None:
+        """The share of the current stage done (0 to 1): the bar moves within a long stage (writing an XLSX)."""
+        self.share = share
 
     def __enter__(self) -> Self:
         self._start = time.monotonic()
@@ -113,9 +168,12 @@ class Progress:
         while not self._stop.wait(0.2):
             elapsed = time.monotonic() - self._start
             if elapsed >= self.delay:
-                done = max(self.step - 1, 0)
-                bar = "#" * (20 * done // self.total) + "-" * (20 - 20 * done // self.total)
-                sys.stderr.write(f"\r\033[Kspareopt [{bar}] {self.step}/{self.total} {self.stage} ({elapsed:.0f} s)")
+                done = max(self.step - 1, 0) + (self.share if self.step else 0.0)
+                filled = min(int(20 * done / self.total), 20)
+                bar = "#" * filled + "-" * (20 - filled)
+                share = f" {self.share:.0%}" if self.share else ""
+                sys.stderr.write(f"\r\033[Kspareopt [{bar}] {self.step}/{self.total} {self.stage}{share} "
+                                 f"({elapsed:.0f} s)")
                 sys.stderr.flush()
                 self._drawn = True
 

@@ -8,7 +8,9 @@ network total per part and month.  Each part-month's units are dealt to the deal
 to any dealer with the same chance (a multinomial draw, numpy's ``default_rng(seed)``): the network's
 totals are the real ones, and each dealer sees a thinned, slower copy of the part's demand, as the dealers
 of a real network do.  Empty quantity cells (no record) are left out; a dealer that gets no unit of a
-part-month has no line for it.  The file is not committed: it is made from the data where it lies.
+part-month has no line for it.  The file is not committed: it is made from the data where it lies.  The
+bundled ``network_sample.csv`` is ``carparts_sample.csv`` dealt out the same way (``--dealers 3 --source
+examples/carparts_sample.csv``), for the README's dealer packs.
 """
 
 from __future__ import annotations

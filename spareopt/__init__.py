@@ -12,6 +12,7 @@ from .classify import abc
 from .classify.series import Classes, classify_series
 from .classify.table import CLASS_COLUMNS
 from .config import Config, PartDefaults, load_config
+from .dealers import DealerMaster, load_dealers
 from .errors import ConfigError, InfeasibleError, InputError, SpareoptError, UsageError
 from .forecast import half_year_quantity, mad
 from .history import DemandMatrix, History, demand_matrix, load_history
@@ -26,6 +27,7 @@ from .jobs.last_buy import LAST_BUY_COLUMNS, last_buy
 from .jobs.must_stock import must_stock
 from .jobs.optimize import optimize
 from .jobs.order import order
+from .outputs import dealer_packs, table_view
 from .parts import PartsMaster, load_parts
 from .plan import OUTPUT_COLUMNS, Plan, plan_stock
 from .policy import max_stock, reorder_point, ssq
@@ -43,6 +45,7 @@ __all__ = [
     "Classes",
     "Config",
     "ConfigError",
+    "DealerMaster",
     "DemandMatrix",
     "History",
     "InfeasibleError",
@@ -62,6 +65,7 @@ __all__ = [
     "classes",
     "classify_series",
     "dead_stock",
+    "dealer_packs",
     "demand_matrix",
     "evaluate",
     "forecasts",
@@ -70,6 +74,7 @@ __all__ = [
     "last_buy",
     "load",
     "load_config",
+    "load_dealers",
     "load_history",
     "load_parts",
     "load_stock",
@@ -82,5 +87,6 @@ __all__ = [
     "read_table",
     "reorder_point",
     "ssq",
+    "table_view",
     "write_table",
 ]

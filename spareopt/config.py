@@ -16,6 +16,9 @@ same as the function parameters and output columns (one vocabulary), e.g.::
     decision = "none"
 
 ``spareopt config`` prints the effective configuration in this format.
+
+One topic, one module: the config's keys, their checks, reading it from TOML or a mapping, and printing it; a
+key and its rule sit together.
 """
 
 from __future__ import annotations
@@ -220,6 +223,13 @@ class Config:
     max_history_months: int = 480
     """The most months from a history line back to the history's end (40 years): an earlier line is an error naming
     its rows (year 0001, a typo), found before a matrix that long is made; `since` leaves such lines out."""
+    currency: str = "CNY"
+    """Shown with every amount of money in an XLSX output (unit_cost, order and stock values): "CNY 1,234.50". A
+    code (CNY, USD) or a symbol (¥), at most 10 characters; "" for none."""
+    csv_bom: bool = False
+    """CSV outputs start with a UTF-8 byte order mark (the --bom option): Excel on a Chinese Windows then opens them
+    as UTF-8; without one it reads them as GBK and shows the Chinese text garbled. Programs that read the CSV may not
+    expect one: leave it off for them."""
     defaults: PartDefaults = field(default_factory=PartDefaults)
 
     def __post_init__(self) -> None:
@@ -259,6 +269,7 @@ class Config:
             _check(self.high_value_cost >= 0, "high_value_cost", self.high_value_cost, "must be >= 0")
         object.__setattr__(self, "abc_window_months", int(self.abc_window_months))
         self._check_reading()
+        self._check_output()
         self._check_classification()
         self._check_service()
         d = self.defaults
@@ -289,6 +300,12 @@ class Config:
                 value = getattr(obj, f.name)
                 if isinstance(value, (int, float)) and not isinstance(value, bool) and not abs(value) <= MAX_NUMBER:
                     raise ConfigError(f"config key {prefix}{f.name} {_SIZE_RULE}, got {show(value)}")  # not 309 digits
+
+    def _check_output(self) -> None:
+        _check(isinstance(self.currency, str) and len(self.currency) <= 10 and self.currency.isprintable()
+               and '"' not in self.currency, "currency", self.currency,
+               'must be at most 10 printable characters without a double quote, e.g. "CNY" or "¥"')
+        _check(isinstance(self.csv_bom, bool), "csv_bom", self.csv_bom, "must be true or false")
 
     def _check_classification(self) -> None:
         for name, choices in (("abc_basis", ABC_BASES), ("abc_cutoff", ABC_CUTOFFS), ("mc_method", MC_METHODS)):
@@ -505,7 +522,13 @@ def _coerce(f: dataclasses.Field, value: Any, name: str, where: str) -> Any:
     if kind == "str":
         if not isinstance(value, str):
             raise ConfigError(f"config key {name}{where} must be text, got {value!r}")
+        if name == "currency":  # shown as written
+            return value.strip()
         return value.strip().upper() if name.endswith("attribute") else value.strip().lower()
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise ConfigError(f"config key {name}{where} must be true or false, got {value!r}")
+        return value
     if kind == "str | None":  # a month (since): checked by the Config
         return value.strip() if isinstance(value, str) else value
     if kind == "float | str" and isinstance(value, str):
@@ -517,7 +540,8 @@ def _coerce(f: dataclasses.Field, value: Any, name: str, where: str) -> Any:
 
 _NOT_NUMBERS = {"defaults", "abc_basis", "abc_cutoff", "mc_method", "criteria", "weights", "mc_joint_table",
                 "cycle_band_edges", "class_policy", "policy", "forecast_method", "auto_methods", "distribution",
-                "lead_time_demand", "low_volume_basis", "fill_rate_scope", "obsolescence", "objective", "since"}
+                "lead_time_demand", "low_volume_basis", "fill_rate_scope", "obsolescence", "objective", "since",
+                "currency", "csv_bom"}
 
 POLICIES = ("seed", "service-level")
 """Stock-level policies of the must-stock list (config ``policy``, ``--policy``)."""
@@ -549,8 +573,10 @@ def _toml_lines(obj: Any, exclude: set[str] = frozenset()) -> list[str]:  # type
             out.append(f"{f.name} = {json.dumps(list(value))}")
         elif isinstance(value, dict):
             out.append(f"{f.name} = {{" + ", ".join(f"{k} = {json.dumps(v)}" for k, v in value.items()) + "}")
+        elif isinstance(value, bool):
+            out.append(f"{f.name} = {'true' if value else 'false'}")
         elif isinstance(value, str):
-            out.append(f'{f.name} = "{value}"')
+            out.append(f'{f.name} = {json.dumps(value, ensure_ascii=False)}')
         elif isinstance(value, float) and value.is_integer():
             out.append(f"{f.name} = {value:.1f}")
         else:

@@ -29,13 +29,14 @@ import io
 import lzma
 import os
 import shlex
+import shutil
 import stat
 import sys
 import tempfile
 import warnings
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 from typing import IO, Any, Self
@@ -46,8 +47,8 @@ import pandas as pd
 from .errors import ConfigError, InputError, UsageError
 from .validate import instance
 
-__all__ = ["FIGURE_FORMATS", "FORMATS", "Outputs", "Table", "format_from_suffix", "read_table", "write_figure",
-           "write_table"]
+__all__ = ["FIGURE_FORMATS", "FOLDER_FORMATS", "FORMATS", "FolderFile", "Layout", "Outputs", "Table", "file_names",
+           "format_from_suffix", "groups_of", "read_table", "write_figure", "write_table"]
 
 FORMATS = ("csv", "xlsx", "parquet", "json")
 _TEXT_SUFFIXES = {".csv", ".tsv", ".tab", ".txt"}
@@ -821,6 +822,48 @@ def format_from_suffix(path: str | PathLike[str]) -> str:
     return formats[suffix]
 
 
+@dataclass(frozen=True)
+class Layout:
+    """How a table is shown in a file that people open: its headers, number formats, sheets and print title.
+
+    Attributes
+    ----------
+    headers : mapping
+        Column -> the header written for it in CSV and XLSX (default: the column's name).  Parquet and JSON, read
+        by programs, keep the column names.
+    kinds : mapping
+        Column -> the kind of its numbers in XLSX (:data:`spareopt.workbook.KINDS`: integer, quantity, number,
+        rate, money, date): its number format.  Other columns are shown as written.
+    currency : str
+        Shown with every ``money`` value (``CNY 1,234.50``).
+    sheet_titles : mapping
+        XLSX split by ``sheet_by``: the value (a dealer) -> its sheet's tab and print title (the dealer and its
+        name).  Default: the value.
+    sheet_name : str
+        XLSX not split: the name of its one sheet.
+    title : str
+        XLSX: the print header of a sheet that ``sheet_titles`` does not name.
+    bom : bool
+        CSV starts with a UTF-8 byte order mark: Excel on a Chinese (or any non-UTF-8) Windows reads a CSV without
+        one in the ANSI code page, and shows its Chinese text garbled.
+    """
+
+    headers: Mapping[str, str] = field(default_factory=dict)
+    kinds: Mapping[str, str] = field(default_factory=dict)
+    currency: str = ""
+    sheet_titles: Mapping[str, str] = field(default_factory=dict)
+    sheet_name: str = "network"
+    title: str = ""
+    bom: bool = False
+
+
+PLAIN = Layout()
+"""Column names as headers, numbers as written, no BOM."""
+
+Progress = Callable[[float], None]
+"""Told the share of a write done, from 0 to 1 (a progress bar's last stage)."""
+
+
 def write_table(
     frame: pd.DataFrame,
     path: str | PathLike[str] | IO[str] | None,
@@ -828,6 +871,8 @@ def write_table(
     format: str | None = None,
     summary: Mapping[str, Any] | None = None,
     sheet_by: str | None = None,
+    layout: Layout = PLAIN,
+    progress: Progress | None = None,
 ) -> None:
     """Write ``frame`` to ``path`` (stdout when None), atomically.
 
@@ -842,7 +887,11 @@ def write_table(
     summary : mapping, optional
         Run facts; XLSX gets them as a ``summary`` sheet.
     sheet_by : str, optional
-        XLSX only: one sheet per distinct value of this column (e.g. ``dealer``).
+        XLSX only: one sheet per distinct value of this column (e.g. ``dealer``), up to :data:`XLSX_MAX_SHEETS`.
+    layout : Layout
+        Headers, number formats, sheet titles and the CSV's byte order mark.
+    progress : callable, optional
+        Told the share of the write done (XLSX: as each chunk of rows is rendered and zipped).
 
     Raises
     ------
@@ -862,10 +911,10 @@ def write_table(
     if path is None or not isinstance(path, (str, PathLike)):
         stream = path if path is not None else sys.stdout
         check_stream_format(format)
-        _WRITERS[format](frame, stream, summary, sheet_by)
+        _WRITERS[format](frame, stream, summary, sheet_by, layout, progress)
         return
     with _atomic(Path(path), binary=format in ("xlsx", "parquet")) as fh:
-        _WRITERS[format](frame, fh, summary, sheet_by)
+        _WRITERS[format](frame, fh, summary, sheet_by, layout, progress)
 
 
 def check_stream_format(format: str | None) -> None:
@@ -922,9 +971,30 @@ def check_figure_path(path: str | PathLike[str]) -> str:
 class _Planned:
     option: str
     path: Path  # as given
-    target: Path  # symlinks resolved: the file a rename replaces
+    target: Path  # symlinks resolved: the file a rename replaces (a folder output: the folder)
     kind: str  # a table format, or "figure"
-    temp: Path | None = None
+    temp: Path | None = None  # a folder output: the temporary folder its files are written into
+    folder: bool = False
+    files: list[str] = field(default_factory=list)  # a folder output: the names of the files written, in order
+    others: list[str] = field(default_factory=list)  # a folder output: files already there that it does not write
+
+
+FOLDER_FORMATS = ("xlsx", "csv")
+"""Formats of a folder output (one file per dealer: files that people open)."""
+
+
+@dataclass(frozen=True)
+class FolderFile:
+    """One file of a folder output (:meth:`Outputs.write_folder`): its name, its table, and how it is written.
+
+    ``name`` is the file's name with its suffix, safe on every file system (:func:`file_names`).
+    """
+
+    name: str
+    frame: pd.DataFrame
+    summary: Mapping[str, Any] | None = None
+    sheet_by: str | None = None
+    layout: Layout = PLAIN
 
 
 class Outputs:
@@ -945,6 +1015,13 @@ class Outputs:
     followed: its target is replaced and the link kept.  :attr:`written` lists the ``(option, path)`` of each
     output committed, in order (what a run interrupted while committing has replaced).
 
+    A **folder output** (``add(..., folder=True)``, one file per dealer) is a folder that may exist or not; its
+    parent must exist.  :meth:`write_folder` writes every file into a temporary folder (checking first that
+    none is an input or another output): beside the folder when it does not exist yet, and the commit then
+    renames it into place; else a hidden one inside it, and the commit moves each file over its namesake, one
+    rename each (a file is never half written; the files named last replace theirs last).  Files already in the folder that the run
+    does not write are kept, and listed in :attr:`others` (the packs of dealers gone since an earlier run).
+
     Examples
     --------
     >>> import pandas as pd, tempfile, pathlib
@@ -958,6 +1035,12 @@ class Outputs:
     Traceback (most recent call last):
     ...
     spareopt.errors.UsageError: cannot write -o ...must_stock.csv: it is an input of this run; name another file, e.g. must_stock_out.csv
+    >>> with Outputs() as out:
+    ...     out.add("-o", folder / "packs", folder=True, format="csv")
+    ...     out.write_folder("-o", [FolderFile("D1.csv", pd.DataFrame({"part": ["A"]})),
+    ...                             FolderFile("D2.csv", pd.DataFrame({"part": ["B"]}))])
+    >>> sorted(p.name for p in (folder / "packs").iterdir())
+    ['D1.csv', 'D2.csv']
     """
 
     def __init__(self, inputs: Iterable[str | PathLike[str] | None] = ()) -> None:
@@ -967,17 +1050,25 @@ class Outputs:
         self.written: list[tuple[str, Path]] = []
 
     def add(self, option: str, path: str | PathLike[str], *, format: str | None = None, figure: bool = False,
-            hint: str = "") -> None:
+            hint: str = "", folder: bool = False) -> None:
         """Declare and check the output of ``option`` (``-o``, ``--totals``, ...); see the class notes.
+
+        ``folder``: a folder of files in ``format`` (:data:`FOLDER_FORMATS`, default xlsx), written by
+        :meth:`write_folder`.
 
         Raises
         ------
         InputError
-            An unknown format, a missing folder, a folder or a non-regular file as the target.
+            An unknown format, a missing folder, a folder or a non-regular file as the target (a file as the
+            target of a folder output).
         UsageError
-            The path of one of the run's inputs, or of another output of the run.
+            The path of one of the run's inputs, or of another output of the run; a folder output in a format
+            that is not one of :data:`FOLDER_FORMATS`, or named like a file (``packs.xlsx``) that does not exist.
         """
         given = Path(path)
+        if folder:
+            self._add_folder(option, given, format or "xlsx", hint)
+            return
         if figure:
             kind = check_figure_path(given)
         elif format is not None:
@@ -991,8 +1082,8 @@ class Outputs:
                                  f".json suffix{hint}")
         target = Path(os.path.realpath(given))
         where = f"cannot write {option} {given}"
-        folder = target.parent
-        if not folder.is_dir():
+        folder_of = target.parent
+        if not folder_of.is_dir():
             raise InputError(f"{where}: folder {given.parent} does not exist; create it first, or name a file "
                              "in an existing folder")
         if target.is_dir():
@@ -1000,24 +1091,111 @@ class Outputs:
         if target.exists() and not stat.S_ISREG(target.stat().st_mode):
             raise InputError(f"{where}: it is not a regular file (a device, pipe or socket), which a finished "
                              "output cannot replace; leave out -o to write CSV to standard output, or name a file")
-        for source, real in self._inputs:
+        self._check_not_taken(option, given, target)
+        self._planned[option] = _Planned(option, given, target, kind)
+
+    def _add_folder(self, option: str, given: Path, kind: str, hint: str) -> None:
+        where = f"cannot write {option} {given}"
+        if kind not in FOLDER_FORMATS:
+            raise UsageError(f"{where}: a folder of files is written as {' or '.join(FOLDER_FORMATS)}, not {kind}"
+                             f"{hint}")
+        target = Path(os.path.realpath(given))
+        if target.exists() and not target.is_dir():
+            raise InputError(f"{where}: it is a file, and this output is a folder of files (one per dealer); name a "
+                             f"folder, e.g. {given.with_suffix('')}_packs/")
+        if not target.exists() and given.suffix.lower() in _SUFFIX_FORMATS:
+            raise UsageError(f"{where}: this output is a folder of files (one per dealer), and {given.name} names a "
+                             f"file; name a folder, e.g. {given.with_suffix('')}/")
+        if not target.parent.is_dir():
+            raise InputError(f"{where}: folder {given.parent} does not exist; create it first (the run creates "
+                             f"{given.name} in it)")
+        self._check_not_taken(option, given, target)
+        self._planned[option] = _Planned(option, given, target, kind, folder=True)
+
+    def _check_not_taken(self, option: str, given: Path, target: Path) -> None:
+        where = f"cannot write {option} {given}"
+        for _, real in self._inputs:
             if real == target or (target.exists() and real.exists() and os.path.samefile(real, target)):
                 raise UsageError(f"{where}: it is an input of this run; name another file, "
                                  f"e.g. {given.stem}_out{given.suffix}")
         for other in self._planned.values():
             if other.target == target:
                 raise UsageError(f"{where}: {other.option} writes {other.path} already; give each output its own file")
-        self._planned[option] = _Planned(option, given, target, kind)
 
     def __contains__(self, option: str) -> bool:
         return option in self._planned
 
+    def format_of(self, option: str) -> str:
+        """The format of a declared output (a figure's: ``figure``)."""
+        return self._planned[option].kind
+
+    def files(self, option: str) -> list[str]:
+        """A folder output: the names of the files written into it, in order (after :meth:`write_folder`)."""
+        return list(self._planned[option].files)
+
+    def others(self, option: str) -> list[str]:
+        """A folder output: the files already in its folder that this run does not write (after :meth:`write_folder`)."""
+        return list(self._planned[option].others)
+
     def write_table(self, option: str, frame: pd.DataFrame, *, summary: Mapping[str, Any] | None = None,
-                    sheet_by: str | None = None) -> None:
+                    sheet_by: str | None = None, layout: Layout = PLAIN, progress: Progress | None = None) -> None:
         """Write ``frame`` for the declared ``option`` to its temporary file (:func:`write_table`'s formats)."""
         planned = self._planned[option]
         with self._temporary(planned, binary=planned.kind in ("xlsx", "parquet")) as fh:
-            _WRITERS[planned.kind](frame, fh, summary, sheet_by)
+            _WRITERS[planned.kind](frame, fh, summary, sheet_by, layout, progress)
+
+    def write_folder(self, option: str, files: Sequence[FolderFile], *, progress: Progress | None = None) -> None:
+        """Write every file of the declared folder output ``option`` into its temporary folder, in order.
+
+        Raises
+        ------
+        UsageError
+            One of the files would replace an input of the run, or another output.
+        InputError
+            One of them would replace a folder or a device; the temporary folder cannot be written.
+        """
+        planned = self._planned[option]
+        where = f"cannot write {option} {planned.path}"
+        for one in files:
+            target = planned.target / one.name
+            for source, real in self._inputs:
+                if real == target or (target.exists() and real.exists() and os.path.samefile(real, target)):
+                    raise UsageError(f"{where}: its file {one.name} would replace {source}, an input of this run; "
+                                     "name another folder")
+            for other in self._planned.values():
+                if other.target == target:
+                    raise UsageError(f"{where}: its file {one.name} is {other.option} {other.path}; give each output "
+                                     "its own file")
+            if target.exists() and not stat.S_ISREG(target.stat().st_mode):
+                raise InputError(f"{where}: {target} is a folder or a device, which its file {one.name} cannot "
+                                 "replace; move it away, or name another folder")
+        aside = planned.target if planned.target.is_dir() else planned.target.parent  # a hidden folder in it
+        try:
+            planned.temp = Path(tempfile.mkdtemp(dir=aside, prefix=f".{planned.target.name}.", suffix=".tmp"))
+        except OSError as exc:
+            raise InputError(f"{where}: {exc.strerror}") from None
+        rows = max(sum(len(one.frame) for one in files), 1)
+        done = 0
+        for one in files:  # one file per dealer
+            share = len(one.frame) / rows
+
+            def told(part: float, before: int = done, share: float = share) -> None:
+                if progress is not None:
+                    progress(min((before + part * share * rows) / rows, 1.0))
+
+            try:
+                with open(planned.temp / one.name, "wb" if planned.kind == "xlsx" else "w",
+                          **({} if planned.kind == "xlsx" else {"encoding": "utf-8", "newline": ""})) as fh:
+                    _WRITERS[planned.kind](one.frame, fh, one.summary, one.sheet_by, one.layout, told)
+            except OSError as exc:
+                raise InputError(f"{where}: {exc.strerror or exc}") from None
+            planned.files.append(one.name)
+            done += len(one.frame)
+            told(1.0)
+        written = {name.lower() for name in planned.files}
+        if planned.target.is_dir():
+            planned.others = sorted(p.name for p in planned.target.iterdir()
+                                    if p.is_file() and not p.name.startswith(".") and p.name.lower() not in written)
 
     def write_figure(self, option: str, figure: Any) -> None:
         """Save a matplotlib ``figure`` for the declared ``option`` to its temporary file."""
@@ -1044,6 +1222,9 @@ class Outputs:
         for planned in self._planned.values():
             if planned.temp is None:
                 continue
+            if planned.folder:
+                self._commit_folder(planned)
+                continue
             target = planned.target
             os.chmod(planned.temp, target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~_umask())
             try:
@@ -1053,12 +1234,35 @@ class Outputs:
             planned.temp = None
             self.written.append((planned.option, planned.path))
 
+    def _commit_folder(self, planned: _Planned) -> None:
+        temp, target = planned.temp, planned.target
+        assert temp is not None
+        try:
+            if not target.exists():
+                os.chmod(temp, 0o777 & ~_umask())
+                os.rename(temp, target)  # the whole folder at once
+            else:
+                self.written.append((planned.option, planned.path))  # from the first file it replaces
+                for name in planned.files:
+                    mine, theirs = temp / name, target / name
+                    os.chmod(mine, theirs.stat().st_mode & 0o777 if theirs.exists() else 0o666 & ~_umask())
+                    os.replace(mine, theirs)
+                shutil.rmtree(temp, ignore_errors=True)
+        except OSError as exc:
+            raise InputError(f"cannot write {planned.option} {planned.path}: {exc.strerror}") from None
+        planned.temp = None
+        if (planned.option, planned.path) not in self.written:
+            self.written.append((planned.option, planned.path))
+
     def discard(self) -> None:
-        """Delete the temporary files not yet committed."""
+        """Delete the temporary files (and folders) not yet committed."""
         for planned in self._planned.values():
             if planned.temp is not None:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(planned.temp)
+                if planned.folder:
+                    shutil.rmtree(planned.temp, ignore_errors=True)
+                else:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(planned.temp)
                 planned.temp = None
 
     def __enter__(self) -> Self:
@@ -1070,6 +1274,37 @@ class Outputs:
                 self.commit()
         finally:
             self.discard()
+
+
+def file_names(stems: Sequence[str], suffix: str, *, taken: Iterable[str] = ()) -> list[str]:
+    """File names for ``stems`` that every file system takes (Windows' too), unique ignoring case.
+
+    Characters Windows refuses (``<>:"/\\|?*``, control characters) become ``_``; trailing dots and spaces are
+    dropped; a device name (CON, NUL, COM1, ...) gets a ``_``; a name is cut to 80 characters (and 200 bytes);
+    a name met before (or in ``taken``) gets ``~2``, ``~3``, ...
+
+    >>> file_names(["D01 北京东方", "a/b: c?", "CON", "d01 北京东方", ""], ".xlsx", taken=["summary.xlsx"])
+    ['D01 北京东方.xlsx', 'a_b_ c_.xlsx', 'CON_.xlsx', 'd01 北京东方~2.xlsx', '_.xlsx']
+    """
+    seen = {name.lower() for name in taken}
+    out: list[str] = []
+    for stem in stems:  # one per dealer: the files a run writes
+        clean = "".join("_" if ch in '<>:"/\\|?*' or ord(ch) < 32 else ch for ch in str(stem)).strip()
+        clean = clean[:80].rstrip(". ") or "_"
+        while len(clean.encode("utf-8")) > 200:
+            clean = clean[:-1]
+        if clean.split(".")[0].upper() in _DEVICE_NAMES:
+            clean += "_"
+        candidate, n = clean, 1
+        while (candidate + suffix).lower() in seen:
+            n += 1
+            candidate = f"{clean}~{n}"
+        seen.add((candidate + suffix).lower())
+        out.append(candidate + suffix)
+    return out
+
+
+_DEVICE_NAMES = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 
 
 @contextlib.contextmanager
@@ -1118,100 +1353,72 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _write_csv(frame: pd.DataFrame, fh: IO[str], summary: Any, sheet_by: Any) -> None:
-    neutralise_formulas(frame).to_csv(fh, index=False, float_format="%.10g", lineterminator="\n")
+def _write_csv(frame: pd.DataFrame, fh: IO[str], summary: Any, sheet_by: Any, layout: Layout, progress: Any) -> None:
+    if layout.bom:
+        fh.write("\ufeff")
+    table = neutralise_formulas(frame)
+    if layout.headers:
+        table.columns = [layout.headers.get(c, c) for c in table.columns]
+    table.to_csv(fh, index=False, float_format="%.10g", lineterminator="\n")
 
 
-def _write_json(frame: pd.DataFrame, fh: IO[str], summary: Any, sheet_by: Any) -> None:
+def _write_json(frame: pd.DataFrame, fh: IO[str], summary: Any, sheet_by: Any, layout: Any, progress: Any) -> None:
     fh.write(frame.to_json(orient="records", force_ascii=False, double_precision=10))
     fh.write("\n")
 
 
-def _write_parquet(frame: pd.DataFrame, fh: IO[bytes], summary: Any, sheet_by: Any) -> None:
+def _write_parquet(frame: pd.DataFrame, fh: IO[bytes], summary: Any, sheet_by: Any, layout: Any,
+                   progress: Any) -> None:
     table = frame.copy(deep=False)
     table.attrs = {}  # a caller's attrs are not the table (pandas 3 would store them as JSON)
     table.to_parquet(fh, index=False)
 
 
-def _write_xlsx(frame: pd.DataFrame, fh: IO[bytes], summary: Mapping[str, Any] | None, sheet_by: str | None) -> None:
-    safe = neutralise_formulas(frame)
-    if sheet_by and sheet_by in safe.columns and safe[sheet_by].nunique() <= XLSX_MAX_SHEETS:
-        groups = [(str(key), part) for key, part in safe.groupby(sheet_by, sort=True)]
-    else:  # one sheet: a workbook of 100,000 dealer sheets takes minutes to write and cannot be browsed
-        groups = [("network", safe)]
-    too_big = [name for name, part in groups if len(part) > _XLSX_MAX_ROWS]
+def _write_xlsx(frame: pd.DataFrame, fh: IO[bytes], summary: Mapping[str, Any] | None, sheet_by: str | None,
+                layout: Layout, progress: Progress | None) -> None:
+    """A ``summary`` sheet of the run facts, then one sheet per value of ``sheet_by`` (or one sheet), each with a
+    bold header row, frozen and filtered, the number formats of ``layout``, and a print setup (spareopt.workbook)."""
+    from .workbook import Sheet, write_xlsx
+
+    frame, groups = groups_of(frame, sheet_by) if sheet_by and sheet_by in frame.columns else (frame, None)
+    if groups is None or len(groups) > XLSX_MAX_SHEETS:  # a workbook of 100,000 dealer sheets cannot be browsed
+        groups = [(layout.sheet_name, 0, len(frame))]
+    too_big = [name for name, start, stop in groups if stop - start > _XLSX_MAX_ROWS]
     if too_big:
         raise InputError(
             f"sheet {too_big[0]!r} would have more rows than Excel allows ({_XLSX_MAX_ROWS:,}); "
             "write .csv or .parquet instead"
         )
-    names = _sheet_names([name for name, _ in groups])
-    # Not `with pd.ExcelWriter(...)`: its exit saves the workbook even when the block failed (Ctrl-C while the
-    # sheets are filled went on to zip them all); the save is the block's last step instead.
-    zip_target = _Releasable(fh)
-    try:
-        writer = pd.ExcelWriter(zip_target, engine="openpyxl")
-        if summary is not None:
-            facts = neutralise_formulas(pd.DataFrame({"item": list(summary),
-                                                      "value": [_summary_text(v) for v in summary.values()]}))
-            facts.to_excel(writer, sheet_name="summary", index=False)
-            writer.sheets["summary"].column_dimensions["A"].width = 36
-            writer.sheets["summary"].column_dimensions["B"].width = 60
-        for name, (_, part) in zip(names, groups):
-            part.to_excel(writer, sheet_name=name, index=False)
-            sheet = writer.sheets[name]
-            sheet.freeze_panes = "A2"
-            sheet.auto_filter.ref = sheet.dimensions
-            for letter, column in zip(_letters(len(part.columns)), part.columns):
-                sheet.column_dimensions[letter].width = max(10, min(40, len(str(column)) + 4))
-        writer.close()  # openpyxl zips the workbook into fh
-    finally:
-        zip_target.release()
+    titles = [layout.sheet_titles.get(key, key) for key, _, _ in groups]
+    headers = [layout.headers.get(c, str(c)) for c in frame.columns]
+    sheets = []
+    if summary is not None:
+        facts = pd.DataFrame({"item": list(summary), "value": [_summary_text(v) for v in summary.values()]},
+                             dtype=object)
+        sheets.append(Sheet("summary", facts, landscape=False, filter=False))
+    for name, title, (_, start, stop) in zip(_sheet_names(titles), titles, groups):
+        sheets.append(Sheet(name, frame, headers, layout.kinds, layout.currency, rows=(start, stop),
+                            title=_printable(title if layout.sheet_titles else layout.title or title)))
+    write_xlsx(fh, sheets, progress=progress)
 
 
-class _Releasable(io.RawIOBase):
-    """The file openpyxl zips a workbook into, released once the write ends, whether it finished or not.
+def groups_of(frame: pd.DataFrame, by: str) -> tuple[pd.DataFrame, list[tuple[str, int, int]]]:
+    """``frame`` sorted by ``by`` (itself when it is already), and the rows ``start:stop`` of each value, sorted.
 
-    openpyxl opens a ``ZipFile`` on the file it saves to, and an interrupted save (Ctrl-C, a full disk) leaves
-    it open, held by the traceback; collected after the temporary file was closed and deleted, it finished its
-    archive on the closed file and printed ``Exception ignored in ZipFile.__del__`` with a traceback.  Released,
-    this file takes every later write and seek and keeps nothing (it counts the position, which the zip's end
-    record is computed from), so that the ZipFile finishes into nothing, in silence.
+    >>> frame, groups = groups_of(pd.DataFrame({"dealer": ["D2", "D1", "D1"], "q": [1, 2, 3]}), "dealer")
+    >>> frame["q"].tolist(), groups
+    ([2, 3, 1], [('D1', 0, 2), ('D2', 2, 3)])
     """
+    codes, keys = pd.factorize(frame[by], sort=True)
+    if len(codes) and not (np.diff(codes) >= 0).all():
+        order = np.argsort(codes, kind="stable")
+        frame, codes = frame.take(order), codes[order]
+    bounds = np.searchsorted(codes, np.arange(len(keys) + 1))
+    return frame, [(str(key), int(a), int(b)) for key, a, b in zip(keys, bounds[:-1], bounds[1:])]
 
-    def __init__(self, fh: IO[bytes]) -> None:
-        super().__init__()
-        self._fh: IO[bytes] | None = fh
-        self._position = 0
 
-    def release(self) -> None:
-        self._fh = None
-
-    def writable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def write(self, data: Any) -> int:
-        if self._fh is not None:
-            return self._fh.write(data)
-        size = memoryview(data).nbytes
-        self._position += size
-        return size
-
-    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
-        if self._fh is not None:
-            return self._fh.seek(offset, whence)
-        self._position = offset if whence == os.SEEK_SET else self._position + offset  # a zip is never SEEK_END
-        return self._position
-
-    def tell(self) -> int:
-        return self._fh.tell() if self._fh is not None else self._position
-
-    def flush(self) -> None:
-        if self._fh is not None:
-            self._fh.flush()
+def _printable(text: str) -> str:
+    return "".join(ch if ch.isprintable() else " " for ch in text)
 
 
 def _summary_text(value: Any) -> Any:
@@ -1223,24 +1430,28 @@ def _summary_text(value: Any) -> Any:
 
 
 def _sheet_names(names: list[str]) -> list[str]:
-    """Excel sheet names: at most 31 characters, none of ``[]:*?/\\``, unique."""
+    """Excel sheet names: at most 31 characters (UTF-16 units), none of ``[]:*?/\\`` nor a control character, no
+    apostrophe at either end, not Excel's reserved ``History``, unique ignoring case (``summary`` is taken)."""
     out: list[str] = []
     seen: set[str] = {"summary"}
-    for name in names:
-        clean = "".join("_" if ch in '[]:*?/\\' else ch for ch in name)[:31] or "_"
+    for name in names:  # one per sheet
+        clean = "".join("_" if ch in '[]:*?/\\' or not ch.isprintable() else ch for ch in name).strip("'")
+        clean = _utf16_cut(clean, 31) or "_"
+        if clean.lower() == "history":
+            clean += "_"
         candidate, n = clean, 1
         while candidate.lower() in seen:
             n += 1
-            candidate = f"{clean[:31 - len(str(n)) - 1]}~{n}"
+            candidate = f"{_utf16_cut(clean, 31 - len(str(n)) - 1).rstrip(chr(39))}~{n}"
         seen.add(candidate.lower())
         out.append(candidate)
     return out
 
 
-def _letters(n: int) -> list[str]:
-    from openpyxl.utils import get_column_letter
-
-    return [get_column_letter(i) for i in range(1, n + 1)]
+def _utf16_cut(text: str, units: int) -> str:
+    while len(text.encode("utf-16-le")) // 2 > units:
+        text = text[:-1]
+    return text
 
 
 _WRITERS = {"csv": _write_csv, "json": _write_json, "parquet": _write_parquet, "xlsx": _write_xlsx}

@@ -4,6 +4,8 @@
 stderr; :func:`summary_items` gives the same facts as (item, value) pairs for the
 XLSX summary sheet.  Nothing is dropped silently: every skipped row, netted
 return, ignored line or defaulted field is counted here.
+
+One topic, one module: the run report in words, one function per section.
 """
 
 from __future__ import annotations
@@ -428,10 +430,23 @@ def _service_lines(r: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def _dealer_master_lines(r: Mapping[str, Any]) -> list[str]:
+    """The dealer master: the dealers it names, and those it does not (their files and sheets carry the id)."""
+    m = r.get("dealer_master")
+    if not m:
+        return []
+    lines = [(f"dealer master {m['source']}: names {m['dealers_named']:,} of the "
+             f"{m['dealers_named'] + m['dealers_unnamed']:,} dealers")]
+    if m["dealers_unnamed"]:
+        lines.append(f"  warning: {m['dealers_unnamed']:,} dealer(s) have no name in it"
+                     f"{_first(m['dealers_unnamed_first'])}: their files and sheets carry the dealer id only")
+    return lines
+
+
 _SECTIONS = (_read_lines, _engine_lines, _series_lines, _supersession_lines, _abc_lines, _mc_lines, _classes_lines,
              _decisions_lines, _min_stock_lines, _installed_base_lines, _service_lines, _forecast_lines,
              _last_buy_lines, _stock_lines, _order_lines, _dead_stock_lines, _kpi_lines, _optimize_lines,
-             _evaluation_lines)
+             _evaluation_lines, _dealer_master_lines)
 """The report's sections, in the order :func:`report_lines` renders them (each takes the whole report)."""
 
 
@@ -519,6 +534,11 @@ def summary_items(report: Mapping[str, Any]) -> dict[str, Any]:
             items[f"last buy cap: {name}"] = value
         for name, value in (b.get("backtest") or {}).items():
             items[f"backtest: {name}"] = value
+    if r.get("dealer_master"):
+        m = r["dealer_master"]
+        items.update({"dealer master": m["source"], "dealers named by it": m["dealers_named"],
+                      "dealers it does not name": ", ".join(m["dealers_unnamed_first"]) + " ..." * (
+                          m["dealers_unnamed"] > len(m["dealers_unnamed_first"]))})
     if r.get("service"):
         s = r["service"]
         items["policy"] = s["policy"]

@@ -413,6 +413,18 @@ class EngineReport(TypedDict, total=False):
     scan_pieces: int
 
 
+class DealerMasterReport(TypedDict, total=False):
+    """The dealer master (``--dealers``), matched to the table's dealers when the output is written (after the
+    engines merged the dealer sets: set once, never merged)."""
+
+    source: Annotated[str | None, ONCE]
+    rows: Annotated[int, ONCE]
+    dealers_named: Annotated[int, ONCE]
+    dealers_unnamed: Annotated[int, ONCE]
+    dealers_unnamed_first: Annotated[list[str], ONCE]
+    rows_not_in_history: Annotated[int, ONCE]
+
+
 # -- the report ----------------------------------------------------------------------------------------------------
 
 
@@ -433,6 +445,7 @@ class RunReport(TypedDict, total=False):
     rows_before_since: Annotated[int, ONCE]
     warnings: Annotated[list[str], ONCE]
     since: Annotated[str | None, ONCE]
+    currency: Annotated[str, ONCE]
     rows_after_as_of: Annotated[int, NETWORK]
     return_lines: Annotated[int, ONCE]
     return_units: Annotated[float, ONCE]
@@ -479,6 +492,7 @@ class RunReport(TypedDict, total=False):
     kpi: KpiReport
     evaluation: EvaluationReport
     engine: Annotated[EngineReport, NETWORK]
+    dealer_master: DealerMasterReport
 
 
 # -- reading the schema --------------------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ net negative.
 
 from __future__ import annotations
 
+import io
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -140,6 +142,21 @@ def run_cli(*args: str, input: bytes | None = None):
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert result.exit_code != 3, result.output  # an internal error (a bug) fails every CLI test
     return result
+
+
+class Terminal(io.StringIO):
+    """A text stream that says it is a terminal (what the progress bar draws on)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def terminal(monkeypatch: pytest.MonkeyPatch) -> Terminal:
+    """Standard error as a terminal, kept in memory (set in the test itself: pytest's capture resets sys.stderr
+    between a fixture and the test)."""
+    stream = Terminal()
+    monkeypatch.setattr(sys, "stderr", stream)
+    return stream
 
 
 @pytest.fixture

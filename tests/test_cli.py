@@ -148,7 +148,8 @@ BAD = {
                            "sma_months, auto_methods, service_level, fill_rate, fill_rate_scope, "
                            "dispersion_window_months, "
                            "lead_time_demand, obsolescence, backtest_months, normal_min_mean, overdispersion_min, fit_months, "
-                           "holding_rate, distribution, dispersion, transfer_days, objective, since, max_id_length, max_history_months, defaults")),
+                           "holding_rate, distribution, dispersion, transfer_days, objective, since, max_id_length, max_history_months, currency, csv_bom, "
+                           "defaults")),
 }
 
 
@@ -450,7 +451,7 @@ def test_failed_write_keeps_the_previous_output(files, monkeypatch):
 
     Path("out.xlsx").write_bytes(PREVIOUS)
 
-    def half_then_fail(frame, fh, summary, sheet_by):
+    def half_then_fail(frame, fh, *_):
         fh.write(b"PK\x03\x04 half a workbook")
         raise OSError("No space left on device")
 
@@ -655,14 +656,10 @@ def test_must_stock_reports_its_stages_in_order(sales, parts_master):
 def test_progress_bar_draws_on_a_terminal_and_erases_itself(monkeypatch):
     import time
 
+    from conftest import terminal as on_a_terminal
     from spareopt_cli.output import Progress
 
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
-    terminal = Terminal()
-    monkeypatch.setattr(sys, "stderr", terminal)
+    terminal = on_a_terminal(monkeypatch)
     with Progress(2, quiet=False, delay=0.0) as progress:
         progress("read")
         deadline = time.monotonic() + 10.0
@@ -671,8 +668,7 @@ def test_progress_bar_draws_on_a_terminal_and_erases_itself(monkeypatch):
     text = terminal.getvalue()
     assert "spareopt [" in text and "1/2 read" in text
     assert text.endswith("\r\033[K")  # the line is erased when the run ends
-    quiet = Terminal()
-    monkeypatch.setattr(sys, "stderr", quiet)
+    quiet = on_a_terminal(monkeypatch)
     with Progress(2, quiet=True, delay=0.0) as progress:
         progress("read")
         time.sleep(0.3)

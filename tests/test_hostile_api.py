@@ -235,6 +235,23 @@ def _cases() -> list[Any]:
         cases.append(_case("write_table", label, lambda f=frame: spareopt.write_table(f, None)))
     cases.append(_case("write_table", "format: x", lambda: spareopt.write_table(_sales(), None, format="x")))
     cases.append(_case("write_table", "path: 5", lambda: spareopt.write_table(_sales(), 5)))
+    dealers = pd.DataFrame({"dealer": ["D1", "D2"], "name": ["North", "South"]})
+    for label, frame in {"an empty frame": pd.DataFrame(), "no rows": dealers.iloc[:0], "None": None,
+                         "duplicate columns": dealers.rename(columns={"name": "dealer"}), "a list": [["D1", "North"]],
+                         "lists in dealer": dealers.assign(dealer=[["D1"], ["D2"]]),
+                         "a NUL in dealer": dealers.assign(dealer=["D\x001", "D2"]),
+                         "a dealer twice": dealers.assign(dealer=["D1", "D1"])}.items():
+        cases.append(_case("load_dealers", label, lambda f=frame: spareopt.load_dealers(f)))
+    planned = spareopt.must_stock(_sales())
+    for name in ("table_view", "dealer_packs"):
+        for label, call in {"a frame for the result": lambda n=name: getattr(spareopt, n)(_sales(), "must-stock"),
+                            "None for the result": lambda n=name: getattr(spareopt, n)(None, "must-stock"),
+                            "an unknown job": lambda n=name: getattr(spareopt, n)(planned, "bogus"),
+                            "an unknown column set": lambda n=name: getattr(spareopt, n)(planned, "must-stock",
+                                                                                         column_set="x"),
+                            "a frame for the dealers": lambda n=name: getattr(spareopt, n)(planned, "must-stock",
+                                                                                           dealers=_sales())}.items():
+            cases.append(_case(name, label, call))
     for label, value in {"ssq_divisor 1e308": {"ssq_divisor": 1e308}, "abc_a NaN": {"abc_a": NAN},
                          "ssq_divisor -1": {"ssq_divisor": -1}, "abc_a text": {"abc_a": "x"},
                          "weights 5": {"weights": 5},
@@ -252,6 +269,7 @@ def _cases() -> list[Any]:
 CASES = _cases()
 
 NOT_DATA = {
+    "DealerMaster": "what load_dealers returns (give load_dealers a frame)",
     "Classes": "the classes classify_series returns, not built from data by a caller",
     "DemandMatrix": "what demand_matrix returns",
     "History": "what load_history returns (give load_history a frame)",

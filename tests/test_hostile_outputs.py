@@ -141,13 +141,20 @@ def test_ctrl_c_after_the_files_were_written_names_them(desk, monkeypatch):
 
 
 FAILING_WHILE_ZIPPING = """
-import sys
-from openpyxl.worksheet._writer import WorksheetWriter
+import sys, zipfile
 
-def failing(self):  # Ctrl-C or a full disk while openpyxl zips the workbook: its ZipFile is open on the temporary file
-    raise {failure}
+zipped = []
 
-WorksheetWriter.write_rows = failing
+def failing(original):
+    def part(self, *args, **kwargs):  # Ctrl-C or a full disk while the workbook is zipped: its ZipFile is open
+        zipped.append(1)
+        if len(zipped) > 3:
+            raise {failure}
+        return original(self, *args, **kwargs)
+    return part
+
+zipfile.ZipFile.write = failing(zipfile.ZipFile.write)
+zipfile.ZipFile.writestr = failing(zipfile.ZipFile.writestr)
 from spareopt_cli.main import main
 main(sys.argv[1:], prog_name="spareopt")
 """
@@ -158,9 +165,9 @@ main(sys.argv[1:], prog_name="spareopt")
     ("OSError(28, 'No space left on device')", 1, "Error: cannot write -o out.xlsx: No space left on device"),
 ])
 def test_a_failure_while_an_xlsx_is_zipped_is_one_line_and_keeps_every_previous_output(desk, failure, code, message):
-    """Issue 23: the ZipFile that openpyxl left open on the closed temporary file printed ``Exception ignored in
-    ZipFile.__del__`` and a traceback when it was collected.  A real process, so that whatever is printed at
-    collection or at exit is seen; openpyxl's own temporary files (in TMPDIR) are gone too."""
+    """Issue 23: the ZipFile that the XLSX writer left open on the closed temporary file printed ``Exception ignored
+    in ZipFile.__del__`` and a traceback when it was collected.  A real process, so that whatever is printed at
+    collection or at exit is seen; the writer's own temporary files (in TMPDIR) are gone too."""
     Path("out.xlsx").write_bytes(PREVIOUS)
     scratch = desk / "scratch"
     scratch.mkdir()
@@ -174,22 +181,28 @@ def test_a_failure_while_an_xlsx_is_zipped_is_one_line_and_keeps_every_previous_
     assert list(scratch.iterdir()) == []
 
 
-def test_ctrl_c_while_the_sheets_are_filled_stops_without_zipping_them(tmp_path, monkeypatch):
-    """pandas' ExcelWriter saves on leaving its block, also when the block failed: Ctrl-C while the sheets were
-    filled went on to zip the whole workbook (seconds on a large one) before it stopped."""
-    saved: list[object] = []
-    fill = pd.DataFrame.to_excel
+def test_ctrl_c_while_the_rows_are_rendered_stops_without_zipping_them(tmp_path, monkeypatch):
+    """Ctrl-C while a sheet's rows are rendered stops there: no part of the workbook is zipped (pandas' ExcelWriter
+    went on to zip the whole workbook first), and neither the output nor the writer's scratch folder is left."""
+    import zipfile
 
-    def interrupted(self: pd.DataFrame, writer: object, sheet_name: str, **options: object) -> None:
-        if sheet_name != "summary":
-            raise KeyboardInterrupt
-        fill(self, writer, sheet_name=sheet_name, **options)
+    import spareopt.workbook
 
-    monkeypatch.setattr(pd.DataFrame, "to_excel", interrupted)
-    monkeypatch.setattr("openpyxl.workbook.workbook.Workbook.save", lambda book, target: saved.append(target))
+    zipped: list[object] = []
+
+    def interrupted(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "scratch"))
+    (tmp_path / "scratch").mkdir()
+    monkeypatch.setattr("tempfile.tempdir", None)
+    monkeypatch.setattr(spareopt.workbook._Rows, "_render", interrupted)
+    monkeypatch.setattr(zipfile.ZipFile, "write", lambda *args, **kwargs: zipped.append(args))
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", lambda *args, **kwargs: zipped.append(args))
     with pytest.raises(KeyboardInterrupt):
         spareopt.io.write_table(pd.DataFrame({"part": ["A"]}), tmp_path / "out.xlsx", summary={"rows": 1})
-    assert saved == [] and list(tmp_path.iterdir()) == []
+    assert zipped == [] and [p.name for p in tmp_path.iterdir()] == ["scratch"]
+    assert list((tmp_path / "scratch").iterdir()) == []
 
 
 def test_every_output_of_a_run_is_written_and_a_link_is_kept(desk):
@@ -249,3 +262,106 @@ def test_out_of_memory_says_so(desk, monkeypatch):
     assert (result.exit_code, result.stderr) == (1, (
         "Error: out of memory; run on a machine with more memory, or on a part of the data (--as-of, fewer dealers), "
         "or with --engine stream for a Parquet network\n"))
+
+
+# -- folder outputs: one file per dealer ---------------------------------------------------------------------------
+
+
+def _files(*names: str) -> list[spareopt.io.FolderFile]:
+    return [spareopt.io.FolderFile(name, pd.DataFrame({"part": [name]})) for name in names]
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): (p.read_bytes() if p.is_file() else b"<dir>")
+            for p in sorted(folder.rglob("*"))}
+
+
+def test_a_new_pack_folder_appears_whole(tmp_path):
+    with spareopt.io.Outputs() as out:
+        out.add("-o", tmp_path / "packs", folder=True, format="csv")
+        out.write_folder("-o", _files("D1.csv", "D2.csv", "summary.csv"))
+        assert next(p.name for p in tmp_path.iterdir()).startswith(".packs.")  # written aside, not yet in place
+        assert not (tmp_path / "packs").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["packs"]
+    assert (tmp_path / "packs" / "D2.csv").read_text() == "part\nD2.csv\n"
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert (tmp_path / "packs").stat().st_mode & 0o777 == 0o777 & ~mask  # not mkdtemp's 0o700
+    assert (tmp_path / "packs" / "D1.csv").stat().st_mode & 0o777 == 0o666 & ~mask
+    assert out.written == [("-o", tmp_path / "packs")] and out.others("-o") == []
+
+
+def test_packs_replace_their_namesakes_and_keep_every_other_file(tmp_path):
+    packs = tmp_path / "packs"
+    packs.mkdir()
+    for name in ("D1.csv", "D9.csv", "notes.txt", ".hidden"):
+        (packs / name).write_bytes(PREVIOUS)
+    os.chmod(packs / "D1.csv", 0o640)
+    with spareopt.io.Outputs() as out:
+        out.add("-o", packs, folder=True, format="csv")
+        out.write_folder("-o", _files("D1.csv", "D2.csv"))
+        assert (packs / "D1.csv").read_bytes() == PREVIOUS  # nothing replaced before the commit
+    assert (packs / "D1.csv").read_text() == "part\nD1.csv\n" and (packs / "D1.csv").stat().st_mode & 0o777 == 0o640
+    assert (packs / "D9.csv").read_bytes() == PREVIOUS and (packs / "notes.txt").read_bytes() == PREVIOUS
+    assert out.others("-o") == ["D9.csv", "notes.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["packs"]  # no temporary folder left
+
+
+@pytest.mark.parametrize("failure", [OSError(28, "No space left on device"), KeyboardInterrupt()])
+def test_a_failure_while_packs_are_written_leaves_the_old_packs(tmp_path, monkeypatch, failure):
+    packs = tmp_path / "packs"
+    packs.mkdir()
+    (packs / "D1.csv").write_bytes(PREVIOUS)
+    before = _tree(tmp_path)
+    calls: list[str] = []
+
+    def second_fails(frame: pd.DataFrame, fh: object, *_: object) -> None:
+        calls.append(str(frame["part"].iloc[0]))
+        if len(calls) == 2:
+            raise failure
+        spareopt.io._write_csv(frame, fh, *_)
+
+    monkeypatch.setitem(spareopt.io._WRITERS, "csv", second_fails)
+    expected = spareopt.InputError if isinstance(failure, OSError) else KeyboardInterrupt
+    with pytest.raises(expected) as err, spareopt.io.Outputs() as out:
+        out.add("-o", packs, folder=True, format="csv")
+        out.write_folder("-o", _files("D1.csv", "D2.csv", "D3.csv"))
+    assert calls == ["D1.csv", "D2.csv"] and _tree(tmp_path) == before
+    if isinstance(failure, OSError):
+        assert str(err.value) == f"cannot write -o {packs}: No space left on device"
+
+
+def test_a_pack_never_replaces_an_input_or_another_output(tmp_path):
+    packs = tmp_path / "packs"
+    packs.mkdir()
+    (packs / "D1.csv").write_bytes(PREVIOUS)
+    out = spareopt.io.Outputs(inputs=[packs / "D1.csv"])
+    out.add("-o", packs, folder=True, format="csv")
+    out.add("--totals", packs / "D2.csv")
+    with pytest.raises(spareopt.UsageError) as err:
+        out.write_folder("-o", _files("D1.csv"))
+    assert str(err.value) == (f"cannot write -o {packs}: its file D1.csv would replace {packs / 'D1.csv'}, an input "
+                              "of this run; name another folder")
+    with pytest.raises(spareopt.UsageError) as err:
+        out.write_folder("-o", _files("D2.csv"))
+    assert str(err.value) == (f"cannot write -o {packs}: its file D2.csv is --totals {packs / 'D2.csv'}; give each "
+                              "output its own file")
+    out.discard()
+    assert _tree(tmp_path) == {"packs": b"<dir>", "packs/D1.csv": PREVIOUS}
+
+
+@pytest.mark.parametrize(("name", "fmt", "error", "message"), [
+    ("taken.csv", "csv", spareopt.InputError, ("cannot write -o {p}: it is a file, and this output is a folder of "
+                                              "files (one per dealer); name a folder, e.g. {d}/taken_packs/")),
+    ("packs.xlsx", "xlsx", spareopt.UsageError, ("cannot write -o {p}: this output is a folder of files (one per "
+                                                "dealer), and packs.xlsx names a file; name a folder, e.g. {d}/packs/")),
+    ("packs", "parquet", spareopt.UsageError, ("cannot write -o {p}: a folder of files is written as xlsx or csv, "
+                                              "not parquet")),
+    ("nodir/packs", "xlsx", spareopt.InputError, ("cannot write -o {p}: folder {d}/nodir does not exist; create it "
+                                                 "first (the run creates packs in it)")),
+])
+def test_a_pack_folder_is_checked_before_the_run(tmp_path, name, fmt, error, message):
+    (tmp_path / "taken.csv").write_bytes(PREVIOUS)
+    with pytest.raises(error) as err:
+        spareopt.io.Outputs().add("-o", tmp_path / name, folder=True, format=fmt)
+    assert str(err.value) == message.format(p=tmp_path / name, d=tmp_path)

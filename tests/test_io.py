@@ -458,7 +458,7 @@ def test_failed_write_keeps_the_previous_file_and_leaves_no_temp_file(tmp_path, 
     target.write_bytes(PREVIOUS)
     seen = []
 
-    def half_then_fail(frame, fh, summary, sheet_by):
+    def half_then_fail(frame, fh, *_):
         fh.write(b"half a file" if "b" in fh.mode else "half a file")
         fh.flush()
         seen.extend(_leftovers(tmp_path))

@@ -44,6 +44,7 @@ def test_python_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert "inventory_position" in out and "aging_bucket" in out and "must_stock_coverage" in out
     assert "optimized" in out and "expected_fill_rate" in out
     assert (tmp_path / "must_stock.csv").read_text(encoding="utf-8").startswith("part,description,abc_class,")
+    assert "'D0 北京东方4S店.xlsx'" in out and (tmp_path / "packs" / "summary.xlsx").is_file()
 
 
 def test_error_example_is_the_real_message(tmp_path: Path) -> None:
