@@ -130,3 +130,10 @@ def test_no_side_table_or_report_rides_in_attrs():
              for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
              if ".attrs[" in line or ".attrs.get(" in line]
     assert found == []
+
+
+def test_every_package_is_installed():
+    """A package the list leaves out is there in an editable install, and missing from a wheel."""
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "spareopt").rglob("__init__.py")}
+    assert found - listed == set()
