@@ -57,11 +57,13 @@ def test_a_truncated_gzip(here):
            "end-of-stream marker was reached); check the file (a truncated download?), or decompress it first")
 
 
-def test_a_title_row_above_the_header(here):
+def test_a_title_row_read_as_the_header_by_skip_rows(here):
+    """The title is found and skipped (test_dms_exports.py); --skip-rows 0 makes it the header, which the rows
+    below it outgrow."""
     _write("sales.csv", "配件销售明细报表 导出时间:2024-06-30\n" + HEADER + BODY)
-    _fails(("must-stock", "sales.csv"),
-           "file sales.csv: the first line ('配件销售明细报表 导出时间:2024-06-30') has 1 cell but the rows below have more: "
-           "a title above the header? Delete the lines above the header row and try again")
+    _fails(("must-stock", "sales.csv", "--skip-rows", "0"),
+           "file sales.csv: line 1 ('配件销售明细报表 导出时间:2024-06-30') has 1 cell but the rows below have more: a "
+           "title above the header? Pass --skip-rows N, N the lines above the header row")
 
 
 def test_every_row_longer_than_the_header_drops_no_cell(here):
@@ -313,8 +315,9 @@ def test_an_empty_file_and_whole_numbers_in_a_directory_read_as_the_rest(here):
 @pytest.mark.parametrize(("line", "column"), [("D1,合计,2024-06-30,60\n", "part"), ("合计,,2024-06-30,60\n", "dealer"),
                                               ("D1,Total,2024-06-30,60\n", "part")])
 def test_a_total_row_exported_with_the_data_is_refused(here, line, column):
-    """A report's 合计 line would become a stocked part (reorder point 2,775 in the audit)."""
-    _write("sales.csv", HEADER + BODY + line)
+    """A report's 合计 line would become a stocked part (reorder point 2,775 in the audit).  Below the data it is
+    a footer, dropped and counted (test_dms_exports.py); with lines below it, it is refused."""
+    _write("sales.csv", HEADER + BODY + line + BODY)
     label = line.split(",")[0 if column == "dealer" else 1]
     _fails(("must-stock", "sales.csv"),
            f"sales.csv: `{column}` holds a total row's label, not a {column}; 1 row(s) break it (first: row 62 "
