@@ -33,6 +33,7 @@ import functools
 import io
 import lzma
 import os
+import posixpath
 import re
 import shlex
 import stat
@@ -891,7 +892,8 @@ class _Workbook:
                 ident, target = re.search(rb'\bId="([^"]*)"', attributes), re.search(rb'\bTarget="([^"]*)"', attributes)
                 if ident and target:
                     path = target.group(1).decode()
-                    targets[ident.group(1).decode()] = path.lstrip("/") if path.startswith("/") else f"{folder}/{path}"
+                    targets[ident.group(1).decode()] = (path.lstrip("/") if path.startswith("/") else
+                                                        posixpath.normpath(f"{folder}/{path}"))
         parts = {}
         for attributes in re.findall(rb"<(?:\w+:)?sheet\b([^>]*)>", workbook):
             name, ident = re.search(rb'\bname="([^"]*)"', attributes), re.search(rb'\b\w*:?id="([^"]*)"', attributes)
