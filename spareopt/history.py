@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .columns import HISTORY_COLUMNS, resolve_columns
-from .errors import InputError, format_examples
+from .errors import ConfigError, InputError, format_examples
 from .io import TOTAL_LABELS, Table, read_stdin, read_table
 
 __all__ = [
@@ -97,6 +97,13 @@ class ReadLimits:
     max_history_months: int = MAX_HISTORY_MONTHS
     skip_rows: int | None = None
     date_format: str | None = None
+
+    def __post_init__(self) -> None:
+        from .config import date_format_problem
+
+        problem = None if self.date_format is None else date_format_problem(self.date_format)
+        if problem:
+            raise ConfigError(f"date_format {problem}, got {self.date_format!r}")
 
     @classmethod
     def of(cls, cfg: Any) -> ReadLimits:
