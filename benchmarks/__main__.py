@@ -47,7 +47,11 @@ models x 13 variance scales on at most 30k sampled series, and the chosen fits);
 auto model.  Peer: statsforecast's ``cross_validation`` (CrostonSBA, h = 12, one window) on the first 10k
 series, its per-series time against the backtest's, its forecasts at the origin compared with our sba.
 Issue 23: an XLSX of one sheet per dealer (the history's first ``XLSX_LINES`` lines) read with ``--sheet all``
-(every cell as text), against pandas' ``read_excel(sheet_name=None, dtype=str)`` and a concat (peer).
+(every cell as text), against pandas' ``read_excel(sheet_name=None, dtype=str, engine="calamine")`` and a concat
+(peer: the same reader as ours).
+Issue 24: the history's first ``SHEET_LINES`` lines (1M at medium) as one XLSX sheet and as a CSV, each read by
+``read_table`` as the history is (target: the XLSX at most 3x the CSV).  The XLSX is written once by xlsxwriter's
+constant_memory mode, which stores every text cell inline (a larger sheet than Excel's shared strings).
 Issue 24: the must-stock table written as CSV and as XLSX (``--columns all``: every column, one sheet per dealer,
 the summary sheet, number formats), as ``-o`` writes them; target: the XLSX at most 4x the CSV.  Then the dealer
 packs (``--per-dealer``): one workbook per dealer and the network summary, committed into a folder.
@@ -94,6 +98,9 @@ PEER_SERIES = 100_000
 XLSX_LINES = 30_000
 """Lines of the workbook stages: the history's first lines as an XLSX of one sheet per dealer (a dealer group's DMS
 export), read with ``--sheet all`` against pandas' ``read_excel(sheet_name=None)`` and a concat (issue 23)."""
+SHEET_LINES = {"small": 100_000, "medium": 1_000_000, "large": 1_000_000, "carparts": 100_000}
+"""Lines of the spreadsheet stage: one XLSX sheet and the same lines as CSV, both read by ``read_table`` (issue 24's
+target: the XLSX at most 3x the CSV at medium)."""
 PEER_CV_SERIES = 10_000
 """Series of the statsforecast ``cross_validation`` peer of the backtest (one fit per series and window)."""
 MC_PARTS = {"small": 10_000, "medium": 100_000, "large": 100_000, "carparts": 100_000}
@@ -253,7 +260,7 @@ def main() -> None:
     repeat = args.repeat or (1 if args.size == "large" else 3)
     history_path, parts_path = dataset(args.size, args.quiet)
     is_csv = history_path.suffix == ".csv"
-    run = Run(repeat, args.quiet, steps=24 + len(FORECASTERS) + 3 + 4 + 9 + 3 + 4 + 7 + (0 if is_csv else 4))
+    run = Run(repeat, args.quiet, steps=26 + len(FORECASTERS) + 3 + 4 + 9 + 3 + 4 + 7 + (0 if is_csv else 4))
     import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
@@ -269,7 +276,7 @@ def main() -> None:
         return read_table(history_path, select=_history_select(select_holder))
 
     table = run.time("read (typed, by column)", read, "io")
-    workbook = _workbook_stages(run, history_path)
+    workbook = _workbook_stages(run, history_path) | _spreadsheet_stages(run, history_path, args.size)
 
     def validate_and_aggregate() -> Any:
         return demand_matrix(clean_lines(table, dict(select_holder["mapping"])))
@@ -877,9 +884,9 @@ def _workbook_stages(run: Run, history_path: Path) -> dict[str, Any]:
     path = dealer_workbook(history_path)
     ours = run.time(f"read XLSX, a sheet per dealer (--sheet all, {XLSX_LINES:,} lines)",
                     lambda: read_table(path, sheet="all", select=_history_select({})), "xlsx")
-    peer = run.time("peer: pandas read_excel(sheet_name=None) + concat",
-                    lambda: pd.concat(pd.read_excel(path, sheet_name=None, dtype=str), ignore_index=True), "peer-xlsx",
-                    repeat=1)
+    peer = run.time("peer: pandas read_excel(sheet_name=None, calamine) + concat",
+                    lambda: pd.concat(pd.read_excel(path, sheet_name=None, dtype=str, engine="calamine"),
+                                      ignore_index=True), "peer-xlsx", repeat=1)
     assert len(ours) == len(peer), (len(ours), len(peer))  # the same lines, every sheet
     return {"lines": len(ours), "sheets": len(ours.sheets)}
 
@@ -923,6 +930,65 @@ def _report_spreadsheets(rows: list[tuple[str, float, str, float]], sheets: dict
     if sheets["packs"]:
         print(f"dealer packs: {sheets['packs']:,} workbooks + summary.xlsx in {stage[WRITE_PACKS]:.2f} s "
               f"({stage[WRITE_PACKS] / sheets['packs'] * 1000:.1f} ms a dealer)")
+
+
+def line_files(history_path: Path, lines: int) -> tuple[Path, Path]:
+    """The history's first ``lines`` lines as one XLSX sheet and as a CSV (text dates, numbers as numbers), written
+    once beside the history: the XLSX by xlsxwriter's constant_memory mode, row by row."""
+    csv_path = history_path.with_name(f"{history_path.stem}_{lines}.csv")
+    xlsx_path = csv_path.with_suffix(".xlsx")
+    if csv_path.exists() and xlsx_path.exists():
+        return xlsx_path, csv_path
+    import xlsxwriter
+
+    if history_path.suffix == ".csv":
+        frame = pd.read_csv(history_path, nrows=lines, dtype=str)
+    else:
+        import pyarrow.parquet as pq
+
+        batches = pq.ParquetFile(history_path).iter_batches(batch_size=min(lines, 1 << 20))
+        frame = pd.concat([b.to_pandas() for b in _first_rows(batches, lines)], ignore_index=True).head(lines)
+    for column in frame.columns:  # dates as the text a DMS writes: 2024-03-15
+        if pd.api.types.is_datetime64_any_dtype(frame[column]):
+            frame[column] = frame[column].dt.strftime("%Y-%m-%d")
+        elif pd.api.types.infer_dtype(frame[column], skipna=True) == "date":
+            frame[column] = frame[column].astype(str)
+    temporary = csv_path.with_suffix(".tmp")
+    frame.to_csv(temporary, index=False)
+    temporary.replace(csv_path)
+    book = xlsxwriter.Workbook(str(temporary), {"constant_memory": True})
+    sheet = book.add_worksheet("history")
+    sheet.write_row(0, 0, list(frame.columns))
+    numbers = [pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns]
+    columns = [frame[c].to_numpy(dtype=np.float64 if n else object) for c, n in zip(frame.columns, numbers)]
+    for i in range(len(frame)):  # a generator's loop over rows, written once: not a computation of spareopt's
+        for j, (values, number) in enumerate(zip(columns, numbers)):
+            (sheet.write_number if number else sheet.write_string)(i + 1, j, values[i])
+    book.close()
+    temporary.replace(xlsx_path)
+    return xlsx_path, csv_path
+
+
+def _first_rows(batches: Any, lines: int) -> Any:
+    seen = 0
+    for batch in batches:
+        yield batch
+        seen += batch.num_rows
+        if seen >= lines:
+            return
+
+
+def _spreadsheet_stages(run: Run, history_path: Path, size: str) -> dict[str, Any]:
+    """One XLSX sheet against the same lines as CSV, each read by ``read_table`` as the history is."""
+    xlsx_path, csv_path = line_files(history_path, SHEET_LINES[size])
+    with csv_path.open("rb") as fh:
+        lines = sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 20), b"")) - 1  # the header
+    from_csv = run.time(f"read CSV ({lines:,} lines)", lambda: read_table(
+        csv_path, select=_history_select({})), "sheet-csv")
+    from_xlsx = run.time(f"read XLSX, one sheet ({lines:,} lines)", lambda: read_table(
+        xlsx_path, select=_history_select({})), "sheet-xlsx")
+    assert len(from_csv) == len(from_xlsx), (len(from_csv), len(from_xlsx))  # the same lines
+    return {"sheet_lines": len(from_xlsx)}
 
 
 def _history_select(holder: dict[str, Any]) -> Callable[[list[str]], dict[str, str]]:
@@ -983,8 +1049,13 @@ def report(size: str, path: Path, n_lines: int, n_series: int, repeat: int,
         ours = next(seconds for _, seconds, floor, _ in rows if floor == "xlsx")
         pandas_s = next(seconds for _, seconds, floor, _ in rows if floor == "peer-xlsx")
         print(f"XLSX: --sheet all reads {workbook['lines']:,} lines from {workbook['sheets']:,} dealer sheets in "
-              f"{ours:.2f} s, every cell as text; pandas read_excel(sheet_name=None) + concat {pandas_s:.2f} s "
+              f"{ours:.2f} s, every cell as text; pandas read_excel(sheet_name=None, engine='calamine') + concat "
+              f"{pandas_s:.2f} s "
               f"({pandas_s / ours:.2f}x ours)")
+        from_csv = next(seconds for _, seconds, floor, _ in rows if floor == "sheet-csv")
+        from_xlsx = next(seconds for _, seconds, floor, _ in rows if floor == "sheet-xlsx")
+        print(f"target: reading a {workbook['sheet_lines']:,}-line XLSX <= 3x the same CSV (read_table): "
+              f"{from_xlsx / from_csv:.1f}x ({from_xlsx:.2f} s vs {from_csv:.2f} s)")
     if spreadsheets:
         _report_spreadsheets(rows, spreadsheets)
     if engines is not None:

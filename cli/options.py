@@ -15,7 +15,7 @@ import click
 
 import spareopt
 from spareopt.columns import parse_column_option
-from spareopt.config import load_config, with_options
+from spareopt.config import MAX_SKIP_ROWS, date_format_problem, load_config, with_options
 from spareopt.engine import ENGINES, check_engine_options
 from spareopt.forecast import FORECASTERS
 from spareopt.io import FORMATS
@@ -90,6 +90,13 @@ def month_value(ctx: click.Context, param: click.Parameter, value: str | None) -
     return value.strip() if value else None
 
 
+def date_format_value(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    problem = None if value is None else date_format_problem(value)
+    if problem:
+        raise click.BadParameter(f"{problem}; got {value!r}")
+    return value
+
+
 def column_pairs(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> dict[str, str]:
     try:
         return parse_column_option(value)
@@ -109,10 +116,18 @@ def history_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--column", "columns", multiple=True, callback=column_pairs, metavar="CANONICAL=SOURCE",
                      help="Map a header with no known alias, e.g. --column part=零件代码. Repeatable."),
         click.option("--encoding", metavar="ENC", help="Text encoding of the files. Default: UTF-8 (with or "
-                     "without BOM), else GB18030/GBK."),
+                     "without BOM), UTF-16 with a BOM, else GB18030/GBK."),
         click.option("--since", callback=month_value, metavar="YYYY-MM",
                      help="First month used; earlier rows are ignored, and counted in the report (config since). "
                      "Default: every row; a row more than 40 years before the history's end is an error."),
+        click.option("--skip-rows", type=click.IntRange(0, MAX_SKIP_ROWS), metavar="N",
+                     help="The rows above the history's header, not read (a DMS report's title rows; config "
+                     "skip_rows). Default: the header is found, the first of the first rows that has the history's "
+                     "columns; the report counts the rows above it."),
+        click.option("--date-format", callback=date_format_value, metavar="FMT",
+                     help="How the history's text dates are written when not year first, e.g. %d/%m/%Y (day first) "
+                     "or %m/%d/%Y (month first); config date_format. Default: YYYY-MM-DD and the other year-first "
+                     "forms only."),
         click.option("--sheet", metavar="NAME|all", help="The sheet of an XLSX history to read, or `all` to stack "
                      "every sheet that has the history's columns (one sheet per dealer, month or year). Default: "
                      "the first visible sheet with data; the report warns of the others."),
@@ -124,14 +139,16 @@ def history_options(f: Callable[..., Any]) -> Callable[..., Any]:
     ]
 
     @functools.wraps(f)
-    def with_since(*args: Any, since: str | None = None, **kwargs: Any) -> Any:  # --since is the config key since
-        if since is not None:
-            kwargs["config"] = with_options(load_config(kwargs.get("config")), since=since)
+    def with_reading(*args: Any, since: str | None = None, skip_rows: int | None = None,
+                     date_format: str | None = None, **kwargs: Any) -> Any:  # each is the config key of its name
+        reading = {"since": since, "skip_rows": skip_rows, "date_format": date_format}
+        if any(value is not None for value in reading.values()):
+            kwargs["config"] = with_options(load_config(kwargs.get("config")), **reading)
         return f(*args, **kwargs)
 
     for option in reversed(options):
-        with_since = option(with_since)
-    return with_since
+        with_reading = option(with_reading)
+    return with_reading
 
 
 def engine_options(f: Callable[..., Any]) -> Callable[..., Any]:

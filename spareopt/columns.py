@@ -1,7 +1,8 @@
 """Header aliases: map a file's own column names onto spareopt's vocabulary.
 
-Headers are compared after trimming, lower-casing and turning spaces, dots and
-hyphens into underscores, so ``Part No.`` matches ``part_no``.  Chinese DMS
+Headers are compared after trimming, lower-casing, dropping a unit in brackets at
+the end (``到货周期(天)``, ``单价（元）``, ``Lead time [days]``) and turning spaces,
+dots and hyphens into underscores, so ``Part No.`` matches ``part_no``.  Chinese DMS
 headers are matched as written.  ``--column CANONICAL=SOURCE`` (``columns=`` in
 Python) maps anything else and wins over every alias.
 """
@@ -66,11 +67,19 @@ STOCK_COLUMNS: dict[str, tuple[str, ...]] = {
 """Canonical stock-snapshot columns and the headers accepted for each."""
 
 _SEPARATORS = re.compile(r"[\s.\-]+")
+_UNIT = re.compile(r"\s*[(\[（【][^()\[\]（）【】]*[)\]）】]$")
 
 
 def normalise_header(header: str) -> str:
-    """``" Part No. "`` -> ``"part_no"``: the form in which headers are compared."""
-    return _SEPARATORS.sub("_", str(header).strip().lstrip("\ufeff").lower()).strip("_")
+    """The form in which headers are compared: trimmed, lower case, a unit in brackets at the end dropped,
+    spaces, dots and hyphens as ``_``.
+
+    >>> [normalise_header(h) for h in (" Part No. ", "到货周期(天)", "单价（元）", "Lead time [days]", "(天)")]
+    ['part_no', '到货周期', '单价', 'lead_time', '(天)']
+    """
+    text = str(header).strip().lstrip("\ufeff").lower()
+    text = _UNIT.sub("", text) or text
+    return _SEPARATORS.sub("_", text).strip("_")
 
 
 def parse_column_option(items: Iterable[str]) -> dict[str, str]:
@@ -149,12 +158,11 @@ def resolve_columns(
             )
         if found:
             mapping[canonical] = found[0]
-    for canonical in required:
-        if canonical not in mapping:
-            raise InputError(
-                f"{source}: required column `{canonical}` is missing (headers in the file: {listing}). "
-                f"Rename it, or map it with --column {canonical}=HEADER"
-            )
+    missing = [c for c in required if c not in mapping]
+    if one_of and not any(c in mapping for c in one_of):
+        missing.append(" or ".join(one_of))
+    if missing:
+        raise InputError(_missing_message(missing, source, listing, headers, overrides or {}))
     if one_of:
         present = [c for c in one_of if c in mapping]
         explicit = [c for c in present if overrides and c in overrides]
@@ -168,12 +176,40 @@ def resolve_columns(
                 f"({' and '.join(present)}); choose one with --column {present[0]}=HEADER "
                 f"(headers in the file: {listing})"
             )
-        elif not present:
-            raise InputError(
-                f"{source}: required column `{' or '.join(one_of)}` is missing (headers in the file: {listing}). "
-                f"Rename it, or map it with --column {one_of[0]}=HEADER"
-            )
     return mapping
+
+
+def _missing_message(missing: list[str], source: str, listing: str, headers: Sequence[str],
+                     overrides: Mapping[str, str]) -> str:
+    """Every required column a file lacks, in one message: a ``--column`` whose header the file does not have is
+    named as such (its spelling is the fix), the others with the mapping that fixes each.
+
+    >>> print(_missing_message(["part", "quantity"], "sales.csv", "'物料号', 'qty'", ["物料号", "qty"], {}))
+    sales.csv: required columns `part` and `quantity` are missing (headers in the file: '物料号', 'qty'). Rename them, or map each with --column part=HEADER --column quantity=HEADER
+    """
+    mapped: list[tuple[str, str]] = []
+    unmapped: list[str] = []
+    for name in missing:  # a name is "date or period" for one of several
+        given = next(((c, overrides[c]) for c in name.split(" or ") if c in overrides and overrides[c] not in headers),
+                     None)
+        if given is None:
+            unmapped.append(name)
+        else:
+            mapped.append(given)
+    said, fixes = [], []
+    if mapped:
+        said += [f"--column {c}={h}: {h!r} is not a header of the file" for c, h in mapped]
+        fixes.append("Check the spelling of " + " and ".join(repr(h) for _, h in mapped) + ", or map "
+                     + " and ".join(f"--column {c}=HEADER" for c, _ in mapped) + " to a header of the file")
+    if len(unmapped) == 1:
+        said.append(f"required column `{unmapped[0]}` is missing")
+        fixes.append(f"Rename it, or map it with --column {unmapped[0].split(' or ')[0]}=HEADER")
+    elif unmapped:
+        said.append("required columns " + ", ".join(f"`{c}`" for c in unmapped[:-1]) + f" and `{unmapped[-1]}` are "
+                    "missing")
+        fixes.append("Rename them, or map each with " + " ".join(f"--column {c.split(' or ')[0]}=HEADER"
+                                                                 for c in unmapped))
+    return f"{source}: {', and '.join(said)} (headers in the file: {listing}). {'; '.join(fixes)}"
 
 
 def columns_of(columns: Mapping[str, str] | None, spec: Mapping[str, Any]) -> dict[str, str] | None:

@@ -17,13 +17,13 @@ same as the function parameters and output columns (one vocabulary), e.g.::
 
 ``spareopt config`` prints the effective configuration in this format.
 
-One topic, one module: the config's keys, their checks, reading it from TOML or a mapping, and printing it; a
-key and its rule sit together.
+One topic, one module: every key of the run configuration, with its default, its check and its TOML form.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import difflib
 import itertools
 import json
@@ -230,6 +230,14 @@ class Config:
     """CSV outputs start with a UTF-8 byte order mark (the --bom option): Excel on a Chinese Windows then opens them
     as UTF-8; without one it reads them as GBK and shows the Chinese text garbled. Programs that read the CSV may not
     expect one: leave it off for them."""
+    skip_rows: int | None = None
+    """The rows above the history's header, not read (a DMS report's title rows: 配件销售明细报表, its export time).
+    Unset: the header is found, the first of the first rows that has the history's columns; the rows above it are
+    counted in the run report."""
+    date_format: str | None = None
+    """How the history's text dates are written when not year first, a strftime format: "%d/%m/%Y" (day first),
+    "%m/%d/%Y" (month first). Unset: YYYY-MM-DD and the other year-first forms only (15/03/2024 is an error that
+    names the format)."""
     defaults: PartDefaults = field(default_factory=PartDefaults)
 
     def __post_init__(self) -> None:
@@ -241,7 +249,7 @@ class Config:
         _check(isinstance(self.defaults, PartDefaults), "defaults", self.defaults, "must be a spareopt.PartDefaults")
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name in _NOT_NUMBERS or (f.name in ("fill_rate", "dispersion") and value is None):
+            if f.name in _NOT_NUMBERS or (f.name in ("fill_rate", "dispersion", "skip_rows") and value is None):
                 continue
             if f.name != "defaults" and not (f.name == "high_value_cost" and isinstance(value, str)):
                 _check(isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value),
@@ -286,6 +294,13 @@ class Config:
             ok = isinstance(self.since, str) and re.fullmatch(r"\s*\d{4}-\d{1,2}\s*", self.since) is not None
             _check(ok and 1 <= int(self.since.strip()[5:]) <= 12, "since", self.since, "must be a month YYYY-MM")
             object.__setattr__(self, "since", f"{self.since.strip()[:4]}-{int(self.since.strip()[5:]):02d}")
+        if self.skip_rows is not None:
+            _check(float(self.skip_rows).is_integer() and 0 <= self.skip_rows <= MAX_SKIP_ROWS, "skip_rows",
+                   self.skip_rows, f"must be a whole number in [0, {MAX_SKIP_ROWS:,}]")
+            object.__setattr__(self, "skip_rows", int(self.skip_rows))
+        if self.date_format is not None:
+            problem = date_format_problem(self.date_format)
+            _check(problem is None, "date_format", self.date_format, problem or "")
         for name, least, most in (("max_id_length", 1, 100_000), ("max_history_months", 12, 2_400)):
             value = getattr(self, name)  # bounded above too: the limits are what keeps a hostile file's arrays small
             _check(float(value).is_integer() and least <= value <= most, name, value,
@@ -529,8 +544,12 @@ def _coerce(f: dataclasses.Field, value: Any, name: str, where: str) -> Any:
         if not isinstance(value, bool):
             raise ConfigError(f"config key {name}{where} must be true or false, got {value!r}")
         return value
-    if kind == "str | None":  # a month (since): checked by the Config
+    if kind == "str | None":  # a month (since), a format (date_format): checked by the Config
         return value.strip() if isinstance(value, str) else value
+    if kind == "int | None" and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ConfigError(f"config key {name}{where} must be a whole number, got {value!r}")
+    if kind == "int | None":
+        return value
     if kind == "float | str" and isinstance(value, str):
         return value.strip().lower()
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
@@ -541,7 +560,29 @@ def _coerce(f: dataclasses.Field, value: Any, name: str, where: str) -> Any:
 _NOT_NUMBERS = {"defaults", "abc_basis", "abc_cutoff", "mc_method", "criteria", "weights", "mc_joint_table",
                 "cycle_band_edges", "class_policy", "policy", "forecast_method", "auto_methods", "distribution",
                 "lead_time_demand", "low_volume_basis", "fill_rate_scope", "obsolescence", "objective", "since",
-                "currency", "csv_bom"}
+                "currency", "csv_bom", "date_format"}
+
+MAX_SKIP_ROWS = 10_000
+"""The most rows ``skip_rows`` passes over above a header."""
+
+
+def date_format_problem(date_format: Any) -> str | None:
+    """What is wrong with a ``date_format`` (None: nothing): it must be a strftime format that writes and reads
+    back a date's year and month.
+
+    >>> date_format_problem("%d/%m/%Y") is None, date_format_problem("%d/%m")
+    (True, 'must be a strftime format with the year and the month, e.g. %d/%m/%Y (day first) or %m/%d/%Y (month first)')
+    """
+    rule = ("must be a strftime format with the year and the month, e.g. %d/%m/%Y (day first) or %m/%d/%Y "
+            "(month first)")
+    if not isinstance(date_format, str) or "%" not in date_format:
+        return rule
+    sample = dt.datetime(2031, 11, 23, 13, 45, 56)
+    try:
+        back = dt.datetime.strptime(sample.strftime(date_format), date_format)
+    except ValueError:
+        return rule
+    return None if (back.year, back.month) == (2031, 11) else rule
 
 POLICIES = ("seed", "service-level")
 """Stock-level policies of the must-stock list (config ``policy``, ``--policy``)."""

@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 
 from .columns import HISTORY_COLUMNS, resolve_columns
-from .errors import InputError, format_examples
-from .io import Table, read_stdin, read_table
+from .errors import ConfigError, InputError, format_examples
+from .io import TOTAL_LABELS, Table, read_stdin, read_table
 from .validate import instance
 
 __all__ = [
@@ -60,20 +60,22 @@ number is no longer exact in float64 (2^53 = 9.0e15) and a stock level overflows
 
 _CONTROL = r"[\x00-\x1f\x7f]"  # the C0 controls (NUL, tab, line breaks) and DEL
 
-TOTAL_LABELS = ("合计", "总计", "小计", "合計", "總計", "小計", "total", "totals", "grand total", "subtotal", "sum")
-"""Part cells that label a report's total line (compared trimmed, in lower case): never a part number."""
-
 MAX_ID_LENGTH = 256
 """The longest identifier (part, dealer, ...) a file may hold, in characters: a longer cell is a pasted row or a
 broken export, and would make every identifier array that wide (2.4 GB for one part number of 100 KB)."""
 
 _EPOCH_YEAR = 1970  # pandas monthly Period ordinal 0 is 1970-01
 
+OPTIONAL_COLUMNS = ("dealer", "unit_price")
+"""History columns that may be absent (one site; no price): the report names the ones not found, as a header
+that was meant for one would be among the ignored columns."""
+
 
 @dataclass(frozen=True)
 class ReadLimits:
-    """The bounds a history is read within: the config keys ``since``, ``max_id_length`` and
-    ``max_history_months`` (:class:`spareopt.Config`), checked before any array of that size is made.
+    """How a history is read, and the bounds it is read within: the config keys ``since``, ``max_id_length``,
+    ``max_history_months``, ``skip_rows`` and ``date_format`` (:class:`spareopt.Config`); the bounds are checked
+    before any array of that size is made.
 
     Attributes
     ----------
@@ -84,17 +86,32 @@ class ReadLimits:
         The longest part or dealer cell, in characters (:data:`MAX_ID_LENGTH`).
     max_history_months : int
         The most months from a line to the history's end (:data:`MAX_HISTORY_MONTHS`).
+    skip_rows : int or None
+        The rows above the history's header (a DMS report's title rows), not read; None: the header is found
+        (:func:`spareopt.io.header_at`).
+    date_format : str or None
+        The ``strftime`` format of the history's text dates that are not year first, e.g. ``%d/%m/%Y``
+        (:func:`parse_month`); None: year-first dates only, as a day-first date is ambiguous.
     """
 
     since: int | None = None
     max_id_length: int = MAX_ID_LENGTH
     max_history_months: int = MAX_HISTORY_MONTHS
+    skip_rows: int | None = None
+    date_format: str | None = None
+
+    def __post_init__(self) -> None:
+        from .config import date_format_problem
+
+        problem = None if self.date_format is None else date_format_problem(self.date_format)
+        if problem:
+            raise ConfigError(f"date_format {problem}, got {self.date_format!r}")
 
     @classmethod
     def of(cls, cfg: Any) -> ReadLimits:
         """The limits of a :class:`spareopt.Config`."""
         since = None if cfg.since is None else month_ordinal(cfg.since)
-        return cls(since, cfg.max_id_length, cfg.max_history_months)
+        return cls(since, cfg.max_id_length, cfg.max_history_months, cfg.skip_rows, cfg.date_format)
 
 
 @dataclass(frozen=True, eq=False)
@@ -222,8 +239,9 @@ def load_history(
         columns, stacked (a workbook of one sheet per dealer, month or year).
         Default: the first visible sheet with data (the report warns of the others).
     limits : ReadLimits, optional
-        ``since``, ``max_id_length`` and ``max_history_months`` (``ReadLimits.of(config)``); default: the
-        config's defaults, no ``since``.
+        ``since``, ``max_id_length``, ``max_history_months``, ``skip_rows`` and ``date_format``
+        (``ReadLimits.of(config)``); default: the config's defaults, no ``since``, the header found, year-first
+        dates.
 
     Returns
     -------
@@ -239,7 +257,10 @@ def load_history(
     Notes
     -----
     A row whose ``quantity`` cell is empty is "no record": it is skipped and
-    counted (with its first row numbers) in ``report``; so is a blank line.
+    counted (with its first row numbers) in ``report``; so is a blank line.  Title
+    rows above the header and a footer of total rows below the data (a DMS
+    report's layout, :func:`spareopt.io.read_table`) are skipped and counted in
+    ``report["layout"]``.
     """
     found: dict[str, str] = {}
 
@@ -256,15 +277,16 @@ def load_history(
         return clean_lines(source, found, as_of=end, limits=limits)
     if isinstance(source, str) and source == "-":
         source = read_stdin()  # read once: an error is reported from a second, exact reading
-    table = read_table(source, encoding=encoding, select=select, sheet=sheet)
+    skip_rows = limits.skip_rows if limits is not None else None
+    table = read_table(source, encoding=encoding, select=select, sheet=sheet, skip_rows=skip_rows)
     try:
         return clean_lines(table, found, as_of=end, limits=limits)
     except InputError:
         if table.exact:
             raise
         # the fast reader parsed the cells already; read them again as text to show them as written
-        return clean_lines(read_table(source, encoding=encoding, select=select, fast=False), found, as_of=end,
-                           limits=limits)
+        return clean_lines(read_table(source, encoding=encoding, select=select, fast=False, skip_rows=skip_rows),
+                           found, as_of=end, limits=limits)
 
 
 def clean_lines(table: Table, mapping: dict[str, str], *, as_of: int | None = None, span: bool = True,
@@ -312,7 +334,7 @@ def clean_lines(table: Table, mapping: dict[str, str], *, as_of: int | None = No
         if key in mapping:
             lines[key], names[key] = key_codes(cells[key], key, mapping[key], check)
     time_col = "date" if "date" in mapping else "period"
-    lines["month"] = _months(cells[time_col], mapping[time_col], check)
+    lines["month"] = _months(cells[time_col], mapping[time_col], check, limits.date_format)
     before_since = 0
     if limits.since is not None:
         early = lines["month"] < limits.since
@@ -347,6 +369,8 @@ def clean_lines(table: Table, mapping: dict[str, str], *, as_of: int | None = No
         "headers": headers,
         "columns": dict(mapping),
         "columns_ignored": ignored_columns,
+        "columns_missing": [c for c in OPTIONAL_COLUMNS if c not in mapping],
+        "layout": table.layout(),
         "rows_read": n,
         "rows_blank": len(blank),
         "rows_blank_first": [row_label(r) for r in table.row_labels(blank[:5])],
@@ -540,11 +564,9 @@ def _texts(values: pd.Series) -> pd.Series:
     return values.astype(str).where(values.notna(), "")
 
 
-def _months(column: Any, header: str, check: RowCheck) -> np.ndarray:
+def _months(column: Any, header: str, check: RowCheck, date_format: str | None = None) -> np.ndarray:
     """Monthly ordinals (int32) of a date or period column; see :func:`parse_month`."""
     kind = _kind(column)
-    rule = "must be a date (YYYY-MM-DD, YYYY/MM/DD, YYYY-MM or an Excel date)"
-    fix = "correct the cells, or map another column with --column date=HEADER"
     if kind == "period":
         return column.dt.asfreq("M").array.asi8.astype(np.int32)
     if kind == "date":
@@ -552,10 +574,44 @@ def _months(column: Any, header: str, check: RowCheck) -> np.ndarray:
         check.fail(missing, "date", header, column, "must be a date", "fill in the date")
         return _temporal_months(column)
     codes, uniques = factorize_cells(column)
-    ordinal, valid = _month_of_text(_texts(uniques).str.strip(), _epoch(check))
+    text = _texts(uniques).str.strip()
+    ordinal, valid = _month_of_text(text, _epoch(check), date_format)
     ordinal, valid = np.append(ordinal, 0), np.append(valid, False)  # code -1, a missing cell, is not a date
-    check.fail(~valid[codes], "date", header, column, rule, fix)
+    bad = ~valid[codes]
+    if bad.any():
+        given = f"{date_format} as --date-format says, " if date_format else ""
+        rule = f"must be a date ({given}YYYY-MM-DD, YYYY/MM/DD, YYYY-MM or an Excel date)"
+        fix = (date_format_hint(text[~valid[:-1]]) if date_format is None else None) or (
+            "correct the cells, or pass the --date-format they are written in" if date_format else
+            "correct the cells, or map another column with --column date=HEADER")
+        check.fail(bad, "date", header, column, rule, fix)
     return ordinal[codes]
+
+
+_NOT_YEAR_FIRST = r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d*)?)?)?$"
+
+
+def date_format_hint(texts: pd.Series) -> str | None:
+    """The ``--date-format`` that reads dates written day or month first (``15/03/2024``), from the dates that
+    were not read: day first when a first number is above 12, month first when a second one is; None when they
+    are not such dates (a two-digit year, ``24-01-05``, may be year first too: no hint).
+
+    >>> date_format_hint(pd.Series(["15/03/2024", "01/04/2024"]))
+    'the dates are written day first (15/03/2024): pass --date-format %d/%m/%Y'
+    """
+    found = pd.Series(np.asarray(texts, dtype=object), dtype=str).str.extract(_NOT_YEAR_FIRST).dropna()
+    if found.empty:
+        return None
+    first, sep, second, year = (found[i] for i in range(4))
+    example = f"{first.iloc[0]}{sep.iloc[0]}{second.iloc[0]}{sep.iloc[0]}{year.iloc[0]}"
+    day_first = f"%d{sep.iloc[0]}%m{sep.iloc[0]}%Y"
+    month_first = f"%m{sep.iloc[0]}%d{sep.iloc[0]}%Y"
+    if (first.astype(int) > 12).any():
+        return f"the dates are written day first ({example}): pass --date-format {day_first}"
+    if (second.astype(int) > 12).any():
+        return f"the dates are written month first ({example}): pass --date-format {month_first}"
+    return (f"the dates are written day or month first ({example}): pass --date-format {day_first} (day first) or "
+            f"--date-format {month_first} (month first)")
 
 
 def month_cells(column: Any, name: str, header: str, check: RowCheck, fix: str) -> np.ndarray:
@@ -900,6 +956,7 @@ _DATE_PATTERNS = (
     # 202301, 20230115
     r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})?$",
 )
+_TIME_AFTER = r"[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d*)?)?$"
 _EXCEL_SERIAL = r"^(?P<serial>\d{5})(?:\.\d+)?$"  # 10000 (1927-05-18) .. 99999: a plausible sales date
 _EXCEL_EPOCH = np.datetime64("1899-12-30")
 _EXCEL_EPOCH_1904 = np.datetime64("1904-01-01")
@@ -917,12 +974,16 @@ def parse_month(
     column: str = "date",
     rows: np.ndarray | None = None,
     source: str = "<input>",
+    date_format: str | None = None,
 ) -> np.ndarray:
     """Parse dates or months into pandas monthly ordinals (``(year - 1970) * 12 + month - 1``).
 
     Accepts ``YYYY-MM-DD``, ``YYYY/MM/DD``, ``YYYY-MM`` (any of ``-/.``, optional
     time), ``YYYY年M月[D日]``, ``YYYYMM``, ``YYYYMMDD``, an Excel date serial
     number, and datetime or Period values.  Each distinct value is parsed once.
+    A date written day or month first (``15/03/2024``) is ambiguous: it is read with
+    ``date_format`` (a ``strftime`` format, e.g. ``%d/%m/%Y``; config ``date_format``,
+    ``--date-format``), and is an error without it, whose fix names the format.
 
     Raises
     ------
@@ -933,23 +994,35 @@ def parse_month(
     --------
     >>> parse_month(pd.Series(["2024-01-15", "2024年2月", "202403", "45383"])).tolist()
     [648, 649, 650, 651]
+    >>> parse_month(pd.Series(["15/01/2024", "03/02/2024 08:30", "2024-03-01"]), date_format="%d/%m/%Y").tolist()
+    [648, 649, 650]
     """
     values = pd.Series(values).reset_index(drop=True)
     labels = np.arange(len(values)) + 1 if rows is None else np.asarray(rows)
     table = Table(values.to_frame("v"), source, labels)
-    return _months(values, column, RowCheck(table, None)).astype(np.int64)
+    return _months(values, column, RowCheck(table, None), date_format).astype(np.int64)
 
 
-def _month_of_text(text: pd.Series, epoch: np.datetime64 | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _month_of_text(text: pd.Series, epoch: np.datetime64 | None = None,
+                   date_format: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Monthly ordinals (int32) of distinct trimmed date texts, and which of them are dates.
 
     ``epoch``: day 0 of an Excel serial number (the 1900 system's 1899-12-30 by default; a 1904 workbook's
-    1904-01-01)."""
+    1904-01-01).  ``date_format``: a ``strftime`` format tried first (a time after the date is allowed), e.g.
+    ``%d/%m/%Y``; the year-first forms are read as well."""
     epoch = _EXCEL_EPOCH if epoch is None else epoch
     text = pd.Series(np.asarray(text, dtype=object), dtype=str)
     year = pd.Series(np.nan, index=text.index)
     month = year.copy()
     day = year.copy()
+    if date_format is not None and len(text):
+        stamp = pd.to_datetime(text, format=date_format, errors="coerce")
+        missing = stamp.isna()
+        if missing.any():  # "15/03/2024 08:30" under %d/%m/%Y
+            dated = text[missing].str.replace(_TIME_AFTER, "", regex=True)
+            stamp[missing] = pd.to_datetime(dated, format=date_format, errors="coerce")
+        year = year.mask(stamp.notna(), stamp.dt.year)
+        month = month.mask(stamp.notna(), stamp.dt.month)
     for pattern in _DATE_PATTERNS:
         todo = year.isna()
         if not todo.any():

@@ -5,8 +5,12 @@ Reading
     for CSV on standard input, into a :class:`Table`: the raw cells plus the
     spreadsheet row number of every row, so that later checks can name the row.
     Text files are decoded as UTF-8 (with or without BOM) and fall back to
-    GB18030 (a superset of GBK), the encodings of Chinese DMS exports; an
-    explicit ``encoding`` overrides the detection.
+    GB18030 (a superset of GBK), the encodings of Chinese DMS exports; a file that
+    starts with a UTF-16 byte-order mark (Excel's "Unicode text") is UTF-16; an
+    explicit ``encoding`` overrides the detection.  The layout of a DMS report is
+    read too: title rows above the header are skipped (the header is the first row
+    that has the columns asked for) and a footer of total rows (合计, Total) below
+    the data is dropped; the table records both (:meth:`Table.layout`).
 
 Writing
     :func:`write_table` writes CSV, XLSX, Parquet or JSON atomically: to a
@@ -23,17 +27,21 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import csv
 import datetime as dt
 import functools
 import io
 import lzma
 import os
+import posixpath
+import re
 import shlex
 import shutil
 import stat
 import sys
 import tempfile
 import warnings
+import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -58,6 +66,19 @@ _XLSX_MAX_ROWS = 1_048_575  # one header row
 
 XLSX_MAX_SHEETS = 500
 """An XLSX output has one sheet per dealer up to this many dealers; above, one ``network`` sheet."""
+
+TOTAL_LABELS = ("合计", "总计", "小计", "合計", "總計", "小計", "total", "totals", "grand total", "subtotal", "sum")
+"""Cells that label a report's total line (compared trimmed, without inner spaces or a closing colon, in lower
+case): never a part number.  Trailing rows that hold one are a footer, dropped and counted; elsewhere such a
+row is an error (:func:`spareopt.history.key_codes`)."""
+
+_TOTALS = frozenset(re.sub(r"\s+", "", label) for label in TOTAL_LABELS)
+
+HEADER_SEARCH_ROWS = 100
+"""The header of a text file is looked for in its first rows (title rows may stand above it)."""
+
+FOOTER_SEARCH_ROWS = 20
+"""A footer of total rows is looked for in a table's last rows."""
 
 
 class Table:
@@ -90,6 +111,13 @@ class Table:
         The columns as pyarrow read them, named by their stripped headers.
     delimiter : str or None
         The delimiter of a text file (``;`` makes a comma in a number ambiguous).
+    header_row : int or str
+        The row number of the header (1 unless title rows stand above it; ``SHEET!ROW`` for stacked sheets).
+    title_rows : tuple of (row, text)
+        The rows with text above the header, skipped (a DMS report's title, its export time).
+    footer : tuple of (row, text)
+        The rows dropped below the data: a report's total rows (:data:`TOTAL_LABELS`) and the blank rows
+        among them.
     """
 
     def __init__(self, frame: pd.DataFrame | None = None, source: str = "<input>", rows: np.ndarray | None = None,
@@ -99,6 +127,9 @@ class Table:
         self.sheets: tuple[str, ...] = ()  # the XLSX sheets read (stacked in this order)
         self.sheets_ignored: tuple[str, ...] = ()  # an XLSX's other sheets with data, not read
         self.date_1904 = False  # an XLSX in the 1904 date system (Excel for the Mac)
+        self.header_row: Any = 1
+        self.title_rows: tuple[tuple[Any, str], ...] = ()
+        self.footer: tuple[tuple[Any, str], ...] = ()
         if (frame is None) == (arrow is None):  # a programming error inside spareopt, never bad input: a TypeError,
             raise TypeError("Table needs exactly one of frame and arrow")  # as Python raises for a wrong call
         self._frame, self.arrow = frame, arrow
@@ -132,6 +163,42 @@ class Table:
         """One column: a pyarrow ChunkedArray when read by pyarrow, else a pandas Series."""
         return self.arrow.column(header) if self.arrow is not None else self._frame[header]
 
+    def layout(self) -> dict[str, Any] | None:
+        """The title rows skipped above the header and the footer rows dropped below the data, for a run report
+        (None when there were none): ``header_row``, ``rows_title`` and ``rows_title_first`` with ``title`` (the
+        first one's text), ``rows_footer`` and ``rows_footer_first`` with ``footer`` (the first total row's)."""
+        if not self.title_rows and not self.footer:
+            return None
+        shown = [text for _, text in self.footer if text]
+        return {"header_row": _label(self.header_row), "rows_title": len(self.title_rows),
+                "rows_title_first": [_label(row) for row, _ in self.title_rows[:5]],
+                "title": _shortened(self.title_rows[0][1]) if self.title_rows else None,
+                "rows_footer": len(self.footer), "rows_footer_first": [_label(row) for row, _ in self.footer[:5]],
+                "footer": _shortened(shown[0]) if shown else None}
+
+    def carry(self, other: Table) -> Table:
+        """``other`` with this table's sheets, date system and layout (a selection of this table)."""
+        other.sheets, other.sheets_ignored, other.date_1904 = self.sheets, self.sheets_ignored, self.date_1904
+        other.header_row, other.title_rows, other.footer = self.header_row, self.title_rows, self.footer
+        return other
+
+
+def _label(row: Any) -> Any:
+    return int(row) if isinstance(row, (int, np.integer)) else row
+
+
+def _shortened(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def is_total_label(text: Any) -> bool:
+    """Whether a cell labels a report's total line (:data:`TOTAL_LABELS`): ``合 计``, ``Total:`` and ``总计：`` do.
+
+    >>> [is_total_label(t) for t in ("合  计", "Total:", "P100", "")]
+    [True, True, False, False]
+    """
+    return re.sub(r"\s+", "", str(text)).rstrip(":：").casefold() in _TOTALS
+
 
 Select = Callable[[list[str]], Mapping[str, str]]
 """Given a source's headers, the headers to read, each with its kind: ``"text"`` or ``"number"``."""
@@ -144,6 +211,7 @@ def read_table(
     select: Select | None = None,
     fast: bool = True,
     sheet: str | None = None,
+    skip_rows: int | None = None,
 ) -> Table:
     """Read a CSV/TSV, XLSX or Parquet file, ``-`` (CSV on stdin) or a DataFrame.
 
@@ -171,13 +239,28 @@ def read_table(
         (in any order); their rows are named ``SHEET!ROW`` in messages.  Default: the
         first visible sheet with data; the other sheets with data are listed in
         ``Table.sheets_ignored``.
+    skip_rows : int, optional
+        CSV and XLSX: the rows above the header, which are not read (a DMS report's
+        title rows); the header is the first row below them that is not blank.
+        Default: the header is found, among the first :data:`HEADER_SEARCH_ROWS` rows
+        (:data:`XLSX_HEADER_ROWS` of a sheet), as the first row that ``select`` accepts;
+        without ``select``, or when no row has the columns, the first row with a
+        value in at least half the columns that has rows below it.
 
     Notes
     -----
     UTF-8 CSV is read by pyarrow's multithreaded reader.  Whatever that fast path
     cannot read exactly (another encoding, a malformed row, text in a number
-    column), pandas' C parser reads again cell by cell, so that every error names
-    its row.
+    column, a footer of total rows), pandas' C parser reads again cell by cell, so
+    that every error names its row.  XLSX is read by calamine (python-calamine);
+    a sheet that declares a used range too large for its cells to be held at once
+    (a stray cell at XFD1048576), or none, is read row by row by openpyxl, as
+    wide as its header.
+
+    The rows of the footer are the last rows of the table from its first total row
+    down (:func:`is_total_label` in any cell, blank rows among them): a report's
+    totals, which would double every quantity.  A total row with data below it is
+    not a footer and is read (the history refuses it).
 
     Raises
     ------
@@ -187,10 +270,12 @@ def read_table(
         (the message lists every sheet with its headers).
     UsageError
         ``sheet`` for a source that is not an XLSX workbook, or a sheet name the
-        workbook does not have.
+        workbook does not have; ``skip_rows`` for a DataFrame or a Parquet file.
     """
     if sheet is not None:
         _check_sheet_source(source, sheet)
+    if skip_rows is not None:
+        _check_skip_rows(source, skip_rows)
     if isinstance(source, pd.DataFrame):
         return _selected(_from_frame(source), select)
     if not isinstance(source, (str, bytes, PathLike)):
@@ -203,7 +288,8 @@ def read_table(
         if kind != "text":  # a workbook or Parquet piped in: not text in some encoding
             raise InputError(f"standard input holds {'an XLSX workbook' if kind == 'xlsx' else 'a ' + kind + ' file'}; "
                              "give its path instead of - (standard input takes CSV only)")
-        return _read_text(source, "<stdin>", encoding, compression=None, select=select, fast=fast)
+        return _read_text(source, "<stdin>", encoding, compression=None, select=select, fast=fast,
+                          skip_rows=skip_rows)
     path = Path(source)
     if not path.is_file():
         what = "is a folder, not a file" if path.is_dir() else "does not exist"
@@ -219,16 +305,20 @@ def read_table(
         raise InputError(f"file {path} is named {path.suffix} but is not {named} (it does not start with the format's "
                          "signature): a damaged or partial download, or another format renamed; export it again")
     if kind == "xlsx":
-        return _selected(_read_xlsx(path, sheet, select), select)
+        return _read_xlsx(path, sheet, select, skip_rows)
     if kind == "xls":
         raise InputError(f"file {path} is an old .xls workbook; save it as .xlsx or .csv and try again")
     if sheet is not None:
         raise UsageError(f"--sheet {sheet}: file {path} is a {'Parquet' if kind == 'parquet' else 'text'} file, "
                          "which has no sheets; leave out --sheet")
     if kind == "parquet":
+        if skip_rows is not None:
+            raise UsageError(f"--skip-rows {skip_rows}: file {path} is a Parquet file, which has no title rows; "
+                             "leave out --skip-rows")
         return _read_parquet(path, select)
     try:
-        return _read_text(path, str(path), encoding, compression="infer", select=select, fast=fast)
+        return _read_text(path, str(path), encoding, compression="infer", select=select, fast=fast,
+                          skip_rows=skip_rows)
     except (EOFError, OSError, zlib.error, lzma.LZMAError) as exc:  # a damaged or truncated compressed file
         packed = path.suffix.lower() in _COMPRESSION_SUFFIXES
         what = f"a {path.suffix.lower().lstrip('.')}-compressed" if packed else "a"
@@ -245,6 +335,14 @@ def _check_sheet_source(source: Any, sheet: Any) -> None:
         raise UsageError(f"--sheet {sheet}: the history is read from {what}, which has no sheets; leave out --sheet")
 
 
+def _check_skip_rows(source: Any, skip_rows: Any) -> None:
+    if isinstance(skip_rows, bool) or not isinstance(skip_rows, (int, np.integer)) or skip_rows < 0:
+        raise UsageError(f"skip_rows must be a whole number >= 0 (the rows above the header); got {skip_rows!r}")
+    if isinstance(source, pd.DataFrame):
+        raise UsageError(f"--skip-rows {skip_rows}: the history is a DataFrame, which has no title rows; leave out "
+                         "--skip-rows")
+
+
 def read_stdin() -> bytes:
     """All of standard input, as bytes (for :func:`read_table`)."""
     return sys.stdin.buffer.read()
@@ -254,8 +352,7 @@ def _selected(table: Table, select: Select | None) -> Table:
     headers = tuple(table.frame.columns)
     frame = table.frame if select is None else table.frame[list(select(list(headers)))]
     selected = Table(frame, table.source, table.rows, table.encoding, table.sheet, headers, delimiter=table.delimiter)
-    selected.sheets, selected.sheets_ignored, selected.date_1904 = table.sheets, table.sheets_ignored, table.date_1904
-    return selected
+    return table.carry(selected)
 
 
 def _kind(path: Path, head: bytes) -> str:
@@ -315,24 +412,172 @@ def _from_frame(frame: pd.DataFrame) -> Table:
 
 
 def _read_text(data: Path | bytes, name: str, encoding: str | None, compression: str | None,
-               select: Select | None = None, fast: bool = True) -> Table:
+               select: Select | None = None, fast: bool = True, skip_rows: int | None = None) -> Table:
+    if encoding is None and _bom(data) == "utf-16":
+        encoding = "utf-16"  # Excel's "Unicode text": UTF-16 with a byte-order mark, tab-separated
     if fast and select is not None and (encoding or "utf-8").lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig"):
-        fast = _read_text_fast(data, name, select)
-        if fast is not None:
-            return fast
-    table = _read_text_exact(data, name, encoding, compression)
+        table = _read_text_fast(data, name, select, skip_rows)
+        if table is not None:
+            return table
+    table = _read_text_exact(data, name, encoding, compression, select, skip_rows)
     return _selected(table, select)
 
 
-def _read_text_fast(data: Path | bytes, name: str, select: Select) -> Table | None:
+@dataclass(frozen=True)
+class _Layout:
+    """Where the table of a text file starts: its delimiter, the lines above its header, and their text."""
+
+    delimiter: str
+    skip: int  # physical lines above the header
+    titles: tuple[tuple[int, str], ...]  # (line number, text) of the lines with text among them
+
+
+def _text_layout(data: Path | bytes, encoding: str, select: Select | None, skip_rows: int | None) -> _Layout:
+    """The delimiter and the header's line, from the first lines only (never a pass over the file)."""
+    lines = _head_lines(data, encoding, HEADER_SEARCH_ROWS + (skip_rows or 0))
+    suffixes = [s.lower() for s in data.suffixes] if isinstance(data, Path) else []
+    delimiter = "\t" if suffixes and suffixes[0] in {".tsv", ".tab"} else _delimiter(lines)
+    rows, ends = [], []
+    try:
+        reader = csv.reader(lines, delimiter=delimiter)
+        for cells in reader:
+            rows.append([cell.strip() for cell in cells])
+            ends.append(reader.line_num)
+    except csv.Error:  # a quote the head cannot close: the readers report the file's own error
+        return _Layout(delimiter, 0, ())
+    if skip_rows is not None:
+        first = next((i for i, cells in enumerate(rows) if i >= skip_rows and any(cells)), None)
+        at = first if first is not None else skip_rows
+        skip = ends[at - 1] if 0 < at <= len(ends) else at
+    else:
+        at = header_at(rows, select) or 0
+        skip = ends[at - 1] if at else 0
+    starts = [1] + [end + 1 for end in ends]
+    titles = tuple((starts[i], " ".join(c for c in rows[i] if c)) for i in range(min(at, len(rows))) if any(rows[i]))
+    return _Layout(delimiter, skip, titles)
+
+
+def header_at(rows: Sequence[Sequence[str]], select: Select | None) -> int | None:
+    """The header among a table's first rows (cells trimmed): its position, None when every row is blank.
+
+    The first row that ``select`` accepts (title rows above it are skipped); without ``select``, or when no row
+    fits, the first row that fills at least half the table's width (two cells at least) and has rows below it;
+    failing that, the first row that is not blank.
+
+    >>> header_at([["配件销售明细报表 导出时间:2024-07-01"], [], ["part", "qty"], ["P1", "2"]], None)
+    2
+    """
+    filled = [sum(1 for cell in cells if cell) for cells in rows]
+    candidates = [i for i, n in enumerate(filled) if n]
+    if not candidates:
+        return None
+    if select is not None:
+        for i in candidates:
+            if _fits(select, _trimmed(rows[i])):
+                return i
+    need = max(2, (max(filled) + 1) // 2)
+    below = {i: any(filled[i + 1:]) for i in candidates}
+    return next((i for i in candidates if filled[i] >= need and below[i]), candidates[0])
+
+
+def _trimmed(cells: Sequence[str]) -> list[str]:
+    """A header row without its trailing empty cells."""
+    texts = [str(cell).strip() for cell in cells]
+    while texts and not texts[-1]:
+        texts.pop()
+    return texts
+
+
+def footer_size(rows: Sequence[Sequence[Any]]) -> int:
+    """How many of a table's last rows are its footer: from its first total row (:func:`is_total_label` in any
+    cell) to the end, blank rows among them; 0 when the last rows that are not blank hold no total.
+
+    >>> footer_size([["D1", "P1", "2"], [], ["合计", "", "2"], ["", "", ""]])  # the blank row above stays a blank row
+    2
+    """
+    size = 0
+    for back, cells in enumerate(reversed(rows), start=1):
+        texts = ["" if cell is None else str(cell).strip() for cell in cells]
+        if not any(texts):
+            continue
+        if not any(is_total_label(text) for text in texts if text):
+            break
+        size = back
+    return size
+
+
+def _row_text(cells: Sequence[Any]) -> str:
+    return " ".join(text for text in ("" if cell is None else str(cell).strip() for cell in cells) if text)
+
+
+def _delimiter(lines: Sequence[str]) -> str:
+    """The delimiter most lines agree on: comma, tab, semicolon or bar, the one whose count is the same on the most
+    of the first lines (title rows above the header count little), ties to the larger count; comma by default."""
+    sample = [line for line in lines if line.strip()][:20]
+    best, score = ",", (0, 0)
+    for sep in (",", "\t", ";", "|"):
+        counts = [line.count(sep) for line in sample]
+        present = [n for n in counts if n]
+        if not present:
+            continue
+        mode = max(set(present), key=lambda n: (present.count(n), n))
+        if (present.count(mode), mode) > score:
+            best, score = sep, (present.count(mode), mode)
+    return best
+
+
+_HEAD_CHUNK = 1 << 16
+_HEAD_LIMIT = 1 << 24  # 16 MB: the lines above a header are never more
+
+
+def _head_lines(data: Path | bytes, encoding: str, count: int) -> list[str]:
+    """The first ``count`` lines of a text source, decoded (a byte-order mark dropped; a cut character replaced)."""
+    if isinstance(data, bytes):
+        head, whole = data[:_HEAD_LIMIT], len(data) <= _HEAD_LIMIT
+    else:
+        parts, size, whole = [], 0, False
+        with _open_maybe_compressed(data) as fh:
+            while size < _HEAD_LIMIT:
+                chunk = fh.read(_HEAD_CHUNK)
+                if not chunk:
+                    whole = True
+                    break
+                parts.append(chunk)
+                size += len(chunk)
+                if sum(part.count(b"\n") for part in parts) > count:
+                    break
+        head = b"".join(parts)
+    text = head.decode(encoding, errors="replace")
+    lines = text.split("\n")
+    if not whole or not lines[-1]:
+        lines.pop()  # a line cut by the end of the head, or the empty string after the last line break
+    return [line.rstrip("\r") for line in lines[:count]]
+
+
+def _bom(data: Path | bytes) -> str | None:
+    """``utf-8`` or ``utf-16`` when the text starts with that byte-order mark."""
+    if isinstance(data, bytes):
+        head = data[:4]
+    else:
+        with _open_maybe_compressed(data) as fh:
+            head = fh.read(4)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    return None
+
+
+def _read_text_fast(data: Path | bytes, name: str, select: Select, skip_rows: int | None = None) -> Table | None:
     """pyarrow's multithreaded CSV reader, typed by ``select``; None where it cannot read the file exactly."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     try:
-        sep = _sniff_delimiter(data, "utf-8-sig", name)
+        layout = _text_layout(data, "utf-8-sig", select, skip_rows)
+        sep, read = layout.delimiter, pacsv.ReadOptions(skip_rows=layout.skip)
         source = pa.BufferReader(data) if isinstance(data, bytes) else str(data)
-        with pacsv.open_csv(source, parse_options=pacsv.ParseOptions(delimiter=sep)) as reader:
+        with pacsv.open_csv(source, read_options=read, parse_options=pacsv.ParseOptions(delimiter=sep)) as reader:
             headers = [str(h).lstrip("\ufeff").strip() for h in reader.schema.names]
         raw_names = reader.schema.names
         if len(set(headers) - {""}) < len([h for h in headers if h]):
@@ -344,6 +589,7 @@ def _read_text_fast(data: Path | bytes, name: str, select: Select) -> Table | No
         source = pa.BufferReader(data) if isinstance(data, bytes) else str(data)
         arrow = pacsv.read_csv(
             source,
+            read_options=read,
             parse_options=pacsv.ParseOptions(delimiter=sep, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 column_types=types, include_columns=list(types), strings_can_be_null=True,
@@ -352,7 +598,7 @@ def _read_text_fast(data: Path | bytes, name: str, select: Select) -> Table | No
         )
     except (pa.ArrowException, UnicodeDecodeError, OSError, ValueError):
         return None
-    if arrow.num_rows == 0:
+    if arrow.num_rows == 0 or _may_end_in_totals(arrow):
         return None
     import pyarrow.compute as pc
 
@@ -361,20 +607,39 @@ def _read_text_fast(data: Path | bytes, name: str, select: Select) -> Table | No
         if pa.types.is_floating(column.type) and pc.any(pc.invert(pc.is_finite(column))).as_py():
             return None
     arrow = arrow.rename_columns(list(kinds))
-    return Table(None, name, encoding="utf-8", headers=tuple(headers), exact=False, arrow=arrow, first_row=2,
-                 delimiter=sep)
+    table = Table(None, name, encoding="utf-8", headers=tuple(headers), exact=False, arrow=arrow,
+                  first_row=layout.skip + 2, delimiter=sep)
+    table.header_row, table.title_rows = layout.skip + 1, layout.titles
+    return table
 
 
-def _read_text_exact(data: Path | bytes, name: str, encoding: str | None, compression: str | None) -> Table:
+def _may_end_in_totals(arrow: Any) -> bool:
+    """Whether the last rows read by pyarrow may be a footer of total rows: a text cell holds a total's label, or
+    the last row with a value leaves a text cell empty (the label may stand in a column not read).  The exact
+    reader then reads every column and finds the footer."""
+    import pyarrow as pa
+
+    tail = arrow.slice(max(0, arrow.num_rows - FOOTER_SEARCH_ROWS))
+    rows = list(zip(*[tail.column(i).to_pylist() for i in range(tail.num_columns)]))
+    text = [i for i, field in enumerate(tail.schema) if pa.types.is_dictionary(field.type)]
+    if any(is_total_label(row[i]) for row in rows for i in text if row[i] is not None):
+        return True
+    last = next((row for row in reversed(rows) if any(value is not None for value in row)), None)
+    return last is not None and any(last[i] is None for i in text)
+
+
+def _read_text_exact(data: Path | bytes, name: str, encoding: str | None, compression: str | None,
+                     select: Select | None = None, skip_rows: int | None = None) -> Table:
     candidates = [encoding] if encoding else ["utf-8-sig", "gb18030"]
     errors = []
     for enc in candidates:
-        if enc.lower().replace("_", "-") not in ("utf-8", "utf8", "utf-8-sig") and _starts_with_bom(data):
+        if enc.lower().replace("_", "-") not in ("utf-8", "utf8", "utf-8-sig") and _bom(data) == "utf-8":
             data, compression = _raw_bytes(data).removeprefix(codecs.BOM_UTF8), None  # a BOM before GBK text
         try:
-            sep = _sniff_delimiter(data, enc, name)
+            layout = _text_layout(data, enc, select, skip_rows)
+            sep = layout.delimiter
             options = {"sep": sep, "dtype": str, "keep_default_na": False, "na_filter": False, "skip_blank_lines": False,
-                           "encoding": enc, "compression": compression, "index_col": False}
+                       "encoding": enc, "compression": compression, "index_col": False, "skiprows": layout.skip}
             long_rows = False
             with warnings.catch_warnings():
                 warnings.simplefilter("error", pd.errors.ParserWarning)
@@ -394,7 +659,15 @@ def _read_text_exact(data: Path | bytes, name: str, encoding: str | None, compre
         except pd.errors.EmptyDataError:
             raise InputError(f"file {name} is empty; export the data again with a header row and data rows") from None
         except pd.errors.ParserError as exc:
+            if _header_width(data, options) == 1:
+                raise InputError(_title_message(data, name, options)) from None  # a title read as the header
             raise InputError(f"file {name} is not a well-formed table: {str(exc).strip()}. Check the delimiters and quotes") from None
+        rows = np.arange(len(frame)) + layout.skip + 2
+        tail = frame.iloc[len(frame) - min(len(frame), FOOTER_SEARCH_ROWS):].to_numpy(dtype=object).tolist()
+        size = footer_size(tail)
+        footer = tuple((int(row), _row_text(cells)) for row, cells in zip(rows[len(rows) - size:], tail[len(tail) - size:]))
+        if size:
+            frame, rows = frame.iloc[:len(frame) - size], rows[:len(rows) - size]
         if frame.empty:
             raise InputError(
                 f"file {name} has a header but no rows (columns: {', '.join(map(str, frame.columns))}); "
@@ -405,8 +678,10 @@ def _read_text_exact(data: Path | bytes, name: str, encoding: str | None, compre
         check_headers(list(raw.iloc[0]), f"file {name}")  # pandas would rename a second `part` to `part.1`
         frame.columns = [str(c).lstrip("\ufeff").strip() for c in frame.columns]
         used = "utf-8" if enc == "utf-8-sig" else enc
-        return Table(frame, name, np.arange(len(frame)) + 2, encoding=used, headers=tuple(frame.columns),
-                     delimiter=sep)
+        table = Table(frame.reset_index(drop=True), name, rows, encoding=used, headers=tuple(frame.columns),
+                      delimiter=sep)
+        table.header_row, table.title_rows, table.footer = layout.skip + 1, layout.titles, footer
+        return table
     raise InputError(
         f"file {name} could not be decoded ({'; '.join(errors)}); pass --encoding with the file's encoding"
     )
@@ -424,8 +699,7 @@ def _read_long_rows(data: Path | bytes, name: str, options: dict[str, Any]) -> p
 
     header = pd.read_csv(io.BytesIO(data) if isinstance(data, bytes) else data, nrows=0, **options)
     width.append(len(header.columns))
-    title = (f"file {name}: the first line ({str(header.columns[0])[:60]!r}) has 1 cell but the rows below have "
-             "more: a title above the header? Delete the lines above the header row and try again")
+    title = _title_message(data, name, options)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
@@ -438,7 +712,7 @@ def _read_long_rows(data: Path | bytes, name: str, options: dict[str, Any]) -> p
                          "missing, or the rows end with an extra delimiter and a value. Fix the header row") from None
     except _LongRow as exc:
         cells = exc.args[0]
-        if width[0] == 1:  # one cell in the first line, several below: a title above the header
+        if width[0] == 1:  # one cell in the header line, several below: a title above the header
             raise InputError(title) from None
         raise InputError(
             f"file {name}: a row has {len(cells)} cells but the header has {width[0]} "
@@ -450,20 +724,20 @@ class _LongRow(Exception):
     pass
 
 
-def _sniff_delimiter(data: Path | bytes, encoding: str, name: str) -> str:
-    if isinstance(data, Path):
-        if data.suffixes and data.suffixes[0].lower() in {".tsv", ".tab"}:
-            return "\t"
-        opener = _open_maybe_compressed(data)
-        with opener as fh:
-            head = fh.read(65536)
-    else:
-        head = data[:65536]
-    text = head.decode(encoding, errors="ignore")
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    counts = {sep: first.count(sep) for sep in (",", "\t", ";", "|")}
-    best = max(counts, key=counts.__getitem__)
-    return best if counts[best] > 0 else ","
+def _header_width(data: Path | bytes, options: dict[str, Any]) -> int | None:
+    """The cells of the header line (None when even it cannot be parsed)."""
+    try:
+        return len(pd.read_csv(io.BytesIO(data) if isinstance(data, bytes) else data, nrows=0, **options).columns)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
+        return None
+
+
+def _title_message(data: Path | bytes, name: str, options: dict[str, Any]) -> str:
+    """The error of a header of one cell above rows of more: a title row read as the header."""
+    header = pd.read_csv(io.BytesIO(data) if isinstance(data, bytes) else data, nrows=0, **options)
+    return (f"file {name}: line {options['skiprows'] + 1} ({str(header.columns[0]).lstrip(chr(0xfeff))[:60]!r}) has 1 "
+            "cell but the rows below have more: a title above the header? Pass --skip-rows N, N the lines above the "
+            "header row")
 
 
 def _raw_bytes(data: Path | bytes) -> bytes:
@@ -472,13 +746,6 @@ def _raw_bytes(data: Path | bytes) -> bytes:
         return data
     with _open_maybe_compressed(data) as fh:
         return fh.read()
-
-
-def _starts_with_bom(data: Path | bytes) -> bool:
-    if isinstance(data, bytes):
-        return data.startswith(codecs.BOM_UTF8)
-    with _open_maybe_compressed(data) as fh:
-        return fh.read(3) == codecs.BOM_UTF8
 
 
 def _check_one_encoding(data: Path | bytes, name: str) -> None:
@@ -510,6 +777,12 @@ def _open_maybe_compressed(path: Path) -> IO[bytes]:
         import lzma
 
         return lzma.open(path, "rb")  # type: ignore[return-value]
+    if suffix == ".zip":  # one CSV in a zip, as pandas reads it
+        archive = zipfile.ZipFile(path)
+        names = [name for name in archive.namelist() if not name.endswith("/")]
+        return archive.open(names[0]) if names else io.BytesIO(b"")  # type: ignore[return-value]
+    if suffix == ".zst":  # its head is not read (its layout is the default: the header on the first line)
+        return io.BytesIO(b"")  # type: ignore[return-value]
     return path.open("rb")
 
 
@@ -522,6 +795,10 @@ XLSX_HEADER_ROWS = 1000
 XLSX_MAX_COLUMNS = 1024
 """The header of a sheet is looked for in its first columns: a used range as wide as Excel allows is not read."""
 
+XLSX_DENSE_CELLS = 1 << 26
+"""calamine holds a sheet's used range whole (about 32 bytes a cell before its values reach Python): a sheet that
+declares more cells than this (or no used range) is read by openpyxl instead, row by row, as wide as its header."""
+
 
 ALL_SHEETS = "all"
 """``sheet=ALL_SHEETS`` (``--sheet all``) stacks every sheet of a workbook that holds the table (one per dealer,
@@ -529,73 +806,277 @@ month or year)."""
 
 _SHEETS_LISTED = 12  # an error lists this many sheets, each with its first headers
 _HEADERS_LISTED = 8
+_PROLOG_BYTES = 4096  # where an XML part's DOCTYPE and a sheet's <dimension> stand
 
 
 @dataclass
 class _Sheet:
     """One worksheet and where its table starts: its header row and headers (None for a sheet without data)."""
 
-    ws: Any
-    row: int | None
-    header: list[str] | None
-
-    @property
-    def title(self) -> str:
-        return str(self.ws.title)
-
-    @property
-    def hidden(self) -> bool:
-        return self.ws.sheet_state != "visible"
+    title: str
+    hidden: bool
+    part: str | None  # the sheet's XML in the zip
+    rows: Callable[[int | None], list[list[Any]]]  # the first rows from row 1 (raw values; "" or None when empty)
+    row: int | None = None
+    header: list[str] | None = None
+    titles: tuple[tuple[int, str], ...] = ()
 
 
-def _read_xlsx(path: Path, sheet: str | None = None, select: Select | None = None) -> Table:
+class _Workbook:
+    """An XLSX's structure from its zip (sheets, their XML parts, the date system), and its sheets' cells.
+
+    Nothing of it is parsed before every XML part's prolog is checked: a DOCTYPE (an entity expansion, the
+    billion laughs, or an external entity) is refused, as a spreadsheet never writes one.  The cells are read by
+    calamine; a sheet that declares a used range too large to hold (:data:`XLSX_DENSE_CELLS`), or none, by
+    openpyxl, row by row.
+    """
+
+    def __init__(self, path: Path) -> None:
+        import python_calamine
+
+        self.path = path
+        try:
+            self.zip = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise InputError(f"file {path} is not a readable XLSX workbook ({exc}); open and save it again in "
+                             "Excel") from None
+        self._openpyxl: Any = None
+        self._handle: IO[bytes] | None = None
+        self._parsed: dict[str, Any] = {}
+        try:
+            self._check_prologs()
+            workbook, parts = self._parts()
+            self.date_1904 = re.search(rb'<(?:\w+:)?workbookPr\b[^>]*\bdate1904="(?:1|true)"', workbook) is not None
+            self._handle = path.open("rb")  # a handle: the name's suffix does not matter
+            self.calamine = python_calamine.CalamineWorkbook.from_filelike(self._handle)
+            self.sheets = [
+                _Sheet(meta.name, str(meta.visible).rsplit(".", 1)[-1] != "Visible", parts.get(meta.name),
+                       functools.partial(self._rows, meta.name, parts.get(meta.name)))
+                for meta in self.calamine.sheets_metadata if str(meta.typ).endswith("WorkSheet")]
+        except InputError:
+            self.close()
+            raise
+        except Exception as exc:  # noqa: BLE001 - a damaged workbook raises many kinds; each is this error
+            self.close()
+            raise InputError(f"file {path} is not a readable XLSX workbook ({type(exc).__name__}: {exc}); open and "
+                             "save it again in Excel") from None
+
+    def close(self) -> None:
+        self._parsed.clear()
+        if getattr(self, "calamine", None) is not None:
+            self.calamine.close()
+            self.calamine = None
+        if self._openpyxl is not None:
+            self._openpyxl.close()
+        for handle in (self._handle, getattr(self, "_openpyxl_handle", None)):
+            if handle is not None:
+                handle.close()
+        self.zip.close()
+
+    def _check_prologs(self) -> None:
+        for item in self.zip.infolist():
+            if item.filename.endswith((".xml", ".rels")):
+                with self.zip.open(item) as fh:
+                    head = fh.read(_PROLOG_BYTES)
+                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                    raise InputError(f"file {self.path} is not a readable XLSX workbook ({item.filename} declares a "
+                                     "DTD); its XML declares entities, which a spreadsheet never writes: it is refused")
+
+    def _parts(self) -> tuple[bytes, dict[str, str]]:
+        """The workbook's XML, and the XML part of each sheet by name (the relationships' targets)."""
+        names = set(self.zip.namelist())
+        root = "xl/workbook.xml"
+        if "_rels/.rels" in names:
+            found = re.search(rb'Target="/?([^"]+)"[^>]*Type="[^"]*/officeDocument"|Type="[^"]*/officeDocument"'
+                              rb'[^>]*Target="/?([^"]+)"', self.zip.read("_rels/.rels"))
+            root = (found.group(1) or found.group(2)).decode() if found else root
+        workbook = self.zip.read(root)
+        folder = root.rpartition("/")[0]
+        rels_name = f"{folder}/_rels/{root.rpartition('/')[2]}.rels"
+        targets = {}
+        if rels_name in names:
+            for attributes in re.findall(rb"<(?:\w+:)?Relationship\b([^>]*)>", self.zip.read(rels_name)):
+                ident, target = re.search(rb'\bId="([^"]*)"', attributes), re.search(rb'\bTarget="([^"]*)"', attributes)
+                if ident and target:
+                    path = target.group(1).decode()
+                    targets[ident.group(1).decode()] = (path.lstrip("/") if path.startswith("/") else
+                                                        posixpath.normpath(f"{folder}/{path}"))
+        parts = {}
+        for attributes in re.findall(rb"<(?:\w+:)?sheet\b([^>]*)>", workbook):
+            name, ident = re.search(rb'\bname="([^"]*)"', attributes), re.search(rb'\b\w*:?id="([^"]*)"', attributes)
+            if name and ident and ident.group(1).decode() in targets:
+                parts[_xml_text(name.group(1))] = targets[ident.group(1).decode()]
+        return workbook, parts
+
+    def _dense(self, part: str | None) -> bool:
+        """Whether calamine may hold the sheet: it declares a used range of at most :data:`XLSX_DENSE_CELLS`
+        cells and :data:`XLSX_MAX_COLUMNS` columns."""
+        if part is None or part not in self.zip.namelist():
+            return False
+        with self.zip.open(part) as fh:
+            head = fh.read(_PROLOG_BYTES)
+        found = re.search(rb'<(?:\w+:)?dimension\s+ref="([A-Z]{1,3})(\d+)(?::([A-Z]{1,3})(\d+))?"', head)
+        if found is None:
+            return False
+        first_column, first_row, last_column, last_row = (None if g is None else g.decode() for g in found.groups())
+        columns = _column_number(last_column or first_column) - _column_number(first_column) + 1
+        rows = int(last_row or first_row)  # calamine's range starts at row 1 when read whole
+        return _column_number(last_column or first_column) <= XLSX_MAX_COLUMNS and columns * rows <= XLSX_DENSE_CELLS
+
+    def _rows(self, title: str, part: str | None, limit: int | None = None) -> list[list[Any]]:
+        """The first ``limit`` rows of a sheet (every row: None), parsed once by calamine (or openpyxl)."""
+        if title not in self._parsed:
+            self._parsed[title] = self.calamine.get_sheet_by_name(title) if self._dense(part) else None
+        parsed = self._parsed[title]
+        if parsed is not None:
+            return parsed.to_python(skip_empty_area=False, nrows=limit)
+        return self._openpyxl_rows(title, limit)
+
+    def _openpyxl_rows(self, title: str, limit: int | None) -> list[list[Any]]:
+        """The rows of a sheet whose used range is not declared, or is too large, read by openpyxl: its first
+        :data:`XLSX_HEADER_ROWS` rows in its first :data:`XLSX_MAX_COLUMNS` columns, the rows below them as wide
+        as those rows hold values, up to the last row with a value."""
+        import openpyxl
+
+        if self._openpyxl is None:
+            self._openpyxl_handle = self.path.open("rb")
+            self._openpyxl = openpyxl.load_workbook(self._openpyxl_handle, read_only=True, data_only=True)
+        sheet = self._openpyxl[title]
+        width = min(sheet.max_column or XLSX_MAX_COLUMNS, XLSX_MAX_COLUMNS)
+        head = [list(values) for values in sheet.iter_rows(values_only=True, max_row=min(limit or XLSX_HEADER_ROWS,
+                                                                                         XLSX_HEADER_ROWS),
+                                                           max_col=width)]
+        used = max((len(_trimmed([_cell_text(v) for v in values])) for values in head), default=0)
+        rows, blank = head, 0
+        if limit is None and used:
+            for values in sheet.iter_rows(min_row=len(head) + 1, values_only=True, max_col=used):
+                if any(v is not None and _cell_text(v) for v in values):
+                    rows += [[None] * used] * blank + [list(values)]  # blank rows count only with data below
+                    blank = 0
+                else:
+                    blank += 1
+        while rows and not any(_cell_text(v) for v in rows[-1]):
+            rows.pop()
+        return rows
+
+    def empty_cells_explained(self, one: _Sheet, first_row: int,
+                              columns: Sequence[int]) -> tuple[tuple[int, int, str] | None, list[tuple[int, int, str]]]:
+        """Cells that calamine reads as empty but are not, from row ``first_row`` down in ``columns`` (0-based),
+        found in the sheet's XML: the first formula without a stored value (a workbook written by a program and
+        never saved by Excel stores none), and every error value (``#N/A``, ``#DIV/0!``), each as (row, column,
+        text).  The XML is searched only where it holds a formula or an error."""
+        if one.part is None or one.part not in self.zip.namelist():
+            return None, []
+        wanted, overlap, carry, errors, seen = set(columns), 1 << 16, b"", [], set()
+        with self.zip.open(one.part) as fh:
+            while True:
+                chunk = fh.read(1 << 22)
+                block = carry + chunk
+                for pattern, marks in ((_FORMULA_CELL, (b"<f", b":f")), (_ERROR_CELL, (b'"e"',))):
+                    if not any(mark in block for mark in marks):
+                        continue
+                    for match in pattern.finditer(block):
+                        row, column = int(match.group(2)), _column_number(match.group(1).decode()) - 1
+                        if row < first_row or column not in wanted or (row, column) in seen:
+                            continue
+                        if pattern is _FORMULA_CELL:
+                            return (row, column, "=" + _xml_text(match.group(3) or b"")), errors
+                        seen.add((row, column))
+                        errors.append((row, column, _xml_text(match.group(3))))
+                if not chunk:
+                    return None, errors
+                carry = block[-overlap:]
+
+
+_FORMULA_CELL = re.compile(  # a formula, then no value or an empty <v/> (an empty string result is <v></v>)
+    rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})(\d+)"[^>]*>\s*<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f>)\s*'
+    rb'(?:<(?:\w+:)?v\s*/>)?\s*</(?:\w+:)?c>')
+_ERROR_CELL = re.compile(  # t="e": an error value, after its formula if any
+    rb'<(?:\w+:)?c\b(?=[^>]*\bt="e")[^>]*?\br="([A-Z]{1,3})(\d+)"[^>]*>\s*'
+    rb'(?:<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)\s*)?<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>')
+
+
+def _column_number(letters: str) -> int:
+    """``A`` -> 1, ``XFD`` -> 16384."""
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def _xml_text(raw: bytes) -> str:
+    import html
+
+    return html.unescape(raw.decode("utf-8", errors="replace"))
+
+
+def _read_xlsx(path: Path, sheet: str | None = None, select: Select | None = None,
+               skip_rows: int | None = None) -> Table:
     """Read one sheet of a workbook, or stack several (``sheet="all"``).
 
     ``sheet=None`` reads the first visible sheet that holds data; the other sheets with data are listed in
     ``Table.sheets_ignored`` (the run report warns of them: a workbook split by dealer or year is not read whole).
     A sheet name reads that sheet; ``"all"`` every sheet whose header has the columns ``select`` asks for, in
     workbook order, their rows labelled ``SHEET!ROW``.  When the sheet read lacks those columns, the error lists
-    every sheet with its headers, and names the sheets that have them.
+    every sheet with its headers, and names the sheets that have them.  Each sheet's header is found as in a text
+    file (:func:`header_at`; ``skip_rows`` forces it), and its footer of total rows dropped.
     """
-    import openpyxl
+    book = _Workbook(path)
+    try:
+        found = book.sheets
 
-    handle = path.open("rb")  # a handle, so that the name's suffix does not matter to openpyxl
-    try:
-        book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a damaged file; each is this error
-        handle.close()
-        raise InputError(f"file {path} is not a readable XLSX workbook ({exc}); open and save it again in Excel") from None
-    try:
-        found = [_Sheet(ws, *_xlsx_header(ws)) for ws in book.worksheets]
+        def header(one: _Sheet) -> _Sheet:  # the sheet's first rows, its header and the title rows above it
+            head = [_trimmed([_cell_text(v) for v in values[:XLSX_MAX_COLUMNS]])
+                    for values in one.rows(XLSX_HEADER_ROWS)]
+            if skip_rows is not None:
+                at = next((i for i, texts in enumerate(head) if i >= skip_rows and any(texts)), None)
+            else:
+                at = header_at(head, select)
+            if at is not None:
+                one.row, one.header = at + 1, head[at]
+                one.titles = tuple((i + 1, " ".join(t for t in head[i] if t)) for i in range(at) if any(head[i]))
+            return one
+
+        for one in found:
+            header(one)
         chosen, ignored = _chosen_sheets(path, found, sheet, select)
-        frames, labels = [], []
+        frames, labels, titles, footers = [], [], [], []
         for one in chosen:
-            check_headers(one.header, f"file {path}, sheet {one.title!r},")
-            frame, rows = _sheet_cells(path, one)
-            frames.append(frame[chosen[0].header] if one is not chosen[0] else frame)
-            labels.append(rows if len(chosen) == 1 else np.char.add(f"{one.title}!", rows.astype(str)).astype(object))
+            check_headers(one.header or [], f"file {path}, sheet {one.title!r},")
+            frame, rows, footer = _sheet_cells(book, one, one.rows(None), select)
+            frames.append(frame[list(frames[0].columns)] if frames else frame)
+            if len(chosen) == 1:
+                labels.append(rows)
+                titles += one.titles
+                footers += footer
+            else:
+                labels.append(np.char.add(f"{one.title}!", rows.astype(str)).astype(object))
+                titles += [(f"{one.title}!{row}", text) for row, text in one.titles]
+                footers += [(f"{one.title}!{row}", text) for row, text in footer]
         frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         if frame.empty:
             where = f"sheet {chosen[0].title!r}" if len(chosen) == 1 else f"sheets {_titles(chosen)}"
             raise InputError(f"file {path}, {where} has a header (row {chosen[0].row}) but no rows; "
                              "export the data rows too")
-        frame.columns = [str(c).strip() for c in frame.columns]
-        titles = tuple(one.title for one in chosen)
-        shown = ", ".join(titles) if len(titles) <= 5 else f"{', '.join(titles[:3])}, ... {titles[-1]} ({len(titles)} sheets)"
-        table = Table(frame, str(path), np.concatenate(labels), sheet=shown)
-        table.sheets, table.sheets_ignored = titles, ignored
-        table.date_1904 = book.epoch.year == 1904  # its serial numbers count days from 1904-01-01
+        shown_titles = tuple(one.title for one in chosen)
+        shown = (", ".join(shown_titles) if len(shown_titles) <= 5 else
+                 f"{', '.join(shown_titles[:3])}, ... {shown_titles[-1]} ({len(shown_titles)} sheets)")
+        headers = [str(h).strip() for h in chosen[0].header or ()]
+        if select is not None:
+            frame = frame[list(select(headers))]  # select maps the columns of the header it was given last
+        table = Table(frame, str(path), np.concatenate(labels), sheet=shown, headers=tuple(headers))
+        table.sheets, table.sheets_ignored = shown_titles, ignored
+        table.date_1904 = book.date_1904  # its serial numbers count days from 1904-01-01
+        table.header_row = chosen[0].row if len(chosen) == 1 else f"{chosen[0].title}!{chosen[0].row}"
+        table.title_rows, table.footer = tuple(titles), tuple(footers)
         return table
     except (InputError, UsageError):
         raise
-    except Exception as exc:  # noqa: BLE001 - a sheet's XML is parsed as it is read: a damaged or hostile part
-        refused = "entit" in str(exc).lower()  # an entity expansion (billion laughs) or an external entity (XXE)
-        raise InputError(f"file {path} is not a readable XLSX workbook ({type(exc).__name__}: {exc})"
-                         + ("; its XML declares entities, which a spreadsheet never writes: it is refused"
-                            if refused else "; open and save it again in Excel")) from None
+    except Exception as exc:  # noqa: BLE001 - a sheet's XML is parsed as it is read: a damaged part
+        raise InputError(f"file {path} is not a readable XLSX workbook ({type(exc).__name__}: {exc}); open and save "
+                         "it again in Excel") from None
     finally:
         book.close()
-        handle.close()
 
 
 def _chosen_sheets(path: Path, found: list[_Sheet], sheet: str | None,
@@ -684,73 +1165,72 @@ def _titles(sheets: list[_Sheet]) -> str:
     return ", ".join(repr(one.title) for one in sheets[:5]) + (f" ... ({len(sheets)})" if len(sheets) > 5 else "")
 
 
-def _sheet_cells(path: Path, one: _Sheet) -> tuple[pd.DataFrame, np.ndarray]:
-    """The cells below a sheet's header as text, as wide as the header, the empty tail dropped; and their rows.
+def _sheet_cells(book: _Workbook, one: _Sheet, rows: list[list[Any]],
+                 select: Select | None) -> tuple[pd.DataFrame, np.ndarray, list[tuple[int, str]]]:
+    """The cells below a sheet's header, as wide as the header: the columns ``select`` reads (every column
+    without it) as text (Categorical), the rows' numbers, and the footer dropped (row, text).
 
-    A blank row is kept (an empty row, reported as such) only where data follows it.
+    The blank rows at the end are dropped; a blank row with data below it is kept (empty, reported as such).
+    Each column is turned into text on its distinct values: a million rows cost a factorisation per column,
+    not a Python call per cell.
     """
-    header, width = one.header or [], len(one.header or ())
-    cells, rows, blank = [], [], []
-    data = one.ws.iter_rows(min_row=(one.row or 0) + 1, values_only=True, max_col=width)
-    for number, values in enumerate(data, start=(one.row or 0) + 1):
-        texts = [_cell_text(v) for v in values]
-        if not any(texts):
-            blank.append(number)  # kept (and reported) only when data follows: not the empty tail
-            continue
-        if blank:
-            cells += [[""] * width for _ in blank]
-            rows += blank
-            blank = []
-        cells.append(texts)
-        rows.append(number)
-    frame = pd.DataFrame([(r + [""] * width)[:width] for r in cells], columns=header, dtype=str)
-    if (frame == "").to_numpy().any():  # an empty cell may be a formula whose value was never stored
-        _check_formulas(path, one.title, one.row or 0, width, frame, header)
-    return frame, np.asarray(rows, dtype=np.int64)
+    header, start = one.header or [], one.row or 0
+    width = len(header)
+    body = rows[start:]
+    end = len(body)
+    while end and not any(_cell_text(v) for v in body[end - 1][:width]):
+        end -= 1
+    size = footer_size([values[:width] for values in body[max(0, end - FOOTER_SEARCH_ROWS):end]])
+    footer = [(start + 1 + i, _row_text([_cell_text(v) for v in body[i][:width]])) for i in range(end - size, end)]
+    body = body[:end - size]
+    names = [str(h).strip() for h in header]
+    wanted = list(select(names)) if select is not None else names
+    positions = [names.index(h) for h in wanted]
+    grid = np.array(body, dtype=object) if body else np.empty((0, width), dtype=object)
+    if grid.ndim != 2 or grid.shape[1] < width:  # calamine's rows are as wide as the used range; openpyxl's end
+        grid = np.array([(list(values) + [""] * width)[:width] for values in body],  # at their last value
+                        dtype=object).reshape(len(body), width)
+    n = len(body)
+    del body
+    columns = {names[j]: _text_column(grid[:, j]) for j in positions}
+    del grid
+    empty = [j for j in positions if (columns[names[j]] == "").any()]
+    if empty:  # an empty cell may be a formula whose value was never stored, or an error value (#N/A)
+        formula, errors = book.empty_cells_explained(one, start + 1, empty)
+        if formula is not None:
+            row, j, text = formula
+            raise InputError(f"file {book.path}, sheet {one.title!r}: row {row}, column {header[j]!r} holds the "
+                             f"formula {text[:40]!r} without a stored value (the workbook was written by a program "
+                             "and never saved by Excel); open it in Excel and save it, or export the values as CSV")
+        for j in {j for _, j, _ in errors}:
+            cells = [(row - start - 1, text) for row, column, text in errors if column == j and row - start - 1 < n]
+            columns[names[j]] = _with_cells(columns[names[j]], cells)
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(n))
+    return frame, np.arange(start + 1, start + 1 + n, dtype=np.int64), footer
 
 
-def _check_formulas(path: Path, title: str, header_row: int, width: int, frame: pd.DataFrame,
-                    header: list[str]) -> None:
-    """Empty cells that hold a formula: a workbook written by a program, never opened in Excel, stores no value
-    for them; read as empty they would be "no record", and the rows would be lost in silence."""
-    import openpyxl
-
-    with path.open("rb") as handle:
-        book = openpyxl.load_workbook(handle, read_only=True, data_only=False)
-        try:
-            sheet = book[title]
-            empty = (frame == "").to_numpy()
-            found = []
-            for i, values in enumerate(sheet.iter_rows(min_row=header_row + 1, values_only=True, max_col=width)):
-                if i < len(empty) and empty[i].any():
-                    found += [(header_row + 1 + i, j, v) for j, v in enumerate(values)
-                              if empty[i, j] and isinstance(v, str) and v.startswith("=")]
-                if len(found) >= 5:
-                    break
-        finally:
-            book.close()
-    if found:
-        row, j, formula = found[0]
-        raise InputError(f"file {path}, sheet {title!r}: row {row}, column {header[j]!r} holds the formula "
-                         f"{formula[:40]!r} without a stored value (the workbook was written by a program and never "
-                         "saved by Excel); open it in Excel and save it, or export the values as CSV")
+def _with_cells(column: pd.Categorical, cells: list[tuple[int, str]]) -> pd.Categorical:
+    """``column`` with some cells (position, text) set: the error values calamine reads as empty."""
+    if not cells:
+        return column
+    categories = pd.Index(column.categories, dtype=object)
+    new = pd.Index([text for _, text in cells], dtype=object).unique().difference(categories)
+    categories = categories.append(new)
+    codes = column.codes.astype(np.int32)
+    at = np.array([position for position, _ in cells])
+    codes[at] = categories.get_indexer([text for _, text in cells])
+    return pd.Categorical.from_codes(codes, categories=categories, validate=False)
 
 
-def _xlsx_header(sheet: Any) -> tuple[int | None, list[str] | None]:
-    """The first row with a value among the first :data:`XLSX_HEADER_ROWS` rows and :data:`XLSX_MAX_COLUMNS`
-    columns, trailing empty cells dropped; (None, None) for a sheet without one.
-
-    The used range a sheet declares may be huge (one stray cell at XFD1048576): it is never read whole.
-    """
-    search = sheet.iter_rows(values_only=True, max_row=XLSX_HEADER_ROWS,
-                             max_col=min(sheet.max_column or XLSX_MAX_COLUMNS, XLSX_MAX_COLUMNS))
-    for number, values in enumerate(search, start=1):
-        texts = [_cell_text(v) for v in values]
-        if any(texts):
-            while texts and texts[-1] == "":
-                texts.pop()
-            return number, texts
-    return None, None
+def _text_column(values: np.ndarray) -> pd.Categorical:
+    """A column of raw cell values as text (:func:`_cell_text`), by its distinct values."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    if pd.api.types.infer_dtype(uniques, skipna=False) == "string":
+        texts = pd.Series(uniques, dtype=object).str.strip().to_numpy(dtype=object)
+    else:
+        texts = np.array([_cell_text(v) for v in uniques], dtype=object)
+    remap, names = pd.factorize(texts)  # 3.0 and "3" are one text
+    return pd.Categorical.from_codes(remap[codes], categories=pd.Index(names, dtype=object), validate=False)
 
 
 def _cell_text(value: Any) -> str:

@@ -44,6 +44,11 @@ serve the last buy (:func:`spareopt.last_buy`); ``min_stock`` is the planner's f
 (:func:`spareopt.policy.min_stock_levels`); ``installed_base``, the units of the part's vehicles in the field,
 gives the demand model a failure-rate prior (:class:`spareopt.backtest.InstalledBase`)."""
 
+DEFAULTED_FIELDS = ("unit_cost", "lead_time_days", "order_cycle_days", "pack_size", "attribute")
+"""The master's fields that a part without them takes from ``[defaults]`` (unit_cost: from the history's price
+first): a master without one of these columns is named in the run report, as its header may be among the
+ignored ones (map it with ``--column``)."""
+
 DISCONTINUED = ("discontinued", "obsolete", "停产", "已停产", "停售", "淘汰")
 """``status`` values (trimmed, lower-cased) that mark a part as discontinued: its last buy is due."""
 
@@ -158,8 +163,11 @@ def load_parts(
         text = description.astype(str).str.strip()
         out["description"] = text.where(description.notna() & (text != ""), None).to_numpy(dtype=object)
     frame = pd.DataFrame(out, index=pd.Index(part, name="part"))
+    read = set(mapping.values()) | {h for h in numeric if h in table.columns}
     report = {"source": name, "encoding": table.encoding, "columns": dict(mapping), "parts": len(frame),
-              "headers": list(table.columns), "sheet": table.sheet, "sheets_ignored": list(table.sheets_ignored)}
+              "headers": list(table.columns), "sheet": table.sheet, "sheets_ignored": list(table.sheets_ignored),
+              "columns_ignored": [h for h in table.columns if h and h not in read],
+              "columns_missing": [c for c in DEFAULTED_FIELDS if c not in mapping], "layout": table.layout()}
     return PartsMaster(frame, report)
 
 

@@ -5,7 +5,7 @@ stderr; :func:`summary_items` gives the same facts as (item, value) pairs for th
 XLSX summary sheet.  Nothing is dropped silently: every skipped row, netted
 return, ignored line or defaulted field is counted here.
 
-One topic, one module: the run report in words, one function per section.
+One topic, one module: the run report in a planner's words, one function per section.
 """
 
 from __future__ import annotations
@@ -35,8 +35,10 @@ def _read_lines(r: Mapping[str, Any]) -> list[str]:
         lines.append("  columns: " + ", ".join(f"{k}={v}" for k, v in r["columns"].items() if k != v))
         if lines[-1] == "  columns: ":
             lines.pop()
+    lines += _layout_lines(r.get("layout"), history=True)
     if r.get("columns_ignored"):
-        lines.append(f"  columns ignored: {', '.join(r['columns_ignored'])}")
+        lines.append(f"  columns ignored: {', '.join(r['columns_ignored'])}"
+                     + _missing_text(r.get("columns_missing")))
     if r.get("rows_no_quantity"):
         first = ", ".join(map(str, r["rows_no_quantity_first"]))
         lines.append(f"  skipped {r['rows_no_quantity']:,} rows with an empty quantity (no record; first rows {first})")
@@ -52,6 +54,31 @@ def _read_lines(r: Mapping[str, Any]) -> list[str]:
     if r.get("negative_months"):
         lines.append(f"  counted {r['negative_months']:,} series-months with negative net demand as 0")
     return lines
+
+def _layout_lines(layout: Mapping[str, Any] | None, *, history: bool = False) -> list[str]:
+    """The title rows skipped above a file's header and the footer rows of totals dropped below its data
+    (``--skip-rows`` sets the history's header row)."""
+    lines: list[str] = []
+    if not layout:
+        return lines
+    if layout.get("rows_title"):
+        first = ", ".join(map(str, layout["rows_title_first"]))
+        lines.append(f"  header at row {layout['header_row']}: skipped {layout['rows_title']:,} title rows above it "
+                     f"(rows {first}; first {layout['title']!r})"
+                     + ("; --skip-rows N sets where the header is" if history else ""))
+    if layout.get("rows_footer"):
+        first = ", ".join(map(str, layout["rows_footer_first"]))
+        lines.append(f"  dropped {layout['rows_footer']:,} footer rows of totals below the data (rows {first}; "
+                     f"first {layout['footer']!r}), which would count every line again")
+    return lines
+
+
+def _missing_text(missing: list[str] | None, note: str = "") -> str:
+    """``; no column was found for dealer, unit_price: map one with --column dealer=HEADER`` (empty without)."""
+    if not missing:
+        return ""
+    return f"; no column was found for {', '.join(missing)}{note}: map one with --column {missing[0]}=HEADER"
+
 
 def _engine_lines(r: Mapping[str, Any]) -> list[str]:
     """How the stream or dask engine split the network."""
@@ -77,6 +104,10 @@ def _series_lines(r: Mapping[str, Any]) -> list[str]:
     if r.get("parts_master"):
         lines.append(f"parts master {r['parts_master']}: {r['parts_not_in_master']:,} parts in the history are not in "
                      f"it and took the defaults" + _first(r.get("parts_not_in_master_first")))
+        lines += _layout_lines(r.get("parts_master_layout"))
+        if r.get("parts_master_columns_ignored"):  # a header among them may be meant for a field that took defaults
+            lines.append(f"  parts master columns ignored: {', '.join(r['parts_master_columns_ignored'])}"
+                         + _missing_text(r.get("parts_master_columns_missing"), " (the defaults were used)"))
     if r.get("new_parts"):
         lines.append(f"  {r['new_parts']:,} parts of the master have no sales up to as_of but a min_stock or an "
                      "installed_base: listed with zero demand at every dealer" + _first(r.get("new_parts_first")))
@@ -259,6 +290,7 @@ def _supersession_lines(r: Mapping[str, Any]) -> list[str]:
     lines = [(f"supersessions {sup['source']}: {sup['rows_in_force']:,} rows in force, {sup['old_parts']:,} old part "
              f"numbers lead to {sup['leading_parts']:,} parts (longest chain {sup['longest_chain']}, splits "
              f"{sup['splits']:,})")]
+    lines += _layout_lines(sup.get("layout"))
     if sup.get("rows_not_in_force"):
         lines.append(f"  {sup['rows_not_in_force']:,} rows not in force yet at as_of (effective later)"
                      + _first(sup.get("rows_not_in_force_first")))
@@ -281,6 +313,9 @@ def _stock_lines(r: Mapping[str, Any]) -> list[str]:
     if st and "rows_without_history" in st:
         lines.append(f"stock {st['source']}: {st['rows']:,} rows" + (f" ({st['rows_summed']:,} summed into their "
                      "dealer and part)" if st.get("rows_summed") else "") + f", plan policy {r.get('policy')}")
+        lines += _layout_lines(st.get("layout"))
+        if st.get("columns_ignored"):
+            lines.append(f"  stock columns ignored: {', '.join(st['columns_ignored'])}")
         for name, count in (st.get("defaulted_to_zero") or {}).items():
             lines.append(f"  {count:,} blank {name} cells taken as 0")
         old = st.get("superseded_stock")

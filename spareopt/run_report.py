@@ -49,6 +49,19 @@ Amounts = dict[str, float]
 # -- sections -------------------------------------------------------------------------------------------------------
 
 
+class LayoutReport(TypedDict, total=False):
+    """A DMS report's layout around a file's table (:meth:`spareopt.io.Table.layout`): the title rows skipped
+    above its header and the footer of total rows dropped below its data."""
+
+    header_row: Annotated[int | str, ONCE]
+    rows_title: Annotated[int, ONCE]
+    rows_title_first: Annotated[list[int | str], ONCE]
+    title: Annotated[str | None, ONCE]
+    rows_footer: Annotated[int, ONCE]
+    rows_footer_first: Annotated[list[int | str], ONCE]
+    footer: Annotated[str | None, ONCE]
+
+
 class SupersessionHistory(TypedDict, total=False):
     """The history's lines moved to their leading parts (resolved once for the network)."""
 
@@ -79,6 +92,7 @@ class SupersessionReport(TypedDict, total=False):
     leading_parts: Annotated[int, ONCE]
     splits: Annotated[int, ONCE]
     mapping: Annotated[pd.DataFrame, ONCE]
+    layout: Annotated[LayoutReport | None, ONCE]
     master_rows_dropped: Annotated[int | None, ONCE]
     history: SupersessionHistory
 
@@ -263,6 +277,8 @@ class StockReport(TypedDict, total=False):
     headers: Annotated[list[str], ONCE]
     sheet: Annotated[str | None, ONCE]
     sheets_ignored: Annotated[list[str], ONCE]
+    columns_ignored: Annotated[list[str], ONCE]
+    layout: Annotated[LayoutReport | None, ONCE]
     rows: Annotated[int, ONCE]
     rows_blank: Annotated[int, ONCE]
     rows_summed: Annotated[int, ONCE]
@@ -437,6 +453,8 @@ class RunReport(TypedDict, total=False):
     sheets_ignored: Annotated[list[str], ONCE]
     columns: Annotated[dict[str, str] | None, ONCE]
     columns_ignored: Annotated[list[str], ONCE]
+    columns_missing: Annotated[list[str], ONCE]
+    layout: Annotated[LayoutReport | None, ONCE]
     rows_read: Annotated[int | None, ONCE]
     rows_blank: Annotated[int, ONCE]
     rows_blank_first: Annotated[list[int], ONCE]
@@ -458,6 +476,9 @@ class RunReport(TypedDict, total=False):
     as_of: Annotated[str, ONCE]
     parts_master: Annotated[str | None, ONCE]
     parts_master_sheets_ignored: Annotated[list[str], ONCE]
+    parts_master_columns_ignored: Annotated[list[str], ONCE]
+    parts_master_columns_missing: Annotated[list[str], ONCE]
+    parts_master_layout: Annotated[LayoutReport | None, ONCE]
     parts_not_in_master: Annotated[int | None, ONCE]
     parts_not_in_master_first: Annotated[list[str], ONCE]
     master_parts_without_history: Annotated[int | None, ONCE]

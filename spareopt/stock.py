@@ -139,7 +139,8 @@ def load_stock(
     merged = frame.groupby(by, sort=True, as_index=False)[list(STOCK_QUANTITIES)].sum()
     report = {"source": table.source, "encoding": table.encoding, "columns": dict(mapping),
               "headers": list(table.columns), "sheet": table.sheet, "sheets_ignored": list(table.sheets_ignored),
-              "rows": len(frame), "rows_blank": int(blank.sum()),
+              "columns_ignored": [h for h in table.columns if h and h not in mapping.values()],
+              "layout": table.layout(), "rows": len(frame), "rows_blank": int(blank.sum()),
               "rows_summed": len(frame) - len(merged), "defaulted_to_zero": {k: v for k, v in defaulted.items() if v},
               "dealers": int(merged["dealer"].nunique()) if "dealer" in merged else None, "parts": int(
                   merged["part"].nunique())}

@@ -259,6 +259,7 @@ def load_supersessions(
         "headers": headers,
         "columns": dict(mapping),
         "columns_ignored": [h for h in headers if h not in mapping.values()],
+        "layout": table.layout(),
         "rows": len(frame),
         "rows_blank": int(blank.sum()),
         "factor_defaulted": int(factor_blank[positions].sum()),
@@ -491,6 +492,7 @@ def resolve(sup: Supersessions, *, as_of_ordinal: int | None = None) -> Resoluti
         "splits": int(np.count_nonzero(out_degree > 1)),
         "old_parts": int(mapping["old_part"].nunique()),
         "leading_parts": int(mapping["leading_part"].nunique()),
+        "layout": sup.report.get("layout"),  # the file's title and footer rows, skipped
     }
     return Resolution(mapping, report)
 

@@ -296,7 +296,7 @@ def test_parse_month_of_datetimes_and_periods():
     assert parse_month(daily).tolist() == expected
 
 
-@pytest.mark.parametrize("bad", ["2024-13", "2024-02-30", "yesterday", "", "24-01-05", "2024-00-10", "13/01/2024"])
+@pytest.mark.parametrize("bad", ["2024-13", "2024-02-30", "yesterday", "", "24-01-05", "2024-00-10"])
 def test_parse_month_rejects(bad):
     values = pd.Series(["2024-01-05", bad, "2024-01-06"])
     with pytest.raises(InputError) as err:
@@ -306,6 +306,23 @@ def test_parse_month_rejects(bad):
         f"s.csv: `date` (header '日期') must be a date (YYYY-MM-DD, YYYY/MM/DD, YYYY-MM or an Excel date); "
         f"1 row(s) break it (first: row 3 {shown}). Fix: correct the cells, or map another column with "
         "--column date=HEADER")
+
+
+@pytest.mark.parametrize(("bad", "fix"), [
+    ("13/01/2024", "the dates are written day first (13/01/2024): pass --date-format %d/%m/%Y"),
+    ("01.13.2024", "the dates are written month first (01.13.2024): pass --date-format %m.%d.%Y"),
+    ("01/02/2024", ("the dates are written day or month first (01/02/2024): pass --date-format %d/%m/%Y (day first) "
+                    "or --date-format %m/%d/%Y (month first)")),
+])
+def test_a_date_not_year_first_names_the_date_format_that_reads_it(bad, fix):
+    values = pd.Series(["2024-01-05", bad, "2024-01-06"])
+    with pytest.raises(InputError) as err:
+        parse_month(values, column="日期", rows=np.array([2, 3, 4]), source="s.csv")
+    assert str(err.value) == (
+        f"s.csv: `date` (header '日期') must be a date (YYYY-MM-DD, YYYY/MM/DD, YYYY-MM or an Excel date); "
+        f"1 row(s) break it (first: row 3 {bad!r}). Fix: {fix}")
+    read = parse_month(values, date_format=fix.split("--date-format ")[1].split(" ")[0]).tolist()
+    assert read == [648, 649 if bad == "01/02/2024" else 648, 648]  # 1 February, read day first
 
 
 def test_parse_month_without_row_numbers_counts_from_one():

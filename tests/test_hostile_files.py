@@ -47,11 +47,13 @@ def test_a_truncated_gzip(here):
           "end-of-stream marker was reached); check the file (a truncated download?), or decompress it first")
 
 
-def test_a_title_row_above_the_header(here):
+def test_a_title_row_read_as_the_header_by_skip_rows(here):
+    """The title is found and skipped (test_dms_exports.py); --skip-rows 0 makes it the header, which the rows
+    below it outgrow."""
     write("sales.csv", "配件销售明细报表 导出时间:2024-06-30\n" + HEADER + BODY)
-    fails(("must-stock", "sales.csv"),
-          "file sales.csv: the first line ('配件销售明细报表 导出时间:2024-06-30') has 1 cell but the rows below have more: "
-          "a title above the header? Delete the lines above the header row and try again")
+    fails(("must-stock", "sales.csv", "--skip-rows", "0"),
+          "file sales.csv: line 1 ('配件销售明细报表 导出时间:2024-06-30') has 1 cell but the rows below have more: a "
+          "title above the header? Pass --skip-rows N, N the lines above the header row")
 
 
 def test_every_row_longer_than_the_header_drops_no_cell(here):
@@ -162,9 +164,10 @@ def test_a_cover_sheet_names_the_sheet_that_holds_the_table(here):
         sheet.append(["D1", "P1", f"2024-{m:02d}-15", 2])
     book.save("sales.xlsx")
     fails(("must-stock", "sales.xlsx"),
-          "sales.xlsx: required column `part` is missing (headers in the file: '配件销售明细报表'). Rename it, or map it "
-          "with --column part=HEADER. That is sheet 'Cover'; the workbook's 2 sheets: 'Cover' (headers 配件销售明细报表), "
-          "'Data' (headers dealer, part, date, quantity); sheet 'Data' has them: pass --sheet Data")
+          "sales.xlsx: required columns `part`, `quantity` and `date or period` are missing (headers in the file: "
+          "'配件销售明细报表'). Rename them, or map each with --column part=HEADER --column quantity=HEADER --column "
+          "date=HEADER. That is sheet 'Cover'; the workbook's 2 sheets: 'Cover' (headers 配件销售明细报表), 'Data' "
+          "(headers dealer, part, date, quantity); sheet 'Data' has them: pass --sheet Data")
     assert run_cli("must-stock", "sales.xlsx", "--sheet", "Data", "-o", "out.csv", "-q").exit_code == 0
 
 

@@ -35,17 +35,18 @@ def _workbook(folder: Path, name: str, prolog: str, entity: str) -> Path:
     return target
 
 
-@pytest.mark.parametrize(("name", "prolog", "entity", "reason"), [
-    ("bomb.xlsx", BOMB, "&lol9;", "limit on input amplification factor (from DTD and entities) breached"),
-    ("xxe.xlsx", XXE, "&xxe;", "undefined entity &xxe;"),
+@pytest.mark.parametrize(("name", "prolog", "entity"), [
+    ("bomb.xlsx", BOMB, "&lol9;"),
+    ("xxe.xlsx", XXE, "&xxe;"),
 ])
-def test_xml_entities_in_an_xlsx_are_refused(tmp_path, monkeypatch, name, prolog, entity, reason):
-    """The parser's own words (expat's) and position are kept inside the message; the rest is exact."""
+def test_xml_entities_in_an_xlsx_are_refused(tmp_path, monkeypatch, name, prolog, entity):
+    """Every XML part's prolog is checked before any is parsed: a DTD is refused (calamine would read the entity's
+    cell as empty, and the line would be lost as "no record")."""
     path = _workbook(tmp_path, name, prolog, entity)
     monkeypatch.chdir(tmp_path)
     Path("out.csv").write_bytes(b"previous\n")
     result = run_cli("must-stock", name, "-o", "out.csv", "-q")
-    assert result.exit_code == 1
-    assert result.stderr.startswith(f"Error: file {name} is not a readable XLSX workbook (ParseError: {reason}")
-    assert result.stderr.endswith("; its XML declares entities, which a spreadsheet never writes: it is refused\n")
+    assert (result.exit_code, result.stderr) == (1, (
+        f"Error: file {name} is not a readable XLSX workbook (xl/worksheets/sheet1.xml declares a DTD); its XML "
+        "declares entities, which a spreadsheet never writes: it is refused\n"))
     assert Path("out.csv").read_bytes() == b"previous\n" and path.exists()

@@ -151,8 +151,9 @@ def test_a_comma_in_a_number_of_a_semicolon_file_is_refused(here):
 @pytest.mark.parametrize(("line", "column"), [("D1,合计,2024-06-30,60\n", "part"), ("合计,,2024-06-30,60\n", "dealer"),
                                               ("D1,Total,2024-06-30,60\n", "part")])
 def test_a_total_row_exported_with_the_data_is_refused(here, line, column):
-    """A report's 合计 line would become a stocked part (reorder point 2,775 in the audit)."""
-    write("sales.csv", HEADER + BODY + line)
+    """A report's 合计 line would become a stocked part (reorder point 2,775 in the audit).  Below the data it is
+    a footer, dropped and counted (test_dms_exports.py); with lines below it, it is refused."""
+    write("sales.csv", HEADER + BODY + line + BODY)
     label = line.split(",")[0 if column == "dealer" else 1]
     fails(("must-stock", "sales.csv"),
           f"sales.csv: `{column}` holds a total row's label, not a {column}; 1 row(s) break it (first: row 62 "

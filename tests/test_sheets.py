@@ -63,9 +63,10 @@ LISTING = ("'说明' (headers DMS export 2024), 'D01' (headers dealer, part, dat
 
 def test_a_cover_sheet_first_lists_every_sheet_and_the_ones_that_have_the_columns(desk):
     _fails(("must-stock", "sales.xlsx"),
-           "sales.xlsx: required column `part` is missing (headers in the file: 'DMS export 2024'). Rename it, or map "
-           f"it with --column part=HEADER. That is sheet '说明'; the workbook's 4 sheets: {LISTING}; sheet 'D01' has "
-           "them: pass --sheet D01, or --sheet all for the 3 sheets that have them", 1)
+           "sales.xlsx: required columns `part`, `quantity` and `date or period` are missing (headers in the file: "
+           "'DMS export 2024'). Rename them, or map each with --column part=HEADER --column quantity=HEADER --column "
+           f"date=HEADER. That is sheet '说明'; the workbook's 4 sheets: {LISTING}; sheet 'D01' has them: pass "
+           "--sheet D01, or --sheet all for the 3 sheets that have them", 1)
 
 
 def test_all_stacks_the_sheets_with_the_columns_in_any_order(desk):

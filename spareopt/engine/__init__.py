@@ -339,6 +339,9 @@ def run(
     overrides = {k: options[k] for k in ("policy", "abc_basis", "mc_method") if options.get(k) is not None}
     overrides.update({k: tuple(options[k]) for k in ("criteria", "weights") if options.get(k) is not None})
     cfg = with_options(load_config(config), **overrides)
+    if cfg.skip_rows is not None:
+        raise UsageError(f"--skip-rows {cfg.skip_rows}: the {engine} engine reads a Parquet history, which has no "
+                         "title rows; leave out --skip-rows (config skip_rows), or use --engine local")
     supersessions = options.pop("supersessions", None)
     if supersessions is not None and not isinstance(supersessions, Supersessions):  # a bad file fails first
         supersessions = load_supersessions(supersessions, columns=columns_of(columns, SUPERSESSION_COLUMNS),

@@ -234,7 +234,8 @@ def scan_piece(piece: Piece, dataset: Dataset, old_parts: pd.Index | None) -> Sc
     return Scan(
         {k: hist.report[k] for k in ("rows_read", "rows_blank", "rows_blank_first", "rows_no_quantity",
                                      "rows_no_quantity_first", "rows_before_since", "return_lines", "return_units")}
-        | {"columns_ignored": hist.report["columns_ignored"], "columns": hist.report["columns"],
+        | {"columns_ignored": hist.report["columns_ignored"], "columns_missing": hist.report["columns_missing"],
+           "columns": hist.report["columns"],
            "headers": list(dataset.headers)},
         first, np.bincount(month - first),
         pd.DataFrame({"first": dealer_first, "lines": np.bincount(dealer, minlength=len(dealer_names))},
