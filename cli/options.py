@@ -19,6 +19,7 @@ from spareopt.config import MAX_SKIP_ROWS, date_format_problem, load_config, wit
 from spareopt.engine import ENGINES, check_engine_options
 from spareopt.forecast import FORECASTERS
 from spareopt.io import FORMATS
+from spareopt.lang import LANGS
 from spareopt.outputs import COLUMN_SETS
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -192,10 +193,13 @@ def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format, overriding the suffix."),
         click.option("--bom", "csv_bom", is_flag=True, help="CSV outputs start with a UTF-8 byte order mark, so that "
                      "Excel on a Chinese Windows opens them as UTF-8, not GBK (config csv_bom)."),
+        click.option("--lang", type=click.Choice(LANGS), help="Language of what a person reads in the outputs: "
+                     "headers, the why of each row, sheet names, figure labels (config lang; default en). The run "
+                     "report stays English."),
         click.option("-q", "--quiet", is_flag=True, help="No progress bar and no run report on stderr "
                      "(errors still show)."),
     ]
-    return _options(f, options, read_later=("csv_bom",))
+    return _options(f, options, read_later=("csv_bom", "lang"))
 
 
 def pack_options(f: Callable[..., Any]) -> Callable[..., Any]:

@@ -16,6 +16,7 @@ import spareopt
 from spareopt.columns import columns_of
 from spareopt.config import load_config, with_options
 from spareopt.dealers import DEALER_COLUMNS, load_dealers
+from spareopt.figures import font_warning
 from spareopt.io import Outputs, check_stream_format, write_table
 from spareopt.jobs.optimize import curve_table
 from spareopt.outputs import dealer_packs, layout_of, table_view
@@ -86,7 +87,10 @@ def write_outputs(out: Outputs, result: Result, fmt: str | None,
     params = ctx.params
     job = "must-stock" if ctx.info_name == "demo" else str(ctx.info_name)
     cfg = load_config(params.get("config"))
-    cfg = with_options(cfg, csv_bom=True) if params.get("csv_bom") else cfg
+    cfg = with_options(cfg, csv_bom=True if params.get("csv_bom") else None, lang=params.get("lang"))
+    warning = font_warning(cfg.lang) if any(option in out for option in (figures or {})) else None
+    result = result.replace(report={**result.report, "lang": cfg.lang,
+                                    "warnings": [*result.report.get("warnings", []), *([warning] if warning else [])]})
     dealers = ctx.meta.get(DEALERS)
     column_set = params.get("column_set") or ("planner" if params.get("per_dealer") else "all")
     with out:

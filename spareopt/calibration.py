@@ -23,6 +23,7 @@ from .errors import ConfigError, InputError
 from .figures import legend_below, set_titles
 from .history import MAX_HISTORY_MONTHS
 from .io import check_headers, new_figure
+from .lang import tr
 from .parts import ATTRIBUTES
 from .result import Result
 from .validate import instance, require
@@ -324,7 +325,7 @@ def _number(value: float) -> float | None:
 
 
 def plot_calibration(calibration: pd.DataFrame, *, title: str | None = None, caption: str | None = None,
-                     currency: str | None = None) -> Any:
+                     currency: str | None = None, lang: str | None = None) -> Any:
     """The reliability plot: promised fill rate (x) against achieved (y), one marker per policy x class.
 
     The diagonal is a promise kept; the shaded band is :data:`FILL_TOLERANCE` either side
@@ -341,7 +342,7 @@ def plot_calibration(calibration: pd.DataFrame, *, title: str | None = None, cap
     line = np.array([0.0, 100.0])
     band = FILL_TOLERANCE * 100
     ax.fill_between(line, line - band, line + band, color="0.85", zorder=1,
-                    label=f"promise kept (within {band:g} points)")
+                    label=tr(f"promise kept (within {band:g} points)", lang))
     ax.plot(line, line, color="0.4", linewidth=1, zorder=2)
     markers = dict(zip(CALIBRATION_GROUPS, "o^s"))
     colours = [f"C{i}" for i in range(10)]
@@ -357,18 +358,18 @@ def plot_calibration(calibration: pd.DataFrame, *, title: str | None = None, cap
             y = rows["achieved_fill_rate"].to_numpy(np.float64) * 100
             size = max(25, (110 if group == "all" else 60) - 15 * i)  # policies that coincide stay visible
             ax.scatter(x, y, s=size, marker=markers[group], color=colours[i % len(colours)], edgecolor="black",
-                       linewidth=0.5, zorder=3, label=f"{policy}, {group}" if group == "all" else None)
+                       linewidth=0.5, zorder=3, label=f"{policy}, {tr(group, lang)}" if group == "all" else None)
             if group != "all":
                 for cls, px, py in zip(rows["class"], x, y):  # class labels: a few per policy
                     ax.annotate(str(cls), (px, py), textcoords="offset points", xytext=(4, 3), fontsize="x-small")
     for group in CALIBRATION_GROUPS[1:]:  # the shapes' legend entries
-        ax.scatter([], [], marker=markers[group], color="white", edgecolor="black", label=f"by {group}")
+        ax.scatter([], [], marker=markers[group], color="white", edgecolor="black", label=f"{tr('by', lang)} {group}")
     ax.set_xlim(0, 100)
     ax.set_ylim(0, 100)
     ax.set_aspect("equal")
-    ax.set_xlabel("promised fill rate, % (the plan's demand model)")
-    ax.set_ylabel("achieved fill rate, % (the holdout replay)")
-    set_titles(fig, ax, title or "Promised against achieved fill rate, stocked series", caption)
+    ax.set_xlabel(tr("promised fill rate, % (the plan's demand model)", lang))
+    ax.set_ylabel(tr("achieved fill rate, % (the holdout replay)", lang))
+    set_titles(fig, ax, title or tr("Promised against achieved fill rate, stocked series", lang), caption)
     ax.grid(True, alpha=0.3)
     legend_below(fig, ax, columns=3)  # ``currency``: no money axis here (one signature for every figure)
     return fig

@@ -43,6 +43,7 @@ from .errors import ConfigError
 from .forecast.intermittent import AUTO_METHODS, FORECASTERS
 from .forecast.lead_time import LEAD_TIME_DEMAND_MODELS, OBSOLESCENCE
 from .history import MAX_NUMBER
+from .lang import LANGS
 from .policy.class_policy import ClassPolicyRule, check_class_policy
 from .policy.decline import DISTRIBUTIONS
 from .policy.metric import OBJECTIVES
@@ -226,6 +227,10 @@ class Config:
     currency: str = "CNY"
     """Shown with every amount of money in an XLSX output (unit_cost, order and stock values): "CNY 1,234.50". A
     code (CNY, USD) or a symbol (¥), at most 10 characters; "" for none."""
+    lang: str = "en"
+    """The language of what a person reads in the outputs (the --lang option): "en" or "zh" (Chinese: headers, the
+    why of each row, sheet names, figure labels; spareopt.lang holds the one translation table). The run report on
+    stderr stays English."""
     csv_bom: bool = False
     """CSV outputs start with a UTF-8 byte order mark (the --bom option): Excel on a Chinese Windows then opens them
     as UTF-8; without one it reads them as GBK and shows the Chinese text garbled. Programs that read the CSV may not
@@ -321,6 +326,7 @@ class Config:
                and '"' not in self.currency, "currency", self.currency,
                'must be at most 10 printable characters without a double quote, e.g. "CNY" or "¥"')
         _check(isinstance(self.csv_bom, bool), "csv_bom", self.csv_bom, "must be true or false")
+        _check(self.lang in LANGS, "lang", self.lang, f"must be one of {', '.join(LANGS)}")
 
     def _check_classification(self) -> None:
         for name, choices in (("abc_basis", ABC_BASES), ("abc_cutoff", ABC_CUTOFFS), ("mc_method", MC_METHODS)):
@@ -560,7 +566,7 @@ def _coerce(f: dataclasses.Field, value: Any, name: str, where: str) -> Any:
 _NOT_NUMBERS = {"defaults", "abc_basis", "abc_cutoff", "mc_method", "criteria", "weights", "mc_joint_table",
                 "cycle_band_edges", "class_policy", "policy", "forecast_method", "auto_methods", "distribution",
                 "lead_time_demand", "low_volume_basis", "fill_rate_scope", "obsolescence", "objective", "since",
-                "currency", "csv_bom", "date_format"}
+                "currency", "csv_bom", "date_format", "lang"}
 
 MAX_SKIP_ROWS = 10_000
 """The most rows ``skip_rows`` passes over above a header."""

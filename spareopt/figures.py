@@ -13,26 +13,62 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["figure_context", "legend_below", "money_axis", "run_caption", "set_titles"]
+from .lang import tr
+
+__all__ = ["CJK_FONTS", "cjk_font", "figure_context", "font_warning", "legend_below", "money_axis", "run_caption",
+           "set_titles"]
+
+CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN", "WenQuanYi Zen Hei",
+             "WenQuanYi Micro Hei", "Microsoft YaHei", "SimHei", "PingFang SC", "Heiti SC", "Noto Sans CJK JP",
+             "AR PL UMing CN", "Droid Sans Fallback")
+"""Fonts with Chinese glyphs, the first one installed is used for ``lang = "zh"`` figures."""
 
 
-def run_caption(report: Mapping[str, Any], what: str | None = None) -> str:
+def run_caption(report: Mapping[str, Any], what: str | None = None, lang: str | None = None) -> str:
     """``what`` and the run it shows: the history's file name, its as_of, and its dealers and parts.
 
     >>> run_caption({"history": "data/sales.csv", "as_of": "2024-12", "dealers": 3, "parts": 7}, "spareopt kpi")
     'spareopt kpi on sales.csv, as_of 2024-12 (3 dealers, 7 parts)'
+    >>> run_caption({"history": "data/sales.csv", "as_of": "2024-12", "dealers": 3, "parts": 7}, "spareopt kpi", "zh")
+    'spareopt kpi · sales.csv, 截至 2024-12 (3 个服务站, 7 种配件)'
     """
     source = report.get("history")
     name = Path(str(source)).name if source else "the history"
-    counts = [f"{report[k]:,} {k}" for k in ("dealers", "parts") if report.get(k) is not None]
-    return (f"{what} on " if what else "") + f"{name}, as_of {report.get('as_of')}" + (
-        f" ({', '.join(counts)})" if counts else "")
+    counts = [f"{report[k]:,} {tr(k, lang)}" for k in ("dealers", "parts") if report.get(k) is not None]
+    counted = f" ({', '.join(counts)})" if counts else ""
+    if lang and lang != "en":
+        return (f"{what} · " if what else "") + f"{name}, {tr('as of', lang)} {report.get('as_of')}{counted}"
+    return (f"{what} on " if what else "") + f"{name}, as_of {report.get('as_of')}{counted}"
+
+
+def cjk_font() -> str | None:
+    """The first of :data:`CJK_FONTS` that matplotlib finds installed, or None."""
+    from matplotlib import font_manager
+
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    return next((name for name in CJK_FONTS if name in installed), None)
+
+
+def font_warning(lang: str | None) -> str | None:
+    """For Chinese figures: use a CJK font when one is installed (None), else the run report's warning."""
+    if lang != "zh":
+        return None
+    font = cjk_font()
+    if font is None:
+        return ("no font with Chinese glyphs is installed: the figures' Chinese text shows as empty boxes. Install "
+                "one (Debian: apt-get install fonts-noto-cjk; Windows and macOS have one), or pass --lang en")
+    import matplotlib
+
+    if font not in matplotlib.rcParams["font.sans-serif"]:
+        matplotlib.rcParams["font.sans-serif"] = [font, *matplotlib.rcParams["font.sans-serif"]]
+    return None
 
 
 def figure_context(result: Any, what: str) -> dict[str, Any]:
-    """The ``caption`` and ``currency`` of a run's figures (keywords of every plot function)."""
+    """The ``caption``, ``currency`` and ``lang`` of a run's figures (keywords of every plot function)."""
     report = result.report
-    return {"caption": run_caption(report, what), "currency": report.get("currency")}
+    lang = report.get("lang")
+    return {"caption": run_caption(report, what, lang), "currency": report.get("currency"), "lang": lang}
 
 
 def money_axis(axis: Any, label: str, currency: str | None) -> None:

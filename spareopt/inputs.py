@@ -358,6 +358,7 @@ def run_report(run: Inputs, basis: str, counts: Counts) -> RunReport:
         "warnings": list(h.get("warnings", [])),
         "since": cfg.since,
         "currency": cfg.currency,
+        "lang": cfg.lang,
         "rows_after_as_of": matrix.rows_after_as_of,
         "return_lines": h.get("return_lines", 0),
         "return_units": h.get("return_units", 0.0),

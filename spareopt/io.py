@@ -1335,6 +1335,8 @@ class Layout:
     sheet_name: str = "network"
     title: str = ""
     bom: bool = False
+    summary: tuple[str, str, str] = ("summary", "item", "value")
+    """XLSX: the name of the run facts' sheet and its two headers (``--lang``)."""
 
 
 PLAIN = Layout()
@@ -1425,6 +1427,14 @@ def new_figure(**kwargs: Any) -> Any:
     return Figure(**kwargs)
 
 
+def _save_figure(figure: Any, fh: IO[bytes], fmt: str) -> None:
+    """``figure.savefig``, without matplotlib's one warning per glyph its font lacks: Chinese text without a CJK
+    font is one warning of the run report instead (:func:`spareopt.figures.font_warning`)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
+        figure.savefig(fh, format=fmt, dpi=150)
+
+
 def write_figure(figure: Any, path: str | PathLike[str]) -> None:
     """Save a matplotlib figure to ``path`` (PNG, SVG or PDF by suffix), atomically.
 
@@ -1436,7 +1446,7 @@ def write_figure(figure: Any, path: str | PathLike[str]) -> None:
     path = Path(path)
     fmt = check_figure_path(path)
     with _atomic(path, binary=True) as fh:
-        figure.savefig(fh, format=fmt, dpi=150)
+        _save_figure(figure, fh, fmt)
 
 
 def check_figure_path(path: str | PathLike[str]) -> str:
@@ -1681,7 +1691,7 @@ class Outputs:
         """Save a matplotlib ``figure`` for the declared ``option`` to its temporary file."""
         planned = self._planned[option]
         with self._temporary(planned, binary=True) as fh:
-            figure.savefig(fh, format=planned.target.suffix.lower().lstrip("."), dpi=150)
+            _save_figure(figure, fh, planned.target.suffix.lower().lstrip("."))
 
     @contextlib.contextmanager
     def _temporary(self, planned: _Planned, *, binary: bool) -> Iterator[IO[Any]]:
@@ -1873,9 +1883,10 @@ def _write_xlsx(frame: pd.DataFrame, fh: IO[bytes], summary: Mapping[str, Any] |
     headers = [layout.headers.get(c, str(c)) for c in frame.columns]
     sheets = []
     if summary is not None:
-        facts = pd.DataFrame({"item": list(summary), "value": [_summary_text(v) for v in summary.values()]},
+        sheet, item, value = layout.summary
+        facts = pd.DataFrame({item: list(summary), value: [_summary_text(v) for v in summary.values()]},
                              dtype=object)
-        sheets.append(Sheet("summary", facts, landscape=False, filter=False))
+        sheets.append(Sheet(sheet, facts, landscape=False, filter=False))
     for name, title, (_, start, stop) in zip(_sheet_names(titles), titles, groups):
         sheets.append(Sheet(name, frame, headers, layout.kinds, layout.currency, rows=(start, stop),
                             title=_printable(title if layout.sheet_titles else layout.title or title)))

@@ -30,6 +30,7 @@ from .config import Config, load_config
 from .dealers import DealerMaster
 from .errors import InputError, UsageError
 from .io import FolderFile, Layout, file_names, groups_of
+from .lang import tr
 from .report import summary_items
 from .result import Result
 from .run_report import RunReport
@@ -200,8 +201,8 @@ def table_view(result: Result, job: str, *, column_set: str = "all", dealers: De
     report = _with_master(result.report, table, dealers)
     names = _dealer_titles(table, dealers)
     if column_set == "planner":
-        table = planner_table(table, job, dealers=dealers)
-    layout = dataclasses.replace(layout_of(table, cfg), headers=_headers(table) if column_set == "planner" else {},
+        table = planner_table(table, job, dealers=dealers, lang=cfg.lang)
+    layout = dataclasses.replace(layout_of(table, cfg), headers=_headers(table, cfg.lang) if column_set == "planner" else {},
                                  sheet_titles=names)
     return View(table, layout, summary_items(report), report)
 
@@ -210,7 +211,8 @@ def layout_of(table: pd.DataFrame, config: Config | Mapping[str, Any] | str | No
     """How ``table`` is shown with its column names as headers: the number kinds of the columns
     :data:`DISPLAY_COLUMNS` knows, the config's ``currency``, and its ``csv_bom``."""
     cfg = load_config(config)
-    return Layout(kinds=_kinds(table), currency=cfg.currency, bom=cfg.csv_bom)
+    return Layout(kinds=_kinds(table), currency=cfg.currency, bom=cfg.csv_bom,
+                  summary=(tr("summary", cfg.lang), tr("item", cfg.lang), tr("value", cfg.lang)))
 
 
 def dealer_packs(result: Result, job: str, *, column_set: str = "planner", dealers: DealerMaster | None = None,
@@ -247,26 +249,27 @@ def dealer_packs(result: Result, job: str, *, column_set: str = "planner", deale
     stems = [f"{d} {n}".strip() for d, n in zip(ids, name)]  # one per dealer: its file's name
     suffix = f".{format}"
     files = file_names(stems, suffix, taken=[SUMMARY_NAME + suffix])
-    shown = planner_table(table, job) if column_set == "planner" else table
+    shown = planner_table(table, job, lang=cfg.lang) if column_set == "planner" else table
     shown = shown.drop(columns=[c for c in ("dealer", "dealer_name", "region") if c in shown.columns])
-    headers = _headers(shown) if column_set == "planner" else {}
+    headers = _headers(shown, cfg.lang) if column_set == "planner" else {}
     kinds = _kinds(shown)
     as_of = result.report.get("as_of")
-    what = TITLES.get(job, job) + (f", as of {as_of}" if as_of else "")
+    what = tr(TITLES.get(job, job), cfg.lang) + (f", {tr('as of', cfg.lang)} {as_of}" if as_of else "")
     out: list[FolderFile] = []
     for stem, file, (_, start, stop) in zip(stems, files, groups):  # one file per dealer
-        layout = Layout(headers=headers, kinds=kinds, currency=cfg.currency, sheet_name=stem, bom=cfg.csv_bom,
-                        title=f"{stem} · {what}")
+        layout = dataclasses.replace(layout_of(shown, cfg), headers=headers, kinds=kinds, sheet_name=stem,
+                                     title=f"{stem} · {what}")
         out.append(FolderFile(file, shown.iloc[start:stop], layout=layout))
     network = _network_summary(result, job, table, groups, dealers, dict(zip(ids, files)))
-    summary_layout = Layout(headers=_headers(network), kinds=_kinds(network), currency=cfg.currency,
-                            sheet_name="dealers", bom=cfg.csv_bom)
+    summary_layout = dataclasses.replace(layout_of(network, cfg), headers=_headers(network, cfg.lang),
+                                         sheet_name=tr("Dealer", cfg.lang) if cfg.lang != "en" else "dealers")
     facts = summary_items(report) if format == "xlsx" else None
     out.append(FolderFile(SUMMARY_NAME + suffix, network, summary=facts, layout=summary_layout))
     return Packs(out, network, report, rows=len(table), format=format, names=dict(zip(ids, files)))
 
 
-def planner_table(table: pd.DataFrame, job: str, *, dealers: DealerMaster | None = None) -> pd.DataFrame:
+def planner_table(table: pd.DataFrame, job: str, *, dealers: DealerMaster | None = None,
+                  lang: str | None = None) -> pd.DataFrame:
     """The planner's columns of a job's table (:data:`PLANNER_COLUMNS`), after ``dealer`` (and its
     ``dealer_name`` and ``region`` from ``dealers``), in the table's row order.
 
@@ -293,7 +296,7 @@ def planner_table(table: pd.DataFrame, job: str, *, dealers: DealerMaster | None
     reason = table["reason"].astype(str)
     if "decision" in table.columns:
         reason = reason.where(reason != "class_policy", "class_policy:" + table["decision"].astype(str))
-    why = reason.map(WHY).fillna(reason)
+    why = reason.map({k: tr(v, lang) for k, v in WHY.items()}).fillna(reason)  # ``lang``: spareopt.lang
     kept_here = table["decision"].eq("dealer").to_numpy() if "decision" in table.columns else None
     for column in PLANNER_COLUMNS[job]:
         if column == "why":
@@ -325,8 +328,8 @@ def _check_call(result: Any, job: str, column_set: str, dealers: Any) -> None:
         raise UsageError(f"{job} has no planner's column set; use all (the planner's set: {', '.join(PACK_JOBS)})")
 
 
-def _headers(table: pd.DataFrame) -> dict[str, str]:
-    return {c: DISPLAY_COLUMNS[c].header for c in table.columns if c in DISPLAY_COLUMNS}
+def _headers(table: pd.DataFrame, lang: str | None = None) -> dict[str, str]:
+    return {c: tr(DISPLAY_COLUMNS[c].header, lang) for c in table.columns if c in DISPLAY_COLUMNS}
 
 
 def _kinds(table: pd.DataFrame) -> dict[str, str]:

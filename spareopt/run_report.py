@@ -464,6 +464,7 @@ class RunReport(TypedDict, total=False):
     warnings: Annotated[list[str], ONCE]
     since: Annotated[str | None, ONCE]
     currency: Annotated[str, ONCE]
+    lang: Annotated[str, ONCE]
     rows_after_as_of: Annotated[int, NETWORK]
     return_lines: Annotated[int, ONCE]
     return_units: Annotated[float, ONCE]

@@ -148,7 +148,7 @@ BAD = {
                            "sma_months, auto_methods, service_level, fill_rate, fill_rate_scope, "
                            "dispersion_window_months, "
                            "lead_time_demand, obsolescence, backtest_months, normal_min_mean, overdispersion_min, fit_months, "
-                           "holding_rate, distribution, dispersion, transfer_days, objective, since, max_id_length, max_history_months, currency, csv_bom, skip_rows, "
+                           "holding_rate, distribution, dispersion, transfer_days, objective, since, max_id_length, max_history_months, currency, lang, csv_bom, skip_rows, "
                            "date_format, defaults")),
 }
 

@@ -43,4 +43,4 @@ def test_the_caption_of_a_run():
     result = Result()
     result.report = report
     assert figure_context(result, "spareopt kpi") == {
-        "caption": "spareopt kpi on sales.xlsx, as_of 2024-12 (8 dealers, 15,859 parts)", "currency": "CNY"}
+        "caption": "spareopt kpi on sales.xlsx, as_of 2024-12 (8 dealers, 15,859 parts)", "currency": "CNY", "lang": None}

@@ -30,6 +30,7 @@ from ..figures import legend_below, money_axis, set_titles
 from ..history import MAX_HISTORY_MONTHS, MIN_HISTORY_MONTHS, DemandMatrix, History
 from ..inputs import STAGES, Counts, Inputs, Source, job_config, load, run_report
 from ..io import new_figure
+from ..lang import tr
 from ..parts import ATTRIBUTES
 from ..plan import PLAN_REASONS, TARGET_KINDS, Plan, decide, installed_base_report
 from ..plan import demand_part as plan_demand_part
@@ -640,7 +641,7 @@ def policy_totals(policy: str, frame: pd.DataFrame, months: int,
 
 
 def plot_totals(totals: pd.DataFrame, *, title: str | None = None, caption: str | None = None,
-                currency: str | None = None) -> Any:
+                currency: str | None = None, lang: str | None = None) -> Any:
     """Fill rate against average stock value, one labelled point per policy (a matplotlib Figure).
 
     ``caption`` (the run: :func:`spareopt.figures.figure_context`) goes under the title, ``currency`` on the
@@ -659,13 +660,14 @@ def plot_totals(totals: pd.DataFrame, *, title: str | None = None, caption: str 
     for i, (name, n) in enumerate(zip(totals["policy"], totals["parts_stocked"])):
         # a legend, not labels on the points: policies that coincide (seed and traditional often do) stay readable
         ax.scatter(x[i], y[i], s=90 - 12 * i, marker=markers[i % len(markers)], zorder=3 + i,
-                   label=f"{name}: {y[i]:.1f} % filled, stock value {x[i]:,.0f}, {n:,} stocked")
-    money_axis(ax.xaxis, "average stock value over the holdout" + (
-        "" if np.isfinite(x).any() else " (no unit cost known)"), currency)
-    ax.set_ylabel("fill rate: % of units filled from the shelf")
+                   label=f"{name}: {y[i]:.1f} % {tr('filled', lang)}, {tr('stock value', lang)} {x[i]:,.0f}, {n:,} "
+                         f"{tr('stocked', lang)}")
+    money_axis(ax.xaxis, tr("average stock value over the holdout", lang) + (
+        "" if np.isfinite(x).any() else " " + tr("(no unit cost known)", lang)), currency)
+    ax.set_ylabel(tr("fill rate: % of units filled from the shelf", lang))
     ax.set_ylim(0, 100)
     ax.set_xlim(left=0)
-    set_titles(fig, ax, title or "Fill rate against stock value, by policy", caption)
+    set_titles(fig, ax, title or tr("Fill rate against stock value, by policy", lang), caption)
     ax.grid(True, alpha=0.3)
     legend_below(fig, ax, columns=1)
     return fig

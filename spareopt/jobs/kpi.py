@@ -16,6 +16,7 @@ from ..figures import legend_below, money_axis
 from ..history import History
 from ..inputs import Source, job_config
 from ..io import new_figure
+from ..lang import tr
 from ..parts import PartsMaster
 from ..policy.rules import DECISIONS
 from ..position import (
@@ -177,7 +178,7 @@ def kpi_network(table: pd.DataFrame) -> dict[str, Any]:
 
 
 def plot_kpi(result: Result, *, title: str | None = None, caption: str | None = None,
-             currency: str | None = None) -> Any:
+             currency: str | None = None, lang: str | None = None) -> Any:
     """The aging bars (stock value per dealer and bucket) and the stock value by ABC class (a matplotlib Figure).
 
     ``caption`` (the run) goes under the title, ``currency`` on the value axes; the buckets' legend sits under the
@@ -191,18 +192,18 @@ def plot_kpi(result: Result, *, title: str | None = None, caption: str | None = 
     bottom = np.zeros(len(rows))
     for b in AGING_BUCKETS:
         share = rows[f"value_share_{b}"].fillna(0).to_numpy() * rows["stock_value"].to_numpy()
-        left.bar(labels, share, bottom=bottom, label=f"{b} months")
+        left.bar(labels, share, bottom=bottom, label=f"{b} {tr('months', lang)}")
         bottom += share
-    money_axis(left.yaxis, "stock value", currency)
-    left.set_title("stock value by months since the last demand")
+    money_axis(left.yaxis, tr("stock value", lang), currency)
+    left.set_title(tr("stock value by months since the last demand", lang))
     left.tick_params(axis="x", labelrotation=90 if len(labels) > 12 else 0)
     by_class = result.by_class
     if by_class is not None:
         right.bar(by_class["abc_class"], by_class["stock_value"], color="tab:gray")
-        right.set_title("stock value by ABC class")
+        right.set_title(tr("stock value by ABC class", lang))
         money_axis(right.yaxis, "", None)
     legend_below(fig, left, columns=len(AGING_BUCKETS))
     if title or caption:
-        fig.suptitle("\n".join(t for t in (title or "Stock on hand", caption) if t))
+        fig.suptitle("\n".join(t for t in (title or tr("Stock on hand", lang), caption) if t))
     return fig
 

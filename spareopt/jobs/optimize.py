@@ -30,6 +30,7 @@ from ..figures import legend_below, money_axis, set_titles
 from ..history import History
 from ..inputs import STAGES, Counts, Inputs, Source, job_config, load, run_report
 from ..io import new_figure
+from ..lang import tr
 from ..parts import PartsMaster
 from ..plan import Plan, decide, installed_base_report, targets
 from ..policy.budget import (
@@ -580,7 +581,7 @@ def curve_table(result: Result) -> pd.DataFrame:
 
 
 def plot_curve(result: Result, *, title: str | None = None, caption: str | None = None,
-               currency: str | None = None) -> Any:
+               currency: str | None = None, lang: str | None = None) -> Any:
     """The stock-to-service curve with the seed, current and optimised plans marked (a matplotlib Figure).
 
     With two echelons: the expected fill rate at the dealers (objective ``fill``) or the expected
@@ -588,11 +589,12 @@ def plot_curve(result: Result, *, title: str | None = None, caption: str | None 
     all stock at the dealers, with the comparison's three plans marked.
     """
     if result.echelon_curves is not None:
-        return _plot_echelons(result, title, caption, currency)
+        return _plot_echelons(result, title, caption, currency, lang)
     curve, markers = result.curve, result.markers
     fig = new_figure(figsize=(7.5, 5.6), layout="constrained")
     ax = fig.add_subplot()
-    ax.plot(curve["stock_value"], curve["expected_fill_rate"] * 100, color="tab:blue", label="best for each budget")
+    ax.plot(curve["stock_value"], curve["expected_fill_rate"] * 100, color="tab:blue",
+            label=tr("best for each budget", lang))
     for (_, row), marker in zip(markers.iterrows(), "o^sD"):
         ax.plot(row["stock_value"], row["expected_fill_rate"] * 100, marker, markersize=8,
                 label=f"{row['policy']}: {row['expected_fill_rate']:.1%} at {row['stock_value']:,.0f}")
@@ -600,15 +602,16 @@ def plot_curve(result: Result, *, title: str | None = None, caption: str | None 
     value = curve["stock_value"].to_numpy()
     knee = value[np.argmax(reach >= 0.99 * reach.max())] if len(reach) and reach.max() > 0 else value.max(initial=1)
     ax.set_xlim(0, max(knee, 1.5 * float(markers["stock_value"].max()), 1.0))  # the tail only adds decimals
-    money_axis(ax.xaxis, "stock value", currency)
-    ax.set_ylabel("expected unit fill rate (%)")
-    set_titles(fig, ax, title or "stock-to-service curve", caption)
+    money_axis(ax.xaxis, tr("stock value", lang), currency)
+    ax.set_ylabel(tr("expected unit fill rate (%)", lang))
+    set_titles(fig, ax, title or tr("stock-to-service curve", lang), caption)
     ax.grid(alpha=0.3)
     legend_below(fig, ax)
     return fig
 
 
-def _plot_echelons(result: Result, title: str | None, caption: str | None, currency: str | None) -> Any:
+def _plot_echelons(result: Result, title: str | None, caption: str | None, currency: str | None,
+                   lang: str | None) -> Any:
     curves, comparison = result.echelon_curves, result.comparison
     fill = "expected_fill_rate" in curves
     fig = new_figure(figsize=(7.5, 5.8), layout="constrained")
@@ -616,7 +619,7 @@ def _plot_echelons(result: Result, title: str | None, caption: str | None, curre
     for name, color in (("two echelons", "tab:blue"), ("all stock at dealers", "tab:orange")):
         curve = curves[curves["plan"] == name]
         y = curve["expected_fill_rate"] * 100 if fill else curve["expected_backorders"]
-        ax.plot(curve["stock_value"], y, color=color, label=f"{name}: best for each budget")
+        ax.plot(curve["stock_value"], y, color=color, label=f"{tr(name, lang)}: {tr('best for each budget', lang)}")
     for (_, row), marker in zip(comparison.iterrows(), "o^s"):
         label = (f"{row['plan']}: fill {row['expected_fill_rate']:.1%}, wait {row['expected_wait_days']:,.1f} days"
                  if fill else f"{row['plan']}: {row['expected_backorders']:,.2f} backorders")
@@ -624,10 +627,10 @@ def _plot_echelons(result: Result, title: str | None, caption: str | None, curre
                 markersize=8, label=f"{label} at {row['stock_value']:,.0f}")
     ax.set_xlim(0, max(2.0 * float(comparison["stock_value"].max()), 1.0))  # the tail only adds decimals
     ax.set_ylim(bottom=0)
-    money_axis(ax.xaxis, "stock value", currency)
-    ax.set_ylabel("expected unit fill rate at the dealers (%)" if fill else "expected dealer backorders")
-    set_titles(fig, ax, title or ("two echelons: stock-to-service curves" if fill else
-                                  "two echelons: stock-to-backorders curves"), caption)
+    money_axis(ax.xaxis, tr("stock value", lang), currency)
+    ax.set_ylabel(tr("expected unit fill rate at the dealers (%)" if fill else "expected dealer backorders", lang))
+    set_titles(fig, ax, title or tr("two echelons: stock-to-service curves" if fill else
+                                     "two echelons: stock-to-backorders curves", lang), caption)
     ax.grid(alpha=0.3)
     legend_below(fig, ax, columns=1)
     return fig

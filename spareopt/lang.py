@@ -1,0 +1,97 @@
+"""The language of what a person reads (``--lang``, config ``lang``): one translation table, from the English text
+the code writes to each other language's.
+
+The display headers and the plain words of each decision (:mod:`spareopt.outputs`: ``DISPLAY_COLUMNS``, ``WHY``,
+``TITLES``), the summary sheet's name and items, the sheet and file names of a pack and the figures' titles,
+axes and legends go through :func:`tr`.  A text the table lacks stays English, and :func:`missing` lists them
+(a test keeps it empty for every text spareopt writes).  The run report on stderr stays English: it is a log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .errors import ConfigError
+
+__all__ = ["LANGS", "ZH", "check_lang", "missing", "tr"]
+
+LANGS = ("en", "zh")
+"""The languages of the outputs: English (the texts as written in the code) and Chinese."""
+
+ZH: dict[str, str] = {
+    # display headers (spareopt.outputs.DISPLAY_COLUMNS)
+    "Dealer": "服务站", "Dealer name": "服务站名称", "Region": "区域", "Part": "配件编号", "Part name": "配件名称",
+    "Class": "分类", "ABC class": "ABC分类", "Attribute": "属性", "Demand pattern": "需求模式",
+    "Min (reorder point)": "最低库存(订货点)", "Max": "最高库存", "Planner's minimum": "计划员最低储备",
+    "Suggested order": "建议订货量", "Why": "说明", "Kept at": "储备位置", "Rule": "规则", "Priority": "优先级",
+    "Unit cost": "单价", "Sold, last 6 months": "近6个月销量", "Monthly demand (MAD)": "月均需求(MAD)",
+    "Safety stock (SSQ)": "安全库存(SSQ)", "Forecast per month": "月需求预测", "Service target": "服务目标",
+    "Cycle service level": "周期服务水平", "Fill rate": "满足率", "On hand": "现有库存", "On order": "在途数量",
+    "Reserved": "已预留", "Stock position": "库存位置", "Pack size": "包装数", "Minimum order": "最小订货量",
+    "Order value": "订货金额", "Stock value": "库存金额", "Excess": "超储数量", "Excess value": "超储金额",
+    "Expected fill rate": "预期满足率", "Promised fill rate": "承诺满足率", "File": "文件", "Parts listed": "配件数",
+    "Stocked here": "门店储备", "Central warehouse": "中转库储备", "On demand": "按需订货",
+    "Stock value at Max": "最高库存金额", "Order lines": "订货行数", "Units": "数量",
+    "Lines cut by the budget": "因预算削减的行数", "Value cut by the budget": "因预算削减的金额", "Budget": "预算",
+    # the why of a row (spareopt.outputs.WHY)
+    "Stock here": "门店储备",
+    "Stock here: the planner's minimum": "门店储备：计划员最低储备",
+    "Order from the central warehouse: safety stock too low to keep here": "中转库储备：安全库存过低，不在门店储备",
+    "Order on demand: too few sales in the last 6 months": "按需订货：近6个月销量过少",
+    "Order on demand: no sale in the last 6 months": "按需订货：近6个月无销售",
+    "Order on demand: costly assembly that seldom fails": "按需订货：金额较大的非易损总成件",
+    "Order on demand: delivered at once": "按需订货：即时到货",
+    "Stock here: class policy": "门店储备：分类策略",
+    "Order from the central warehouse: class policy": "中转库储备：分类策略",
+    "Order on demand: class policy": "按需订货：分类策略",
+    "Stock position at or below Min: order up to Max": "库存位置不高于最低库存：订货至最高库存",
+    "Cut: over the dealer's order budget": "削减：超出服务站订货预算",
+    # what a pack is, the summary
+    "must-stock list": "必备储备清单", "stock order": "订货单", "as of": "截至", "summary": "汇总",
+    "item": "项目", "value": "数值", "network": "全网",
+    # figures (spareopt.figures and the plot functions)
+    "Fill rate against stock value, by policy": "各策略的满足率与库存金额",
+    "average stock value over the holdout": "验证期平均库存金额", "(no unit cost known)": "(无单价)",
+    "fill rate: % of units filled from the shelf": "满足率：现货满足的数量 %",
+    "filled": "满足", "stock value": "库存金额", "stocked": "储备",
+    "Promised against achieved fill rate, stocked series": "承诺满足率与实际满足率（储备的配件）",
+    "promised fill rate, % (the plan's demand model)": "承诺满足率 %（计划的需求模型）",
+    "achieved fill rate, % (the holdout replay)": "实际满足率 %（验证期回放）",
+    "promise kept (within 3 points)": "兑现承诺（误差3个百分点内）", "all": "全部", "by": "按",
+    "stock-to-service curve": "库存金额与服务水平曲线", "best for each budget": "各预算下的最优方案",
+    "expected unit fill rate (%)": "预期满足率 (%)",
+    "expected unit fill rate at the dealers (%)": "服务站预期满足率 (%)",
+    "expected dealer backorders": "服务站预期缺货数",
+    "two echelons: stock-to-service curves": "两级库存：库存金额与服务水平曲线",
+    "two echelons: stock-to-backorders curves": "两级库存：库存金额与缺货曲线",
+    "two echelons": "两级库存", "all stock at dealers": "全部储备在服务站",
+    "Stock on hand": "现有库存", "stock value by months since the last demand": "按距上次需求月数的库存金额",
+    "stock value by ABC class": "按ABC分类的库存金额", "months": "个月", "on": "数据", "dealers": "个服务站",
+    "parts": "种配件",
+}
+"""English -> Chinese, for every text of the outputs a person reads (DOMAIN.md's words: 必备储备清单, 门店储备,
+中转库储备, 按需订货, 满足率)."""
+
+_TABLES = {"zh": ZH}
+
+
+def check_lang(lang: object) -> str:
+    """``lang``, checked to be one of :data:`LANGS` (a :class:`ConfigError` otherwise)."""
+    if lang not in LANGS:
+        raise ConfigError(f"lang must be one of {', '.join(LANGS)}; got {lang!r}")
+    return str(lang)
+
+
+def tr(text: str, lang: str | None) -> str:
+    """``text`` in ``lang`` (English, the text itself, for ``en``, None, or a text the table lacks).
+
+    >>> tr("Why", "zh"), tr("Why", "en"), tr("Why", None)
+    ('说明', 'Why', 'Why')
+    """
+    return _TABLES.get(lang or "en", {}).get(text, text)
+
+
+def missing(texts: Iterable[str], lang: str) -> list[str]:
+    """The texts that :func:`tr` would leave in English for ``lang``."""
+    table = _TABLES.get(lang, {})
+    return [t for t in texts if t not in table]
