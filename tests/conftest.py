@@ -9,6 +9,7 @@ net negative.
 from __future__ import annotations
 
 import io
+import os
 import sys
 from pathlib import Path
 
@@ -141,7 +142,33 @@ def run_cli(*args: str, input: bytes | None = None):
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert result.exit_code != 3, result.output  # an internal error (a bug) fails every CLI test
+    if result.exit_code == 1 and os.environ.get(CORPUS_VARIABLE):
+        _keep_inputs(args, Path(os.environ[CORPUS_VARIABLE]))
     return result
+
+
+CORPUS_VARIABLE = "SPAREOPT_BAD_CORPUS"
+"""Set to a folder: every input file of a CLI run that a test saw fail with exit 1 is copied there
+(``tests/make_bad_corpus.py``; ``tests/test_no_traceback.py`` runs them through every command)."""
+
+_KINDS = {"--parts": "parts", "--stock": "stock", "--config": "config", "--supersessions": "supersessions",
+          "--dealers": "dealers"}
+_CORPUS_MAX_BYTES = 64 * 1024
+
+
+def _keep_inputs(args: tuple[str, ...], corpus: Path) -> None:
+    """The run's input files, by kind (the history: the command's argument), named by their content."""
+    import hashlib
+    import shutil
+
+    for i, arg in enumerate(args):
+        kind = "history" if i == 1 and not arg.startswith("-") else _KINDS.get(args[i - 1]) if i else None
+        path = Path(arg)
+        if kind is None or not path.is_file() or path.stat().st_size > _CORPUS_MAX_BYTES:
+            continue
+        digest = hashlib.sha1(path.read_bytes()).hexdigest()[:12]
+        corpus.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, corpus / f"{kind}-{digest}{''.join(path.suffixes[-2:])}")
 
 
 class Terminal(io.StringIO):
