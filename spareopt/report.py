@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .report_warnings import missing_text as _missing_text
 from .report_warnings import report_warnings
 
 __all__ = ["report_lines", "summary_items"]
@@ -73,13 +74,6 @@ def _layout_lines(layout: Mapping[str, Any] | None, *, history: bool = False) ->
     return lines
 
 
-def _missing_text(missing: list[str] | None, note: str = "") -> str:
-    """``; no column was found for dealer, unit_price: map one with --column dealer=HEADER`` (empty without)."""
-    if not missing:
-        return ""
-    return f"; no column was found for {', '.join(missing)}{note}: map one with --column {missing[0]}=HEADER"
-
-
 def _engine_lines(r: Mapping[str, Any]) -> list[str]:
     """How the stream or dask engine split the network."""
     lines: list[str] = []
@@ -105,9 +99,8 @@ def _series_lines(r: Mapping[str, Any]) -> list[str]:
         lines.append(f"parts master {r['parts_master']}: {r['parts_not_in_master']:,} parts in the history are not in "
                      f"it and took the defaults" + _first(r.get("parts_not_in_master_first")))
         lines += _layout_lines(r.get("parts_master_layout"))
-        if r.get("parts_master_columns_ignored"):  # a header among them may be meant for a field that took defaults
-            lines.append(f"  parts master columns ignored: {', '.join(r['parts_master_columns_ignored'])}"
-                         + _missing_text(r.get("parts_master_columns_missing"), " (the defaults were used)"))
+        if r.get("parts_master_columns_ignored") and not r.get("parts_master_columns_missing"):  # else a warning
+            lines.append(f"  parts master columns ignored: {', '.join(r['parts_master_columns_ignored'])}")
     if r.get("new_parts"):
         lines.append(f"  {r['new_parts']:,} parts of the master have no sales up to as_of but a min_stock or an "
                      "installed_base: listed with zero demand at every dealer" + _first(r.get("new_parts_first")))

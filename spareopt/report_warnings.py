@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["RULE_KEYS", "STOCKING_WARNING_SHARE", "report_warnings", "stocking_warning"]
+__all__ = ["RULE_KEYS", "STOCKING_WARNING_SHARE", "missing_text", "report_warnings", "stocking_warning"]
 
 
 STOCKING_WARNING_SHARE = 0.05
@@ -67,6 +67,10 @@ def report_warnings(report: Mapping[str, Any]) -> list[str]:
     stock = r.get("stock") or (r.get("last_buy") or {}).get("stock")
     if stock and stock.get("sheets_ignored"):
         found.append(_sheets_warning("stock file", stock["sheets_ignored"]))
+    if r.get("parts_master_columns_ignored") and r.get("parts_master_columns_missing"):  # 到货周期(天) unread, and
+        # every part took the default lead time: a header among the ignored is likely meant for a missing field
+        found.append(f"parts master columns ignored: {', '.join(r['parts_master_columns_ignored'])}"
+                     + missing_text(r["parts_master_columns_missing"], " (the defaults were used)"))
     stocking = stocking_warning(r.get("stocking"))
     if stocking:
         found.append(stocking)
@@ -82,3 +86,10 @@ def _sheets_warning(what: str, ignored: list[str]) -> str:
     """A parts master's or stock file's other sheets with data: only its first visible sheet is read."""
     return (f"{what} sheets not read: {', '.join(ignored)}; only the first visible sheet with data is read "
             "(put the table in one sheet)")
+
+
+def missing_text(missing: list[str] | None, note: str = "") -> str:
+    """``; no column was found for dealer, unit_price: map one with --column dealer=HEADER`` (empty without)."""
+    if not missing:
+        return ""
+    return f"; no column was found for {', '.join(missing)}{note}: map one with --column {missing[0]}=HEADER"

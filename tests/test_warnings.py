@@ -85,3 +85,16 @@ def test_kpi_says_what_its_projected_fill_rate_is(desk):
     assert lines[at + 1] == ("  the projected fill rate is what the plan's levels promise on the forecast once they "
                              "are kept, not the service of the stock on hand: `spareopt evaluate --policy current` "
                              "replays that")
+
+
+def test_a_master_column_ignored_while_its_field_takes_the_default_is_a_warning(desk):
+    """到货时间(天) is no alias of lead_time_days: every part took the default lead time, in silence before."""
+    Path("parts.csv").write_text("part,到货时间(天),unit_cost\nP0,5,10\nP1,5,3\n", encoding="utf-8")
+    result = run_cli("must-stock", "sales.csv", "--parts", "parts.csv", "-o", "out.csv")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == (
+        "warning: parts master columns ignored: 到货时间(天); no column was found for lead_time_days, "
+        "order_cycle_days, pack_size, attribute (the defaults were used): map one with --column lead_time_days=HEADER")
+    mapped = run_cli("must-stock", "sales.csv", "--parts", "parts.csv", "--column", "lead_time_days=到货时间(天)",
+                     "-o", "out.csv")
+    assert mapped.exit_code == 0 and "warning: parts master" not in mapped.stderr, mapped.output
