@@ -517,19 +517,23 @@ def key_codes(column: Any, name: str, header: str, check: RowCheck) -> tuple[np.
 
     Integral numbers lose a trailing ``.0``; two spellings that trim alike are one identifier.
     """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     codes, uniques = factorize_cells(column)
     text = identifier_text(uniques)
-    distinct = pd.Series(text, dtype=object)
-    long = distinct.str.len().to_numpy(dtype=np.float64, na_value=0) > check.max_id_length
+    distinct = pa.array(text, type=pa.large_string())  # the checks in C++ on the distinct values: no Python per cell
+    long = pc.utf8_length(distinct).to_numpy(zero_copy_only=False) > check.max_id_length
     if long.any():  # before any fixed-width copy: one long cell would make every identifier that wide
         check.fail(np.append(long, False)[codes], name, header, column,
                    f"must be at most {check.max_id_length} characters", f"correct the {name} cells (a whole row "
                    "pasted into one cell?), or map another column, or raise max_id_length in the config")
-    total = distinct.str.strip().str.lower().isin(TOTAL_LABELS).to_numpy(dtype=bool)
+    total = pc.is_in(pc.utf8_lower(distinct), pa.array(TOTAL_LABELS, type=pa.large_string())).to_numpy(
+        zero_copy_only=False)  # ``text`` is trimmed already
     if total.any():  # a report's total line exported with the data: its quantity is every other line's sum
         check.fail(np.append(total, False)[codes], name, header, column, "holds a total row's label, not a "
                    f"{name}", "delete the total rows (合计 / 小计 / Total) from the export")
-    control = distinct.str.contains(_CONTROL, regex=True).to_numpy(dtype=bool, na_value=False)
+    control = pc.match_substring_regex(distinct, _CONTROL).to_numpy(zero_copy_only=False)
     if control.any():  # a NUL or a line break inside an identifier: two spellings of one part that look alike
         check.fail(np.append(control, False)[codes], name, header, column,
                    "must not hold control characters (a NUL, tab or line break inside the cell)",
