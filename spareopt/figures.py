@@ -34,7 +34,7 @@ def run_caption(report: Mapping[str, Any], what: str | None = None, lang: str | 
     """
     source = report.get("history")
     name = Path(str(source)).name if source else "the history"
-    counts = [f"{report[k]:,} {tr(k, lang)}" for k in ("dealers", "parts") if report.get(k) is not None]
+    counts = [tr(f"{{n:,}} {k}", lang).format(n=report[k]) for k in ("dealers", "parts") if report.get(k) is not None]
     counted = f" ({', '.join(counts)})" if counts else ""
     if lang and lang != "en":
         return (f"{what} · " if what else "") + f"{name}, {tr('as of', lang)} {report.get('as_of')}{counted}"

@@ -25,6 +25,7 @@ import pandas as pd
 from .columns import HISTORY_COLUMNS, resolve_columns
 from .errors import ConfigError, InputError, format_examples
 from .io import TOTAL_LABELS, Table, read_stdin, read_table
+from .lang import tr
 from .validate import instance
 
 __all__ = [
@@ -895,11 +896,11 @@ def check_months(first: int, start: int | None, end: int, source: str, *, any_us
         )
 
 
-def as_of_gap(as_of: int, last: int) -> str | None:
+def as_of_gap(as_of: int, last: int, lang: str | None = None) -> str | None:
     """The run report's warning for an as_of after the history's last month (Period ordinals): the months between
     are padded as months without demand (a stale export, or a history that only stopped).  When they fill the
     seed's MAD window (:data:`MIN_HISTORY_MONTHS`), every series is ``no_demand``, and the warning says so.  None
-    when as_of is within the history.
+    when as_of is within the history.  ``lang``: :mod:`spareopt.lang` (the summary sheet of ``--lang zh``).
 
     >>> print(as_of_gap(month_ordinal("2025-03"), month_ordinal("2024-12")))
     as_of 2025-03 is 3 month(s) after the history's last month (2024-12): they count as months without demand (pass --as-of 2024-12 if the export is only older)
@@ -907,12 +908,13 @@ def as_of_gap(as_of: int, last: int) -> str | None:
     gap = as_of - last
     if gap <= 0:
         return None
-    text = (f"as_of {_label(as_of)} is {gap} month(s) after the history's last month ({_label(last)}): they count as "
-            "months without demand")
+    values = {"as_of": _label(as_of), "last": _label(last), "months": gap, "window": MIN_HISTORY_MONTHS}
+    text = tr("as_of {as_of} is {months} month(s) after the history's last month ({last}): they count as months "
+              "without demand", lang)
     if gap >= MIN_HISTORY_MONTHS:
-        return (text + f", so the seed's {MIN_HISTORY_MONTHS}-month MAD sees no sale and every series is no_demand. "
-                f"Pass --as-of {_label(last)}, or a history that reaches {_label(as_of)}")
-    return text + f" (pass --as-of {_label(last)} if the export is only older)"
+        return (text + tr(", so the seed's {window}-month MAD sees no sale and every series is no_demand. Pass "
+                          "--as-of {last}, or a history that reaches {as_of}", lang)).format(**values)
+    return (text + tr(" (pass --as-of {last} if the export is only older)", lang)).format(**values)
 
 
 BLOCK_LINES = 1 << 22

@@ -221,8 +221,8 @@ def load(
     last = int(hist.lines["month"].max())
     history_report = {**hist.report, "last_period": str(pd.Period(ordinal=last, freq="M"))}
     if holdout_months == 0:  # a plan at as_of (evaluate's and a last-buy backtest's months after it are checked apart)
-        gap = as_of_gap(int(matrix.as_of.ordinal), last)
-        history_report["warnings"] = [gap] if gap else []
+        gap = as_of_gap(int(matrix.as_of.ordinal), last)  # the report keeps the months; its warning says them
+        history_report["as_of_gap"] = [int(matrix.as_of.ordinal), last] if gap else None
     del hist  # the lines are summed into the matrix: free them before the plan (when we read them)
     part_names = matrix.keys["part"].cat.categories
     fields, parts_report = part_fields(np.asarray(part_names, dtype=object), master, cfg, history_price=price)
@@ -356,6 +356,7 @@ def run_report(run: Inputs, basis: str, counts: Counts) -> RunReport:
         "rows_no_quantity_first": h.get("rows_no_quantity_first", []),
         "rows_before_since": h.get("rows_before_since", 0),
         "warnings": list(h.get("warnings", [])),
+        "as_of_gap": h.get("as_of_gap"),
         "since": cfg.since,
         "currency": cfg.currency,
         "lang": cfg.lang,

@@ -2,9 +2,10 @@
 the code writes to each other language's.
 
 The display headers and the plain words of each decision (:mod:`spareopt.outputs`: ``DISPLAY_COLUMNS``, ``WHY``,
-``TITLES``), the summary sheet's name and items, the sheet and file names of a pack and the figures' titles,
-axes and legends go through :func:`tr`.  A text the table lacks stays English, and :func:`missing` lists them
-(a test keeps it empty for every text spareopt writes).  The run report on stderr stays English: it is a log.
+``TITLES``), the summary sheet (its name, its items and its warnings: templates whose fields are in braces), the
+sheet names and print titles of a pack, and the figures' titles, axes and legends go through :func:`tr`.  A text
+the table lacks stays English, and :func:`missing` lists them (a test keeps it empty for every display text).
+The run report on stderr stays English: it is a log, searched and pasted into issues.
 """
 
 from __future__ import annotations
@@ -66,8 +67,50 @@ ZH: dict[str, str] = {
     "two echelons: stock-to-backorders curves": "两级库存：库存金额与缺货曲线",
     "two echelons": "两级库存", "all stock at dealers": "全部储备在服务站",
     "Stock on hand": "现有库存", "stock value by months since the last demand": "按距上次需求月数的库存金额",
-    "stock value by ABC class": "按ABC分类的库存金额", "months": "个月", "on": "数据", "dealers": "个服务站",
-    "parts": "种配件",
+    "stock value by ABC class": "按ABC分类的库存金额", "{bucket} months": "{bucket} 个月",
+    "{n:,} dealers": "{n:,} 个服务站", "{n:,} parts": "{n:,} 种配件", "months": "月数", "dealers": "服务站数",
+    "parts": "配件种数",
+    # the summary sheet's items (spareopt.report.summary_items): a name, or its kind before a colon
+    "warning": "警告", "history": "历史数据文件", "parts_master": "配件主数据文件", "rows_read": "读取行数",
+    "rows skipped": "跳过的行", "empty quantity": "数量为空", "blank": "空行", "rows ignored": "忽略的行",
+    "before since": "since 之前", "after as_of": "as_of 之后", "return lines netted": "冲减的退货行数",
+    "return units netted": "冲减的退货数量", "negative months counted as 0": "按 0 计的负需求月份数",
+    "series": "服务站×配件组合数", "parts not in master (defaulted)": "不在主数据中的配件（使用默认值）",
+    "master parts without sales (not listed)": "主数据中无销售的配件（未列出）",
+    "new parts listed for their min_stock": "因最低储备列出的新配件", "defaulted": "使用默认值",
+    "decision": "储备决策", "reason": "规则", "class policy": "分类策略",
+    "dealer stock value at max_stock": "门店最高库存金额", "service target (default)": "服务目标（默认）",
+    "demand model of dealer rows": "门店储备行的需求模型",
+    "implied CSL of dealer rows (mean)": "门店储备行的隐含周期服务水平（平均）",
+    "implied fill rate of dealer rows (forecast-weighted)": "门店储备行的隐含满足率（按预测加权）",
+    "trained on": "训练期", "replayed": "回放期",
+    "(none: defaults for every part)": "（无：所有配件使用默认值）", "(no dealer column)": "（无服务站列）",
+    # the warnings (spareopt.report_warnings, spareopt.history.as_of_gap): templates, their fields in braces
+    "as_of {as_of} is {months} month(s) after the history's last month ({last}): they count as months without "
+    "demand": "as_of {as_of} 比历史数据的最后一个月（{last}）晚 {months} 个月：这些月份按无需求计",
+    ", so the seed's {window}-month MAD sees no sale and every series is no_demand. Pass --as-of {last}, or a "
+    "history that reaches {as_of}": "，因此种子方法的 {window} 个月 MAD 看不到任何销售，所有配件均为 no_demand。请传 "
+                                     "--as-of {last}，或提供截至 {as_of} 的历史数据",
+    " (pass --as-of {last} if the export is only older)": "（如果只是导出的数据较旧，请传 --as-of {last}）",
+    "sheets not read: {sheets}; the history is sheet {sheet} (--sheet all stacks every sheet that has its columns, "
+    "--sheet NAME reads one)": "未读取的工作表：{sheets}；历史数据取自工作表 {sheet}（--sheet all 合并所有含这些列的工作表，"
+                               "--sheet NAME 读取指定工作表）",
+    "{what} sheets not read: {sheets}; only the first visible sheet with data is read (put the table in one sheet)":
+        "{what}未读取的工作表：{sheets}；只读取第一个有数据的可见工作表（请把表放在一个工作表中）",
+    "parts master": "配件主数据", "stock file": "库存文件",
+    "parts master columns ignored: {columns}": "配件主数据中未使用的列：{columns}",
+    "; no column was found for {fields}{note}: map one with --column {first}=HEADER":
+        "；未找到以下字段的列：{fields}{note}：请用 --column {first}=列名 映射",
+    " (the defaults were used)": "（已使用默认值）",
+    "the dealers stock {share:.1%} of the last half year's demand ({dealer:,.0f} of {total:,.0f} units)":
+        "门店储备只覆盖近半年需求的 {share:.1%}（{total:,.0f} 件中的 {dealer:,.0f} 件）",
+    "; rule {rule} removed the most ({units:,.0f} units, {rule_share:.1%}): see config key {key}":
+        "；规则 {rule} 去除最多（{units:,.0f} 件，{rule_share:.1%}）：见配置项 {key}",
+    "{rows:,} dealer rows hold a safety stock (SSQ) above a year of their demand: their lead_time_days + "
+    "order_cycle_days are that long. Check the parts master's lead_time_days and order_cycle_days (days, not hours "
+    "or weeks?), or the config's [defaults]": "{rows:,} 行门店储备的安全库存（SSQ）超过一年的需求：其 lead_time_days + "
+                                               "order_cycle_days 过长。请检查配件主数据的 lead_time_days 和 "
+                                               "order_cycle_days（单位是天，不是小时或周？），或配置中的 [defaults]",
 }
 """English -> Chinese, for every text of the outputs a person reads (DOMAIN.md's words: 必备储备清单, 门店储备,
 中转库储备, 按需订货, 满足率)."""

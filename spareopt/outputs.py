@@ -204,7 +204,7 @@ def table_view(result: Result, job: str, *, column_set: str = "all", dealers: De
         table = planner_table(table, job, dealers=dealers, lang=cfg.lang)
     layout = dataclasses.replace(layout_of(table, cfg), headers=_headers(table, cfg.lang) if column_set == "planner" else {},
                                  sheet_titles=names)
-    return View(table, layout, summary_items(report), report)
+    return View(table, layout, summary_items(report, cfg.lang), report)
 
 
 def layout_of(table: pd.DataFrame, config: Config | Mapping[str, Any] | str | None = None) -> Layout:
@@ -263,7 +263,7 @@ def dealer_packs(result: Result, job: str, *, column_set: str = "planner", deale
     network = _network_summary(result, job, table, groups, dealers, dict(zip(ids, files)))
     summary_layout = dataclasses.replace(layout_of(network, cfg), headers=_headers(network, cfg.lang),
                                          sheet_name=tr("Dealer", cfg.lang) if cfg.lang != "en" else "dealers")
-    facts = summary_items(report) if format == "xlsx" else None
+    facts = summary_items(report, cfg.lang) if format == "xlsx" else None
     out.append(FolderFile(SUMMARY_NAME + suffix, network, summary=facts, layout=summary_layout))
     return Packs(out, network, report, rows=len(table), format=format, names=dict(zip(ids, files)))
 

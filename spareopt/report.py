@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .lang import tr
 from .report_warnings import missing_text as _missing_text
 from .report_warnings import report_warnings
 
@@ -478,10 +479,14 @@ _SECTIONS = (_read_lines, _engine_lines, _series_lines, _supersession_lines, _ab
 """The report's sections, in the order :func:`report_lines` renders them (each takes the whole report)."""
 
 
-def summary_items(report: Mapping[str, Any]) -> dict[str, Any]:
-    """The run report as ``{item: value}`` for the XLSX summary sheet."""
+def summary_items(report: Mapping[str, Any], lang: str | None = None) -> dict[str, Any]:
+    """The run report as ``{item: value}`` for the XLSX summary sheet, its warnings first.
+
+    ``lang`` (:mod:`spareopt.lang`): the warnings, the items' names and their text values in that language; the
+    names of keys, rules and files stay as they are (``abc_basis``, ``low_volume``).
+    """
     r = report
-    items: dict[str, Any] = {f"warning {i}": text for i, text in enumerate(report_warnings(r), start=1)}
+    items: dict[str, Any] = {f"warning {i}": text for i, text in enumerate(report_warnings(r, lang), start=1)}
     items |= {
         "as_of": r["as_of"],
         "first_period": r["first_period"],
@@ -577,7 +582,19 @@ def summary_items(report: Mapping[str, Any]) -> dict[str, Any]:
             items[f"demand model of dealer rows: {model}"] = count
         items["implied CSL of dealer rows (mean)"] = s.get("implied_csl_mean")
         items["implied fill rate of dealer rows (forecast-weighted)"] = s.get("implied_fill_rate")
-    return {k: ("" if v is None else v) for k, v in items.items()}
+    return {_item(k, lang): ("" if v is None else tr(v, lang) if isinstance(v, str) and v.startswith("(") else v)
+            for k, v in items.items()}  # a value in brackets is a note, any other is data: a name, a month, a code
+
+
+def _item(name: str, lang: str | None) -> str:
+    """An item's name in ``lang``: whole (``rows_read``), or its kind before a colon (``decision: dealer``)."""
+    if not lang or lang == "en" or tr(name, lang) != name:
+        return tr(name, lang)
+    kind, colon, rest = name.partition(": ")
+    if colon:
+        return f"{tr(kind, lang)}：{tr(rest, lang)}"
+    number, space, words = name.partition(" ")  # "warning 2"
+    return f"{tr(number, lang)} {words}" if space and words.isdigit() else name
 
 
 def _first(items: list[Any] | None) -> str:

@@ -462,6 +462,7 @@ class RunReport(TypedDict, total=False):
     rows_no_quantity_first: Annotated[list[int], ONCE]
     rows_before_since: Annotated[int, ONCE]
     warnings: Annotated[list[str], ONCE]
+    as_of_gap: Annotated[list[int] | None, ONCE]
     since: Annotated[str | None, ONCE]
     currency: Annotated[str, ONCE]
     lang: Annotated[str, ONCE]

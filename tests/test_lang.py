@@ -83,3 +83,36 @@ def test_chinese_figures_and_the_font_they_need(tmp_path, monkeypatch):
     assert fig.get_suptitle() == "各策略的满足率与库存金额"
     assert fig.axes[0].get_xlabel() == "验证期平均库存金额"
     assert fig.axes[0].get_title() == "spareopt · x.csv, 截至 2024-12"
+
+
+def _chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def test_the_summary_sheet_and_its_warnings_in_chinese(tmp_path, monkeypatch):
+    """The run facts go to the dealers with the packs: in Chinese, the warnings first; stderr stays English."""
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("must-stock", str(EXAMPLES / "network_sample.csv"), "--as-of", "2002-05", "--lang", "zh",
+                     "-o", "out.xlsx")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0].startswith("warning: as_of 2002-05 is 2 month(s) after")
+    rows = list(openpyxl.load_workbook("out.xlsx")["汇总"].iter_rows(values_only=True))
+    assert rows[0] == ("项目", "数值")
+    assert rows[1] == ("警告 1", ("as_of 2002-05 比历史数据的最后一个月（2002-03）晚 2 个月：这些月份按无需求计"
+                                 "（如果只是导出的数据较旧，请传 --as-of 2002-03）"))
+    names = [row[0] for row in rows[1:]]
+    assert "读取行数" in names and "储备决策：dealer" in names
+
+
+def test_every_warning_has_its_chinese():
+    from spareopt.report_warnings import report_warnings
+
+    report = {"as_of_gap": [400, 393], "sheets_ignored": ["2023 (the same header)"],
+              "sheet": "2024", "parts_master_sheets_ignored": ["old (another header)"],
+              "stock": {"sheets_ignored": ["D2 (the same header)"]},
+              "parts_master_columns_ignored": ["到货时间(天)"], "parts_master_columns_missing": ["lead_time_days"],
+              "stocking": {"half_year_quantity": {"dealer": 1.0, "central": 0.0, "none": 99.0},
+                           "by_reason": {"low_volume": 99.0, "stock": 1.0}, "rows_ssq_over_a_year": 3}}
+    english, chinese = report_warnings(report), report_warnings(report, "zh")
+    assert len(english) == len(chinese) == 7
+    assert not any(_chinese(w) for w in english[:1]) and all(_chinese(w) for w in chinese)

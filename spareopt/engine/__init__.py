@@ -372,8 +372,9 @@ def run(
         new_before = None if job not in DEMAND_JOBS else end - (int(options.get("holdout_months", 12))
                                                                   if job == "evaluate" else 0)
         network = _network(dataset, scan, end, master, cfg, dealers, resolution, new_before=new_before)
-        gap = None if job == "evaluate" else as_of_gap(end, int(scan.month_first + len(scan.month_lines) - 1))
-        network.history_report["warnings"] = [gap] if gap else []
+        last = int(scan.month_first + len(scan.month_lines) - 1)
+        gap = None if job == "evaluate" else as_of_gap(end, last)
+        network.history_report["as_of_gap"] = [end, last] if gap else None
         superseded = None
         if stock is not None:
             merge.check_stock(stock, network, dataset.source)

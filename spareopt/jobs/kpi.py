@@ -192,7 +192,7 @@ def plot_kpi(result: Result, *, title: str | None = None, caption: str | None = 
     bottom = np.zeros(len(rows))
     for b in AGING_BUCKETS:
         share = rows[f"value_share_{b}"].fillna(0).to_numpy() * rows["stock_value"].to_numpy()
-        left.bar(labels, share, bottom=bottom, label=f"{b} {tr('months', lang)}")
+        left.bar(labels, share, bottom=bottom, label=tr("{bucket} months", lang).format(bucket=b))
         bottom += share
     money_axis(left.yaxis, tr("stock value", lang), currency)
     left.set_title(tr("stock value by months since the last demand", lang))
