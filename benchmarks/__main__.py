@@ -276,7 +276,7 @@ def main() -> None:
         return read_table(history_path, select=_history_select(select_holder))
 
     table = run.time("read (typed, by column)", read, "io")
-    workbook = _workbook_stages(run, history_path) | _spreadsheet_stages(run, history_path, args.size)
+    workbook = _workbook_stages(run, history_path) | _sheet_read_stages(run, history_path, args.size)
 
     def validate_and_aggregate() -> Any:
         return demand_matrix(clean_lines(table, dict(select_holder["mapping"])))
@@ -978,7 +978,7 @@ def _first_rows(batches: Any, lines: int) -> Any:
             return
 
 
-def _spreadsheet_stages(run: Run, history_path: Path, size: str) -> dict[str, Any]:
+def _sheet_read_stages(run: Run, history_path: Path, size: str) -> dict[str, Any]:
     """One XLSX sheet against the same lines as CSV, each read by ``read_table`` as the history is."""
     xlsx_path, csv_path = line_files(history_path, SHEET_LINES[size])
     with csv_path.open("rb") as fh:
