@@ -97,6 +97,7 @@ def must_stock(history: str, parts: str | None, config: str | None, as_of: str |
     Example:
       spareopt must-stock sales.csv --parts parts.csv -o must_stock.xlsx
       spareopt must-stock sales.csv --parts parts.csv --dealers dealers.csv -o packs/ --per-dealer
+      spareopt must-stock dms_export.xlsx --sheet all --since 2022-01 -o packs_zh/ --per-dealer --lang zh
       spareopt must-stock sales.csv --parts parts.csv --policy service-level --only-stocked
       spareopt must-stock carparts_long.csv --column part=part_id --as-of 2001-12 --only-stocked
       spareopt must-stock history.parquet --parts parts.csv --engine dask --scheduler tcp://10.0.0.5:8786
