@@ -194,8 +194,8 @@ def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--bom", "csv_bom", is_flag=True, help="CSV outputs start with a UTF-8 byte order mark, so that "
                      "Excel on a Chinese Windows opens them as UTF-8, not GBK (config csv_bom)."),
         click.option("--lang", type=click.Choice(LANGS), help="Language of what a person reads in the outputs: "
-                     "headers, the why of each row, sheet names, figure labels (config lang; default en). The run "
-                     "report stays English."),
+                     "headers, the why of each row, sheet names, the summary sheet, figure labels, and the run "
+                     "report's warnings (config lang; default en). The report's other lines stay English."),
         click.option("-q", "--quiet", is_flag=True, help="No progress bar and no run report on stderr "
                      "(errors still show)."),
     ]

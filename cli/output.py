@@ -122,7 +122,7 @@ def tell(result: Result, output: str | None, quiet: bool) -> None:
     already there that the run did not write)."""
     if quiet:
         return
-    for line in report_lines(result.report):
+    for line in report_lines(result.report, result.report.get("lang")):
         click.echo(line, err=True)
     if not output:
         return

@@ -5,7 +5,8 @@ The display headers and the plain words of each decision (:mod:`spareopt.outputs
 ``TITLES``), the summary sheet (its name, its items and its warnings: templates whose fields are in braces), the
 sheet names and print titles of a pack, and the figures' titles, axes and legends go through :func:`tr`.  A text
 the table lacks stays English, and :func:`missing` lists them (a test keeps it empty for every display text).
-The run report on stderr stays English: it is a log, searched and pasted into issues.
+On stderr, the run report's warnings follow ``lang``; its other lines stay English: a log, searched and pasted
+into issues.
 """
 
 from __future__ import annotations

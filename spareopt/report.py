@@ -20,10 +20,11 @@ from .report_warnings import report_warnings
 __all__ = ["report_lines", "summary_items"]
 
 
-def report_lines(report: Mapping[str, Any]) -> list[str]:
-    """The run report as short lines for stderr: its warnings first (:func:`report_warnings`), then each section's
-    lines, by its own function, in this order."""
-    return [f"warning: {w}" for w in report_warnings(report)] + [
+def report_lines(report: Mapping[str, Any], lang: str | None = None) -> list[str]:
+    """The run report as short lines for stderr: its warnings first (:func:`report_warnings`, in ``lang``), then
+    each section's lines, by its own function, in this order (in English: a log, searched and pasted into issues).
+    """
+    return [f"{tr('warning', lang)}: {w}" for w in report_warnings(report, lang)] + [
         line for section in _SECTIONS for line in section(report)]
 
 

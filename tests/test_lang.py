@@ -90,12 +90,15 @@ def _chinese(text: str) -> bool:
 
 
 def test_the_summary_sheet_and_its_warnings_in_chinese(tmp_path, monkeypatch):
-    """The run facts go to the dealers with the packs: in Chinese, the warnings first; stderr stays English."""
+    """The run facts go to the dealers with the packs: in Chinese, the warnings first.  On stderr the warnings are in
+    Chinese too, the rest of the report (a log) in English."""
     monkeypatch.chdir(tmp_path)
     result = run_cli("must-stock", str(EXAMPLES / "network_sample.csv"), "--as-of", "2002-05", "--lang", "zh",
                      "-o", "out.xlsx")
     assert result.exit_code == 0, result.output
-    assert result.stderr.splitlines()[0].startswith("warning: as_of 2002-05 is 2 month(s) after")
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("警告: as_of 2002-05 比历史数据的最后一个月（2002-03）晚 2 个月")
+    assert lines[1].startswith("read 3,275 rows from ")
     rows = list(openpyxl.load_workbook("out.xlsx")["汇总"].iter_rows(values_only=True))
     assert rows[0] == ("项目", "数值")
     assert rows[1] == ("警告 1", ("as_of 2002-05 比历史数据的最后一个月（2002-03）晚 2 个月：这些月份按无需求计"
