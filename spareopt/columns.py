@@ -18,7 +18,8 @@ import pandas as pd
 
 from .errors import ConfigError, InputError
 
-__all__ = ["HISTORY_COLUMNS", "PARTS_COLUMNS", "STOCK_COLUMNS", "normalise_header", "parse_column_option", "resolve_columns"]
+__all__ = ["HISTORY_COLUMNS", "PARTS_COLUMNS", "STOCK_COLUMNS", "check_mapped_headers", "normalise_header", "parse_column_option",
+           "resolve_columns"]
 
 _PART = ("part", "part_id", "part_no", "part_number", "partnumber", "sku", "item",
          "配件编号", "零件号", "配件号", "零件编号", "配件代码", "零件代码")
@@ -210,6 +211,21 @@ def _missing_message(missing: list[str], source: str, listing: str, headers: Seq
         fixes.append("Rename them, or map each with " + " ".join(f"--column {c.split(' or ')[0]}=HEADER"
                                                                  for c in unmapped))
     return f"{source}: {', and '.join(said)} (headers in the file: {listing}). {'; '.join(fixes)}"
+
+
+def check_mapped_headers(columns: Mapping[str, str] | None, spec: Mapping[str, Any], headers: Sequence[str],
+                         source: str) -> None:
+    """Every ``--column CANONICAL=HEADER`` of a file's columns (``spec``) names one of its ``headers``.
+
+    >>> check_mapped_headers({"factor": "系数"}, {"factor": ()}, ["old_part", "new_part"], "subs.csv")
+    Traceback (most recent call last):
+    ...
+    spareopt.errors.InputError: --column factor=系数: '系数' is not a header of subs.csv (headers: 'old_part', 'new_part'); check the spelling
+    """
+    for canonical, header in (columns or {}).items():  # the mapping may carry other files' overrides too
+        if canonical in spec and header not in headers:
+            raise InputError(f"--column {canonical}={header}: {header!r} is not a header of {source} (headers: "
+                             f"{', '.join(map(repr, headers))}); check the spelling")
 
 
 def columns_of(columns: Mapping[str, str] | None, spec: Mapping[str, Any]) -> dict[str, str] | None:

@@ -323,7 +323,7 @@ def _check_overrides_used(columns: Mapping[str, str] | None, hist: History, mast
         if not any(mapping.get(canonical) == header for mapping in used):
             heads = hist.report.get("headers", [])
             raise InputError(
-                f"--column {canonical}={header}: no header {header!r} in {hist.report.get('source')}"
+                f"--column {canonical}={header}: {header!r} is not a header of {hist.report.get('source')}"
                 + (" or the parts master" if master is not None else "")
                 + f" (headers: {', '.join(map(repr, heads))}); check the spelling"
             )

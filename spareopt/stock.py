@@ -16,8 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .columns import STOCK_COLUMNS, resolve_columns
-from .errors import InputError
+from .columns import STOCK_COLUMNS, check_mapped_headers, resolve_columns
 from .history import RowCheck, empty_cells, key_codes, number_cells
 from .io import Table, read_table
 
@@ -99,11 +98,8 @@ def load_stock(
     {'part': ['A', 'B'], 'on_hand': [3.0, 0.0], 'on_order': [3.0, 1.0], 'reserved': [0.0, 0.0]}
     """
     table = source if isinstance(source, Table) else read_table(source, encoding=encoding)
-    for canonical, header in (columns or {}).items():  # dealer and part overrides may be the history's only
-        if canonical in STOCK_QUANTITIES and header not in table.columns:
-            heads = ", ".join(map(repr, table.columns))
-            raise InputError(f"--column {canonical}={header}: no header {header!r} in {table.source} (headers: "
-                             f"{heads}); check the spelling")
+    # dealer and part overrides may be the history's only: the quantities' are the stock file's own
+    check_mapped_headers(columns, STOCK_QUANTITIES, table.columns, table.source)
     mapping = resolve_columns(table.columns, STOCK_COLUMNS, source=table.source,
                               required=("part", "on_hand"), overrides=columns)
     blank = np.ones(len(table), dtype=bool)  # rows with every mapped cell empty: blank lines, skipped and counted

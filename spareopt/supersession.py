@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .columns import resolve_columns
+from .columns import check_mapped_headers, resolve_columns
 from .errors import InputError, format_examples
 from .history import (
     History,
@@ -198,11 +198,7 @@ def load_supersessions(
      'split': [False, False]}
     """
     table = source if isinstance(source, Table) else read_table(source, encoding=encoding)
-    for canonical, header in (columns or {}).items():  # the mapping may carry the history's overrides too
-        if canonical in SUPERSESSION_COLUMNS and header not in table.columns:
-            heads = ", ".join(map(repr, table.columns))
-            raise InputError(f"--column {canonical}={header}: no header {header!r} in {table.source} (headers: "
-                             f"{heads}); check the spelling")
+    check_mapped_headers(columns, SUPERSESSION_COLUMNS, table.columns, table.source)
     mapping = resolve_columns(table.columns, SUPERSESSION_COLUMNS, source=table.source,
                               required=("old_part", "new_part"), overrides=columns)
     n = len(table)

@@ -133,7 +133,7 @@ BAD = {
                             "min_stock, installed_base, status, end_of_production, unit_volume, shortage_cost, salvage_value, replaced_by, "
                             "old_part, new_part, factor, effective, split")),
     "column_header_not_in_file": ({}, ["sales.csv", "--column", "part=零件代码"],
-                                  ("--column part=零件代码: no header '零件代码' in sales.csv (headers: 'dealer', "
+                                  ("--column part=零件代码: '零件代码' is not a header of sales.csv (headers: 'dealer', "
                                   "'part', 'date', 'quantity', 'unit_price'); check the spelling")),
     "unknown_encoding": ({}, ["sales.csv", "--encoding", "klingon"],
                          "unknown encoding 'klingon' for sales.csv; try utf-8, gbk or gb18030"),

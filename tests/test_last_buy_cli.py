@@ -397,7 +397,7 @@ def test_cli_maps_a_stock_header(files):
     assert plan.loc["OLD1", "buy_qty"] == 44 - 9
     typo = run_cli(*BASE, "--service-level", "0.9", "--stock", "bestand.csv", "--column", "on_hand=Bestnd")
     assert typo.exit_code == 1
-    assert typo.output == ("Error: --column on_hand=Bestnd: no header 'Bestnd' in bestand.csv (headers: 'part', "
+    assert typo.output == ("Error: --column on_hand=Bestnd: 'Bestnd' is not a header of bestand.csv (headers: 'part', "
                            "'Bestand'); check the spelling\n")
     alone = run_cli(*BASE, "--service-level", "0.9", "--column", "reserved=Promised")
     assert alone.output == ("Error: --column reserved=Promised: reserved is a column of the stock file, but no "

@@ -383,7 +383,7 @@ def test_a_column_override_naming_no_header_is_an_error(subs_file):
     subs_file(GOLDEN)
     with pytest.raises(InputError) as info:
         load_supersessions("subs.csv", columns={"factor": "系数", "part": "ignored: not a supersession column"})
-    assert str(info.value) == ("--column factor=系数: no header '系数' in subs.csv (headers: 'old_part', 'new_part', "
+    assert str(info.value) == ("--column factor=系数: '系数' is not a header of subs.csv (headers: 'old_part', 'new_part', "
                                "'factor'); check the spelling")
 
 
