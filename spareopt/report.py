@@ -14,8 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .lang import tr
-from .report_warnings import missing_text as _missing_text
-from .report_warnings import report_warnings
+from .report_warnings import missing_text, report_warnings
 
 __all__ = ["report_lines", "summary_items"]
 
@@ -41,7 +40,7 @@ def _read_lines(r: Mapping[str, Any]) -> list[str]:
     lines += _layout_lines(r.get("layout"), history=True)
     if r.get("columns_ignored"):
         lines.append(f"  columns ignored: {', '.join(r['columns_ignored'])}"
-                     + _missing_text(r.get("columns_missing")))
+                     + missing_text(r.get("columns_missing")))
     if r.get("rows_no_quantity"):
         first = ", ".join(map(str, r["rows_no_quantity_first"]))
         lines.append(f"  skipped {r['rows_no_quantity']:,} rows with an empty quantity (no record; first rows {first})")

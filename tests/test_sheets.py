@@ -57,6 +57,13 @@ def _fails(args: tuple[str, ...], message: str, code: int) -> None:
     assert Path("out.csv").read_bytes() == PREVIOUS
 
 
+def _edit(change) -> None:
+    """sales.xlsx with ``change(book)`` applied."""
+    book = openpyxl.load_workbook("sales.xlsx")
+    change(book)
+    book.save("sales.xlsx")
+
+
 LISTING = ("'说明' (headers DMS export 2024), 'D01' (headers dealer, part, date, quantity), "
            "'D02' (headers part, dealer, quantity, date), 'D03' (headers dealer, part, date, quantity)")
 
@@ -100,9 +107,7 @@ def test_a_named_sheet_is_read_alone_and_names_match_without_case(desk):
 
 
 def test_an_error_in_a_stacked_sheet_names_the_sheet_and_its_row(desk):
-    book = openpyxl.load_workbook("sales.xlsx")
-    book["D03"]["D5"] = "twelve"
-    book.save("sales.xlsx")
+    _edit(lambda book: book["D03"].cell(5, 4, "twelve"))
     _fails(("must-stock", "sales.xlsx", "--sheet", "all"),
            "sales.xlsx: `quantity` must be a finite number; 1 row(s) break it (first: row D03!5 'twelve'). Fix: "
            "correct the cells (an empty cell means no record)", 1)
@@ -115,18 +120,14 @@ def test_a_sheet_the_workbook_does_not_have(desk):
 
 
 def test_an_empty_sheet_by_name(desk):
-    book = openpyxl.load_workbook("sales.xlsx")
-    book.create_sheet("blank")
-    book.save("sales.xlsx")
+    _edit(lambda book: book.create_sheet("blank"))
     _fails(("must-stock", "sales.xlsx", "--sheet", "blank"),
            f"file sales.xlsx, sheet 'blank' holds no data; its sheets: {LISTING}, 'blank' (no data). Pass another "
            "with --sheet NAME", 1)
 
 
 def test_all_refuses_sheets_of_two_headers(desk):
-    book = openpyxl.load_workbook("sales.xlsx")
-    book["D03"]["E1"] = "unit_price"
-    book.save("sales.xlsx")
+    _edit(lambda book: book["D03"].cell(1, 5, "unit_price"))
     _fails(("must-stock", "sales.xlsx", "--sheet", "all"),
            "file sales.xlsx: --sheet all stacks sheets of one header, but sheet 'D01' has headers dealer, part, date, "
            "quantity and sheet 'D03' has headers dealer, part, date, quantity, unit_price; give the sheets the same "
@@ -134,9 +135,7 @@ def test_all_refuses_sheets_of_two_headers(desk):
 
 
 def test_all_skips_a_sheet_with_a_header_and_no_rows(desk):
-    book = openpyxl.load_workbook("sales.xlsx")
-    book.create_sheet("D04").append(HEADER)
-    book.save("sales.xlsx")
+    _edit(lambda book: book.create_sheet("D04").append(HEADER))
 
     def select(headers: list[str]) -> dict[str, str]:
         if "part" not in headers:

@@ -27,6 +27,13 @@ def desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+def _first_line(*args: str) -> str:
+    """The first line of the run report of ``spareopt ARGS -o out.csv``, which must succeed."""
+    result = run_cli(*args, "-o", "out.csv")
+    assert result.exit_code == 0, result.output
+    return result.stderr.splitlines()[0]
+
+
 @pytest.mark.parametrize("history", ["sales.csv", "sales.parquet --engine stream"])
 def test_an_as_of_past_the_data_is_the_first_line(desk, history):
     result = run_cli("must-stock", *history.split(), "--as-of", "2025-03", "-o", "out.csv")
@@ -35,9 +42,7 @@ def test_an_as_of_past_the_data_is_the_first_line(desk, history):
 
 
 def test_an_as_of_six_months_past_the_data_says_every_series_is_no_demand(desk):
-    result = run_cli("must-stock", "sales.csv", "--as-of", "2025-06", "-o", "out.csv")
-    assert result.exit_code == 0, result.output
-    assert result.stderr.splitlines()[0] == (
+    assert _first_line("must-stock", "sales.csv", "--as-of", "2025-06") == (
         "warning: as_of 2025-06 is 6 month(s) after the history's last month (2024-12): they count as months without "
         "demand, so the seed's 6-month MAD sees no sale and every series is no_demand. Pass --as-of 2024-12, or a "
         "history that reaches 2025-06")
@@ -54,9 +59,7 @@ def test_an_as_of_within_the_data_and_evaluate_warn_of_nothing(desk):
 
 def test_a_lead_time_in_hours_read_as_days_warns_of_safety_stock_above_a_year(desk):
     pd.DataFrame({"part": ["P0", "P1", "P2", "P3"], "lead_time_days": [480, 3, 3, 3]}).to_csv("parts.csv", index=False)
-    result = run_cli("must-stock", "sales.csv", "--parts", "parts.csv", "-o", "out.csv")
-    assert result.exit_code == 0, result.output
-    assert result.stderr.splitlines()[0] == (
+    assert _first_line("must-stock", "sales.csv", "--parts", "parts.csv") == (
         "warning: 1 dealer rows hold a safety stock (SSQ) above a year of their demand: their lead_time_days + "
         "order_cycle_days are that long. Check the parts master's lead_time_days and order_cycle_days (days, not hours "
         "or weeks?), or the config's [defaults]")
