@@ -64,6 +64,7 @@ def catalogue(examples: Path, small: Path | None) -> dict[str, list[str]]:
         "dead_stock": ["dead-stock", *carparts, "--stock", stock, "-o", "dead_stock.csv", "--aging",
                        "dead_stock_aging.csv"],
         "kpi": ["kpi", *carparts, "--stock", stock, "-o", "kpi.csv", "--by-part", "kpi_by_part.csv"],
+        "report": ["report", *carparts, "--holdout-months", "6", "-o", "report.html"],
         "demo": ["demo", "-o", "demo.csv"],
         "config": ["config"],
     }

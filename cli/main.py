@@ -19,6 +19,7 @@ from spareopt.jobs.evaluate import format_totals, plot_totals
 from spareopt.jobs.kpi import plot_kpi
 from spareopt.jobs.last_buy import LAST_BUY_STAGES
 from spareopt.jobs.optimize import BUDGET_SCOPES, plot_curve
+from spareopt.lang import LANGS
 from spareopt.policy.metric import OBJECTIVES
 from spareopt.position import OPERATIONS_STAGES
 
@@ -28,6 +29,7 @@ from .options import (
     engine_choice,
     engine_options,
     history_options,
+    html_option,
     method_list,
     number_list,
     only_stocked_option,
@@ -35,7 +37,7 @@ from .options import (
     pack_options,
     stock_options,
 )
-from .output import Progress, planned_outputs, tell, write_outputs
+from .output import Progress, html_months, planned_outputs, tell, write_outputs
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -63,6 +65,7 @@ def main() -> None:
                    "each class's target). Default: config policy (seed).")
 @output_options
 @pack_options
+@html_option
 @only_stocked_option
 @engine_options
 def must_stock(history: str, parts: str | None, config: str | None, as_of: str | None, columns: dict[str, str],
@@ -97,6 +100,7 @@ def must_stock(history: str, parts: str | None, config: str | None, as_of: str |
     Example:
       spareopt must-stock sales.csv --parts parts.csv -o must_stock.xlsx
       spareopt must-stock sales.csv --parts parts.csv --dealers dealers.csv -o packs/ --per-dealer
+      spareopt must-stock sales.csv --parts parts.csv -o must_stock.xlsx --html must_stock.html
       spareopt must-stock dms_export.xlsx --sheet all --since 2022-01 -o packs_zh/ --per-dealer --lang zh
       spareopt must-stock sales.csv --parts parts.csv --policy service-level --only-stocked
       spareopt must-stock carparts_long.csv --column part=part_id --as-of 2001-12 --only-stocked
@@ -107,7 +111,7 @@ def must_stock(history: str, parts: str | None, config: str | None, as_of: str |
     with Progress(len(STAGES) + 1, quiet) as progress:
         result = run_job("must-stock", history, parts, config, as_of, columns=columns, encoding=encoding, sheet=sheet,
                         supersessions=supersessions, only_stocked=only_stocked, policy=policy, progress=progress,
-                        **how)
+                        **how, **({"months": True} if html_months(how["engine"]) else {}))
         progress("write the output")
         result = write_outputs(out, result, fmt, progress=progress.part)
     tell(result, output, quiet)
@@ -222,6 +226,7 @@ def forecast(history: str, parts: str | None, config: str | None, as_of: str | N
 @click.option("--calibration-plot", metavar="FILE.png", help="Draw the reliability plot: promised against achieved "
               "fill rate, one marker per policy and class.")
 @output_options
+@html_option
 @engine_options
 def evaluate(history: str, parts: str | None, config: str | None, as_of: str | None, columns: dict[str, str],
              encoding: str | None, sheet: str | None, supersessions: str | None, show_superseded: str | None, holdout_months: int,
@@ -270,6 +275,7 @@ def evaluate(history: str, parts: str | None, config: str | None, as_of: str | N
       spareopt evaluate sales.csv --parts parts.csv --holdout-months 6 --policy current -o replay.csv
       spareopt evaluate sales.csv --parts parts.csv --policy seed,optimized --budget 50000 --calibration cal.csv --calibration-plot cal.png
       spareopt evaluate sales.csv --parts parts.csv --policy two-echelon,two-echelon-dealers --budget 50000
+      spareopt evaluate sales.csv --parts parts.csv --policy seed,optimized --html promise.html
     """
     how = engine_choice(engine, scheduler, workers, partitions)
     policies = policies or ("seed",)
@@ -387,6 +393,7 @@ def last_buy(history: str, parts: str | None, config: str | None, as_of: str | N
               "optimised plans on it; with --echelons 2, the expected fill rate (or backorders) of the two-echelon "
               "and the dealers-only plans against the stock value, with the seed's plan.")
 @output_options
+@html_option
 def optimize_command(history: str, parts: str | None, config: str | None, as_of: str | None,
                      columns: dict[str, str], encoding: str | None, sheet: str | None, supersessions: str | None,
                      show_superseded: str | None, budget: float, budget_per: str, class_minimums: bool,
@@ -420,16 +427,72 @@ def optimize_command(history: str, parts: str | None, config: str | None, as_of:
       spareopt optimize sales.csv --parts parts.csv --budget 500000 -o optimized.xlsx --plot curve.png
       spareopt optimize sales.csv --parts parts.csv --budget 20000 --budget-per dealer --class-minimums --curve curve.csv
       spareopt optimize sales.csv --parts parts.csv --budget 500000 --echelons 2 --transfer-days 3 -o network.xlsx
+      spareopt optimize sales.csv --parts parts.csv --budget 500000 -o optimized.xlsx --html what_if.html
     """
     out = planned_outputs()
     with Progress(len(STAGES) + 1, quiet) as progress:
         result = run_job("optimize", history, parts, config, as_of, engine="local", budget=budget, budget_per=budget_per,
                                   class_minimums=class_minimums, max_volume=max_volume, echelons=echelons,
                                   transfer_days=transfer_days, objective=objective, columns=columns,
-                                  encoding=encoding, sheet=sheet, supersessions=supersessions, progress=progress)
+                                  encoding=encoding, sheet=sheet, supersessions=supersessions, progress=progress,
+                                  **({"months": True} if html_months() and echelons == 1 else {}))
         progress("write the output")
         result = write_outputs(out, result, fmt, {"--plot": lambda r: plot_curve(r, **figure_context(r, "spareopt optimize"))},
                                progress=progress.part)
+    tell(result, output, quiet)
+
+
+@main.command("report")
+@click.argument("history", metavar="HISTORY")
+@history_options
+@click.option("--policy", type=click.Choice(spareopt.config.POLICIES),
+              help="The plan's stock levels: seed or service-level. Default: config policy (seed).")
+@click.option("--budget", type=float, metavar="B", help="The optimised plan's budget, where the what-if slider "
+              "starts. Default: the seed plan's stock value at the dealers.")
+@click.option("--holdout-months", type=click.IntRange(min=1), metavar="H", help="Also replay the last H months "
+              "against plans trained on the months before them: the promised against achieved fill rate.")
+@click.option("--policies", "policies", multiple=True, callback=comma_list, metavar="NAME",
+              help="With --holdout-months: the policies replayed (as evaluate --policy). Default: seed,optimized.")
+@click.option("-o", "--output", required=True, metavar="FILE.html", help="The report page (.html).")
+@click.option("--dealers", metavar="FILE", help="Dealer master (CSV/XLSX/Parquet): dealer, and optional "
+              "dealer_name (or name) and region. Names the dealers on the lists.")
+@click.option("--lang", type=click.Choice(LANGS), help="Language of the page (config lang; default en).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no run report on stderr (errors still show).")
+def report_command(history: str, parts: str | None, config: str | None, as_of: str | None,
+                   columns: dict[str, str], encoding: str | None, sheet: str | None, supersessions: str | None,
+                   show_superseded: str | None, policy: str | None, budget: float | None, holdout_months: int | None,
+                   policies: tuple[str, ...] | None, output: str, dealers: str | None, lang: str | None,
+                   quiet: bool) -> None:
+    """The report page a parts director opens in a browser (HISTORY; - reads CSV from stdin).
+
+    One self-contained HTML file (-o FILE.html) that opens offline, with no
+    server: the network at a glance (stock value, expected fill rate, rows
+    stocked, by dealer and by ABC class; decisions, reasons and the run's
+    warnings); a what-if budget: optimize's stock-to-service curve with a
+    slider that shows the expected fill rate, rows stocked and stock value
+    at every budget, the seed plan and the master's current Min/Max marked;
+    each dealer's list (the planner's columns, sortable and filterable), and
+    a click on a row opens the part's card: its monthly demand, MAD,
+    forecast and demand model, the levels, the rule that decided it with its
+    threshold, and the implied service. With --holdout-months H, the last H
+    months are replayed against plans trained before them, and the page
+    shows the promised against achieved fill rate by class and the policies
+    side by side. The page lists each dealer's first rows (stocked first, by
+    priority; 40,000 rows at most in all): the whole list is must-stock's.
+
+    \b
+    Example:
+      spareopt report sales.csv --parts parts.csv -o report.html
+      spareopt report sales.csv --parts parts.csv --holdout-months 12 --dealers dealers.csv --lang zh -o report_zh.html
+      spareopt report sales.csv --parts parts.csv --budget 400000 -o what_if.html
+    """
+    out = planned_outputs()
+    with Progress(len(STAGES) + 2, quiet) as progress:
+        result = run_job("report", history, parts, config, as_of, engine="local", policy=policy, budget=budget,
+                         holdout_months=holdout_months, policies=policies or ("seed", "optimized"), columns=columns,
+                         encoding=encoding, sheet=sheet, supersessions=supersessions, progress=progress)
+        progress("write the report page")
+        result = write_outputs(out, result, None, stdout=False)
     tell(result, output, quiet)
 
 

@@ -202,6 +202,15 @@ def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return _options(f, options, read_later=("csv_bom", "lang"))
 
 
+def html_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``--html FILE``: the run's report page too (read where the outputs are written)."""
+    options = [click.option("--html", metavar="FILE.html", help="Also write the report page: one self-contained "
+                            "HTML file that opens offline in a browser (the network summary, the dealers' lists "
+                            "with each part's card, and what this command adds: optimize's what-if budget, "
+                            "evaluate's promise kept). spareopt report draws all of them at once.")]
+    return _options(f, options, read_later=("html",))
+
+
 def pack_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """The options of the commands whose table goes to the dealers: dealer packs, the dealer master, the column set
     (read where the table is written: :func:`spareopt_cli.output.write_outputs`)."""

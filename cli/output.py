@@ -20,6 +20,7 @@ from spareopt.figures import font_warning
 from spareopt.io import Outputs, check_stream_format, write_table
 from spareopt.jobs.optimize import curve_table
 from spareopt.outputs import dealer_packs, layout_of, table_view
+from spareopt.page import Page, report_page
 from spareopt.report import report_lines
 from spareopt.result import Result
 from spareopt.supersession import superseded_mapping
@@ -61,9 +62,13 @@ def planned_outputs() -> Outputs:
         check_stream_format(params.get("fmt"))
     out = Outputs(inputs=[params.get(name) for name in INPUTS])
     ctx.meta[OUTPUTS] = out  # for the line an interruption prints
-    if params.get("output"):
+    if params.get("output") and ctx.info_name == "report":
+        out.add("-o", params["output"], page=True)
+    elif params.get("output"):
         out.add("-o", params["output"], format=params.get("fmt"), folder=bool(params.get("per_dealer")),
                 hint=" (--per-dealer writes xlsx or csv)" if params.get("per_dealer") else ", or pass --format")
+    if params.get("html"):
+        out.add("--html", params["html"], page=True)
     for name, (option, _) in TABLES.items():
         if params.get(name):
             out.add(option, params[name])
@@ -93,6 +98,11 @@ def write_outputs(out: Outputs, result: Result, fmt: str | None,
                                     "warnings": [*result.report.get("warnings", []), *([warning] if warning else [])]})
     dealers = ctx.meta.get(DEALERS)
     column_set = params.get("column_set") or ("planner" if params.get("per_dealer") else "all")
+    if job == "report":  # the page is the output
+        page = report_page(result, job, config=cfg, dealers=dealers)
+        with out:
+            out.write_page("-o", page.html)
+        return result.replace(report={**result.report, "page": page_facts(page)})
     with out:
         drawn = {option: draw(result) for option, draw in (figures or {}).items() if option in out}
         if params.get("per_dealer"):
@@ -112,9 +122,25 @@ def write_outputs(out: Outputs, result: Result, fmt: str | None,
                 out.write_table(option, side, layout=layout_of(side, cfg))
         for option, figure in drawn.items():
             out.write_figure(option, figure)
+        if "--html" in out:
+            page = report_page(result, job, config=cfg, dealers=dealers)
+            out.write_page("--html", page.html)
+            result = result.replace(report={**result.report, "page": page_facts(page)})
     if stdout and "-o" not in out:
         write_table(view.table, None, format=fmt, summary=view.summary, sheet_by="dealer", layout=view.layout)
     return result
+
+
+def page_facts(page: Page) -> dict[str, Any]:
+    """What the run report says of a report page: its rows listed, its size, the sections it lacks."""
+    lists = page.data["lists"] or {"count": 0, "total": 0}
+    return {"rows_listed": lists["count"], "rows": lists["total"], "bytes": len(page.html.encode("utf-8")),
+            "missing": page.data["missing"]}
+
+
+def html_months(engine: str | None = "local") -> bool:
+    """Whether the job keeps the months of the rows a report page lists: ``--html`` on the local engine."""
+    return bool(click.get_current_context().params.get("html")) and engine in (None, "local")
 
 
 def tell(result: Result, output: str | None, quiet: bool) -> None:
@@ -127,6 +153,13 @@ def tell(result: Result, output: str | None, quiet: bool) -> None:
     if not output:
         return
     out = click.get_current_context().meta.get(OUTPUTS)
+    page = result.report.get("page")
+    if page is not None:
+        click.echo(f"report page: {page['rows_listed']:,} of {page['rows']:,} rows listed, {page['bytes'] / 1e6:.1f} MB"
+                   + (f"; not in it: {'; '.join(page['missing'])}" if page["missing"] else ""), err=True)
+    if out is not None and "-o" in out and out.format_of("-o") == "html":
+        click.echo(f"wrote the report page to {output}", err=True)
+        return
     if out is None or "-o" not in out or not out.files("-o"):
         click.echo(f"wrote {len(result.table):,} rows to {output}", err=True)
         return

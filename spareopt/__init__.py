@@ -27,7 +27,9 @@ from .jobs.last_buy import LAST_BUY_COLUMNS, last_buy
 from .jobs.must_stock import must_stock
 from .jobs.optimize import optimize
 from .jobs.order import order
+from .jobs.report import network_report
 from .outputs import dealer_packs, table_view
+from .page import Page, report_page
 from .parts import PartsMaster, load_parts
 from .plan import OUTPUT_COLUMNS, Plan, plan_stock
 from .policy import max_stock, reorder_point, ssq
@@ -51,6 +53,7 @@ __all__ = [
     "InfeasibleError",
     "InputError",
     "Inputs",
+    "Page",
     "PartDefaults",
     "PartsMaster",
     "Plan",
@@ -81,11 +84,13 @@ __all__ = [
     "mad",
     "max_stock",
     "must_stock",
+    "network_report",
     "optimize",
     "order",
     "plan_stock",
     "read_table",
     "reorder_point",
+    "report_page",
     "ssq",
     "table_view",
     "write_table",

@@ -1540,11 +1540,11 @@ class Outputs:
         self.written: list[tuple[str, Path]] = []
 
     def add(self, option: str, path: str | PathLike[str], *, format: str | None = None, figure: bool = False,
-            hint: str = "", folder: bool = False) -> None:
+            hint: str = "", folder: bool = False, page: bool = False) -> None:
         """Declare and check the output of ``option`` (``-o``, ``--totals``, ...); see the class notes.
 
         ``folder``: a folder of files in ``format`` (:data:`FOLDER_FORMATS`, default xlsx), written by
-        :meth:`write_folder`.
+        :meth:`write_folder`; ``page``: an HTML page (``.html``), written by :meth:`write_page`.
 
         Raises
         ------
@@ -1561,6 +1561,11 @@ class Outputs:
             return
         if figure:
             kind = check_figure_path(given)
+        elif page:
+            if given.suffix.lower() not in (".html", ".htm"):
+                raise InputError(f"cannot write {option} {given}: a report page is an .html file; name one, e.g. "
+                                 f"{given.with_suffix('.html').name}")
+            kind = "html"
         elif format is not None:
             if format not in FORMATS:
                 raise InputError(f"unknown output format {format!r}; use one of {', '.join(FORMATS)}")
@@ -1686,6 +1691,12 @@ class Outputs:
         if planned.target.is_dir():
             planned.others = sorted(p.name for p in planned.target.iterdir()
                                     if p.is_file() and not p.name.startswith(".") and p.name.lower() not in written)
+
+    def write_page(self, option: str, text: str) -> None:
+        """Write the HTML ``text`` for the declared ``option`` to its temporary file (UTF-8)."""
+        planned = self._planned[option]
+        with self._temporary(planned, binary=False) as fh:
+            fh.write(text)
 
     def write_figure(self, option: str, figure: Any) -> None:
         """Save a matplotlib ``figure`` for the declared ``option`` to its temporary file."""

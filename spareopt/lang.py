@@ -112,6 +112,46 @@ ZH: dict[str, str] = {
     "or weeks?), or the config's [defaults]": "{rows:,} 行门店储备的安全库存（SSQ）超过一年的需求：其 lead_time_days + "
                                                "order_cycle_days 过长。请检查配件主数据的 lead_time_days 和 "
                                                "order_cycle_days（单位是天，不是小时或周？），或配置中的 [defaults]",
+    # the report page (spareopt.page): its sections, figures, cards and what it lacks
+    "Parts stocking report": "配件储备报告", "The network at a glance": "全网概览",
+    "What if the budget changes": "预算变化的影响", "Each dealer's list": "各服务站储备清单",
+    "Did the plan keep its promise": "计划是否兑现承诺", "Warnings": "警告", "Not in this report": "本报告未包含",
+    "Rows stocked": "储备行数", "Rows planned": "计划行数",
+    "Expected fill rate, stocked rows": "预期满足率（储备的行）", "Expected fill rate, all demand": "预期满足率（全部需求）",
+    "Achieved fill rate, stocked rows ({policy}, replayed)": "实际满足率（储备的行，{policy}，回放）",
+    "Achieved fill rate, all demand ({policy}, replayed)": "实际满足率（全部需求，{policy}，回放）",
+    "Turns ({policy}, replayed)": "周转次数（{policy}，回放）",
+    "Showing the first {shown:,} of {total:,} rows": "显示 {total:,} 行中的前 {shown:,} 行",
+    "Why this part": "为什么是这个配件", "Demand per month": "月需求", "Close": "关闭",
+    "By dealer": "按服务站", "By ABC class": "按ABC分类", "Decisions": "储备决策", "Reasons": "原因",
+    "The best expected fill rate that the budget buys (the curve's last point within it), from optimize's marginal "
+    "analysis; the seed plan and the current Min/Max are marked.":
+        "该预算能买到的最高预期满足率（曲线上不超过预算的最后一点），来自 optimize 的边际分析；图中标出了种子方法的方案和现行的最低/最高库存。",
+    "Promised: the fill rate the plan's demand model expects on the stocked rows. Achieved: the fill rate the replay "
+    "of the held-out months delivered on the same rows.":
+        "承诺：计划的需求模型对储备行预期的满足率。实际：验证期回放在同样的行上实现的满足率。",
+    "Expected fill rate: what the plan's demand model promises (forecast-weighted): on the rows stocked at the "
+    "dealers, and on all the demand (the rows not stocked fill nothing from a dealer's shelf). Achieved: what the "
+    "replay of held-out months delivered.":
+        "预期满足率：计划的需求模型承诺的满足率（按预测加权）：分别按门店储备的行和全部需求计（未储备的行不能从门店货架满足）。"
+        "实际满足率：验证期回放实现的满足率。",
+    "No rows": "无数据", "Class policy row": "分类策略行", "Forecast method": "预测方法", "Demand model": "需求模型",
+    "Stock level": "库存水平", "Expected demand a year": "年预期需求", "Target kind": "目标类型",
+    "class policy row {match}": "分类策略行 {match}", "Policy": "策略", "Group": "分组", "Series": "组合数",
+    "Demand": "需求", "Verdict": "结论", "Parts stocked": "储备配件数", "Average stock value": "平均库存金额",
+    "Achieved fill rate": "实际满足率", "Turns": "周转次数", "seed": "种子方法", "optimized": "优化方案",
+    "current": "现行最低/最高库存",
+    "no dealer lists: {job} has no per-row plan (run must-stock, optimize or spareopt report)":
+        "无服务站清单：{job} 没有逐行的计划（请运行 must-stock、optimize 或 spareopt report）",
+    "no monthly demand on the part cards: the run kept no months (the stream and dask engines do not); run with "
+    "--engine local": "配件卡片上没有月需求：本次运行未保留月份数据（stream 和 dask 引擎不保留）；请用 --engine local 运行",
+    "no what-if budget: {job} computes no stock-to-service curve (spareopt report or optimize --html draws it)":
+        "无预算模拟：{job} 不计算库存金额与服务水平曲线（spareopt report 或 optimize --html 会画出）",
+    "no promise kept: nothing was replayed (spareopt report --holdout-months 12, or evaluate --html)":
+        "无承诺兑现情况：没有回放（请用 spareopt report --holdout-months 12，或 evaluate --html）",
+    "no parts master: every part took the default unit_cost, lead_time_days and order_cycle_days, so the stock "
+    "values are 0 and ABC is by quantity (pass --parts FILE)":
+        "无配件主数据：所有配件使用默认的 unit_cost、lead_time_days 和 order_cycle_days，因此库存金额为 0，ABC 按数量分类（请传 --parts FILE）",
 }
 """English -> Chinese, for every text of the outputs a person reads (DOMAIN.md's words: 必备储备清单, 门店储备,
 中转库储备, 按需订货, 满足率)."""

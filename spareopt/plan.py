@@ -33,6 +33,7 @@ from .config import POLICIES, Config
 from .errors import ConfigError, UsageError
 from .forecast import half_year_quantity, mad
 from .forecast.intermittent import auto
+from .history import DemandMatrix
 from .inputs import Counts, Inputs, run_report
 from .parts import ATTRIBUTES, PartsMaster
 from .policy import (
@@ -390,16 +391,21 @@ def plan_stock(inputs: Inputs, policy: str | None = None, *, classes: Classes | 
     return decide(inputs, policy, classes=classes, demand=demand)
 
 
-def plan_table(run: Inputs, policy: str | None = None, *, free_matrix: bool = False) -> Result:
-    """The must-stock list of ``run`` under ``policy``; ``free_matrix``: drop the months once they are summed
-    into the plan, before the table is built (the peak of memory; ``run`` is the job's own copy)."""
-    plan = decide(run, policy)
+def plan_table(run: Inputs, policy: str | None = None, *, free_matrix: bool = False, months: bool = False,
+               plan: Plan | None = None) -> Result:
+    """The must-stock list of ``run`` under ``policy`` (or its ``plan``, already decided); ``free_matrix``: drop the
+    months once they are summed into the plan, before the table is built (the peak of memory; ``run`` is the job's
+    own copy); ``months``: keep the monthly demand of the rows a report page lists (``Result.months``)."""
+    plan = decide(run, policy) if plan is None else plan
+    kept = None
+    if months:
+        kept = run.matrix
     if free_matrix:
         run.matrix = dataclasses.replace(run.matrix, values=np.empty((len(run.matrix.values), 0)), lines=None)
-    return _plan_frame(run, plan)
+    return _plan_frame(run, plan, kept)
 
 
-def _plan_frame(run: Inputs, plan: Plan) -> Result:
+def _plan_frame(run: Inputs, plan: Plan, months: DemandMatrix | None = None) -> Result:
     matrix, cfg, fields = run.matrix, run.cfg, run.fields
     keys = matrix.keys
     part_code, dealer = run.part_code, run.dealer
@@ -461,7 +467,12 @@ def _plan_frame(run: Inputs, plan: Plan) -> Result:
     report["service"] = _service_report(cfg, plan, stocked, len(matrix.periods))
     report["min_stock"] = min_stock_report(run, plan) if has_min_stock(run) else None
     report["installed_base"] = installed_base_report(run, plan)
-    return Result(table, report)
+    if months is None:
+        return Result(table, report)
+    from .page import months_table, shown_rows  # the page's rows; the page module draws on the outputs'
+
+    rows = shown_rows(dealer[order] if dealer is not None else np.zeros(len(order)))
+    return Result(table, report, months=months_table(months.values, months.periods, rows, order[rows]))
 
 
 def has_min_stock(run: Inputs) -> bool:

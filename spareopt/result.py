@@ -47,6 +47,10 @@ class Result:
         ``kpi``: the days of supply of every dealer x part; the stock value per ABC class.
     sums : DataFrame or None
         ``kpi`` on one dealer set of the stream and dask engines: the sums the network row is made of.
+    months : DataFrame or None
+        ``must_stock``, ``optimize`` and ``network_report`` with ``months=True``: the monthly demand of the rows
+        a report page lists (:func:`spareopt.page.months_table`): ``row``, the row's position in ``table``, then
+        one column per month.
 
     Examples
     --------
@@ -70,6 +74,7 @@ class Result:
     parts: pd.DataFrame | None = None
     by_class: pd.DataFrame | None = None
     sums: pd.DataFrame | None = None
+    months: pd.DataFrame | None = None
 
     def side_tables(self) -> Iterator[tuple[str, pd.DataFrame]]:
         """The side tables this job has, by name, in the order of :data:`SIDE_TABLES`."""

@@ -441,6 +441,15 @@ class DealerMasterReport(TypedDict, total=False):
     rows_not_in_history: Annotated[int, ONCE]
 
 
+class PageReport(TypedDict, total=False):
+    """The report page (``spareopt report``, ``--html``), written after the run: set once, never merged."""
+
+    rows_listed: Annotated[int, ONCE]
+    rows: Annotated[int, ONCE]
+    bytes: Annotated[int, ONCE]
+    missing: Annotated[list[str], ONCE]
+
+
 # -- the report ----------------------------------------------------------------------------------------------------
 
 
@@ -516,6 +525,7 @@ class RunReport(TypedDict, total=False):
     evaluation: EvaluationReport
     engine: Annotated[EngineReport, NETWORK]
     dealer_master: DealerMasterReport
+    page: PageReport
 
 
 # -- reading the schema --------------------------------------------------------------------------------------------

@@ -524,7 +524,7 @@ def test_demo(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("command", [[], ["must-stock"], ["classify"], ["forecast"], ["evaluate"], ["last-buy"],
-                                     ["order"], ["dead-stock"], ["kpi"], ["optimize"], ["demo"], ["config"]])
+                                     ["order"], ["dead-stock"], ["kpi"], ["optimize"], ["report"], ["demo"], ["config"]])
 def test_every_help_ends_with_an_example(command):
     result = run(*command, "--help")
     assert result.exit_code == 0
@@ -537,7 +537,7 @@ def test_every_help_ends_with_an_example(command):
 
 def test_every_command_is_covered_by_the_help_test():
     assert sorted(main.commands) == ["classify", "config", "dead-stock", "demo", "evaluate", "forecast", "kpi",
-                                     "last-buy", "must-stock", "optimize", "order"]
+                                     "last-buy", "must-stock", "optimize", "order", "report"]
 
 
 # -- real processes -------------------------------------------------------------------------------------

@@ -276,12 +276,12 @@ def test_jobs_that_need_the_whole_network_are_refused(network: dict[str, object]
 def test_every_command_goes_through_one_dispatch(sales: pd.DataFrame, parts_master: pd.DataFrame) -> None:
     """``run(job, ..., engine="local")`` is the job's library function, for every job of the CLI."""
     stock = sales[["dealer", "part"]].drop_duplicates().assign(on_hand=3)
-    options = {"evaluate": {"holdout_months": 2}, "optimize": {"budget": 300.0}, "last-buy": {"horizon_months": 12, "service_level": 0.95, "all_parts": True},
+    options = {"evaluate": {"holdout_months": 2}, "optimize": {"budget": 300.0}, "report": {"holdout_months": 2}, "last-buy": {"horizon_months": 12, "service_level": 0.95, "all_parts": True},
                "order": {"stock": stock}, "dead-stock": {"stock": stock}, "kpi": {"stock": stock}}
-    assert set(engine.JOBS) >= set(engine.ENGINE_JOBS) and len(engine.JOBS) == 9
+    assert set(engine.JOBS) >= set(engine.ENGINE_JOBS) and len(engine.JOBS) == 10
     for job in engine.JOBS:
         function = engine.job_function(job)
-        assert function is getattr(spareopt, {"classify": "classes", "forecast": "forecasts"}.get(
+        assert function is getattr(spareopt, {"classify": "classes", "forecast": "forecasts", "report": "network_report"}.get(
             job, job.replace("-", "_")))
         kwargs = options.get(job, {})
         dispatched, called = run(job, sales, parts_master, engine="local", **kwargs), function(sales, parts_master,

@@ -67,7 +67,7 @@ def test_the_api_raises_its_own_errors(call, error, message):
 
 
 JOBS = ("must_stock", "classes", "forecasts", "evaluate", "optimize", "last_buy", "order", "dead_stock", "kpi",
-        "load")
+        "network_report", "load")
 
 
 @pytest.mark.parametrize("job", JOBS)
@@ -142,6 +142,7 @@ SETTINGS = {"1e308": 1e308, "NaN": NAN, "-1": -1.0, "inf": INF, "text": "x", "a 
 """Hostile values of a scalar setting."""
 
 ACCEPTED = {
+    ("report_page", "a result without rows"): "the page renders what the result has, and says the lists are missing",
     ("mad", "1e300"): "a finite MAD of finite months",
     ("mad", "negative"): "a negative month is a net return, taken as given (spareopt.forecast.mad)",
     ("mad", "a frame with duplicate columns"): "a matrix's column labels are not read",
@@ -252,6 +253,16 @@ def _cases() -> list[Any]:
                             "a frame for the dealers": lambda n=name: getattr(spareopt, n)(planned, "must-stock",
                                                                                            dealers=_sales())}.items():
             cases.append(_case(name, label, call))
+    for label, call in {"a frame for the result": lambda: spareopt.report_page(_sales(), "must-stock"),
+                        "None for the result": lambda: spareopt.report_page(None, "must-stock"),
+                        "an unknown job": lambda: spareopt.report_page(planned, "bogus"),
+                        "a frame for the dealers": lambda: spareopt.report_page(planned, "must-stock", dealers=_sales()),
+                        "a frame for the evaluation": lambda: spareopt.report_page(planned, "report",
+                                                                                   evaluation=_sales()),
+                        "an unknown lang": lambda: spareopt.report_page(planned, "must-stock", config={"lang": "x"}),
+                        "a result without rows": lambda: spareopt.report_page(planned.replace(table=_sales().iloc[:0]),
+                                                                              "must-stock")}.items():
+        cases.append(_case("report_page", label, call))
     for label, value in {"ssq_divisor 1e308": {"ssq_divisor": 1e308}, "abc_a NaN": {"abc_a": NAN},
                          "ssq_divisor -1": {"ssq_divisor": -1}, "abc_a text": {"abc_a": "x"},
                          "weights 5": {"weights": 5},
@@ -278,6 +289,7 @@ NOT_DATA = {
     "Stock": "what load_stock returns (give load_stock a frame)",
     "Plan": "what plan_stock returns",
     "Result": "what every job returns",
+    "Page": "what report_page returns",
     "RunReport": "a job's run report, a dict the job fills",
     "PartDefaults": "the defaults of a Config, checked when a Config holds them (the Config cases)",
 }

@@ -88,7 +88,7 @@ ENGINE_JOBS = ("must-stock", "classify", "evaluate", "order", "dead-stock", "kpi
 """The commands the stream and dask engines run (``optimize`` and ``last-buy`` need the whole network in
 memory; see docs/scale-out.md)."""
 
-JOBS = ("must-stock", "classify", "forecast", "evaluate", "optimize", "last-buy", "order", "dead-stock", "kpi")
+JOBS = ("must-stock", "classify", "forecast", "evaluate", "optimize", "last-buy", "order", "dead-stock", "kpi", "report")
 """Every command, by its CLI name: the one dispatch (:func:`run`) of the CLI and of other programs."""
 
 PARTITION_LINES = 8_000_000
@@ -212,11 +212,12 @@ def job_function(job: str) -> Callable[..., Any]:
     UsageError
         An unknown job.
     """
-    from ..jobs import classify, dead_stock, evaluate, forecast, kpi, last_buy, must_stock, optimize, order
+    from ..jobs import classify, dead_stock, evaluate, forecast, kpi, last_buy, must_stock, optimize, order, report
 
     functions = {"must-stock": must_stock.must_stock, "classify": classify.classes, "forecast": forecast.forecasts,
                  "evaluate": evaluate.evaluate, "optimize": optimize.optimize, "last-buy": last_buy.last_buy,
-                 "order": order.order, "dead-stock": dead_stock.dead_stock, "kpi": kpi.kpi}
+                 "order": order.order, "dead-stock": dead_stock.dead_stock, "kpi": kpi.kpi,
+                 "report": report.network_report}
     if job not in functions:
         raise UsageError(f"job must be one of {', '.join(JOBS)}; got {job!r}")
     return functions[job]

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from os import PathLike
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..config import Config
@@ -35,6 +36,7 @@ def must_stock(
     only_stocked: bool = False,
     policy: str | None = None,
     supersessions: Source | Supersessions | None = None,
+    months: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> Result:
     """Every dealer's must-stock list from its sales history, by the seed's method.
@@ -69,6 +71,9 @@ def must_stock(
         :func:`spareopt.supersession.load_supersessions`), with the master's
         ``replaced_by``: each old part's demand moves to its leading part (x factor)
         and the old part numbers leave the output.
+    months : bool
+        Keep the monthly demand of the rows a report page lists (``Result.months``,
+        :func:`spareopt.page.report_page`).
     progress : callable, optional
         Called with the name of each stage as it starts (:data:`STAGES`), e.g. to
         draw a progress bar.
@@ -121,12 +126,23 @@ def must_stock(
     run = load(history, parts, cfg, as_of, columns=columns, encoding=encoding, sheet=sheet, supersessions=supersessions,
                progress=step)
     step(STAGES[3])
-    result = plan_table(run, free_matrix=True)
+    result = plan_table(run, free_matrix=True, months=months)
     del run
     if only_stocked:
         table = result.table
-        result = result.replace(table=table[table["decision"] != "none"].reset_index(drop=True))
+        kept = (table["decision"] != "none").to_numpy()
+        result = result.replace(table=table[kept].reset_index(drop=True), months=kept_months(result.months, kept))
     return result
+
+
+def kept_months(months: pd.DataFrame | None, kept: np.ndarray) -> pd.DataFrame | None:
+    """``Result.months`` of the table's ``kept`` rows, their positions renumbered."""
+    if months is None:
+        return None
+    position = np.cumsum(kept) - 1
+    rows = months["row"].to_numpy(dtype=np.int64)
+    on = kept[rows]
+    return months[on].assign(row=position[rows[on]]).reset_index(drop=True)
 
 
 def must_stock_demand_part(

@@ -35,6 +35,7 @@ from ..parts import PartsMaster
 from ..plan import Plan, decide, installed_base_report, targets
 from ..policy.budget import (
     Steps,
+    curve_points,
     efficient_curve,
     greedy_steps,
     integer_steps,
@@ -58,8 +59,8 @@ from ..policy.service import (
 from ..result import Result
 from ..supersession import Supersessions
 
-__all__ = ["BUDGET_SCOPES", "CURVE_COLUMNS", "OPTIMIZE_COLUMNS", "EchelonLevels", "FloorSteps", "check_floor_budget",
-           "curve_table", "demand_dispersion", "echelon_levels", "floor_steps", "optimize", "plot_curve"]
+__all__ = ["BUDGET_SCOPES", "CURVE_COLUMNS", "OPTIMIZE_COLUMNS", "EchelonLevels", "FloorSteps", "budget_curve", "check_budget", "check_floor_budget",
+           "curve_table", "demand_dispersion", "echelon_levels", "floor_steps", "optimize", "optimized_levels", "plot_curve"]
 
 OPTIMIZE_COLUMNS = (
     "dealer", "part", "description", "stock_level", "reorder_point", "unit_cost", "stock_value", "expected_demand",
@@ -206,6 +207,7 @@ def optimize(
     encoding: str | None = None,
     sheet: str | None = None,
     supersessions: Source | Supersessions | None = None,
+    months: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> Result:
     r"""The stock level of every dealer x part that fills the most expected demand for a budget.
@@ -239,6 +241,8 @@ def optimize(
         echelon; central stock is bought where it raises the dealers' fill.  ``backorders``: the
         dealers' expected backorders (Sherbrooke's measure), the fewest units waiting, which at a
         small budget can put every unit at the central warehouse and fill nothing from a shelf.
+    months : bool
+        Keep the monthly demand of the rows a report page lists (``Result.months``, :mod:`spareopt.page`).
 
     Returns
     -------
@@ -290,7 +294,7 @@ def optimize(
     (True, ['P', 'Q'])
     """
     step = progress or (lambda stage: None)
-    _check_budget(budget, budget_per, max_volume)
+    check_budget(budget, budget_per, max_volume)
     if echelons not in (1, 2):
         raise ConfigError(f"echelons must be 1 (dealers) or 2 (central transit warehouse + dealers); got {echelons!r}")
     if echelons == 2 and (budget_per != "network" or max_volume is not None or class_minimums):
@@ -311,15 +315,32 @@ def optimize(
         return _two_echelons(run, plan, float(budget))
     levels = optimized_levels(run, plan, budget, budget_per=budget_per, class_minimums=class_minimums,
                               max_volume=max_volume)
-    table = _table(run, levels)
-    total = float(levels.demand.sum())
-    curve = levels.steps if max_volume is None else pool_steps(levels.steps)  # pulp took from every level
-    value, fill = efficient_curve(curve, total, order=levels.order)
-    markers = _markers(run, plan, levels)
+    table, order = _table(run, levels)
     keys = run.matrix.keys
     report = run_report(run, plan.classes.basis, Counts(None, None, len(keys["dealer"].cat.categories) if run.dealer is not None
                                               else None, len(keys["part"].cat.categories), None))
-    report["optimize"] = {
+    curve, markers, report["optimize"] = budget_curve(run, plan, levels, budget, budget_per=budget_per,
+                                                      max_volume=max_volume, class_minimums=class_minimums)
+    report["installed_base"] = installed_base_report(run, plan, levels.max_stock > 0)
+    if not months:
+        return Result(table, report, curve=curve, markers=markers)
+    from ..page import months_table, shown_rows
+
+    rows = shown_rows(table["dealer"].to_numpy(dtype=object) if "dealer" in table else np.zeros(len(table)))
+    return Result(table, report, curve=curve, markers=markers,
+                  months=months_table(run.matrix.values, run.matrix.periods, rows, order[rows]))
+
+
+def budget_curve(run: Inputs, plan: Plan, levels: _Levels, budget: float, *, budget_per: str = "network",
+                 max_volume: float | None = None,
+                 class_minimums: bool = False) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """The stock-to-service curve of optimised ``levels`` (:data:`CURVE_COLUMNS` and ``rows_stocked``, the rows
+    stocked at each point), the seed, current and optimised plans on it, and the report's ``optimize`` section."""
+    total = float(levels.demand.sum())
+    steps = levels.steps if max_volume is None else pool_steps(levels.steps)  # pulp took from every level
+    value, fill, rows = curve_points(steps, total, order=levels.order)
+    markers = _markers(run, plan, levels)
+    report = {
         "budget": float(budget), "budget_per": budget_per, "spent": levels.spent,
         "method": "pulp" if max_volume is not None else "greedy", "max_volume": max_volume,
         "class_minimums": class_minimums, "rows_stocked": int((levels.max_stock > 0).sum()),
@@ -328,9 +349,7 @@ def optimize(
         "min_stock": _floor_report(plan, levels) if (plan.min_stock > 0).any() else None,
         "markers": {row["policy"]: (row["stock_value"], row["expected_fill_rate"]) for _, row in markers.iterrows()},
     }
-    report["installed_base"] = installed_base_report(run, plan, levels.max_stock > 0)
-    return Result(table, report, curve=pd.DataFrame({"stock_value": value, "expected_fill_rate": fill}),
-                  markers=markers)
+    return pd.DataFrame({"stock_value": value, "expected_fill_rate": fill, "rows_stocked": rows}), markers, report
 
 
 def _floor_report(plan: Plan, levels: _Levels) -> dict[str, Any]:
@@ -340,7 +359,8 @@ def _floor_report(plan: Plan, levels: _Levels) -> dict[str, Any]:
             "stock_value": floor.cost, "units_without_unit_cost": int(floor.units[np.isnan(levels.cost)].sum())}
 
 
-def _check_budget(budget: Any, budget_per: str, max_volume: Any) -> None:
+def check_budget(budget: Any, budget_per: str = "network", max_volume: Any = None) -> None:
+    """A budget, its scope and a shelf volume, checked (a :class:`ConfigError` names the bad one)."""
     if isinstance(budget, bool) or not isinstance(budget, (int, float)) or not 0 <= budget < np.inf:
         raise ConfigError(f"budget must be a finite number >= 0 (the stock value to spend); got {budget!r}")
     if budget_per not in BUDGET_SCOPES:
@@ -523,7 +543,8 @@ def _unit_volume(run: Inputs, demand: np.ndarray) -> np.ndarray:
     return np.nan_to_num(per)
 
 
-def _table(run: Inputs, levels: _Levels) -> pd.DataFrame:
+def _table(run: Inputs, levels: _Levels) -> tuple[pd.DataFrame, np.ndarray]:
+    """The optimised table, and the series of each of its rows."""
     keys = run.matrix.keys
     value = levels.cost * levels.max_stock
     group = run.dealer if run.dealer is not None else np.zeros(len(value), dtype=np.int64)
@@ -541,7 +562,7 @@ def _table(run: Inputs, levels: _Levels) -> pd.DataFrame:
         "expected_fill_rate": np.where(levels.demand > 0, levels.fill, np.nan)[order],
         "location": text_column(np.zeros(len(order), dtype=np.int8), ["dealer"]),
     })
-    return pd.DataFrame(out)
+    return pd.DataFrame(out), order
 
 
 def _markers(run: Inputs, plan: Plan, levels: _Levels) -> pd.DataFrame:

@@ -48,7 +48,7 @@ from numpy.typing import ArrayLike
 
 from .service import fill_rate_levels
 
-__all__ = ["Steps", "efficient_curve", "fill_target_levels", "greedy_steps", "integer_steps", "pool_steps", "service_steps",
+__all__ = ["Steps", "curve_points", "efficient_curve", "fill_target_levels", "greedy_steps", "integer_steps", "pool_steps", "service_steps",
            "step_order"]
 
 _TAIL = 1e-6
@@ -359,11 +359,27 @@ def efficient_curve(steps: Steps, total_demand: float, *, points: int = 200,
     >>> float(value[0]), float(fill[0]), bool(fill[-1] > 0.99)
     (0.0, 0.0, True)
     """
+    value, fill, _ = curve_points(steps, total_demand, points=points, order=order)
+    return value, fill
+
+
+def curve_points(steps: Steps, total_demand: float, *, points: int = 200,
+                 order: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`efficient_curve`'s points, and the rows stocked at each (the rows whose first step is taken: a row's
+    steps are taken in order, so its first step counts it once).
+
+    >>> steps = service_steps([12.0, 1.0], [2.0, 0.1], [2.0, 0.1], [0, 0], [1, 1], [1.0] * 2, [1.0] * 2,
+    ...                       [1.0] * 2, [1.0] * 2)
+    >>> value, fill, rows = curve_points(steps, 13.0, points=1000)
+    >>> int(rows[0]), int(rows[-1]), bool((np.diff(rows) >= 0).all())
+    (0, 2, True)
+    """
     order = step_order(steps) if order is None else order
     value = np.r_[0.0, np.cumsum(steps.cost[order])]
     filled = np.r_[0.0, np.cumsum(steps.gain[order])]
+    rows = np.r_[0, np.cumsum(steps.first[order], dtype=np.int64)]
     pick = np.unique(np.linspace(0, len(value) - 1, min(points, len(value))).round().astype(np.int64))
-    return value[pick], (filled[pick] / total_demand if total_demand > 0 else np.zeros(len(pick)))
+    return value[pick], (filled[pick] / total_demand if total_demand > 0 else np.zeros(len(pick))), rows[pick]
 
 
 def integer_steps(steps: Steps, capacities: list[tuple[np.ndarray, float]], *,

@@ -8,7 +8,7 @@ from numpy.typing import ArrayLike
 from .._sort import group_codes, rank_in_group, rank_within_groups
 from .seed import CEIL_TOLERANCE
 
-__all__ = ["DECISIONS", "REASONS", "decide", "stocking_priority"]
+__all__ = ["DECISIONS", "REASONS", "RULE_TESTS", "decide", "stocking_priority"]
 
 DECISIONS = ("dealer", "central", "none")
 """Stocked at the dealer, kept at the central transit warehouse (中转库), or ordered on demand."""
@@ -22,6 +22,19 @@ REASONS = {
     "stock": "dealer",
 }
 """Each reason, in the order the rules are tried, with the decision it gives."""
+
+RULE_TESTS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "high_value_assembly": (("unit_cost", ">=", "high_value_cost"),),
+    "no_demand": (("half_year_quantity", "<=", "zero"),),
+    "low_volume": (("network_half_year_quantity", "<=", "low_volume_max"),),
+    "low_ssq": (("ssq", "<", "central_ssq_min"),),
+    "stock": (("network_half_year_quantity", ">", "low_volume_max"), ("ssq", ">=", "central_ssq_min")),
+    "min_stock": (("min_stock", ">", "zero"),),
+}
+"""What each reason tested, as (column, comparison, threshold) triples, the threshold a config key (``zero``: 0):
+what a report shows beside a row's reason, the row's value against the key's.  ``network_half_year_quantity``
+is the part's half-year quantity over the network (config ``low_volume_basis = "network"``), else the row's own.
+``direct_supply`` tests order_cycle_days + lead_time_days = 0, and ``class_policy`` names its row."""
 
 
 REASON_NAMES = np.array(list(REASONS), dtype=object)
