@@ -55,6 +55,9 @@ constant_memory mode, which stores every text cell inline (a larger sheet than E
 Issue 24: the must-stock table written as CSV and as XLSX (``--columns all``: every column, one sheet per dealer,
 the summary sheet, number formats), as ``-o`` writes them; target: the XLSX at most 4x the CSV.  Then the dealer
 packs (``--per-dealer``): one workbook per dealer and the network summary, committed into a folder.
+Issue 25: the report page of the network (``spareopt report``: ``network_report`` + ``report_page``, the plan, the
+optimize curve and the lists in one self-contained HTML file), its size (target: at most 20 MB at medium) and its
+time against the ``optimize`` run it reports on (target: at most 2x).
 """
 
 from __future__ import annotations
@@ -382,6 +385,11 @@ def main() -> None:
                     lambda: spareopt.optimize(history_path, parts_path, budget=seed_budget), "io")
     opt = {"budget": seed_budget, "rows": len(best.table), **best.report["optimize"]}
     del best
+    page = run.time("report page: network_report() + report_page() from the file",
+                    lambda: spareopt.report_page(spareopt.network_report(history_path, parts_path), "report"), "io")
+    opt["page_bytes"] = len(page.html.encode("utf-8"))
+    opt["page_rows"] = page.data["lists"]["count"]
+    del page
     two = run.time(f"optimize(echelons=2) from the file (METRIC, budget {seed_budget:,.0f})",
                    lambda: spareopt.optimize(history_path, parts_path, budget=seed_budget, echelons=2), "io",
                    repeat=1)
@@ -1068,6 +1076,10 @@ def report(size: str, path: Path, n_lines: int, n_series: int, repeat: int,
               f"(the seed plan's): {stage['optimize() from the file']:.2f} s from the file (must_stock alone "
               f"{t['must_stock() from the file']:.2f} s); expected fill {opt['expected_fill_rate']:.3f} against the "
               f"seed's {opt['markers']['seed'][1]:.3f}")
+        generation = stage["report page: network_report() + report_page() from the file"]
+        print(f"report page: {opt['page_bytes'] / 1e6:.1f} MB (target <= 20 MB), {opt['page_rows']:,} rows listed; "
+              f"generated in {generation:.2f} s = {generation / stage['optimize() from the file']:.2f}x the optimize "
+              "run it reports on (target <= 2x)")
         for row in opt.get("metric", []):
             print(f"optimize --echelons 2 ({stage['optimize(echelons=2) from the file']:.2f} s): {row['plan']}: "
                   f"stock value {row['stock_value']:,.0f} (central {row['central_stock_value']:,.0f}), expected "

@@ -354,8 +354,11 @@ def _lists(result: Result, job: str, cfg: Config, dealers: DealerMaster | None) 
             view.insert(1, "dealer_name", dealers.names(view["dealer"].to_numpy(dtype=object))[0])
     columns = [{"key": c, "title": tr(DISPLAY_COLUMNS[c].header, lang) if c in DISPLAY_COLUMNS else c,
                 "kind": DISPLAY_COLUMNS[c].kind if c in DISPLAY_COLUMNS else "text"} for c in view.columns]
-    card = {c: _column(shown[c]) for c in _CARD_COLUMNS if c in shown.columns}
+    card = {c: _compact(_column(shown[c])) for c in _CARD_COLUMNS if c in shown.columns}
     card["rule"] = _rule_texts(table, rows, result.report, cfg)
+    if "reason" in shown.columns:
+        reason = shown["reason"].astype(str).to_numpy()
+        card["why"] = _compact([tr(WHY.get(r, r), lang) for r in reason])
     card_titles = {c: tr(DISPLAY_COLUMNS[c].header if c in DISPLAY_COLUMNS else CARD_TITLES[c], lang) for c in card}
     counts = pd.Series(dealer).value_counts(sort=False)
     months = result.months
@@ -367,9 +370,9 @@ def _lists(result: Result, job: str, cfg: Config, dealers: DealerMaster | None) 
         history = {"months": names, "values": [None if i < 0 else _trim(grid[i]) for i in at.tolist()]}
     return {
         "columns": columns,
-        "rows": {c["key"]: _column(view[c["key"]]) for c in columns},
+        "rows": {c["key"]: _compact(_column(view[c["key"]])) for c in columns},
         "card": card, "card_titles": card_titles,
-        "dealer": shown["dealer"].astype(str).tolist() if "dealer" in shown.columns else None,
+        "dealer": _compact(shown["dealer"].astype(str).tolist()) if "dealer" in shown.columns else None,
         "dealer_rows": {str(k): int(v) for k, v in counts.items()},
         "count": len(rows), "total": len(table),
         "history": history,
@@ -378,7 +381,8 @@ def _lists(result: Result, job: str, cfg: Config, dealers: DealerMaster | None) 
 
 def _rule_texts(table: pd.DataFrame, rows: np.ndarray, report: Mapping[str, Any], cfg: Config) -> list[str] | None:
     """The rule that decided each shown row, with its threshold (a config key) and the row's value
-    (:data:`spareopt.policy.rules.RULE_TESTS`), e.g. ``low_ssq: ssq 0.4 < central_ssq_min 1``."""
+    (:data:`spareopt.policy.rules.RULE_TESTS`), e.g. ``low_ssq: ssq 0.4 < central_ssq_min 1`` (the card puts the
+    why's words before it)."""
     if "reason" not in table.columns:
         return None
     lang = cfg.lang
@@ -391,8 +395,7 @@ def _rule_texts(table: pd.DataFrame, rows: np.ndarray, report: Mapping[str, Any]
         values["network_half_year_quantity"] = network.reindex(shown["part"].astype(str).to_numpy()).to_numpy()
     thresholds = {"high_value_cost": report.get("high_value_cost"), "low_volume_max": cfg.low_volume_max,
                   "central_ssq_min": cfg.central_ssq_min, "zero": 0.0}
-    texts = np.array([tr(WHY.get(r, r), lang) for r in reason], dtype=object)
-    out = texts.astype(object)
+    out = reason.astype(object)
     for name, tests in RULE_TESTS.items():
         at = reason == name
         if not at.any():
@@ -409,7 +412,7 @@ def _rule_texts(table: pd.DataFrame, rows: np.ndarray, report: Mapping[str, Any]
                                      f" {sign} {shown_key}{_fmt_one(threshold)}"))
         if parts:
             joined = functools.reduce(lambda a, b: np.char.add(np.char.add(a, "; "), b), parts)
-            out[at] = np.char.add(np.char.add(texts[at].astype(str), f" ({name}: "), np.char.add(joined.astype(str), ")"))
+            out[at] = np.char.add(f"{name}: ", joined.astype(str)).astype(object)
     if "policy_rule" in shown.columns:
         rule = shown["policy_rule"].astype(str).to_numpy()
         by_class = (reason == "class_policy") & (rule != "") & (rule != "nan")
@@ -506,6 +509,17 @@ def _column(series: pd.Series) -> list[Any]:
         out[whole] = values[whole].astype(np.int64)
         return out.tolist()
     return series.astype(object).where(series.notna(), "").astype(str).tolist()
+
+
+def _compact(values: list[Any]) -> list[Any] | dict[str, list[Any]]:
+    """A column of many repeated texts as its distinct ``values`` and each row's ``codes`` into them (the page
+    decodes it); other columns as they are."""
+    if not values or not isinstance(values[0], str):
+        return values
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object))
+    if 4 * len(uniques) > len(values):
+        return values
+    return {"values": uniques.tolist(), "codes": codes.tolist()}
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
