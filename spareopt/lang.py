@@ -121,6 +121,8 @@ ZH: dict[str, str] = {
     "Achieved fill rate, stocked rows ({policy}, replayed)": "实际满足率（储备的行，{policy}，回放）",
     "Achieved fill rate, all demand ({policy}, replayed)": "实际满足率（全部需求，{policy}，回放）",
     "Turns ({policy}, replayed)": "周转次数（{policy}，回放）",
+    "Achieved fill rate, stocked rows (replayed)": "实际满足率（储备的行，回放）",
+    "Achieved fill rate, all demand (replayed)": "实际满足率（全部需求，回放）", "Turns (replayed)": "周转次数（回放）",
     "Showing the first {shown:,} of {total:,} rows": "显示 {total:,} 行中的前 {shown:,} 行",
     "Why this part": "为什么是这个配件", "Demand per month": "月需求", "Close": "关闭",
     "By dealer": "按服务站", "By ABC class": "按ABC分类", "Decisions": "储备决策", "Reasons": "原因",

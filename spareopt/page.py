@@ -186,6 +186,8 @@ LABELS = {
     "promise": "Did the plan keep its promise", "warnings": "Warnings", "missing": "Not in this report",
     "budget": "Budget", "expected_fill": "Expected fill rate", "rows_stocked": "Rows stocked",
     "expected_fill_stocked": "Expected fill rate, stocked rows", "expected_fill_all": "Expected fill rate, all demand",
+    "achieved_fill_stocked": "Achieved fill rate, stocked rows (replayed)",
+    "achieved_fill_all": "Achieved fill rate, all demand (replayed)", "turns": "Turns (replayed)",
     "stock_value": "Stock value", "dealer": "Dealer", "showing": "Showing the first {shown:,} of {total:,} rows",
     "card": "Why this part", "monthly": "Demand per month", "rule": "Rule", "close": "Close",
     "by_dealer": "By dealer", "by_class": "By ABC class", "decisions": "Decisions", "reasons": "Reasons",
@@ -238,8 +240,8 @@ def _grouped(table: pd.DataFrame, by: str) -> list[dict[str, Any]]:
     sums = frame.groupby(by, sort=True).sum()
     sums["expected_fill_rate"] = sums["filled"] / sums["stocked_weight"].where(sums["stocked_weight"] > 0)
     sums["expected_fill_rate_all"] = sums["filled"] / sums["weight"].where(sums["weight"] > 0)
-    return _records(sums.reset_index()[[by, "rows", "rows_stocked", "stock_value", "expected_fill_rate",
-                                        "expected_fill_rate_all"]])
+    return sums.reset_index()[[by, "rows", "rows_stocked", "stock_value", "expected_fill_rate",
+                               "expected_fill_rate_all"]]
 
 
 def _summary(result: Result, lists: Mapping[str, Any] | None, calibration: pd.DataFrame | None,
@@ -251,7 +253,7 @@ def _summary(result: Result, lists: Mapping[str, Any] | None, calibration: pd.Da
     out: dict[str, Any] = {"tiles": tiles, "by_dealer": None, "by_class": None,
                            "decisions": report.get("decisions"), "reasons": report.get("reasons")}
     if lists is not None:
-        (network,) = _grouped(table.assign(network="network"), "network")
+        (network,) = _records(_grouped(table.assign(network="network"), "network"))
         plan = str(report.get("policy") or "seed")
         markers = result.markers
         if markers is not None and (markers["policy"] == plan).any() and "decision" in table.columns:
@@ -269,9 +271,15 @@ def _summary(result: Result, lists: Mapping[str, Any] | None, calibration: pd.Da
             {"key": "rows", "label": tr("Rows planned", lang), "value": network["rows"], "kind": "count"},
         ]
         if "dealer" in table.columns:
-            out["by_dealer"] = _grouped(table, "dealer")
+            by_dealer = _grouped(table, "dealer")
+            replayed = result.by_dealer
+            if replayed is not None and (replayed["policy"] == plan).any():
+                achieved = ["achieved_fill_rate", "achieved_fill_rate_all", "turns"]
+                mine = replayed.loc[replayed["policy"] == plan, ["dealer", *achieved]].astype({"dealer": str})
+                by_dealer = by_dealer.merge(mine, on="dealer", how="left")
+            out["by_dealer"] = _records(by_dealer)
         if "abc_class" in table.columns:
-            out["by_class"] = _grouped(table, "abc_class")
+            out["by_class"] = _records(_grouped(table, "abc_class"))
     if totals is not None and len(totals):
         first = totals.iloc[0]
         policy = first["policy"]

@@ -47,6 +47,9 @@ class Result:
         ``kpi``: the days of supply of every dealer x part; the stock value per ABC class.
     sums : DataFrame or None
         ``kpi`` on one dealer set of the stream and dask engines: the sums the network row is made of.
+    by_dealer : DataFrame or None
+        ``network_report`` with a holdout: the replay's sums by policy and dealer (:func:`spareopt.jobs.report.replay_by_dealer`), the
+        achieved fill rates and turns of the report page's dealers.
     months : DataFrame or None
         ``must_stock``, ``optimize`` and ``network_report`` with ``months=True``: the monthly demand of the rows
         a report page lists (:func:`spareopt.page.months_table`): ``row``, the row's position in ``table``, then
@@ -74,6 +77,7 @@ class Result:
     parts: pd.DataFrame | None = None
     by_class: pd.DataFrame | None = None
     sums: pd.DataFrame | None = None
+    by_dealer: pd.DataFrame | None = None
     months: pd.DataFrame | None = None
 
     def side_tables(self) -> Iterator[tuple[str, pd.DataFrame]]:

@@ -161,6 +161,24 @@ def test_by_dealer_sums_to_the_network(network):
     assert by["rows"].sum() == len(network.table)
 
 
+def test_achieved_by_dealer_adds_up_to_the_replays_totals(network):
+    """The dealers' achieved fill rates and turns are the replay's, summed by dealer: weighted by the dealers'
+    demand they give the network's totals back."""
+    rows = pd.DataFrame(report_page(network, "report").data["summary"]["by_dealer"])
+    sums = network.by_dealer[network.by_dealer["policy"] == "seed"].set_index("dealer")
+    totals = network.totals.set_index("policy").loc["seed"]
+    assert (sums["filled"].sum() / sums["demand"].sum()) == pytest.approx(totals["fill_rate"])
+    assert (sums["filled_value"].sum() / sums["avg_stock_value"].sum()) == pytest.approx(totals["turns"])
+    mine = rows.set_index("dealer")
+    np.testing.assert_allclose(mine["achieved_fill_rate_all"], (sums["filled"] / sums["demand"]).reindex(mine.index),
+                               atol=1e-6)
+    np.testing.assert_allclose(mine["turns"], sums["turns"].reindex(mine.index), atol=1e-6)
+    stocked = sums["stocked_filled"].sum() / sums["stocked_demand"].sum()
+    cal = network.calibration
+    assert stocked == pytest.approx(cal[(cal["policy"] == "seed") & (cal["group"] == "all")]["achieved_fill_rate"]
+                                    .iloc[0])
+
+
 def test_curve_rows_stocked_rise_with_the_budget(network):
     curve = network.curve
     assert list(curve.columns) == ["stock_value", "expected_fill_rate", "rows_stocked"]

@@ -26,7 +26,7 @@ from ..supersession import Supersessions
 from .evaluate import evaluate
 from .optimize import budget_curve, check_budget, optimized_levels
 
-__all__ = ["network_report"]
+__all__ = ["network_report", "replay_by_dealer"]
 
 
 def network_report(
@@ -67,7 +67,8 @@ def network_report(
     Result
         ``table``: the must-stock list (:data:`spareopt.OUTPUT_COLUMNS`); ``curve`` (with ``rows_stocked``) and
         ``markers``: optimize's; ``months``: the monthly demand of the rows the page lists; with a holdout,
-        ``calibration`` and ``totals``: evaluate's.  ``report``: the must-stock run report with the
+        ``calibration`` and ``totals``: evaluate's, and ``by_dealer``: the replay by dealer
+        (:func:`replay_by_dealer`).  ``report``: the must-stock run report with the
         ``optimize`` section (and ``evaluation``).
 
     Examples
@@ -99,12 +100,47 @@ def network_report(
     levels = optimized_levels(run, seed, spend)
     curve, markers, optimized = budget_curve(run, seed, levels, spend)
     report = {**result.report, "optimize": optimized}
-    calibration = totals = None
+    calibration = totals = by_dealer = None
     if holdout_months is not None:
         last = run.matrix.periods[-1]
         replay = evaluate(history, parts, config, str(last - holdout_months), holdout_months=holdout_months,
                           policies=policies, columns=columns, encoding=encoding, sheet=sheet,
                           supersessions=supersessions)
-        calibration, totals = replay.calibration, replay.totals
+        calibration, totals, by_dealer = replay.calibration, replay.totals, replay_by_dealer(replay.table,
+                                                                                             holdout_months)
         report["evaluation"] = replay.report.get("evaluation")
-    return result.replace(report=report, curve=curve, markers=markers, calibration=calibration, totals=totals)
+    return result.replace(report=report, curve=curve, markers=markers, calibration=calibration, totals=totals,
+                          by_dealer=by_dealer)
+
+
+def replay_by_dealer(replay: pd.DataFrame, months: int) -> pd.DataFrame | None:
+    """The replay's sums by policy and dealer, from :func:`spareopt.evaluate`'s per-series table: ``demand`` and
+    ``filled`` (units), ``stocked_demand`` and ``stocked_filled`` (on the stocked rows: what the plan promised
+    on), ``filled_value`` (a year: ``filled`` x ``unit_cost`` x 12 / ``months``) and ``avg_stock_value``; then
+    ``achieved_fill_rate`` (stocked rows), ``achieved_fill_rate_all`` and ``turns`` (filled value a year over
+    the average stock value), as evaluate's totals define them.  None without a dealer column.
+
+    >>> replay = pd.DataFrame({"policy": "seed", "dealer": ["D1", "D1", "D2"], "stocked": [True, False, True],
+    ...                        "demand": [10.0, 5.0, 4.0], "filled": [9.0, 0.0, 2.0], "unit_cost": [2.0, 1.0, 5.0],
+    ...                        "avg_stock_value": [6.0, 0.0, 10.0]})
+    >>> replay_by_dealer(replay, 12)[["dealer", "achieved_fill_rate", "achieved_fill_rate_all", "turns"]].round(3)
+      dealer  achieved_fill_rate  achieved_fill_rate_all  turns
+    0     D1                 0.9                     0.6    3.0
+    1     D2                 0.5                     0.5    1.0
+    """
+    if "dealer" not in replay.columns:
+        return None
+    stocked = replay["stocked"].to_numpy(dtype=bool)
+    demand, filled = replay["demand"].to_numpy(dtype=np.float64), replay["filled"].to_numpy(dtype=np.float64)
+    frame = pd.DataFrame({
+        "policy": replay["policy"].to_numpy(), "dealer": replay["dealer"].to_numpy(),
+        "demand": demand, "filled": filled,
+        "stocked_demand": np.where(stocked, demand, 0.0), "stocked_filled": np.where(stocked, filled, 0.0),
+        "filled_value": filled * replay["unit_cost"].to_numpy(dtype=np.float64) * 12 / months,
+        "avg_stock_value": replay["avg_stock_value"].to_numpy(dtype=np.float64),
+    })
+    sums = frame.groupby(["policy", "dealer"], sort=True).sum(min_count=1).reset_index()
+    sums["achieved_fill_rate"] = sums["stocked_filled"] / sums["stocked_demand"].where(sums["stocked_demand"] > 0)
+    sums["achieved_fill_rate_all"] = sums["filled"] / sums["demand"].where(sums["demand"] > 0)
+    sums["turns"] = sums["filled_value"] / sums["avg_stock_value"].where(sums["avg_stock_value"] > 0)
+    return sums
