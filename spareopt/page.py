@@ -170,7 +170,7 @@ def report_page(result: Result, job: str, *, config: Config | Mapping[str, Any] 
         "missing": [],
     }
     lists = _lists(result, job, cfg, dealers) if job != "evaluate" and _has_rows(result.table) else None
-    data["summary"] = _summary(result, lists, calibration, totals, lang)
+    data["summary"] = _summary(result, lists, calibration, totals, lang, dealers)
     data["lists"] = lists
     data["whatif"] = _whatif(result, lang)
     data["promise"] = _promise(calibration, totals, lang)
@@ -184,7 +184,7 @@ PAGE_JOBS = ("must-stock", "optimize", "evaluate", "report")
 LABELS = {
     "network": "The network at a glance", "whatif": "What if the budget changes", "lists": "Each dealer's list",
     "promise": "Did the plan keep its promise", "warnings": "Warnings", "missing": "Not in this report",
-    "budget": "Budget", "expected_fill": "Expected fill rate", "rows_stocked": "Rows stocked",
+    "budget": "Budget", "dealer_name": "Dealer name", "expected_fill": "Expected fill rate", "rows_stocked": "Rows stocked",
     "expected_fill_stocked": "Expected fill rate, stocked rows", "expected_fill_all": "Expected fill rate, all demand",
     "achieved_fill_stocked": "Achieved fill rate, stocked rows (replayed)",
     "achieved_fill_all": "Achieved fill rate, all demand (replayed)", "turns": "Turns (replayed)",
@@ -245,7 +245,7 @@ def _grouped(table: pd.DataFrame, by: str) -> list[dict[str, Any]]:
 
 
 def _summary(result: Result, lists: Mapping[str, Any] | None, calibration: pd.DataFrame | None,
-             totals: pd.DataFrame | None, lang: str | None) -> dict[str, Any]:
+             totals: pd.DataFrame | None, lang: str | None, dealers: DealerMaster | None) -> dict[str, Any]:
     """The headline figures (each named for what it measures: the plan's promise on its stocked rows, or on all
     the demand; the replay's achieved fill), and the sums by dealer and by class."""
     table, report = result.table, result.report
@@ -277,6 +277,8 @@ def _summary(result: Result, lists: Mapping[str, Any] | None, calibration: pd.Da
                 achieved = ["achieved_fill_rate", "achieved_fill_rate_all", "turns"]
                 mine = replayed.loc[replayed["policy"] == plan, ["dealer", *achieved]].astype({"dealer": str})
                 by_dealer = by_dealer.merge(mine, on="dealer", how="left")
+            if dealers is not None:
+                by_dealer.insert(1, "dealer_name", dealers.names(by_dealer["dealer"].to_numpy(dtype=object))[0])
             out["by_dealer"] = _records(by_dealer)
         if "abc_class" in table.columns:
             out["by_class"] = _records(_grouped(table, "abc_class"))

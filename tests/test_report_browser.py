@@ -114,6 +114,10 @@ def test_loads_offline_without_console_errors(browser, report, tmp_path):
     severe = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     assert severe == []
     assert browser.find_element(By.CSS_SELECTOR, "#tiles .tile").is_displayed()
+    heads = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "#by-dealer thead th")]
+    assert heads[:2] == ["Dealer", "Dealer name"] and "Achieved fill rate, all demand (replayed)" in heads
+    first = browser.find_element(By.CSS_SELECTOR, "#by-dealer tbody tr").find_elements(By.TAG_NAME, "td")
+    assert first[1].text == "北京东方4S店"  # examples/dealers.csv names D0, the dealer with the most stock value
     browser.execute_script("window.scrollTo(0, 0)")
     shot(browser, "report_summary.png", tmp_path)
 
