@@ -139,7 +139,7 @@ ZH: dict[str, str] = {
         "实际满足率：验证期回放实现的满足率。",
     "No rows": "无数据", "Class policy row": "分类策略行", "Forecast method": "预测方法", "Demand model": "需求模型",
     "Stock level": "库存水平", "Expected demand a year": "年预期需求", "Target kind": "目标类型",
-    "class policy row {match}": "分类策略行 {match}", "Policy": "策略", "Group": "分组", "Series": "组合数",
+    "class policy row {match}: class_code {code} matches it": "分类策略行 {match}：class_code {code} 与之匹配", "Policy": "策略", "Group": "分组", "Series": "组合数",
     "Demand": "需求", "Verdict": "结论", "Parts stocked": "储备配件数", "Average stock value": "平均库存金额",
     "Achieved fill rate": "实际满足率", "Turns": "周转次数", "seed": "种子方法", "optimized": "优化方案",
     "current": "现行最低/最高库存",

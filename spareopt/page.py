@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -367,8 +368,10 @@ def _lists(result: Result, job: str, cfg: Config, dealers: DealerMaster | None) 
     card = {c: _compact(_column(shown[c])) for c in _CARD_COLUMNS if c in shown.columns}
     card["rule"] = _rule_texts(table, rows, result.report, cfg)
     if "reason" in shown.columns:
-        reason = shown["reason"].astype(str).to_numpy()
-        card["why"] = _compact([tr(WHY.get(r, r), lang) for r in reason])
+        reason = shown["reason"].astype(str)
+        if "decision" in shown.columns:  # a class policy row's why is its decision's (WHY's class_policy:DECISION)
+            reason = reason.where(reason != "class_policy", "class_policy:" + shown["decision"].astype(str))
+        card["why"] = _compact(reason.map({k: tr(v, lang) for k, v in WHY.items()}).fillna(reason).tolist())
     card_titles = {c: tr(DISPLAY_COLUMNS[c].header if c in DISPLAY_COLUMNS else CARD_TITLES[c], lang) for c in card}
     counts = pd.Series(dealer).value_counts(sort=False)
     months = result.months
@@ -426,8 +429,13 @@ def _rule_texts(table: pd.DataFrame, rows: np.ndarray, report: Mapping[str, Any]
     if "policy_rule" in shown.columns:
         rule = shown["policy_rule"].astype(str).to_numpy()
         by_class = (reason == "class_policy") & (rule != "") & (rule != "nan")
-        before, _, after = tr("class policy row {match}", lang).partition("{match}")
-        out[by_class] = np.char.add(np.char.add(before, rule[by_class].astype(str)), after).astype(object)
+        code = shown["class_code"].astype(str).to_numpy() if "class_code" in shown.columns else np.full(len(rule), "")
+        fields = {"{match}": pd.Series(rule[by_class], dtype=object), "{code}": pd.Series(code[by_class], dtype=object)}
+        text = pd.Series("", index=fields["{code}"].index, dtype=object)
+        for piece in re.split(r"(\{match\}|\{code\})", tr("class policy row {match}: class_code {code} matches it",
+                                                             lang)):
+            text = text + fields.get(piece, piece)  # the template's pieces, each added to every row at once
+        out[by_class] = text.to_numpy(dtype=object)
     return [f"{t}" for t in out.tolist()]
 
 

@@ -83,6 +83,19 @@ def test_rule_text_names_the_threshold_and_the_value(network):
     assert f"unit_cost {shown.loc[k, 'unit_cost']:.4g} >= high_value_cost {threshold:.4g}" in rules[k]
 
 
+def test_class_policy_rule_names_its_row_and_the_code():
+    config = {"class_policy": [{"match": "C*", "decision": "none"}]}
+    result = network_report(NETWORK, MASTER, config)
+    data = report_page(result, "report", config=config).data["lists"]
+    rules = pd.Series(data["card"]["rule"])
+    shown = result.table.iloc[shown_rows(result.table["dealer"].to_numpy(dtype=object))].reset_index(drop=True)
+    by_class = shown.index[shown["reason"] == "class_policy"]
+    assert len(by_class)
+    i = int(by_class[0])
+    assert rules[i] == f"class policy row C*: class_code {shown.loc[i, 'class_code']} matches it"
+    assert decoded(data["card"]["why"])[i] == "Order on demand: class policy"
+
+
 # -- properties -----------------------------------------------------------------------------------------------------
 
 
