@@ -46,7 +46,7 @@ from .validate import instance
 __all__ = ["MONTHS_SHOWN", "PAGE_ROWS", "ROWS_PER_DEALER", "Page", "curve_at", "months_table", "report_page",
            "shown_rows"]
 
-ROWS_PER_DEALER = 1_000
+ROWS_PER_DEALER = 10_000
 """A dealer's list in the page holds at most its first rows (stocked first, by priority)."""
 
 PAGE_ROWS = 40_000

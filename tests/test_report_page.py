@@ -344,3 +344,31 @@ def test_report_without_a_parts_master_renders(tmp_path, monkeypatch):
     data = page_data(Path("report.html").read_text(encoding="utf-8"))
     assert any("no parts master" in m for m in data["missing"])
     assert "no parts master" in result.output
+
+
+# -- real data ------------------------------------------------------------------------------------------------------
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.mark.skipif(not (DATA / "refinery_oil").exists(), reason="../shared/data/refinery_oil is absent")
+def test_refinery_page_marks_the_companys_min_max_and_its_replay():
+    """The refinery (7,024 parts, its own Min/Max in the master): every part listed, the company's current
+    Min/Max on the curve, and each policy's promise beside what its replay of the last 12 months achieved."""
+    columns = {"part": "part_id", "lead_time_days": "delivery_time_days", "unit_cost": "unit_price",
+               "reorder_point": "reorder_point_min", "max_stock": "max_stock_level"}
+    result = network_report(DATA / "refinery_oil" / "refinery_long.csv.gz", DATA / "refinery_oil" / "refinery_items.csv",
+                            EXAMPLES / "oil_plant_evaluate.toml", holdout_months=12,
+                            policies=["seed", "optimized", "current"], columns=columns)
+    page = report_page(result, "report")
+    assert page.data["lists"]["count"] == len(result.table) == 7_024
+    markers = {m["key"]: m for m in page.data["whatif"]["markers"]}
+    assert set(markers) == {"seed", "optimized", "current"}
+    assert markers["current"]["stock_value"] == pytest.approx(5_971_735.36, rel=1e-6)
+    totals = {row["policy"]: row for row in page.data["promise"]["totals"]}
+    assert set(totals) == {"seed", "optimized", "current"}
+    calibration = pd.DataFrame(page.data["promise"]["calibration"])
+    overall = calibration[calibration["group"] == "all"].set_index("policy")
+    assert overall["promised_fill_rate"].notna().all() and overall["achieved_fill_rate"].notna().all()
+    tiles = {t["key"]: t["value"] for t in page.data["summary"]["tiles"]}
+    assert tiles["achieved_fill"] == pytest.approx(overall.loc["seed", "achieved_fill_rate"], abs=1e-6)

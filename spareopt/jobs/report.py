@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..config import Config
 from ..errors import ConfigError
-from ..history import History
+from ..history import History, ReadLimits, load_history
 from ..inputs import STAGES, Source, job_config, load
 from ..parts import PartsMaster
 from ..plan import decide, plan_table
@@ -57,8 +57,8 @@ def network_report(
         at the dealers, sum ``unit_cost`` x ``max_stock``).
     holdout_months : int, optional
         H: also replay the last H months up to as_of against plans trained on the months before them
-        (:func:`spareopt.evaluate` with ``as_of`` H months earlier), for the promised against achieved fill.
-        The history is read a second time for it.
+        (:func:`spareopt.evaluate` with ``as_of`` H months earlier), for the promised against achieved fill,
+        on the history read once.
     policies : sequence of str
         The policies replayed (with ``holdout_months``).
 
@@ -88,6 +88,9 @@ def network_report(
                                        or holdout_months < 1):
         raise ConfigError(f"holdout_months must be a whole number of months >= 1; got {holdout_months!r}")
     cfg = job_config(history, config, policy=policy)
+    if holdout_months is not None and not isinstance(history, History):  # read once for the plan and the replay
+        history = load_history(history, columns=columns, encoding=encoding, as_of=as_of, sheet=sheet,
+                               limits=ReadLimits.of(cfg))
     run = load(history, parts, cfg, as_of, columns=columns, encoding=encoding, sheet=sheet, supersessions=supersessions,
                progress=step)
     step(STAGES[3])
