@@ -12,10 +12,9 @@ into issues.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, Self
 
-from .errors import ConfigError
-
-__all__ = ["LANGS", "ZH", "check_lang", "missing", "tr"]
+__all__ = ["LANGS", "ZH", "Text", "check_lang", "missing", "tr"]
 
 LANGS = ("en", "zh")
 """The languages of the outputs: English (the texts as written in the code) and Chinese."""
@@ -112,6 +111,14 @@ ZH: dict[str, str] = {
     "or weeks?), or the config's [defaults]": "{rows:,} 行门店储备的安全库存（SSQ）超过一年的需求：其 lead_time_days + "
                                                "order_cycle_days 过长。请检查配件主数据的 lead_time_days 和 "
                                                "order_cycle_days（单位是天，不是小时或周？），或配置中的 [defaults]",
+    "no font with Chinese glyphs is installed: the figures' Chinese text shows as empty boxes. Install one (Debian: "
+    "apt-get install fonts-noto-cjk; Windows and macOS have one), or pass --lang en":
+        "未安装含中文字形的字体：图中的中文会显示为方框。请安装一种（Debian：apt-get install fonts-noto-cjk；Windows 和 "
+        "macOS 已自带），或使用 --lang en",
+    "{parts:,} part(s) of {source} are not in the history (first: {first}); they have no sales to move. Check the part "
+    "numbers if you expected sales of them": "{source} 中有 {parts:,} 个配件不在历史数据中（前几个：{first}）；它们没有可转移"
+                                            "的销售。如果这些配件应有销售，请检查件号",
+    "{shown} (+{more:,} more)": "{shown}（另有 {more:,} 个）",
 }
 """English -> Chinese, for every text of the outputs a person reads (DOMAIN.md's words: 必备储备清单, 门店储备,
 中转库储备, 按需订货, 满足率)."""
@@ -119,19 +126,50 @@ ZH: dict[str, str] = {
 _TABLES = {"zh": ZH}
 
 
+class Text(str):
+    """A text in English (it is that ``str``) that keeps its template and fields, so that :func:`tr` renders it in
+    another language wherever it is shown: a warning a job puts in its report, a progress stage with a number.
+
+    >>> text = Text("{n:,} parts", n=1200)
+    >>> text, tr(text, "zh")
+    ('1,200 parts', '1,200 种配件')
+    """
+
+    template: str
+    fields: dict[str, Any]
+
+    def __new__(cls, template: str, /, **fields: Any) -> Self:
+        text = super().__new__(cls, template.format(**fields))
+        text.template, text.fields = template, fields
+        return text
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled (the dask engine, a copy) with its template and fields
+        return _text, (self.template, self.fields)
+
+
+def _text(template: str, fields: dict[str, Any]) -> Text:
+    return Text(template, **fields)
+
+
 def check_lang(lang: object) -> str:
     """``lang``, checked to be one of :data:`LANGS` (a :class:`ConfigError` otherwise)."""
+    from .errors import ConfigError  # errors' format_examples gives a Text
+
     if lang not in LANGS:
         raise ConfigError(f"lang must be one of {', '.join(LANGS)}; got {lang!r}")
     return str(lang)
 
 
 def tr(text: str, lang: str | None) -> str:
-    """``text`` in ``lang`` (English, the text itself, for ``en``, None, or a text the table lacks).
+    """``text`` in ``lang`` (English, the text itself, for ``en``, None, or a text the table lacks); a
+    :class:`Text`: its template in ``lang`` with its fields (a field that is a :class:`Text` in ``lang`` too).
 
     >>> tr("Why", "zh"), tr("Why", "en"), tr("Why", None)
     ('说明', 'Why', 'Why')
     """
+    if isinstance(text, Text):
+        return tr(text.template, lang).format(**{k: tr(v, lang) if isinstance(v, Text) else v
+                                                 for k, v in text.fields.items()})
     return _TABLES.get(lang or "en", {}).get(text, text)
 
 
