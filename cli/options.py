@@ -195,7 +195,7 @@ def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
                      "Excel on a Chinese Windows opens them as UTF-8, not GBK (config csv_bom)."),
         click.option("--lang", type=click.Choice(LANGS), help="Language of what a person reads in the outputs: "
                      "headers, the why of each row, sheet names, the summary sheet, figure labels, and the run "
-                     "report's warnings (config lang; default en). The report's other lines stay English."),
+                     "report on stderr (config lang; default en). Error messages stay English."),
         click.option("-q", "--quiet", is_flag=True, help="No progress bar and no run report on stderr "
                      "(errors still show)."),
     ]
