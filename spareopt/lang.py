@@ -330,6 +330,24 @@ ZH: dict[str, str] = {
         "服务站主数据 {source}：{dealers:,} 个服务站中有 {named:,} 个有名称",
     "{dealers:,} dealer(s) have no name in it{first}: their files and sheets carry the dealer id only":
         "{dealers:,} 个服务站在其中没有名称{first}：其文件和工作表只标服务站编号",
+    # the CLI's other lines on stderr (spareopt_cli): what was written, an interruption, the progress bar's stages
+    "wrote {rows:,} rows to {output}": "已写入 {rows:,} 行：{output}",
+    "wrote {files:,} dealer files ({rows:,} rows) and {summary} to {output}":
+        "已写入 {files:,} 个服务站文件（{rows:,} 行）和 {summary}：{output}",
+    "  note: {output} also holds {files:,} file(s) this run did not write: {names}{more}; files of an earlier run, for "
+    "dealers not in this one?": "  注意：{output} 中还有 {files:,} 个本次运行未写入的文件：{names}{more}；可能是之前运行留下"
+                                "的、本次没有的服务站的文件？",
+    " (and {more:,} more)": "（另有 {more:,} 个）",
+    "Aborted: interrupted after writing {written} (other files are unchanged).":
+        "已中止：写入 {written} 后被中断（其他文件未改动）。",
+    "Aborted: interrupted; no output file was written (previous files are unchanged).":
+        "已中止：运行被中断；未写入任何输出文件（原有文件未改动）。",
+    "read and check the history": "读取并检查历史数据", "read the parts master": "读取配件主数据",
+    "demand matrix": "生成需求矩阵", "classify, forecast, decide": "分类、预测、决策",
+    "fit the decline and size the last buy": "拟合需求衰减并计算末次订货量", "plan and join the stock": "制定计划并关联库存",
+    "write the output": "写入输出文件", "scan the history": "扫描历史数据", "network sums": "全网汇总",
+    "the network budget": "全网预算", "{job} on {sets} dealer set(s)": "{job}：{sets} 个服务站分组", "merge": "合并结果",
+    "the demand model: priors": "需求模型：先验", "the demand model: backtest": "需求模型：回测",
 }
 """English -> Chinese, for every text of the outputs a person reads (DOMAIN.md's words: 必备储备清单, 门店储备,
 中转库储备, 按需订货, 满足率)."""
