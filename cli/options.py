@@ -19,7 +19,7 @@ from spareopt.config import MAX_SKIP_ROWS, date_format_problem, load_config, wit
 from spareopt.engine import ENGINES, check_engine_options
 from spareopt.forecast import FORECASTERS
 from spareopt.io import FORMATS
-from spareopt.lang import LANGS
+from spareopt.lang import LANGS, tr
 from spareopt.outputs import COLUMN_SETS
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -33,6 +33,10 @@ INTERRUPTED_EXIT = 130
 
 OUTPUTS = "spareopt.outputs"
 """The key of the run's :class:`spareopt.io.Outputs` in the click context's ``meta``: what an interruption kept."""
+
+LANG = "spareopt.lang"
+"""The key of the run's language (:func:`run_lang`) in the click context's ``meta``: the line an interruption
+prints follows it."""
 
 DEBUG_VARIABLE = "SPAREOPT_DEBUG"
 """Set to 1 to get the traceback of an internal error instead of its one line."""
@@ -65,8 +69,9 @@ class Group(click.Group):
         except KeyboardInterrupt:  # click would print a blank line and "Aborted!", with exit code 1
             out = ctx.meta.get(OUTPUTS)
             written = ", ".join(f"{option} {path}" for option, path in (out.written if out is not None else ()))
-            click.echo(f"Aborted: interrupted after writing {written} (other files are unchanged)." if written else
-                       "Aborted: interrupted; no output file was written (previous files are unchanged).", err=True)
+            click.echo(tr("Aborted: interrupted after writing {written} (other files are unchanged)." if written else
+                          "Aborted: interrupted; no output file was written (previous files are unchanged).",
+                          ctx.meta.get(LANG)).format(written=written), err=True)
             ctx.exit(INTERRUPTED_EXIT)
         except MemoryError:
             if os.environ.get(DEBUG_VARIABLE):
@@ -83,6 +88,17 @@ class Group(click.Group):
                        f"options; please report it with the command line (rerun with {DEBUG_VARIABLE}=1 for the "
                        "traceback)", err=True)
             ctx.exit(INTERNAL_ERROR_EXIT)
+
+
+def run_lang(ctx: click.Context) -> str:
+    """The language of what the run prints on stderr: ``--lang``, else the config's ``lang``; read once, into the
+    context's ``meta``.  English while the config cannot be read: the run reads it again, and its error says why."""
+    if LANG not in ctx.meta:
+        try:
+            ctx.meta[LANG] = with_options(load_config(ctx.params.get("config")), lang=ctx.params.get("lang")).lang
+        except spareopt.SpareoptError:
+            return ctx.params.get("lang") or "en"
+    return str(ctx.meta[LANG])
 
 
 def month_value(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -195,7 +211,7 @@ def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
                      "Excel on a Chinese Windows opens them as UTF-8, not GBK (config csv_bom)."),
         click.option("--lang", type=click.Choice(LANGS), help="Language of what a person reads in the outputs: "
                      "headers, the why of each row, sheet names, the summary sheet, figure labels, and the run "
-                     "report's warnings (config lang; default en). The report's other lines stay English."),
+                     "report on stderr (config lang; default en). Error messages stay English."),
         click.option("-q", "--quiet", is_flag=True, help="No progress bar and no run report on stderr "
                      "(errors still show)."),
     ]

@@ -19,13 +19,14 @@ from spareopt.dealers import DEALER_COLUMNS, load_dealers
 from spareopt.figures import font_warning
 from spareopt.io import Outputs, check_stream_format, write_table
 from spareopt.jobs.optimize import curve_table
+from spareopt.lang import tr
 from spareopt.outputs import dealer_packs, layout_of, table_view
 from spareopt.page import Page, report_page
 from spareopt.report import report_lines
 from spareopt.result import Result
 from spareopt.supersession import superseded_mapping
 
-from .options import OUTPUTS
+from .options import OUTPUTS, run_lang
 
 INPUTS = ("history", "parts", "config", "stock", "supersessions", "dealers")
 """The options that name a file the command reads: no output may replace one."""
@@ -62,6 +63,7 @@ def planned_outputs() -> Outputs:
         check_stream_format(params.get("fmt"))
     out = Outputs(inputs=[params.get(name) for name in INPUTS])
     ctx.meta[OUTPUTS] = out  # for the line an interruption prints
+    run_lang(ctx)  # and its language
     if params.get("output") and ctx.info_name == "report":
         out.add("-o", params["output"], page=True)
     elif params.get("output"):
@@ -148,42 +150,45 @@ def tell(result: Result, output: str | None, quiet: bool) -> None:
     already there that the run did not write)."""
     if quiet:
         return
-    for line in report_lines(result.report, result.report.get("lang")):
+    lang = result.report.get("lang")
+    for line in report_lines(result.report, lang):
         click.echo(line, err=True)
     if not output:
         return
     out = click.get_current_context().meta.get(OUTPUTS)
     page = result.report.get("page")
     if page is not None:
-        click.echo(f"report page: {page['rows_listed']:,} of {page['rows']:,} rows listed, {page['bytes'] / 1e6:.1f} MB"
-                   + (f"; not in it: {'; '.join(page['missing'])}" if page["missing"] else ""), err=True)
+        missing = tr("; not in it: {missing}", lang).format(missing="; ".join(page["missing"])) if page["missing"] else ""
+        click.echo(tr("report page: {listed:,} of {rows:,} rows listed, {mb:.1f} MB", lang).format(
+            listed=page["rows_listed"], rows=page["rows"], mb=page["bytes"] / 1e6) + missing, err=True)
     if out is not None and "-o" in out and out.format_of("-o") == "html":
-        click.echo(f"wrote the report page to {output}", err=True)
+        click.echo(tr("wrote the report page to {output}", lang).format(output=output), err=True)
         return
     if out is None or "-o" not in out or not out.files("-o"):
-        click.echo(f"wrote {len(result.table):,} rows to {output}", err=True)
+        click.echo(tr("wrote {rows:,} rows to {output}", lang).format(rows=len(result.table), output=output), err=True)
         return
     files = out.files("-o")
-    click.echo(f"wrote {len(files) - 1:,} dealer files ({len(result.table):,} rows) and {files[-1]} to {output}",
-               err=True)
+    click.echo(tr("wrote {files:,} dealer files ({rows:,} rows) and {summary} to {output}", lang).format(
+        files=len(files) - 1, rows=len(result.table), summary=files[-1], output=output), err=True)
     others = out.others("-o")
     if others:
-        more = f" (and {len(others) - 5:,} more)" if len(others) > 5 else ""
-        click.echo(f"  note: {output} also holds {len(others):,} file(s) this run did not write: "
-                   f"{', '.join(others[:5])}{more}; files of an earlier run, for dealers not in this one?", err=True)
+        more = tr(" (and {more:,} more)", lang).format(more=len(others) - 5) if len(others) > 5 else ""
+        click.echo(tr("  note: {output} also holds {files:,} file(s) this run did not write: {names}{more}; files of "
+                      "an earlier run, for dealers not in this one?", lang).format(
+            output=output, files=len(others), names=", ".join(others[:5]), more=more), err=True)
 
 
 class Progress:
     """A one-line stage bar on stderr, redrawn every 0.2 s with the elapsed time.
 
     Drawn only when stderr is a terminal and the run has taken more than
-    ``delay`` seconds (a quick run prints nothing); erased when the run ends.
+    ``delay`` seconds (a quick run prints nothing); erased when the run ends.  Its stages are in the run's language.
     """
 
     def __init__(self, total: int, quiet: bool, delay: float = 1.0) -> None:
         self.total, self.delay = total, delay
         self.enabled = not quiet and sys.stderr.isatty()
-        self.step, self.stage, self.share = 0, "", 0.0
+        self.step, self.stage, self.share, self.lang = 0, "", 0.0, "en"
         self._stop = threading.Event()
         self._drawn = False
 
@@ -197,6 +202,8 @@ class Progress:
     def __enter__(self) -> Self:
         self._start = time.monotonic()
         if self.enabled:
+            ctx = click.get_current_context(silent=True)  # a command's: its language
+            self.lang = run_lang(ctx) if ctx is not None else "en"
             self._thread = threading.Thread(target=self._run, daemon=True)
             self._thread.start()
         return self
@@ -209,8 +216,8 @@ class Progress:
                 filled = min(int(20 * done / self.total), 20)
                 bar = "#" * filled + "-" * (20 - filled)
                 share = f" {self.share:.0%}" if self.share else ""
-                sys.stderr.write(f"\r\033[Kspareopt [{bar}] {self.step}/{self.total} {self.stage}{share} "
-                                 f"({elapsed:.0f} s)")
+                stage = tr(self.stage, self.lang)
+                sys.stderr.write(f"\r\033[Kspareopt [{bar}] {self.step}/{self.total} {stage}{share} ({elapsed:.0f} s)")
                 sys.stderr.flush()
                 self._drawn = True
 

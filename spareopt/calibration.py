@@ -23,7 +23,7 @@ from .errors import ConfigError, InputError
 from .figures import legend_below, set_titles
 from .history import MAX_HISTORY_MONTHS
 from .io import check_headers, new_figure
-from .lang import tr
+from .lang import Text, tr
 from .parts import ATTRIBUTES
 from .result import Result
 from .validate import instance, require
@@ -260,33 +260,18 @@ def _finish(sums: pd.DataFrame, months: int) -> pd.DataFrame:
         csl_n = sums["csl_n"].to_numpy(np.int64)
         csl = np.where(csl_n > 0, sums["csl_sum"].to_numpy(np.float64) / csl_n, np.nan)
         in_stock = np.where(series > 0, sums["months_in_stock"].to_numpy(np.float64) / (series * months), np.nan)
-        ratio = demand / expected
     gap = achieved - promised
     tolerance = FILL_TOLERANCE + 1e-9  # a gap of 0.03 written in decimals holds
     verdict = np.select(
         [demand <= 0, ~np.isfinite(promised), np.abs(gap) <= tolerance, gap < 0],
         ["no demand", "no forecast", "holds", "over-promises"], "under-promises")
-    low, high = DEMAND_RATIO_BAND
-    moved = (expected > 0) & ((ratio < low) | (ratio > high))
-    note = np.where(moved, pd.Series(ratio).map("demand {:.1f}x the forecast".format).to_numpy(dtype=object), "")
-    note = np.where((expected <= 0) & (demand > 0), pd.Series(demand).map(
-        "demand {:,.0f} units, none forecast".format).to_numpy(dtype=object), note)
     target_weight = sums["target_weight"].to_numpy(np.float64)
     above = sums["demand_above_history"].to_numpy(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         target = np.where(target_weight > 0, sums["target_units"].to_numpy(np.float64) / target_weight, np.nan)
-        above_share = np.where(demand > 0, above / demand, 0.0)
     target_gap = achieved - target
-    aimed = np.isfinite(target_gap)
-    target_verdict = np.select([~aimed, np.abs(target_gap) <= tolerance, target_gap > 0],
+    target_verdict = np.select([~np.isfinite(target_gap), np.abs(target_gap) <= tolerance, target_gap > 0],
                                ["", "meets", "above target"], "below target")
-    whole_units = aimed & (target_gap > tolerance) & (promised - target > tolerance)
-    lumps = aimed & (target_gap < -tolerance) & (above_share >= ABOVE_HISTORY_SHARE)
-    reason = np.where(whole_units, [f"whole units: the least stock that meets each part's target promises {p:.1%}"
-                                    for p in np.where(whole_units, promised, 0.0)], "")
-    reason = np.where(lumps, [f"{a:.0%} of the demand ({u:,.0f} units) came above the largest month of its "
-                              "series' history" for a, u in zip(above_share, above)], reason)
-    note = np.array(["; ".join(t for t in pair if t) for pair in zip(note, reason)], dtype=object)
     out = pd.DataFrame({
         "policy": sums["policy"].to_numpy(dtype=object),
         "group": sums["group"].to_numpy(dtype=object),
@@ -304,20 +289,51 @@ def _finish(sums: pd.DataFrame, months: int) -> pd.DataFrame:
         "demand_above_history": above,
         "verdict": verdict.astype(object),
         "target_verdict": target_verdict.astype(object),
-        "note": note,
+        "note": _notes(demand, expected, promised, achieved, target, above),
     })
     return out
+
+
+def _notes(demand: np.ndarray, expected: np.ndarray, promised: np.ndarray, achieved: np.ndarray, target: np.ndarray,
+           above: np.ndarray) -> np.ndarray:
+    """Each row's note ("" for none): its demand far from the forecast (or none forecast), then why it missed its
+    target (demand above the history) or beat it (whole units).  :class:`spareopt.lang.Text`: the run report shows
+    them in its language.  The cases are vectorised; a text is made for each noted row only."""
+    tolerance = FILL_TOLERANCE + 1e-9
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = demand / expected
+        above_share = np.where(demand > 0, above / demand, 0.0)
+    low, high = DEMAND_RATIO_BAND
+    moved = (expected > 0) & ((ratio < low) | (ratio > high))
+    unforecast = (expected <= 0) & (demand > 0)
+    target_gap = achieved - target
+    aimed = np.isfinite(target_gap)
+    whole_units = aimed & (target_gap > tolerance) & (promised - target > tolerance)
+    lumps = aimed & (target_gap < -tolerance) & (above_share >= ABOVE_HISTORY_SHARE)
+    notes = np.full(len(demand), "", dtype=object)
+    for i in np.flatnonzero(moved | unforecast | whole_units | lumps):
+        said = [Text("demand {ratio:.1f}x the forecast", ratio=ratio[i]) if moved[i] else
+                Text("demand {units:,.0f} units, none forecast", units=demand[i]) if unforecast[i] else "",
+                Text("{share:.0%} of the demand ({units:,.0f} units) came above the largest month of its series' "
+                     "history", share=above_share[i], units=above[i]) if lumps[i] else
+                Text("whole units: the least stock that meets each part's target promises {promised:.1%}",
+                     promised=promised[i]) if whole_units[i] else ""]
+        notes[i] = Text("{note}; {reason}", note=said[0], reason=said[1]) if all(said) else said[0] or said[1]
+    return notes
 
 
 def calibration_summary(calibration: pd.DataFrame) -> dict[str, dict[str, Any]]:
     """Each policy's overall promise (its ``all`` row), for the run report."""
     rows = calibration[calibration["group"] == "all"]
+    notes = _notes(*(rows[name].to_numpy(np.float64) for name in (  # its Texts (the table holds their English)
+        "demand", "expected_demand", "promised_fill_rate", "achieved_fill_rate", "target_fill_rate",
+        "demand_above_history")))
     return {row["policy"]: {"promised_fill_rate": _number(row["promised_fill_rate"]),
                             "achieved_fill_rate": _number(row["achieved_fill_rate"]),
                             "verdict": row["verdict"],
                             "target_fill_rate": _number(row["target_fill_rate"]),
-                            "target_verdict": row["target_verdict"], "note": row["note"]}
-            for row in rows.to_dict("records")}
+                            "target_verdict": row["target_verdict"], "note": note}
+            for row, note in zip(rows.to_dict("records"), notes)}
 
 
 def _number(value: float) -> float | None:

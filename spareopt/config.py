@@ -230,7 +230,7 @@ class Config:
     lang: str = "en"
     """The language of what a person reads in the outputs (the --lang option): "en" or "zh" (Chinese: headers, the
     why of each row, sheet names, the summary sheet and its warnings, figure labels; spareopt.lang holds the one
-    translation table). On stderr the run report's warnings follow it; its other lines stay English."""
+    translation table), and the run report on stderr. Error messages stay English."""
     csv_bom: bool = False
     """CSV outputs start with a UTF-8 byte order mark (the --bom option): Excel on a Chinese Windows then opens them
     as UTF-8; without one it reads them as GBK and shows the Chinese text garbled. Programs that read the CSV may not

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .lang import Text
+
 __all__ = ["ConfigError", "InfeasibleError", "InputError", "SpareoptError", "UsageError", "format_examples"]
 
 
@@ -33,8 +35,9 @@ class InfeasibleError(SpareoptError):
 
 
 def format_examples(items: Sequence[object], total: int | None = None, limit: int = 5) -> str:
-    """Render the first few offending items, e.g. ``"row 7 'abc', row 9 'x' (+3 more)"``."""
+    """Render the first few offending items, e.g. ``"row 7 'abc', row 9 'x' (+3 more)"`` (a :class:`Text`, for the
+    run report's warnings in another language)."""
     shown = ", ".join(str(item) for item in list(items)[:limit])
     total = len(items) if total is None else total
     more = total - min(limit, len(items))
-    return f"{shown} (+{more:,} more)" if more > 0 else shown
+    return Text("{shown} (+{more:,} more)", shown=shown, more=more) if more > 0 else shown

@@ -50,13 +50,13 @@ def cjk_font() -> str | None:
 
 
 def font_warning(lang: str | None) -> str | None:
-    """For Chinese figures: use a CJK font when one is installed (None), else the run report's warning."""
+    """For Chinese figures: use a CJK font when one is installed (None), else the run report's warning (in ``lang``)."""
     if lang != "zh":
         return None
     font = cjk_font()
     if font is None:
-        return ("no font with Chinese glyphs is installed: the figures' Chinese text shows as empty boxes. Install "
-                "one (Debian: apt-get install fonts-noto-cjk; Windows and macOS have one), or pass --lang en")
+        return tr("no font with Chinese glyphs is installed: the figures' Chinese text shows as empty boxes. Install "
+                  "one (Debian: apt-get install fonts-noto-cjk; Windows and macOS have one), or pass --lang en", lang)
     import matplotlib
 
     if font not in matplotlib.rcParams["font.sans-serif"]:

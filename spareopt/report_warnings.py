@@ -61,8 +61,8 @@ def stocking_warning(stocking: Mapping[str, Any] | None, lang: str | None = None
 def report_warnings(report: Mapping[str, Any], lang: str | None = None) -> list[str]:
     """What a planner must read before the figures: an as_of past the data, the input sheets not read, master
     columns ignored while their fields took defaults, a plan that stocks little of the demand, safety stocks above
-    a year of demand; then the run's other warnings.  ``lang``: the language of the texts (:mod:`spareopt.lang`;
-    the summary sheet of ``--lang zh``, the report on stderr stays English)."""
+    a year of demand; then the run's other warnings.  ``lang``: the language of the texts (:mod:`spareopt.lang`:
+    the summary sheet and the report on stderr of ``--lang zh``)."""
     r = report
     found = []
     if r.get("as_of_gap"):
@@ -90,7 +90,7 @@ def report_warnings(report: Mapping[str, Any], lang: str | None = None) -> list[
                         "lead_time_days + order_cycle_days are that long. Check the parts master's lead_time_days "
                         "and order_cycle_days (days, not hours or weeks?), or the config's [defaults]", lang).format(
             rows=over))
-    return found + list(r.get("warnings") or [])
+    return found + [tr(w, lang) for w in r.get("warnings") or []]  # a job's own: a Text renders in lang
 
 
 def _sheets_warning(what: str, ignored: list[str], lang: str | None = None) -> str:

@@ -50,6 +50,7 @@ from .history import (
     row_label,
 )
 from .io import Table, read_table
+from .lang import Text
 from .stock import STOCK_QUANTITIES, Stock
 
 __all__ = [
@@ -890,11 +891,10 @@ def history_moves(part_names: np.ndarray, per_name_lines: np.ndarray, per_name_u
     }
     if len(unknown):
         source = resolution.report.get("source", "the supersession table")
-        report["warnings"].append(
-            f"{len(unknown):,} part(s) of {source} are not in the history (first: "
-            f"{format_examples([repr(str(p)) for p in unknown[:_FIRST]], len(unknown))}); they have no sales to "
-            "move. Check the part numbers if you expected sales of them"
-        )
+        report["warnings"].append(Text(
+            "{parts:,} part(s) of {source} are not in the history (first: {first}); they have no sales to move. "
+            "Check the part numbers if you expected sales of them", parts=len(unknown), source=source,
+            first=format_examples([repr(str(p)) for p in unknown[:_FIRST]], len(unknown))))
     return report, remap
 
 

@@ -225,3 +225,40 @@ def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     Path("out.csv").write_bytes(PREVIOUS)
     Path("ok.csv").write_text(HEADER + BODY, encoding="utf-8")
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def job_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    """The run report of every job on the bundled example, with its optional sections switched on: a floor, an
+    installed base, current levels and a supersession chain in the master; caps; two echelons."""
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    history, plain, stock = examples / "carparts_sample.csv", examples / "parts_master.csv", examples / "stock.csv"
+    folder = tmp_path_factory.mktemp("rich")
+    parts = pd.read_csv(plain, dtype={"part": str})
+    sold = pd.read_csv(history, dtype={"part_id": str})["part_id"].drop_duplicates().tolist()
+    parts["min_stock"] = [2 if i % 9 == 0 else None for i in range(len(parts))]
+    parts["installed_base"] = [None if i % 4 == 0 else 500 + 10 * i for i in range(len(parts))]
+    parts["reorder_point"], parts["max_stock"] = 1, 3
+    parts.to_csv(folder / "parts.csv", index=False)
+    pd.DataFrame({"old_part": [sold[0]], "new_part": [sold[1]]}).to_csv(folder / "sup.csv", index=False)
+    parts, common = folder / "parts.csv", {"supersessions": folder / "sup.csv"}
+    costs = {"defaults": {"unit_cost": 10.0}}  # a budget needs every part's unit_cost
+    runs = {
+        "must-stock": spareopt.must_stock(history, parts, **common),
+        "must-stock-sl": spareopt.must_stock(history, parts, policy="service-level",
+                                             config={"lead_time_demand": "poisson_gamma"}, **common),
+        "classify": spareopt.classes(history, parts, mc_method="ramanathan", **common),
+        "forecast": spareopt.forecasts(history, parts, methods=["ses", "auto"], **common),
+        "evaluate": spareopt.evaluate(history, parts, holdout_months=6, **common,
+                                      policies=["seed", "traditional", "service-level", "current", "optimized"]),
+        "optimize": spareopt.optimize(history, parts, budget=3000.0, **common),
+        "last-buy": spareopt.last_buy(history, parts, horizon_months=24, service_level=0.95, stock=stock,
+                                      budget=500.0, all_parts=True, config=costs, **common),
+        "order": spareopt.order(history, parts, stock=stock, budget=200.0, config=costs, **common),
+        "dead-stock": spareopt.dead_stock(history, parts, stock=stock, **common),
+        "kpi": spareopt.kpi(history, parts, stock=stock, **common),
+        "two-echelon": spareopt.evaluate(history, plain, holdout_months=6,
+                                         policies=["seed", "two-echelon", "two-echelon-dealers"]),
+        "optimize-2": spareopt.optimize(history, plain, budget=3000.0, echelons=2),
+    }
+    return {name: result.report for name, result in runs.items()}

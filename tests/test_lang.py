@@ -72,7 +72,7 @@ def test_chinese_figures_and_the_font_they_need(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     first = result.stderr.splitlines()[0]
     if cjk_font() is None:
-        assert first.startswith("warning: no font with Chinese glyphs is installed")
+        assert first.startswith("警告: 未安装含中文字形的字体")
     else:
         assert "Chinese glyphs" not in result.stderr
     assert Path("kpi.png").stat().st_size > 0
@@ -90,15 +90,15 @@ def _chinese(text: str) -> bool:
 
 
 def test_the_summary_sheet_and_its_warnings_in_chinese(tmp_path, monkeypatch):
-    """The run facts go to the dealers with the packs: in Chinese, the warnings first.  On stderr the warnings are in
-    Chinese too, the rest of the report (a log) in English."""
+    """The run facts go to the dealers with the packs: in Chinese, the warnings first.  On stderr the whole report is
+    in Chinese too (tests/test_report_lang.py)."""
     monkeypatch.chdir(tmp_path)
     result = run_cli("must-stock", str(EXAMPLES / "network_sample.csv"), "--as-of", "2002-05", "--lang", "zh",
                      "-o", "out.xlsx")
     assert result.exit_code == 0, result.output
     lines = result.stderr.splitlines()
     assert lines[0].startswith("警告: as_of 2002-05 比历史数据的最后一个月（2002-03）晚 2 个月")
-    assert lines[1].startswith("read 3,275 rows from ")
+    assert lines[1].startswith("读取 ") and lines[1].endswith("（编码 utf-8）：3,275 行")
     rows = list(openpyxl.load_workbook("out.xlsx")["汇总"].iter_rows(values_only=True))
     assert rows[0] == ("项目", "数值")
     assert rows[1] == ("警告 1", ("as_of 2002-05 比历史数据的最后一个月（2002-03）晚 2 个月：这些月份按无需求计"

@@ -7,17 +7,8 @@ undeclared field.  Bad input: an undeclared field is named by its path.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pandas as pd
-import pytest
-
-import spareopt
 from spareopt.engine.merge import merge_reports
 from spareopt.run_report import NETWORK, ONCE, SUM, SUM_SORTED, RunReport, field_merge, undeclared
-
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-HISTORY, PARTS, STOCK = EXAMPLES / "carparts_sample.csv", EXAMPLES / "parts_master.csv", EXAMPLES / "stock.csv"
 
 
 def test_golden_merge_of_two_dealer_sets_by_hand():
@@ -56,48 +47,8 @@ def test_an_undeclared_field_is_named_by_its_path():
     assert undeclared(report) == ["service.backtest.mood", "evaluation.calibration.seed.colour", "extra"]
 
 
-@pytest.fixture(scope="module")
-def rich(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The bundled example with every optional column: a floor, an installed base, current levels, a chain."""
-    folder = tmp_path_factory.mktemp("rich")
-    parts = pd.read_csv(PARTS, dtype={"part": str})
-    sold = pd.read_csv(HISTORY, dtype={"part_id": str})["part_id"].drop_duplicates().tolist()
-    parts["min_stock"] = [2 if i % 9 == 0 else None for i in range(len(parts))]
-    parts["installed_base"] = [None if i % 4 == 0 else 500 + 10 * i for i in range(len(parts))]
-    parts["reorder_point"], parts["max_stock"] = 1, 3
-    parts.to_csv(folder / "parts.csv", index=False)
-    pd.DataFrame({"old_part": [sold[0]], "new_part": [sold[1]]}).to_csv(folder / "sup.csv", index=False)
-    return {"parts": folder / "parts.csv", "sup": folder / "sup.csv"}
-
-
-def _reports(rich: dict[str, Path]) -> dict[str, dict]:
-    parts, sup = rich["parts"], rich["sup"]
-    common = {"supersessions": sup}
-    costs = {"defaults": {"unit_cost": 10.0}}  # a budget needs every part's unit_cost
-    plain = {"two-echelon": spareopt.evaluate(HISTORY, PARTS, holdout_months=6,
-                                             policies=["seed", "two-echelon", "two-echelon-dealers"]),
-             "optimize-2": spareopt.optimize(HISTORY, PARTS, budget=3000.0, echelons=2)}
-    runs = {
-        "must-stock": spareopt.must_stock(HISTORY, parts, **common),
-        "must-stock-sl": spareopt.must_stock(HISTORY, parts, policy="service-level",
-                                             config={"lead_time_demand": "poisson_gamma"}, **common),
-        "classify": spareopt.classes(HISTORY, parts, mc_method="ramanathan", **common),
-        "forecast": spareopt.forecasts(HISTORY, parts, methods=["ses", "auto"], **common),
-        "evaluate": spareopt.evaluate(HISTORY, parts, holdout_months=6, **common,
-                                      policies=["seed", "traditional", "service-level", "current", "optimized"]),
-        "optimize": spareopt.optimize(HISTORY, parts, budget=3000.0, **common),
-        "last-buy": spareopt.last_buy(HISTORY, parts, horizon_months=24, service_level=0.95, stock=STOCK,
-                                      budget=500.0, all_parts=True, config=costs,
-                                      **common),
-        "order": spareopt.order(HISTORY, parts, stock=STOCK, budget=200.0, config=costs, **common),
-        "dead-stock": spareopt.dead_stock(HISTORY, parts, stock=STOCK, **common),
-        "kpi": spareopt.kpi(HISTORY, parts, stock=STOCK, **common),
-    }
-    return {name: result.report for name, result in {**runs, **plain}.items()}
-
-
-def test_every_jobs_report_is_declared(rich):
-    reports = _reports(rich)
+def test_every_jobs_report_is_declared(job_reports):
+    reports = job_reports
     assert {name: undeclared(report) for name, report in reports.items()} == {name: [] for name in reports}
     seen = {key for report in reports.values() for key in report}
     for section in ("supersession", "min_stock", "installed_base", "evaluation", "optimize", "last_buy", "order",

@@ -65,6 +65,7 @@ from ..history import (
     month_ordinal,
 )
 from ..inputs import Inputs, average_price, load, resolution_at, supersession_table
+from ..lang import Text
 from ..parts import PartsMaster, load_parts, new_parts, part_fields
 from ..stock import Stock, load_stock
 from ..supersession import (
@@ -398,7 +399,7 @@ def run(
             budget, spent, taken = merge.spend(ladders, options.get("budget"))
             plan = [dataclasses.replace(p, taken=t) for p, t in zip(plan, taken)]
             network = dataclasses.replace(network, budget=(budget, spent, None))
-        step(f"{job} on {len(plan)} dealer set(s)")
+        step(Text("{job} on {sets} dealer set(s)", job=job, sets=len(plan)))
         tables = executor.map(_run_partition, plan, job, dataset, network, cfg, master, as_of,
                               {**options, "columns": columns, **({"stock": stock} if stock is not None else {})})
     step("merge")

@@ -30,7 +30,7 @@ from ..figures import legend_below, money_axis, set_titles
 from ..history import History
 from ..inputs import STAGES, Counts, Inputs, Source, job_config, load, run_report
 from ..io import new_figure
-from ..lang import tr
+from ..lang import Text, tr
 from ..parts import PartsMaster
 from ..plan import Plan, decide, installed_base_report, targets
 from ..policy.budget import (
@@ -747,7 +747,8 @@ def _two_echelons(run: Inputs, plan: Plan, budget: float) -> Result:
                                               else None, n_parts, None))
     report["optimize"] = {
         "budget": budget, "budget_per": "network", "spent": float(comparison["stock_value"].iloc[0]),
-        "method": f"METRIC (Sherbrooke's convex envelope over central levels), objective {cfg.objective}",
+        "method": Text("METRIC (Sherbrooke's convex envelope over central levels), objective {objective}",
+                       objective=cfg.objective),
         "echelons": 2, "objective": cfg.objective, "transfer_days": cfg.transfer_days,
         "rows_stocked": int((dealer > 0).sum()), "central_parts": int((central > 0).sum()),
         "expected_fill_rate": comparison["expected_fill_rate"].iloc[0], "expected_demand": float(demand.sum()),
