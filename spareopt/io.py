@@ -31,6 +31,7 @@ import csv
 import datetime as dt
 import functools
 import io
+import logging
 import lzma
 import os
 import posixpath
@@ -252,10 +253,15 @@ def read_table(
     UTF-8 CSV is read by pyarrow's multithreaded reader.  Whatever that fast path
     cannot read exactly (another encoding, a malformed row, text in a number
     column, a footer of total rows), pandas' C parser reads again cell by cell, so
-    that every error names its row.  XLSX is read by calamine (python-calamine);
-    a sheet that declares a used range too large for its cells to be held at once
-    (a stray cell at XFD1048576), or none, is read row by row by openpyxl, as
-    wide as its header.
+    that every error names its row.  XLSX is read by calamine: a sheet's first
+    :data:`XLSX_HEADER_ROWS` rows (where its header is looked for) by python-calamine,
+    its columns below the header by fastexcel into Arrow, each turned into text on
+    its distinct values (a number, date or true/false as python-calamine's value of
+    it prints: ``3``, ``0.1``, ``2024-01-05``, ``True``).  A small sheet, or one
+    with a column fastexcel cannot type so (text and numbers mixed, a time of day),
+    is read whole by python-calamine, to the same texts.  A sheet that declares a
+    used range too large for its cells to be held at once (a stray cell at
+    XFD1048576), or none, is read row by row by openpyxl, as wide as its header.
 
     The rows of the footer are the last rows of the table from its first total row
     down (:func:`is_total_label` in any cell, blank rows among them): a report's
@@ -796,8 +802,9 @@ XLSX_MAX_COLUMNS = 1024
 """The header of a sheet is looked for in its first columns: a used range as wide as Excel allows is not read."""
 
 XLSX_DENSE_CELLS = 1 << 26
-"""calamine holds a sheet's used range whole (about 32 bytes a cell before its values reach Python): a sheet that
-declares more cells than this (or no used range) is read by openpyxl instead, row by row, as wide as its header."""
+"""calamine (in fastexcel or python-calamine) holds a sheet's used range whole (about 32 bytes a cell before its values
+reach Arrow or Python): a sheet that declares more cells than this (or no used range) is read by openpyxl instead,
+row by row, as wide as its header."""
 
 
 ALL_SHEETS = "all"
@@ -827,8 +834,12 @@ class _Workbook:
 
     Nothing of it is parsed before every XML part's prolog is checked: a DOCTYPE (an entity expansion, the
     billion laughs, or an external entity) is refused, as a spreadsheet never writes one.  The cells are read by
-    calamine; a sheet that declares a used range too large to hold (:data:`XLSX_DENSE_CELLS`), or none, by
-    openpyxl, row by row.
+    calamine: a sheet's first :data:`XLSX_HEADER_ROWS` rows (its title rows and header) by python-calamine, from a
+    copy of the workbook cut below them (the rest of the sheet is not parsed for them), its columns below the
+    header by fastexcel into Arrow (:meth:`columns`; python-calamine again, the whole sheet, when fastexcel cannot
+    type them exactly).  A sheet of at most :data:`_HELD_BYTES` is read whole by python-calamine (the copy holds
+    it whole; a workbook of small sheets only is not copied).  A sheet that declares a used range too large to
+    hold (:data:`XLSX_DENSE_CELLS`), or none, is read by openpyxl, row by row.
     """
 
     def __init__(self, path: Path) -> None:
@@ -842,13 +853,23 @@ class _Workbook:
                              "Excel") from None
         self._openpyxl: Any = None
         self._handle: IO[bytes] | None = None
-        self._parsed: dict[str, Any] = {}
+        self._whole: Any = None  # python-calamine on the whole workbook, opened when a sheet needs it
+        self._fastexcel: Any = None
+        self._parsed: dict[tuple[str, bool], Any] = {}
+        self._held: set[str] = set()  # the sheets the copy holds whole
         try:
             self._check_prologs()
-            workbook, parts = self._parts()
+            workbook, self._root, parts = self._parts()
             self.date_1904 = re.search(rb'<(?:\w+:)?workbookPr\b[^>]*\bdate1904="(?:1|true)"', workbook) is not None
-            self._handle = path.open("rb")  # a handle: the name's suffix does not matter
-            self.calamine = python_calamine.CalamineWorkbook.from_filelike(self._handle)
+            sizes = {item.filename: item.file_size for item in self.zip.infolist()}
+            dense = {part for part in parts.values() if self.dense(part)}
+            self._held = {part for part in dense if sizes[part] <= _HELD_BYTES}
+            if dense - self._held:  # a copy with the first rows of the large sheets (and the small ones whole)
+                head = self._copy({part: None if part in self._held else _first_rows for part in dense})
+                self.calamine = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(head or b""))
+            else:  # every sheet small: read whole from the workbook itself
+                self._handle = path.open("rb")  # a handle: the name's suffix does not matter
+                self.calamine = python_calamine.CalamineWorkbook.from_filelike(self._handle)
             self.sheets = [
                 _Sheet(meta.name, str(meta.visible).rsplit(".", 1)[-1] != "Visible", parts.get(meta.name),
                        functools.partial(self._rows, meta.name, parts.get(meta.name)))
@@ -863,12 +884,14 @@ class _Workbook:
 
     def close(self) -> None:
         self._parsed.clear()
-        if getattr(self, "calamine", None) is not None:
-            self.calamine.close()
-            self.calamine = None
+        self._fastexcel = None
+        for name in ("calamine", "_whole"):
+            if getattr(self, name, None) is not None:
+                getattr(self, name).close()
+                setattr(self, name, None)
         if self._openpyxl is not None:
             self._openpyxl.close()
-        for handle in (self._handle, getattr(self, "_openpyxl_handle", None)):
+        for handle in (self._handle, getattr(self, "_whole_handle", None), getattr(self, "_openpyxl_handle", None)):
             if handle is not None:
                 handle.close()
         self.zip.close()
@@ -882,8 +905,9 @@ class _Workbook:
                     raise InputError(f"file {self.path} is not a readable XLSX workbook ({item.filename} declares a "
                                      "DTD); its XML declares entities, which a spreadsheet never writes: it is refused")
 
-    def _parts(self) -> tuple[bytes, dict[str, str]]:
-        """The workbook's XML, and the XML part of each sheet by name (the relationships' targets)."""
+    def _parts(self) -> tuple[bytes, str, dict[str, str]]:
+        """The workbook's XML and its part's name, and the XML part of each sheet by name (the relationships'
+        targets)."""
         names = set(self.zip.namelist())
         root = "xl/workbook.xml"
         if "_rels/.rels" in names:
@@ -906,9 +930,73 @@ class _Workbook:
             name, ident = re.search(rb'\bname="([^"]*)"', attributes), re.search(rb'\b\w*:?id="([^"]*)"', attributes)
             if name and ident and ident.group(1).decode() in targets:
                 parts[_xml_text(name.group(1))] = targets[ident.group(1).decode()]
-        return workbook, parts
+        return workbook, root, parts
 
-    def _dense(self, part: str | None) -> bool:
+    def _copy(self, sheets: Mapping[str, Callable[[int], int] | None], numbered: bool = False) -> bytes | None:
+        """A workbook (zip) of what calamine reads to list the sheets and read their cells (the package's and the
+        workbook's relationships, the workbook, its shared strings and styles) and the sheets ``sheets`` maps
+        (part -> which rows to keep, as :meth:`_cut` takes it, or None for all), cut to those rows; None when
+        ``numbered`` and a row kept has no number (calamine counts such rows: the ones left out would move it)."""
+        folder = posixpath.dirname(self._root)
+        base = f"{folder}/" if folder else ""
+        wanted = {"[content_types].xml", "_rels/.rels", self._root.lower(), f"{base}workbook.xml",
+                  f"{base}_rels/{posixpath.basename(self._root)}.rels".lower(), f"{base}_rels/workbook.xml.rels",
+                  f"{base}sharedstrings.xml", f"{base}styles.xml"}
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as copy:
+            for item in self.zip.infolist():
+                keep = sheets.get(item.filename)
+                if keep is not None:  # deflated as it is written: a sheet's cut is never held whole
+                    with copy.open(item.filename, "w") as out, self.zip.open(item) as part:
+                        if not self._cut(part, keep, out, numbered):
+                            return None
+                elif item.filename in sheets or item.filename.lower() in wanted:  # small, or held by calamine anyway
+                    copy.writestr(item.filename, self.zip.read(item), compress_type=zipfile.ZIP_STORED)
+        return buffer.getvalue()
+
+    @staticmethod
+    def _cut(fh: IO[bytes], keep: Callable[[int], int], out: IO[bytes], numbered: bool) -> bool:
+        """Write a sheet's XML (read from ``fh``) with only some of its rows: ``keep(row)`` (1-based) is 1 to keep
+        the row, 0 to leave it out, -1 to leave it and every row below it out (the rest of the part is not read).
+        A row is numbered by its ``r``, or counted from the row above where it has none (False when ``numbered``
+        and a row kept has none).  The XML is read a block at a time, written a run of rows kept at a time, and
+        closed after the last row kept."""
+        writing, number, opened, tail = True, 0, [], b""
+        while True:
+            chunk = fh.read(1 << 20)
+            block, at, mark = tail + chunk, 0, 0  # at: where the run of rows kept (or left out) began
+            for found in _ROW_OR_END.finditer(block):
+                start = found.start()
+                if not number:  # above the first row: the tags the cut closes
+                    opened += _SHEET_TAGS.findall(block, at, start)
+                if chunk and not found.group(1) and block.find(b">", start) < 0:
+                    break  # the row's tag goes on in the next block
+                tag = None if found.group(1) else _ROW_NUMBER.match(block, start)
+                if tag is None and numbered and not found.group(1):
+                    return False
+                number = int(tag.group(1)) if tag else number + 1
+                verdict = -1 if found.group(1) else keep(number)  # </sheetData>: no more rows
+                if writing and verdict <= 0:
+                    out.write(block[at:start])
+                if verdict < 0:
+                    out.write(b"".join(b"</" + prefix + name + b">" for prefix, name in reversed(opened)))
+                    return True
+                if writing != (verdict > 0):
+                    writing, at = verdict > 0, start
+                mark = start + 1
+            if not chunk:  # the part ends inside its rows: left as it is, for calamine to refuse
+                if writing:
+                    out.write(block[at:])
+                return True
+            safe = block.rfind(b"<", max(at, mark))  # a tag is never split between two blocks
+            safe = len(block) if safe < 0 else safe
+            if writing:
+                out.write(block[at:safe])
+            if not number:
+                opened += _SHEET_TAGS.findall(block, at, safe)
+            tail = block[safe:]
+
+    def dense(self, part: str | None) -> bool:
         """Whether calamine may hold the sheet: it declares a used range of at most :data:`XLSX_DENSE_CELLS`
         cells and :data:`XLSX_MAX_COLUMNS` columns."""
         if part is None or part not in self.zip.namelist():
@@ -924,13 +1012,88 @@ class _Workbook:
         return _column_number(last_column or first_column) <= XLSX_MAX_COLUMNS and columns * rows <= XLSX_DENSE_CELLS
 
     def _rows(self, title: str, part: str | None, limit: int | None = None) -> list[list[Any]]:
-        """The first ``limit`` rows of a sheet (every row: None), parsed once by calamine (or openpyxl)."""
-        if title not in self._parsed:
-            self._parsed[title] = self.calamine.get_sheet_by_name(title) if self._dense(part) else None
-        parsed = self._parsed[title]
+        """The first ``limit`` rows of a sheet (every row: None), parsed once by calamine (or openpyxl): up to
+        :data:`XLSX_HEADER_ROWS`, or all of a sheet the copy holds whole, from the copy; more from the whole
+        workbook."""
+        import python_calamine
+
+        whole = (limit is None or limit > XLSX_HEADER_ROWS) and part not in self._held
+        if (title, whole) not in self._parsed:
+            if not self.dense(part):
+                self._parsed[title, whole] = None
+            else:
+                if whole and self._whole is None:
+                    self._whole_handle = self.path.open("rb")
+                    self._whole = python_calamine.CalamineWorkbook.from_filelike(self._whole_handle)
+                self._parsed[title, whole] = (self._whole if whole else self.calamine).get_sheet_by_name(title)
+        parsed = self._parsed.pop((title, whole)) if whole else self._parsed[title, whole]
         if parsed is not None:
             return parsed.to_python(skip_empty_area=False, nrows=limit)
         return self._openpyxl_rows(title, limit)
+
+    def by_column(self, part: str | None) -> bool:
+        """Whether fastexcel reads a sheet's columns (:meth:`columns`): a dense sheet the copy does not hold whole
+        (one larger than :data:`_HELD_BYTES`; a smaller one python-calamine read whole with its header rows)."""
+        return self.dense(part) and part not in self._held
+
+    def columns(self, one: _Sheet, width: int,
+                typed: set[int]) -> tuple[int, dict[int, Any], dict[int, list[tuple[int, str]]]] | None:
+        """A dense sheet's cells below its header, by fastexcel: their row count; each column of the first
+        ``width`` (0-based, those the sheet holds) as an Arrow array, ``typed`` ones as fastexcel types them (all
+        of a column's cells of one kind: text, number, date and time, duration or true/false), the others as text;
+        and in typed columns the cells of text fastexcel leaves out (``NA``, blanks; position and text).
+
+        None when fastexcel cannot read them so: a typed column with cells of two kinds (text and numbers), a
+        cell fastexcel leaves out that is neither text nor an error value, an error value it refuses (``#NAME?``),
+        a damaged sheet (python-calamine then reads it, or says what is wrong as it always has)."""
+        import fastexcel
+
+        try:
+            if self._fastexcel is None:
+                logging.getLogger("fastexcel").setLevel(logging.ERROR)  # not its note on a column without values
+                self._fastexcel = fastexcel.read_excel(self.path)
+            sheet = self._fastexcel.load_sheet(
+                one.title, header_row=(one.row or 1) - 1, use_columns=lambda column: column.absolute_index < width,
+                dtypes={j: "string" for j in range(width) if j not in typed} or None, schema_sample_rows=None,
+                dtype_coercion="strict", whitespace_as_null=True)
+            batch, errors = sheet.to_arrow_with_errors()
+        except Exception:  # noqa: BLE001 - whatever fastexcel refuses, python-calamine reads (or explains)
+            return None
+        where = {info.index: info.absolute_index for info in sheet.selected_columns}
+        texts: dict[int, list[tuple[int, str]]] = {}
+        for error in errors.errors if errors is not None else ():
+            row, column = error.offset_position
+            if where.get(column) not in typed or _ERROR_VALUE.search(error.detail):
+                continue  # an error value reads as empty, as python-calamine reads it (its text comes from the XML)
+            text = _left_out(error.detail)
+            if text is None:
+                return None
+            texts.setdefault(where[column], []).append((row, text))
+        arrays = {info.absolute_index: batch.column(k) for k, info in enumerate(sheet.selected_columns)}
+        return batch.num_rows, arrays, texts
+
+    def exact_rows(self, one: _Sheet, numbers: Sequence[int], width: int) -> dict[int, list[Any]] | None:
+        """Some rows of a dense sheet (1-based numbers, in order), each as its first ``width`` values as
+        python-calamine reads them, from a copy of the workbook that holds only those rows of the sheet; None when
+        one of them has no number in the XML."""
+        import python_calamine
+
+        wanted, last = set(numbers), max(numbers)
+        cut = self._copy({one.part or "": lambda number: -1 if number > last else int(number in wanted)},
+                         numbered=True)
+        if cut is None:
+            return None
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(cut))
+        try:
+            sheet = book.get_sheet_by_name(one.title)
+            values, (top, left) = sheet.to_python(skip_empty_area=True), sheet.start or (0, 0)
+        finally:
+            book.close()
+        rows = {}
+        for number in numbers:
+            cells = [""] * left + list(values[number - 1 - top]) if 0 <= number - 1 - top < len(values) else []
+            rows[number] = (cells + [""] * width)[:width]
+        return rows
 
     def _openpyxl_rows(self, title: str, limit: int | None) -> list[list[Any]]:
         """The rows of a sheet whose used range is not declared, or is too large, read by openpyxl: its first
@@ -996,6 +1159,40 @@ _ERROR_CELL = re.compile(  # t="e": an error value, after its formula if any
     rb'(?:<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)\s*)?<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>')
 
 
+_ROW_OR_END = re.compile(rb"<(?:[\w.-]+:)?row[\s/>]|<(/)(?:[\w.-]+:)?sheetData\s*>")  # a row's tag, the rows' end
+_ROW_NUMBER = re.compile(rb"<(?:[\w.-]+:)?row\b[^>]*?\sr\s*=\s*[\"'](\d+)[\"']")
+_SHEET_TAGS = re.compile(rb"<((?:[\w.-]+:)?)(worksheet|sheetData)[\s>/]")  # what a cut sheet closes
+_ERROR_VALUE = re.compile(r"got '+Error\(")  # fastexcel's note on an error value (#N/A) in a typed column
+_LEFT_OUT_TEXT = re.compile(r"Expected \w+ but got '(?:Shared)?String\(\"(.*)\"\)'?", re.DOTALL)
+_RUST_ESCAPE = re.compile(r"\\(?:u\{([0-9a-fA-F]{1,6})\}|(.))", re.DOTALL)
+_RUST_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "0": "\0", "\\": "\\", '"': '"', "'": "'"}
+
+
+def _left_out(detail: str) -> str | None:
+    """The text of a cell fastexcel left out of a typed column (its note: ``Expected float but got
+    'String("NA")'``, the text as Rust writes a string literal), as :func:`_cell_text` gives it; None for a cell
+    that is not text, or a note not of that form."""
+    found = _LEFT_OUT_TEXT.fullmatch(detail)
+    if found is None:
+        return None
+    try:
+        text = _RUST_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)) if m.group(1) else _RUST_ESCAPES[m.group(2)],
+                                found.group(1))
+    except (KeyError, ValueError):
+        return None
+    return text.strip()
+
+
+_HELD_BYTES = 1 << 20
+"""A dense sheet whose XML is at most this size (some 5,000 rows of a few columns) is read whole by python-calamine
+with its header rows: fastexcel's parse of it would save less than looking for its header costs."""
+
+
+def _first_rows(number: int) -> int:
+    """The rows a sheet's header is looked for in (:meth:`_Workbook._cut`): its first :data:`XLSX_HEADER_ROWS`."""
+    return 1 if number <= XLSX_HEADER_ROWS else -1
+
+
 def _column_number(letters: str) -> int:
     """``A`` -> 1, ``XFD`` -> 16384."""
     number = 0
@@ -1043,7 +1240,7 @@ def _read_xlsx(path: Path, sheet: str | None = None, select: Select | None = Non
         frames, labels, titles, footers = [], [], [], []
         for one in chosen:
             check_headers(one.header or [], f"file {path}, sheet {one.title!r},")
-            frame, rows, footer = _sheet_cells(book, one, one.rows(None), select)
+            frame, rows, footer = _sheet_table(book, one, select)
             frames.append(frame[list(frames[0].columns)] if frames else frame)
             if len(chosen) == 1:
                 labels.append(rows)
@@ -1165,15 +1362,163 @@ def _titles(sheets: list[_Sheet]) -> str:
     return ", ".join(repr(one.title) for one in sheets[:5]) + (f" ... ({len(sheets)})" if len(sheets) > 5 else "")
 
 
-def _sheet_cells(book: _Workbook, one: _Sheet, rows: list[list[Any]],
+def _sheet_table(book: _Workbook, one: _Sheet,
                  select: Select | None) -> tuple[pd.DataFrame, np.ndarray, list[tuple[int, str]]]:
     """The cells below a sheet's header, as wide as the header: the columns ``select`` reads (every column
     without it) as text (Categorical), the rows' numbers, and the footer dropped (row, text).
 
     The blank rows at the end are dropped; a blank row with data below it is kept (empty, reported as such).
-    Each column is turned into text on its distinct values: a million rows cost a factorisation per column,
-    not a Python call per cell.
+    A dense sheet's columns are read by fastexcel into Arrow (:func:`_typed_sheet_cells`), another's, or one
+    fastexcel cannot type exactly, by python-calamine or openpyxl as rows (:func:`_sheet_cells`): the same texts.
     """
+    names = [str(h).strip() for h in one.header or ()]
+    wanted = list(select(names)) if select is not None else names
+    positions = [names.index(h) for h in wanted]
+    return _typed_sheet_cells(book, one, positions) or _sheet_cells(book, one, one.rows(None), positions)
+
+
+def _typed_sheet_cells(book: _Workbook, one: _Sheet,
+                       positions: list[int]) -> tuple[pd.DataFrame, np.ndarray, list[tuple[int, str]]] | None:
+    """:func:`_sheet_table` by column: fastexcel reads the columns ``positions`` (0-based) typed, the header's other
+    columns as text (they only tell which rows are blank, and the footer's text), and each column is turned into
+    text on its distinct values (:func:`_arrow_texts`), never a Python call per cell.  None when fastexcel cannot
+    type a column exactly (:meth:`_Workbook.columns`), or a date in it (:func:`_arrow_texts`)."""
+    header, start = one.header or [], one.row or 0
+    width = len(header)
+    if not book.by_column(one.part):
+        return None
+    first = one.rows(XLSX_HEADER_ROWS)[start:]  # the first rows below the header, as python-calamine read them
+    if any(len(kinds) > 1 or "time" in kinds for kinds in (
+            _kinds(values[j] for values in first if j < len(values)) for j in positions)):
+        return None  # fastexcel would refuse the column (or place its times otherwise): not parsed in vain
+    read = book.columns(one, width, set(positions))
+    if read is None:
+        return None
+    n, arrays, left_out = read
+
+    def coded(j: int, low: int, high: int) -> tuple[np.ndarray, list[str]] | None:  # column j, rows low..high-1
+        if j not in arrays:  # left of the sheet's used range: empty
+            return np.zeros(high - low, dtype=np.int64), [""] if high > low else []
+        return _arrow_texts(arrays[j].slice(low, high - low), book.date_1904,
+                            [(at - low, text) for at, text in left_out.get(j, ()) if low <= at < high])
+
+    def texts(j: int, low: int, high: int) -> np.ndarray | None:  # the same, a text a cell
+        codes = coded(j, low, high)
+        return None if codes is None else np.asarray(codes[1], dtype=object)[codes[0]]
+
+    end, span = n, 64  # the last row that is not blank, looked for in ever longer tails
+    while end:
+        low = max(0, n - span)
+        tail = [texts(j, low, n) for j in range(width)]
+        if any(column is None for column in tail):
+            return None
+        filled = np.flatnonzero(np.logical_or.reduce([column != "" for column in tail])) if tail else []
+        if len(filled) or not low:
+            end = low + int(filled[-1]) + 1 if len(filled) else 0
+            break
+        span *= 16
+    low = max(0, end - FOOTER_SEARCH_ROWS)
+    tail = [texts(j, low, end) for j in range(width)]
+    if any(column is None for column in tail):
+        return None
+    last = [list(cells) for cells in zip(*tail)]
+    size = footer_size(last)
+    kept = last[len(last) - size:] if size else []
+    if any(_maybe_typed(cells[j]) for cells in kept for j in range(width) if j not in positions):
+        exact = book.exact_rows(one, [start + 1 + i for i in range(end - size, end)], width)  # a total read as text
+        if exact is None:
+            return None
+        kept = [[_cell_text(value) for value in exact[start + 1 + i]] for i in range(end - size, end)]
+    footer = [(start + 1 + i, _row_text(cells)) for i, cells in zip(range(end - size, end), kept)]
+    n = end - size
+    columns = {}
+    for j in positions:
+        column = coded(j, 0, n)
+        if column is None:
+            return None
+        columns[j] = _categorical(*column)
+    return _explained(book, one, columns, n, footer)
+
+
+_NULL_TEXTS = frozenset(("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+                         "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"))
+"""The texts fastexcel counts as no value when it types a column (a column of numbers may hold them)."""
+
+
+_KINDS = {bool: "bool", int: "number", float: "number", dt.datetime: "date", dt.date: "date", dt.time: "time",
+          dt.timedelta: "duration"}
+
+
+def _kinds(values: Iterable[Any]) -> set[str]:
+    """The kinds of python-calamine's values of some cells, as fastexcel types a column: a column of more than one
+    kind is refused (``"time"``, a time of day, is a date and time to fastexcel)."""
+    values = list(values)
+    kinds = {_KINDS.get(kind, kind.__name__) for kind in {type(value) for value in values} - {str, type(None)}}
+    if any(isinstance(value, str) and value.strip() and value not in _NULL_TEXTS for value in values):
+        kinds.add("text")
+    return kinds
+
+
+def _maybe_typed(text: str) -> bool:
+    """Whether fastexcel's text of a cell (a column it reads as text) may be a number, a date, a duration or
+    true/false it wrote otherwise than python-calamine's value does (3.0000000001 as ``3``)."""
+    return any(c.isdigit() for c in text) or text in ("true", "false", "NaN", "inf", "-inf")
+
+
+_EPOCH = dt.datetime(1970, 1, 1)
+_LAST_MS = (dt.datetime(9999, 12, 31) - _EPOCH) // dt.timedelta(milliseconds=1) + 86_400_000  # 10000-01-01
+
+
+def _arrow_texts(values: Any, date_1904: bool,
+                 cells: Sequence[tuple[int, str]] = ()) -> tuple[np.ndarray, list[str]] | None:
+    """A column as fastexcel typed it, as the text :func:`_cell_text` gives python-calamine's values of its cells:
+    each cell's code and the text of each code (nulls, the empty cells, ``""``).  The texts are made on the
+    distinct values (dictionary-encoded by pyarrow), so a column costs one Python call per distinct value.
+    ``cells`` (position, text) are the texts fastexcel left out of the column (:meth:`_Workbook.columns`).
+
+    None for a date fastexcel cannot place as python-calamine does: a serial number below 1, which python-calamine
+    reads as a time of day (as it reads a date-and-time written as text), or past the year 9999."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    coded = pc.dictionary_encode(values, null_encoding="encode")
+    codes = coded.indices.to_numpy(zero_copy_only=False)
+    kind = coded.dictionary.type
+    if pa.types.is_timestamp(kind):
+        first = (dt.datetime(1904, 1, 2) if date_1904 else dt.datetime(1900, 1, 1)) - _EPOCH
+        stamps = pc.cast(coded.dictionary, pa.int64()).to_pylist()
+        if any(ms is not None and not first // dt.timedelta(milliseconds=1) < ms < _LAST_MS for ms in stamps):
+            return None
+        uniques = [None if ms is None else _EPOCH + dt.timedelta(milliseconds=ms) for ms in stamps]
+    else:
+        try:
+            uniques = coded.dictionary.to_pylist()
+        except (ValueError, OverflowError, pa.ArrowException):  # a date past the year 9999
+            return None
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        texts = ["" if value is None else value.strip() for value in uniques]
+    else:
+        texts = [_cell_text(value) for value in uniques]
+    if cells:  # each its own code, then every code renumbered in the order the cells come (as the texts are)
+        codes = codes.copy()
+        codes[[at for at, _ in cells]] = len(texts) + np.arange(len(cells))
+        codes, order = pd.factorize(codes)
+        texts = [(texts + [text for _, text in cells])[i] for i in order]
+    return codes, texts
+
+
+def _categorical(codes: np.ndarray, texts: Sequence[str]) -> pd.Categorical:
+    """Cells coded by distinct value, and each value's text, as a Categorical of the texts (in the order they
+    first come: ``3.0`` and ``"3"`` are one text)."""
+    remap, names = pd.factorize(np.asarray(texts, dtype=object))
+    return pd.Categorical.from_codes(remap[codes], categories=pd.Index(names, dtype=object), validate=False)
+
+
+def _sheet_cells(book: _Workbook, one: _Sheet, rows: list[list[Any]],
+                 positions: list[int]) -> tuple[pd.DataFrame, np.ndarray, list[tuple[int, str]]]:
+    """:func:`_sheet_table` from a sheet's rows (raw values, as python-calamine or openpyxl reads them).  Each column
+    is turned into text on its distinct values: a million rows cost a factorisation per column, not a Python call
+    per cell."""
     header, start = one.header or [], one.row or 0
     width = len(header)
     body = rows[start:]
@@ -1183,18 +1528,23 @@ def _sheet_cells(book: _Workbook, one: _Sheet, rows: list[list[Any]],
     size = footer_size([values[:width] for values in body[max(0, end - FOOTER_SEARCH_ROWS):end]])
     footer = [(start + 1 + i, _row_text([_cell_text(v) for v in body[i][:width]])) for i in range(end - size, end)]
     body = body[:end - size]
-    names = [str(h).strip() for h in header]
-    wanted = list(select(names)) if select is not None else names
-    positions = [names.index(h) for h in wanted]
     grid = np.array(body, dtype=object) if body else np.empty((0, width), dtype=object)
     if grid.ndim != 2 or grid.shape[1] < width:  # calamine's rows are as wide as the used range; openpyxl's end
         grid = np.array([(list(values) + [""] * width)[:width] for values in body],  # at their last value
                         dtype=object).reshape(len(body), width)
     n = len(body)
     del body
-    columns = {names[j]: _text_column(grid[:, j]) for j in positions}
+    columns = {j: _text_column(grid[:, j]) for j in positions}
     del grid
-    empty = [j for j in positions if (columns[names[j]] == "").any()]
+    return _explained(book, one, columns, n, footer)
+
+
+def _explained(book: _Workbook, one: _Sheet, columns: dict[int, pd.Categorical], n: int,
+               footer: list[tuple[int, str]]) -> tuple[pd.DataFrame, np.ndarray, list[tuple[int, str]]]:
+    """The columns read (by position) as the sheet's table, once its empty cells are explained: a formula
+    without a stored value is refused, an error value (``#N/A``) is given its text."""
+    header, start = one.header or [], one.row or 0
+    empty = [j for j in columns if (columns[j] == "").any()]
     if empty:  # an empty cell may be a formula whose value was never stored, or an error value (#N/A)
         formula, errors = book.empty_cells_explained(one, start + 1, empty)
         if formula is not None:
@@ -1204,8 +1554,9 @@ def _sheet_cells(book: _Workbook, one: _Sheet, rows: list[list[Any]],
                              "and never saved by Excel); open it in Excel and save it, or export the values as CSV")
         for j in {j for _, j, _ in errors}:
             cells = [(row - start - 1, text) for row, column, text in errors if column == j and row - start - 1 < n]
-            columns[names[j]] = _with_cells(columns[names[j]], cells)
-    frame = pd.DataFrame(columns, index=pd.RangeIndex(n))
+            columns[j] = _with_cells(columns[j], cells)
+    names = [str(h).strip() for h in header]
+    frame = pd.DataFrame({names[j]: column for j, column in columns.items()}, index=pd.RangeIndex(n))
     return frame, np.arange(start + 1, start + 1 + n, dtype=np.int64), footer
 
 
@@ -1229,8 +1580,7 @@ def _text_column(values: np.ndarray) -> pd.Categorical:
         texts = pd.Series(uniques, dtype=object).str.strip().to_numpy(dtype=object)
     else:
         texts = np.array([_cell_text(v) for v in uniques], dtype=object)
-    remap, names = pd.factorize(texts)  # 3.0 and "3" are one text
-    return pd.Categorical.from_codes(remap[codes], categories=pd.Index(names, dtype=object), validate=False)
+    return _categorical(codes, texts)
 
 
 def _cell_text(value: Any) -> str:
