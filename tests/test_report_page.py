@@ -372,3 +372,15 @@ def test_refinery_page_marks_the_companys_min_max_and_its_replay():
     assert overall["promised_fill_rate"].notna().all() and overall["achieved_fill_rate"].notna().all()
     tiles = {t["key"]: t["value"] for t in page.data["summary"]["tiles"]}
     assert tiles["achieved_fill"] == pytest.approx(overall.loc["seed", "achieved_fill_rate"], abs=1e-6)
+
+
+def test_network_report_is_must_stock_and_optimize_from_one_read(network):
+    """The page's list is must-stock's table, its curve and marks optimize's at the seed plan's budget."""
+    plan = spareopt.must_stock(NETWORK, MASTER)
+    pd.testing.assert_frame_equal(network.table, plan.table)
+    budget = network.report["optimize"]["budget"]
+    assert budget == pytest.approx(plan.report["dealer_stock_value_at_max"])
+    optimized = spareopt.optimize(NETWORK, MASTER, budget=budget)
+    pd.testing.assert_frame_equal(network.curve, optimized.curve)
+    pd.testing.assert_frame_equal(network.markers, optimized.markers)
+    assert network.report["optimize"] == optimized.report["optimize"]
