@@ -149,8 +149,12 @@ ZH: dict[str, str] = {
     "current": "现行最低/最高库存",
     "no dealer lists: {job} has no per-row plan (run must-stock, optimize or spareopt report)":
         "无服务站清单：{job} 没有逐行的计划（请运行 must-stock、optimize 或 spareopt report）",
-    "no monthly demand on the part cards: the run kept no months (the stream and dask engines do not); run with "
-    "--engine local": "配件卡片上没有月需求：本次运行未保留月份数据（stream 和 dask 引擎不保留）；请用 --engine local 运行",
+    "no monthly demand on the part cards: the run kept no months (the stream and dask engines and optimize "
+    "--echelons 2 keep none); run with --engine local":
+        "配件卡片上没有月需求：本次运行未保留月份数据（stream 和 dask 引擎以及 optimize --echelons 2 不保留）；请用 --engine local 运行",
+    "no what-if budget: the two-echelon plans are compared at one budget (optimize --plot draws their curves); the "
+    "what-if is the dealers' curve (optimize without --echelons 2)":
+        "无预算模拟：两级库存方案只在一个预算下比较（optimize --plot 画出其曲线）；预算模拟使用服务站的曲线（不带 --echelons 2 的 optimize）",
     "no what-if budget: {job} computes no stock-to-service curve (spareopt report or optimize --html draws it)":
         "无预算模拟：{job} 不计算库存金额与服务水平曲线（spareopt report 或 optimize --html 会画出）",
     "no promise kept: nothing was replayed (spareopt report --holdout-months 12, or evaluate --html)":

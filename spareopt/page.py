@@ -448,8 +448,11 @@ def _missing(result: Result, job: str, data: Mapping[str, Any], lang: str | None
                       lang).format(job=job))
     elif data["lists"]["history"] is None:
         out.append(tr("no monthly demand on the part cards: the run kept no months (the stream and dask engines "
-                      "do not); run with --engine local", lang))
-    if data["whatif"] is None:
+                      "and optimize --echelons 2 keep none); run with --engine local", lang))
+    if data["whatif"] is None and result.echelon_curves is not None:
+        out.append(tr("no what-if budget: the two-echelon plans are compared at one budget (optimize --plot draws "
+                      "their curves); the what-if is the dealers' curve (optimize without --echelons 2)", lang))
+    elif data["whatif"] is None:
         out.append(tr("no what-if budget: {job} computes no stock-to-service curve (spareopt report or optimize "
                       "--html draws it)", lang).format(job=job))
     if data["promise"] is None:

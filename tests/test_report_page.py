@@ -314,6 +314,22 @@ def test_cli_html_beside_the_table(tmp_path, monkeypatch):
     assert page_data(Path("opt.html").read_text(encoding="utf-8"))["whatif"]["budget"] == 9000.0
 
 
+def test_cli_evaluate_and_two_echelon_pages(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("evaluate", str(NETWORK), "--parts", str(MASTER), "--holdout-months", "6", "--policy",
+                     "seed,optimized", "--html", "promise.html", "-q")
+    assert result.exit_code == 0, result.output
+    data = page_data(Path("promise.html").read_text(encoding="utf-8"))
+    assert [row["policy"] for row in data["promise"]["totals"]] == ["seed", "optimized"]
+    assert data["lists"] is None and any("no dealer lists" in m for m in data["missing"])
+    result = run_cli("optimize", str(NETWORK), "--parts", str(MASTER), "--budget", "9000", "--echelons", "2",
+                     "-o", "network.csv", "--html", "network.html", "-q")
+    assert result.exit_code == 0, result.output
+    data = page_data(Path("network.html").read_text(encoding="utf-8"))
+    assert data["whatif"] is None and any("two-echelon plans are compared" in m for m in data["missing"])
+    assert data["lists"]["total"] == len(pd.read_csv("network.csv"))
+
+
 @pytest.mark.parametrize(("args", "code", "message"), [
     (["-o", "report.csv"], 1, "a report page is an .html file; name one, e.g. report.html"),
     (["-o", "missing/report.html"], 1, "folder missing does not exist"),
