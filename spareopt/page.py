@@ -380,7 +380,9 @@ def _lists(result: Result, job: str, cfg: Config, dealers: DealerMaster | None) 
         at = pd.Index(months["row"].to_numpy(dtype=np.int64)).get_indexer(rows)
         names = [c for c in months.columns if c != "row"]
         grid = months[names].to_numpy(dtype=np.float64)
-        history = {"months": names, "values": [None if i < 0 else _trim(grid[i]) for i in at.tolist()]}
+        values = _months_json(np.nan_to_num(grid[np.maximum(at, 0)]))
+        history = {"months": names, "values": values if (at >= 0).all() else
+                   [None if missing else row for missing, row in zip((at < 0).tolist(), values)]}
     return {
         "columns": columns,
         "rows": {c["key"]: _compact(_column(view[c["key"]])) for c in columns},
@@ -548,8 +550,16 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [dict(zip(columns, values)) for values in zip(*columns.values())]
 
 
-def _trim(values: np.ndarray) -> list[float | int]:
-    return [int(v) if float(v).is_integer() else round(float(v), 3) for v in np.nan_to_num(values).tolist()]
+def _months_json(grid: np.ndarray) -> list[list[float | int]]:
+    """The months of the rows listed as JSON lists: whole numbers as integers (the usual monthly demand), else
+    rounded to 3 decimals, the whole matrix at once.
+
+    >>> _months_json(np.array([[1.0, 0.0], [2.0, 3.0]])), _months_json(np.array([[0.12345, 2.0]]))
+    ([[1, 0], [2, 3]], [[0.123, 2.0]])
+    """
+    if grid.size and np.array_equal(grid, np.round(grid)) and np.abs(grid).max() < 2 ** 53:
+        return grid.astype(np.int64).tolist()
+    return np.round(grid, 3).tolist()
 
 
 def _fmt(values: np.ndarray) -> np.ndarray:
