@@ -62,7 +62,6 @@ __all__ = ["FIGURE_FORMATS", "FOLDER_FORMATS", "FORMATS", "FolderFile", "Layout"
 FORMATS = ("csv", "xlsx", "parquet", "json")
 _TEXT_SUFFIXES = {".csv", ".tsv", ".tab", ".txt"}
 _COMPRESSION_SUFFIXES = {".gz", ".bz2", ".zip", ".xz", ".zst"}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _XLSX_MAX_ROWS = 1_048_575  # one header row
 
 XLSX_MAX_SHEETS = 500
@@ -1723,7 +1722,8 @@ def write_table(
     layout : Layout
         Headers, number formats, sheet titles and the CSV's byte order mark.
     progress : callable, optional
-        Told the share of the write done (XLSX: as each chunk of rows is rendered and zipped).
+        Told the share of the write done (XLSX: as each chunk of rows is rendered and zipped; CSV: as each chunk
+        of rows is written).
 
     Raises
     ------
@@ -2192,25 +2192,35 @@ def _umask() -> int:
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Prefix text cells that start like a spreadsheet formula with an apostrophe."""
+    """Prefix text cells that start like a spreadsheet formula with an apostrophe.
+
+    A text column (object or string) with such a cell comes back as pandas' ``string`` text; the others, and the
+    input, are unchanged.  Vectorised: one pyarrow match per text column.
+    """
+    import pyarrow as pa
+
+    from .csvtext import neutralised, risky
+
     out = frame.copy()
-    for column in out.columns:
-        values = out[column]
+    for j, column in enumerate(out.columns):
+        values = out.iloc[:, j]
         if values.dtype == object or pd.api.types.is_string_dtype(values):
             text = values.astype("string")
-            risky = text.str.startswith(_FORMULA_START, na=False)
-            if risky.any():
-                out[column] = text.where(~risky, "'" + text)
+            arrow = pa.array(text, from_pandas=True)
+            if risky(arrow).any():
+                out.isetitem(j, pd.Series(text.dtype.__from_arrow__(neutralised(arrow)), index=out.index,
+                                          name=column))
     return out
 
 
-def _write_csv(frame: pd.DataFrame, fh: IO[str], summary: Any, sheet_by: Any, layout: Layout, progress: Any) -> None:
-    if layout.bom:
-        fh.write("\ufeff")
-    table = neutralise_formulas(frame)
-    if layout.headers:
-        table.columns = [layout.headers.get(c, c) for c in table.columns]
-    table.to_csv(fh, index=False, float_format="%.10g", lineterminator="\n")
+def _write_csv(frame: pd.DataFrame, fh: IO[str], summary: Any, sheet_by: Any, layout: Layout,
+               progress: Progress | None) -> None:
+    """The text of ``frame.to_csv(index=False, float_format="%.10g", lineterminator="\\n")`` after
+    :func:`neutralise_formulas`, byte for byte, rendered by pyarrow (:mod:`spareopt.csvtext`)."""
+    from .csvtext import write_csv
+
+    headers = [layout.headers.get(c, c) for c in frame.columns] if layout.headers else None
+    write_csv(fh, frame, headers, bom=layout.bom, progress=progress)
 
 
 def _write_json(frame: pd.DataFrame, fh: IO[str], summary: Any, sheet_by: Any, layout: Any, progress: Any) -> None:
