@@ -47,7 +47,7 @@ from .forecast.lead_time import (
     lead_time_sums,
     posterior,
 )
-from .policy.service import implied_service, reorder_point_for
+from .policy.service import fill_rate_plan, implied_service, reorder_point_for
 from .replay import replay
 from .timing import lead_time_months, protection_months
 from .validate import one_of
@@ -644,6 +644,32 @@ def _fit_model(demand: np.ndarray, model: str, *, pattern: np.ndarray, code: np.
     return f, v
 
 
+def _fit_blocks(demand: np.ndarray, model: np.ndarray, names: tuple[str, ...],
+                fit: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_fit` of each series' model (a position in ``names``), in blocks of :data:`BATCH_ROWS` series.
+
+    A series' fit is its own row's (given the priors in ``fit``), so the blocks change no value; they keep the
+    temporaries small, and a model that covers most of a block is fitted on the block's view, not a copy."""
+    n = len(demand)
+    f, v, lowered = np.zeros(n), np.zeros(n), np.zeros(n, dtype=bool)
+    for start in range(0, n, BATCH_ROWS):  # blocks of series, each vectorised
+        block = slice(start, min(start + BATCH_ROWS, n))
+        part = {k: (x[block] if isinstance(x, np.ndarray) else x) for k, x in fit.items()}
+        size = block.stop - block.start
+        for m, name in enumerate(names):
+            rows = np.flatnonzero(model[block] == m)
+            if 2 * rows.size > size:
+                fm, vm, lm = _fit(demand[block], name, **part)
+                fm, vm, lm = fm[rows], vm[rows], lm[rows]
+            elif rows.size:
+                fm, vm, lm = _fit(demand[block][rows], name,
+                                  **{k: (x[rows] if isinstance(x, np.ndarray) else x) for k, x in part.items()})
+            else:
+                continue
+            f[start + rows], v[start + rows], lowered[start + rows] = fm, vm, lm
+    return f, v, lowered
+
+
 def _informed(shape: np.ndarray, base_mean: np.ndarray | None, base_shape: float,
               base_max_shape: float = np.inf) -> np.ndarray | None:
     """The series whose poisson_gamma prior comes from the installed base: mu > 0, and a group shape to keep that
@@ -704,6 +730,9 @@ def _without_backtest(models: tuple[str, ...]) -> np.ndarray:
 def _plan(f: np.ndarray, v: np.ndarray, target: np.ndarray, kind: np.ndarray, lead: np.ndarray,
           cycle: np.ndarray, service: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Levels for each row's target (kind 0 CSL, 1 fill rate) and the fill rate they promise."""
+    if (kind == 1).all():  # the backtest's case: the promise comes with the search
+        plan = fill_rate_plan(target, f, v, lead, cycle, **service)
+        return plan.reorder_point, plan.max_stock, plan.implied_fill_rate
     rop = np.zeros(len(f), np.int64)
     top = np.zeros(len(f), np.int64)
     for k, name in enumerate(("csl", "fill_rate")):
@@ -898,7 +927,7 @@ def lead_time_demand(
         fit["base_max_shape"] = 1.0 / rate.dispersion if np.isfinite(rate.dispersion) else np.inf
         informed = _informed(inputs.prior.shape[code], fit["base_mean"], rate.shape, fit["base_max_shape"])
     if choice != "auto":
-        f, v, lowered = _fit(demand, choice, **fit)
+        f, v, lowered = _fit_blocks(demand, np.zeros(len(demand), np.int8), (choice,), fit)
         used = None if rate is None else informed & (choice == "poisson_gamma")
         return LeadTimeDemand(f, v, np.zeros(len(f), np.int8), np.ones(len(f)), lowered, informed=used,
                               failure_rate=rate), (choice,), None
@@ -907,14 +936,7 @@ def lead_time_demand(
         model, scale = _without_backtest(AUTO_CANDIDATES)[pattern], np.ones(len(demand))
     else:
         model, scale = calibration.model[pattern], calibration.scale[pattern]
-    f = np.zeros(len(demand))
-    v = np.zeros(len(demand))
-    lowered = np.zeros(len(demand), dtype=bool)
-    for m, name in enumerate(AUTO_CANDIDATES):  # three models, each over all its series
-        rows = np.flatnonzero(model == m)
-        if rows.size:
-            f[rows], v[rows], lowered[rows] = _fit(demand[rows], name, **{k: (x[rows] if isinstance(x, np.ndarray) else x)
-                                                          for k, x in fit.items()}, )
+    f, v, lowered = _fit_blocks(demand, model, AUTO_CANDIDATES, fit)
     if calibration is not None:
         calibration = dataclasses.replace(calibration, obsolescence=inputs.obsolescence)
     used = None if rate is None else informed & (model == AUTO_CANDIDATES.index("poisson_gamma"))

@@ -296,3 +296,23 @@ def test_the_backtest_sums_do_not_depend_on_its_batch_size(seed, rows):
         backtest.BATCH_ROWS = saved
     assert whole[..., -1].sum() > 0
     np.testing.assert_array_equal(batched, whole)
+
+
+@pytest.mark.parametrize("model", ["auto", "poisson_gamma", "monthly_variance"])
+def test_the_fit_in_blocks_of_series_is_the_fit_of_all(model, monkeypatch):
+    # lead_time_demand fits its series in blocks of BATCH_ROWS (and a model that covers most of a block on the
+    # block's view): each series' fit is its own, so the blocks change no bit
+    from spareopt import backtest
+    from spareopt.classify.pattern import demand_pattern
+
+    cfg = Config(lead_time_demand=model, dispersion_window_months=12, backtest_months=6)
+    q = _network(11, n=200)
+    q[::4] *= 7
+    pattern = demand_pattern(q[:, -24:]).code.astype(np.int64)
+    args = _args(q, cfg)
+    whole, _, _ = lead_time_demand(q, pattern, **args)
+    monkeypatch.setattr(backtest, "BATCH_ROWS", 7)
+    blocks, _, _ = lead_time_demand(q, pattern, **args)
+    assert whole.forecast.sum() > 0
+    for name in ("forecast", "variance", "model", "scale", "declined"):
+        np.testing.assert_array_equal(getattr(blocks, name), getattr(whole, name))

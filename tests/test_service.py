@@ -29,6 +29,7 @@ from spareopt.policy.service import (
     cdf,
     demand_model,
     fill_rate_levels,
+    fill_rate_plan,
     implied_service,
     loss,
     protection_demand,
@@ -653,3 +654,44 @@ def test_bad_distribution_arguments_are_value_errors():
         loss([1], [2.0], [2.0], [NEGATIVE_BINOMIAL])
     with pytest.raises(InputError, match=r"^`s` must be a whole number; 1 of 1 rows break it \(first: row 0 = 0\.5\)$"):
         loss([0.5], [2.0], [2.0], [POISSON])
+
+
+def _catalogue(n: int, seed_: int = 7) -> tuple[np.ndarray, ...]:
+    """A mixed catalogue: Poisson, negative binomial and normal demand, slow and fast, L and R of 0 to 3 months."""
+    rng = np.random.default_rng(seed_)
+    f = rng.choice([0.0, 0.05, 0.4, 2.0, 15.0, 60.0], n) * rng.uniform(0.5, 1.5, n)
+    v = f * rng.choice([1.0, 1.0, 3.0, 12.0], n)
+    lead = rng.choice([0.0, 10.0, 30.4375, 91.3], n)
+    cycle = rng.choice([0.0, 30.4375, 60.875], n)
+    return f, v, lead, cycle
+
+
+def test_fill_rate_plan_is_reorder_point_for_and_implied_service():
+    """The plan is reorder_point_for's, and its fill rate implied_service's, within the walk's 1e-11."""
+    f, v, lead, cycle = _catalogue(3_000)
+    target = np.random.default_rng(1).choice([0.8, 0.9, 0.95, 0.99], f.size)
+    plan = fill_rate_plan(target, f, v, lead, cycle)
+    s, big_s, code = reorder_point_for(target, f, v, lead, cycle, kind="fill_rate")
+    np.testing.assert_array_equal(plan.reorder_point, s)
+    np.testing.assert_array_equal(plan.max_stock, big_s)
+    np.testing.assert_array_equal(plan.demand_model, code)
+    closed = implied_service(s, big_s, f, v, lead, cycle).implied_fill_rate
+    np.testing.assert_allclose(plan.implied_fill_rate, closed, rtol=0, atol=1e-10)
+    assert (plan.implied_fill_rate[f > 0] >= target[f > 0]).all()
+    assert (plan.implied_fill_rate[f == 0] == 1.0).all()
+
+
+def test_implied_service_in_blocks_is_each_series_alone():
+    """implied_service values a catalogue larger than its block as it values each series alone, bit for bit."""
+    n = 70_000
+    f, v, lead, cycle = _catalogue(n, seed_=3)
+    rng = np.random.default_rng(4)
+    s = rng.integers(0, 40, n)
+    big_s = s + rng.integers(0, 5, n)
+    whole = implied_service(s, big_s, f, v, lead, cycle)
+    sample = rng.choice(n, 300, replace=False)
+    alone = [implied_service(s[i:i + 1], big_s[i:i + 1], f[i:i + 1], v[i:i + 1], lead[i:i + 1], cycle[i:i + 1])
+             for i in sample]
+    np.testing.assert_array_equal(whole.implied_csl[sample], [a.implied_csl[0] for a in alone])
+    np.testing.assert_array_equal(whole.implied_fill_rate[sample], [a.implied_fill_rate[0] for a in alone])
+    np.testing.assert_array_equal(whole.demand_model[sample], [a.demand_model[0] for a in alone])

@@ -86,6 +86,7 @@ __all__ = [
     "NORMAL",
     "POISSON",
     "SERVICE_KINDS",
+    "FillRatePlan",
     "ImpliedService",
     "LevelFill",
     "ProtectionDemand",
@@ -93,6 +94,7 @@ __all__ = [
     "cdf",
     "demand_model",
     "fill_rate_levels",
+    "fill_rate_plan",
     "implied_service",
     "loss",
     "protection_demand",
@@ -111,6 +113,9 @@ SERVICE_KINDS = ("csl", "fill_rate")
 
 _MAX_STEPS = 64
 """Bound on the iterations of a vectorised search (each doubles a step or halves an interval)."""
+
+_BLOCK_ROWS = 1 << 16
+"""Series valued at a time by :func:`implied_service`: its temporaries stay small enough to be reused."""
 
 _CDF_BAND = 1e-10
 """The level walks' P(X <= s) is a running sum: within this of a cut-off, the closed form decides."""
@@ -168,6 +173,20 @@ class ServicePolicy(_Result):
     """S = s + Q, whole units >= s (int64)."""
     demand_model: np.ndarray
     """Code of the demand model over L + R, a position in :data:`DEMAND_MODELS` (int8)."""
+
+
+@dataclass(frozen=True, eq=False)
+class FillRatePlan(_Result):
+    """An (R, s, S) plan sized for a fill rate target, and the fill rate it gives (:func:`fill_rate_plan`)."""
+
+    reorder_point: np.ndarray
+    """s, whole units >= 0 (int64)."""
+    max_stock: np.ndarray
+    """S = s + Q, whole units >= s (int64)."""
+    demand_model: np.ndarray
+    """Code of the demand model over L + R, a position in :data:`DEMAND_MODELS` (int8)."""
+    implied_fill_rate: np.ndarray
+    """The fill rate of (s, S), in [0, 1] (float64): :func:`implied_service`'s, as the search found it."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -581,6 +600,50 @@ def reorder_point_for(
     (array([8]), array([10]), array([0], dtype=int8))
     """
     one_of("kind", kind, SERVICE_KINDS, hint="csl: the cycle service level P1; fill_rate: the fill rate P2")
+    s, big_s, code, _ = _sized(target, forecast, variance, lead_time_days, order_cycle_days, kind, normal_min_mean,
+                               overdispersion_min)
+    return ServicePolicy(s, big_s, code)
+
+
+def fill_rate_plan(
+    target: ArrayLike,
+    forecast: ArrayLike,
+    variance: ArrayLike,
+    lead_time_days: ArrayLike,
+    order_cycle_days: ArrayLike,
+    *,
+    normal_min_mean: float = 10.0,
+    overdispersion_min: float = 1.1,
+) -> FillRatePlan:
+    r"""The smallest (R, s, S) plan that meets a fill rate target, and the fill rate it gives, for every series.
+
+    The plan is :func:`reorder_point_for` with ``kind="fill_rate"``; the fill rate comes from the same search, so
+    a planner's promise costs no second pass (the backtest sums it for every model and scale it tries).
+
+    Notes
+    -----
+    ``implied_fill_rate`` is :func:`implied_service`'s fill rate of (s, S): for Poisson and negative binomial demand
+    the value of the walk up the levels that found s (its running sums agree with the closed form to about 1e-11;
+    where the walk's value was within 1e-8 of the target, the closed form's own), for normal demand the closed
+    form; 1 without demand.
+
+    Examples
+    --------
+    The plan of :func:`implied_service`'s example, (8, 10), is the smallest one for a 99.5 % fill rate:
+
+    >>> plan = fill_rate_plan(0.995, [2.0], [2.0], 30.4375, 30.4375)
+    >>> plan.reorder_point, plan.max_stock, plan.implied_fill_rate.round(4)
+    (array([8]), array([10]), array([0.9959]))
+    """
+    s, big_s, code, fill = _sized(target, forecast, variance, lead_time_days, order_cycle_days, "fill_rate",
+                                  normal_min_mean, overdispersion_min)
+    return FillRatePlan(s, big_s, code, fill)
+
+
+def _sized(target: ArrayLike, forecast: ArrayLike, variance: ArrayLike, lead_time_days: ArrayLike,
+           order_cycle_days: ArrayLike, kind: str, normal_min_mean: float,
+           overdispersion_min: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """reorder_point_for's search: s, S and the model codes, and for a fill rate target the fill rate at s."""
     _model_switch(normal_min_mean, overdispersion_min)
     goal = fraction("target", target)
     args = _demand_args(forecast, variance, lead_time_days, order_cycle_days)
@@ -597,14 +660,16 @@ def reorder_point_for(
             return model_cdf(s, mu[rows], var[rows], code[rows]) >= goal[rows]
 
         s = smallest_level(meets, _normal_guess(goal, mu, var))
+        fill = None
     else:
         mu_l, var_l = lead_demand(f, v, lead)
         q = quantity.astype(np.float64)
         s = np.zeros(f.size, dtype=np.int64)
+        fill = np.ones(f.size)
         walk = np.flatnonzero(code != NORMAL)  # Poisson and NB: up the levels, to the first that meets the target
         if walk.size:
-            s[walk], _ = _walk(q[walk], mu[walk], var[walk], code[walk], mu_l[walk], var_l[walk], mu_r[walk],
-                               goal=goal[walk])
+            s[walk], fill[walk] = _walk(q[walk], mu[walk], var[walk], code[walk], mu_l[walk], var_l[walk],
+                                        mu_r[walk], goal=goal[walk])
         normal = np.flatnonzero(code == NORMAL)
         if normal.size:
             m, sd2, c, ml, vl, mr, g, qn = (x[normal] for x in (mu, var, code, mu_l, var_l, mu_r, goal, q))
@@ -613,7 +678,9 @@ def reorder_point_for(
                 return plan_fill_rate(s, qn[rows], m[rows], sd2[rows], c[rows], ml[rows], vl[rows], mr[rows]) >= g[rows]
 
             s[normal] = smallest_level(meets, _normal_guess(g, m, sd2))
-    return ServicePolicy(s.reshape(shape), (s + quantity).reshape(shape), code.reshape(shape))
+            fill[normal] = plan_fill_rate(s[normal].astype(np.float64), qn, m, sd2, c, ml, vl, mr)
+        fill = np.where(f == 0, 1.0, fill).reshape(shape)
+    return s.reshape(shape), (s + quantity).reshape(shape), code.reshape(shape), fill
 
 
 def implied_service(
@@ -751,12 +818,15 @@ def implied_service(
             hint="An order-up-to level below the reorder point is not an (s, S) plan.")
     mu, var, mu_r, _ = protection_arrays(f, v, lead, cycle)
     code = model_codes(mu, var, normal_min_mean, overdispersion_min)
-    s = np.where(big_s >= 1, np.minimum(s_in, big_s - 1), 0.0)  # S = s is the plan (S - 1, S)
-    csl = model_cdf(s, mu, var, code)
-    fill = plan_fill_rate(s, big_s - s, mu, var, code, *lead_demand(f, v, lead), mu_r)
-    empty = (big_s == 0) & (f > 0)
-    csl = np.where(empty, 0.0, np.where(f == 0, 1.0, csl))
-    fill = np.where(empty, 0.0, np.where(f == 0, 1.0, fill))
+    csl = np.where(f == 0, 1.0, 0.0)  # no demand: nothing short; S = 0 with demand: nothing on the shelf
+    fill = csl.copy()
+    rows = np.flatnonzero((big_s >= 1) & (f > 0))
+    for start in range(0, rows.size, _BLOCK_ROWS):  # each series is valued alone: blocks keep the temporaries small
+        r = rows[start:start + _BLOCK_ROWS]
+        s = np.minimum(s_in[r], big_s[r] - 1).astype(np.float64)  # S = s is the plan (S - 1, S)
+        m, sd2, c = mu[r], var[r], code[r]
+        csl[r] = model_cdf(s, m, sd2, c)
+        fill[r] = plan_fill_rate(s, big_s[r] - s, m, sd2, c, *lead_demand(f[r], v[r], lead[r]), mu_r[r])
     return ImpliedService(csl.reshape(shape), fill.reshape(shape), code.reshape(shape))
 
 
@@ -1097,7 +1167,7 @@ def _log_pmf(k: float, mu: np.ndarray, var: np.ndarray, code: np.ndarray) -> np.
 
 def _walk(quantity: np.ndarray, mu: np.ndarray, var: np.ndarray, code: np.ndarray, mu_l: np.ndarray,
           var_l: np.ndarray, mu_r: np.ndarray, *, cut: float | None = None,
-          goal: np.ndarray | None = None) -> tuple[np.ndarray, list[tuple[int, np.ndarray, np.ndarray]]]:
+          goal: np.ndarray | None = None) -> tuple[np.ndarray, list[tuple[int, np.ndarray, np.ndarray]] | np.ndarray]:
     """The fill rate of the plans (s, s + Q) of Poisson and NB rows, by walking their levels (fill_rate_levels' Notes).
 
     One vector step per level k = 0, 1, ... over the rows still walking: p(k) by Panjer's recursion and F(k) by a
@@ -1107,7 +1177,8 @@ def _walk(quantity: np.ndarray, mu: np.ndarray, var: np.ndarray, code: np.ndarra
 
     ``cut``: a row walks up to its last level, the smallest s with P(X_{L+R} <= s) >= cut; returns that level per
     row, and the fills as chunks (level k, rows, fill(k - lag)) of the rows with k - lag >= 0.
-    ``goal``: a row stops at the smallest s with fill(s) >= goal; returns s per row and no chunks.
+    ``goal``: a row stops at the smallest s with fill(s) >= goal; returns s per row and the fill rate at it (the
+    walk's value, within about 1e-11 of :func:`plan_fill_rate`; the closed form's where it decided).
     Where a running value falls within a band of its cut-off or goal, the closed form decides.
     """
     n = mu.size
@@ -1121,6 +1192,7 @@ def _walk(quantity: np.ndarray, mu: np.ndarray, var: np.ndarray, code: np.ndarra
                                                                          ("p_l", log0_l, mu_l, var_l, code_l))]
     tiny = [(name, rows, m, v, c) for name, rows, m, v, c in tiny if rows.any()]  # p(0) underflows: log-gamma form
     found = np.full(n, -1, dtype=np.int64)  # the last level (cut) or the chosen s (goal), per row
+    promise = np.full(n, np.nan)  # goal: the fill rate at the chosen s
     live = {  # per row still walking, compacted together as rows leave
         "idx": np.arange(n, dtype=np.int32 if n < 2**31 else np.int64), "q": q, "qi": q.astype(np.int64),
         "lag": (q - 1.0 + periodic).astype(np.int64), "per": np.where(periodic, mu_r, 1.0), "periodic": periodic,
@@ -1172,13 +1244,15 @@ def _walk(quantity: np.ndarray, mu: np.ndarray, var: np.ndarray, code: np.ndarra
             near = np.flatnonzero(ready & (np.abs(fill - g) <= _FILL_BAND))
             if near.size:
                 r = idx[near]
-                done[near] = plan_fill_rate(s[near].astype(np.float64), quantity[r], mu[r], var[r], code[r], mu_l[r],
-                                        var_l[r], mu_r[r]) >= g[near]
+                fill[near] = plan_fill_rate(s[near].astype(np.float64), quantity[r], mu[r], var[r], code[r], mu_l[r],
+                                            var_l[r], mu_r[r])
+                done[near] = fill[near] >= g[near]
+            promise[idx[done]] = fill[done]
         found[idx[done]] = s[done]
         alive &= ~done
         left = int(np.count_nonzero(alive))
         if left == 0:
-            return found, chunks
+            return found, (chunks if goal is None else promise)
         live["d"] -= live["g"]  # d(k + 1) = d(k) - (F_L(k) - F_{L+R}(k))
         step = 1.0 / (k + 1.0)
         live["p_p"] *= (live["a_p"] + live["b_p"] * k) * step  # p(k + 1) = p(k) (alpha + beta k) / (k + 1)
