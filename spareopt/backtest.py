@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .blocks import for_each_block
 from .classify.pattern import PATTERNS, demand_pattern
 from .forecast.intermittent import auto, forecast, tsb
 from .forecast.lead_time import (
@@ -652,8 +653,8 @@ def _fit_blocks(demand: np.ndarray, model: np.ndarray, names: tuple[str, ...],
     temporaries small, and a model that covers most of a block is fitted on the block's view, not a copy."""
     n = len(demand)
     f, v, lowered = np.zeros(n), np.zeros(n), np.zeros(n, dtype=bool)
-    for start in range(0, n, BATCH_ROWS):  # blocks of series, each vectorised
-        block = slice(start, min(start + BATCH_ROWS, n))
+
+    def fit_block(block: slice) -> None:
         part = {k: (x[block] if isinstance(x, np.ndarray) else x) for k, x in fit.items()}
         size = block.stop - block.start
         for m, name in enumerate(names):
@@ -666,7 +667,10 @@ def _fit_blocks(demand: np.ndarray, model: np.ndarray, names: tuple[str, ...],
                                   **{k: (x[rows] if isinstance(x, np.ndarray) else x) for k, x in part.items()})
             else:
                 continue
-            f[start + rows], v[start + rows], lowered[start + rows] = fm, vm, lm
+            at = block.start + rows
+            f[at], v[at], lowered[at] = fm, vm, lm
+
+    for_each_block(fit_block, n, BATCH_ROWS)
     return f, v, lowered
 
 
@@ -783,18 +787,31 @@ def backtest_sums(demand: np.ndarray, *, keys: np.ndarray, lead_time_days: np.nd
                        cfg=cfg, decline=decline)
         live = np.flatnonzero(f > 0)
         blocks += [(m, c, live, f[live], scale * v[live]) for c, scale in enumerate(SCALES)]
-    for batch in _batches(blocks):
-        live = np.concatenate([b[2] for b in batch])
-        f, v = np.concatenate([b[3] for b in batch]), np.concatenate([b[4] for b in batch])
-        rop, top, promised = _plan(f, v, goal[live], how[live], lead[live], cycle[live], service)
-        result = replay(held[live], rop, top, lead_time_months=ell[live])
-        n_pat = len(PATTERNS)
-        cell = np.repeat(np.arange(len(batch)) * n_pat, [b[2].size for b in batch]) + pattern[live]
-        for j, weights in enumerate((f, f * promised, result.filled, result.demand, top * cost[live], None)):
-            sums = np.bincount(cell, weights=weights, minlength=len(batch) * n_pat).reshape(len(batch), n_pat)
-            for (m, c, *_), row in zip(batch, sums):
-                out[m, c, :, j] = row
+    batches = _batches(blocks)
+
+    def run(which: slice) -> None:  # each batch writes the sums of its own (model, scale) blocks
+        for batch in batches[which]:
+            _replay_batch(batch, out, held=held, goal=goal, how=how, lead=lead, cycle=cycle, ell=ell, cost=cost,
+                          pattern=pattern, service=service)
+
+    for_each_block(run, len(batches), size=1)
     return out
+
+
+def _replay_batch(batch: list[tuple], out: np.ndarray, *, held: np.ndarray, goal: np.ndarray, how: np.ndarray,
+                  lead: np.ndarray, cycle: np.ndarray, ell: np.ndarray, cost: np.ndarray, pattern: np.ndarray,
+                  service: Mapping[str, float]) -> None:
+    """One run of blocks: plan, replay, and the sums into ``out[model, scale]`` of each block."""
+    live = np.concatenate([b[2] for b in batch])
+    f, v = np.concatenate([b[3] for b in batch]), np.concatenate([b[4] for b in batch])
+    rop, top, promised = _plan(f, v, goal[live], how[live], lead[live], cycle[live], service)
+    result = replay(held[live], rop, top, lead_time_months=ell[live])
+    n_pat = len(PATTERNS)
+    cell = np.repeat(np.arange(len(batch)) * n_pat, [b[2].size for b in batch]) + pattern[live]
+    for j, weights in enumerate((f, f * promised, result.filled, result.demand, top * cost[live], None)):
+        sums = np.bincount(cell, weights=weights, minlength=len(batch) * n_pat).reshape(len(batch), n_pat)
+        for (m, c, *_), row in zip(batch, sums):
+            out[m, c, :, j] = row
 
 
 def _batches(blocks: list[tuple]) -> list[list[tuple]]:

@@ -695,3 +695,22 @@ def test_implied_service_in_blocks_is_each_series_alone():
     np.testing.assert_array_equal(whole.implied_csl[sample], [a.implied_csl[0] for a in alone])
     np.testing.assert_array_equal(whole.implied_fill_rate[sample], [a.implied_fill_rate[0] for a in alone])
     np.testing.assert_array_equal(whole.demand_model[sample], [a.demand_model[0] for a in alone])
+
+
+@pytest.mark.parametrize("tail_rows", [1, 50, 10**9])
+def test_the_walks_tail_many_levels_at_a_time_is_the_walk_level_by_level(tail_rows, monkeypatch):
+    """The last rows of a fill rate search move many levels per step; every s and fill is the same to the bit."""
+    from spareopt.policy import service
+
+    f, v, lead, cycle = _catalogue(4_000, seed_=9)
+    f[:40] = np.geomspace(300.0, 3000.0, 40)  # p(0) underflows: the log-gamma form of the pmf
+    v[:40] = f[:40] * np.resize([1.0, 4.0], 40)
+    v[40:400] *= 30.0  # wide negative binomials: hundreds of levels
+    target = np.random.default_rng(5).choice([0.5, 0.9, 0.95, 0.999], f.size)
+    monkeypatch.setattr(service, "_TAIL_ROWS", -1)  # level by level
+    slow = fill_rate_plan(target, f, v, lead, cycle)
+    monkeypatch.setattr(service, "_TAIL_ROWS", tail_rows)
+    fast = fill_rate_plan(target, f, v, lead, cycle)
+    assert slow.reorder_point.max() > 300
+    np.testing.assert_array_equal(fast.reorder_point, slow.reorder_point)
+    np.testing.assert_array_equal(fast.implied_fill_rate, slow.implied_fill_rate)

@@ -75,6 +75,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy import special  # the distributions' functions themselves: scipy.stats costs 1.5 s to import
 
+from ..blocks import for_each_block
 from ..errors import InputError
 from ..timing import lead_time_months, protection_months, review_months
 from ..validate import fraction, nonnegative, number, one_of, require, whole
@@ -114,9 +115,6 @@ SERVICE_KINDS = ("csl", "fill_rate")
 _MAX_STEPS = 64
 """Bound on the iterations of a vectorised search (each doubles a step or halves an interval)."""
 
-_BLOCK_ROWS = 1 << 16
-"""Series valued at a time by :func:`implied_service`: its temporaries stay small enough to be reused."""
-
 _CDF_BAND = 1e-10
 """The level walks' P(X <= s) is a running sum: within this of a cut-off, the closed form decides."""
 
@@ -124,6 +122,12 @@ _FILL_BAND = 1e-8
 """Likewise for the walks' fill rate against a target (its running sums of losses, over mu_R)."""
 
 _MAX_LEVELS = 10**7
+
+_TAIL_ROWS = 4096
+"""A walk with a goal moves its last rows (at most this many) many levels per step (:func:`_walk_tail`)."""
+_TAIL_CELLS = 1 << 18
+_TAIL_LEVELS = 512
+"""The tail's step: about ``_TAIL_CELLS`` row-levels, 16 to ``_TAIL_LEVELS`` levels."""
 """Bound on the levels of a walk (a plan of ten million units is no plan)."""
 
 _LOG_TINY = -600.0
@@ -821,12 +825,15 @@ def implied_service(
     csl = np.where(f == 0, 1.0, 0.0)  # no demand: nothing short; S = 0 with demand: nothing on the shelf
     fill = csl.copy()
     rows = np.flatnonzero((big_s >= 1) & (f > 0))
-    for start in range(0, rows.size, _BLOCK_ROWS):  # each series is valued alone: blocks keep the temporaries small
-        r = rows[start:start + _BLOCK_ROWS]
+
+    def value(block: slice) -> None:  # each series is valued alone
+        r = rows[block]
         s = np.minimum(s_in[r], big_s[r] - 1).astype(np.float64)  # S = s is the plan (S - 1, S)
         m, sd2, c = mu[r], var[r], code[r]
         csl[r] = model_cdf(s, m, sd2, c)
         fill[r] = plan_fill_rate(s, big_s[r] - s, m, sd2, c, *lead_demand(f[r], v[r], lead[r]), mu_r[r])
+
+    for_each_block(value, rows.size)
     return ImpliedService(csl.reshape(shape), fill.reshape(shape), code.reshape(shape))
 
 
@@ -1265,9 +1272,87 @@ def _walk(quantity: np.ndarray, mu: np.ndarray, var: np.ndarray, code: np.ndarra
                 live[name][rows] = np.exp(_log_pmf(float(k), m[r], v[r], c[r]))
         if k > _MAX_LEVELS:
             raise RuntimeError(f"the walk of the stock levels passed {_MAX_LEVELS:,} levels")  # pragma: no cover
-        if left < 0.75 * alive.size:  # let the done rows go
+        if left < 0.75 * alive.size or (goal is not None and left <= _TAIL_ROWS):  # let the done rows go
             live = {key: value[alive] for key, value in live.items()}
             alive = np.ones(left, dtype=bool)
+        if goal is not None and left <= _TAIL_ROWS:  # the few rows left walk many levels per step
+            _walk_tail(live, k, width, tiny, found, promise, (quantity, mu, var, code, mu_l, var_l, mu_r))
+            return found, promise
+
+
+def _walk_tail(live: dict[str, np.ndarray], k: int, width: int, tiny: list[tuple], found: np.ndarray,
+               promise: np.ndarray, model: tuple[np.ndarray, ...]) -> None:
+    """:func:`_walk` with a goal, from level k on, for the rows in ``live``: the same steps, many levels at a time.
+
+    The running values of K levels come from accumulations along each row (``np.multiply.accumulate`` and
+    ``np.add.accumulate`` apply the walk's own operations in its own order: p(j + 1) = p(j) x factor(j), F(j) =
+    F(j - 1) + p(j), and so on), so every value, and so every s and fill, is the level-by-level walk's to the
+    last bit; a row's levels past its s are computed and dropped.  ``found``, ``promise``: written per row.
+    """
+    quantity, mu, var, code, mu_l, var_l, mu_r = model
+    if width > 1:  # the ring of the last Q differences as a history: d at levels k - width .. k - 1 (0 before 0)
+        live["hist"] = live.pop("ring")[:, (k - width + np.arange(width)) % width]
+    while live["idx"].size:
+        n = live["idx"].size
+        depth = int(min(_TAIL_LEVELS, max(16, _TAIL_CELLS // n)))
+        levels = k + np.arange(depth + 1)
+        kf = levels.astype(np.float64)
+        step = 1.0 / (kf[:depth] + 1.0)
+        pmf = {}
+        for name, a, b in (("p_p", "a_p", "b_p"), ("p_l", "a_l", "b_l")):  # p at levels k .. k + depth
+            chain = np.empty((n, depth + 1))
+            chain[:, 0] = live[name]
+            chain[:, 1:] = (live[a][:, None] + live[b][:, None] * kf[None, :depth]) * step[None, :]
+            pmf[name] = np.multiply.accumulate(chain, axis=1)
+        for name, _, m, v, c in tiny:
+            rows = np.flatnonzero(live["tiny_" + name])
+            if rows.size:
+                r = live["idx"][rows]
+                pmf[name][rows, 1:] = np.exp(_log_pmf(kf[None, 1:], m[r][:, None], v[r][:, None], c[r][:, None]))
+        p_p, p_l = pmf["p_p"][:, :depth], pmf["p_l"][:, :depth]
+
+        def run(start: np.ndarray, terms: np.ndarray) -> np.ndarray:  # start, start + t0, (start + t0) + t1, ...
+            return np.add.accumulate(np.concatenate([start[:, None], terms], axis=1), axis=1)
+
+        c_l = run(live["c_l"], p_l)[:, 1:]  # F_L(k + j)
+        c_p = run(live["c_p"], p_p)[:, 1:]
+        g = run(live["g"], p_l - p_p)[:, 1:]
+        d_state = run(live["d"], -g)  # d(k + j) - g(k + j) is d(k + j) + (-g(k + j)), bit for bit
+        d = np.where(live["periodic"][:, None], d_state[:, :depth], 1.0 - c_l)
+        q = live["q"][:, None]
+        if width > 1:
+            seq = np.concatenate([live["hist"], d], axis=1)
+            old = np.take_along_axis(seq, width + np.arange(depth)[None, :] - live["qi"][:, None], axis=1)
+            terms = np.empty((n, 2 * depth))
+            terms[:, 0::2], terms[:, 1::2] = d, -old  # w + d - old, as the walk adds and subtracts
+            w = np.where(q == 1.0, d, run(live["w"], terms)[:, 2::2])
+        else:
+            w = d
+        ratio = np.maximum(w / q, 0.0) / live["per"][:, None]
+        fill = np.where(ratio > 0, 1.0 / (1.0 + ratio), 1.0)
+        s = levels[None, :depth] - live["lag"][:, None]
+        goal = live["goal"][:, None]
+        ready = s >= 0
+        done = ready & (fill >= goal)
+        rr, jj = np.nonzero(ready & (np.abs(fill - goal) <= _FILL_BAND))
+        if rr.size:  # within the band: the closed form decides, as in the walk
+            r = live["idx"][rr]
+            fill[rr, jj] = plan_fill_rate(s[rr, jj].astype(np.float64), quantity[r], mu[r], var[r], code[r], mu_l[r],
+                                          var_l[r], mu_r[r])
+            done[rr, jj] = fill[rr, jj] >= live["goal"][rr]
+        first = np.argmax(done, axis=1)
+        ended = np.flatnonzero(done.any(axis=1))
+        found[live["idx"][ended]] = s[ended, first[ended]]
+        promise[live["idx"][ended]] = fill[ended, first[ended]]
+        live.update(p_p=pmf["p_p"][:, depth], p_l=pmf["p_l"][:, depth], c_p=c_p[:, -1], c_l=c_l[:, -1], g=g[:, -1],
+                    d=d_state[:, depth], w=w[:, -1])
+        if width > 1:
+            live["hist"] = seq[:, -width:]
+        kept = ~done.any(axis=1)
+        live = {key: value[kept] for key, value in live.items()}
+        k += depth
+        if k > _MAX_LEVELS:
+            raise RuntimeError(f"the walk of the stock levels passed {_MAX_LEVELS:,} levels")  # pragma: no cover
 
 
 def _check_levels(goal: np.ndarray, mu: np.ndarray, var: np.ndarray, **shown: np.ndarray) -> None:

@@ -1,0 +1,74 @@
+"""spareopt.blocks: blocks of series on a pool of threads, each writing its own rows."""
+
+from __future__ import annotations
+
+import threading
+import warnings
+
+import numpy as np
+import pytest
+
+from spareopt.blocks import for_each_block, threads
+
+
+@pytest.mark.parametrize(("n", "size"), [(0, 4), (1, 4), (10, 3), (12, 4), (1000, 7)])
+def test_every_row_is_in_exactly_one_block(n, size):
+    seen = np.zeros(n, dtype=np.int64)
+    lock = threading.Lock()
+
+    def visit(rows: slice) -> None:
+        assert 0 < rows.stop - rows.start <= size
+        with lock:
+            seen[rows] += 1
+
+    for_each_block(visit, n, size)
+    assert (seen == 1).all()
+
+
+@pytest.mark.parametrize("workers", ["1", "2", "5"])
+def test_the_result_does_not_depend_on_the_threads(workers, monkeypatch):
+    x = np.random.default_rng(0).gamma(0.5, 3.0, 100_003)
+    out = np.empty_like(x)
+
+    def block(rows: slice) -> None:
+        out[rows] = np.log1p(x[rows]) * np.sqrt(x[rows])
+
+    monkeypatch.setenv("SPAREOPT_THREADS", workers)
+    for_each_block(block, x.size, 4_096)
+    np.testing.assert_array_equal(out, np.log1p(x) * np.sqrt(x))
+
+
+def test_a_failing_block_raises_in_the_caller(monkeypatch):
+    monkeypatch.setenv("SPAREOPT_THREADS", "2")
+
+    def block(rows: slice) -> None:
+        if rows.start == 8:
+            raise ValueError("block 8")
+
+    with pytest.raises(ValueError, match="block 8"):
+        for_each_block(block, 20, 4)
+
+
+def test_the_callers_errstate_holds_in_every_thread(monkeypatch):
+    monkeypatch.setenv("SPAREOPT_THREADS", "2")
+    x = np.zeros(64)
+
+    def block(rows: slice) -> None:
+        np.log(x[rows])  # divide by zero: silenced by the caller's errstate
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(divide="ignore"):
+            for_each_block(block, x.size, 8)
+
+
+@pytest.mark.parametrize(("value", "expected"), [("3", 3), ("1", 1), (" 2 ", 2)])
+def test_threads_reads_spareopt_threads(value, expected, monkeypatch):
+    monkeypatch.setenv("SPAREOPT_THREADS", value)
+    assert threads() == expected
+
+
+@pytest.mark.parametrize("value", ["", "0", "-2", "two"])
+def test_threads_without_a_whole_number_uses_the_cores(value, monkeypatch):
+    monkeypatch.setenv("SPAREOPT_THREADS", value)
+    assert threads() >= 1
