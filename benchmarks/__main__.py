@@ -55,6 +55,9 @@ constant_memory mode, which stores every text cell inline (a larger sheet than E
 Issue 24: the must-stock table written as CSV and as XLSX (``--columns all``: every column, one sheet per dealer,
 the summary sheet, number formats), as ``-o`` writes them; target: the XLSX at most 4x the CSV.  Then the dealer
 packs (``--per-dealer``): one workbook per dealer and the network summary, committed into a folder.
+Issue 26 (``benchmarks/e2e.py``, last): ``spareopt must-stock`` as a whole command, CSV and Parquet out, against
+its I/O floor and a polars script and DuckDB SQL of the seed method, each a child process, their seed columns
+checked equal to spareopt's.
 Issue 25: the report page of the network (``spareopt report``: ``network_report`` + ``report_page``, the plan, the
 optimize curve and the lists in one self-contained HTML file), its size (target: at most 20 MB at medium) and its
 time against the ``optimize`` run it reports on (target: at most 2x).
@@ -446,6 +449,11 @@ def main() -> None:
           f"per part with all {peer_parts} constraints) takes {per_lp * 1000:.0f} ms a part on {peer_parts} parts, "
           f"so at least {per_lp * mc_parts:,.0f} s for {mc_parts:,} ({per_lp * mc_parts / ours:,.0f}x), before "
           f"its constraints grow to {mc_parts:,}")
+    if not is_csv and parts_path is not None:  # issue 26: the whole command against its floor and its peers
+        print()
+        from .e2e import end_to_end
+
+        end_to_end(history_path, parts_path, repeat, label=str(history_path.parent))
 
 
 STREAM = "must_stock(engine='stream') from the file"

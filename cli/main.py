@@ -10,6 +10,7 @@ from importlib import resources
 import click
 
 import spareopt
+from spareopt.blocks import large_run_memory
 from spareopt.calibration import plot_calibration
 from spareopt.engine import run as run_job
 from spareopt.figures import figure_context
@@ -55,6 +56,7 @@ def main() -> None:
       spareopt demo --only-stocked
       spareopt must-stock sales.csv --parts parts.xlsx -o must_stock.xlsx
     """
+    large_run_memory()
 
 
 @main.command("must-stock")

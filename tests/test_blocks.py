@@ -72,3 +72,28 @@ def test_threads_reads_spareopt_threads(value, expected, monkeypatch):
 def test_threads_without_a_whole_number_uses_the_cores(value, monkeypatch):
     monkeypatch.setenv("SPAREOPT_THREADS", value)
     assert threads() >= 1
+
+
+def test_large_run_memory_sets_small_pages_and_jemalloc_unless_the_environment_chose(monkeypatch):
+    import pyarrow as pa
+
+    from spareopt.blocks import large_run_memory
+
+    switch = np._core.multiarray._set_madvise_hugepage
+    before_pages, before_pool = switch(True), pa.default_memory_pool()
+    try:
+        monkeypatch.delenv("NUMPY_MADVISE_HUGEPAGE", raising=False)
+        monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+        done = large_run_memory()
+        assert done.get("NUMPY_MADVISE_HUGEPAGE") == "0"
+        assert switch(False) is False  # huge pages were off
+        if "ARROW_DEFAULT_MEMORY_POOL" in done:
+            assert pa.default_memory_pool().backend_name == "jemalloc"
+        switch(True)
+        monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", "1")
+        monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "system")
+        assert large_run_memory() == {}
+        assert switch(True) is True  # left as the environment chose
+    finally:
+        switch(before_pages)
+        pa.set_memory_pool(before_pool)
