@@ -32,11 +32,16 @@ The text is the same as pandas', byte for byte, for every kind of column:
 
 from __future__ import annotations
 
+import codecs
+import contextvars
 import csv
 import functools
 import io
 import math
+import os
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -45,6 +50,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+
+from .blocks import threads
 
 __all__ = ["CHUNK_ROWS", "format_floats", "neutralised", "risky", "write_csv"]
 
@@ -90,13 +97,39 @@ def write_csv(fh: IO[str], frame: pd.DataFrame, headers: Sequence[Any] | None = 
         columns = [_plan(table.iloc[:, j]) for j in range(width)]
         pandas_chunk = max(_PANDAS_CHUNK_CELLS // width, 1)
         step = pandas_chunk * max(CHUNK_ROWS // pandas_chunk, 1)
-        for start in range(0, rows, step):
-            stop = min(start + step, rows)
-            fh.write(str(_render(table, columns, start, stop, pandas_chunk), "utf-8"))
-            if progress is not None:
-                progress(stop / rows)
+        raw = _utf8_bytes(fh)
+        if raw is not None:
+            fh.flush()
+        starts = range(0, rows, step)
+        workers = min(threads(), len(starts))
+        with ThreadPoolExecutor(max_workers=max(workers, 1), thread_name_prefix="spareopt-csv") as pool:
+            ahead: deque = deque()  # chunks rendered on the pool while the earlier ones are written, in order
+            for start in starts:
+                stop = min(start + step, rows)
+                ahead.append((stop, pool.submit(contextvars.copy_context().run, _render, table, columns, start, stop,
+                                                pandas_chunk)))
+                while len(ahead) > 2 * workers or (ahead and stop == rows):
+                    done, text = ahead.popleft()
+                    if raw is not None:  # the UTF-8 bytes as they are: no decoding to str and encoding back
+                        raw.write(text.result())
+                    else:
+                        fh.write(str(text.result(), "utf-8"))
+                    if progress is not None:
+                        progress(done / rows)
     if progress is not None and rows == 0:
         progress(1.0)
+
+
+def _utf8_bytes(fh: IO[str]) -> Any:
+    """The binary stream under a text file that writes UTF-8 with ``\n`` line ends as they are, else None."""
+    raw = getattr(fh, "buffer", None)
+    encoding = getattr(fh, "encoding", None)
+    if raw is None or encoding is None or os.linesep != "\n" or getattr(fh, "errors", "strict") != "strict":
+        return None
+    try:
+        return raw if codecs.lookup(encoding).name == "utf-8" else None
+    except LookupError:
+        return None
 
 
 # -- text ----------------------------------------------------------------------------------------------------------

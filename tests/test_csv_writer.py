@@ -147,6 +147,19 @@ def test_a_file_gets_the_same_bytes(tmp_path):
     assert (tmp_path / "t.csv").read_bytes() == pandas_csv(frame, Layout(bom=True)).encode("utf-8")
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "UTF8", "utf-8-sig", "gb18030"])
+def test_a_text_stream_gets_the_bytes_of_its_encoding_in_every_chunk(encoding, monkeypatch):
+    """Under a UTF-8 text stream the chunks go to its bytes as rendered, after the header it holds; any other
+    encoding gets the text."""
+    monkeypatch.setattr(csvtext, "CHUNK_ROWS", 70)
+    frame = hard_frame(300)
+    raw = io.BytesIO()
+    fh = io.TextIOWrapper(raw, encoding=encoding, newline="")
+    write_table(frame, fh, layout=Layout(bom=True))
+    fh.flush()
+    assert raw.getvalue() == pandas_csv(frame, Layout(bom=True)).encode(encoding)
+
+
 def test_chunks_and_progress(monkeypatch):
     """Rows are rendered a chunk at a time, each chunk a whole number of pandas' own chunks (100,000 cells), so that
     a column of dates is written as dates exactly where pandas' chunk of it is all midnights."""

@@ -123,9 +123,9 @@ _FILL_BAND = 1e-8
 
 _MAX_LEVELS = 10**7
 
-_TAIL_ROWS = 4096
+_TAIL_ROWS = 512
 """A walk with a goal moves its last rows (at most this many) many levels per step (:func:`_walk_tail`)."""
-_TAIL_CELLS = 1 << 18
+_TAIL_CELLS = 1 << 15
 _TAIL_LEVELS = 512
 """The tail's step: about ``_TAIL_CELLS`` row-levels, 16 to ``_TAIL_LEVELS`` levels."""
 """Bound on the levels of a walk (a plan of ten million units is no plan)."""
