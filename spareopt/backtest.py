@@ -30,6 +30,8 @@ One topic, one module: the lead-time demand model and its rolling-origin backtes
 from __future__ import annotations
 
 import dataclasses
+import functools
+import operator
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -334,6 +336,16 @@ def demand_sums(demand: np.ndarray, pattern: np.ndarray, attribute: np.ndarray |
     :func:`spareopt.history.with_parts`); they say nothing of similar parts' rates and are left out.
     ``base``: with the series' part codes, the per-part window sums of the failure rate are added.
     """
+    if base is None and len(demand) > BATCH_ROWS:  # additive: the blocks' sums, added in block order
+        parts: list[DemandSums | None] = [None] * -(-len(demand) // BATCH_ROWS)
+
+        def block(rows: slice) -> None:
+            parts[rows.start // BATCH_ROWS] = demand_sums(demand[rows], pattern[rows],
+                                                          None if attribute is None else attribute[rows], cfg,
+                                                          new=None if new is None else new[rows])
+
+        for_each_block(block, len(demand), BATCH_ROWS)
+        return functools.reduce(operator.add, parts)
     part = None if base is None else base.part
     if new is not None and new.any():
         keep = ~new

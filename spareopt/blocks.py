@@ -39,10 +39,12 @@ def threads() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def for_each_block(fn: Callable[[slice], None], n: int, size: int = BLOCK_ROWS) -> None:
-    """Call ``fn(rows)`` for every block ``rows = slice(start, start + size)`` of ``range(n)``, on :func:`threads`
+def for_each_block(fn: Callable[[slice], None], n: int, size: int | None = None) -> None:
+    """Call ``fn(rows)`` for every block ``rows = slice(start, start + size)`` of ``range(n)`` (``size`` default
+    :data:`BLOCK_ROWS`), on :func:`threads`
     threads when there is more than one block.  ``fn`` writes its results into its own rows; it runs in a copy of
     the caller's context (numpy's ``errstate`` holds in every thread); an exception in any block is raised here."""
+    size = size or BLOCK_ROWS
     blocks = [slice(start, min(start + size, n)) for start in range(0, n, size)]
     workers = min(threads(), len(blocks))
     if workers <= 1:

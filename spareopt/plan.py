@@ -222,7 +222,7 @@ def demand_model(run: Inputs, classes: Classes) -> DemandModel:
         q, pattern.astype(np.int64), inputs=None if network is None else network.demand,
         new=None if run.new_part is None else run.new_series, base=_installed_base(run), **_demand_args(run, rule))
     methods = (*methods, "poisson_gamma")
-    pooled = np.asarray(models)[demand.model] == "poisson_gamma"
+    pooled = (np.asarray(models) == "poisson_gamma")[demand.model]  # per model, then per series: no text per row
     chosen = np.where(pooled, len(methods) - 1, chosen).astype(np.int8)
     if demand.declined is not None and demand.declined.any():  # stopped series forecast by TSB (obsolescence)
         if "tsb" not in methods:

@@ -316,3 +316,28 @@ def test_the_fit_in_blocks_of_series_is_the_fit_of_all(model, monkeypatch):
     assert whole.forecast.sum() > 0
     for name in ("forecast", "variance", "model", "scale", "declined"):
         np.testing.assert_array_equal(getattr(blocks, name), getattr(whole, name))
+
+
+def test_the_demand_sums_in_blocks_are_the_sums_of_all(monkeypatch):
+    # demand_sums adds its blocks' sums (as the engines add their dealer sets'): the priors and the backtest's
+    # population are the same; the decline sums agree to float order
+    from spareopt import backtest
+    from spareopt.classify.pattern import demand_pattern
+
+    cfg = Config(dispersion_window_months=12, backtest_months=6)
+    q = _network(17, n=150)
+    q[::3] *= 5
+    pattern = demand_pattern(q[:, -24:]).code.astype(np.int64)
+    attribute = np.resize(np.array(["A", "B", "C"]), len(q))
+    new = np.zeros(len(q), dtype=bool)
+    new[::11] = True
+    whole = demand_sums(q, pattern, attribute, cfg, new=new)
+    monkeypatch.setattr(backtest, "BATCH_ROWS", 13)
+    blocks = demand_sums(q, pattern, attribute, cfg, new=new)
+    assert whole.groups.sum() > 0 and whole.eligible > 0
+    np.testing.assert_array_equal(blocks.groups, whole.groups)
+    np.testing.assert_array_equal(blocks.origin_groups, whole.origin_groups)
+    np.testing.assert_array_equal(blocks.wake, whole.wake)
+    assert (blocks.eligible, blocks.months, blocks.origin_months, blocks.wake_months) == (
+        whole.eligible, whole.months, whole.origin_months, whole.wake_months)
+    np.testing.assert_allclose(blocks.decline, whole.decline, rtol=1e-12)

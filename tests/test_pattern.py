@@ -446,3 +446,25 @@ def test_agrees_with_a_plain_python_reference(q):
         assert movement.fsn_class[i] == ref["fsn"] and movement.fsn_class[i] in FSN_CLASSES
         assert movement.hits_12m[i] == ref["hits_12m"]
         assert movement.phase_in[i] == ref["phase_in"] and movement.phase_out[i] == ref["phase_out"]
+
+
+def test_series_pattern_in_blocks_is_the_pattern_of_all(monkeypatch):
+    import pandas as pd
+
+    from spareopt import blocks
+    from spareopt.classify.series import series_pattern
+    from spareopt.inputs import load
+
+    rng = np.random.default_rng(3)
+    n, months = 300, 30
+    sales = pd.DataFrame({"part": np.repeat([f"P{i:04d}" for i in range(n)], months),
+                          "period": list(pd.period_range("2022-01", periods=months, freq="M")) * n,
+                          "quantity": (rng.poisson(0.6, n * months) * rng.integers(0, 2, n * months)).astype(float)})
+    run = load(sales)
+    whole = series_pattern(run)
+    monkeypatch.setattr(blocks, "BLOCK_ROWS", 7)
+    blocked = series_pattern(run)
+    assert len(set(whole.pattern)) >= 3
+    for name in ("adi", "cv2", "code"):
+        np.testing.assert_array_equal(getattr(blocked, name), getattr(whole, name))
+    assert blocked.pattern.tolist() == whole.pattern.tolist() and blocked.pattern.dtype == object

@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..blocks import for_each_block
 from ..history import DemandMatrix
 from ..policy.class_policy import class_code_index, match_class_policy
 from ..validate import instance
 from .abc import abc
-from .pattern import PatternResult, demand_pattern
+from .pattern import PATTERNS, PatternResult, demand_pattern
 
 if TYPE_CHECKING:
     from ..inputs import Inputs
@@ -88,8 +89,16 @@ def series_pattern(inputs: Inputs) -> PatternResult:
     """The SBC demand pattern of every series over the last ``pattern_window_months`` (``adi_cutoff``,
     ``cv2_cutoff``; :func:`spareopt.classify.pattern.demand_pattern`)."""
     cfg = inputs.cfg
-    return demand_pattern(inputs.matrix.last(cfg.pattern_window_months), adi_cutoff=cfg.adi_cutoff,
-                          cv2_cutoff=cfg.cv2_cutoff)
+    window = inputs.matrix.last(cfg.pattern_window_months)
+    n = len(window)
+    adi, cv2, code = np.empty(n), np.empty(n), np.empty(n, dtype=np.int8)
+
+    def block(rows: slice) -> None:  # each series' pattern is its own: blocks of series on the cores
+        part = demand_pattern(window[rows], adi_cutoff=cfg.adi_cutoff, cv2_cutoff=cfg.cv2_cutoff)
+        adi[rows], cv2[rows], code[rows] = part.adi, part.cv2, part.code
+
+    for_each_block(block, n)
+    return PatternResult(adi, cv2, np.array(PATTERNS, dtype=object)[code], code)
 
 
 def abc_classes(inputs: Inputs, cost: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]:
