@@ -1212,8 +1212,10 @@ def _walk(quantity: np.ndarray, mu: np.ndarray, var: np.ndarray, code: np.ndarra
         live["tiny_" + name] = rows
     if goal is not None:
         live["goal"] = goal
-    if width > 1:
-        live["ring"] = np.zeros((n, width))
+    ring = np.zeros(0)
+    if width > 1:  # each row's last Q differences, slot k mod Q of its own stretch of one flat array
+        ring = np.zeros(int(live["qi"].sum()))
+        live["slot0"] = np.cumsum(live["qi"]) - live["qi"]
     chunks: list[tuple[int, np.ndarray, np.ndarray]] = []
     alive = np.ones(n, dtype=bool)  # rows not yet done (the done ones leave at the next compaction)
     k = 0
@@ -1225,9 +1227,9 @@ def _walk(quantity: np.ndarray, mu: np.ndarray, var: np.ndarray, code: np.ndarra
         live["g"] += live["p_l"] - live["p_p"]  # F_L(k) - F_{L+R}(k) = P(X_{L+R} > k) - P(X_L > k)
         d = np.where(live["periodic"], live["d"], 1.0 - c_l)  # L_{L+R}(k) - L_L(k), or P(X_L > k)
         if width > 1:  # the window of the last Q differences: exact for Q = 1, a running sum above
-            ring = live["ring"]
-            old = ring[np.arange(idx.size), (k - live["qi"]) % width]  # the difference at k - Q, leaving the window
-            ring[:, k % width] = d
+            at = live["slot0"] + k % live["qi"]
+            old = ring[at]  # the difference at k - Q, leaving the window (0 before level 0)
+            ring[at] = d
             live["w"] = np.where(q == 1.0, d, live["w"] + d - old)
         else:
             live["w"] = d
@@ -1276,12 +1278,12 @@ def _walk(quantity: np.ndarray, mu: np.ndarray, var: np.ndarray, code: np.ndarra
             live = {key: value[alive] for key, value in live.items()}
             alive = np.ones(left, dtype=bool)
         if goal is not None and left <= _TAIL_ROWS:  # the few rows left walk many levels per step
-            _walk_tail(live, k, width, tiny, found, promise, (quantity, mu, var, code, mu_l, var_l, mu_r))
+            _walk_tail(live, k, width, ring, tiny, found, promise, (quantity, mu, var, code, mu_l, var_l, mu_r))
             return found, promise
 
 
-def _walk_tail(live: dict[str, np.ndarray], k: int, width: int, tiny: list[tuple], found: np.ndarray,
-               promise: np.ndarray, model: tuple[np.ndarray, ...]) -> None:
+def _walk_tail(live: dict[str, np.ndarray], k: int, width: int, ring: np.ndarray, tiny: list[tuple],
+               found: np.ndarray, promise: np.ndarray, model: tuple[np.ndarray, ...]) -> None:
     """:func:`_walk` with a goal, from level k on, for the rows in ``live``: the same steps, many levels at a time.
 
     The running values of K levels come from accumulations along each row (``np.multiply.accumulate`` and
@@ -1290,8 +1292,11 @@ def _walk_tail(live: dict[str, np.ndarray], k: int, width: int, tiny: list[tuple
     last bit; a row's levels past its s are computed and dropped.  ``found``, ``promise``: written per row.
     """
     quantity, mu, var, code, mu_l, var_l, mu_r = model
-    if width > 1:  # the ring of the last Q differences as a history: d at levels k - width .. k - 1 (0 before 0)
-        live["hist"] = live.pop("ring")[:, (k - width + np.arange(width)) % width]
+    if width > 1:  # the ring of the last Q differences as a history: d at levels k - width .. k - 1, of which a
+        x = (k - width + np.arange(width))[None, :]  # row reads its last Q (0 before level 0)
+        qi = live["qi"][:, None]
+        held = ring[live.pop("slot0")[:, None] + x % qi]
+        live["hist"] = np.where((x >= 0) & (x >= k - qi), held, 0.0)
     while live["idx"].size:
         n = live["idx"].size
         depth = int(min(_TAIL_LEVELS, max(16, _TAIL_CELLS // n)))
