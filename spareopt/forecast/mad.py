@@ -58,8 +58,9 @@ def mad(demand: ArrayLike) -> np.ndarray:
     # series gives the constant to the bit), and the same bits for one series or many,
     # since each step is one elementwise vector operation over the series.
     total = np.zeros(q.shape[:-1])
+    term = np.empty(q.shape[:-1])  # one buffer for the six terms: no fresh memory per month
     for month, weight in enumerate(MAD_WEIGHTS):
-        total += weight * q[..., month]
+        total += np.multiply(weight, q[..., month], out=term)
     _check_window(demand, q, total)
     return total / MAD_DIVISOR
 
