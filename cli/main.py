@@ -55,6 +55,9 @@ def main() -> None:
     Example:
       spareopt demo --only-stocked
       spareopt must-stock sales.csv --parts parts.xlsx -o must_stock.xlsx
+
+    Large runs use every core the process may use; SPAREOPT_THREADS=N sets how
+    many (the results are the same whatever N).
     """
     large_run_memory()
 
