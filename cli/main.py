@@ -51,13 +51,13 @@ def main() -> None:
     stock SSQ = MAD x (O/C + L/T) / 6, the reorder point and maximum, where each
     part is kept (dealer, central warehouse, or on demand) and why.
 
+    Large runs use every core the process may use; SPAREOPT_THREADS=N sets how
+    many (the results are the same whatever N).
+
     \b
     Example:
       spareopt demo --only-stocked
       spareopt must-stock sales.csv --parts parts.xlsx -o must_stock.xlsx
-
-    Large runs use every core the process may use; SPAREOPT_THREADS=N sets how
-    many (the results are the same whatever N).
     """
     large_run_memory()
 
