@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from . import blocks
+
 
 def group_codes(group: ArrayLike | None, n: int) -> np.ndarray:
     """Codes 0..k-1 of the groups, in the sorted order of the group labels.
@@ -41,7 +43,28 @@ def rank_within_groups(g: np.ndarray, descending: list[np.ndarray], order: Array
     n = len(g)
     o = np.arange(n) if order is None else np.asarray(order)
     in_order = n < 2 or bool(np.all((g[1:] > g[:-1]) | ((g[1:] == g[:-1]) & (o[1:] >= o[:-1]))))
-    idx = np.arange(n) if in_order else np.lexsort((o, g))
+    size = blocks.BLOCK_ROWS
+    if in_order and n > 2 * size and not np.isnan(descending[0]).any():  # whole groups in blocks, sorted on the
+        # cores: the same permutation (a NaN first key sorts after every group in the complex sort, not in its own)
+        starts = np.flatnonzero(g[1:] != g[:-1]) + 1
+        cuts = np.unique(np.r_[0, starts[np.searchsorted(starts, np.arange(size, n, size))
+                                         .clip(max=len(starts) - 1)] if len(starts) else [], n]).astype(np.int64)
+        out = np.empty(n, dtype=np.int64)
+
+        def block(which: slice) -> None:
+            for i in range(which.start, which.stop):
+                rows = slice(int(cuts[i]), int(cuts[i + 1]))
+                out[rows] = rows.start + _ranked(g[rows], [key[rows] for key in descending], np.arange(
+                    rows.stop - rows.start))
+
+        blocks.for_each_block(block, len(cuts) - 1, size=1)
+        return out
+    return _ranked(g, descending, np.arange(n) if in_order else np.lexsort((o, g)))
+
+
+def _ranked(g: np.ndarray, descending: list[np.ndarray], idx: np.ndarray) -> np.ndarray:
+    """rank_within_groups from ``idx``, the rows in (group, order) order."""
+    n = len(g)
     for key in reversed(descending[1:]):
         idx = idx[np.argsort(-key[idx], kind="stable")]
     first = np.empty(n, dtype=np.complex128)

@@ -7,6 +7,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from spareopt.blocks import for_each_block, threads
 
@@ -97,3 +99,24 @@ def test_large_run_memory_sets_small_pages_and_jemalloc_unless_the_environment_c
     finally:
         switch(before_pages)
         pa.set_memory_pool(before_pool)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 40), st.sampled_from([3, 8, 50]))
+def test_ranking_whole_groups_in_blocks_is_the_ranking_of_all(seed, groups, block_rows):
+    """rank_within_groups cuts rows already in (group, order) order into blocks of whole groups, sorted on the
+    threads: the permutation is lexsort's, ties, a NaN second key and groups larger than a block included."""
+    from spareopt import blocks
+    from spareopt._sort import rank_within_groups
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 400))
+    g = np.sort(rng.integers(0, groups, n))
+    first = rng.choice([0.0, 1.0, 2.5, 7.0], n)
+    second = rng.choice([0.0, 1.0, np.nan, 2.0], n)
+    expected = np.lexsort((np.arange(n), -second, -first, g))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(blocks, "BLOCK_ROWS", block_rows)
+        patch.setenv("SPAREOPT_THREADS", "2")
+        got = rank_within_groups(g, [first, second], None)
+    np.testing.assert_array_equal(got, expected)
