@@ -39,8 +39,8 @@ import pyarrow.parquet as pq
 
 from .__main__ import DATA, dataset
 
-SEED_COLUMNS = ("abc_class", "half_year_quantity", "mad", "ssq", "reorder_point", "max_stock", "decision", "reason",
-                "priority")
+SEED_COLUMNS = ("abc_class", "attribute", "class_code", "half_year_quantity", "mad", "ssq", "reorder_point",
+                "max_stock", "decision", "reason", "priority")
 """The columns the peers compute, compared with spareopt's (floats to 1e-9 relative, the rest exactly)."""
 
 _WRAP = """
@@ -84,8 +84,13 @@ def compare(reference: pd.DataFrame, peer: pd.DataFrame) -> str:
         if bad.any():
             first = both.loc[bad].iloc[0]
             out.append(f"{column}: {int(bad.sum()):,} rows differ (first {first['dealer']} {first['part']}: "
-                       f"{first[column]!r} against {first[column + '_peer']!r})")
+                       f"{_shown(first[column])} against {_shown(first[column + '_peer'])})")
     return "equal" if not out else "; ".join(out)
+
+
+def _shown(value: object) -> str:
+    """A cell as Python writes it: 2 and 'A', not np.int64(2) and np.str_('A')."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:

@@ -69,12 +69,20 @@ decided AS (
                 WHEN ssq < 1 THEN 'low_ssq'
                 ELSE 'stock' END AS reason
     FROM ranked
+),
+ties AS (  -- SSQs within 1e-9 of their neighbour among the stocked rows' are a tie (float noise)
+    SELECT ssq, sum(new) OVER (ORDER BY ssq) AS tie
+    FROM (SELECT ssq, CASE WHEN ssq - lag(ssq) OVER (ORDER BY ssq) <= 1e-9 THEN 0 ELSE 1 END AS new
+          FROM (SELECT DISTINCT ssq FROM decided WHERE reason = 'stock'))
 )
-SELECT dealer, part, abc_class, attribute, unit_cost, half_year_quantity, mad, ssq, reorder_point, max_stock,
+SELECT dealer, part, abc_class, attribute,
+       abc_class || attribute || CASE WHEN cycle + lead <= 0 THEN 0 WHEN cycle + lead <= 7 THEN 1
+                                      WHEN cycle + lead <= 30 THEN 2 ELSE 3 END AS class_code,
+       unit_cost, half_year_quantity, mad, ssq, reorder_point, max_stock,
        CASE reason WHEN 'stock' THEN 'dealer' WHEN 'low_ssq' THEN 'central' ELSE 'none' END AS decision, reason,
        CASE WHEN reason = 'stock' THEN row_number() OVER (
-            PARTITION BY dealer, reason = 'stock' ORDER BY round(ssq, 8) DESC, mad DESC, part) END AS priority
-FROM decided
+            PARTITION BY dealer, reason = 'stock' ORDER BY tie DESC, mad DESC, part) END AS priority
+FROM decided LEFT JOIN ties USING (ssq)
 """
 
 

@@ -16,8 +16,9 @@ It computes what the seed computes for every dealer x part series of the history
   unit_cost at least the parts' 95th percentile -> none (high_value_assembly); no sale in 6 months -> none
   (no_demand); the part's half-year quantity over the network at most 12 -> none (low_volume); SSQ below 1 ->
   central (low_ssq); else dealer (stock);
-- ``priority`` 1, 2, ... of each dealer's stocked parts by SSQ (to 8 decimals: equal
-  but for float noise is a tie), then MAD, descending (ties by part number);
+- ``class_code``: ABC class, attribute, supply-cycle band (0: O/C + L/T = 0 days, 1: up to 7, 2: up to 30, 3: more);
+- ``priority`` 1, 2, ... of each dealer's stocked parts by SSQ, then MAD, descending (ties by part number), SSQs
+  within 1e-9 of their neighbour among the stocked rows' a tie (float noise: 15/21 x 64 / 6 and 160/21 x 6 / 6);
   empty for the others.
 
 The parts master must give every part its ``unit_cost``, ``lead_time_days``, ``order_cycle_days`` and
@@ -36,8 +37,8 @@ TOLERANCE = 1e-9
 
 def seed_plan(history: str, parts: str) -> pl.DataFrame:
     """The seed's columns of every dealer x part series (see the module's docstring)."""
-    lines = pl.scan_parquet(history).select(
-        pl.col("dealer").cast(pl.String), pl.col("part").cast(pl.String),
+    lines = pl.scan_parquet(history).select(  # dealer and part stay categorical until the lines are summed
+        pl.col("dealer").cast(pl.Categorical), pl.col("part").cast(pl.Categorical),
         (pl.col("date").dt.year().cast(pl.Int32) * 12 + pl.col("date").dt.month().cast(pl.Int32)).alias("m"),
         pl.col("quantity").cast(pl.Float64))
     last = lines.select(pl.col("m").max()).collect().item()
@@ -57,7 +58,8 @@ def seed_plan(history: str, parts: str) -> pl.DataFrame:
         return (x - TOLERANCE).ceil().clip(lower_bound=0).cast(pl.Int64)
 
     plan = (series.join(usage, on=["dealer", "part"], how="left")
-            .with_columns(pl.col("half_year_quantity", "weighted", "year_quantity").fill_null(0.0))
+            .with_columns(pl.col("dealer", "part").cast(pl.String),
+                          pl.col("half_year_quantity", "weighted", "year_quantity").fill_null(0.0))
             .join(master, on="part", how="left")
             .with_columns((pl.col("weighted") / 21).alias("mad"),
                           (pl.col("year_quantity") * pl.col("unit_cost").fill_nan(0.0)).alias("value"))
@@ -80,15 +82,21 @@ def seed_plan(history: str, parts: str) -> pl.DataFrame:
         .when(pl.col("network_quantity") <= 12).then(pl.lit("low_volume"))
         .when(pl.col("ssq") < 1).then(pl.lit("low_ssq"))
         .otherwise(pl.lit("stock")).alias("reason"))
-    plan = plan.with_columns(pl.col("reason").replace_strict(
-        {"stock": "dealer", "low_ssq": "central"}, default="none").alias("decision"))
+    band = (pl.when(cycle + lead <= 0).then(0).when(cycle + lead <= 7).then(1).when(cycle + lead <= 30).then(2)
+            .otherwise(3))
+    plan = plan.with_columns(
+        pl.col("reason").replace_strict({"stock": "dealer", "low_ssq": "central"}, default="none").alias("decision"),
+        pl.concat_str(pl.col("abc_class"), pl.col("attribute"), band.cast(pl.String)).alias("class_code"),
+    ).collect()
     stocked = pl.col("decision") == "dealer"
-    plan = (plan.sort([pl.col("dealer"), pl.col("ssq").round(8), pl.col("mad"), pl.col("part")],  # SSQs equal but
-                      descending=[False, True, True, False])  # for float noise are a tie
-            .with_columns(pl.when(stocked).then(stocked.cast(pl.Int64).cum_sum().over("dealer"))
-                          .alias("priority")))
-    return plan.select("dealer", "part", "abc_class", "attribute", "unit_cost", "half_year_quantity", "mad", "ssq",
-                       "reorder_point", "max_stock", "decision", "reason", "priority").collect()
+    # SSQs within the tolerance of their neighbour (in the sorted SSQs of the stocked rows) are a tie
+    ties = (plan.lazy().filter(stocked).select(pl.col("ssq").unique().sort())
+            .with_columns((pl.col("ssq").diff() > TOLERANCE).fill_null(True).cum_sum().alias("tie")))
+    return (plan.lazy().join(ties, on="ssq", how="left")
+            .sort(["dealer", "tie", "mad", "part"], descending=[False, True, True, False], nulls_last=True)
+            .with_columns(pl.when(stocked).then(stocked.cast(pl.Int64).cum_sum().over("dealer")).alias("priority"))
+            .select("dealer", "part", "abc_class", "attribute", "class_code", "unit_cost", "half_year_quantity", "mad",
+                    "ssq", "reorder_point", "max_stock", "decision", "reason", "priority").collect())
 
 
 def main(argv: list[str]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import spareopt
@@ -44,6 +45,35 @@ def test_the_duckdb_sql_computes_spareopts_seed_columns(network):
 
     history, parts, ours = network
     assert compare(ours, seed_plan(history, parts)) == "equal"
+
+
+@pytest.fixture(scope="module")
+def near_tie(tmp_path_factory):
+    """Dealer D1's P1 (MAD 2, O/C + L/T 30 days: SSQ 10) and P2 (MAD 1, 60.000000003 days: SSQ 10.0000000005): SSQs
+    within 1e-9 are a tie, which MAD breaks (P1 first, though P2's SSQ is the larger)."""
+    folder = tmp_path_factory.mktemp("near_tie")
+    month = pd.date_range("2024-01-01", periods=6, freq="MS") + pd.Timedelta(days=14)
+    lines = pd.DataFrame([("D1", "P1", month[5], 7), ("D1", "P2", month[3], 1), ("D1", "P2", month[4], 1),
+                          ("D1", "P2", month[5], 2), ("D2", "P1", month[0], 20), ("D2", "P2", month[0], 20)],
+                         columns=["dealer", "part", "date", "quantity"])
+    lines.to_parquet(folder / "history.parquet", index=False)
+    pd.DataFrame({"part": ["P1", "P2"], "unit_cost": [10.0, 20.0], "lead_time_days": [25.0, 55.000000003],
+                  "order_cycle_days": [5, 5], "attribute": ["A", "B"]}).to_parquet(folder / "parts.parquet",
+                                                                                  index=False)
+    history, parts = folder / "history.parquet", folder / "parts.parquet"
+    table = spareopt.must_stock(history, parts).table
+    d1 = table[table["dealer"] == "D1"].set_index("part")
+    assert d1.loc["P2", "ssq"] > d1.loc["P1", "ssq"] and d1.loc["P1", "priority"] == 1  # the case holds
+    return history, parts, table[["dealer", "part", *SEED_COLUMNS]]
+
+
+@pytest.mark.parametrize("peer", ["polars", "duckdb"])
+def test_the_peers_take_ssqs_within_the_tolerance_as_a_tie(near_tie, peer):
+    pytest.importorskip(peer)
+    seed_plan = __import__(f"benchmarks.peer_{peer}", fromlist=["seed_plan"]).seed_plan
+    history, parts, ours = near_tie
+    theirs = seed_plan(str(history), str(parts))
+    assert compare(ours, theirs if isinstance(theirs, pd.DataFrame) else theirs.to_pandas()) == "equal"
 
 
 def test_compare_names_the_column_and_rows_that_differ(network):
