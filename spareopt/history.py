@@ -815,8 +815,10 @@ def demand_matrix(history: History, *, as_of: str | pd.Period | None = None, cou
     -----
     Two passes over the lines, in blocks of :data:`BLOCK_LINES` so that the
     temporary index arrays stay small: the first marks which dealer x part
-    series occur, the second adds each line into its (series, month) cell with
-    ``np.add.at``.  Memory is the matrix plus one block.
+    series occur (key = dealer x n_parts + part), the second adds each line into
+    its cell, row x n_months + month - start (one gather of row x n_months - start
+    by key, then the month added), with ``np.add.at``, in line order.  Memory is the
+    matrix plus one block.
     """
     instance("history", history, History, "a spareopt.history.History",
              hint="Pass load_history(...) of the lines (a DataFrame, a path)")
@@ -836,25 +838,28 @@ def demand_matrix(history: History, *, as_of: str | pd.Period | None = None, cou
     n_parts = len(part_names)
     blocks = [slice(i, i + BLOCK_LINES) for i in range(0, len(month), BLOCK_LINES)]
 
-    wide = np.int64 if len(dealer_names) * n_parts >= 2**31 else np.int32
+    space = len(dealer_names) * n_parts
+    wide = np.int64 if space >= 2**31 else np.int32
 
     def series_key(block: slice) -> tuple[np.ndarray, np.ndarray | None]:
-        key = lines["part"][block].astype(wide)
         if history.has_dealer:
-            key += lines["dealer"][block].astype(wide) * wide(n_parts)
+            key = lines["dealer"][block] * wide(n_parts)
+            key += lines["part"][block]
+        else:
+            key = lines["part"][block].astype(wide, copy=False)
         keep = used[block] if used is not None else None
         return (key[keep] if keep is not None else key), keep
 
-    series_ids, index_of = _series_index(series_key, blocks, len(dealer_names) * n_parts)
+    series_ids, first_cell = _series_index(series_key, blocks, space, n_months, start)
     values = np.zeros((len(series_ids), n_months))
-    flat_type = np.int64 if values.size >= 2**31 else np.int32
     flat_values = values.reshape(-1)
     line_counts = np.zeros(values.shape, dtype=np.int32) if count_lines else None
     negative_cells = []
     priced = np.zeros((2, len(series_ids))) if price and "unit_price" in lines else None
     for block in blocks:
         key, keep = series_key(block)
-        flat = index_of(key) * flat_type(n_months) + ((month[block] if keep is None else month[block][keep]) - start)
+        flat = first_cell(key)  # the cell of the line's series in month 0, then its month's
+        flat += month[block] if keep is None else month[block][keep]
         quantity = lines["quantity"][block] if keep is None else lines["quantity"][block][keep]
         np.add.at(flat_values, flat, quantity)
         if line_counts is not None:
@@ -863,7 +868,7 @@ def demand_matrix(history: History, *, as_of: str | pd.Period | None = None, cou
         if priced is not None:  # np.add.at adds in line order: a series sums the same in any partition
             unit_price = lines["unit_price"][block] if keep is None else lines["unit_price"][block][keep]
             sold = np.isfinite(unit_price) & (quantity > 0)
-            row = index_of(key[sold])
+            row = flat[sold] // n_months
             np.add.at(priced[0], row, quantity[sold])
             np.add.at(priced[1], row, quantity[sold] * unit_price[sold])
     negative_months = 0
@@ -994,8 +999,11 @@ BLOCK_LINES = 1 << 22
 _DENSE_KEYS = 250_000_000
 
 
-def _series_index(series_key: Any, blocks: list[slice], space: int) -> tuple[np.ndarray, Any]:
-    """The sorted distinct series keys, and a function from keys to their rows.
+def _series_index(series_key: Any, blocks: list[slice], space: int, n_months: int,
+                  start: int) -> tuple[np.ndarray, Any]:
+    """The sorted distinct series keys, and a function from keys to the flat index of their row's cell of month
+    ordinal 0 in the series x ``n_months`` matrix from month ``start``: row x n_months - start (a line's cell is
+    that plus its month).
 
     A dense lookup (4 bytes per possible dealer x part key) when the key space is at
     most 250M; otherwise the distinct keys of each block, merged, and a binary search.
@@ -1006,11 +1014,18 @@ def _series_index(series_key: Any, blocks: list[slice], space: int) -> tuple[np.
             present[series_key(block)[0]] = True
         series_ids = np.flatnonzero(present)
         del present
-        lookup = np.zeros(space, dtype=np.int64 if len(series_ids) >= 2**31 else np.int32)
-        lookup[series_ids] = np.arange(len(series_ids))
+        cell = _flat_type(len(series_ids), n_months, start)
+        lookup = np.zeros(space, dtype=cell)
+        lookup[series_ids] = np.arange(len(series_ids), dtype=cell) * cell(n_months) - cell(start)
         return series_ids, lambda key: lookup[key]
     series_ids = np.unique(np.concatenate([np.unique(series_key(block)[0]) for block in blocks]))
-    return series_ids, lambda key: np.searchsorted(series_ids, key)
+    cell = _flat_type(len(series_ids), n_months, start)
+    return series_ids, lambda key: np.searchsorted(series_ids, key).astype(cell) * cell(n_months) - cell(start)
+
+
+def _flat_type(n_series: int, n_months: int, start: int) -> type:
+    """int32 when every flat cell index of the matrix, less ``start``, fits in it; else int64."""
+    return np.int64 if n_series * n_months + abs(start) >= 2**31 else np.int32
 
 
 def _categorical(codes: np.ndarray, names: np.ndarray) -> pd.Categorical:
