@@ -851,9 +851,9 @@ def demand_matrix(history: History, *, as_of: str | pd.Period | None = None, cou
         return (key[keep] if keep is not None else key), keep
 
     series_ids, first_cell = _series_index(series_key, blocks, space, n_months, start)
-    values = np.zeros((len(series_ids), n_months))
+    values = _zeroed((len(series_ids), n_months), np.float64)
     flat_values = values.reshape(-1)
-    line_counts = np.zeros(values.shape, dtype=np.int32) if count_lines else None
+    line_counts = _zeroed(values.shape, np.int32) if count_lines else None
     negative_cells = []
     priced = np.zeros((2, len(series_ids))) if price and "unit_price" in lines else None
     for block in blocks:
@@ -1021,6 +1021,14 @@ def _series_index(series_key: Any, blocks: list[slice], space: int, n_months: in
     series_ids = np.unique(np.concatenate([np.unique(series_key(block)[0]) for block in blocks]))
     cell = _flat_type(len(series_ids), n_months, start)
     return series_ids, lambda key: np.searchsorted(series_ids, key).astype(cell) * cell(n_months) - cell(start)
+
+
+def _zeroed(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    """An array of zeros written at once: ``np.add.at`` reads a cell before it writes it, and a fresh page of
+    ``np.zeros`` (the kernel's zero page until written) read first faults twice, once to read and once to copy."""
+    out = np.empty(shape, dtype=dtype)
+    out.fill(0)
+    return out
 
 
 def _flat_type(n_series: int, n_months: int, start: int) -> type:
