@@ -484,14 +484,15 @@ class _Distinct:
         pieces = tuple((chunk.indices, transposes[i]) for chunk, i in zip(column.chunks, which))
         return cls(pd.Series(dictionary.to_pylist(), dtype=object), column.null_count > 0, pieces, len(column))
 
-    def codes(self, remap: np.ndarray | None = None) -> np.ndarray:
-        """Each cell's code (int32; -1 for a missing cell), or ``remap`` of it (a missing cell stays -1)."""
+    def codes(self, remap: np.ndarray | None = None, dtype: Any = np.int32) -> np.ndarray:
+        """Each cell's code (int32; -1 for a missing cell), or its value in ``remap`` (one per distinct value: a
+        rank, a month), as ``dtype``; a missing cell stays -1."""
         import pyarrow.compute as pc
 
         if len(self.pieces) == 1 and isinstance(self.pieces[0][0], np.ndarray):  # pandas: coded already
             codes = self.pieces[0][0]
-            return codes if remap is None else np.take(np.append(remap, -1).astype(np.int32), codes, mode="wrap")
-        out = np.empty(self.size, dtype=np.int32)
+            return codes if remap is None else np.take(np.append(remap, -1).astype(dtype), codes, mode="wrap")
+        out = np.empty(self.size, dtype=np.int32 if remap is None else dtype)
         at = 0
         for indices, transpose in self.pieces:
             table = remap if transpose is None else transpose if remap is None else remap[transpose]
@@ -499,7 +500,7 @@ class _Distinct:
             if table is None:
                 out[at:at + len(cells)] = cells
             else:  # -1, a missing cell, wraps to the -1 appended
-                np.take(np.append(table, -1).astype(np.int32), cells, out=out[at:at + len(cells)], mode="wrap")
+                np.take(np.append(table, -1).astype(out.dtype), cells, out=out[at:at + len(cells)], mode="wrap")
             at += len(cells)
         return out
 
@@ -634,9 +635,12 @@ def _months(column: Any, header: str, check: RowCheck, date_format: str | None =
         missing = empty_cells(column)
         check.fail(missing, "date", header, column, "must be a date", "fill in the date")
         return _temporal_months(column)
-    codes, uniques = factorize_cells(column)
-    text = _texts(uniques).str.strip()
+    distinct = _Distinct.of(column)
+    text = _texts(distinct.uniques).str.strip()
     ordinal, valid = _month_of_text(text, _epoch(check), date_format)
+    if valid.all() and not distinct.missing:  # every cell a date: each cell's month, in one pass
+        return distinct.codes(ordinal, np.int64)  # int64: the dtype of ordinal[codes] below
+    codes = distinct.codes()
     ordinal, valid = np.append(ordinal, 0), np.append(valid, False)  # code -1, a missing cell, is not a date
     bad = ~valid[codes]
     if bad.any():
