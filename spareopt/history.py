@@ -378,7 +378,7 @@ def clean_lines(table: Table, mapping: dict[str, str], *, as_of: int | None = No
         "rows_no_quantity": len(no_record),
         "rows_no_quantity_first": [row_label(r) for r in table.row_labels(no_record[:5])],
         "rows_before_since": before_since,
-        "return_lines": int(returns.sum()),
+        "return_lines": int(np.count_nonzero(returns)),
         "return_units": float(-quantity[returns].sum()) + 0.0,  # + 0.0: no "-0.0" without returns
     }
     return History(lines, names, "dealer" in mapping, report)
