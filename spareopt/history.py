@@ -828,14 +828,13 @@ def demand_matrix(history: History, *, as_of: str | pd.Period | None = None, cou
              hint="Pass load_history(...) of the lines (a DataFrame, a path)")
     lines = history.lines
     month = lines["month"]
-    last = int(month.max())
+    first, last = int(month.min()), int(month.max())
     end = last if as_of is None else month_ordinal(as_of)
     after = int(np.count_nonzero(month > end)) if end < last else 0
     used = month <= end if after else None
     if start is None and after < len(month):
-        start = int(month[used].min() if used is not None else month.min())
-    check_months(int(month.min()), start, end, history.report.get("source", "the history"),
-                 any_used=after < len(month))
+        start = int(month[used].min()) if used is not None else first
+    check_months(first, start, end, history.report.get("source", "the history"), any_used=after < len(month))
     n_months = end - start + 1
     part_names = history.names["part"]
     dealer_names = history.names["dealer"] if history.has_dealer else np.array([""], dtype=object)
