@@ -378,7 +378,7 @@ def clean_lines(table: Table, mapping: dict[str, str], *, as_of: int | None = No
         "rows_no_quantity": len(no_record),
         "rows_no_quantity_first": [row_label(r) for r in table.row_labels(no_record[:5])],
         "rows_before_since": before_since,
-        "return_lines": int(returns.sum()),
+        "return_lines": int(np.count_nonzero(returns)),
         "return_units": float(-quantity[returns].sum()) + 0.0,  # + 0.0: no "-0.0" without returns
     }
     return History(lines, names, "dealer" in mapping, report)
@@ -432,24 +432,80 @@ def empty_cells(column: Any) -> np.ndarray | None:
 
 def factorize_cells(column: Any) -> tuple[np.ndarray, pd.Series]:
     """Codes (int32, -1 for a missing cell) into the distinct values (object Series), in one pass."""
-    if _is_arrow(column):
+    distinct = _Distinct.of(column)
+    return distinct.codes(), distinct.uniques
+
+
+@dataclass(frozen=True, eq=False)
+class _Distinct:
+    """A column's distinct values, and where each cell stands among them, written only when asked.
+
+    ``uniques``: the distinct values (an object Series; in order of first appearance in the dictionaries of an
+    arrow column).  :meth:`codes` writes each cell's code in one pass over the cells, through a remap of the
+    distinct values when given (a rank, :func:`key_codes`), so that a column is never coded twice.  ``missing``:
+    some cell is missing (code -1).
+    """
+
+    uniques: pd.Series
+    missing: bool
+    pieces: tuple[tuple[Any, np.ndarray | None], ...]  # per chunk: its indices (arrow), or codes, and their transpose
+    size: int
+
+    @classmethod
+    def of(cls, column: Any) -> _Distinct:
+        if not _is_arrow(column):
+            codes, uniques = _factorize_pandas(column)
+            return cls(uniques, bool(len(codes) and codes.min() < 0), ((codes, None),), len(codes))
         import pyarrow as pa
         import pyarrow.compute as pc
 
         if not pa.types.is_dictionary(column.type):
             column = pc.dictionary_encode(column)
         if column.num_chunks == 0:
-            return np.zeros(0, dtype=np.int32), pd.Series([], dtype=object)
-        if column.num_chunks > 1:  # each Parquet row group has a dictionary of its own
-            column = pa.table({"c": column}).unify_dictionaries().column(0)
-        dictionary = column.chunk(0).dictionary
-        codes = np.empty(len(column), dtype=np.int32)
+            return cls(pd.Series([], dtype=object), False, (), 0)
+        dictionaries: list[Any] = []  # each chunk's dictionary, once for a run of chunks that share it
+        which = []
+        for chunk in column.chunks:  # a Parquet row group's batches share its dictionary; CSV blocks have their own
+            if not dictionaries or not chunk.dictionary.equals(dictionaries[-1]):
+                dictionaries.append(chunk.dictionary)
+            which.append(len(dictionaries) - 1)
+        transposes: list[np.ndarray | None] = [None]
+        if len(dictionaries) > 1:  # their union, in order of first appearance, as pyarrow's unify_dictionaries
+            union = pc.dictionary_encode(pa.concat_arrays(dictionaries))
+            if union.null_count:  # a null inside a dictionary: pyarrow unifies it
+                column = pa.table({"c": column}).unify_dictionaries().column(0)
+                return cls.of(column)
+            position = union.indices.to_numpy().astype(np.int32)
+            ends = np.cumsum([len(d) for d in dictionaries])
+            transposes = np.split(position, ends[:-1])
+            dictionary = union.dictionary
+        else:
+            dictionary = dictionaries[0]
+        pieces = tuple((chunk.indices, transposes[i]) for chunk, i in zip(column.chunks, which))
+        return cls(pd.Series(dictionary.to_pylist(), dtype=object), column.null_count > 0, pieces, len(column))
+
+    def codes(self, remap: np.ndarray | None = None, dtype: Any = np.int32) -> np.ndarray:
+        """Each cell's code (int32; -1 for a missing cell), or its value in ``remap`` (one per distinct value: a
+        rank, a month), as ``dtype``; a missing cell stays -1."""
+        import pyarrow.compute as pc
+
+        if len(self.pieces) == 1 and isinstance(self.pieces[0][0], np.ndarray):  # pandas: coded already
+            codes = self.pieces[0][0]
+            return codes if remap is None else np.take(np.append(remap, -1).astype(dtype), codes, mode="wrap")
+        out = np.empty(self.size, dtype=np.int32 if remap is None else dtype)
         at = 0
-        for chunk in column.chunks:
-            indices = chunk.indices if chunk.null_count == 0 else pc.fill_null(chunk.indices, -1)
-            codes[at:at + len(chunk)] = indices.to_numpy(zero_copy_only=False)
-            at += len(chunk)
-        return codes, pd.Series(dictionary.to_pylist(), dtype=object)
+        for indices, transpose in self.pieces:
+            table = remap if transpose is None else transpose if remap is None else remap[transpose]
+            cells = (pc.fill_null(indices, -1) if indices.null_count else indices).to_numpy(zero_copy_only=False)
+            if table is None:
+                out[at:at + len(cells)] = cells
+            else:  # -1, a missing cell, wraps to the -1 appended
+                np.take(np.append(table, -1).astype(out.dtype), cells, out=out[at:at + len(cells)], mode="wrap")
+            at += len(cells)
+        return out
+
+
+def _factorize_pandas(column: pd.Series) -> tuple[np.ndarray, pd.Series]:
     if isinstance(column.dtype, pd.CategoricalDtype):
         return (column.cat.codes.to_numpy().astype(np.int32),
                 pd.Series(np.asarray(column.cat.categories, dtype=object), dtype=object))
@@ -516,36 +572,37 @@ def _float64(column: Any) -> np.ndarray:
 def key_codes(column: Any, name: str, header: str, check: RowCheck) -> tuple[np.ndarray, np.ndarray]:
     """Identifier codes that rank the trimmed identifiers, and those identifiers sorted as text.
 
-    Integral numbers lose a trailing ``.0``; two spellings that trim alike are one identifier.
+    Integral numbers lose a trailing ``.0``; two spellings that trim alike are one identifier.  The checks run on
+    the distinct values; the cells are coded once, straight to their ranks.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    codes, uniques = factorize_cells(column)
-    text = identifier_text(uniques)
-    distinct = pa.array(text, type=pa.large_string())  # the checks in C++ on the distinct values: no Python per cell
-    long = pc.utf8_length(distinct).to_numpy(zero_copy_only=False) > check.max_id_length
+    distinct = _Distinct.of(column)
+    text = identifier_text(distinct.uniques)
+    values = pa.array(text, type=pa.large_string())  # the checks in C++ on the distinct values: no Python per cell
+    long = pc.utf8_length(values).to_numpy(zero_copy_only=False) > check.max_id_length
     if long.any():  # before any fixed-width copy: one long cell would make every identifier that wide
-        check.fail(np.append(long, False)[codes], name, header, column,
+        check.fail(np.append(long, False)[distinct.codes()], name, header, column,
                    f"must be at most {check.max_id_length} characters", f"correct the {name} cells (a whole row "
                    "pasted into one cell?), or map another column, or raise max_id_length in the config")
-    total = pc.is_in(pc.utf8_lower(distinct), pa.array(TOTAL_LABELS, type=pa.large_string())).to_numpy(
+    total = pc.is_in(pc.utf8_lower(values), pa.array(TOTAL_LABELS, type=pa.large_string())).to_numpy(
         zero_copy_only=False)  # ``text`` is trimmed already
     if total.any():  # a report's total line exported with the data: its quantity is every other line's sum
-        check.fail(np.append(total, False)[codes], name, header, column, "holds a total row's label, not a "
-                   f"{name}", "delete the total rows (合计 / 小计 / Total) from the export")
-    control = pc.match_substring_regex(distinct, _CONTROL).to_numpy(zero_copy_only=False)
+        check.fail(np.append(total, False)[distinct.codes()], name, header, column, "holds a total row's label, "
+                   f"not a {name}", "delete the total rows (合计 / 小计 / Total) from the export")
+    control = pc.match_substring_regex(values, _CONTROL).to_numpy(zero_copy_only=False)
     if control.any():  # a NUL or a line break inside an identifier: two spellings of one part that look alike
-        check.fail(np.append(control, False)[codes], name, header, column,
+        check.fail(np.append(control, False)[distinct.codes()], name, header, column,
                    "must not hold control characters (a NUL, tab or line break inside the cell)",
                    f"correct the {name} cells; a broken export or a pasted cell often leaves them")
     empty = np.append(text == "", True)  # code -1, a missing cell, is the last
-    if empty[:-1].any() or (len(codes) and codes.min() < 0):
-        check.fail(empty[codes], name, header, column, "must not be empty", f"fill in the {name}")
+    if empty[:-1].any() or distinct.missing:
+        check.fail(empty[distinct.codes()], name, header, column, "must not be empty", f"fill in the {name}")
     names, rank = np.unique(text.astype(str), return_inverse=True)
     if len(names) == len(text) and np.array_equal(rank, np.arange(len(text))):
-        return codes, names.astype(object)  # the dictionary is sorted and clean already
-    return rank.astype(np.int32)[codes], names.astype(object)
+        return distinct.codes(), names.astype(object)  # the dictionary is sorted and clean already
+    return distinct.codes(rank), names.astype(object)
 
 
 def identifier_text(values: pd.Series) -> np.ndarray:
@@ -578,9 +635,12 @@ def _months(column: Any, header: str, check: RowCheck, date_format: str | None =
         missing = empty_cells(column)
         check.fail(missing, "date", header, column, "must be a date", "fill in the date")
         return _temporal_months(column)
-    codes, uniques = factorize_cells(column)
-    text = _texts(uniques).str.strip()
+    distinct = _Distinct.of(column)
+    text = _texts(distinct.uniques).str.strip()
     ordinal, valid = _month_of_text(text, _epoch(check), date_format)
+    if valid.all() and not distinct.missing:  # every cell a date: each cell's month, in one pass
+        return distinct.codes(ordinal, np.int64)  # int64: the dtype of ordinal[codes] below
+    codes = distinct.codes()
     ordinal, valid = np.append(ordinal, 0), np.append(valid, False)  # code -1, a missing cell, is not a date
     bad = ~valid[codes]
     if bad.any():
@@ -642,23 +702,28 @@ def _temporal_months(column: Any) -> np.ndarray:
     """Monthly ordinals of a date or timestamp column (0 where missing).
 
     Arrow ``date32`` goes through a table of the months of the few distinct days in
-    range (one gather per line); other types through their year and month fields.
+    range (one gather per line, chunk by chunk, into the result); other types through
+    their year and month fields.
     """
     if _is_arrow(column):
         import pyarrow as pa
         import pyarrow.compute as pc
 
         if pa.types.is_date32(column.type):
-            days = np.concatenate([(pc.fill_null(c.view(pa.int32()), 0) if c.null_count else c.view(pa.int32()))
-                                   .to_numpy(zero_copy_only=False) for c in column.chunks])
-            valid = pc.is_valid(column).to_numpy(zero_copy_only=False) if column.null_count else None
-            present = days[valid] if valid is not None else days
-            first, last = int(present.min()), int(present.max())
+            bounds = pc.min_max(column)  # of the days present
+            if bounds["min"].value is None:
+                return np.zeros(len(column), dtype=np.int32)
+            first, last = int(bounds["min"].value), int(bounds["max"].value)
             month_of_day = (np.arange(first, last + 1).astype("datetime64[D]").astype("datetime64[M]")
                             .astype(np.int64).astype(np.int32))
-            if valid is not None:
-                days = np.where(valid, days, first)
-            return month_of_day[days - first]
+            out = np.empty(len(column), dtype=np.int32)
+            at = 0
+            for chunk in column.chunks:  # a missing day counts as the first
+                days = pc.fill_null(chunk.view(pa.int32()), first) if chunk.null_count else chunk.view(pa.int32())
+                np.take(month_of_day, days.to_numpy(zero_copy_only=False) - first, out=out[at:at + len(chunk)],
+                        mode="clip")
+                at += len(chunk)
+            return out
         year = pc.fill_null(pc.year(column), _EPOCH_YEAR).to_numpy()
         month = pc.fill_null(pc.month(column), 1).to_numpy()
         return ((year - _EPOCH_YEAR) * 12 + month - 1).astype(np.int32)
@@ -667,11 +732,21 @@ def _temporal_months(column: Any) -> np.ndarray:
     return ordinal.fillna(0).to_numpy(dtype=np.int32)
 
 
+def _small_integers(column: Any) -> bool:
+    """Whether a column is arrow integers of at most 32 bits, none missing: finite, and within :data:`MAX_NUMBER`."""
+    import pyarrow as pa
+
+    return (_is_arrow(column) and pa.types.is_integer(column.type) and column.type.bit_width <= 32
+            and column.null_count == 0)
+
+
 def number_cells(column: Any, name: str, header: str, check: RowCheck, *, allow_empty: bool, fix: str) -> np.ndarray:
     """A numeric column as float64 (NaN for an empty cell); text is parsed on its distinct values."""
     rule = "must be a finite number"
     if _kind(column) == "number":
         number = _float64(column)
+        if _small_integers(column):  # no cell is missing, infinite or beyond MAX_NUMBER: nothing to check
+            return number
         check.fail(np.isinf(number) | (np.isnan(number) & (not allow_empty)), name, header, column, rule, fix)
     else:
         codes, uniques = factorize_cells(column)
@@ -744,46 +819,50 @@ def demand_matrix(history: History, *, as_of: str | pd.Period | None = None, cou
     -----
     Two passes over the lines, in blocks of :data:`BLOCK_LINES` so that the
     temporary index arrays stay small: the first marks which dealer x part
-    series occur, the second adds each line into its (series, month) cell with
-    ``np.add.at``.  Memory is the matrix plus one block.
+    series occur (key = dealer x n_parts + part), the second adds each line into
+    its cell, row x n_months + month - start (one gather of row x n_months - start
+    by key, then the month added), with ``np.add.at``, in line order.  Memory is the
+    matrix plus one block.
     """
     instance("history", history, History, "a spareopt.history.History",
              hint="Pass load_history(...) of the lines (a DataFrame, a path)")
     lines = history.lines
     month = lines["month"]
-    last = int(month.max())
+    first, last = int(month.min()), int(month.max())
     end = last if as_of is None else month_ordinal(as_of)
     after = int(np.count_nonzero(month > end)) if end < last else 0
     used = month <= end if after else None
     if start is None and after < len(month):
-        start = int(month[used].min() if used is not None else month.min())
-    check_months(int(month.min()), start, end, history.report.get("source", "the history"),
-                 any_used=after < len(month))
+        start = int(month[used].min()) if used is not None else first
+    check_months(first, start, end, history.report.get("source", "the history"), any_used=after < len(month))
     n_months = end - start + 1
     part_names = history.names["part"]
     dealer_names = history.names["dealer"] if history.has_dealer else np.array([""], dtype=object)
     n_parts = len(part_names)
     blocks = [slice(i, i + BLOCK_LINES) for i in range(0, len(month), BLOCK_LINES)]
 
-    wide = np.int64 if len(dealer_names) * n_parts >= 2**31 else np.int32
+    space = len(dealer_names) * n_parts
+    wide = np.int64 if space >= 2**31 else np.int32
 
     def series_key(block: slice) -> tuple[np.ndarray, np.ndarray | None]:
-        key = lines["part"][block].astype(wide)
         if history.has_dealer:
-            key += lines["dealer"][block].astype(wide) * wide(n_parts)
+            key = lines["dealer"][block] * wide(n_parts)
+            key += lines["part"][block]
+        else:
+            key = lines["part"][block].astype(wide, copy=False)
         keep = used[block] if used is not None else None
         return (key[keep] if keep is not None else key), keep
 
-    series_ids, index_of = _series_index(series_key, blocks, len(dealer_names) * n_parts)
-    values = np.zeros((len(series_ids), n_months))
-    flat_type = np.int64 if values.size >= 2**31 else np.int32
+    series_ids, first_cell = _series_index(series_key, blocks, space, n_months, start)
+    values = _zeroed((len(series_ids), n_months), np.float64)
     flat_values = values.reshape(-1)
-    line_counts = np.zeros(values.shape, dtype=np.int32) if count_lines else None
+    line_counts = _zeroed(values.shape, np.int32) if count_lines else None
     negative_cells = []
     priced = np.zeros((2, len(series_ids))) if price and "unit_price" in lines else None
     for block in blocks:
         key, keep = series_key(block)
-        flat = index_of(key) * flat_type(n_months) + ((month[block] if keep is None else month[block][keep]) - start)
+        flat = first_cell(key)  # the cell of the line's series in month 0, then its month's
+        flat += month[block] if keep is None else month[block][keep]
         quantity = lines["quantity"][block] if keep is None else lines["quantity"][block][keep]
         np.add.at(flat_values, flat, quantity)
         if line_counts is not None:
@@ -792,7 +871,7 @@ def demand_matrix(history: History, *, as_of: str | pd.Period | None = None, cou
         if priced is not None:  # np.add.at adds in line order: a series sums the same in any partition
             unit_price = lines["unit_price"][block] if keep is None else lines["unit_price"][block][keep]
             sold = np.isfinite(unit_price) & (quantity > 0)
-            row = index_of(key[sold])
+            row = flat[sold] // n_months
             np.add.at(priced[0], row, quantity[sold])
             np.add.at(priced[1], row, quantity[sold] * unit_price[sold])
     negative_months = 0
@@ -917,14 +996,18 @@ def as_of_gap(as_of: int, last: int, lang: str | None = None) -> str | None:
     return (text + tr(" (pass --as-of {last} if the export is only older)", lang)).format(**values)
 
 
-BLOCK_LINES = 1 << 22
-"""Lines per block in :func:`demand_matrix` (4M: 32 MB per temporary int64 array)."""
+BLOCK_LINES = 1 << 20
+"""Lines per block in :func:`demand_matrix` (1M: 4 MB per temporary int32 array, which the allocator hands out again
+block after block; 4M blocks of 16 MB cost 10k more page faults at medium)."""
 
 _DENSE_KEYS = 250_000_000
 
 
-def _series_index(series_key: Any, blocks: list[slice], space: int) -> tuple[np.ndarray, Any]:
-    """The sorted distinct series keys, and a function from keys to their rows.
+def _series_index(series_key: Any, blocks: list[slice], space: int, n_months: int,
+                  start: int) -> tuple[np.ndarray, Any]:
+    """The sorted distinct series keys, and a function from keys to the flat index of their row's cell of month
+    ordinal 0 in the series x ``n_months`` matrix from month ``start``: row x n_months - start (a line's cell is
+    that plus its month).
 
     A dense lookup (4 bytes per possible dealer x part key) when the key space is at
     most 250M; otherwise the distinct keys of each block, merged, and a binary search.
@@ -935,11 +1018,26 @@ def _series_index(series_key: Any, blocks: list[slice], space: int) -> tuple[np.
             present[series_key(block)[0]] = True
         series_ids = np.flatnonzero(present)
         del present
-        lookup = np.zeros(space, dtype=np.int64 if len(series_ids) >= 2**31 else np.int32)
-        lookup[series_ids] = np.arange(len(series_ids))
+        cell = _flat_type(len(series_ids), n_months, start)
+        lookup = np.zeros(space, dtype=cell)
+        lookup[series_ids] = np.arange(len(series_ids), dtype=cell) * cell(n_months) - cell(start)
         return series_ids, lambda key: lookup[key]
     series_ids = np.unique(np.concatenate([np.unique(series_key(block)[0]) for block in blocks]))
-    return series_ids, lambda key: np.searchsorted(series_ids, key)
+    cell = _flat_type(len(series_ids), n_months, start)
+    return series_ids, lambda key: np.searchsorted(series_ids, key).astype(cell) * cell(n_months) - cell(start)
+
+
+def _zeroed(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    """An array of zeros written at once: ``np.add.at`` reads a cell before it writes it, and a fresh page of
+    ``np.zeros`` (the kernel's zero page until written) read first faults twice, once to read and once to copy."""
+    out = np.empty(shape, dtype=dtype)
+    out.fill(0)
+    return out
+
+
+def _flat_type(n_series: int, n_months: int, start: int) -> type:
+    """int32 when every flat cell index of the matrix, less ``start``, fits in it; else int64."""
+    return np.int64 if n_series * n_months + abs(start) >= 2**31 else np.int32
 
 
 def _categorical(codes: np.ndarray, names: np.ndarray) -> pd.Categorical:

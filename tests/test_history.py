@@ -572,6 +572,44 @@ def test_arrow_and_pandas_paths_give_the_same_history(tmp_path, sales):
                                   frame.astype({"dealer": str, "part": str}))
 
 
+@pytest.mark.parametrize("dates", ["text", "date32"])
+def test_arrow_chunks_with_dictionaries_of_their_own_give_the_pandas_history(sales, dates):
+    """Chunks whose dictionaries differ, are unsorted or are shared, a blank row of missing cells: each cell coded
+    once, straight to the rank of its identifier, and the same months (:class:`spareopt.history._Distinct`)."""
+    import pyarrow as pa
+
+    from spareopt.io import Table
+
+    blank = pd.DataFrame({"dealer": [None], "part": [None], "date": [None], "quantity": [np.nan],
+                          "unit_price": [np.nan]})
+    lines = pd.concat([sales.iloc[::-1], blank, sales], ignore_index=True)
+    expected = load_history(lines)
+    pieces = []
+    for piece in (lines.iloc[:7], lines.iloc[7:10], lines.iloc[10:]):
+        arrow = pa.Table.from_pandas(piece, preserve_index=False)
+        columns = {name: pa.chunked_array([arrow.column(name).combine_chunks().dictionary_encode()])
+                   for name in ("dealer", "part")}  # in order of appearance: not sorted, not alike
+        if dates == "date32":
+            columns["date"] = pa.chunked_array([pa.array(pd.to_datetime(piece["date"]).dt.date, pa.date32())])
+        else:
+            columns["date"] = arrow.column("date").dictionary_encode()
+        pieces.append(pa.table({**columns, "quantity": arrow.column("quantity"), "unit_price": arrow.column("unit_price")}))
+    shared = pieces[2].slice(0, 4), pieces[2].slice(4)  # two chunks that share one dictionary
+    table = pa.concat_tables([pieces[0], pieces[1], *shared])
+    assert table.column("part").num_chunks == 4
+    got = load_history(Table(None, "<arrow>", arrow=table))
+    for key in ("dealer", "part"):
+        np.testing.assert_array_equal(got.lines[key], expected.lines[key])
+        assert got.lines[key].dtype == np.int32
+        np.testing.assert_array_equal(got.names[key], expected.names[key])
+    np.testing.assert_array_equal(got.lines["month"], expected.lines["month"])
+    if dates == "text":
+        assert got.lines["month"].dtype == expected.lines["month"].dtype
+    np.testing.assert_array_equal(got.lines["quantity"], expected.lines["quantity"])
+    for key in ("rows_read", "rows_blank", "rows_no_quantity", "return_lines", "return_units"):
+        assert got.report[key] == expected.report[key]
+
+
 @pytest.mark.parametrize("block, dense", [(1, True), (3, False), (1 << 22, False)])
 def test_demand_matrix_is_the_same_in_any_block_size_and_key_lookup(sales, monkeypatch, block, dense):
     import spareopt.history as sh
