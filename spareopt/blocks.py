@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextvars
 import os
+import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -28,11 +29,18 @@ BLOCK_ROWS = 1 << 16
 
 
 def threads() -> int:
-    """Worker threads for blocks of series: ``SPAREOPT_THREADS`` (a whole number >= 1), else the cores this
-    process may run on."""
+    """Worker threads for blocks of series: ``SPAREOPT_THREADS`` (a whole number >= 1), else one inside a Dask
+    worker (its own threads run the tasks side by side), else the cores this process may run on."""
     value = os.environ.get("SPAREOPT_THREADS", "").strip()
     if value.isdigit() and int(value) >= 1:
         return int(value)
+    distributed = sys.modules.get("distributed")  # imported only where Dask runs already
+    if distributed is not None:
+        try:
+            distributed.get_worker()
+            return 1
+        except (ValueError, AttributeError):  # not in a worker's task
+            pass
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not on Linux

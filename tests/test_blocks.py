@@ -120,3 +120,23 @@ def test_ranking_whole_groups_in_blocks_is_the_ranking_of_all(seed, groups, bloc
         patch.setenv("SPAREOPT_THREADS", "2")
         got = rank_within_groups(g, [first, second], None)
     np.testing.assert_array_equal(got, expected)
+
+
+def test_a_dask_workers_task_uses_one_thread(monkeypatch):
+    import types
+
+    monkeypatch.delenv("SPAREOPT_THREADS", raising=False)
+
+    def in_a_task() -> object:
+        return object()
+
+    def not_in_a_task() -> object:
+        raise ValueError("No worker found")
+
+    monkeypatch.setitem(__import__("sys").modules, "distributed", types.SimpleNamespace(get_worker=in_a_task))
+    assert threads() == 1
+    monkeypatch.setitem(__import__("sys").modules, "distributed", types.SimpleNamespace(get_worker=not_in_a_task))
+    assert threads() >= 1
+    monkeypatch.setenv("SPAREOPT_THREADS", "3")
+    monkeypatch.setitem(__import__("sys").modules, "distributed", types.SimpleNamespace(get_worker=in_a_task))
+    assert threads() == 3
