@@ -67,7 +67,6 @@ from __future__ import annotations
 
 import argparse
 import pickle
-import subprocess
 import sys
 import tempfile
 import threading
@@ -94,6 +93,8 @@ from spareopt.policy.service import implied_service, reorder_point_for
 from spareopt.replay import replay
 from spareopt.synth import make_network
 from spareopt.timing import lead_time_months
+
+from .child import run_child
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "benchmarks" / "data"
@@ -124,16 +125,6 @@ PEER_BUDGET_ROWS = 200
 """Parts of the scipy.optimize peer (one minimize call a part) and of the greedy-vs-pulp allocation."""
 
 
-_CHILD = """
-import atexit, runpy, sys
-out = sys.argv[1]
-def hwm():
-    with open("/proc/self/status") as fh, open(out, "w") as dst:
-        dst.write(next(line for line in fh if line.startswith("VmHWM")))
-atexit.register(hwm)
-sys.argv = ["spareopt", *sys.argv[2:]]
-runpy.run_module("spareopt", run_name="__main__")
-"""
 
 
 class PeakRSS:
@@ -194,15 +185,9 @@ class Run:
         return out
 
     def child(self, command: list[str]) -> None:
-        """Run ``python -m spareopt ARGS``; its own peak RSS replaces the sampled one of this stage.
-
-        The peak is the child's ``VmHWM``, written by the child as it exits: ``wait4``'s
-        ``ru_maxrss`` would carry this (larger) process's peak over the fork and exec.
-        """
-        with tempfile.NamedTemporaryFile("r", suffix=".hwm") as peak:
-            subprocess.run([sys.executable, "-c", _CHILD, peak.name, *command], check=True, stderr=subprocess.DEVNULL)
-            kb = int(peak.read().split()[1])
-        self.child_peak = max(self.child_peak, kb * 1024)
+        """Run ``python -m spareopt ARGS``; its own peak RSS (:func:`benchmarks.child.run_child`) replaces the
+        sampled one of this stage."""
+        self.child_peak = max(self.child_peak, run_child("spareopt", command)[1])
 
     def _progress(self, name: str) -> None:
         if not self.quiet and sys.stderr.isatty():

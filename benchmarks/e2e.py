@@ -26,10 +26,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -38,32 +35,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .__main__ import DATA, dataset
+from .child import run_child
 
 SEED_COLUMNS = ("abc_class", "attribute", "class_code", "half_year_quantity", "mad", "ssq", "reorder_point",
                 "max_stock", "decision", "reason", "priority")
 """The columns the peers compute, compared with spareopt's (floats to 1e-9 relative, the rest exactly)."""
-
-_WRAP = """
-import atexit, runpy, sys
-out = sys.argv[1]
-def hwm():
-    with open("/proc/self/status") as fh, open(out, "w") as dst:
-        dst.write(next(line for line in fh if line.startswith("VmHWM")))
-atexit.register(hwm)
-sys.argv = sys.argv[2:]
-runpy.run_module(sys.argv[0], run_name="__main__", alter_sys=True)
-"""
-
-
-def run_child(module: str, args: list[str]) -> tuple[float, float]:
-    """``python -m module args`` in a child: its wall seconds (interpreter start included) and peak RSS in GB."""
-    with tempfile.NamedTemporaryFile("r", suffix=".hwm") as peak:
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", _WRAP, peak.name, module, *args], check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        seconds = time.perf_counter() - start
-        return seconds, int(peak.read().split()[1]) * 1024 / 1e9
-
 
 def compare(reference: pd.DataFrame, peer: pd.DataFrame) -> str:
     """"equal", or how the peer's seed columns differ from spareopt's (rows matched on dealer and part)."""
@@ -140,7 +116,7 @@ def end_to_end(history: Path, parts: Path, repeat: int, *, label: str) -> dict[s
             for name, (module, head, out) in commands.items():
                 wall, peak = run_child(module, [*head, str(folder / out)])
                 seconds[name].append(wall)
-                peaks[name] = max(peaks[name], peak)
+                peaks[name] = max(peaks[name], peak / 1e9)
         checks = {}
         ours = pd.read_parquet(reference, columns=["dealer", "part", *SEED_COLUMNS])
         for peer, package in (("polars", "polars"), ("DuckDB", "duckdb")):
