@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .blocks import for_each_block
+from . import blocks as blockwise
 from .classify.pattern import PATTERNS, demand_pattern
 from .forecast.intermittent import auto, forecast, tsb
 from .forecast.lead_time import (
@@ -336,15 +336,16 @@ def demand_sums(demand: np.ndarray, pattern: np.ndarray, attribute: np.ndarray |
     :func:`spareopt.history.with_parts`); they say nothing of similar parts' rates and are left out.
     ``base``: with the series' part codes, the per-part window sums of the failure rate are added.
     """
-    if base is None and len(demand) > BATCH_ROWS:  # additive: the blocks' sums, added in block order
-        parts: list[DemandSums | None] = [None] * -(-len(demand) // BATCH_ROWS)
+    size = blockwise.BLOCK_ROWS
+    if base is None and len(demand) > size:  # additive: the blocks' sums, added in block order
+        parts: list[DemandSums | None] = [None] * -(-len(demand) // size)
 
         def block(rows: slice) -> None:
-            parts[rows.start // BATCH_ROWS] = demand_sums(demand[rows], pattern[rows],
+            parts[rows.start // size] = demand_sums(demand[rows], pattern[rows],
                                                           None if attribute is None else attribute[rows], cfg,
                                                           new=None if new is None else new[rows])
 
-        for_each_block(block, len(demand), BATCH_ROWS)
+        blockwise.for_each_block(block, len(demand), size)
         return functools.reduce(operator.add, parts)
     part = None if base is None else base.part
     if new is not None and new.any():
@@ -659,7 +660,8 @@ def _fit_model(demand: np.ndarray, model: str, *, pattern: np.ndarray, code: np.
 
 def _fit_blocks(demand: np.ndarray, model: np.ndarray, names: tuple[str, ...],
                 fit: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`_fit` of each series' model (a position in ``names``), in blocks of :data:`BATCH_ROWS` series.
+    """:func:`_fit` of each series' model (a position in ``names``), in blocks of series
+    (:func:`spareopt.blocks.for_each_block`).
 
     A series' fit is its own row's (given the priors in ``fit``), so the blocks change no value; they keep the
     temporaries small, and a model that covers most of a block is fitted on the block's view, not a copy."""
@@ -682,7 +684,7 @@ def _fit_blocks(demand: np.ndarray, model: np.ndarray, names: tuple[str, ...],
             at = block.start + rows
             f[at], v[at], lowered[at] = fm, vm, lm
 
-    for_each_block(fit_block, n, BATCH_ROWS)
+    blockwise.for_each_block(fit_block, n)
     return f, v, lowered
 
 
@@ -806,7 +808,7 @@ def backtest_sums(demand: np.ndarray, *, keys: np.ndarray, lead_time_days: np.nd
             _replay_batch(batch, out, held=held, goal=goal, how=how, lead=lead, cycle=cycle, ell=ell, cost=cost,
                           pattern=pattern, service=service)
 
-    for_each_block(run, len(batches), size=1)
+    blockwise.for_each_block(run, len(batches), size=1)
     return out
 
 

@@ -300,9 +300,9 @@ def test_the_backtest_sums_do_not_depend_on_its_batch_size(seed, rows):
 
 @pytest.mark.parametrize("model", ["auto", "poisson_gamma", "monthly_variance"])
 def test_the_fit_in_blocks_of_series_is_the_fit_of_all(model, monkeypatch):
-    # lead_time_demand fits its series in blocks of BATCH_ROWS (and a model that covers most of a block on the
-    # block's view): each series' fit is its own, so the blocks change no bit
-    from spareopt import backtest
+    # lead_time_demand fits its series in blocks of spareopt.blocks.BLOCK_ROWS (and a model that covers most of a
+    # block on the block's view): each series' fit is its own, so the blocks change no bit
+    from spareopt import blocks
     from spareopt.classify.pattern import demand_pattern
 
     cfg = Config(lead_time_demand=model, dispersion_window_months=12, backtest_months=6)
@@ -311,17 +311,17 @@ def test_the_fit_in_blocks_of_series_is_the_fit_of_all(model, monkeypatch):
     pattern = demand_pattern(q[:, -24:]).code.astype(np.int64)
     args = _args(q, cfg)
     whole, _, _ = lead_time_demand(q, pattern, **args)
-    monkeypatch.setattr(backtest, "BATCH_ROWS", 7)
-    blocks, _, _ = lead_time_demand(q, pattern, **args)
+    monkeypatch.setattr(blocks, "BLOCK_ROWS", 7)
+    blocked, _, _ = lead_time_demand(q, pattern, **args)
     assert whole.forecast.sum() > 0
     for name in ("forecast", "variance", "model", "scale", "declined"):
-        np.testing.assert_array_equal(getattr(blocks, name), getattr(whole, name))
+        np.testing.assert_array_equal(getattr(blocked, name), getattr(whole, name))
 
 
 def test_the_demand_sums_in_blocks_are_the_sums_of_all(monkeypatch):
     # demand_sums adds its blocks' sums (as the engines add their dealer sets'): the priors and the backtest's
     # population are the same; the decline sums agree to float order
-    from spareopt import backtest
+    from spareopt import blocks
     from spareopt.classify.pattern import demand_pattern
 
     cfg = Config(dispersion_window_months=12, backtest_months=6)
@@ -332,12 +332,12 @@ def test_the_demand_sums_in_blocks_are_the_sums_of_all(monkeypatch):
     new = np.zeros(len(q), dtype=bool)
     new[::11] = True
     whole = demand_sums(q, pattern, attribute, cfg, new=new)
-    monkeypatch.setattr(backtest, "BATCH_ROWS", 13)
-    blocks = demand_sums(q, pattern, attribute, cfg, new=new)
+    monkeypatch.setattr(blocks, "BLOCK_ROWS", 13)
+    blocked = demand_sums(q, pattern, attribute, cfg, new=new)
     assert whole.groups.sum() > 0 and whole.eligible > 0
-    np.testing.assert_array_equal(blocks.groups, whole.groups)
-    np.testing.assert_array_equal(blocks.origin_groups, whole.origin_groups)
-    np.testing.assert_array_equal(blocks.wake, whole.wake)
-    assert (blocks.eligible, blocks.months, blocks.origin_months, blocks.wake_months) == (
+    np.testing.assert_array_equal(blocked.groups, whole.groups)
+    np.testing.assert_array_equal(blocked.origin_groups, whole.origin_groups)
+    np.testing.assert_array_equal(blocked.wake, whole.wake)
+    assert (blocked.eligible, blocked.months, blocked.origin_months, blocked.wake_months) == (
         whole.eligible, whole.months, whole.origin_months, whole.wake_months)
-    np.testing.assert_allclose(blocks.decline, whole.decline, rtol=1e-12)
+    np.testing.assert_allclose(blocked.decline, whole.decline, rtol=1e-12)
